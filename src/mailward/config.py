@@ -1,0 +1,78 @@
+"""Configuration: one TOML file, merged over embedded defaults.
+
+Each subsystem reads its own section (``config.section("milter")``) and turns it into
+its own typed settings; this module only loads, merges and reports errors clearly.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or invalid. The message says which."""
+
+
+ENV_CONFIG = "MAILWARD_CONFIG"
+ENV_DATA_DIR = "MAILWARD_DATA_DIR"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get(ENV_DATA_DIR)
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "mailward"
+
+
+@dataclass(frozen=True)
+class Config:
+    data: Mapping[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    def section(self, name: str) -> Mapping[str, Any]:
+        value = self.data.get(name, {})
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{self.path or 'config'}: [{name}] must be a table")
+        return value
+
+    @property
+    def data_dir(self) -> Path:
+        configured = self.section("mailward").get("data_dir")
+        return Path(configured) if configured else default_data_dir()
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Load ``path`` (or $MAILWARD_CONFIG) over the embedded defaults."""
+    chosen = path if path is not None else os.environ.get(ENV_CONFIG)
+    data: dict[str, Any] = {}
+    if chosen is None:
+        return Config(data=data, path=None)
+    file = Path(chosen)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {file}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {file}: {exc.strerror}") from None
+    try:
+        loaded = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"invalid TOML in {file}: {exc}") from None
+    return Config(data=_merge(data, loaded), path=file)
