@@ -1,0 +1,204 @@
+"""Rewrite the text leaves of a MIME message and keep every other byte as it was.
+
+``email``'s generator re-folds headers and re-encodes parts it never needed to
+touch. Here the message is cut at its boundaries instead: headers, preamble,
+delimiter lines, attachments and epilogue are copied byte for byte; only the leaves
+the caller rewrites are decoded and encoded again, in their own transfer encoding
+and charset, so their headers (and the top-level headers the milter cannot replace
+with a body change) stay valid.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import quopri
+from collections.abc import Callable
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+
+_HEADER_PARSER = BytesHeaderParser(policy=policy.default)
+MAX_DEPTH = 20
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A text part offered to the rewriter."""
+
+    path: str  # "1", "1.2", like the parser's part paths
+    content_type: str  # "text/html" or "text/plain"
+    charset: str
+    text: str
+
+
+# (leaf) -> new text, or None to leave the part as it is
+Rewriter = Callable[[Leaf], str | None]
+
+
+def split_head(raw: bytes) -> tuple[bytes, bytes, bytes]:
+    """(header block, the blank line that ends it, body). No blank line: all header."""
+    if raw.startswith((b"\r\n", b"\n")):
+        sep = b"\r\n" if raw.startswith(b"\r\n") else b"\n"
+        return b"", sep, raw[len(sep) :]
+    crlf = raw.find(b"\r\n\r\n")
+    lf = raw.find(b"\n\n")
+    if crlf < 0 and lf < 0:
+        return raw, b"", b""
+    if lf < 0 or (0 <= crlf < lf):
+        return raw[: crlf + 2], b"\r\n", raw[crlf + 4 :]
+    return raw[: lf + 1], b"\n", raw[lf + 2 :]
+
+
+def _headers(head: bytes) -> EmailMessage:
+    message = _HEADER_PARSER.parsebytes(head + b"\r\n")
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _split_multipart(body: bytes, boundary: bytes) -> tuple[bytes, list[tuple[bytes, bytes, bytes]], bytes] | None:
+    """(preamble, [(delimiter line, part, line end before next delimiter)], rest) or None.
+
+    ``rest`` starts at the closing delimiter (or is empty when it is missing).
+    """
+    marker = b"--" + boundary
+    lines = body.splitlines(keepends=True)
+    preamble_end = None
+    delimiters: list[tuple[int, int, bool]] = []  # (start offset, end offset, closing)
+    offset = 0
+    for line in lines:
+        if line.startswith(marker):
+            after = line[len(marker) :].rstrip(b"\r\n")
+            closing = after.startswith(b"--")
+            if not (after[2:] if closing else after).strip(b" \t"):
+                delimiters.append((offset, offset + len(line), closing))
+                if preamble_end is None:
+                    preamble_end = offset
+                if closing:
+                    break
+        offset += len(line)
+    if preamble_end is None:
+        return None
+    preamble = body[:preamble_end]
+    parts: list[tuple[bytes, bytes, bytes]] = []
+    for i, (start, end, closing) in enumerate(delimiters):
+        if closing:
+            return preamble, parts, body[start:]
+        stop = delimiters[i + 1][0] if i + 1 < len(delimiters) else len(body)
+        content = body[end:stop]
+        tail = b""
+        if i + 1 < len(delimiters):  # the line end before a delimiter belongs to it
+            if content.endswith(b"\r\n"):
+                content, tail = content[:-2], b"\r\n"
+            elif content.endswith(b"\n"):
+                content, tail = content[:-1], b"\n"
+        parts.append((body[start:end], content, tail))
+    return preamble, parts, b""
+
+
+def _decode_transfer(payload: bytes, cte: str) -> bytes | None:
+    if cte in ("", "7bit", "8bit", "binary"):
+        return payload
+    if cte == "base64":
+        try:
+            return base64.b64decode(b"".join(payload.split()) + b"==", validate=False)
+        except (binascii.Error, ValueError):
+            return None
+    if cte == "quoted-printable":
+        return quopri.decodestring(payload)
+    return None
+
+
+def _encode_transfer(data: bytes, cte: str, eol: bytes) -> bytes:
+    if cte == "base64":
+        encoded = base64.encodebytes(data)  # 76-column lines ending in \n
+        return encoded.replace(b"\n", eol)
+    if cte == "quoted-printable":
+        normalised = data.replace(b"\r\n", b"\n")
+        return quopri.encodestring(normalised).replace(b"\n", eol)
+    return data.replace(b"\r\n", b"\n").replace(b"\n", eol)
+
+
+def _codec(charset: str) -> str:
+    try:
+        return codecs.lookup(charset).name if charset else "ascii"
+    except LookupError:
+        return "utf-8"
+
+
+class _Splicer:
+    def __init__(self, rewrite: Rewriter) -> None:
+        self.rewrite = rewrite
+
+    def entity(self, raw: bytes, path: str, depth: int) -> bytes:
+        head, sep, body = split_head(raw)
+        if depth > MAX_DEPTH or not sep:
+            return raw
+        try:
+            headers = _headers(head)
+            ctype = headers.get_content_type()
+            cte = str(headers.get("content-transfer-encoding", "") or "").strip().lower()
+            disposition = headers.get_content_disposition() or ""
+            boundary = headers.get_boundary() if headers.get_content_maintype() == "multipart" else None
+            charset = headers.get_content_charset() or ""
+        except Exception:  # malformed headers: leave the entity alone
+            return raw
+        if boundary:
+            new_body = self.multipart(body, boundary.encode("utf-8", "surrogateescape"), path, depth)
+        elif ctype == "message/rfc822" and cte in ("", "7bit", "8bit", "binary"):
+            new_body = self.entity(body, f"{path}.1" if path else "1", depth + 1)
+        elif ctype in ("text/html", "text/plain") and disposition != "attachment":
+            new_body = self.leaf(body, ctype, cte, charset, path or "1")
+        else:
+            return raw
+        if new_body is body:
+            return raw
+        return head + sep + new_body
+
+    def multipart(self, body: bytes, boundary: bytes, path: str, depth: int) -> bytes:
+        split = _split_multipart(body, boundary)
+        if split is None:
+            return body
+        preamble, parts, rest = split
+        out = [preamble]
+        changed = False
+        for index, (delimiter, content, tail) in enumerate(parts, start=1):
+            child_path = f"{path}.{index}" if path else str(index)
+            new = self.entity(content, child_path, depth + 1)
+            changed = changed or new is not content
+            out += [delimiter, new, tail]
+        if not changed:
+            return body
+        out.append(rest)
+        return b"".join(out)
+
+    def leaf(self, body: bytes, ctype: str, cte: str, charset: str, path: str) -> bytes:
+        decoded = _decode_transfer(body, cte)
+        if decoded is None:
+            return body
+        codec = _codec(charset)
+        text = decoded.decode(codec if codec != "ascii" else "utf-8", "replace")
+        new_text = self.rewrite(Leaf(path=path, content_type=ctype, charset=codec, text=text))
+        if new_text is None:
+            return body
+        errors = "xmlcharrefreplace" if ctype == "text/html" else "replace"
+        target = codec
+        if cte in ("", "7bit") or codec == "ascii":
+            target = "ascii"  # a 7bit part must stay 7bit: its headers are kept as they are
+        data = new_text.encode(target, errors)
+        eol = b"\r\n" if b"\r\n" in body or not body else b"\n"
+        encoded = _encode_transfer(data, cte, eol)
+        if body.endswith((b"\n",)) and not encoded.endswith(b"\n"):
+            encoded += eol
+        return encoded
+
+
+def rewrite_text_parts(raw: bytes, rewrite: Rewriter) -> bytes:
+    """``raw`` with each text/plain and text/html leaf passed through ``rewrite``.
+
+    Everything the rewriter leaves alone is returned byte for byte; the header block
+    of the message is never changed.
+    """
+    return _Splicer(rewrite).entity(raw, "", 0)

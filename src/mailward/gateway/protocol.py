@@ -1,0 +1,399 @@
+"""The milter wire protocol (version 6), as Postfix and Sendmail speak it.
+
+A packet is a 4-byte big-endian length, one command byte, then data. This module
+only encodes and decodes packets and runs one connection's read loop; what to do
+with a message is the ``MilterHandler``'s business (``server.py``).
+
+Negotiation asks Postfix not to wait for replies to connect/helo/mail/rcpt/header/
+eoh/body (the ``NR_*`` protocol flags) when it offers that, so that a message costs
+one round-trip at end-of-message. Reference: libmilter's ``mfdef.h`` and Postfix's
+``milter8.c`` / MILTER_README.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+VERSION = 6
+MAX_PACKET = 1 << 20  # Postfix sends body chunks of at most 65535 bytes; macros are small
+MAX_CHUNK = 65535  # largest body chunk in a SMFIR_REPLBODY packet
+
+# commands from the MTA
+CMD_ABORT = b"A"
+CMD_BODY = b"B"
+CMD_CONNECT = b"C"
+CMD_MACRO = b"D"
+CMD_BODYEOB = b"E"
+CMD_HELO = b"H"
+CMD_QUIT_NC = b"K"
+CMD_HEADER = b"L"
+CMD_MAIL = b"M"
+CMD_EOH = b"N"
+CMD_OPTNEG = b"O"
+CMD_QUIT = b"Q"
+CMD_RCPT = b"R"
+CMD_DATA = b"T"
+CMD_UNKNOWN = b"U"
+
+# replies to the MTA
+R_ADDRCPT = b"+"
+R_DELRCPT = b"-"
+R_ACCEPT = b"a"
+R_REPLBODY = b"b"
+R_CONTINUE = b"c"
+R_DISCARD = b"d"
+R_CHGFROM = b"e"
+R_ADDHEADER = b"h"
+R_INSHEADER = b"i"
+R_CHGHEADER = b"m"
+R_PROGRESS = b"p"
+R_QUARANTINE = b"q"
+R_REJECT = b"r"
+R_TEMPFAIL = b"t"
+R_REPLYCODE = b"y"
+
+# actions the filter may take (negotiated)
+ACT_ADDHDRS = 0x01
+ACT_CHGBODY = 0x02
+ACT_ADDRCPT = 0x04
+ACT_DELRCPT = 0x08
+ACT_CHGHDRS = 0x10
+ACT_QUARANTINE = 0x20
+
+# protocol flags: steps the MTA may skip, replies it need not wait for
+P_NOCONNECT = 0x01
+P_NOHELO = 0x02
+P_NOMAIL = 0x04
+P_NORCPT = 0x08
+P_NOBODY = 0x10
+P_NOHDRS = 0x20
+P_NOEOH = 0x40
+P_NR_HDR = 0x80
+P_NOUNKNOWN = 0x100
+P_NODATA = 0x200
+P_SKIP = 0x400
+P_RCPT_REJ = 0x800
+P_NR_CONN = 0x1000
+P_NR_HELO = 0x2000
+P_NR_MAIL = 0x4000
+P_NR_RCPT = 0x8000
+P_NR_DATA = 0x10000
+P_NR_UNKN = 0x20000
+P_NR_EOH = 0x40000
+P_NR_BODY = 0x80000
+P_HDR_LEADSPC = 0x100000
+
+WANTED_ACTIONS = ACT_ADDHDRS | ACT_CHGBODY | ACT_CHGHDRS | ACT_QUARANTINE
+# what we would like: no replies before end-of-message, headers with their leading
+# space (so the original bytes can be rebuilt exactly), no DATA/unknown callbacks
+WANTED_PROTOCOL = (
+    P_NR_CONN | P_NR_HELO | P_NR_MAIL | P_NR_RCPT | P_NR_HDR | P_NR_EOH | P_NR_BODY
+    | P_NR_DATA | P_NR_UNKN | P_NOUNKNOWN | P_NODATA | P_HDR_LEADSPC
+)
+
+# command -> protocol flag meaning "do not reply to it"
+_NO_REPLY_FLAG = {
+    CMD_CONNECT: P_NR_CONN,
+    CMD_HELO: P_NR_HELO,
+    CMD_MAIL: P_NR_MAIL,
+    CMD_RCPT: P_NR_RCPT,
+    CMD_HEADER: P_NR_HDR,
+    CMD_EOH: P_NR_EOH,
+    CMD_BODY: P_NR_BODY,
+    CMD_DATA: P_NR_DATA,
+    CMD_UNKNOWN: P_NR_UNKN,
+}
+
+
+class ProtocolError(Exception):
+    """The peer sent something that is not the milter protocol."""
+
+
+def encode(cmd: bytes, data: bytes = b"") -> bytes:
+    """One packet: length (command byte included), command, data."""
+    return struct.pack("!I", len(data) + 1) + cmd + data
+
+
+def cstrings(*values: str | bytes) -> bytes:
+    """NUL-terminated strings, as most packet payloads are."""
+    out = bytearray()
+    for value in values:
+        raw = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else value
+        if b"\0" in raw:
+            raise ValueError("a milter string cannot contain NUL")
+        out += raw + b"\0"
+    return bytes(out)
+
+
+def split_cstrings(data: bytes) -> list[bytes]:
+    """The NUL-terminated strings in a payload (a missing final NUL is tolerated)."""
+    if not data:
+        return []
+    if data.endswith(b"\0"):
+        data = data[:-1]
+    return data.split(b"\0")
+
+
+# -- replies ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One packet to send to the MTA."""
+
+    cmd: bytes
+    data: bytes = b""
+
+    def packet(self) -> bytes:
+        return encode(self.cmd, self.data)
+
+
+def add_header(name: str, value: str) -> Reply:
+    return Reply(R_ADDHEADER, cstrings(name, value))
+
+
+def change_header(index: int, name: str, value: str) -> Reply:
+    """Change the ``index``-th (1-based) header called ``name``; an empty value deletes it."""
+    return Reply(R_CHGHEADER, struct.pack("!I", index) + cstrings(name, value))
+
+
+def replace_body(body: bytes) -> list[Reply]:
+    """The new body in chunks the protocol allows (an empty body is one empty chunk)."""
+    if not body:
+        return [Reply(R_REPLBODY, b"")]
+    return [Reply(R_REPLBODY, body[i : i + MAX_CHUNK]) for i in range(0, len(body), MAX_CHUNK)]
+
+
+def reply_code(text: str) -> Reply:
+    """An SMTP reply such as ``550 5.7.1 rejected``; the MTA uses it with reject/tempfail."""
+    return Reply(R_REPLYCODE, cstrings(text))
+
+
+def quarantine(reason: str) -> Reply:
+    return Reply(R_QUARANTINE, cstrings(reason))
+
+
+ACCEPT = Reply(R_ACCEPT)
+CONTINUE = Reply(R_CONTINUE)
+TEMPFAIL = Reply(R_TEMPFAIL)
+REJECT = Reply(R_REJECT)
+DISCARD = Reply(R_DISCARD)
+
+
+# -- what a connection knows ------------------------------------------------
+
+
+@dataclass
+class MessageState:
+    """What the MTA told us about the message in progress."""
+
+    mail_from: str = ""
+    mail_args: tuple[str, ...] = ()
+    rcpt_to: list[str] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytearray = field(default_factory=bytearray)
+    body_too_big: bool = False
+    macros: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ConnectionState:
+    hostname: str = ""
+    family: str = ""
+    address: str = ""
+    port: int = 0
+    helo: str = ""
+    macros: dict[str, str] = field(default_factory=dict)
+    protocol: int = 0  # negotiated protocol flags
+    actions: int = 0  # negotiated action flags
+    message: MessageState = field(default_factory=MessageState)
+
+    def reset_message(self) -> None:
+        self.message = MessageState()
+
+
+class MilterHandler(Protocol):
+    """What the protocol loop calls: one call per message, at end-of-message."""
+
+    async def end_of_message(self, conn: ConnectionState) -> Iterable[Reply]:
+        """Return the modification packets followed by exactly one final reply."""
+        ...
+
+
+# -- the per-connection loop -------------------------------------------------
+
+
+def negotiate(data: bytes) -> tuple[Reply, int, int]:
+    """Answer SMFIC_OPTNEG: agree on version 6 and the intersection of what both offer."""
+    if len(data) < 12:
+        raise ProtocolError("short option negotiation packet")
+    version, mta_actions, mta_protocol = struct.unpack("!III", data[:12])
+    if version < 2:
+        raise ProtocolError(f"unsupported milter protocol version {version}")
+    our_version = min(version, VERSION)
+    actions = mta_actions & WANTED_ACTIONS
+    protocol = mta_protocol & WANTED_PROTOCOL if our_version >= 6 else 0
+    reply = Reply(CMD_OPTNEG, struct.pack("!III", our_version, actions, protocol))
+    return reply, actions, protocol
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def parse_connect(data: bytes, conn: ConnectionState) -> None:
+    host, _, rest = data.partition(b"\0")
+    conn.hostname = _decode(host)
+    if not rest:
+        return
+    family = chr(rest[0])
+    conn.family = family
+    if family in ("4", "6") and len(rest) >= 3:
+        conn.port = struct.unpack("!H", rest[1:3])[0]
+        conn.address = _decode(rest[3:].rstrip(b"\0"))
+    elif family == "L":
+        conn.address = _decode(rest[3:].rstrip(b"\0"))
+
+
+def parse_macros(data: bytes) -> tuple[str, dict[str, str]]:
+    if not data:
+        return "", {}
+    for_cmd = chr(data[0])
+    parts = split_cstrings(data[1:])
+    macros = {}
+    for i in range(0, len(parts) - 1, 2):
+        macros[_decode(parts[i]).strip("{}")] = _decode(parts[i + 1])
+    return for_cmd, macros
+
+
+async def read_packet(reader: asyncio.StreamReader) -> tuple[bytes, bytes] | None:
+    """The next (command, data), or None when the peer closed the connection."""
+    try:
+        head = await reader.readexactly(4)
+    except asyncio.IncompleteReadError as exc:
+        if exc.partial:
+            raise ProtocolError("connection closed inside a packet header") from None
+        return None
+    (length,) = struct.unpack("!I", head)
+    if length < 1 or length > MAX_PACKET:
+        raise ProtocolError(f"bad packet length {length}")
+    try:
+        payload = await reader.readexactly(length)
+    except asyncio.IncompleteReadError:
+        raise ProtocolError("connection closed inside a packet") from None
+    return payload[:1], payload[1:]
+
+
+async def serve_connection(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    handler: MilterHandler,
+    *,
+    max_message_bytes: int,
+) -> None:
+    """Run one MTA connection until QUIT or close. Protocol errors close the connection."""
+    conn = ConnectionState()
+
+    def send(replies: Iterable[Reply]) -> None:
+        writer.write(b"".join(r.packet() for r in replies))
+
+    try:
+        while True:
+            packet = await read_packet(reader)
+            if packet is None:
+                return
+            cmd, data = packet
+            if cmd == CMD_OPTNEG:
+                reply, conn.actions, conn.protocol = negotiate(data)
+                send([reply])
+            elif cmd == CMD_MACRO:
+                for_cmd, macros = parse_macros(data)
+                target = conn.macros if for_cmd in ("C", "H") else conn.message.macros
+                target.update(macros)
+                if for_cmd in ("C", "H"):
+                    conn.message.macros.update(macros)
+            elif cmd == CMD_BODYEOB:
+                if data:
+                    _append_body(conn.message, data, max_message_bytes)
+                replies = list(await handler.end_of_message(conn))
+                send(replies)
+                conn.reset_message()
+                conn.message.macros.update(conn.macros)
+            elif cmd == CMD_ABORT:
+                conn.reset_message()
+                conn.message.macros.update(conn.macros)
+            elif cmd == CMD_QUIT:
+                return
+            elif cmd == CMD_QUIT_NC:
+                conn = ConnectionState(protocol=conn.protocol, actions=conn.actions)
+            else:
+                _collect(cmd, data, conn, max_message_bytes)
+                flag = _NO_REPLY_FLAG.get(cmd)
+                if flag is None or not conn.protocol & flag:
+                    send([CONTINUE])
+            await writer.drain()
+    except (ProtocolError, ConnectionError):
+        return
+    finally:
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except (ConnectionError, OSError):
+            pass
+
+
+def _append_body(message: MessageState, data: bytes, limit: int) -> None:
+    if message.body_too_big:
+        return
+    if len(message.body) + len(data) > limit:
+        message.body_too_big = True
+        return
+    message.body += data
+
+
+def _collect(cmd: bytes, data: bytes, conn: ConnectionState, limit: int) -> None:
+    message = conn.message
+    if cmd == CMD_BODY:
+        _append_body(message, data, limit)
+    elif cmd == CMD_HEADER:
+        parts = split_cstrings(data)
+        name = _decode(parts[0]) if parts else ""
+        value = _decode(parts[1]) if len(parts) > 1 else ""
+        message.headers.append((name, value))
+    elif cmd == CMD_RCPT:
+        parts = split_cstrings(data)
+        if parts:
+            message.rcpt_to.append(_decode(parts[0]))
+    elif cmd == CMD_MAIL:
+        parts = split_cstrings(data)
+        if parts:
+            message.mail_from = _decode(parts[0])
+            message.mail_args = tuple(_decode(p) for p in parts[1:])
+    elif cmd == CMD_CONNECT:
+        parse_connect(data, conn)
+    elif cmd == CMD_HELO:
+        parts = split_cstrings(data)
+        conn.helo = _decode(parts[0]) if parts else ""
+
+
+def rebuild_message(headers: list[tuple[str, str]], body: bytes, leading_space: bool) -> bytes:
+    """The message bytes as the MTA holds them: headers, blank line, body, CRLF line ends.
+
+    With ``P_HDR_LEADSPC`` negotiated the value keeps the space after the colon, so
+    the header block comes back byte for byte; without it one space is assumed.
+    """
+    out = bytearray()
+    for name, value in headers:
+        raw = value.encode("utf-8", "surrogateescape")
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        out += name.encode("utf-8", "surrogateescape") + b":"
+        if not leading_space and raw:
+            out += b" "
+        out += raw + b"\r\n"
+    out += b"\r\n"
+    out += body
+    return bytes(out)

@@ -1,0 +1,290 @@
+"""The quarantine: original message bytes, kept byte-exact before anything else happens.
+
+Layout under the quarantine directory (mode 0700, files 0600)::
+
+    objects/ab/abcdef...        message bytes, named by their SHA-256
+    entries/<id>.json           one entry per held or rewritten message
+
+Objects are content-addressed: the same bytes are stored once. Every write goes to
+a temporary file in the same directory, is fsync'ed, renamed into place, the
+directory is fsync'ed, and the file is read back and re-hashed. ``StoreError`` means
+the bytes are NOT safely kept: the caller must tempfail the message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+_HEX = frozenset("0123456789abcdef")
+
+
+class StoreError(Exception):
+    """The quarantine could not store or read something. The message says what."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the quarantine knows about one message it holds or rewrote."""
+
+    id: str
+    sha256: str  # the original bytes
+    size: int
+    stored_at: str
+    action: str  # quarantine, defuse, banner, reject
+    status: str  # held, delivered, rejected, released, deleted
+    verdict: str = ""
+    score: float = 0.0
+    summary: str = ""
+    findings: tuple[str, ...] = ()
+    mail_from: str = ""
+    rcpt_to: tuple[str, ...] = ()
+    client_ip: str = ""
+    client_helo: str = ""
+    queue_id: str = ""
+    message_id: str = ""
+    subject: str = ""
+    defused_sha256: str = ""  # the rewritten version that was delivered, when there is one
+    history: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["findings"] = list(self.findings)
+        out["rcpt_to"] = list(self.rcpt_to)
+        out["history"] = [dict(h) for h in self.history]
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Entry:
+        known = set(cls.__dataclass_fields__)
+        values = {k: v for k, v in data.items() if k in known}
+        values["findings"] = tuple(values.get("findings", ()))
+        values["rcpt_to"] = tuple(values.get("rcpt_to", ()))
+        values["history"] = tuple(values.get("history", ()))
+        return cls(**values)
+
+
+class Quarantine(Protocol):
+    """What the gateway and the CLI need from a quarantine."""
+
+    def put_bytes(self, data: bytes) -> str: ...
+    def get_bytes(self, sha256: str) -> bytes: ...
+    def add(self, entry: Entry) -> Entry: ...
+    def update(self, entry: Entry) -> Entry: ...
+    def get(self, entry_id: str) -> Entry: ...
+    def entries(self) -> Iterator[Entry]: ...
+    def delete(self, entry_id: str) -> Entry: ...
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_entry_id() -> str:
+    """Sortable by time, unique: 20260101T120000123-1a2b3c4d."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")[:-3]
+    return f"{stamp}-{secrets.token_hex(4)}"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves either nothing or all of it."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # mkstemp creates 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+class FileQuarantine:
+    """The quarantine on a local file system."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._ready = False
+
+    # -- layout --------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        try:
+            for sub in (self.root, self.root / "objects", self.root / "entries"):
+                sub.mkdir(mode=0o700, parents=True, exist_ok=True)
+                os.chmod(sub, 0o700)
+        except OSError as exc:
+            raise StoreError(f"cannot create quarantine directory {self.root}: {exc.strerror}") from None
+        self._ready = True
+
+    def _object_path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or not set(sha256) <= _HEX:
+            raise StoreError(f"not a SHA-256 digest: {sha256!r}")
+        return self.root / "objects" / sha256[:2] / sha256
+
+    def _entry_path(self, entry_id: str) -> Path:
+        if not entry_id or "/" in entry_id or entry_id.startswith(".") or len(entry_id) > 100:
+            raise StoreError(f"not a quarantine id: {entry_id!r}")
+        return self.root / "entries" / f"{entry_id}.json"
+
+    # -- objects -------------------------------------------------------------
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store ``data``; return its SHA-256 once it is on disk and verified."""
+        self._prepare()
+        digest = hashlib.sha256(data).hexdigest()
+        path = self._object_path(digest)
+        try:
+            if path.exists() and self._verify(path, digest):
+                return digest
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            atomic_write(path, data)
+        except OSError as exc:
+            raise StoreError(f"cannot store message {digest[:12]}: {exc.strerror or exc}") from None
+        if not self._verify(path, digest):
+            raise StoreError(f"stored message {digest[:12]} does not read back intact")
+        return digest
+
+    @staticmethod
+    def _verify(path: Path, digest: str) -> bool:
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest() == digest
+        except OSError:
+            return False
+
+    def get_bytes(self, sha256: str) -> bytes:
+        path = self._object_path(sha256)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise StoreError(f"no stored message {sha256}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot read stored message {sha256}: {exc.strerror}") from None
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise StoreError(f"stored message {sha256} is corrupt (hash mismatch)")
+        return data
+
+    # -- entries -------------------------------------------------------------
+
+    def _write_entry(self, entry: Entry) -> Entry:
+        self._prepare()
+        path = self._entry_path(entry.id)
+        data = json.dumps(entry.to_json(), sort_keys=True, indent=1).encode()
+        try:
+            atomic_write(path, data)
+        except OSError as exc:
+            raise StoreError(f"cannot write quarantine entry {entry.id}: {exc.strerror or exc}") from None
+        return entry
+
+    def add(self, entry: Entry) -> Entry:
+        if self._entry_path(entry.id).exists():
+            raise StoreError(f"quarantine entry {entry.id} exists already")
+        return self._write_entry(entry)
+
+    def update(self, entry: Entry) -> Entry:
+        return self._write_entry(entry)
+
+    def get(self, entry_id: str) -> Entry:
+        path = self._entry_path(entry_id)
+        try:
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            raise StoreError(f"no quarantine entry {entry_id}") from None
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"cannot read quarantine entry {entry_id}: {exc}") from None
+        return Entry.from_json(data)
+
+    def entries(self) -> Iterator[Entry]:
+        folder = self.root / "entries"
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob("*.json")):
+            try:
+                yield self.get(path.stem)
+            except StoreError:
+                continue
+
+    def delete(self, entry_id: str) -> Entry:
+        """Remove an entry, and its objects when no other entry refers to them."""
+        entry = self.get(entry_id)
+        self._entry_path(entry_id).unlink()
+        in_use = set()
+        for other in self.entries():
+            in_use.add(other.sha256)
+            in_use.add(other.defused_sha256)
+        for digest in (entry.sha256, entry.defused_sha256):
+            if digest and digest not in in_use:
+                try:
+                    self._object_path(digest).unlink()
+                except FileNotFoundError:
+                    pass
+        return replace(entry, status="deleted")
+
+
+class MemoryQuarantine:
+    """In-memory quarantine for tests; ``fail`` makes every write raise StoreError."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.items: dict[str, Entry] = {}
+        self.fail = fail
+
+    def put_bytes(self, data: bytes) -> str:
+        if self.fail:
+            raise StoreError("quarantine unavailable (test)")
+        digest = hashlib.sha256(data).hexdigest()
+        self.objects[digest] = bytes(data)
+        return digest
+
+    def get_bytes(self, sha256: str) -> bytes:
+        try:
+            return self.objects[sha256]
+        except KeyError:
+            raise StoreError(f"no stored message {sha256}") from None
+
+    def add(self, entry: Entry) -> Entry:
+        if self.fail:
+            raise StoreError("quarantine unavailable (test)")
+        self.items[entry.id] = entry
+        return entry
+
+    def update(self, entry: Entry) -> Entry:
+        self.items[entry.id] = entry
+        return entry
+
+    def get(self, entry_id: str) -> Entry:
+        try:
+            return self.items[entry_id]
+        except KeyError:
+            raise StoreError(f"no quarantine entry {entry_id}") from None
+
+    def entries(self) -> Iterator[Entry]:
+        yield from (self.items[k] for k in sorted(self.items))
+
+    def delete(self, entry_id: str) -> Entry:
+        entry = self.get(entry_id)
+        del self.items[entry_id]
+        return replace(entry, status="deleted")

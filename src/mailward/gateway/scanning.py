@@ -1,0 +1,118 @@
+"""Scanning off the event loop: a pool of processes (or threads) with a time budget.
+
+Each worker builds its scanner once and then, per message, scans, picks the action
+from the settings and defuses when the action asks for it. All of that is CPU work,
+so it runs in worker processes; the milter's event loop only moves bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from mailward.config import Config
+from mailward.gateway.defuse import DefuseReport, defuse_report
+from mailward.gateway.settings import Action, GatewaySettings
+from mailward.model import Envelope
+from mailward.result import ScanResult
+
+
+class ScanError(Exception):
+    """Scanning did not produce a result in time or at all. The message says why."""
+
+
+class MessageScanner(Protocol):
+    def scan_bytes(self, raw: bytes, source: str = "-", envelope: Envelope | None = None) -> ScanResult: ...
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a worker hands back: the scan, the action, the rewritten bytes if any."""
+
+    result: ScanResult
+    action: Action
+    rewritten: bytes | None = None
+    report: DefuseReport | None = None
+
+
+def make_scanner(spec: str, config: Config) -> MessageScanner:
+    """Build the scanner named by ``module:attribute`` (default ``mailward.scan:Scanner``)."""
+    module_name, _, attr = spec.partition(":")
+    factory = getattr(importlib.import_module(module_name), attr or "Scanner")
+    scanner: MessageScanner = factory(config)
+    return scanner
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(config: Config, settings: GatewaySettings) -> None:
+    _WORKER["scanner"] = make_scanner(settings.scanner, config)
+    _WORKER["settings"] = settings
+
+
+def _warm() -> int:
+    return os.getpid()
+
+
+def prepare_message(raw: bytes, source: str, envelope: Envelope) -> Prepared:
+    """Scan, choose the action, defuse if asked. Runs inside a worker."""
+    scanner: MessageScanner = _WORKER["scanner"]
+    settings: GatewaySettings = _WORKER["settings"]
+    result = scanner.scan_bytes(raw, source, envelope=envelope)
+    result = replace(result, facts=None)  # facts stay in the worker: not needed, maybe not picklable
+    action = settings.resolve(settings.action_for(result.verdict))
+    if action in (Action.DEFUSE, Action.BANNER):
+        rewritten, report = defuse_report(raw, result, settings, neutralise=action is Action.DEFUSE)
+        return Prepared(result, action, rewritten if rewritten != raw else None, report)
+    return Prepared(result, action)
+
+
+class ScanPool:
+    """Runs ``prepare_message`` in worker processes (``workers`` > 0) or threads (0)."""
+
+    def __init__(self, config: Config, settings: GatewaySettings) -> None:
+        self.config = config
+        self.settings = settings
+        self.executor: Executor = self._new_executor()
+
+    def _new_executor(self) -> Executor:
+        if self.settings.workers == 0:
+            _init_worker(self.config, self.settings)
+            return ThreadPoolExecutor(max_workers=4, thread_name_prefix="mailward-scan")
+        return ProcessPoolExecutor(
+            max_workers=self.settings.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.config, self.settings),
+        )
+
+    def warm_up(self) -> None:
+        """Start every worker and build its scanner now, not on the first message."""
+        if self.settings.workers:
+            futures = [self.executor.submit(_warm) for _ in range(self.settings.workers * 2)]
+            for future in futures:
+                future.result(timeout=120)
+
+    async def prepare(self, raw: bytes, source: str, envelope: Envelope) -> Prepared:
+        loop = asyncio.get_running_loop()
+        try:
+            future = loop.run_in_executor(self.executor, prepare_message, raw, source, envelope)
+            return await asyncio.wait_for(future, self.settings.timeout)
+        except TimeoutError:
+            raise ScanError(f"scan took longer than {self.settings.timeout:g} s") from None
+        except BrokenProcessPool:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = self._new_executor()
+            raise ScanError("a scanning process died; the pool was restarted") from None
+        except Exception as exc:  # the scanner promises not to raise; if it does, say what
+            raise ScanError(f"scan failed: {type(exc).__name__}: {exc}") from None
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
