@@ -1,0 +1,321 @@
+"""Campaigns: messages sent by one operation, found by what they share.
+
+Only messages whose verdict is suspicious or worse are clustered into attack
+campaigns. Two of them join when they share
+
+* one **strong** key: the same Reply-To or From address, the same sending domain,
+  DKIM d=, Message-ID shape, sending IP, tracking URL template or per-recipient
+  token slot on a tracker that is not a known mailing service; or
+* **two weak** keys together: the claimed persona (display name), a known mailing
+  service's tracking host or URL template; or
+* near-identical **content**: MinHash/LSH (datasketch) over the normalised subject and
+  body (links, addresses and the reader's names removed), Jaccard >= 0.6; or
+* a **batch per-recipient token**: ``mailward.tokens.template_tokens`` finds beacon
+  URLs that are identical except for one per-copy component.
+
+A key that ordinary (clean or tracking) mail uses as well, such as a free-mail
+domain, a mailing service's host or a real outlet's name, does not link attack mail:
+that is what keeps a campaign sent through a commercial mailing service from being
+merged with the newsletters that use the same service. Benign bulk mail is grouped
+separately (kind "benign"), only by identical List-Id or by a sending domain that
+signs its own mail, and never with attack mail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from mailward.store import Campaign, ClusterInput, Store
+
+from .features import NUM_PERM
+
+STRONG = frozenset(
+    {"reply_to", "from", "from_domain", "dkim", "msgid", "ip", "track_url", "token", "template"}
+)
+WEAK = frozenset({"persona", "track_host", "track_url_esp"})
+CONTENT_THRESHOLD = 0.6
+BENIGN_MIN_GROUP = 3
+_RANK = {"clean": 0, "tracking": 1, "suspicious": 2, "unscannable": 2, "recon": 3, "phishing": 4, "malicious": 5}
+_ATTACK_VERDICTS = frozenset({"suspicious", "recon", "phishing", "malicious"})
+
+
+@dataclass
+class ClusterParams:
+    content_threshold: float = CONTENT_THRESHOLD
+    # a key is "common" (does not link) when at least this many benign messages use it
+    # and they are at least ``benign_ratio`` of its attack uses
+    benign_min: int = 2
+    benign_ratio: float = 0.05
+    max_weak: int = 6  # weak keys per message considered for pairs
+    use_content: bool = True
+    use_templates: bool = True
+
+
+@dataclass
+class ClusterStats:
+    messages: int = 0
+    attack_messages: int = 0
+    campaigns: int = 0
+    benign_groups: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if ra > rb:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        return True
+
+
+def _freemail() -> Any:
+    try:
+        from mailward.identity.outlets import is_freemail
+
+        is_freemail("example.org")
+        return is_freemail
+    except Exception:  # reference data not installed: only the benign counts decide
+        return lambda _domain: False
+
+
+def _kind(key: str, trackers: bool) -> str:
+    kind = key.partition(":")[0]
+    if kind == "track_url" and trackers:
+        return "track_url_esp"
+    return kind
+
+
+def cluster(inputs: Iterable[ClusterInput], params: ClusterParams | None = None) -> tuple[list[Campaign], ClusterStats]:
+    """Group messages into attack campaigns and benign groups."""
+    params = params or ClusterParams()
+    stats = ClusterStats()
+    started = time.perf_counter()
+    attack: list[ClusterInput] = []
+    benign_counts: Counter[str] = Counter()
+    benign_indicators: Counter[tuple[str, str]] = Counter()
+    benign_groups: dict[str, list[ClusterInput]] = defaultdict(list)
+    for item in inputs:
+        stats.messages += 1
+        if item.verdict in _ATTACK_VERDICTS:
+            attack.append(item)
+            continue
+        if item.verdict == "unscannable":
+            continue
+        keys = item.features.get("keys", ())
+        benign_counts.update(keys)
+        benign_indicators.update((i.get("kind", ""), i.get("value", "")) for i in item.indicators)
+        group = _benign_key(item)
+        if group:
+            benign_groups[group].append(item)
+    stats.timings["load"] = time.perf_counter() - started
+    stats.attack_messages = len(attack)
+
+    t0 = time.perf_counter()
+    free = _freemail()
+    attack_counts: Counter[str] = Counter()
+    for item in attack:
+        attack_counts.update(item.features.get("keys", ()))
+
+    def usable(key: str) -> bool:
+        b = benign_counts.get(key, 0)
+        if b >= params.benign_min and b >= params.benign_ratio * attack_counts[key]:
+            return False
+        kind, _, value = key.partition(":")
+        if kind in ("from_domain", "dkim") and free(value):
+            return False
+        if kind == "msgid" and free(value.rpartition("@")[2]):
+            return False
+        return True
+
+    usable_cache = {k: usable(k) for k in attack_counts}
+    uf = _UnionFind(len(attack))
+    reasons: dict[int, Counter[str]] = defaultdict(Counter)  # link reasons, counted per union
+    owner: dict[str, int] = {}
+
+    def link(key: str, idx: int) -> None:
+        first = owner.setdefault(key, idx)
+        if first != idx and uf.union(first, idx):
+            reasons[first][key] += 1
+
+    for idx, item in enumerate(attack):
+        trackers = bool(item.features.get("trackers"))
+        weak: list[str] = []
+        for key in item.features.get("keys", ()):
+            if not usable_cache.get(key, False):
+                continue
+            kind = _kind(key, trackers)
+            if kind in STRONG:
+                link(key, idx)
+            elif kind in WEAK:
+                weak.append(key)
+        for a, b in combinations(sorted(weak)[: params.max_weak], 2):
+            link(f"pair:{a}+{b}", idx)
+    stats.timings["keys"] = time.perf_counter() - t0
+
+    if params.use_templates and attack:
+        t0 = time.perf_counter()
+        _link_templates(attack, link, usable_cache)
+        stats.timings["templates"] = time.perf_counter() - t0
+    if params.use_content and attack:
+        t0 = time.perf_counter()
+        _link_content(attack, uf, reasons, params.content_threshold)
+        stats.timings["content"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    components: dict[int, list[int]] = defaultdict(list)
+    for idx in range(len(attack)):
+        components[uf.find(idx)].append(idx)
+    campaigns: list[Campaign] = []
+    for members in components.values():
+        items = [attack[i] for i in members]
+        why: Counter[str] = Counter()
+        for i in members:
+            why.update(reasons.get(i, {}))
+        campaigns.append(_summarise("attack", items, why, benign_indicators))
+    stats.campaigns = len(campaigns)
+    for key, items in benign_groups.items():
+        if len(items) >= BENIGN_MIN_GROUP:
+            campaigns.append(_summarise("benign", items, Counter({key: len(items) - 1}), Counter()))
+            stats.benign_groups += 1
+    stats.timings["summarise"] = time.perf_counter() - t0
+    stats.seconds = time.perf_counter() - started
+    return campaigns, stats
+
+
+def _benign_key(item: ClusterInput) -> str:
+    """Identical infrastructure for bulk mail: its List-Id, or a domain signing its own mail."""
+    features = item.features
+    if features.get("list_id"):
+        return "list_id:" + str(features["list_id"])
+    if item.verdict == "tracking" and features.get("dkim_aligned"):
+        for key in features.get("keys", ()):
+            if key.startswith("from_domain:"):
+                return key
+    return ""
+
+
+def _link_templates(attack: Sequence[ClusterInput], link: Any, usable: dict[str, bool]) -> None:
+    """Batch per-recipient tokens: URLs identical but for one per-copy component."""
+    from mailward.tokens import template_tokens
+
+    batch = [(str(i), item.features.get("beacon_urls", ())) for i, item in enumerate(attack)]
+    batch = [b for b in batch if b[1]]
+    if len(batch) < 2:
+        return
+    for token in template_tokens(batch):
+        key = f"template:{token.template}"
+        host_key = f"track_host:{token.host}"
+        if host_key in usable and not usable[host_key]:
+            continue  # a mailing service every newsletter uses: its URL shapes say nothing
+        for msg_key in token.values:
+            link(key, int(msg_key))
+
+
+def _link_content(attack: Sequence[ClusterInput], uf: _UnionFind, reasons: dict[int, Counter[str]], threshold: float) -> None:
+    from datasketch import MinHashLSH
+    from datasketch.lean_minhash import LeanMinHash
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    signatures: dict[int, np.ndarray] = {}
+    for idx, item in enumerate(attack):
+        if not item.minhash:
+            continue
+        values = np.frombuffer(item.minhash, dtype=np.uint64)
+        if values.size != NUM_PERM:
+            continue
+        signatures[idx] = values
+        lsh.insert(idx, LeanMinHash(seed=1, hashvalues=values), check_duplication=False)
+    for idx, values in signatures.items():
+        for other in lsh.query(LeanMinHash(seed=1, hashvalues=values)):
+            if other == idx:
+                continue
+            similarity = float(np.count_nonzero(values == signatures[other])) / NUM_PERM
+            if similarity >= threshold and uf.union(idx, other):
+                reasons[min(idx, other)]["content:similar subject and body"] += 1
+
+
+def _summarise(
+    kind: str,
+    items: Sequence[ClusterInput],
+    why: Counter[str],
+    benign_indicators: Counter[tuple[str, str]],
+) -> Campaign:
+    dated = [i.date for i in items if i.date is not None]
+    earliest = min(items, key=lambda i: (i.date or dt.datetime.max.replace(tzinfo=dt.UTC), i.sha256))
+    ident = ("C" if kind == "attack" else "B") + hashlib.sha1(earliest.sha256.encode(), usedforsecurity=False).hexdigest()[:11]
+    names = Counter(i.from_name.strip() for i in items if i.from_name.strip())
+    senders = Counter(i.from_addr for i in items if i.from_addr)
+    identities = Counter(f"{i.from_name.strip()} <{i.from_addr}>" if i.from_name.strip() else i.from_addr for i in items if i.from_addr)
+    targets: set[str] = set()
+    for i in items:
+        targets.update(r.lower() for r in i.recipients)
+    verdict = max((i.verdict for i in items), key=lambda v: _RANK.get(v, 0))
+    indicators: dict[tuple[str, str], int] = {}
+    for i in items:
+        for ind in i.indicators:
+            k = (ind.get("kind", ""), ind.get("value", ""))
+            if k[0] and k[1] and not benign_indicators.get(k):
+                indicators[k] = indicators.get(k, 0) + 1
+    ordered = sorted(indicators.items(), key=lambda kv: (-kv[1], kv[0]))
+    attack_ids: dict[str, None] = {}
+    for i in items:
+        for tid in i.attack:
+            attack_ids.setdefault(tid, None)
+    if names:
+        name = names.most_common(1)[0][0]
+        domains = Counter(s.rpartition("@")[2] for s in senders)
+        if domains:
+            name += f" ({domains.most_common(1)[0][0]})"
+    elif senders:
+        name = senders.most_common(1)[0][0]
+    else:
+        name = Counter(i.subject for i in items).most_common(1)[0][0] or ident
+    return Campaign(
+        id=ident,
+        kind=kind,
+        name=name,
+        verdict=verdict,
+        first_seen=min(dated) if dated else None,
+        last_seen=max(dated) if dated else None,
+        message_count=len(items),
+        target_count=len(targets),
+        senders=tuple(s for s, _ in senders.most_common(50)),
+        identities=tuple(s for s, _ in identities.most_common(50)),
+        indicators=tuple({"kind": k, "value": v} for (k, v), _ in ordered[:500]),
+        attack=tuple(sorted(attack_ids)),
+        links=tuple(k for k, _ in why.most_common(12)),
+        targets=tuple(sorted(targets)),
+        message_ids=tuple(sorted(i.id for i in items)),
+    )
+
+
+def recluster(store: Store, params: ClusterParams | None = None) -> ClusterStats:
+    """Re-cluster everything in the store and swap the result in."""
+    campaigns, stats = cluster(store.cluster_inputs(), params)
+    t0 = time.perf_counter()
+    store.replace_campaigns(campaigns)
+    stats.timings["write"] = time.perf_counter() - t0
+    return stats

@@ -1,0 +1,278 @@
+"""What a hunt keeps of one scanned message, and the keys campaigns are built from.
+
+``build_record(message, result, ...)`` runs in the worker processes (or on Dask
+workers), next to the scan, so that the single writer only inserts rows. The
+campaign keys (``features``) are strings of the form ``kind:value``; their meaning
+and how strongly each links messages is documented in ``hunt.campaigns``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+from datasketch import MinHash
+
+from mailward.headers import registrable_domain
+from mailward.model import Message
+from mailward.result import ScanResult
+from mailward.store.records import MessageRecord
+
+NUM_PERM = 64  # 64 permutations: 512 bytes per message, Jaccard error ~0.06
+SHINGLE = 3  # word 3-grams
+MIN_WORDS = 12  # shorter texts say too little to be compared
+MAX_WORDS = 600  # the opening of a lure is what a template keeps constant
+MAX_INDICATORS = 60
+
+_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)  # letters only: numbers and ids vary per copy
+_URLISH = re.compile(r"\S*(?:https?://|www\.|@)\S*", re.IGNORECASE)
+_DKIM_D = re.compile(r"(?:^|;)\s*d\s*=\s*([^;\s]+)", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]{0,2000}>")
+_ENTITY = re.compile(r"&[#a-zA-Z0-9]{1,10};")
+_TOKENISH = re.compile(r"^(?=.*\d)[A-Za-z0-9_\-=.~%]{6,}$|^[A-Za-z0-9_\-]{16,}$")
+_INTERNAL = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1)  # permutations computed once per process
+
+
+def _public_ip(value: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        return False
+    # Documentation ranges (192.0.2.0/24, ...) count as public: real mail never
+    # carries them, and test and demo mail uses nothing else.
+    if ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified:
+        return False
+    return not any(ip in net for net in _INTERNAL if net.version == ip.version)
+
+
+def received_ips(message: Message) -> list[str]:
+    """Public IPs of the hosts that handed the message on, oldest hop last (as written)."""
+    out: dict[str, None] = {}
+    for hop in message.received:
+        if hop.from_ip and _public_ip(hop.from_ip):
+            out.setdefault(hop.from_ip.strip("[]"), None)
+    return list(out)
+
+
+def dkim_domains(message: Message) -> list[str]:
+    """d= of every DKIM-Signature, then header.d of DKIM results, lower case."""
+    out: dict[str, None] = {}
+    for value in message.header_all("DKIM-Signature"):
+        for found in _DKIM_D.findall(value):
+            out.setdefault(found.strip().lower().rstrip("."), None)
+    for res in message.auth_results:
+        if res.method == "dkim":
+            d = res.properties.get("header.d") or res.properties.get("header.i", "").rpartition("@")[2]
+            if d:
+                out.setdefault(d.lower().rstrip("."), None)
+    return list(out)
+
+
+def message_id_pattern(message_id: str) -> str:
+    """The shape of a Message-ID: character classes of the left part, the right part as is.
+
+    ``<20240312.8f3a1c@mta7.news-mail.example>`` -> ``N8.H6@mta7.news-mail.example``
+    (runs of digits N, hex-ish H, letters A, other kept). Mail-merge tools leave a
+    recognisable shape; the right-hand side is often the sending host.
+    """
+    mid = message_id.strip().strip("<>")
+    left, at, right = mid.rpartition("@")
+    if not at:
+        return ""
+    shape: list[str] = []
+    for run in re.findall(r"[0-9]+|[0-9a-fA-F]+|[A-Za-z]+|[^0-9A-Za-z]", left):
+        if run.isdigit():
+            cls = "N"
+        elif all(c in "0123456789abcdefABCDEF" for c in run) and any(c.isdigit() for c in run):
+            cls = "H"
+        elif run.isalpha():
+            cls = "A"
+        else:
+            shape.append(run)
+            continue
+        shape.append(f"{cls}{min(len(run), 40)}")
+    return "".join(shape) + "@" + right.lower()
+
+
+def url_template(url: str) -> str:
+    """Host and path with per-copy parts blanked: ``t.example/o/{}/open.gif?u={}&c={}``."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").lower()
+    if not host:
+        return ""
+    segments = ["{}" if _TOKENISH.match(seg) else seg.lower() for seg in parts.path.split("/") if seg]
+    keys = sorted({kv.partition("=")[0].lower() for kv in parts.query.split("&") if kv})
+    query = ("?" + "&".join(f"{k}={{}}" for k in keys)) if keys else ""
+    return host + "/" + "/".join(segments) + query
+
+
+def normalise_persona(name: str) -> str:
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return " ".join(_WORD.findall(folded))
+
+
+def _body_text(message: Message) -> str:
+    if message.text_parts:
+        return "\n".join(p.text for p in message.text_parts)
+    html = "\n".join(p.text for p in message.html_parts)
+    return _ENTITY.sub(" ", _TAG.sub(" ", html))
+
+
+def content_words(message: Message, recipients: tuple[str, ...] = ()) -> list[str]:
+    """Normalised words of subject and body, with URLs, addresses and the reader's names removed."""
+    text = message.subject + "\n" + _body_text(message)
+    text = _URLISH.sub(" ", unicodedata.normalize("NFKC", text).casefold())
+    words = _WORD.findall(text)
+    personal = set()
+    for rcpt in recipients:
+        personal.update(_WORD.findall(rcpt.partition("@")[0].casefold().replace(".", " ")))
+    for address in message.to:
+        personal.update(_WORD.findall(address.display_name.casefold()))
+    if personal:
+        words = [w for w in words if w not in personal]
+    return words[:MAX_WORDS]
+
+
+def content_minhash(words: list[str]) -> bytes | None:
+    if len(words) < MIN_WORDS:
+        return None
+    shingles = {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
+    mh = MinHash(num_perm=NUM_PERM, seed=1, permutations=_TEMPLATE.permutations)
+    mh.update_batch(list(shingles))
+    return np.asarray(mh.hashvalues, dtype=np.uint64).tobytes()
+
+
+def campaign_keys(
+    message: Message, result: ScanResult, ips: list[str], dkim: list[str]
+) -> dict[str, Any]:
+    """The infrastructure a message was sent and tracked with, as ``kind:value`` keys."""
+    keys: dict[str, None] = {}
+    sender = message.sender_address
+    if sender is not None and sender.addr:
+        keys[f"from:{sender.addr.lower()}"] = None
+        if sender.registrable:
+            keys[f"from_domain:{sender.registrable}"] = None
+        persona = normalise_persona(sender.display_name)
+        if persona:
+            keys[f"persona:{persona}"] = None
+    for rt in message.reply_to:
+        if rt.addr and (sender is None or rt.addr.lower() != sender.addr.lower()):
+            keys[f"reply_to:{rt.addr.lower()}"] = None
+    for d in dkim:
+        keys[f"dkim:{registrable_domain(d) or d}"] = None
+    pattern = message_id_pattern(message.message_id)
+    if pattern:
+        keys[f"msgid:{pattern}"] = None
+    for ip in ips[-1:]:  # the oldest public hop: the sending server
+        keys[f"ip:{ip}"] = None
+    for beacon in result.beacons:
+        if beacon.host:
+            keys[f"track_host:{beacon.host.lower()}"] = None
+        tmpl = url_template(beacon.url)
+        if tmpl:
+            keys[f"track_url:{tmpl}"] = None
+        if beacon.per_recipient and beacon.token is not None:
+            keys[f"token:{beacon.host.lower()}|{beacon.token.location}"] = None
+    list_id = message.header("List-Id")
+    return {
+        "keys": list(keys),
+        "trackers": sorted({b.tracker for b in result.beacons if b.tracker}),
+        "list_id": (list_id or "").strip().lower()[:200],
+        "beacon_urls": list(dict.fromkeys(b.url for b in result.beacons))[:20],
+        "dkim_aligned": bool(sender and sender.registrable and any(
+            (registrable_domain(d) or d) == sender.registrable for d in dkim
+        )),
+    }
+
+
+def indicators_of(message: Message, result: ScanResult, ips: list[str]) -> list[dict[str, str]]:
+    """Indicators a campaign built from this message could share: sender infrastructure,
+    tracking hosts and URLs, sending IPs, attachment hashes. Ordinary links are left
+    out on purpose: lures link to the real outlets they imitate."""
+    out: dict[tuple[str, str], None] = {}
+    sender = message.sender_address
+    if sender is not None and sender.addr:
+        out[("email", sender.addr_ascii.lower())] = None
+        if sender.domain_ascii:
+            out[("domain", sender.domain_ascii.lower())] = None
+    for rt in message.reply_to:
+        if rt.addr:
+            out[("email", rt.addr_ascii.lower())] = None
+            if rt.domain_ascii:
+                out[("domain", rt.domain_ascii.lower())] = None
+    for beacon in result.beacons:
+        if beacon.host:
+            out[("domain", beacon.host.lower())] = None
+        if beacon.url.lower().startswith(("http://", "https://")):
+            out[("url", beacon.url)] = None
+    for ip in ips[-1:]:
+        kind = "ipv6" if ":" in ip else "ipv4"
+        out[(kind, ip)] = None
+    for att in message.attachments:
+        if att.sha256:
+            out[("sha256", att.sha256.lower())] = None
+    if message.subject:
+        out[("subject", message.subject[:300])] = None
+    return [{"kind": k, "value": v} for k, v in list(out)[:MAX_INDICATORS]]
+
+
+def build_record(
+    message: Message,
+    result: ScanResult,
+    *,
+    source: str,
+    mailbox: str = "",
+    raw: bytes | None = None,
+) -> MessageRecord:
+    """Everything the store keeps about one message (built where the scan ran)."""
+    sender = message.sender_address
+    ips = received_ips(message)
+    dkim = dkim_domains(message)
+    rank = result.verdict.rank
+    features = campaign_keys(message, result, ips, dkim)
+    minhash = None
+    if result.verdict.is_attack:  # only suspicious mail is compared by content
+        minhash = content_minhash(content_words(message, tuple(result.recipients)))
+    attack: dict[str, None] = {}
+    for finding in result.findings:
+        for tid in finding.attack:
+            attack.setdefault(tid, None)
+    return MessageRecord(
+        source=source,
+        sha256=result.sha256 or message.sha256,
+        verdict=str(result.verdict),
+        verdict_rank=rank,
+        score=float(result.score),
+        mailbox=mailbox,
+        message_id=message.message_id,
+        size=message.raw_size,
+        from_addr=sender.addr.lower() if sender else "",
+        from_name=sender.display_name if sender else "",
+        from_domain=sender.domain if sender else "",
+        reply_to=message.reply_to[0].addr.lower() if message.reply_to else "",
+        subject=message.subject,
+        date=message.date,
+        received_ips=ips,
+        dkim_domains=dkim,
+        summary=result.summary,
+        reason=result.reason,
+        findings=[f.to_json() for f in result.findings],
+        beacons=[b.to_json() for b in result.beacons],
+        indicators=indicators_of(message, result, ips),
+        attack=list(attack),
+        recipients=list(result.recipients or message.recipients),
+        features=features,
+        minhash=minhash,
+        body=raw,
+    )

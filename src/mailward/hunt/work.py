@@ -1,0 +1,107 @@
+"""The unit of work a hunt ships to a worker, and the function that does it.
+
+``analyse_item`` parses and scans one message and returns the ``MessageRecord`` to
+store. It runs in the hunting process, in a multiprocessing pool, or on a Dask
+worker: each process builds its ``Scanner`` once (module-level cache keyed by the
+configuration), so reference data is compiled once per process, not per message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mailward.config import Config
+from mailward.store.records import MessageRecord
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    source: str
+    raw: bytes
+    mailbox: str = ""  # the mailbox owner's address, when known: becomes the envelope recipient
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """What a worker needs to rebuild the hunter's configuration (picklable)."""
+
+    config_data: Mapping[str, Any]
+    config_path: str | None
+    keep_bodies: bool = False
+
+    @property
+    def key(self) -> str:
+        blob = json.dumps([self.config_data, self.config_path, self.keep_bodies], sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+_SCANNERS: dict[str, Any] = {}
+
+
+def _scanner(settings: WorkerSettings) -> Any:
+    key = settings.key
+    scanner = _SCANNERS.get(key)
+    if scanner is None:
+        from mailward.scan import Scanner
+
+        path = Path(settings.config_path) if settings.config_path else None
+        scanner = Scanner(Config(data=dict(settings.config_data), path=path))
+        _SCANNERS.clear()
+        _SCANNERS[key] = scanner
+    return scanner
+
+
+def analyse_item(item: WorkItem, settings: WorkerSettings) -> MessageRecord:
+    """Parse, scan and summarise one message. Never raises."""
+    from mailward.model import Envelope
+    from mailward.parse import parse_message
+
+    from .features import build_record
+
+    try:
+        envelope = Envelope(rcpt_to=(item.mailbox,)) if item.mailbox else None
+        message = parse_message(item.raw, envelope=envelope)
+        result = _scanner(settings).scan_message(message, item.source)
+        return build_record(
+            message,
+            result,
+            source=item.source,
+            mailbox=item.mailbox,
+            raw=item.raw if settings.keep_bodies else None,
+        )
+    except Exception as exc:  # a bug in an analyser must not stop a hunt over 100,000 messages
+        return MessageRecord(
+            source=item.source,
+            sha256=hashlib.sha256(item.raw).hexdigest(),
+            verdict="unscannable",
+            verdict_rank=2,
+            mailbox=item.mailbox,
+            size=len(item.raw),
+            recipients=[item.mailbox] if item.mailbox else [],
+            reason=f"analysis failed: {type(exc).__name__}: {exc}"[:500],
+        )
+
+
+def analyse_chunk(items: Sequence[WorkItem], settings: WorkerSettings) -> list[MessageRecord]:
+    return [analyse_item(item, settings) for item in items]
+
+
+# -- multiprocessing pool plumbing ---------------------------------------------------
+
+_POOL_SETTINGS: WorkerSettings | None = None
+
+
+def pool_init(settings: WorkerSettings) -> None:
+    global _POOL_SETTINGS
+    _POOL_SETTINGS = settings
+    _scanner(settings)  # compile reference data before the first message arrives
+
+
+def pool_analyse(item: WorkItem) -> MessageRecord:
+    assert _POOL_SETTINGS is not None
+    return analyse_item(item, _POOL_SETTINGS)

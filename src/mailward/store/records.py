@@ -1,0 +1,234 @@
+"""Plain data that goes into and comes out of the store.
+
+Hunt workers build ``MessageRecord`` objects (they are picklable and cross process
+and Dask boundaries); the CLI, the web UI and the exporters read ``Campaign``,
+``Target`` and ``StoredMessage`` and never touch the ORM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class MessageRecord:
+    """What the store keeps about one scanned message copy."""
+
+    source: str
+    sha256: str
+    verdict: str
+    verdict_rank: int
+    score: float = 0.0
+    mailbox: str = ""
+    message_id: str = ""
+    size: int = 0
+    from_addr: str = ""
+    from_name: str = ""
+    from_domain: str = ""
+    reply_to: str = ""
+    subject: str = ""
+    date: dt.datetime | None = None
+    received_ips: list[str] = field(default_factory=list)
+    dkim_domains: list[str] = field(default_factory=list)
+    summary: str = ""
+    reason: str = ""
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    beacons: list[dict[str, Any]] = field(default_factory=list)
+    indicators: list[dict[str, str]] = field(default_factory=list)  # {"kind": ..., "value": ...}
+    attack: list[str] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    features: dict[str, Any] = field(default_factory=dict)  # campaign keys (hunt.features)
+    minhash: bytes | None = None
+    body: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    id: int
+    source: str
+    mailbox: str
+    message_id: str
+    sha256: str
+    size: int
+    from_addr: str
+    from_name: str
+    from_domain: str
+    reply_to: str
+    subject: str
+    date: dt.datetime | None
+    received_ips: tuple[str, ...]
+    dkim_domains: tuple[str, ...]
+    verdict: str
+    score: float
+    summary: str
+    reason: str
+    findings: tuple[dict[str, Any], ...]
+    beacons: tuple[dict[str, Any], ...]
+    indicators: tuple[dict[str, str], ...]
+    attack: tuple[str, ...]
+    recipients: tuple[str, ...]
+    scanned_at: dt.datetime
+    campaign_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "mailbox": self.mailbox,
+            "message_id": self.message_id,
+            "sha256": self.sha256,
+            "size": self.size,
+            "from": self.from_addr,
+            "from_name": self.from_name,
+            "reply_to": self.reply_to,
+            "subject": self.subject,
+            "date": _iso(self.date),
+            "received_ips": list(self.received_ips),
+            "dkim_domains": list(self.dkim_domains),
+            "verdict": self.verdict,
+            "score": self.score,
+            "summary": self.summary,
+            "reason": self.reason,
+            "findings": list(self.findings),
+            "beacons": list(self.beacons),
+            "indicators": list(self.indicators),
+            "attack": list(self.attack),
+            "recipients": list(self.recipients),
+            "scanned_at": _iso(self.scanned_at),
+            "campaign": self.campaign_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """A group of messages sent by one operation, as the clustering found it.
+
+    ``kind`` is "attack" (members are suspicious or worse) or "benign" (newsletters
+    and other bulk mail grouped by identical infrastructure; never mixed with attacks).
+    ``indicators`` are ``{"kind", "value"}`` objects with kinds from
+    ``mailward.share.kinds`` (domain, url, email, ipv4, ipv6, sha256, subject).
+    """
+
+    id: str
+    kind: str
+    name: str
+    verdict: str
+    first_seen: dt.datetime | None
+    last_seen: dt.datetime | None
+    message_count: int
+    target_count: int
+    senders: tuple[str, ...]
+    identities: tuple[str, ...]
+    indicators: tuple[dict[str, str], ...]
+    attack: tuple[str, ...]
+    links: tuple[str, ...]
+    targets: tuple[str, ...] = ()
+    message_ids: tuple[int, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "verdict": self.verdict,
+            "first_seen": _iso(self.first_seen),
+            "last_seen": _iso(self.last_seen),
+            "message_count": self.message_count,
+            "target_count": self.target_count,
+            "senders": list(self.senders),
+            "identities": list(self.identities),
+            "indicators": list(self.indicators),
+            "attack": list(self.attack),
+            "linked_by": list(self.links),
+            "targets": list(self.targets),
+            "messages": list(self.message_ids),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignHit:
+    campaign_id: str
+    campaign_name: str
+    verdict: str
+    first_seen: dt.datetime | None
+    last_seen: dt.datetime | None
+    messages: int
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One address that received campaign mail, with the roster entry when known."""
+
+    address: str
+    name: str
+    role: str
+    campaigns: tuple[CampaignHit, ...]
+
+    @property
+    def first_seen(self) -> dt.datetime | None:
+        dates = [c.first_seen for c in self.campaigns if c.first_seen]
+        return min(dates) if dates else None
+
+    @property
+    def last_seen(self) -> dt.datetime | None:
+        dates = [c.last_seen for c in self.campaigns if c.last_seen]
+        return max(dates) if dates else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "name": self.name,
+            "role": self.role,
+            "first_seen": _iso(self.first_seen),
+            "last_seen": _iso(self.last_seen),
+            "campaigns": [
+                {
+                    "id": c.campaign_id,
+                    "name": c.campaign_name,
+                    "verdict": c.verdict,
+                    "first_seen": _iso(c.first_seen),
+                    "last_seen": _iso(c.last_seen),
+                    "messages": c.messages,
+                }
+                for c in self.campaigns
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    id: int
+    value: str
+    kind: str
+    source: str
+    confidence: int
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    note: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "value": self.value,
+            "kind": self.kind,
+            "source": self.source,
+            "confidence": self.confidence,
+            "created_at": _iso(self.created_at),
+            "expires_at": _iso(self.expires_at),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A protected person from the config's ``[[organisation.people]]`` roster."""
+
+    name: str
+    addresses: tuple[str, ...]
+    role: str = ""
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
