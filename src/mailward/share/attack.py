@@ -1,0 +1,62 @@
+"""MITRE ATT&CK technique names and references, for the exporters.
+
+Names are the technique titles published at https://attack.mitre.org (Enterprise
+matrix), for the techniques mailward's rules report. An id missing here is still
+exported, named by its id.
+"""
+
+from __future__ import annotations
+
+import re
+
+# id -> technique name (source: attack.mitre.org/techniques/<id>/)
+TECHNIQUES: dict[str, str] = {
+    "T1598": "Phishing for Information",
+    "T1598.002": "Spearphishing Attachment",
+    "T1598.003": "Spearphishing Link",
+    "T1598.004": "Spearphishing Voice",
+    "T1566": "Phishing",
+    "T1566.001": "Spearphishing Attachment",
+    "T1566.002": "Spearphishing Link",
+    "T1566.003": "Spearphishing via Service",
+    "T1656": "Impersonation",
+    "T1589": "Gather Victim Identity Information",
+    "T1589.001": "Credentials",
+    "T1589.002": "Email Addresses",
+    "T1589.003": "Employee Names",
+    "T1590": "Gather Victim Network Information",
+    "T1590.005": "IP Addresses",
+    "T1592": "Gather Victim Host Information",
+    "T1592.002": "Software",
+    "T1592.004": "Client Configurations",
+    "T1583": "Acquire Infrastructure",
+    "T1583.001": "Domains",
+    "T1585": "Establish Accounts",
+    "T1585.002": "Email Accounts",
+    "T1586.002": "Email Accounts",
+    "T1204.001": "Malicious Link",
+    "T1204.002": "Malicious File",
+    "T1036": "Masquerading",
+    "T1534": "Internal Spearphishing",
+    "T1608.005": "Link Target",
+}
+
+_ID_RE = re.compile(r"T\d{4}(?:\.\d{3})?")
+
+
+def valid_id(technique: str) -> bool:
+    return bool(_ID_RE.fullmatch(technique))
+
+
+def name(technique: str) -> str:
+    return TECHNIQUES.get(technique, technique)
+
+
+def url(technique: str) -> str:
+    """``T1598.003`` -> ``https://attack.mitre.org/techniques/T1598/003/``."""
+    return "https://attack.mitre.org/techniques/" + technique.replace(".", "/") + "/"
+
+
+def misp_galaxy_tag(technique: str) -> str:
+    """The MISP galaxy tag: ``misp-galaxy:mitre-attack-pattern="Spearphishing Link - T1598.003"``."""
+    return f'misp-galaxy:mitre-attack-pattern="{name(technique)} - {technique}"'

@@ -1,0 +1,388 @@
+"""Match a message against known indicators, fast, whatever their number.
+
+Every unexpired indicator is compiled ONCE into lookup structures:
+
+- domains: a dict keyed by ASCII domain; a host is looked up by each of its label
+  suffixes (``a.b.evil.example``, ``b.evil.example``, ``evil.example``), so an
+  indicator matches the name itself and every name below it: a handful of dict
+  look-ups per host, whatever the number of indicators;
+- email addresses, IP addresses and SHA-256 hashes: exact dicts (IP networks by
+  prefix length);
+- URLs: one Aho-Corasick automaton (ahocorasick-rs, the fastest candidate measured
+  in DEPENDENCIES.md) over the normalised URL keys, run once per message over all
+  its URLs joined; a hit counts when it starts a URL or follows a non-host
+  character (so ``evil.example/x`` matches inside a redirector's ``?u=`` but not
+  inside ``notevil.example/x``).
+
+``load_matcher(config)`` builds the matcher from the store and keeps it in a
+module-level cache keyed by the store and a fingerprint of its indicators, so a
+process pays the build once and picks up new imports on the next load.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import ipaddress
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+import ahocorasick_rs
+
+from mailward.model import Address, Message
+from mailward.share import kinds as _kinds
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRecord:
+    """One indicator as the matcher needs it (a row of the store's ``indicators``)."""
+
+    value: str
+    kind: str
+    source: str = ""
+    confidence: int = 50
+    expires_at: dt.datetime | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IntelMatch:
+    """A known indicator found in a message."""
+
+    indicator: str  # the stored indicator value
+    kind: str  # "domain", "url", "email", "ipv4", "ipv6", "sha256"
+    matched: str  # what in the message matched (host, address, URL, IP, hash)
+    source: str  # where the indicator came from (feed, file, CERT)
+    confidence: int  # 0-100
+    location: str = ""  # "from", "reply-to", "return-path", "sender", "envelope-from",
+    # "link", "beacon", "resource", "form", "received", "client-ip", "attachment", "message"
+    note: str = ""
+
+    def as_fact(self) -> dict[str, Any]:
+        """The entry of the scan facts' ``intel`` list."""
+        return {
+            "indicator": self.indicator,
+            "kind": self.kind,
+            "matched": self.matched,
+            "source": self.source,
+            "confidence": self.confidence,
+            "location": self.location,
+        }
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
+class IntelMatcher:
+    """Compiled indicators. Build once, call ``match`` for every message."""
+
+    def __init__(self, records: Iterable[IndicatorRecord], *, now: dt.datetime | None = None):
+        when = _aware(now) or _utcnow()
+        self._records: list[IndicatorRecord] = []
+        self._domains: dict[str, list[int]] = {}
+        self._emails: dict[str, list[int]] = {}
+        self._ips: dict[str, list[int]] = {}
+        self._nets: dict[int, dict[int, list[int]]] = {}  # prefix length -> network int -> records (v4)
+        self._nets6: dict[int, dict[int, list[int]]] = {}
+        self._hashes: dict[str, list[int]] = {}
+        url_patterns: dict[str, list[int]] = {}
+        self.skipped: dict[str, int] = {}  # reason -> count
+        for record in records:
+            expires = _aware(record.expires_at)
+            if expires is not None and expires <= when:
+                self._skip("expired")
+                continue
+            kind = record.kind
+            if kind not in _kinds.MATCHABLE_KINDS:
+                self._skip(f"kind {kind} is not matched")
+                continue
+            try:
+                value = _kinds.normalise(kind, record.value)
+            except _kinds.IndicatorError:
+                self._skip("invalid value")
+                continue
+            index = len(self._records)
+            self._records.append(
+                IndicatorRecord(value, kind, record.source, record.confidence, expires, record.note)
+            )
+            if kind == "domain":
+                self._domains.setdefault(value, []).append(index)
+            elif kind == "email":
+                self._emails.setdefault(value, []).append(index)
+            elif kind == "sha256":
+                self._hashes.setdefault(value, []).append(index)
+            elif kind in ("ipv4", "ipv6"):
+                if "/" in value:
+                    net = ipaddress.ip_network(value)
+                    table = self._nets if net.version == 4 else self._nets6
+                    table.setdefault(net.prefixlen, {}).setdefault(
+                        int(net.network_address), []
+                    ).append(index)
+                else:
+                    self._ips.setdefault(value, []).append(index)
+            elif kind == "url":
+                url_patterns.setdefault(_kinds.url_key(value), []).append(index)
+        self._url_keys = list(url_patterns)
+        self._url_records = [url_patterns[key] for key in self._url_keys]
+        self._automaton = (
+            ahocorasick_rs.AhoCorasick(
+                self._url_keys, matchkind=ahocorasick_rs.MatchKind.Standard
+            )
+            if self._url_keys
+            else None
+        )
+        self._max_domain_labels = max((k.count(".") + 1 for k in self._domains), default=0)
+
+    def _skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @property
+    def empty(self) -> bool:
+        return not self._records
+
+    # -- matching -----------------------------------------------------------
+
+    def match(self, message: Message, beacon_urls: Sequence[str] = ()) -> tuple[IntelMatch, ...]:
+        """Every known indicator found in the message, one entry per indicator and source."""
+        if not self._records:
+            return ()
+        hits: dict[int, tuple[str, str]] = {}  # record index -> (matched, location)
+
+        def add(indices: Iterable[int], matched: str, location: str) -> None:
+            for index in indices:
+                hits.setdefault(index, (matched, location))
+
+        # senders: addresses and their domains
+        for location, address in _sender_addresses(message):
+            if self._emails:
+                found = self._emails.get(_address_key(address))
+                if found:
+                    add(found, address.addr, location)
+            if self._domains and address.domain_ascii:
+                add(*self._host_hits(address.domain_ascii, location))
+        # URLs: links, beacons, remote resources, form actions
+        urls = list(_message_urls(message, beacon_urls))
+        if urls:
+            self._match_urls(urls, add)
+        # sending IPs
+        if self._ips or self._nets or self._nets6:
+            for location, ip in _message_ips(message):
+                self._match_ip(ip, location, add)
+        # hashes
+        if self._hashes:
+            found = self._hashes.get(message.sha256.lower())
+            if found:
+                add(found, message.sha256, "message")
+            for sha in _attachment_hashes(message):
+                found = self._hashes.get(sha)
+                if found:
+                    add(found, sha, "attachment")
+        if not hits:
+            return ()
+        now = _utcnow()
+        out = []
+        for index, (matched, location) in hits.items():
+            record = self._records[index]
+            if record.expires_at is not None and record.expires_at <= now:
+                continue  # expired since the matcher was built
+            out.append(
+                IntelMatch(
+                    indicator=record.value,
+                    kind=record.kind,
+                    matched=matched,
+                    source=record.source,
+                    confidence=record.confidence,
+                    location=location,
+                    note=record.note,
+                )
+            )
+        out.sort(key=lambda m: (-m.confidence, m.kind, m.indicator, m.source))
+        return tuple(out)
+
+    def _host_hits(self, host: str, location: str) -> tuple[list[int], str, str]:
+        found: list[int] = []
+        labels = host.split(".")
+        start = max(0, len(labels) - self._max_domain_labels)
+        for i in range(start, len(labels) - 1):
+            hit = self._domains.get(".".join(labels[i:]))
+            if hit:
+                found.extend(hit)
+        return found, host, location
+
+    def _match_ip(self, text: str, location: str, add: Any) -> None:
+        try:
+            ip = ipaddress.ip_address(text.strip().strip("[]"))
+        except ValueError:
+            return
+        canonical = str(ip)
+        found = self._ips.get(canonical)
+        if found:
+            add(found, canonical, location)
+        table = self._nets if ip.version == 4 else self._nets6
+        if table:
+            bits = 32 if ip.version == 4 else 128
+            value = int(ip)
+            for prefix, nets in table.items():
+                mask = ((1 << prefix) - 1) << (bits - prefix) if prefix else 0
+                hit = nets.get(value & mask)
+                if hit:
+                    add(hit, canonical, location)
+
+    def _match_urls(self, urls: list[tuple[str, str]], add: Any) -> None:
+        keys: list[str] = []
+        for location, url in urls:
+            key = _kinds.url_key(url)
+            keys.append(key)
+            host = key.split("/", 1)[0].rsplit(":", 1)[0] if not key.startswith("[") else key
+            if self._domains and host:
+                add(*self._host_hits(host, location))
+            if (self._ips or self._nets or self._nets6) and host and (host[-1].isdigit() or host.startswith("[")):
+                self._match_ip(host.split("]")[0].strip("["), location, add)
+        if self._automaton is None:
+            return
+        # one pass over all URLs; the decoded form catches URLs inside redirect parameters
+        pieces: list[str] = []
+        owners: list[int] = []
+        starts: list[int] = []
+        offset = 0
+        for i, key in enumerate(keys):
+            for piece in (key, unquote(key)) if "%" in key else (key,):
+                starts.append(offset)
+                owners.append(i)
+                pieces.append(piece)
+                offset += len(piece) + 1
+        haystack = "\n".join(pieces)
+        for pattern, begin, _end in self._automaton.find_matches_as_indexes(haystack, overlapping=True):
+            if begin:
+                prev = haystack[begin - 1]
+                if prev.isalnum() or prev in ".-_":
+                    continue
+            owner = owners[bisect.bisect_right(starts, begin) - 1]
+            location, url = urls[owner]
+            add(self._url_records[pattern], url, location)
+
+
+# -- what in a message is compared ------------------------------------------
+
+
+def _address_key(address: Address) -> str:
+    return f"{address.local.lower()}@{address.domain_ascii}" if address.domain_ascii else address.addr.lower()
+
+
+def _sender_addresses(message: Message) -> Iterator[tuple[str, Address]]:
+    for address in message.from_:
+        yield "from", address
+    for address in message.reply_to:
+        yield "reply-to", address
+    if message.return_path is not None:
+        yield "return-path", message.return_path
+    if message.sender is not None:
+        yield "sender", message.sender
+    envelope = message.envelope
+    if envelope is not None and "@" in envelope.mail_from:
+        local, _, domain = envelope.mail_from.strip("<>").rpartition("@")
+        ascii_domain = _kinds.host_ascii(domain)
+        yield "envelope-from", Address("", f"{local}@{domain}", local, domain.lower(), ascii_domain, "")
+
+
+def _message_urls(message: Message, beacon_urls: Sequence[str]) -> Iterator[tuple[str, str]]:
+    seen: set[str] = set()
+
+    def fresh(url: str) -> bool:
+        if url in seen:
+            return False
+        seen.add(url)
+        return True
+
+    for url in beacon_urls:
+        if url and fresh(url):
+            yield "beacon", url
+    for link in message.links:
+        url = link.url
+        lowered = url[:7].lower()
+        if lowered.startswith("mailto:"):
+            continue  # compared as an address below
+        if url and fresh(url):
+            yield "link", url
+    for resource in message.resources:
+        url = resource.url
+        if url[:5].lower() in ("http:", "https") or url.startswith("//"):
+            if fresh(url):
+                yield "resource", url
+    for form in message.forms:
+        if form.action[:4].lower() == "http" and fresh(form.action):
+            yield "form", form.action
+
+
+def _message_ips(message: Message) -> Iterator[tuple[str, str]]:
+    for hop in message.received:
+        if hop.from_ip:
+            yield "received", hop.from_ip
+    if message.envelope is not None and message.envelope.client_ip:
+        yield "client-ip", message.envelope.client_ip
+
+
+def _attachment_hashes(message: Message, depth: int = 0) -> Iterator[str]:
+    for attachment in message.attachments:
+        if attachment.sha256:
+            yield attachment.sha256.lower()
+        if attachment.message is not None and depth < 5:
+            yield from _attachment_hashes(attachment.message, depth + 1)
+
+
+# -- loading from the store -------------------------------------------------
+
+_EMPTY = IntelMatcher(())
+_CACHE: dict[tuple[str, Any], IntelMatcher] = {}
+_LOCK = threading.Lock()
+
+
+def load_matcher(config: Any = None) -> IntelMatcher:
+    """The matcher for the configured store's unexpired indicators.
+
+    Cheap when there is nothing to match: no store, no indicators table, or no rows
+    give an empty matcher without building anything (and without creating a store).
+    Built matchers are cached per store and indicator fingerprint.
+    """
+    from mailward.share import intel  # the store glue; imports SQLAlchemy only here
+
+    try:
+        source = intel.IndicatorSource.from_config(config)
+    except intel.IntelError:
+        return _EMPTY
+    if source is None:
+        return _EMPTY
+    try:
+        fingerprint = source.fingerprint()
+        if fingerprint is None:
+            return _EMPTY
+        key = (source.url, fingerprint)
+        with _LOCK:
+            cached = _CACHE.get(key)
+            if cached is not None:
+                return cached
+            matcher = IntelMatcher(source.records())
+            _CACHE.clear()  # one store per process is the rule; do not keep old builds
+            _CACHE[key] = matcher
+            return matcher
+    except intel.IntelError:
+        return _EMPTY
+    finally:
+        source.close()
+
+
+def matches_to_facts(matches: Sequence[IntelMatch]) -> list[Mapping[str, Any]]:
+    return [m.as_fact() for m in matches]

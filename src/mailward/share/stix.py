@@ -1,0 +1,171 @@
+"""A campaign as a STIX 2.1 bundle, built with the ``stix2`` library.
+
+The bundle holds: the producing organisation (identity), the campaign, one indicator
+per shareable indicator (STIX patterning: domain-name, url, email-addr, ipv4-addr,
+ipv6-addr, file hashes), the ATT&CK attack-patterns with their MITRE references,
+relationships (indicator *indicates* campaign, campaign *uses* attack-pattern,
+campaign *attributed-to* intrusion-set when an analyst names one, campaign
+*targets* identity only with ``include_targets``), and a TLP marking on every object.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import stix2
+
+from mailward.share import attack as _attack
+from mailward.share.campaign import CampaignExport, ExportError, SharedIndicator
+
+# STIX 2.1 defines TLP 1.0 marking definitions; TLP 2.0's CLEAR is TLP 1.0's WHITE.
+_TLP = {
+    "clear": stix2.TLP_WHITE,
+    "white": stix2.TLP_WHITE,
+    "green": stix2.TLP_GREEN,
+    "amber": stix2.TLP_AMBER,
+    "red": stix2.TLP_RED,
+}
+
+
+def tlp_marking(level: str) -> Any:
+    marking = _TLP.get(level)
+    if marking is None:
+        raise ExportError(
+            f"TLP {level!r} has no STIX 2.1 marking definition (STIX carries TLP 1.0): "
+            "use red, amber, green or clear"
+        )
+    return marking
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def pattern_for(indicator: SharedIndicator) -> str | None:
+    """The STIX pattern matching this indicator, or None for kinds STIX patterns do not carry."""
+    kind, value = indicator.kind, indicator.value
+    if kind == "domain":
+        return f"[domain-name:value = {_quote(value)}]"
+    if kind == "url":
+        return f"[url:value = {_quote(value)}]"
+    if kind == "email":
+        return f"[email-addr:value = {_quote(value)}]"
+    if kind == "ipv4":
+        return f"[ipv4-addr:value = {_quote(value)}]"
+    if kind == "ipv6":
+        return f"[ipv6-addr:value = {_quote(value)}]"
+    if kind == "sha256":
+        return f"[file:hashes.'SHA-256' = {_quote(value)}]"
+    if kind == "sha1":
+        return f"[file:hashes.'SHA-1' = {_quote(value)}]"
+    if kind == "md5":
+        return f"[file:hashes.MD5 = {_quote(value)}]"
+    return None
+
+
+_ROLE_WORDS = {"sender": "sending address", "sending-ip": "sending server"}
+_KIND_WORDS = {
+    "domain": "domain",
+    "url": "URL",
+    "email": "email address",
+    "ipv4": "IP address",
+    "ipv6": "IP address",
+    "sha256": "file",
+    "sha1": "file",
+    "md5": "file",
+}
+
+
+def build_bundle(export: CampaignExport) -> stix2.Bundle:
+    settings = export.settings
+    marking = tlp_marking(settings.tlp)
+    markings = [marking.id]
+    producer = stix2.Identity(
+        name=settings.organisation,
+        identity_class="organization",
+        object_marking_refs=markings,
+    )
+    common: dict[str, Any] = {"created_by_ref": producer.id, "object_marking_refs": markings}
+    description = [f"Email campaign found by mailward; strongest verdict: {export.verdict or 'unknown'}."]
+    if export.message_count:
+        description.append(f"{export.message_count} messages.")
+    if export.identities:
+        description.append("Claimed to come from: " + "; ".join(export.identities) + ".")
+    if export.subjects:
+        description.append("Subjects: " + " | ".join(export.subjects[:20]) + ".")
+    campaign_args: dict[str, Any] = {
+        "name": export.name,
+        "description": " ".join(description),
+        "first_seen": export.first_seen,
+        "external_references": [{"source_name": "mailward", "external_id": export.id}],
+        "confidence": export.confidence,
+        **common,
+    }
+    if export.last_seen is not None and export.last_seen >= export.first_seen:
+        campaign_args["last_seen"] = export.last_seen
+    campaign = stix2.Campaign(**campaign_args)
+    objects: list[Any] = [producer, campaign]
+    relationships: list[Any] = []
+    for item in export.indicators:
+        pattern = pattern_for(item)
+        if pattern is None:
+            continue
+        what = _ROLE_WORDS.get(item.role) or _KIND_WORDS.get(item.kind, item.kind)
+        indicator = stix2.Indicator(
+            name=f"{what} of {export.name}: {item.value}"[:250],
+            description=f"Seen in the email campaign {export.name!r} ({export.verdict or 'suspicious'}); "
+            f"first seen {export.first_seen.date().isoformat()}.",
+            indicator_types=["malicious-activity"],
+            pattern=pattern,
+            pattern_type="stix",
+            valid_from=export.first_seen,
+            confidence=export.confidence,
+            **common,
+        )
+        objects.append(indicator)
+        relationships.append(
+            stix2.Relationship(indicator, "indicates", campaign, **common)
+        )
+    for technique in export.attack:
+        if not _attack.valid_id(technique):
+            continue
+        pattern_obj = stix2.AttackPattern(
+            name=_attack.name(technique),
+            external_references=[
+                {
+                    "source_name": "mitre-attack",
+                    "external_id": technique,
+                    "url": _attack.url(technique),
+                }
+            ],
+            **common,
+        )
+        objects.append(pattern_obj)
+        relationships.append(stix2.Relationship(campaign, "uses", pattern_obj, **common))
+    if settings.attribute_to:
+        intrusion_set = stix2.IntrusionSet(name=settings.attribute_to, **common)
+        objects.append(intrusion_set)
+        relationships.append(
+            stix2.Relationship(campaign, "attributed-to", intrusion_set, **common)
+        )
+    if settings.include_targets:
+        for person_name, address in export.targets:
+            target = stix2.Identity(
+                name=person_name or address,
+                identity_class="individual",
+                contact_information=address,
+                **common,
+            )
+            objects.append(target)
+            relationships.append(stix2.Relationship(campaign, "targets", target, **common))
+    return stix2.Bundle(objects=[*objects, *relationships, marking], allow_custom=False)
+
+
+def bundle_json(export: CampaignExport) -> str:
+    """The bundle as JSON text, checked by parsing it back with the stix2 library."""
+    bundle = build_bundle(export)
+    text: str = bundle.serialize(pretty=True)
+    stix2.parse(text, allow_custom=False)
+    json.loads(text)
+    return text
