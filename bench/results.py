@@ -1,0 +1,197 @@
+"""Render bench/out/bench.json as bench/RESULTS.md.
+
+    python bench/results.py [bench/out/bench.json] > bench/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+GOALS = (
+    "Goal (issue): mailward spends no more CPU per message than rspamd on the same corpus "
+    "(rspamd's network checks off) and is at least 20 times faster than SpamAssassin; on the "
+    "real corpora it flags most malicious mail, flags under 1% of ham as an attack, and finds "
+    "the trackers in tracked newsletters without calling them attacks."
+)
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:,.1f} MiB"
+
+
+def throughput_section(entries: list[dict[str, Any]]) -> list[str]:
+    out = ["## Throughput", ""]
+    out.append(
+        "CPU = user+system seconds of the whole process tree (mailward: from wait4 on the "
+        "`mailward scan` process, so start-up and reading files are included; peers: the "
+        "daemon and its workers, read from /proc before and after, so the client is not "
+        "included). RSS: largest single process / sum over the tree (sampled every 50 ms)."
+    )
+    out.append("")
+    for entry in entries:
+        out.append(f"### {entry['corpus']}: {entry['messages']:,} messages, {_mib(entry['bytes'])}")
+        out.append("")
+        out.append("| tool | messages | wall s | msg/s | CPU s | CPU ms/msg | peak RSS |")
+        out.append("|---|---:|---:|---:|---:|---:|---|")
+        for run in entry["runs"]:
+            if run.get("error"):
+                out.append(f"| {run['tool']} | failed: {run['error'][:200].replace('|', '/')} | | | | | |")
+                continue
+            rss = (
+                f"{_fmt(run.get('peak_rss_largest_mib'), 1)} / {_fmt(run.get('peak_rss_tree_mib'), 1)} MiB"
+                if "peak_rss_largest_mib" in run
+                else f"{_fmt(run.get('peak_rss_tree_mib'), 1)} MiB (tree)"
+            )
+            errors = f" ({run['errors']} errors)" if run.get("errors") else ""
+            out.append(
+                f"| {run['tool']} | {_fmt(run['messages'])}{errors} | {_fmt(run['wall_s'])} | "
+                f"{_fmt(run['msg_per_s'], 1)} | {_fmt(run['cpu_s'])} | {_fmt(run['cpu_ms_per_msg'], 3)} | {rss} |"
+            )
+        ratios = entry.get("ratios") or {}
+        if ratios:
+            out.append("")
+            names = {
+                "cpu_per_msg_mailward_over_rspamd": "CPU per message, mailward (1 job) / rspamd (goal ≤ 1)",
+                "cpu_per_msg_spamassassin_over_mailward": "CPU per message, SpamAssassin / mailward (goal ≥ 20)",
+                "msg_per_s_mailward_j2_over_rspamd": "messages/s, mailward (2 jobs) / rspamd",
+            }
+            for key, value in ratios.items():
+                out.append(f"- {names.get(key, key)}: **{value}**")
+        out.append("")
+    return out
+
+
+def profile_section(profiles: dict[str, Any]) -> list[str]:
+    out = ["## Per-stage CPU profile", ""]
+    out.append(
+        "In one process (bench/profile_stages.py): every function of each mailward module is "
+        "wrapped by a timer charging exclusive time to its stage; the shares are applied to "
+        "the uninstrumented CPU time per message."
+    )
+    out.append("")
+    for name, prof in profiles.items():
+        if "error" in prof:
+            out.append(f"- {name}: not measured: {prof['error'][:400]}")
+            continue
+        out.append(
+            f"### {name}: {prof['messages']:,} messages, baseline {prof['baseline_cpu_ms_per_msg']:.3f} ms "
+            f"CPU/msg (instrumented {prof['instrumented_cpu_ms_per_msg']:.3f})"
+        )
+        out.append("")
+        out.append("| stage | ms/msg (est.) | share | modules |")
+        out.append("|---|---:|---:|---|")
+        for row in prof["stages"]:
+            share = "-" if row["share"] is None else f"{100 * row['share']:.1f}%"
+            out.append(
+                f"| {row['stage']} | {row['ms_per_msg_estimated']:.3f} | {share} | {', '.join(row['modules'])} |"
+            )
+        if prof.get("absent_stages"):
+            out.append("")
+            out.append(f"Not in this build (nothing to measure): {', '.join(prof['absent_stages'])}.")
+        out.append("")
+    return out
+
+
+def eval_section(report: dict[str, Any]) -> list[str]:
+    out = ["## Detection side by side", ""]
+    if "error" in report:
+        return [*out, f"Not measured: `{report['error'][:1500]}`", ""]
+    out.append(
+        "flagged = mailward verdict suspicious/recon/phishing/malicious; rspamd action other "
+        "than `no action`; SpamAssassin score ≥ 5. trackers = messages with at least one "
+        "beacon (mailward only)."
+    )
+    if report.get("limit"):
+        out.append(f"At most {report['limit']} messages per set.")
+    out.append("")
+    out.append("| set | label | goal | tool | messages | flagged | trackers | verdicts / actions |")
+    out.append("|---|---|---|---|---:|---:|---:|---|")
+    for entry in report["sets"]:
+        for i, tool in enumerate(entry["tools"]):
+            head = (
+                f"| {entry['name']} | {entry['label']} | {entry['goal']} "
+                if i == 0
+                else "| | | "
+            )
+            if tool["note"]:
+                out.append(f"{head}| {tool['tool']} | not run: {tool['note'][:120]} | | | |")
+                continue
+            n = tool["messages"]
+            pct = f"{tool['flagged']:,} ({100 * tool['flagged'] / n:.1f}%)" if n else "-"
+            trk = "-" if tool["trackers"] is None else (
+                f"{tool['trackers']:,} ({100 * tool['trackers'] / n:.1f}%)" if n else "-"
+            )
+            cats = ", ".join(f"{k} {v}" for k, v in sorted(tool["categories"].items(), key=lambda kv: -kv[1]))
+            if tool.get("errors"):
+                cats += f" ({tool['errors']} errors)"
+            out.append(f"{head}| {tool['tool']} | {n:,} | {pct} | {trk} | {cats} |")
+    out.append("")
+    return out
+
+
+def others_section(others: dict[str, Any]) -> list[str]:
+    out = ["## Other benchmarks", ""]
+    for script, entry in others.items():
+        if entry.get("status") == "not present":
+            out.append(f"- `bench/{script}`: not present in this build.")
+            continue
+        out.append(f"### bench/{script} ({entry['status']}, {entry.get('seconds', '-')} s)")
+        out.append("")
+        text = (entry.get("stdout") or "").strip()
+        if text:
+            out += ["```", text[-4000:], "```"]
+        if entry.get("stderr"):
+            out += ["stderr:", "```", entry["stderr"].strip()[-1500:], "```"]
+        out.append("")
+    return out
+
+
+def write_results(report: dict[str, Any]) -> str:
+    m = report.get("machine", {})
+    v = report.get("versions", {})
+    out = ["# mailward benchmark results", ""]
+    out.append(
+        "Generated by `bench/run.py` (`make bench`); the machine-readable copy is "
+        "`bench/out/bench.json` (not in git). How to read and re-run: docs/benchmarks.md."
+    )
+    out.append("")
+    out.append(f"- Date: {report.get('date', '-')}")
+    out.append(
+        f"- Machine: {m.get('nproc', '-')} cores, {m.get('cpu', '-')}, {m.get('memory', '-')}, "
+        f"{m.get('os', '-')} (kernel {m.get('kernel', '-')})"
+    )
+    out.append("- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val))
+    out.append(f"- Run: `{' '.join(report.get('argv', []))}`")
+    out.append("")
+    out.append(GOALS)
+    out.append("")
+    if report.get("throughput"):
+        out += throughput_section(report["throughput"])
+    if report.get("profile"):
+        out += profile_section(report["profile"])
+    if report.get("eval"):
+        out += eval_section(report["eval"])
+    if report.get("others"):
+        out += others_section(report["others"])
+    out += ["## Commands", "", "```"]
+    out += report.get("commands", [])
+    out += ["```", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    source = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "out" / "bench.json")
+    sys.stdout.write(write_results(json.loads(source.read_text())))
