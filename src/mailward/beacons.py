@@ -1,0 +1,336 @@
+"""Beacons: every remote load and every tracked link, and what opening them leaks.
+
+``find_beacons(message)`` is a pure function of the parsed message and the packaged
+tracker registry (``mailward.trackers``). It never fetches anything: the point of the
+analysis is to say what *would* happen if a mail client did.
+
+Remote means ``http(s)://`` or protocol-relative (``//host/...``). ``cid:`` (inline
+parts), ``data:`` and relative URLs load nothing from the network and are not
+beacons. Links are beacons only when they go through a known click-tracking
+redirector or carry a per-recipient token; ordinary links are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from publicsuffixlist import PublicSuffixList
+
+from mailward.model import Message, Resource
+from mailward.result import Beacon, TokenMatch
+from mailward.tokens import RecipientForms, find_recipient_token, opaque_token, recipient_forms
+from mailward.trackers import (
+    Tracker,
+    UrlTracking,
+    real_destination,
+    split_url,
+    tracker_for_host,
+    tracker_for_url,
+)
+
+__all__ = [
+    "LEAKS_CLICK",
+    "LEAKS_OPEN",
+    "describe_exposure",
+    "find_beacons",
+    "message_recipients",
+    "real_destination",
+    "tracker_for_host",
+    "tracker_for_url",
+]
+
+# what a remote load tells its operator (HTTP request: source address, User-Agent, time)
+LEAKS_OPEN = ("ip", "location", "device", "mail-client", "open-time")
+LEAKS_CLICK = ("click", "ip", "location", "device")
+
+# Resource.kind (mailward.html) -> Beacon.kind for loads that are not images
+_RESOURCE_KIND = {
+    "css-url": "css",
+    "stylesheet": "stylesheet",
+    "import": "stylesheet",
+    "font": "font",
+    "iframe": "frame",
+    "frame": "frame",
+    "object": "embed",
+    "embed": "embed",
+    "applet": "embed",
+    "video": "media",
+    "poster": "media",
+    "audio": "media",
+    "source": "media",
+    "track": "media",
+    "meta-refresh": "refresh",
+    "link-other": "remote",
+}
+_IMAGE_KINDS = frozenset({"img", "srcset", "input-image", "background", "image", "picture"})
+
+# the order in which one URL's kinds win when it is found several times
+_KIND_RANK = {"pixel": 0, "hidden": 1, "refresh": 2, "frame": 3, "embed": 4, "stylesheet": 5, "font": 6, "css": 7, "media": 8, "remote": 9, "link": 10}
+
+
+def is_remote(url: str) -> bool:
+    """http(s) or protocol-relative: loading it goes to the network."""
+    head = url[:8].lower()
+    return head.startswith(("http://", "https://", "//")) or head.startswith(("http:\\\\", "https:\\\\"))
+
+
+def message_recipients(message: Message) -> tuple[str, ...]:
+    """Who this copy was for, as written (case kept): envelope first, then
+    Delivered-To / X-Original-To, To, Cc (the order of ``Message.recipients``)."""
+    seen: dict[str, None] = {}
+    if message.envelope and message.envelope.rcpt_to:
+        for rcpt in message.envelope.rcpt_to:
+            seen.setdefault(rcpt.strip().strip("<>"), None)
+    else:
+        for group in (message.delivered_to, message.to, message.cc):
+            for address in group:
+                if address.addr:
+                    seen.setdefault(address.addr, None)
+    return tuple(a for a in seen if a)
+
+
+_PSL: list[PublicSuffixList] = []
+
+
+@lru_cache(maxsize=16384)
+def _registrable(host: str) -> str:
+    """The registrable domain of ``host`` (private suffixes such as cloudfront.net
+    count, so a CDN customer is named rather than the CDN); the host itself for IP
+    addresses and oddities."""
+    if not host or host.startswith("[") or host.replace(".", "").isdigit():
+        return host
+    if not _PSL:
+        _PSL.append(PublicSuffixList())
+    try:
+        found = _PSL[0].privatesuffix(host)
+    except (ValueError, TypeError, UnicodeError):
+        found = None
+    return found or host
+
+
+def _operator(host: str, tracker: Tracker | None) -> str:
+    return tracker.name if tracker is not None else _registrable(host)
+
+
+def _tiny(resource: Resource) -> bool:
+    dims = [d for d in (resource.width, resource.height) if d is not None]
+    if not dims:
+        return False
+    return all(d <= 1 for d in dims) or any(d == 0 for d in dims)
+
+
+def _size_text(resource: Resource) -> str:
+    w = "?" if resource.width is None else str(resource.width)
+    h = "?" if resource.height is None else str(resource.height)
+    return f"{w}x{h}"
+
+
+def _load_kind(resource: Resource, info: UrlTracking) -> tuple[str, str]:
+    """(Beacon.kind, evidence) for a remote resource."""
+    kind = resource.kind
+    reasons: list[str] = []
+    if kind in _IMAGE_KINDS:
+        if _tiny(resource):
+            beacon_kind = "pixel"
+            reasons.append(f"{_size_text(resource)} image")
+        elif resource.hidden:
+            beacon_kind = "hidden"
+        elif info.role == "open":
+            beacon_kind = "pixel"
+        else:
+            beacon_kind = "css" if kind == "background" else "remote"
+        if kind == "background":
+            reasons.append("background attribute")
+        elif kind == "srcset":
+            reasons.append("srcset candidate")
+        elif kind == "input-image":
+            reasons.append("<input type=image>")
+        if resource.hidden:
+            reasons.append(f"hidden ({resource.hidden_reason or 'by style'})")
+    else:
+        beacon_kind = _RESOURCE_KIND.get(kind, "remote")
+        label = {
+            "css-url": "CSS url()",
+            "import": "CSS @import",
+            "stylesheet": "remote stylesheet",
+            "font": "@font-face font",
+            "meta-refresh": "meta refresh",
+        }.get(kind, f"<{resource.tag or kind}>")
+        reasons.append(label)
+        if resource.hidden:
+            reasons.append(f"hidden ({resource.hidden_reason or 'by style'})")
+            if beacon_kind == "css":
+                beacon_kind = "hidden"
+    if info.tracker is not None:
+        if info.role == "open":
+            reasons.append(f"{info.tracker.name} open-tracking URL")
+        elif info.via == "host":
+            reasons.append(f"{info.tracker.name} host")
+    if not reasons:
+        reasons.append("remote image")
+    return beacon_kind, ", ".join(reasons)
+
+
+def _token(url: str, forms: RecipientForms) -> tuple[TokenMatch | None, bool]:
+    match = find_recipient_token(url, forms) if forms else None
+    if match is not None:
+        return match, True
+    return opaque_token(url), False
+
+
+def _is_tracked_link(url: str, info: UrlTracking) -> str:
+    """Why a link is a click beacon ("" when it is not, as far as the registry says)."""
+    tracker = info.tracker
+    if tracker is None or tracker.is_protection:
+        return ""
+    if info.role == "click":
+        return f"{tracker.name} click-tracking redirect" + (" (its URL shape on a custom domain)" if info.via == "shape" else "")
+    if info.role == "open":
+        return f"{tracker.name} tracking URL"
+    if tracker.kind in ("shortener", "redirector"):
+        return f"{tracker.name} redirect"
+    if not tracker.click:
+        # a tracking host without a documented click shape: count it when the link
+        # carries an identifier or a destination
+        if real_destination(url) or opaque_token(url) is not None:
+            return f"{tracker.name} tracking host"
+    return ""
+
+
+def find_beacons(message: Message) -> tuple[Beacon, ...]:
+    """Every remote load and every click-tracking link of ``message``."""
+    forms = recipient_forms(message_recipients(message))
+    found: dict[str, Beacon] = {}
+
+    for resource in message.resources:
+        url = resource.url.strip()
+        if not url or not is_remote(url):
+            continue
+        host, _ = split_url(url)
+        if not host:
+            continue
+        info = tracker_for_url(url)
+        kind, evidence = _load_kind(resource, info)
+        token, personal = _token(url, forms)
+        leaks = LEAKS_OPEN + (("identity",) if personal else ())
+        beacon = Beacon(
+            url=url,
+            kind=kind,
+            operator=_operator(host, info.tracker),
+            host=host,
+            part=resource.part,
+            tracker=info.tracker.name if info.tracker else "",
+            per_recipient=personal,
+            token=token,
+            leaks=leaks,
+            evidence=evidence if token is None or not personal else f"{evidence}, carries the recipient's address ({token.encoding})",
+        )
+        previous = found.get(url)
+        if previous is None or _KIND_RANK.get(kind, 9) < _KIND_RANK.get(previous.kind, 9):
+            found[url] = beacon
+
+    for link in message.links:
+        url = link.url.strip()
+        if not url or url in found or not is_remote(url):
+            continue
+        host, _ = split_url(url)
+        if not host:
+            continue
+        info = tracker_for_url(url)
+        why = _is_tracked_link(url, info)
+        match = find_recipient_token(url, forms) if forms else None
+        if not why and match is None:
+            continue
+        token = match if match is not None else opaque_token(url)
+        personal = match is not None
+        reasons = [r for r in (why, f"carries the recipient's address ({match.encoding})" if match else "") if r]
+        found[url] = Beacon(
+            url=url,
+            kind="link",
+            operator=_operator(host, info.tracker),
+            host=host,
+            part=link.part,
+            tracker=info.tracker.name if info.tracker else "",
+            per_recipient=personal,
+            token=token,
+            leaks=LEAKS_CLICK + (("identity",) if personal else ()),
+            destination=real_destination(url) or "",
+            evidence=", ".join(reasons),
+        )
+    return tuple(found.values())
+
+
+# ---------------------------------------------------------------------------
+# the plain-words summary
+# ---------------------------------------------------------------------------
+
+_ENCODING_WORDS = {
+    "md5": "an MD5",
+    "sha1": "a SHA-1",
+    "sha224": "a SHA-224",
+    "sha256": "a SHA-256",
+    "sha384": "a SHA-384",
+    "sha512": "a SHA-512",
+    "base64": "a base64",
+    "base64-unpadded": "a base64",
+    "base64url": "a base64",
+    "base64url-unpadded": "a base64",
+    "base64-embedded": "a base64",
+    "base64url-embedded": "a base64",
+    "urlencoded": "a URL-encoded",
+    "urlencoded-twice": "a URL-encoded",
+    "batch": "a per-recipient",
+}
+
+
+def _token_words(token: TokenMatch) -> str:
+    encoding = token.encoding
+    if encoding.startswith("raw"):
+        return "tied to your address, written in the link in clear"
+    base = encoding.split("(", 1)[0]
+    words = _ENCODING_WORDS.get(base, "a per-recipient")
+    return f"tied to your address by {words} token"
+
+
+def _who(beacons: Sequence[Beacon]) -> str:
+    names: dict[str, None] = {}
+    for beacon in beacons:
+        domain = _registrable(beacon.host)
+        if beacon.tracker:
+            names.setdefault(f"{domain} ({beacon.tracker})", None)
+        else:
+            names.setdefault(domain, None)
+    listed = list(names)
+    if len(listed) == 1:
+        return listed[0]
+    if len(listed) <= 3:
+        return ", ".join(listed[:-1]) + " and " + listed[-1]
+    return f"{listed[0]}, {listed[1]} and {len(listed) - 2} others"
+
+
+def describe_exposure(beacons: Sequence[Beacon]) -> str:
+    """One plain-words sentence: what opening (or clicking) this message tells whom."""
+    if not beacons:
+        return ""
+    loads = [b for b in beacons if b.kind != "link"]
+    links = [b for b in beacons if b.kind == "link"]
+    if loads:
+        # the trackers and tokenised loads first: they are the ones that matter
+        ordered = sorted(loads, key=lambda b: (not b.per_recipient, not b.tracker, _KIND_RANK.get(b.kind, 9)))
+        sentence = f"Opening this message tells {_who(ordered)} your IP address, device and when you read it"
+        personal = next((b for b in ordered if b.per_recipient and b.token is not None), None)
+        if personal is not None and personal.token is not None:
+            sentence += ", " + _token_words(personal.token)
+        elif any(b.token is not None and b.token.confidence in ("medium",) for b in ordered):
+            sentence += ", tied to this copy of the message by a per-recipient token"
+        tracked_links = [b for b in links if b.per_recipient]
+        if tracked_links and personal is None:
+            sentence += f"; its links tell {_who(tracked_links)} who clicked"
+        return sentence
+    ordered = sorted(links, key=lambda b: (not b.per_recipient, not b.tracker))
+    sentence = f"Clicking its links tells {_who(ordered)} your IP address and device when you click"
+    personal = next((b for b in ordered if b.per_recipient and b.token is not None), None)
+    if personal is not None and personal.token is not None:
+        sentence += ", " + _token_words(personal.token)
+    return sentence
