@@ -231,23 +231,13 @@ def load_export(store: Any, ident: str, settings: ShareSettings, *, roster: Sequ
 
 
 def roster_from_config(config: Any) -> list[Any]:
-    """The protected people listed in ``[[organisation.people]]`` (name, addresses, role)."""
-    from mailward.store import Person
+    """The protected people listed in ``[[organisation.people]]`` (the hunt's roster)."""
+    from mailward.config import ConfigError
+    from mailward.hunt.roster import load_roster
 
     if config is None:
         return []
-    people = config.section("organisation").get("people", [])
-    out = []
-    if isinstance(people, list):
-        for entry in people:
-            if not isinstance(entry, Mapping):
-                continue
-            addresses = entry.get("addresses") or ([entry["address"]] if entry.get("address") else [])
-            out.append(
-                Person(
-                    name=str(entry.get("name", "")),
-                    addresses=tuple(str(a).lower() for a in addresses),
-                    role=str(entry.get("role", "")),
-                )
-            )
-    return out
+    try:
+        return load_roster(config)
+    except ConfigError as exc:
+        raise ExportError(str(exc)) from None

@@ -111,6 +111,9 @@ class IntelMatcher:
             except _kinds.IndicatorError:
                 self._skip("invalid value")
                 continue
+            if kind == "domain" and _is_public_suffix(value):
+                self._skip("public suffix")  # would match half the internet
+                continue
             index = len(self._records)
             self._records.append(
                 IndicatorRecord(value, kind, record.source, record.confidence, expires, record.note)
@@ -273,6 +276,18 @@ class IntelMatcher:
             owner = owners[bisect.bisect_right(starts, begin) - 1]
             location, url = urls[owner]
             add(self._url_records[pattern], url, location)
+
+
+_PSL: Any = None
+
+
+def _is_public_suffix(domain: str) -> bool:
+    global _PSL
+    if _PSL is None:
+        from publicsuffixlist import PublicSuffixList
+
+        _PSL = PublicSuffixList()
+    return bool(_PSL.is_public(domain))
 
 
 # -- what in a message is compared ------------------------------------------
