@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 import stix2
@@ -59,7 +60,7 @@ def test_export_errors_are_clear(db):
 
 
 class _FakeMisp(BaseHTTPRequestHandler):
-    received: list[tuple[str, dict[str, str], dict]] = []
+    received: ClassVar[list[tuple[str, dict[str, str], dict]]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
