@@ -6,8 +6,9 @@ campaigns. Two of them join when they share
 * one **strong** key: the same Reply-To or From address, the same sending domain,
   DKIM d=, Message-ID shape, sending IP, tracking URL template or per-recipient
   token slot on a tracker that is not a known mailing service; or
-* **two weak** keys together: the claimed persona (display name), a known mailing
-  service's tracking host or URL template; or
+* **two weak** keys together, at least one of them unused by ordinary mail: the
+  claimed persona (display name), a known mailing service's tracking host or URL
+  template; or
 * near-identical **content**: MinHash/LSH (datasketch) over the normalised subject and
   body (links, addresses and the reader's names removed), Jaccard >= 0.6; or
 * a **batch per-recipient token**: ``mailward.tokens.template_tokens`` finds beacon
@@ -36,7 +37,7 @@ import numpy as np
 
 from mailward.store import Campaign, ClusterInput, Store
 
-from .features import NUM_PERM
+from .features import NUM_PERM, SCHEME
 
 STRONG = frozenset(
     {"reply_to", "from", "from_domain", "dkim", "msgid", "ip", "track_url", "token", "template"}
@@ -164,15 +165,16 @@ def cluster(inputs: Iterable[ClusterInput], params: ClusterParams | None = None)
         trackers = bool(item.features.get("trackers"))
         weak: list[str] = []
         for key in item.features.get("keys", ()):
-            if not usable_cache.get(key, False):
-                continue
             kind = _kind(key, trackers)
             if kind in STRONG:
-                link(key, idx)
+                if usable_cache.get(key, False):
+                    link(key, idx)
             elif kind in WEAK:
                 weak.append(key)
+        # weak keys count in pairs, and a pair needs one key ordinary mail does not use
         for a, b in combinations(sorted(weak)[: params.max_weak], 2):
-            link(f"pair:{a}+{b}", idx)
+            if usable_cache.get(a, False) or usable_cache.get(b, False):
+                link(f"pair:{a}+{b}", idx)
     stats.timings["keys"] = time.perf_counter() - t0
 
     if params.use_templates and attack:
@@ -243,13 +245,13 @@ def _link_content(attack: Sequence[ClusterInput], uf: _UnionFind, reasons: dict[
     for idx, item in enumerate(attack):
         if not item.minhash:
             continue
-        values = np.frombuffer(item.minhash, dtype=np.uint64)
+        values = np.frombuffer(item.minhash, dtype=np.uint32)
         if values.size != NUM_PERM:
             continue
         signatures[idx] = values
-        lsh.insert(idx, LeanMinHash(seed=1, hashvalues=values), check_duplication=False)
+        lsh.insert(idx, LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME), check_duplication=False)
     for idx, values in signatures.items():
-        for other in lsh.query(LeanMinHash(seed=1, hashvalues=values)):
+        for other in lsh.query(LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME)):
             if other == idx:
                 continue
             similarity = float(np.count_nonzero(values == signatures[other])) / NUM_PERM

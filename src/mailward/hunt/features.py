@@ -22,7 +22,8 @@ from mailward.model import Message
 from mailward.result import ScanResult
 from mailward.store.records import MessageRecord
 
-NUM_PERM = 64  # 64 permutations: 512 bytes per message, Jaccard error ~0.06
+NUM_PERM = 64  # 64 permutations: 256 bytes per message, Jaccard error ~0.06
+SCHEME = "affine32"  # datasketch 2 hashing scheme: 32-bit values
 SHINGLE = 3  # word 3-grams
 MIN_WORDS = 12  # shorter texts say too little to be compared
 MAX_WORDS = 600  # the opening of a lure is what a template keeps constant
@@ -38,7 +39,7 @@ _INTERNAL = tuple(
     ipaddress.ip_network(n)
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
 )
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1)  # permutations computed once per process
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)  # permutations computed once per process
 
 
 def _public_ip(value: str) -> bool:
@@ -148,9 +149,9 @@ def content_minhash(words: list[str]) -> bytes | None:
     if len(words) < MIN_WORDS:
         return None
     shingles = {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
-    mh = MinHash(num_perm=NUM_PERM, seed=1, permutations=_TEMPLATE.permutations)
+    mh = MinHash(num_perm=NUM_PERM, seed=1, permutations=_TEMPLATE.permutations, scheme=SCHEME)
     mh.update_batch(list(shingles))
-    return np.asarray(mh.hashvalues, dtype=np.uint64).tobytes()
+    return np.asarray(mh.hashvalues, dtype=np.uint32).tobytes()
 
 
 def campaign_keys(
