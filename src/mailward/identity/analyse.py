@@ -1,0 +1,276 @@
+"""``analyse_identity``: claims, sending identities, authentication and first contact,
+put together into one ``IdentityReport`` with plain-words explanations."""
+
+from __future__ import annotations
+
+import re
+
+from mailward.identity import report as r
+from mailward.identity.auth import Resolver, analyse_auth, live_auth
+from mailward.identity.claims import RawClaim, find_claims
+from mailward.identity.domains import domain_of, registrable, split_registrable, to_unicode, within
+from mailward.identity.history import SenderHistory, first_contact
+from mailward.identity.lookalike import LookalikeMatch, lookalike_of
+from mailward.identity.outlets import Catalogue, catalogue, is_freemail
+from mailward.identity.report import AuthSummary, Claim, IdentityReport, SendingIdentity
+from mailward.identity.settings import IdentitySettings
+from mailward.model import Message
+
+_ADDRESS = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,8}")
+_WHERE_WORDS = {
+    r.DISPLAY_NAME: "display name",
+    r.LOCAL_PART: "address",
+    r.SUBJECT: "subject",
+    r.SIGNATURE: "signature",
+}
+_ORDER = {r.DISPLAY_NAME: 0, r.LOCAL_PART: 1, r.SUBJECT: 2, r.SIGNATURE: 3}
+
+
+def analyse_identity(
+    message: Message,
+    settings: IdentitySettings,
+    history: SenderHistory | None = None,
+    resolver: Resolver | None = None,
+    *,
+    raw: bytes | None = None,
+) -> IdentityReport:
+    """Who ``message`` claims to be and whether it holds up.
+
+    Pure apart from ``history`` (read only) and ``resolver`` (used only when
+    ``settings.live`` is on and the raw bytes are available: ``raw`` or
+    ``message.extra["raw"]``).
+    """
+    cat = catalogue(settings)
+    sending = _sending_identity(message, settings)
+    auth = analyse_auth(message, settings.trusted_authserv_ids, sending.from_domain)
+    raw_bytes = raw if raw is not None else message.extra.get("raw") if message.extra else None
+    if settings.live and resolver is not None and isinstance(raw_bytes, bytes | bytearray):
+        auth = live_auth(bytes(raw_bytes), message, resolver, sending.from_domain)
+    if auth.dkim_domains or auth.spf_domain:
+        from dataclasses import replace
+
+        sending = replace(
+            sending,
+            dkim_pass_domains=auth.dkim_domains,
+            spf_pass_domain=auth.spf_domain if auth.spf == "pass" else "",
+        )
+    claims = tuple(_judge(c, cat, sending, auth, settings) for c in _merge(find_claims(message, cat)))
+    contact = first_contact(history, sending.from_addr, message.recipients)
+    lookalike = bool(sending.from_lookalike or sending.reply_to_lookalike or any(c.lookalike for c in claims))
+    claim_fails = any(not c.holds for c in claims)
+    return IdentityReport(
+        claims=claims,
+        sending=sending,
+        auth=auth,
+        first_contact=contact,
+        explanations=tuple(_explain(claims, sending, auth, contact)),
+        claims_outlet=any(c.kind in (r.OUTLET, r.JOURNALIST) for c in claims),
+        claims_organisation=any(c.kind == r.ORGANISATION for c in claims),
+        claims_person=any(c.kind == r.PROTECTED_PERSON for c in claims),
+        claims_journalist=any(c.kind == r.JOURNALIST for c in claims),
+        claim_fails=claim_fails,
+        lookalike=lookalike,
+        impersonation=claim_fails or lookalike or sending.display_name_address_mismatch,
+    )
+
+
+# -- sending identity ----------------------------------------------------------------
+
+
+def _sending_identity(message: Message, settings: IdentitySettings) -> SendingIdentity:
+    author = message.sender_address
+    from_addr = author.addr.lower() if author else ""
+    from_domain = to_unicode(author.domain) if author and author.domain else ""
+    from_reg = (author.registrable or registrable(from_domain)) if from_domain else ""
+    display = author.display_name if author else ""
+    embedded = ""
+    mismatch = False
+    for found in _ADDRESS.findall(display or ""):
+        embedded = found.lower()
+        if embedded != from_addr and embedded != (author.addr_ascii.lower() if author else ""):
+            mismatch = True
+            break
+    reply_to = tuple(a.addr.lower() for a in message.reply_to if a.addr)
+    reply_domains = tuple(dict.fromkeys(to_unicode(a.domain) for a in message.reply_to if a.domain))
+    from_free = bool(from_domain) and is_freemail(from_domain)
+    other = any(registrable(d) != from_reg for d in reply_domains) if from_reg else False
+    reply_free = any(is_freemail(d) for d in reply_domains) and not from_free
+    reply_lookalike = None
+    for d in reply_domains:
+        if registrable(d) != from_reg:
+            reply_lookalike = lookalike_of(d, settings)
+            if reply_lookalike:
+                break
+    return SendingIdentity(
+        from_addr=from_addr,
+        from_domain=from_domain,
+        from_registrable=from_reg,
+        from_display=display,
+        from_count=len(message.from_),
+        sender_domain=to_unicode(message.sender.domain) if message.sender and message.sender.domain else "",
+        return_path_domain=to_unicode(message.return_path.domain) if message.return_path and message.return_path.domain else "",
+        reply_to=reply_to,
+        reply_to_domains=reply_domains,
+        from_free_mail=from_free,
+        from_lookalike=lookalike_of(from_domain, settings) if from_domain else None,
+        display_name_address=embedded,
+        display_name_address_mismatch=mismatch,
+        reply_to_other_domain=other,
+        reply_to_free_mail=reply_free,
+        reply_to_lookalike=reply_lookalike,
+    )
+
+
+# -- claims ---------------------------------------------------------------------------
+
+
+def _merge(raw_claims: list[RawClaim]) -> list[RawClaim]:
+    """One claim per identity: the most telling place it was found, journalist if any
+    place named a role or a person."""
+    best: dict[tuple[str, int], RawClaim] = {}
+    role: dict[tuple[str, int], RawClaim] = {}
+    for claim in raw_claims:
+        key = (claim.target, claim.index)
+        if key not in best or _ORDER[claim.where] < _ORDER[best[key].where]:
+            best[key] = claim
+        if claim.role or claim.person:
+            role.setdefault(key, claim)
+    merged = []
+    for key, claim in best.items():
+        if key in role and not (claim.role or claim.person):
+            extra = role[key]
+            claim = RawClaim(claim.target, claim.index, claim.where, claim.matched, True, extra.person, claim.fuzzy)
+        merged.append(claim)
+    return merged
+
+
+def _judge(raw: RawClaim, cat: Catalogue, sending: SendingIdentity, auth: AuthSummary, settings: IdentitySettings) -> Claim:
+    fd = sending.from_domain
+    if raw.target == "person":
+        person = cat.people[raw.index]
+        org_domains = frozenset(settings.domains)
+        if person.addresses:
+            official_from = sending.from_addr in person.addresses
+        else:
+            official_from = bool(within(fd, org_domains)) if org_domains else False
+        domains = tuple(sorted({a.rpartition("@")[2] for a in person.addresses})) or settings.domains
+        kind, name, entity_id = r.PROTECTED_PERSON, person.name, f"person:{raw.index}"
+    else:
+        entity = cat.entities[raw.index]
+        domains = entity.domains
+        official_from = bool(within(fd, entity.domain_set))
+        kind = r.ORGANISATION if entity.kind == "organisation" else (r.JOURNALIST if (raw.role or raw.person) else r.OUTLET)
+        name, entity_id = entity.name, entity.id
+    domain_set = frozenset(domains)
+    official_dkim = any(within(d, domain_set) for d in auth.dkim_domains)
+    lookalike: LookalikeMatch | None = None
+    if sending.from_lookalike is not None and (sending.from_lookalike.entity_id == entity_id or raw.target == "entity"):
+        lookalike = sending.from_lookalike
+    free = sending.from_free_mail
+    if official_from:
+        if auth.source == "none":
+            status = r.UNVERIFIED
+        elif auth.aligned or auth.dmarc == "pass":
+            status = r.HOLDS
+        else:
+            status = r.SPOOFED
+    elif lookalike is not None:
+        status = r.LOOKALIKE
+    elif free:
+        status = r.FREE_MAIL
+    else:
+        status = r.UNRELATED
+    label, _ = split_registrable(sending.from_registrable) if sending.from_registrable else ("", "")
+    brands = () if raw.target == "person" else cat.entities[raw.index].brands
+    contains_brand = not official_from and bool(label) and any(b in label for b in brands if len(b) >= 3)
+    reply_elsewhere = any(not within(d, domain_set) for d in sending.reply_to_domains)
+    return Claim(
+        kind=kind,
+        name=name,
+        entity_id=entity_id,
+        where=raw.where,
+        matched=raw.matched,
+        person=raw.person,
+        fuzzy=raw.fuzzy,
+        status=status,
+        holds=status in (r.HOLDS, r.UNVERIFIED),
+        official_from=official_from,
+        official_dkim=official_dkim,
+        free_mail=free,
+        lookalike=lookalike,
+        contains_brand=contains_brand,
+        reply_to_elsewhere=reply_elsewhere,
+        official_domains=tuple(domains[:3]),
+    )
+
+
+# -- explanations ---------------------------------------------------------------------
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def _auth_clause(auth: AuthSummary, claim_domains: frozenset[str]) -> str:
+    if auth.source == "none":
+        return "no trusted authentication result"
+    if auth.dkim_domains:
+        if not any(within(d, claim_domains) for d in auth.dkim_domains):
+            return "DKIM passed only for " + ", ".join(auth.dkim_domains)
+        return "DKIM passed for " + ", ".join(auth.dkim_domains)
+    return f"no DKIM signature passed (SPF {auth.spf}, DMARC {auth.dmarc})"
+
+
+def _explain(claims: tuple[Claim, ...], sending: SendingIdentity, auth: AuthSummary, contact: r.FirstContact) -> list[str]:
+    out: list[str] = []
+    fd = sending.from_domain or "an address without a domain"
+    for claim in claims:
+        if claim.holds:
+            continue
+        who = claim.name if claim.kind != r.JOURNALIST else f"a journalist at {claim.name}"
+        if claim.person and claim.kind == r.JOURNALIST:
+            who = f"{claim.person} of {claim.name}"
+        text = f"Claims to be {who} ({_WHERE_WORDS[claim.where]} '{claim.matched}')"
+        if claim.status == r.SPOOFED:
+            text += f"; the From domain {fd} belongs to {claim.name} but authentication does not confirm it (SPF {auth.spf}, DKIM {auth.dkim}, DMARC {auth.dmarc}, alignment {auth.alignment})"
+        elif claim.status == r.LOOKALIKE and claim.lookalike is not None:
+            la = claim.lookalike
+            text += f"; sent from {fd}, a lookalike of {la.target} ({la.kind}: {la.detail})"
+            text += "; " + _auth_clause(auth, frozenset(claim.official_domains))
+        elif claim.status == r.FREE_MAIL:
+            text += f"; sent from the free-mail address {sending.from_addr}, not from a {claim.name} domain"
+        else:
+            owner = "the organisation's" if claim.kind == r.ORGANISATION else (f"{_possessive(claim.name)} address" if claim.kind == r.PROTECTED_PERSON else f"a {claim.name}")
+            text += f"; sent from {fd}, which is not {owner} domain" if claim.kind != r.PROTECTED_PERSON else f"; sent from {sending.from_addr}, which is not {owner}"
+            if claim.contains_brand:
+                text += " and contains the brand"
+            text += "; " + _auth_clause(auth, frozenset(claim.official_domains))
+        if claim.reply_to_elsewhere and sending.reply_to:
+            text += f"; replies go to {', '.join(sending.reply_to)}"
+        out.append(text + ".")
+    claimed_lookalike = any(c.lookalike is not None for c in claims)
+    if sending.from_lookalike is not None and not claimed_lookalike:
+        la = sending.from_lookalike
+        out.append(f"Sent from {la.domain}, a lookalike of {la.target} ({la.name}): {la.kind}, {la.detail}.")
+    if sending.display_name_address_mismatch:
+        out.append(f"The display name shows the address {sending.display_name_address}, but the message is from {sending.from_addr}.")
+    if sending.reply_to_lookalike is not None:
+        la = sending.reply_to_lookalike
+        out.append(f"Replies go to {la.domain}, a lookalike of {la.target} ({la.name}): {la.kind}, {la.detail}.")
+    elif sending.reply_to_free_mail:
+        out.append(f"Replies go to the free-mail address {', '.join(sending.reply_to)}, not to the sender's domain {fd}.")
+    elif sending.reply_to_other_domain:
+        out.append(f"Replies go to {', '.join(sending.reply_to)}, outside the sender's domain {fd}.")
+    if auth.source != "none" and auth.alignment == "fail":
+        parts = []
+        if auth.spf == "pass":
+            parts.append(f"SPF passed for {auth.spf_domain}")
+        if auth.dkim_domains:
+            parts.append("DKIM passed for " + ", ".join(auth.dkim_domains))
+        out.append(f"Authentication is not aligned with the From domain {fd}: " + " and ".join(parts) + ".")
+    elif auth.source != "none" and auth.dmarc == "fail":
+        out.append(f"DMARC failed for {fd}.")
+    if contact.known and contact.address:
+        where = " (and the first from anyone at " + registrable(domain_of(sending.from_addr)) + ")" if contact.domain else ""
+        out.append(f"First message from {sending.from_addr} to these recipients{where}.")
+    return out

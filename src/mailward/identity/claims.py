@@ -1,0 +1,335 @@
+"""Who a message claims to be.
+
+Looks only where senders state who they are: the From / Sender display names, the
+From address's local part, the start and end of the subject, and the signature
+area (the last lines of the first text body, above any quoted or forwarded text).
+Distinctive names ("Reuters", "Financial Times") are matched anywhere in a display
+name; ambiguous ones ("AP", "FT", "The Times") only as a whole segment, as in
+"Jane Doe | FT" or "Correspondent, The Times". Elsewhere in the signature area every
+name must be a whole segment of its line, so ordinary prose quoting an outlet does
+not count as a claim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from mailward.identity.lookalike import _NEWS_WORDS
+from mailward.identity.outlets import Catalogue
+from mailward.identity.report import DISPLAY_NAME, LOCAL_PART, SIGNATURE, SUBJECT
+from mailward.identity.text import fold
+from mailward.model import Message
+
+SIGNATURE_LINES = 15
+_MAX_FIELD = 300  # characters of any one field or line looked at
+
+_SEPARATORS = re.compile(r"[|()\[\]<>/,;:·•–—\"«»“”]+|\s-\s|\s@\s")  # one class or fixed text: linear
+_SUBJECT_SEPARATORS = re.compile(r"[|:\[\]()–—«»]+|\s-\s")
+_ADDRESS = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,8}")
+_TOKENS = re.compile(r"[._+\-]+")
+
+_ROLES = (
+    "reporter", "reporters", "correspondent", "correspondents", "journalist", "journalists",
+    "editor", "editors", "columnist", "writer", "producer", "anchor", "presenter",
+    "contributor", "contributing writer", "newsdesk", "news desk", "desk", "bureau chief",
+    "editor in chief", "editor at large", "commissioning editor", "researcher", "host",
+    "redakteur", "redakteurin", "korrespondent", "korrespondentin", "journalistin",
+    "journaliste", "redacteur", "redactrice", "correspondant", "correspondante",
+    "periodista", "corresponsal", "redactor", "redactora", "giornalista", "corrispondente",
+    "redattore", "redattrice", "dziennikarz", "dziennikarka", "korespondent", "novinar",
+    "toimittaja", "journalisti", "jornalista", "correspondente", "redator", "記者", "记者", "기자",
+)
+_ROLE_WORDS = {tuple(r.split()) for r in _ROLES}
+_ROLE_MAX = max(len(r) for r in _ROLE_WORDS)
+_PREPOSITIONS = frozenset(
+    "at for with from of bei beim fur chez pour de du des di del della da w z para per van voor dla".split()
+)
+
+
+_QUOTE_MARKERS = re.compile(
+    r"^(?:>|-{2,}\s*(?:original message|forwarded message|urspr[üu]ngliche nachricht|message d'origine|mensaje original)"
+    r"|on .{0,200} wrote:$|am .{0,200} schrieb .{0,200}:$|le .{0,200} a [ée]crit ?:$|from: .{0,300}$|begin forwarded message)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RawClaim:
+    target: str  # "entity" or "person"
+    index: int
+    where: str
+    matched: str
+    role: bool = False  # a journalist's role word came with it
+    person: str = ""
+    fuzzy: bool = False
+
+
+def find_claims(message: Message, cat: Catalogue) -> list[RawClaim]:
+    found: list[RawClaim] = []
+    names = []
+    for address in message.from_:
+        names.append(address.display_name)
+    if message.sender is not None and message.sender.display_name:
+        names.append(message.sender.display_name)
+    for name in names:
+        if name:
+            found.extend(_display_name_claims(name[:_MAX_FIELD], cat))
+    for address in message.from_[:1]:
+        found.extend(_local_part_claims(address.local, cat))
+    if message.subject:
+        found.extend(_subject_claims(message.subject[:_MAX_FIELD], cat))
+    found.extend(_signature_claims(signature_lines(message), cat))
+    return found
+
+
+# -- display names --------------------------------------------------------------------
+
+
+def _segments(text: str) -> list[str]:
+    return [s.strip() for s in _SEPARATORS.split(text) if s and s.strip()]
+
+
+def _candidates(segment_folded: str) -> tuple[list[str], bool]:
+    """The segment itself and what surrounds a journalist's role in it
+    ("senior correspondent at the financial times" -> "the financial times",
+    "reuters correspondent" -> "reuters"); whether a role was seen."""
+    out = [segment_folded]
+    words = segment_folded.split()
+    n = len(words)
+    for i in range(n):
+        for size in range(min(_ROLE_MAX, n - i), 0, -1):
+            if tuple(words[i : i + size]) in _ROLE_WORDS:
+                after = words[i + size :]
+                if after and after[0] in _PREPOSITIONS:
+                    after = after[1:]
+                if after:
+                    out.append(" ".join(after))
+                for drop in range(0, min(2, i) + 1):
+                    before = words[: i - drop]
+                    if before:
+                        out.append(" ".join(before))
+                return out, True
+    return out, False
+
+
+def _strip_article_prefix(text: str) -> str:
+    return text
+
+
+def _looks_like_person(segment: str) -> bool:
+    words = segment.split()
+    if not 2 <= len(words) <= 4:
+        return False
+    return all(w[:1].isupper() and w.replace(".", "").replace("-", "").replace("'", "").isalpha() for w in words)
+
+
+def _display_name_claims(name: str, cat: Catalogue) -> list[RawClaim]:
+    claims: list[RawClaim] = []
+    segments = _segments(name)
+    folded_segments = [fold(s) for s in segments]
+    any_role = False
+    person_segment = ""
+    seen: set[tuple[str, int]] = set()
+    # whole segments (distinctive and ambiguous names), after any role words
+    for raw, folded in zip(segments, folded_segments, strict=True):
+        candidates, role = _candidates(folded)
+        any_role = any_role or role
+        for cand in candidates:
+            index = cat.segments.get(cand)
+            if index is not None and ("entity", index) not in seen:
+                seen.add(("entity", index))
+                claims.append(RawClaim("entity", index, DISPLAY_NAME, raw, role=role))
+            p_index = cat.person_segments.get(cand)
+            if p_index is not None and ("person", p_index) not in seen:
+                seen.add(("person", p_index))
+                claims.append(RawClaim("person", p_index, DISPLAY_NAME, raw))
+    # distinctive names inside longer text
+    for target, index, text in _anywhere(fold(name), cat):
+        if (target, index) not in seen:
+            seen.add((target, index))
+            claims.append(RawClaim(target, index, DISPLAY_NAME, _original_span(name, text)))
+    # an address written inside the display name: its domain is a claim too
+    for embedded in _ADDRESS.findall(name):
+        entity = cat.entity_for_domain(embedded.rpartition("@")[2])
+        if entity is not None:
+            index = cat.entities.index(entity)
+            if ("entity", index) not in seen:
+                seen.add(("entity", index))
+                claims.append(RawClaim("entity", index, DISPLAY_NAME, embedded))
+    # misspellings: one (short names) or two (long names) letters off
+    if not claims and cat.fuzzy_aliases:
+        for raw, folded in zip(segments, folded_segments, strict=True):
+            if not 6 <= len(folded) <= 60:
+                continue
+            cutoff = 2 if len(folded) >= 12 else 1
+            hit = process.extractOne(folded, cat.fuzzy_aliases, scorer=Levenshtein.distance, score_cutoff=cutoff)
+            if hit is not None and hit[1] > 0:
+                index = cat.fuzzy_targets[hit[2]]
+                if ("entity", index) not in seen:
+                    seen.add(("entity", index))
+                    claims.append(RawClaim("entity", index, DISPLAY_NAME, raw, fuzzy=True))
+    if claims and len(segments) >= 2:
+        for raw in segments:
+            if _looks_like_person(raw) and cat.segments.get(fold(raw)) is None:
+                person_segment = raw
+                break
+    if any_role or person_segment:
+        claims = [
+            RawClaim(c.target, c.index, c.where, c.matched, role=c.role or any_role or bool(person_segment), person=person_segment, fuzzy=c.fuzzy)
+            if c.target == "entity" else c
+            for c in claims
+        ]
+    return claims
+
+
+def _anywhere(folded: str, cat: Catalogue) -> list[tuple[str, int, str]]:
+    if cat.anywhere is None or not folded:
+        return []
+    padded = f" {folded} "
+    out = []
+    for pattern_index, _start, _end in cat.anywhere.find_matches_as_indexes(padded, overlapping=True):
+        target, index = cat.anywhere_targets[pattern_index]
+        out.append((target, index, cat.anywhere_patterns[pattern_index]))
+    return out
+
+
+def _original_span(raw: str, folded_alias: str) -> str:
+    """The part of ``raw`` that matched, for the explanation (falls back to all of it)."""
+    words = raw.split()
+    n = len(folded_alias.split())
+    for i in range(len(words) - n + 1):
+        chunk = " ".join(words[i : i + n])
+        if fold(chunk) == folded_alias:
+            return chunk
+    return raw.strip()
+
+
+# -- local parts ----------------------------------------------------------------------
+
+
+def _local_part_claims(local: str, cat: Catalogue) -> list[RawClaim]:
+    if not local:
+        return []
+    lowered = local.lower()[:_MAX_FIELD]
+    packed = re.sub(r"[^0-9a-z]", "", lowered)
+    claims: list[RawClaim] = []
+    seen: set[int] = set()
+    if cat.local_matcher is not None and packed:
+        for pattern_index, _s, _e in cat.local_matcher.find_matches_as_indexes(packed, overlapping=True):
+            index = cat.local_targets[pattern_index]
+            if index not in seen:
+                seen.add(index)
+                claims.append(RawClaim("entity", index, LOCAL_PART, local))
+    for token in _TOKENS.split(lowered):
+        for size in (3, 4):
+            head = token[:size]
+            index = cat.short_local.get(head)
+            if index is None or index in seen:
+                continue
+            if token == head or token[size:] in _NEWS_WORDS:
+                seen.add(index)
+                claims.append(RawClaim("entity", index, LOCAL_PART, local))
+    return claims
+
+
+# -- subject --------------------------------------------------------------------------
+
+
+def _subject_claims(subject: str, cat: Catalogue) -> list[RawClaim]:
+    parts = [p.strip() for p in _SUBJECT_SEPARATORS.split(subject) if p and p.strip()]
+    if not parts:
+        return []
+    # Replies and forwards quote someone else's subject
+    if re.match(r"^\s*(?:re|fw|fwd|aw|wg|tr|sv|vs|rif|r)\s*:", subject, re.IGNORECASE):
+        return []
+    claims: list[RawClaim] = []
+    seen: set[tuple[str, int]] = set()
+    ends = [(parts[0], "first")] + ([(parts[-1], "last")] if len(parts) > 1 else [])
+    for raw, which in ends:
+        folded = fold(raw)
+        index = cat.segments.get(folded)
+        if index is not None and ("entity", index) not in seen:
+            seen.add(("entity", index))
+            claims.append(RawClaim("entity", index, SUBJECT, raw))
+            continue
+        # a distinctive name opening the first part / closing the last one
+        padded = f" {folded} "
+        if cat.anywhere is None:
+            continue
+        for pattern_index, start, end in cat.anywhere.find_matches_as_indexes(padded, overlapping=True):
+            target, t_index = cat.anywhere_targets[pattern_index]
+            if target != "entity":
+                continue
+            if (which == "first" and start == 0) or (which == "last" and end == len(padded)):
+                if ("entity", t_index) not in seen:
+                    seen.add(("entity", t_index))
+                    claims.append(RawClaim("entity", t_index, SUBJECT, _original_span(raw, cat.anywhere_patterns[pattern_index])))
+    return claims
+
+
+# -- signature ------------------------------------------------------------------------
+
+
+def signature_lines(message: Message, count: int = SIGNATURE_LINES) -> list[str]:
+    """The last ``count`` non-empty lines the sender wrote (quoted and forwarded text cut)."""
+    text = ""
+    if message.text_parts:
+        text = message.text_parts[0].text
+    elif message.html_parts:
+        text = _html_tail_text(message.html_parts[0].text)
+    if not text:
+        return []
+    lines: list[str] = []
+    for line in text[:200_000].splitlines():
+        stripped = line.strip()
+        if _QUOTE_MARKERS.match(stripped[:400]):
+            break
+        if stripped:
+            lines.append(stripped[:_MAX_FIELD])
+    return lines[-count:]
+
+
+def _html_tail_text(html: str) -> str:
+    from selectolax.parser import HTMLParser
+
+    tail = html[-30_000:]
+    try:
+        tree = HTMLParser(tail)
+    except Exception:  # selectolax raises on some broken input
+        return ""
+    for node in tree.css("script, style"):
+        node.decompose()
+    body = tree.body
+    return body.text(separator="\n") if body is not None else ""
+
+
+def _signature_claims(lines: list[str], cat: Catalogue) -> list[RawClaim]:
+    claims: list[RawClaim] = []
+    seen: set[tuple[str, int]] = set()
+    any_role = False
+    for line in lines:
+        segments = _segments(line)
+        if len(segments) > 6:
+            continue  # prose, not a signature line
+        for raw in segments:
+            folded = fold(raw)
+            if len(folded) > 80:
+                continue
+            candidates, role = _candidates(folded)
+            any_role = any_role or role
+            for cand in candidates:
+                index = cat.segments.get(cand)
+                if index is not None and ("entity", index) not in seen:
+                    seen.add(("entity", index))
+                    claims.append(RawClaim("entity", index, SIGNATURE, line, role=role))
+                p_index = cat.person_segments.get(cand)
+                if p_index is not None and ("person", p_index) not in seen:
+                    seen.add(("person", p_index))
+                    claims.append(RawClaim("person", p_index, SIGNATURE, line))
+    if any_role:
+        claims = [RawClaim(c.target, c.index, c.where, c.matched, role=True, person=c.person) if c.target == "entity" else c for c in claims]
+    return claims

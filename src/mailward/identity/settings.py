@@ -1,0 +1,75 @@
+"""Typed settings for identity analysis, read from the ``[organisation]`` and ``[auth]``
+sections of the configuration file (docs/identity.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mailward.config import Config, ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A protected person: an impersonation target of the operator's organisation."""
+
+    name: str
+    addresses: tuple[str, ...] = ()  # lower case
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IdentitySettings:
+    organisation: str = ""
+    organisation_aliases: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()  # the organisation's own domains, lower case
+    people: tuple[Person, ...] = ()
+    # Authentication-Results from these authserv-ids are trusted. Empty: trust only
+    # the topmost Authentication-Results header (the one our own MTA added last).
+    trusted_authserv_ids: tuple[str, ...] = ()
+    live: bool = False  # verify DKIM / SPF / DMARC through DNS
+    dns_timeout: float = 3.0
+
+    @classmethod
+    def from_config(cls, config: Config) -> IdentitySettings:
+        where = str(config.path or "config")
+        org = config.section("organisation")
+        auth = config.section("auth")
+        people: list[Person] = []
+        raw_people = org.get("people", [])
+        if not isinstance(raw_people, Sequence) or isinstance(raw_people, str):
+            raise ConfigError(f"{where}: [[organisation.people]] must be an array of tables")
+        for i, entry in enumerate(raw_people):
+            if not isinstance(entry, Mapping) or not str(entry.get("name", "")).strip():
+                raise ConfigError(f"{where}: organisation.people[{i}] needs a name")
+            people.append(
+                Person(
+                    name=str(entry["name"]).strip(),
+                    addresses=_strings(entry.get("addresses", []), f"organisation.people[{i}].addresses", where, lower=True),
+                    role=str(entry.get("role", "")),
+                )
+            )
+        live = auth.get("live", False)
+        if not isinstance(live, bool):
+            raise ConfigError(f"{where}: [auth] live must be true or false")
+        timeout = auth.get("dns_timeout", 3.0)
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise ConfigError(f"{where}: [auth] dns_timeout must be a positive number of seconds")
+        return cls(
+            organisation=str(org.get("name", "")).strip(),
+            organisation_aliases=_strings(org.get("aliases", []), "organisation.aliases", where),
+            domains=tuple(d.strip(".") for d in _strings(org.get("domains", []), "organisation.domains", where, lower=True)),
+            people=tuple(people),
+            trusted_authserv_ids=_strings(auth.get("trusted_authserv_ids", []), "auth.trusted_authserv_ids", where, lower=True),
+            live=live,
+            dns_timeout=float(timeout),
+        )
+
+
+def _strings(value: Any, key: str, where: str, *, lower: bool = False) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings")
+    return tuple((v.strip().lower() if lower else v.strip()) for v in value if v.strip())
