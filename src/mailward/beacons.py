@@ -13,6 +13,7 @@ redirector or carry a per-recipient token; ordinary links are not.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from email.utils import getaddresses
 from functools import lru_cache
 
 from publicsuffixlist import PublicSuffixList
@@ -87,6 +88,12 @@ def message_recipients(message: Message) -> tuple[str, ...]:
             for address in group:
                 if address.addr:
                     seen.setdefault(address.addr, None)
+        # the parsed addresses have their domain lower-cased; a tracker may have
+        # hashed the address exactly as the list holds it, so keep the header's case too
+        for name in ("Delivered-To", "X-Original-To", "To", "Cc"):
+            for _, addr in getaddresses(list(message.header_all(name))):
+                if "@" in addr:
+                    seen.setdefault(addr, None)
     return tuple(a for a in seen if a)
 
 

@@ -121,13 +121,19 @@ def _forms_for(address: str) -> list[_Form]:
     out.append(_Form(address, "raw", address, False, _ADDR_CHARS))
     once = quote(address, safe="")
     out.append(_Form(address, "urlencoded", once, False, _ADDR_CHARS))
-    out.append(_Form(address, "urlencoded-twice", quote(once, safe=""), False, _ADDR_CHARS))
+    twice = quote(once, safe="")
+    out.append(_Form(address, "urlencoded-twice", twice, False, _ADDR_CHARS))
+    # a URL-encoded value inside a URL that is itself a parameter of another URL
+    out.append(_Form(address, "urlencoded-thrice", quote(twice, safe=""), False, _ADDR_CHARS))
     variants = [(address, "")]
     if lower != address:
         variants.append((lower, "(lower)"))
     for text, suffix in variants:
         for name, value in _b64_variants(text.encode("utf-8")):
             out.append(_Form(address, name + suffix, value, True, _ALNUM))
+            quoted = quote(value, safe="")
+            if quoted != value:  # "+", "/" or "=" URL-encoded (a nested URL's parameter)
+                out.append(_Form(address, name + suffix + "+urlencoded", quoted, False, _ALNUM))
         raw = text.encode("utf-8")
         for inner in _b64_inner(raw):
             out.append(_Form(address, "base64-embedded" + suffix, inner, True, frozenset()))

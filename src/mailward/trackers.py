@@ -97,11 +97,11 @@ _AUTHORITY_END = re.compile(r"[/?#\\]")  # a single character class: linear
 
 
 def split_url(url: str) -> tuple[str, str]:
-    """(lower-case host without port or userinfo, "path?query") of an absolute or
-    protocol-relative URL; ("", "") when the URL has no host."""
+    """(lower-case host without port or userinfo, "path?query") of an http(s) or
+    protocol-relative URL; ("", "") for anything else."""
     text = url.strip()
-    start = text.find("//", 0, 12)
-    if start < 0 or (start > 0 and text[start - 1] != ":"):
+    start = text.find("//", 0, 8)
+    if start < 0 or text[:start].lower() not in ("", "http:", "https:"):
         return "", ""
     rest = text[start + 2 :]
     m = _AUTHORITY_END.search(rest)
