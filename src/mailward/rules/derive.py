@@ -1,0 +1,319 @@
+"""Small derived facts the rules need: link hosts, IP literals, shorteners,
+text/href mismatch, attachment categories, archive encryption, phrases.
+
+Every function is pure and cheap; reference data is loaded once per process.
+Regexes run on message-controlled text, so they use google-re2 (linear time).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import ipaddress
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from urllib.parse import urlsplit
+
+import re2
+import yaml
+from publicsuffixlist import PublicSuffixList
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.max_mem = 32 << 20
+
+
+@functools.cache
+def _psl() -> PublicSuffixList:
+    return PublicSuffixList()
+
+
+@functools.lru_cache(maxsize=4096)
+def registrable(host: str) -> str:
+    """Registrable domain of a host ('' for IPs and bare names)."""
+    host = host.strip(".").lower()
+    if not host or is_ip_host(host):
+        return ""
+    try:
+        return _psl().privatesuffix(host) or ""
+    except (ValueError, UnicodeError):  # pragma: no cover - odd input
+        return ""
+
+
+@functools.lru_cache(maxsize=4096)
+def is_ip_host(host: str) -> bool:
+    """True for dotted IPv4/IPv6 literals and integer/hex IPv4 forms (http://3232235777/)."""
+    host = host.strip("[]").lower()
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    if host.isdigit() and len(host) <= 10:
+        return int(host) < 2**32
+    if host.startswith("0x") and len(host) <= 10:
+        try:
+            int(host, 16)
+            return True
+        except ValueError:
+            return False
+    parts = host.split(".")
+    if len(parts) == 4 and all(p.startswith("0x") or (p.isdigit() and p.startswith("0")) for p in parts):
+        return True  # hex or octal dotted form
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class UrlParts:
+    scheme: str
+    host: str
+    path: str
+    registrable: str
+
+
+def split_url(url: str) -> UrlParts:
+    """Scheme, host, path and registrable domain; never raises."""
+    text = url.strip()
+    if text.lower().startswith("www."):
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+        scheme = parts.scheme.lower()
+        path = parts.path
+    except ValueError:
+        return UrlParts("", "", "", "")
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        pass
+    return UrlParts(scheme, host, path, registrable(host))
+
+
+@functools.cache
+def shortener_domains() -> frozenset[str]:
+    data = yaml.safe_load(
+        resources.files("mailward.data").joinpath("shorteners.yaml").read_text("utf-8")
+    )
+    return frozenset(entry["domain"].lower() for entry in data["shorteners"])
+
+
+def is_shortener(host: str, reg: str) -> bool:
+    names = shortener_domains()
+    return host in names or reg in names
+
+
+# A domain shown in link text: "www.reuters.com", "https://bbc.co.uk/news".
+_TEXT_DOMAIN = re2.compile(
+    r"(?i)(?:^|[^a-z0-9@.-])(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})(?:$|[^a-z0-9@-])",
+    _RE2_OPTIONS,
+)
+
+
+def text_domain(text: str) -> str:
+    """The first domain-looking token in a link's visible text, lower case, or ''."""
+    if not text or "." not in text:
+        return ""
+    match = _TEXT_DOMAIN.search(text[:500])
+    if not match:
+        return ""
+    domain = match.group(1).lower()
+    # file names are not domains
+    if domain.rsplit(".", 1)[-1] in _FILE_TLDS:
+        return ""
+    return domain if registrable(domain) else ""
+
+
+_FILE_TLDS = frozenset(
+    "pdf doc docx xls xlsx ppt pptx jpg jpeg png gif zip txt htm html php asp aspx exe csv".split()
+)
+
+_LOGIN = re2.compile(
+    r"(?i)\b(?:log ?in|logon|sign ?in|signin|verify|verification|validate|confirm(?:ation)?|"
+    r"reset|password|passwd|unlock|re-?activate|credentials?|webmail|sso|oauth|authenticate)\b",
+    _RE2_OPTIONS,
+)
+
+
+def login_words(text: str, path: str) -> bool:
+    return bool(_LOGIN.search(text[:500])) or bool(_LOGIN.search(path[:500].replace("/", " ")))
+
+
+_CREDENTIAL = re2.compile(
+    r"(?i)(verify your (?:account|identity|email|mailbox)|confirm your (?:account|password|identity|email)|"
+    r"(?:your )?password (?:will )?expires?|password has expired|reset your password|update your (?:account|password|payment)|"
+    r"(?:account|mailbox) (?:has been |will be )?(?:suspended|locked|disabled|deactivated|closed)|"
+    r"unusual (?:sign-?in|login) activity|mailbox (?:is )?(?:full|quota)|storage quota|"
+    r"validate your (?:account|mailbox|email)|re-?activate your account|sign in to (?:view|access|read|continue)|"
+    r"log ?in to (?:view|access|read|continue)|secure document|shared a document with you|"
+    r"enter your (?:password|credentials)|keep (?:the )?same password)",
+    _RE2_OPTIONS,
+)
+
+_URGENCY = re2.compile(
+    r"(?i)(urgent|immediately|within 24 hours|within 48 hours|final notice|act now|as soon as possible|"
+    r"failure to|will be (?:terminated|deleted|closed)|last warning|time-sensitive)",
+    _RE2_OPTIONS,
+)
+
+_NEWSROOM = re2.compile(
+    r"(?i)\b(interview|newsroom|article|reporter|journalist|correspondent|editor|press inquiry|"
+    r"request for comment|for comment|our story|op-ed|breaking news|exclusive)\b",
+    _RE2_OPTIONS,
+)
+
+
+_TAGS = re2.compile(r"(?is)<(?:style|script)\b[^>]*>.*?</(?:style|script)\s*>|<[^>]*>|&nbsp;", _RE2_OPTIONS)
+
+
+def strip_tags(html: str) -> str:
+    return _TAGS.sub(" ", html)
+
+
+def _distinct_matches(pattern: re2._Regexp, text: str, limit: int = 10) -> list[str]:
+    out: dict[str, None] = {}
+    for match in pattern.finditer(text):
+        out.setdefault(match.group(0).lower(), None)
+        if len(out) >= limit:
+            break
+    return list(out)
+
+
+def credential_phrases(text: str) -> list[str]:
+    return _distinct_matches(_CREDENTIAL, text)
+
+
+def urgency_phrases(text: str) -> list[str]:
+    return _distinct_matches(_URGENCY, text)
+
+
+def newsroom_words(text: str) -> bool:
+    return bool(_NEWSROOM.search(text))
+
+
+# -- attachments --------------------------------------------------------------
+
+_CATEGORY_BY_EXT: dict[str, str] = {}
+for _cat, _exts in {
+    "executable": "exe scr com pif cpl msi msp msc dll sys drv ocx jar apk app elf bin run gadget xll wll",
+    "script": "js jse vbs vbe wsf wsh wsc ps1 psm1 psd1 bat cmd hta sct vb reg inf scpt ahk au3 mjs",
+    "macro_office": "docm dotm xlsm xltm xlam xlsb pptm potm ppam ppsm sldm",
+    "html": "html htm shtml xhtml mht mhtml svg xht",
+    "archive": "zip rar 7z gz tgz tar bz2 xz cab ace arj lzh lha z zipx uue",
+    "disk_image": "iso img vhd vhdx udf dmg",
+    "shortcut": "lnk url scf library-ms settingcontent-ms appref-ms website",
+    "office": "doc docx dot dotx xls xlsx xlt xltx ppt pptx pps ppsx rtf odt ods odp one onepkg pub",
+    "pdf": "pdf",
+    "image": "png jpg jpeg gif bmp webp tif tiff ico heic",
+}.items():
+    for _ext in _exts.split():
+        _CATEGORY_BY_EXT[_ext] = _cat
+
+_SNIFFED_CATEGORY = {
+    "application/x-dosexec": "executable",
+    "application/x-msdownload": "executable",
+    "application/x-executable": "executable",
+    "application/x-elf": "executable",
+    "application/x-mach-binary": "executable",
+    "application/x-iso9660-image": "disk_image",
+    "application/x-ms-shortcut": "shortcut",
+    "text/html": "html",
+}
+
+DANGEROUS = frozenset({"executable", "script", "macro_office", "html", "disk_image", "shortcut"})
+
+
+def extensions(filename: str) -> list[str]:
+    name = filename.strip().strip(".").lower().rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    parts = name.split(".")[1:]
+    return [p.strip() for p in parts if p.strip()][-4:]
+
+
+def category(filename: str, declared_type: str, sniffed_type: str) -> str:
+    exts = extensions(filename)
+    ext = exts[-1] if exts else ""
+    by_ext = _CATEGORY_BY_EXT.get(ext, "")
+    sniffed = _SNIFFED_CATEGORY.get(sniffed_type.lower(), "")
+    if sniffed in DANGEROUS and by_ext not in DANGEROUS:
+        return sniffed
+    if by_ext:
+        return by_ext
+    declared = declared_type.lower()
+    if declared in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if declared in ("application/x-msdownload", "application/x-dosexec"):
+        return "executable"
+    if declared.startswith("image/"):
+        return "image"
+    return sniffed or "other"
+
+
+def type_mismatch(filename: str, sniffed_type: str) -> bool:
+    """The magic bytes say executable/HTML/disk image while the name says something harmless."""
+    sniffed = _SNIFFED_CATEGORY.get(sniffed_type.lower(), "")
+    if sniffed not in DANGEROUS:
+        return False
+    exts = extensions(filename)
+    by_ext = _CATEGORY_BY_EXT.get(exts[-1] if exts else "", "other")
+    return by_ext != sniffed and not (sniffed == "html" and by_ext in ("html", "other"))
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveInfo:
+    encrypted: bool = False
+    members: tuple[str, ...] = ()
+
+
+def inspect_archive(data: bytes, max_members: int = 200) -> ArchiveInfo:
+    """Encryption flag and member names of a ZIP archive, read from its directory only.
+
+    Nothing is decompressed. Returns an empty ``ArchiveInfo`` for anything that is
+    not a readable ZIP. For other archive kinds, encryption is not detected.
+    """
+    if not data.startswith(b"PK"):
+        return ArchiveInfo()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()[:max_members]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return ArchiveInfo()
+    encrypted = any(info.flag_bits & 0x1 for info in infos)
+    return ArchiveInfo(encrypted=encrypted, members=tuple(info.filename for info in infos))
+
+
+def member_categories(members: Iterable[str]) -> list[str]:
+    out: dict[str, None] = {}
+    for name in members:
+        exts = extensions(name)
+        out.setdefault(_CATEGORY_BY_EXT.get(exts[-1] if exts else "", "other"), None)
+    return list(out)
+
+
+# -- MIME defects -------------------------------------------------------------
+
+# Defects that make mail filters and mail clients disagree on what the message
+# contains: the classic ways to hide a payload or a link from a filter.
+EVASION_DEFECTS = frozenset(
+    {
+        # names as recorded by mailward.parse
+        "MISSING_BOUNDARY",
+        "START_BOUNDARY_NOT_FOUND",
+        "CLOSE_BOUNDARY_NOT_FOUND",
+        "MISSING_HEADER_BODY_SEPARATOR",
+        "MULTIPART_INVARIANT_VIOLATION",
+        "MULTIPART_BAD_ENCODING",
+        "BAD_BASE64",
+        "UNDECODABLE_PAYLOAD",
+        "UNKNOWN_TRANSFER_ENCODING",
+        "NUL_IN_BODY",
+        "NUL_IN_HEADER",
+        "HEADER_CONTINUATION_FIRST",
+        "CONTENT_TYPE_INVALID",
+        "FROM_MULTIPLE",
+        "PART_UNPARSABLE",
+        "HEADER_TOO_LONG",
+    }
+)

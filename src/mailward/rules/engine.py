@@ -1,0 +1,217 @@
+"""Compile rule files once, evaluate them over one message's facts.
+
+Conditions are CEL (common-expression-language, Rust bindings). All rules of a
+message share one ``cel.Context`` (its CEL environment is converted once), and
+regular expressions go through registered functions backed by google-re2 with a
+per-process pattern cache, never CEL's own ``matches()`` (which recompiles every
+call and is not linear-time).
+
+Functions available to conditions and evidence:
+
+- ``rx(pattern, text) -> bool``: RE2 search.
+- ``rx_find(pattern, text) -> string``: the first match, or "".
+- ``any_rx(pattern, list) -> bool``: RE2 search over a list of strings.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cel
+import re2
+
+from ..result import Finding, Severity
+from .rulefile import RuleSpec, load_rule_files
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.max_mem = 16 << 20
+
+
+@functools.lru_cache(maxsize=1024)
+def _regex(pattern: str) -> Any:
+    return re2.compile(pattern, _RE2_OPTIONS)
+
+
+def _rx(pattern: str, text: str) -> bool:
+    return _regex(pattern).search(text) is not None
+
+
+def _rx_find(pattern: str, text: str) -> str:
+    match = _regex(pattern).search(text)
+    return match.group(0) if match else ""
+
+
+def _any_rx(pattern: str, items: list[str]) -> bool:
+    compiled = _regex(pattern)
+    return any(compiled.search(item) is not None for item in items)
+
+
+FUNCTIONS: dict[str, Any] = {"rx": _rx, "rx_find": _rx_find, "any_rx": _any_rx}
+
+
+class RuleLoadError(Exception):
+    """A rule directory has errors; ``problems`` lists them (lint format)."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("invalid rules:\n" + "\n".join(problems))
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    spec: RuleSpec
+    program: Any  # cel.Program
+    evidence: tuple[tuple[str, Any], ...]  # (name, cel.Program)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule that fired, with its evidence values (before policy)."""
+
+    rule: CompiledRule
+    evidence: Mapping[str, Any]
+    summary: str
+
+    def finding(self, score: float | None = None) -> Finding:
+        spec = self.rule.spec
+        return Finding(
+            rule=spec.name,
+            severity=Severity(spec.severity),
+            summary=self.summary,
+            score=spec.score if score is None else score,
+            attack=spec.attack,
+            evidence=dict(self.evidence),
+            rule_id=spec.id,
+            family=spec.family,
+        )
+
+
+@dataclass
+class RuleSet:
+    """Compiled rules, ready to evaluate. Build once per process."""
+
+    rules: tuple[CompiledRule, ...]
+    errors: list[str] = field(default_factory=list)  # evaluation errors seen (rule name: message)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def by_name(self, name: str) -> CompiledRule | None:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        return None
+
+    def context(self, facts: Mapping[str, Any]) -> Any:
+        return cel.Context(variables=dict(facts), functions=FUNCTIONS)
+
+    def evaluate(
+        self, facts: Mapping[str, Any], *, skip: Iterable[str] = (), context: Any = None
+    ) -> list[Hit]:
+        """Every rule that fires on ``facts``, in rule order. Never raises on rule errors."""
+        ctx = context if context is not None else self.context(facts)
+        skipped = frozenset(skip)
+        hits: list[Hit] = []
+        for rule in self.rules:
+            if rule.name in skipped:
+                continue
+            try:
+                fired = rule.program.execute(ctx)
+            except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+                self.errors.append(f"{rule.name}: {exc}")
+                continue
+            if fired is True:
+                hits.append(_hit(rule, ctx))
+        return hits
+
+
+def _hit(rule: CompiledRule, ctx: Any) -> Hit:
+    evidence: dict[str, Any] = {}
+    for name, program in rule.evidence:
+        try:
+            evidence[name] = program.execute(ctx)
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError):
+            evidence[name] = None
+    return Hit(rule=rule, evidence=evidence, summary=render_summary(rule.spec.summary, evidence))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        items = [_fmt(v) for v in value if v not in ("", None)]
+        return ", ".join(dict.fromkeys(items)) if items else "-"
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def render_summary(template: str, evidence: Mapping[str, Any]) -> str:
+    """Fill ``{name}`` placeholders from evidence; nothing else is interpreted."""
+    out = []
+    pos = 0
+    while True:
+        start = template.find("{", pos)
+        if start < 0:
+            out.append(template[pos:])
+            break
+        end = template.find("}", start)
+        if end < 0:
+            out.append(template[pos:])
+            break
+        key = template[start + 1 : end]
+        out.append(template[pos:start])
+        out.append(_fmt(evidence.get(key)) if key in evidence else template[start : end + 1])
+        pos = end + 1
+    return " ".join("".join(out).split())
+
+
+def compile_rule(spec: RuleSpec) -> CompiledRule:
+    """Compile one rule's condition and evidence expressions (raises ValueError)."""
+    program = cel.compile(spec.condition)
+    evidence = tuple((name, cel.compile(expr)) for name, expr in spec.evidence.items())
+    return CompiledRule(spec=spec, program=program, evidence=evidence)
+
+
+def builtin_rules_dir() -> Path:
+    return Path(__file__).parent
+
+
+def load_ruleset(
+    dirs: Iterable[Path] | None = None, *, include_builtin: bool = True, strict: bool = True
+) -> RuleSet:
+    """Load, lint and compile the built-in rules plus any extra directories.
+
+    With ``strict`` (the default) any lint problem raises ``RuleLoadError``;
+    otherwise broken rules are left out and their problems kept in ``errors``.
+    """
+    from .lint import lint_specs
+
+    paths: list[Path] = [builtin_rules_dir()] if include_builtin else []
+    paths.extend(Path(d) for d in dirs or ())
+    specs, problems = load_rule_files(paths)
+    lint_problems = lint_specs(specs, check_samples=False)
+    problems.extend(str(p) for p in lint_problems)
+    bad = {p.rule for p in lint_problems}
+    if problems and strict:
+        raise RuleLoadError(problems)
+    compiled = []
+    for spec in specs:
+        if spec.name in bad:
+            continue
+        compiled.append(compile_rule(spec))
+    return RuleSet(rules=tuple(compiled), errors=list(problems))
+
+
+@functools.cache
+def default_ruleset() -> RuleSet:
+    """The built-in rules, compiled once per process."""
+    return load_ruleset()

@@ -1,0 +1,352 @@
+"""Build the facts dict (see ``schema.SCHEMA``) from a message and the analysers' output.
+
+The facts are plain primitives, lists and maps so that CEL reads them fast. The
+builder is a pure function: the message, its beacons, the identity report and the
+intel matches in, a dict out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ..model import Attachment, Message
+from ..result import Beacon
+from . import derive
+from .schema import FACTS_VERSION, SCHEMA
+
+__all__ = ["FACTS_VERSION", "SCHEMA", "IntelMatch", "build_facts"]
+
+MAX_TEXT = 20_000
+MAX_LINKS = 300
+
+# Intel matches are plain mappings: {"indicator", "kind", "source", "confidence"}.
+IntelMatch = Mapping[str, Any]
+
+
+def build_facts(
+    message: Message,
+    *,
+    beacons: Sequence[Beacon] = (),
+    identity: Any = None,
+    intel: Iterable[IntelMatch] = (),
+    org_domains: Iterable[str] = (),
+    attachment_info: Mapping[str, derive.ArchiveInfo] | None = None,
+) -> dict[str, Any]:
+    """The facts for one message.
+
+    ``identity`` is a ``mailward.identity.IdentityReport`` (or None when the
+    identity analyser did not run; auth facts are then read from the topmost
+    Authentication-Results). ``attachment_info`` maps attachment part paths to
+    archive details when the caller could read the attachment bytes.
+    """
+    own = tuple(d.lower() for d in org_domains)
+    sender = _sender(message)
+    facts: dict[str, Any] = {
+        "message": _message(message),
+        "sender": sender,
+        "auth": _auth_from_message(message, sender["domain"]),
+        "identity": SCHEMA["identity"].empty(),
+        "history": SCHEMA["history"].empty(),
+        "beacons": [],
+        "beacon_summary": SCHEMA["beacon_summary"].empty(),
+        "links": [],
+        "link_summary": SCHEMA["link_summary"].empty(),
+        "forms": _forms(message),
+        "attachments": [_attachment(a, (attachment_info or {}).get(a.part)) for a in message.attachments],
+        "mime": _mime(message),
+        "content": _content(message),
+        "intel": [_intel(m) for m in intel],
+        "org": {
+            "domains": list(own),
+            "inbound_from_own": bool(sender["registrable"]) and sender["registrable"] in own,
+        },
+    }
+    facts["identity"]["claim_holds"] = True
+    if identity is not None:
+        from .identity_facts import apply_identity
+
+        apply_identity(facts, identity)
+    _beacons(facts, beacons, sender["registrable"])
+    _links(facts, message, beacons)
+    return facts
+
+
+# -- sections ------------------------------------------------------------------
+
+
+def _message(message: Message) -> dict[str, Any]:
+    recipients = list(message.recipients)
+    return {
+        "subject": message.subject or "",
+        "message_id": (message.message_id or "").strip("<>"),
+        "size": message.raw_size,
+        "part_count": message.part_count,
+        "has_html": bool(message.html_parts),
+        "has_text": bool(message.text_parts),
+        "date_missing": message.date is None,
+        "message_id_missing": not message.message_id,
+        "recipients": recipients,
+        "recipient_count": len(recipients),
+        "limits_hit": list(message.limits_hit),
+        "received_count": len(message.received),
+        "mailer": (message.header("X-Mailer") or message.header("User-Agent") or "").lower()[:200],
+        "list_unsubscribe": message.header("List-Unsubscribe") is not None,
+        "list_id": (message.header("List-Id") or "").lower()[:200],
+        "precedence": (message.header("Precedence") or "").strip().lower()[:50],
+    }
+
+
+def _sender(message: Message) -> dict[str, Any]:
+    author = message.sender_address
+    addr = author.addr.lower() if author else ""
+    domain = author.domain if author else ""
+    reg = (author.registrable if author else "") or derive.registrable(domain)
+    display = author.display_name if author else ""
+    reply_to = [a.addr.lower() for a in message.reply_to if a.addr]
+    reply_regs = [a.registrable or derive.registrable(a.domain) for a in message.reply_to if a.addr]
+    display_addr = ""
+    if "@" in display:
+        for token in display.replace("<", " ").replace(">", " ").replace('"', " ").split():
+            token = token.strip("()[],;:'").lower()
+            if "@" in token and "." in token.split("@", 1)[1] and token != addr:
+                display_addr = token
+                break
+    return_path = message.return_path
+    return {
+        "address": addr,
+        "local": author.local if author else "",
+        "domain": domain,
+        "domain_ascii": author.domain_ascii if author else "",
+        "registrable": reg,
+        "display_name": display,
+        "from_count": len(message.from_),
+        "free_mail": False,  # filled from the identity report
+        "display_name_address": display_addr,
+        "reply_to": reply_to,
+        "reply_to_registrable": reply_regs,
+        "reply_to_elsewhere": any(r and r != reg for r in reply_regs),
+        "reply_to_free_mail": False,  # filled from the identity report
+        "return_path": return_path.addr.lower() if return_path else "",
+        "return_path_registrable": (return_path.registrable or derive.registrable(return_path.domain))
+        if return_path
+        else "",
+        "sender_header": message.sender.addr.lower() if message.sender else "",
+    }
+
+
+def _aligned(domain: str, other: str) -> bool:
+    if not domain or not other:
+        return False
+    return derive.registrable(domain) == derive.registrable(other) != ""
+
+
+def _auth_from_message(message: Message, from_domain: str) -> dict[str, Any]:
+    """Auth facts from the topmost Authentication-Results header (the receiving server's).
+
+    The identity analyser replaces these with results from configured authserv-ids.
+    """
+    auth = SCHEMA["auth"].empty()
+    results = [r for r in message.auth_results if r.header.lower() == "authentication-results" and r.index == 0]
+    if not results:
+        return auth
+    auth["present"] = True
+    dkim_domains: list[str] = []
+    dkim_results: list[str] = []
+    for r in results:
+        result = r.result.lower()
+        if r.method == "spf" and not auth["spf"]:
+            auth["spf"] = result
+            mailfrom = r.properties.get("smtp.mailfrom", "")
+            auth["spf_domain"] = (mailfrom.rsplit("@", 1)[-1] if mailfrom else r.properties.get("smtp.helo", "")).lower()
+        elif r.method == "dkim":
+            dkim_results.append(result)
+            if result == "pass":
+                d = r.properties.get("header.d", "") or r.properties.get("header.i", "").rsplit("@", 1)[-1]
+                if d:
+                    dkim_domains.append(d.lower())
+        elif r.method == "dmarc" and not auth["dmarc"]:
+            auth["dmarc"] = result
+    if dkim_results:
+        auth["dkim"] = "pass" if "pass" in dkim_results else dkim_results[0]
+    auth["dkim_domains"] = dkim_domains
+    auth["spf_aligned"] = auth["spf"] == "pass" and _aligned(auth["spf_domain"], from_domain)
+    auth["dkim_aligned"] = any(_aligned(d, from_domain) for d in dkim_domains)
+    auth["aligned"] = auth["spf_aligned"] or auth["dkim_aligned"]
+    return auth
+
+
+def _beacons(facts: dict[str, Any], beacons: Sequence[Beacon], sender_reg: str) -> None:
+    out = []
+    operators: dict[str, None] = {}
+    for b in beacons:
+        reg = derive.registrable(b.host)
+        token = b.token
+        out.append(
+            {
+                "url": b.url,
+                "kind": b.kind,
+                "host": b.host,
+                "registrable": reg,
+                "operator": b.operator,
+                "tracker": b.tracker,
+                "per_recipient": b.per_recipient,
+                "token_encoding": token.encoding if token else "",
+                "token_confidence": token.confidence if token else "",
+                "leaks": list(b.leaks),
+                "evidence": b.evidence,
+                "sender_aligned": bool(reg) and reg == sender_reg,
+            }
+        )
+        operators.setdefault(b.operator, None)
+    facts["beacons"] = out
+    loads = [b for b in out if b["kind"] != "link"]
+    summary = facts["beacon_summary"]
+    summary.update(
+        count=len(out),
+        loads=len(loads),
+        pixels=sum(1 for b in out if b["kind"] == "pixel"),
+        hidden=sum(1 for b in out if b["kind"] == "hidden"),
+        per_recipient=sum(1 for b in out if b["per_recipient"]),
+        per_recipient_high=sum(1 for b in out if b["per_recipient"] and b["token_confidence"] == "high"),  # noqa: S105 - not a secret
+        unknown_operator_loads=sum(1 for b in loads if not b["tracker"]),
+        operators=list(operators),
+    )
+    if beacons and not summary["description"]:
+        summary["description"] = _describe(beacons)
+
+
+def _describe(beacons: Sequence[Beacon]) -> str:
+    try:
+        from ..beacons import describe_exposure
+    except ImportError:
+        names = ", ".join(sorted({b.operator for b in beacons}))
+        return f"Opening or clicking this message reports to {names}."
+    return str(describe_exposure(tuple(beacons)))
+
+
+def _links(facts: dict[str, Any], message: Message, beacons: Sequence[Beacon]) -> None:
+    trackers = {b.url: b for b in beacons if b.kind == "link"}
+    lookalike = facts["identity"]["lookalike"]
+    out = []
+    hosts: dict[str, None] = {}
+    for link in message.links[:MAX_LINKS]:
+        parts = derive.split_url(link.url)
+        if parts.scheme not in ("http", "https", ""):
+            continue
+        shown = derive.text_domain(link.text) if link.source == "html" else ""
+        shown_reg = derive.registrable(shown) if shown else ""
+        beacon = trackers.get(link.url)
+        tracker = beacon.tracker if beacon else ""
+        destination = beacon.destination if beacon else ""
+        dest_reg = derive.split_url(destination).registrable if destination else ""
+        mismatch = bool(shown_reg and parts.registrable and shown_reg != parts.registrable)
+        if mismatch and tracker and (not dest_reg or dest_reg == shown_reg):
+            mismatch = False  # a known click tracker in front of the shown domain
+        is_lookalike = bool(lookalike["domain"]) and parts.registrable == derive.registrable(lookalike["domain"])
+        out.append(
+            {
+                "url": link.url[:2000],
+                "scheme": parts.scheme,
+                "host": parts.host,
+                "registrable": parts.registrable,
+                "text": link.text[:300],
+                "text_domain": shown,
+                "text_mismatch": mismatch,
+                "ip_host": derive.is_ip_host(parts.host),
+                "shortener": bool(parts.host) and derive.is_shortener(parts.host, parts.registrable),
+                "tracker": tracker,
+                "destination": destination,
+                "login_words": derive.login_words(link.text, parts.path),
+                "lookalike": lookalike["kind"] if is_lookalike else "",
+                "lookalike_target": lookalike["target"] if is_lookalike else "",
+                "source": link.source,
+            }
+        )
+        if parts.host:
+            hosts.setdefault(parts.host, None)
+    facts["links"] = out
+    facts["link_summary"] = {
+        "count": len(out),
+        "hosts": list(hosts),
+        "ip_hosts": sum(1 for x in out if x["ip_host"]),
+        "shorteners": sum(1 for x in out if x["shortener"]),
+        "text_mismatches": sum(1 for x in out if x["text_mismatch"]),
+        "lookalikes": sum(1 for x in out if x["lookalike"]),
+    }
+
+
+def _forms(message: Message) -> list[dict[str, Any]]:
+    return [
+        {
+            "action": f.action[:2000],
+            "action_host": derive.split_url(f.action).host,
+            "has_password": "password" in f.inputs,
+        }
+        for f in message.forms
+    ]
+
+
+def _attachment(att: Attachment, info: derive.ArchiveInfo | None) -> dict[str, Any]:
+    exts = derive.extensions(att.filename)
+    encrypted = bool(info.encrypted) if info else bool(getattr(att, "encrypted", False))
+    members = list(info.members if info else getattr(att, "members", ()))
+    return {
+        "filename": att.filename,
+        "ext": exts[-1] if exts else "",
+        "exts": exts,
+        "declared_type": att.declared_type.lower(),
+        "sniffed_type": att.sniffed_type.lower(),
+        "size": att.size,
+        "category": derive.category(att.filename, att.declared_type, att.sniffed_type),
+        "type_mismatch": derive.type_mismatch(att.filename, att.sniffed_type),
+        "encrypted": encrypted,
+        "members": members[:50],
+        "member_categories": derive.member_categories(members),
+    }
+
+
+def _mime(message: Message) -> dict[str, Any]:
+    kinds = sorted(message.defect_kinds)
+    return {
+        "defects": kinds,
+        "defect_count": len(message.defects),
+        "evasion_defects": [k for k in kinds if k in derive.EVASION_DEFECTS],
+    }
+
+
+def _content(message: Message) -> dict[str, Any]:
+    chunks = [message.subject or ""]
+    size = len(chunks[0])
+    for part in (*message.text_parts, *message.html_parts):
+        if size >= MAX_TEXT:
+            break
+        text = part.text if part.content_type == "text/plain" else _html_text(message, part.part, part.text)
+        chunks.append(text[: MAX_TEXT - size])
+        size += len(chunks[-1])
+    text = "\n".join(chunks)[:MAX_TEXT]
+    return {
+        "text": text,
+        "credential_phrases": derive.credential_phrases(text),
+        "urgency_phrases": derive.urgency_phrases(text),
+        "newsroom_words": derive.newsroom_words(text),
+    }
+
+
+def _html_text(message: Message, part: str, html: str) -> str:
+    """Visible text of an HTML part: the parser may keep it in ``message.extra``."""
+    extracted = message.extra.get("html_text") if message.extra else None
+    if isinstance(extracted, Mapping) and isinstance(extracted.get(part), str):
+        return str(extracted[part])
+    # linear (RE2): drop style/script blocks and tags, collapse whitespace
+    return " ".join(derive.strip_tags(html[: MAX_TEXT * 4]).split())
+
+
+def _intel(match: IntelMatch) -> dict[str, Any]:
+    confidence = match.get("confidence", 0)
+    return {
+        "indicator": str(match.get("indicator", "")),
+        "kind": str(match.get("kind", "")),
+        "source": str(match.get("source", "")),
+        "confidence": int(confidence) if isinstance(confidence, int | float) else 0,
+    }

@@ -1,0 +1,88 @@
+"""Run rule samples: every hit sample must fire its rule, every miss sample must not.
+
+Samples are scanned through the whole analysis (parse, beacons, identity, facts,
+rules) with the organisation of ``<dir>/samples/mailward.toml`` when present and
+an empty sender history, so every sender is a first contact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config, load_config
+from ..parse import parse_message
+from .engine import RuleSet, load_ruleset
+from .lint import sample_files
+from .pipeline import Analyser
+
+
+class EmptyHistory:
+    """Sender history with no earlier messages: every sender is a first contact."""
+
+    def count(self, sender: str, recipient: str) -> int:
+        return 0
+
+    def first_seen(self, sender: str, recipient: str) -> dt.datetime | None:
+        return None
+
+    def sender_total(self, sender: str) -> int:
+        return 0
+
+    def record(self, sender: str, recipient: str, when: dt.datetime | None = None) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class SampleCase:
+    rule: str
+    kind: str  # "hit" or "miss"
+    path: Path
+
+    @property
+    def label(self) -> str:
+        return f"{self.rule}/{self.kind}/{self.path.name}"
+
+
+@dataclass(frozen=True)
+class SampleOutcome:
+    case: SampleCase
+    fired: tuple[str, ...]  # every rule that fired on the sample
+
+    @property
+    def ok(self) -> bool:
+        return (self.case.rule in self.fired) == (self.case.kind == "hit")
+
+
+def sample_config(rules_dir: Path) -> Config:
+    path = rules_dir / "samples" / "mailward.toml"
+    return load_config(path) if path.is_file() else Config()
+
+
+def iter_cases(ruleset: RuleSet, rules_dir: Path | None = None) -> Iterator[SampleCase]:
+    for rule in ruleset.rules:
+        spec = rule.spec
+        if rules_dir is not None and (spec.path is None or spec.path.parent != rules_dir):
+            continue
+        for kind in ("hit", "miss"):
+            for path in sample_files(spec, kind):
+                yield SampleCase(spec.name, kind, path)
+
+
+def sample_analyser(rules_dir: Path, ruleset: RuleSet) -> Analyser:
+    return Analyser(sample_config(rules_dir), history=EmptyHistory(), ruleset=ruleset)
+
+
+def run_case(analyser: Analyser, case: SampleCase) -> SampleOutcome:
+    message = parse_message(case.path.read_bytes())
+    analysis = analyser.analyse(message)
+    return SampleOutcome(case, tuple(f.rule for f in analysis.findings))
+
+
+def run_samples(rules_dir: Path, *, include_builtin: bool = False) -> list[SampleOutcome]:
+    """Run every sample of the rules in ``rules_dir``."""
+    ruleset = load_ruleset([rules_dir], include_builtin=include_builtin, strict=False)
+    analyser = sample_analyser(rules_dir, ruleset)
+    return [run_case(analyser, case) for case in iter_cases(ruleset, rules_dir)]

@@ -1,0 +1,345 @@
+"""The facts schema: the analysed message as rules see it.
+
+Rules are CEL expressions over a plain dict of primitives, lists and maps built by
+``mailward.rules.facts.build_facts``. This module declares every field once, with
+its type and meaning; the rule linter checks each rule's field paths against it and
+``scripts/gen_rules_doc.py`` renders it into docs/rules.md.
+
+Bump ``FACTS_VERSION`` when a field is removed or changes meaning; adding a field
+does not need a bump (rules that do not use it are unaffected).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+FACTS_VERSION = 1
+
+# primitive type names as CEL sees them
+STRING, INT, BOOL = "string", "int", "bool"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field: ``type`` is string/int/bool, ``list<string>``, ``object`` or ``list<object>``."""
+
+    type: str
+    doc: str
+    fields: Mapping[str, Field] = field(default_factory=dict)
+
+    @property
+    def is_object(self) -> bool:
+        return self.type == "object"
+
+    @property
+    def is_list(self) -> bool:
+        return self.type.startswith("list<")
+
+    @property
+    def element(self) -> Field:
+        """The element of a list field."""
+        inner = self.type[5:-1]
+        return Field(inner, self.doc, self.fields)
+
+    def example(self) -> Any:
+        """A populated value of this type (used to type-check rules at load time)."""
+        if self.type == STRING:
+            return "x"
+        if self.type == INT:
+            return 1
+        if self.type == BOOL:
+            return True
+        if self.type == "object":
+            return {name: sub.example() for name, sub in self.fields.items()}
+        if self.is_list:
+            return [self.element.example()]
+        raise ValueError(f"unknown type {self.type}")
+
+    def empty(self) -> Any:
+        if self.type == STRING:
+            return ""
+        if self.type == INT:
+            return 0
+        if self.type == BOOL:
+            return False
+        if self.type == "object":
+            return {name: sub.empty() for name, sub in self.fields.items()}
+        return []
+
+
+def _obj(doc: str, **fields: Field) -> Field:
+    return Field("object", doc, fields)
+
+
+def _list(doc: str, **fields: Field) -> Field:
+    return Field("list<object>", doc, fields)
+
+
+def S(doc: str) -> Field:
+    return Field(STRING, doc)
+
+
+def I(doc: str) -> Field:  # noqa: E743
+    return Field(INT, doc)
+
+
+def B(doc: str) -> Field:
+    return Field(BOOL, doc)
+
+
+def L(doc: str) -> Field:
+    return Field("list<string>", doc)
+
+
+SCHEMA: dict[str, Field] = {
+    "message": _obj(
+        "The message as a whole.",
+        subject=S("Subject, decoded."),
+        message_id=S("Message-ID without angle brackets."),
+        size=I("Raw size in bytes."),
+        part_count=I("Number of MIME parts."),
+        has_html=B("Has a text/html part."),
+        has_text=B("Has a text/plain part."),
+        date_missing=B("No parseable Date header."),
+        message_id_missing=B("No Message-ID header."),
+        recipients=L("Who this copy was for (envelope, Delivered-To, To, Cc), lower case."),
+        recipient_count=I("Number of recipients known."),
+        limits_hit=L("Names of parse limits exceeded (analysis was truncated)."),
+        received_count=I("Number of Received headers."),
+        mailer=S("X-Mailer or User-Agent, lower case."),
+        list_unsubscribe=B("Has a List-Unsubscribe header (bulk mail)."),
+        list_id=S("List-Id header value, lower case."),
+        precedence=S("Precedence header value, lower case."),
+    ),
+    "sender": _obj(
+        "Who sent it: From and the other sender headers.",
+        address=S("First From address, lower case."),
+        local=S("Local part of the From address."),
+        domain=S("From domain (Unicode, lower case)."),
+        domain_ascii=S("From domain in ASCII/punycode."),
+        registrable=S("Registrable domain of the From address."),
+        display_name=S("From display name."),
+        from_count=I("Number of From addresses."),
+        free_mail=B("From domain is a free-mail or disposable-mail provider."),
+        display_name_address=S("An address written inside the display name that is not the From address, else ''."),
+        reply_to=L("Reply-To addresses, lower case."),
+        reply_to_registrable=L("Registrable domains of the Reply-To addresses."),
+        reply_to_elsewhere=B("A Reply-To points to another registrable domain than From."),
+        reply_to_free_mail=B("A Reply-To is on free mail while From is not the same address."),
+        return_path=S("Return-Path address, lower case."),
+        return_path_registrable=S("Registrable domain of Return-Path."),
+        sender_header=S("Sender header address, lower case."),
+    ),
+    "auth": _obj(
+        "Authentication results trusted by this installation (Authentication-Results from configured authserv-ids, or live checks).",
+        present=B("Trusted authentication results were found."),
+        spf=S("SPF result: pass, fail, softfail, neutral, none, temperror, permerror, or '' when unknown."),
+        dkim=S("Best DKIM result ('pass' when any signature passed)."),
+        dmarc=S("DMARC result."),
+        spf_domain=S("The SPF-authenticated MAIL FROM domain."),
+        dkim_domains=L("d= domains of DKIM signatures that passed."),
+        spf_aligned=B("SPF domain aligned with the From domain (relaxed)."),
+        dkim_aligned=B("A passing DKIM domain aligned with the From domain (relaxed)."),
+        aligned=B("DMARC alignment holds (SPF or DKIM aligned and passing)."),
+    ),
+    "identity": _obj(
+        "Who the message claims to be, and whether that holds up.",
+        claim=_obj(
+            "The claimed identity, when there is one.",
+            kind=S("outlet, organisation, person, or '' when nothing is claimed."),
+            name=S("Name of the claimed outlet, organisation or person."),
+            where=S("Where the claim is made: display_name, subject, signature, local_part."),
+            text=S("The text that makes the claim."),
+            official_domains=L("Official domains of the claimed identity."),
+        ),
+        claimed=B("Something is claimed (claim.kind != '')."),
+        claim_holds=B("The claim is backed by the sending identity (aligned, official domain). True when nothing is claimed."),
+        claim_mismatch=B("A claim is made and the sending domain is not one of the claimed identity's."),
+        protected_person=B("The claim names a protected person of this organisation."),
+        own_organisation=B("The claim is this organisation (its own domains)."),
+        lookalike=_obj(
+            "Lookalike domain found among From, Reply-To, Return-Path or DKIM domains.",
+            kind=S("typo, homoglyph, mixed_script, combosquat, tld_swap, subdomain, or ''."),
+            domain=S("The lookalike domain."),
+            target=S("The real domain it imitates."),
+            brand=S("The outlet or organisation it imitates."),
+            header=S("Where the lookalike domain appears: from, reply_to, return_path, dkim, link."),
+            variant=S("The analyser's finer kind (keyboard, doubled-letter, missing-letter, transposition, ...)."),
+            detail=S("Plain words on how the domain imitates the target."),
+            own=B("The imitated domain is one of this organisation's own."),
+        ),
+        findings=L("Names of the identity analyser's own findings, for reference."),
+        summary=S("The identity analyser's plain-words explanation."),
+    ),
+    "history": _obj(
+        "Sender history for this recipient/organisation.",
+        known=B("History was available for this message."),
+        first_contact=B("Neither this sender address nor its domain wrote here before (False when history is unknown)."),
+        sender_seen=I("Earlier messages from this address."),
+        domain_seen=I("Earlier messages from this registrable domain."),
+    ),
+    "beacons": _list(
+        "Every remote load or tracked link (from the beacon analyser).",
+        url=S("The URL."),
+        kind=S("pixel, hidden, remote, css, stylesheet, font, frame, media, link, ..."),
+        host=S("Host of the URL."),
+        registrable=S("Registrable domain of the host."),
+        operator=S("Tracker service name, else the registrable domain."),
+        tracker=S("Tracker registry service name, '' when not a known service."),
+        per_recipient=B("The URL carries a token tied to the recipient."),
+        token_encoding=S("How the token encodes the recipient (raw, base64url, sha256(lower), opaque, batch, ...)."),
+        token_confidence=S("high, medium, low, or ''."),
+        leaks=L("What opening/clicking leaks: ip, location, device, mail-client, open-time, identity, click."),
+        evidence=S("Why this is a beacon, in words."),
+        sender_aligned=B("The beacon host's registrable domain is the sender's registrable domain."),
+    ),
+    "beacon_summary": _obj(
+        "Counts over beacons.",
+        count=I("All beacons."),
+        loads=I("Beacons that load on open (every kind but link)."),
+        pixels=I("Tiny images (kind pixel)."),
+        hidden=I("Hidden remote loads (kind hidden)."),
+        per_recipient=I("Beacons with a per-recipient token."),
+        per_recipient_high=I("Per-recipient tokens that decode to the recipient's address."),
+        unknown_operator_loads=I("Loads on open whose operator is not a known tracking service."),
+        operators=L("Distinct operators."),
+        description=S("One sentence saying what opening the message leaks and to whom."),
+    ),
+    "links": _list(
+        "Links the reader can click.",
+        url=S("The href as written."),
+        scheme=S("URL scheme, lower case."),
+        host=S("Host, lower case ('' when none)."),
+        registrable=S("Registrable domain of the host."),
+        text=S("Visible link text."),
+        text_domain=S("A domain shown in the visible text ('' if none)."),
+        text_mismatch=B("The text shows a domain whose registrable domain differs from the href's."),
+        ip_host=B("The host is a raw IP address (dotted, integer or hex form)."),
+        shortener=B("The host is a URL shortener."),
+        tracker=S("Click-tracking service when the href is a known redirector, else ''."),
+        destination=S("The real destination carried by a click redirector, else ''."),
+        login_words=B("Link text or URL path speaks of logging in, verifying or resetting an account."),
+        lookalike=S("Lookalike kind when the host imitates an outlet or own domain, else ''."),
+        lookalike_target=S("The domain the host imitates, else ''."),
+        source=S("html or text."),
+    ),
+    "link_summary": _obj(
+        "Counts over links.",
+        count=I("All links."),
+        hosts=L("Distinct hosts."),
+        ip_hosts=I("Links to raw IP addresses."),
+        shorteners=I("Links through URL shorteners."),
+        text_mismatches=I("Links whose text shows another domain."),
+        lookalikes=I("Links to lookalike domains."),
+    ),
+    "forms": _list(
+        "HTML forms in the message.",
+        action=S("Form action URL."),
+        action_host=S("Host of the action URL."),
+        has_password=B("Has a password input."),
+    ),
+    "attachments": _list(
+        "Attachments, including inline parts with a file name.",
+        filename=S("Declared file name."),
+        ext=S("Last extension, lower case, without the dot."),
+        exts=L("Every extension in the name (double extensions), lower case."),
+        declared_type=S("Declared content type."),
+        sniffed_type=S("Content type from magic bytes ('' when unknown)."),
+        size=I("Size in bytes."),
+        category=S("executable, script, macro_office, html, archive, disk_image, shortcut, office, pdf, image, other."),
+        type_mismatch=B("Declared type or extension disagrees with the magic bytes in a way that matters."),
+        encrypted=B("A password-protected archive."),
+        members=L("File names inside an archive (when readable)."),
+        member_categories=L("Categories of the archive members."),
+    ),
+    "mime": _obj(
+        "MIME structure and defects.",
+        defects=L("Defect kinds recorded by the parser (UPPER_SNAKE)."),
+        defect_count=I("Number of defects."),
+        evasion_defects=L("Defects that mail filters are known to disagree on (used to hide content)."),
+    ),
+    "content": _obj(
+        "Text content (plain text and HTML text, truncated).",
+        text=S("Subject plus body text, at most 20,000 characters."),
+        credential_phrases=L("Credential-phishing phrases found (lower case)."),
+        urgency_phrases=L("Pressure phrases found (lower case)."),
+        newsroom_words=B("Speaks of an interview, article, story, comment request, or press."),
+    ),
+    "intel": _list(
+        "Matches against imported threat intelligence (empty until indicators are imported).",
+        indicator=S("The matching indicator value."),
+        kind=S("domain, url, ip, email, sha256, ..."),
+        source=S("Where the indicator came from (feed or report)."),
+        confidence=I("0-100."),
+    ),
+    "org": _obj(
+        "This installation's organisation (from the config).",
+        domains=L("Own domains."),
+        inbound_from_own=B("The From domain is one of the own domains."),
+    ),
+}
+
+
+def empty_facts() -> dict[str, Any]:
+    """Facts with every field present and empty."""
+    return {name: f.empty() for name, f in SCHEMA.items()}
+
+
+def example_facts() -> dict[str, Any]:
+    """Facts with every field populated (type-checks rules at load time)."""
+    return {name: f.example() for name, f in SCHEMA.items()}
+
+
+def iter_fields(
+    fields: Mapping[str, Field] = SCHEMA, prefix: str = ""
+) -> list[tuple[str, Field]]:
+    """Every field path in order, lists shown as ``links[].host``."""
+    out: list[tuple[str, Field]] = []
+    for name, f in fields.items():
+        path = f"{prefix}{name}"
+        out.append((path, f))
+        if f.fields:
+            sub = f"{path}[]." if f.is_list else f"{path}."
+            out.extend(iter_fields(f.fields, sub))
+    return out
+
+
+_PY_TYPES: dict[str, type] = {STRING: str, INT: int, BOOL: bool}
+
+
+def schema_problems(facts: Mapping[str, Any], fields: Mapping[str, Field] = SCHEMA, prefix: str = "") -> list[str]:
+    """Where ``facts`` departs from the schema (missing, extra or mistyped fields)."""
+    problems: list[str] = []
+    for name in facts:
+        if name not in fields:
+            problems.append(f"{prefix}{name}: not in the schema")
+    for name, f in fields.items():
+        path = f"{prefix}{name}"
+        if name not in facts:
+            problems.append(f"{path}: missing")
+            continue
+        value = facts[name]
+        if f.type in _PY_TYPES:
+            expected = _PY_TYPES[f.type]
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                problems.append(f"{path}: expected {f.type}, got {type(value).__name__}")
+        elif f.type == "object":
+            if not isinstance(value, Mapping):
+                problems.append(f"{path}: expected object")
+            else:
+                problems.extend(schema_problems(value, f.fields, path + "."))
+        elif f.type == "list<string>":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problems.append(f"{path}: expected list<string>")
+        elif f.type == "list<object>":
+            if not isinstance(value, list):
+                problems.append(f"{path}: expected list")
+            else:
+                for i, item in enumerate(value):
+                    if not isinstance(item, Mapping):
+                        problems.append(f"{path}[{i}]: expected object")
+                    else:
+                        problems.extend(schema_problems(item, f.fields, f"{path}[{i}]."))
+    return problems

@@ -1,0 +1,135 @@
+"""Facts built from parsed messages follow the schema and derive what rules need."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from email.message import EmailMessage
+
+import pytest
+
+from mailward.parse import parse_message
+from mailward.rules import derive
+from mailward.rules.facts import build_facts
+from mailward.rules.schema import empty_facts, example_facts, schema_problems
+
+
+def message(html: str = "", text: str = "Hello", attachments=(), **headers: str):
+    msg = EmailMessage()
+    msg["From"] = headers.pop("from_", "Policy Forum <info@policy-forum.org>")
+    msg["To"] = "maria.keller@northland-parliament.org"
+    msg["Subject"] = headers.pop("subject", "Agenda")
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    for filename, ctype, data in attachments:
+        main, sub = ctype.split("/")
+        msg.add_attachment(data, maintype=main, subtype=sub, filename=filename)
+    return parse_message(msg.as_bytes())
+
+
+def test_empty_and_example_facts_follow_schema() -> None:
+    assert schema_problems(empty_facts()) == []
+    assert schema_problems(example_facts()) == []
+    broken = empty_facts()
+    broken["links"] = [{"url": 1}]
+    assert schema_problems(broken)
+
+
+def test_built_facts_follow_schema() -> None:
+    m = message('<a href="http://203.0.113.7/x">www.policy-forum.org</a><img src="https://t.example.net/o.gif" width=1 height=1>',
+                attachments=[("a.pdf.exe", "application/octet-stream", b"MZ" + b"\0" * 30)],
+                Reply_To="desk@gmail.com")
+    facts = build_facts(m)
+    assert schema_problems(facts) == []
+    assert facts["sender"]["registrable"] == "policy-forum.org"
+    assert facts["sender"]["reply_to_elsewhere"] is True
+
+
+def test_link_facts() -> None:
+    m = message(
+        '<a href="https://account-review.net/x">www.policy-forum.org</a>'
+        '<a href="http://3232235777/login">Sign in</a>'
+        '<a href="https://bit.ly/abc">agenda</a>'
+        '<a href="https://www.policy-forum.org/a">policy-forum.org/a</a>'
+    )
+    links = {link["host"]: link for link in build_facts(m)["links"] if link["source"] == "html"}
+    assert links["account-review.net"]["text_mismatch"] is True
+    assert links["account-review.net"]["text_domain"] == "www.policy-forum.org"
+    assert links["3232235777"]["ip_host"] is True
+    assert links["3232235777"]["login_words"] is True
+    assert links["bit.ly"]["shortener"] is True
+    assert links["www.policy-forum.org"]["text_mismatch"] is False
+    summary = build_facts(m)["link_summary"]
+    assert (summary["ip_hosts"], summary["shorteners"], summary["text_mismatches"]) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(("host", "expected"), [
+    ("203.0.113.7", True), ("[2001:db8::1]", True), ("3232235777", True), ("0x7f000001", True),
+    ("0x7f.0x0.0x0.0x1", True), ("example.com", False), ("2024.example.com", False), ("", False),
+])
+def test_ip_hosts(host: str, expected: bool) -> None:
+    assert derive.is_ip_host(host) is expected
+
+
+@pytest.mark.parametrize(("name", "ctype", "sniffed", "category"), [
+    ("setup.exe", "application/octet-stream", "", "executable"),
+    ("photo.jpg", "image/jpeg", "application/x-dosexec", "executable"),
+    ("run.vbs", "text/plain", "", "script"),
+    ("budget.XLSM", "application/octet-stream", "", "macro_office"),
+    ("page.htm", "application/octet-stream", "", "html"),
+    ("disk.iso", "application/octet-stream", "", "disk_image"),
+    ("agenda.lnk", "application/octet-stream", "", "shortcut"),
+    ("report.pdf", "application/pdf", "application/pdf", "pdf"),
+    ("noname", "text/html", "", "html"),
+])
+def test_attachment_category(name: str, ctype: str, sniffed: str, category: str) -> None:
+    assert derive.category(name, ctype, sniffed) == category
+
+
+def test_double_extension_and_mismatch() -> None:
+    assert derive.extensions("Invoice.PDF.exe") == ["pdf", "exe"]
+    assert derive.type_mismatch("photo.jpg", "application/x-dosexec") is True
+    assert derive.type_mismatch("setup.exe", "application/x-dosexec") is False
+
+
+def test_inspect_archive() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a/run.js", b"x")
+    plain = buf.getvalue()
+    assert derive.inspect_archive(plain) == derive.ArchiveInfo(False, ("a/run.js",))
+    flagged = bytearray(plain)
+    flagged[6] |= 1
+    flagged[flagged.find(b"PK\x01\x02") + 8] |= 1
+    assert derive.inspect_archive(bytes(flagged)).encrypted is True
+    assert derive.inspect_archive(b"PK garbage") == derive.ArchiveInfo()
+    assert derive.member_categories(["a/run.js", "b.txt"]) == ["script", "other"]
+
+
+def test_content_phrases() -> None:
+    m = message(text="URGENT: your password will expire. Verify your account within 24 hours. Interview request.")
+    content = build_facts(m)["content"]
+    assert "your password will expire" in content["credential_phrases"]
+    assert "verify your account" in content["credential_phrases"]
+    assert "within 24 hours" in content["urgency_phrases"]
+    assert content["newsroom_words"] is True
+    assert build_facts(message(text="Lunch on Friday?"))["content"]["credential_phrases"] == []
+
+
+def test_auth_from_topmost_header() -> None:
+    m = message(Authentication_Results="mx.example; spf=pass smtp.mailfrom=b@esp.example; dkim=pass header.d=esp.example; dmarc=none")
+    auth = build_facts(m)["auth"]
+    assert auth["present"] and auth["spf"] == "pass" and auth["dkim_domains"] == ["esp.example"]
+    assert auth["aligned"] is False
+    m = message(Authentication_Results="mx.example; spf=pass smtp.mailfrom=b@mail.policy-forum.org; dkim=fail header.d=x.example")
+    auth = build_facts(m)["auth"]
+    assert auth["spf_aligned"] is True and auth["aligned"] is True and auth["dkim"] == "fail"
+
+
+def test_intel_section() -> None:
+    facts = build_facts(message(), intel=[{"indicator": "evil.example", "kind": "domain", "source": "feed", "confidence": 80}])
+    assert facts["intel"] == [{"indicator": "evil.example", "kind": "domain", "source": "feed", "confidence": 80}]
+    assert schema_problems(facts) == []
