@@ -34,7 +34,7 @@ class Outcome:
         out = []
         for data in self.of(p.R_ADDHEADER):
             name, value = p.split_cstrings(data)[:2]
-            out.append((name.decode(), value.decode()))
+            out.append((name.decode(), value.decode().removeprefix(" ")))
         return out
 
     @property

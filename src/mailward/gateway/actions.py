@@ -96,8 +96,14 @@ def decide_replies(
     decision: Decision,
     headers: Sequence[tuple[str, str]],
     entry_id: str = "",
+    *,
+    leading_space: bool = False,
 ) -> list[p.Reply]:
-    """The packets for one message, ending with exactly one final reply."""
+    """The packets for one message, ending with exactly one final reply.
+
+    ``leading_space``: the MTA negotiated SMFIP_HDR_LEADSPC, so header values we add
+    carry their own space after the colon.
+    """
     action = decision.action
     if action is Action.TEMPFAIL:
         return [p.reply_code(tempfail_text(settings))]
@@ -115,4 +121,13 @@ def decide_replies(
         _head, _sep, body = split_head(decision.rewritten)
         replies += p.replace_body(body)
     replies.append(p.ACCEPT)
+    if leading_space:
+        replies = [_with_space(r) for r in replies]
     return replies
+
+
+def _with_space(reply: p.Reply) -> p.Reply:
+    if reply.cmd != p.R_ADDHEADER:
+        return reply
+    name, _, rest = reply.data.partition(b"\0")
+    return p.Reply(p.R_ADDHEADER, name + b"\0 " + rest)

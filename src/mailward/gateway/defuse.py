@@ -75,11 +75,21 @@ class DefuseReport:
 
 
 def _load_real_destination() -> Callable[[str], str | None]:
+    """The beacon analyser's redirect decoder for known redirectors, then a generic one.
+
+    Only URLs the scan already named click-tracking links get here, so a query
+    parameter holding a full http(s) URL is taken as the destination.
+    """
     try:
-        from mailward.beacons import real_destination  # the beacon analyser's redirect decoder
+        from mailward.beacons import real_destination  # known redirectors' URL shapes
     except ImportError:
         return _query_destination
-    return real_destination  # type: ignore[no-any-return]
+
+    def chained(url: str) -> str | None:
+        found: str | None = real_destination(url)
+        return found or _query_destination(url)
+
+    return chained
 
 
 def _query_destination(url: str) -> str | None:

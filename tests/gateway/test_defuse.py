@@ -1,0 +1,276 @@
+"""Defusing: unit cases and a property test over many generated messages."""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+from email.message import EmailMessage
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser
+
+from mailward.gateway.defuse import defuse, defuse_report, is_remote, sanitise_css
+from mailward.gateway.mimesplice import rewrite_text_parts, split_head
+from mailward.gateway.settings import GatewaySettings
+from mailward.result import Beacon, ScanResult, Verdict
+
+PIXEL = "https://t.tracker.example/o.gif?u=1"
+CLICK = "https://click.tracker.example/c?url=https%3A%2F%2Fdest.example.org%2Fpage"
+
+
+def result(*beacons: Beacon, summary: str = "") -> ScanResult:
+    return ScanResult(source="t", verdict=Verdict.TRACKING, score=1.0, beacons=beacons, summary=summary)
+
+
+def html_message(html: str, text: str | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "a@example.org"
+    msg["Subject"] = "t"
+    if text is not None:
+        msg.set_content(text)
+        msg.add_alternative(html, subtype="html")
+    else:
+        msg.set_content(html, subtype="html")
+    return msg.as_bytes(policy=policy.SMTP)
+
+
+def parsed(raw: bytes) -> EmailMessage:
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def body_html(raw: bytes) -> str:
+    part = parsed(raw).get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def remote_loads(html: str) -> list[str]:
+    """Every URL a mail client would fetch when showing ``html``."""
+    tree = LexborHTMLParser(html)
+    found = []
+    for node in tree.root.traverse() if tree.root else ():
+        for name, value in (node.attrs or {}).items():
+            if value and name in ("src", "srcset", "background", "poster", "data", "xlink:href") and is_remote(value):
+                found.append(value)
+            if value and name == "href" and node.tag not in ("a", "area") and is_remote(value):
+                found.append(value)
+            if value and name == "style" and re.search(r"url\(\s*['\"]?https?:", value, re.I):
+                found.append(value)
+        if node.tag == "style" and re.search(r"url\(|@import", node.text() or "", re.I):
+            css = node.text() or ""
+            if re.search(r"url\(\s*['\"]?(?!data:|cid:)", css, re.I) or "@import" in css:
+                found.append(css)
+    return found
+
+
+def test_pixel_removed_image_placeholder_link_rewritten_banner() -> None:
+    raw = html_message(
+        f'<html><body><p>Hi <a href="{CLICK}">read</a></p><img src="{PIXEL}" width="1" height="1">'
+        '<img src="https://cdn.example.org/a.jpg" alt="photo"></body></html>',
+        text=f"Hi, read {CLICK}\n",
+    )
+    beacons = (Beacon(url=PIXEL, kind="pixel", operator="T", host="t.tracker.example"),
+               Beacon(url=CLICK, kind="link", operator="T", host="click.tracker.example"))
+    out, report = defuse_report(raw, result(*beacons, summary="This message claims to be from Reuters but was sent from reuters-newsdesk.com."))
+    html = body_html(out)
+    assert PIXEL not in html and "cdn.example.org/a.jpg" not in html
+    assert 'href="https://dest.example.org/page"' in html
+    assert "claims to be from Reuters" in html
+    assert report.beacons_removed == 1 and report.images_blocked == 1 and report.links_rewritten == 2
+    text = str(parsed(out).get_body(preferencelist=("plain",)).get_content())  # type: ignore[union-attr]
+    assert text.startswith("mailward: This message claims to be from Reuters")
+    assert "https://dest.example.org/page" in text and CLICK not in text
+    assert remote_loads(html) == []
+    # headers untouched: the milter only replaces the body
+    assert split_head(out)[0] == split_head(raw)[0]
+
+
+def test_tracked_link_without_destination_is_kept_and_marked() -> None:
+    url = "https://links.esp.example/track/abc123def456"
+    raw = html_message(f'<html><body><a href="{url}">story</a></body></html>')
+    out, report = defuse_report(raw, result(Beacon(url=url, kind="link", operator="ESP", host="links.esp.example")))
+    html = body_html(out)
+    assert f'href="{url}"' in html and "[tracked link]" in html and "tells ESP" in html
+    assert report.links_marked == 1
+
+
+def test_remote_image_modes() -> None:
+    raw = html_message('<html><body><img src="https://cdn.example.org/a.jpg" alt="Logo"></body></html>')
+    for mode, expect in (("placeholder", "data:image/svg+xml"), ("alt", "[image: Logo]"), ("remove", "")):
+        html = body_html(defuse(raw, result(), GatewaySettings(remote_images=mode)))
+        assert "https://cdn.example.org" not in html
+        if expect:
+            assert expect in html
+        else:
+            assert "<img" not in html
+
+
+def test_active_content_and_css_tricks_are_dropped() -> None:
+    raw = html_message(
+        '<html><head><link rel="stylesheet" href="https://x.example/s.css"><base href="https://evil.example/">'
+        '<meta http-equiv="refresh" content="0;url=https://evil.example/r">'
+        '<style>@font-face{font-family:x;src:url(https://f.example/x.woff)} .a{background:u\\72l(https://e.example/b)}</style></head>'
+        '<body background="https://bg.example/b.png"><iframe src="https://frame.example/"></iframe>'
+        '<div style="background-image:url(&quot;https://s.example/q.png&quot;)">x</div>'
+        '<img srcset="https://a.example/1.png 1x, https://a.example/2.png 2x">'
+        '<svg><image href="https://svg.example/i.png"/></svg><video poster="https://v.example/p.jpg"></video>'
+        '<a href="https://ok.example/" ping="https://ping.example/">ok</a></body></html>'
+    )
+    html = body_html(defuse(raw, result()))
+    for host in ("//x.example", "//evil.example", "//f.example", "//e.example", "//bg.example", "//frame.example",
+                 "//s.example", "//a.example", "//svg.example", "//v.example", "//ping.example"):
+        assert host not in html, host
+    assert 'href="https://ok.example/"' in html  # ordinary links stay
+    assert remote_loads(html) == []
+
+
+def test_css_sanitiser_keeps_local_urls() -> None:
+    css, removed = sanitise_css("a{background:url(cid:logo)} b{background:url('https://t.example/x')}")
+    assert "url(cid:logo)" in css and "t.example" not in css and removed
+    assert sanitise_css("p{color:red}") == ("p{color:red}", False)
+    assert sanitise_css("@import 'https://x.example/a.css'; p{color:red}")[0].strip() == "p{color:red}"
+
+
+def test_non_mime_and_base64_parts() -> None:
+    plain = b"From: a@example.org\r\nSubject: x\r\n\r\nvisit https://click.tracker.example/c?url=https%3A%2F%2Fdest.example.org%2F\r\n"
+    beacon = Beacon(url="https://click.tracker.example/c?url=https%3A%2F%2Fdest.example.org%2F", kind="link",
+                    operator="T", host="click.tracker.example")
+    out = defuse(plain, result(beacon))
+    assert b"https://dest.example.org/" in out and b"click.tracker" not in out
+    msg = EmailMessage()
+    msg["From"] = "a@example.org"
+    msg.set_content(f'<html><body><img src="{PIXEL}" width=1 height=1>x</body></html>', subtype="html", cte="base64")
+    out = defuse(msg.as_bytes(policy=policy.SMTP), result())
+    assert PIXEL not in body_html(out) and "hidden image" in body_html(out)
+
+
+def test_untouched_when_nothing_to_do_is_byte_exact() -> None:
+    msg = EmailMessage()
+    msg["From"] = "a@example.org"
+    msg.set_content("hello")
+    msg.add_attachment(b"\x00\x01binary", maintype="application", subtype="octet-stream", filename="a.bin")
+    raw = msg.as_bytes(policy=policy.SMTP)
+    assert rewrite_text_parts(raw, lambda leaf: None) == raw
+    # banner off and nothing remote: the message comes back unchanged
+    assert defuse(raw, result(), GatewaySettings(banner=False)) == raw
+
+
+def test_malformed_input_never_raises() -> None:
+    samples = [
+        b"",
+        b"no headers at all",
+        b"Content-Type: multipart/mixed\r\n\r\nno boundary",
+        b'Content-Type: multipart/mixed; boundary="x"\r\n\r\n--x\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!\r\n',
+        b"Content-Type: text/html; charset=no-such-charset\r\n\r\n<img src=http://x.example/a width=1>",
+        b"Content-Type: text/html\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n<img src=http://x.example/a>",
+    ]
+    for raw in samples:
+        out = defuse(raw, result())
+        assert isinstance(out, bytes)
+    out = defuse(samples[4], result())
+    assert b"http://x.example/a" not in out
+
+
+# -- property: defused messages are valid MIME with the same parts, minus the beacons --------
+
+_words = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "Zs")), min_size=1, max_size=30)
+_host = st.sampled_from(["t.tracker.example", "cdn.news.example", "img.esp.example", "pixel.example.net"])
+
+
+@st.composite
+def html_bodies(draw: st.DrawFn) -> tuple[str, list[str]]:
+    pieces: list[str] = []
+    remote: list[str] = []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["p", "pixel", "hidden", "img", "link", "style", "bg", "cid"]))
+        host = draw(_host)
+        path = draw(st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True))
+        url = f"https://{host}/{path}.gif"
+        words = draw(_words)
+        if kind == "p":
+            pieces.append(f"<p>{words}</p>")
+        elif kind == "pixel":
+            pieces.append(f'<img src="{url}" width="1" height="1">')
+            remote.append(url)
+        elif kind == "hidden":
+            pieces.append(f'<div style="display:none"><img src="{url}"></div>')
+            remote.append(url)
+        elif kind == "img":
+            pieces.append(f'<img src="{url}" alt="{path}">')
+            remote.append(url)
+        elif kind == "link":
+            pieces.append(f'<a href="https://site.example/{path}">{words}</a>')
+        elif kind == "style":
+            pieces.append(f"<style>p{{background:url('{url}')}}</style>")
+            remote.append(url)
+        elif kind == "bg":
+            pieces.append(f'<td background="{url}">{words}</td>')
+            remote.append(url)
+        else:
+            pieces.append(f'<img src="cid:{path}@example">')
+    return "<html><body>" + "".join(pieces) + "</body></html>", remote
+
+
+@st.composite
+def messages(draw: st.DrawFn) -> tuple[bytes, list[str]]:
+    html, remote = draw(html_bodies())
+    text = draw(_words) + "\n"
+    cte_text = draw(st.sampled_from(["8bit", "quoted-printable", "base64"]))
+    cte_html = draw(st.sampled_from(["8bit", "quoted-printable", "base64"]))
+    shape = draw(st.sampled_from(["html", "alternative", "mixed", "nested"]))
+    msg = EmailMessage()
+    msg["From"] = "sender@example.org"
+    msg["To"] = "alice@test.local"
+    msg["Subject"] = draw(_words)
+    if shape == "html":
+        msg.set_content(html, subtype="html", cte=cte_html)
+    else:
+        msg.set_content(text, cte=cte_text)
+        msg.add_alternative(html, subtype="html", cte=cte_html)
+        if shape in ("mixed", "nested"):
+            msg.add_attachment(draw(st.binary(min_size=0, max_size=200)), maintype="application",
+                               subtype="octet-stream", filename="data.bin")
+        if shape == "nested":
+            inner = EmailMessage()
+            inner["From"] = "inner@example.org"
+            inner.set_content(html, subtype="html")
+            msg.add_attachment(inner)
+    for index, part in enumerate(msg.walk()):
+        if part.is_multipart():  # fixed boundaries: email's own come from the random module
+            part.set_boundary(f"=_part_{index}_=")
+    return msg.as_bytes(policy=policy.SMTP), remote
+
+
+def _shape(msg: EmailMessage) -> list[str]:
+    return [part.get_content_type() for part in msg.walk()]
+
+
+def _attachments(msg: EmailMessage) -> list[bytes]:
+    return [part.get_payload(decode=True) or b"" for part in msg.walk()
+            if part.get_content_type() == "application/octet-stream"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messages())
+def test_defused_message_reparses_to_the_same_parts_minus_beacons(case: tuple[bytes, list[str]]) -> None:
+    raw, remote = case
+    beacons = tuple(Beacon(url=u, kind="pixel", operator="x", host="x") for u in remote[:1])
+    out = defuse(raw, result(*beacons))
+    before, after = parsed(raw), parsed(out)
+    assert not after.defects, after.defects
+    assert _shape(after) == _shape(before)
+    assert _attachments(after) == _attachments(before)
+    assert split_head(out)[0] == split_head(raw)[0]
+    for part in after.walk():
+        if part.get_content_type() == "text/html" and part.get_content_disposition() != "attachment":
+            html = str(part.get_content())
+            assert remote_loads(html) == [], html
+            for url in remote:
+                assert url not in html
+        if part.get_content_type() == "text/plain":
+            before_text = next(p for p in before.walk() if p.get_content_type() == "text/plain").get_content()
+            assert str(before_text).strip() in str(part.get_content())

@@ -1,0 +1,303 @@
+"""The gateway in a real mail flow: a private Postfix on 127.0.0.1 hands every message
+to ``mailward milter``; the tests talk SMTP and read the delivered Maildir files,
+the quarantine and the SMTP replies.
+
+The milter runs ``tests.gateway.fake_scanner:PinnedScanner``: the real scanner, with
+the verdict pinned by an ``X-Test-Verdict`` header so that every gateway action is
+exercised whatever the detection rules decide today. ``test_real_verdicts_*`` runs
+without pinning and checks the gateway applies whatever the real scan says.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import email
+import json
+import smtplib
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from mailward.gateway.quarantine import FileQuarantine
+
+from . import messages as M
+from .postfix_instance import REPO, Milter, PrivatePostfix, free_port, write_milter_config
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Flow:
+    root: Path
+    postfix: PrivatePostfix
+    milter: Milter
+    config: Path
+
+    @property
+    def store(self) -> FileQuarantine:
+        return FileQuarantine(self.root / "quarantine")
+
+    def send(self, raw: bytes, rcpts: tuple[str, ...] = ("alice@test.local",),
+             sender: str = "sender@example.org") -> tuple[int, str]:
+        """(SMTP code of the final reply to DATA, its text)."""
+        with smtplib.SMTP("127.0.0.1", self.postfix.smtp_port, timeout=60) as smtp:
+            try:
+                smtp.sendmail(sender, list(rcpts), raw)
+            except smtplib.SMTPDataError as exc:
+                return exc.smtp_code, exc.smtp_error.decode(errors="replace")
+            except smtplib.SMTPRecipientsRefused as exc:
+                code, text = next(iter(exc.recipients.values()))
+                return code, text.decode(errors="replace")
+            except smtplib.SMTPSenderRefused as exc:
+                return exc.smtp_code, exc.smtp_error.decode(errors="replace")
+        return 250, ""
+
+    def find_delivered(self, user: str, token: str, timeout: float = 20) -> EmailMessage:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for raw in self.postfix.delivered(user):
+                if token.encode() in raw:
+                    msg = email.message_from_bytes(raw, policy=policy.default)
+                    assert isinstance(msg, EmailMessage)
+                    return msg
+            time.sleep(0.05)
+        raise AssertionError(f"message {token} not delivered to {user}; maillog:\n{self.maillog()[-2000:]}")
+
+    def delivered_raw(self, user: str, token: str) -> bytes:
+        self.find_delivered(user, token)
+        return next(r for r in self.postfix.delivered(user) if token.encode() in r)
+
+    def is_delivered(self, user: str, token: str) -> bool:
+        return any(token.encode() in raw for raw in self.postfix.delivered(user))
+
+    def entry_for(self, token: str) -> list:  # type: ignore[type-arg]
+        return [e for e in self.store.entries() if token in e.message_id]
+
+    def maillog(self) -> str:
+        return self.postfix.maillog.read_text() if self.postfix.maillog.exists() else ""
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", "from mailward.cli import main; main()", *args,
+                               "--config", str(self.config)], capture_output=True, text=True, cwd=REPO, check=False,
+                              timeout=60)
+
+
+def _start_flow(root: Path, **gateway: object) -> Flow:
+    root.mkdir(parents=True, exist_ok=True)
+    milter_port = free_port()
+    postfix = PrivatePostfix(root / "postfix", milter_port=milter_port)
+    postfix.start()
+    config = root / "mailward.toml"
+    write_milter_config(config, root, postfix.release_port, **gateway)
+    milter = Milter(config, milter_port, root / "milter.log")
+    try:
+        milter.start()
+    except Exception:
+        postfix.stop()
+        raise
+    return Flow(root, postfix, milter, config)
+
+
+def _stop_flow(flow: Flow) -> None:
+    flow.milter.stop()
+    flow.postfix.stop()
+
+
+@pytest.fixture(scope="session")
+def flow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flow]:
+    started = _start_flow(tmp_path_factory.mktemp("gateway"))
+    try:
+        yield started
+    finally:
+        _stop_flow(started)
+
+
+def _html(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def _text(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def test_benign_message_is_delivered_unchanged_with_verdict_headers(flow: Flow) -> None:
+    token, raw = M.benign(extra={"X-Mailward-Verdict": "clean", "X-Mailward-Findings": "forged"})
+    assert flow.send(raw) == (250, "")
+    delivered = flow.delivered_raw("alice", token)
+    msg = email.message_from_bytes(delivered, policy=policy.default)
+    assert msg.get_all("X-Mailward-Verdict") == ["clean"]  # the forged copy is gone
+    assert "forged" not in (msg.get_all("X-Mailward-Findings") or [])
+    assert msg["X-Mailward-Score"] is not None
+    # the body is byte for byte what was sent
+    assert delivered.replace(b"\r\n", b"\n").endswith(raw.split(b"\r\n\r\n", 1)[1].replace(b"\r\n", b"\n"))
+    assert not flow.entry_for(token)  # nothing rewritten, nothing stored
+
+
+def test_tracked_newsletter_is_defused_and_original_kept(flow: Flow) -> None:
+    token, raw = M.newsletter()
+    assert flow.send(raw) == (250, "")
+    msg = flow.find_delivered("alice", token)
+    assert msg["X-Mailward-Verdict"] == "tracking"
+    assert msg["X-Mailward-Action"] == "defuse"
+    html = _html(msg)
+    text = _text(msg)
+    assert M.PIXEL not in html and "tracking/open" not in html
+    assert M.REMOTE_IMG not in html
+    assert "fonts.example-cdn.net" not in html and "@import" not in html
+    assert "cdn.example-news.org/bg.png" not in html
+    assert M.CLICK_DEST in html and M.CLICK not in html  # the redirector is gone
+    assert "data-mailward-banner" in html and "mailward" in text.splitlines()[0]
+    assert "hidden image" in html
+    # the stored original is exactly what the sender sent
+    [entry] = flow.entry_for(token)
+    assert entry.status == "delivered" and entry.action == "defuse"
+    assert flow.store.get_bytes(entry.sha256) == raw
+    assert msg["X-Mailward-Quarantine-Id"] == entry.id
+
+
+def test_recon_lure_is_quarantined_not_delivered(flow: Flow) -> None:
+    token, raw = M.recon_lure(to="bob@test.local")
+    assert flow.send(raw, rcpts=("bob@test.local",)) == (250, "")
+    deadline = time.monotonic() + 10
+    while not flow.entry_for(token) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [entry] = flow.entry_for(token)
+    assert entry.status == "held" and entry.verdict == "recon"
+    assert entry.rcpt_to == ("<bob@test.local>",)
+    assert flow.store.get_bytes(entry.sha256) == raw
+    time.sleep(1)
+    assert not flow.is_delivered("bob", token)
+
+
+def test_phishing_is_quarantined_and_release_delivers_the_original(flow: Flow) -> None:
+    token, raw = M.phishing(to="carol@test.local")
+    assert flow.send(raw, rcpts=("carol@test.local",)) == (250, "")
+    deadline = time.monotonic() + 10
+    while not flow.entry_for(token) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [entry] = flow.entry_for(token)
+    assert entry.verdict == "phishing" and entry.status == "held"
+    listed = flow.cli("quarantine", "list", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    assert entry.id in listed.stdout
+    shown = flow.cli("quarantine", "show", entry.id)
+    assert json.loads(shown.stdout)["sha256"] == entry.sha256
+    released = flow.cli("quarantine", "release", entry.id)
+    assert released.returncode == 0, released.stderr
+    delivered = flow.delivered_raw("carol", token)
+    # released through the milter-free next hop: the original body, no verdict headers
+    assert b"X-Mailward-Verdict" not in delivered
+    assert delivered.replace(b"\r\n", b"\n").endswith(raw.split(b"\r\n\r\n", 1)[1].replace(b"\r\n", b"\n"))
+    assert flow.store.get(entry.id).status == "released"
+    events = [json.loads(line) for line in (flow.root / "audit.jsonl").read_text().splitlines()]
+    assert any(e["event"] == "released" and e["id"] == entry.id for e in events)
+    deleted = flow.cli("quarantine", "delete", "--yes", entry.id)
+    assert deleted.returncode == 0, deleted.stderr
+    assert not flow.entry_for(token)
+
+
+def test_malicious_is_rejected_with_a_clear_reply(flow: Flow) -> None:
+    token, raw = M.phishing(pinned="malicious")
+    code, text = flow.send(raw)
+    assert code == 550
+    assert "5.7.1" in text and "refused by mailward" in text
+    assert not flow.is_delivered("alice", token)
+
+
+def test_scanner_error_tempfails(flow: Flow) -> None:
+    token, raw = M.benign(extra={"X-Test-Raise": "1"})
+    code, text = flow.send(raw)
+    assert code == 451 and "try again" in text
+    assert not flow.is_delivered("alice", token)
+
+
+def test_malformed_message_is_scanned_and_delivered(flow: Flow) -> None:
+    token, raw = M.malformed(pinned="tracking")
+    assert flow.send(raw) == (250, "")
+    delivered = flow.delivered_raw("alice", token)
+    assert b"X-Mailward-Verdict: tracking" in delivered
+    [entry] = flow.entry_for(token) or [None]
+    if entry is not None:  # rewritten: the original is kept byte for byte
+        assert flow.store.get_bytes(entry.sha256) == raw
+
+
+def test_real_verdicts_drive_the_action(flow: Flow) -> None:
+    """No pinning: whatever the real scanner says, the configured action follows."""
+    from mailward.config import Config
+    from mailward.gateway.settings import DEFAULT_ACTIONS, Action, GatewaySettings
+    from mailward.scan import Scanner
+
+    scanner = Scanner(Config())
+    settings = GatewaySettings()
+    for build in (M.benign, M.newsletter, M.recon_lure, M.phishing):
+        token, raw = build(pinned=None)  # type: ignore[operator]
+        expected = scanner.scan_bytes(raw, "-").verdict
+        action = settings.resolve(DEFAULT_ACTIONS[expected])
+        code, _text = flow.send(raw)
+        if action is Action.REJECT:
+            assert code == 550
+        elif action is Action.TEMPFAIL:
+            assert code == 451
+        elif action is Action.QUARANTINE:
+            assert code == 250
+            deadline = time.monotonic() + 10
+            while not flow.entry_for(token) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert flow.entry_for(token)[0].status == "held"
+        else:
+            assert code == 250
+            msg = flow.find_delivered("alice", token)
+            assert msg["X-Mailward-Verdict"] == str(expected), build.__name__
+
+
+def test_killed_milter_loses_nothing(tmp_path: Path) -> None:
+    """SIGKILL the milter while messages are in flight: every message ends up delivered
+    or quarantined once the senders retry what was tempfailed, as MTAs do."""
+    flow = _start_flow(tmp_path / "kill")
+    try:
+        batch: list[tuple[str, bytes, str]] = []
+        for i in range(9):
+            build, outcome = [(M.benign, "delivered"), (M.newsletter, "delivered"), (M.recon_lure, "held")][i % 3]
+            token, raw = build(extra={"X-Test-Sleep": "1.5"})  # type: ignore[operator]
+            batch.append((token, raw, outcome))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=9) as pool:
+            futures = [pool.submit(flow.send, raw) for _t, raw, _o in batch]
+            time.sleep(0.7)  # the messages are now inside the scan
+            flow.milter.kill()
+            codes = [f.result(timeout=60)[0] for f in futures]
+        assert all(code in (250, 451) for code in codes), codes
+        assert codes.count(451) >= 6, codes  # the in-flight ones were tempfailed, not accepted
+        # while the milter is down, Postfix tempfails (milter_default_action = tempfail)
+        late = [M.benign(), M.newsletter()]
+        assert [flow.send(raw)[0] for _t, raw in late] == [451, 451]
+        flow.milter.start()
+        retry = [raw for (_t, raw, _o), code in zip(batch, codes, strict=True) if code != 250]
+        retry += [raw for _t, raw in late]
+        assert [flow.send(raw)[0] for raw in retry] == [250] * len(retry)
+        expectations = batch + [(t, r, "delivered") for t, r in late]
+        deadline = time.monotonic() + 20
+        for token, raw, outcome in expectations:
+            while time.monotonic() < deadline:
+                held = [e for e in flow.entry_for(token) if e.status == "held"]
+                delivered = flow.is_delivered("alice", token)
+                if (outcome == "held" and held) or (outcome == "delivered" and delivered):
+                    break
+                time.sleep(0.05)
+            if outcome == "held":
+                assert held and flow.store.get_bytes(held[0].sha256) == raw, token
+                assert not flow.is_delivered("alice", token)
+            else:
+                assert flow.is_delivered("alice", token), token
+    finally:
+        _stop_flow(flow)
