@@ -234,9 +234,10 @@ def test_malformed_message_is_scanned_and_delivered(flow: Flow) -> None:
 
 def test_real_verdicts_drive_the_action(flow: Flow) -> None:
     """No pinning: whatever the real scanner says, the configured action follows."""
+    from mailward.scan import Scanner
+
     from mailward.config import Config
     from mailward.gateway.settings import DEFAULT_ACTIONS, Action, GatewaySettings
-    from mailward.scan import Scanner
 
     scanner = Scanner(Config())
     settings = GatewaySettings()
