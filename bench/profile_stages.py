@@ -171,19 +171,24 @@ def load(paths: list[str], limit: int) -> list[tuple[str, bytes]]:
     return out
 
 
-def profile(messages: list[tuple[str, bytes]]) -> dict[str, Any]:
+def profile(messages: list[tuple[str, bytes]], config_path: Path | None = None) -> dict[str, Any]:
     try:
         from mailward.scan import Scanner
     except ImportError as exc:
         return {"error": f"mailward.scan is not in this build: {exc}"}
-    scanner = Scanner()
+    from mailward.config import load_config
+
+    config = load_config(config_path) if config_path else None
+    scanner = Scanner(config)
     for source, data in messages[:20]:  # warm the module caches (reference data, compiled rules)
         scanner.scan_bytes(data, source=source)
 
     cpu = time.process_time
-    start = cpu()
-    results = [scanner.scan_bytes(data, source=source) for source, data in messages]
-    baseline = cpu() - start
+    baseline = float("inf")
+    for _ in range(2):  # the better of two passes: the first may still fill lazy caches
+        start = cpu()
+        results = [scanner.scan_bytes(data, source=source) for source, data in messages]
+        baseline = min(baseline, cpu() - start)
     start = cpu()
     for result in results:
         json.dumps(result.to_json(), ensure_ascii=False)
@@ -191,7 +196,7 @@ def profile(messages: list[tuple[str, bytes]]) -> dict[str, Any]:
 
     timer = StageTimer()
     stages_modules = instrument(timer)
-    scanner = Scanner()
+    scanner = Scanner(config)
     for source, data in messages[:20]:
         scanner.scan_bytes(data, source=source)
     timer.totals.clear()
@@ -244,12 +249,13 @@ def main() -> int:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--limit", type=int, default=2000)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--config", type=Path, help="mailward configuration (e.g. the demo's mailward.toml)")
     args = parser.parse_args()
     messages = load(args.paths, args.limit)
     if not messages:
         print("profile_stages: no messages", file=sys.stderr)
         return 2
-    report = profile(messages)
+    report = profile(messages, args.config)
     report["inputs"] = args.paths
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")

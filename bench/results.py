@@ -44,11 +44,11 @@ def throughput_section(entries: list[dict[str, Any]]) -> list[str]:
     for entry in entries:
         out.append(f"### {entry['corpus']}: {entry['messages']:,} messages, {_mib(entry['bytes'])}")
         out.append("")
-        out.append("| tool | messages | wall s | msg/s | CPU s | CPU ms/msg | peak RSS |")
-        out.append("|---|---:|---:|---:|---:|---:|---|")
+        out.append("| tool | messages | wall s | msg/s | CPU s | CPU ms/msg | CPU ms/msg w/o start-up | peak RSS |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---|")
         for run in entry["runs"]:
             if run.get("error"):
-                out.append(f"| {run['tool']} | failed: {run['error'][:200].replace('|', '/')} | | | | | |")
+                out.append(f"| {run['tool']} | failed: {run['error'][:200].replace('|', '/')} | | | | | | |")
                 continue
             rss = (
                 f"{_fmt(run.get('peak_rss_largest_mib'), 1)} / {_fmt(run.get('peak_rss_tree_mib'), 1)} MiB"
@@ -58,14 +58,17 @@ def throughput_section(entries: list[dict[str, Any]]) -> list[str]:
             errors = f" ({run['errors']} errors)" if run.get("errors") else ""
             out.append(
                 f"| {run['tool']} | {_fmt(run['messages'])}{errors} | {_fmt(run['wall_s'])} | "
-                f"{_fmt(run['msg_per_s'], 1)} | {_fmt(run['cpu_s'])} | {_fmt(run['cpu_ms_per_msg'], 3)} | {rss} |"
+                f"{_fmt(run['msg_per_s'], 1)} | {_fmt(run['cpu_s'])} | {_fmt(run['cpu_ms_per_msg'], 3)} | "
+                f"{_fmt(run.get('cpu_ms_per_msg_net'), 3)} | {rss} |"
             )
         ratios = entry.get("ratios") or {}
         if ratios:
             out.append("")
             names = {
                 "cpu_per_msg_mailward_over_rspamd": "CPU per message, mailward (1 job) / rspamd (goal ≤ 1)",
+                "cpu_per_msg_mailward_net_over_rspamd": "CPU per message without mailward's start-up, mailward (1 job) / rspamd",
                 "cpu_per_msg_spamassassin_over_mailward": "CPU per message, SpamAssassin / mailward (goal ≥ 20)",
+                "cpu_per_msg_spamassassin_over_mailward_net": "CPU per message, SpamAssassin / mailward without its start-up",
                 "msg_per_s_mailward_j2_over_rspamd": "messages/s, mailward (2 jobs) / rspamd",
             }
             for key, value in ratios.items():
@@ -137,6 +140,8 @@ def eval_section(report: dict[str, Any]) -> list[str]:
             cats = ", ".join(f"{k} {v}" for k, v in sorted(tool["categories"].items(), key=lambda kv: -kv[1]))
             if tool.get("errors"):
                 cats += f" ({tool['errors']} errors)"
+            if tool.get("as_expected") is not None and n:
+                cats += f"; verdict as labelled: {tool['as_expected']:,} ({100 * tool['as_expected'] / n:.1f}%)"
             out.append(f"{head}| {tool['tool']} | {n:,} | {pct} | {trk} | {cats} |")
     out.append("")
     return out

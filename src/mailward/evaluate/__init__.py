@@ -46,6 +46,7 @@ class Tally:
     trackers: int | None = None  # None: the tool does not report trackers
     categories: Counter[str] = field(default_factory=Counter)
     errors: int = 0
+    as_expected: int | None = None  # mailward verdicts among the labels' acceptable ones
     seconds: float = 0.0
     note: str = ""  # why the tool did not run
 
@@ -58,6 +59,7 @@ class Tally:
             "trackers": self.trackers,
             "categories": dict(sorted(self.categories.items())),
             "errors": self.errors,
+            "as_expected": self.as_expected,
             "seconds": round(self.seconds, 3),
             "note": self.note,
         }
@@ -90,17 +92,23 @@ def iter_raw(evalset: EvalSet, limit: int | None = None) -> Iterator[tuple[str, 
 
 # -- mailward -----------------------------------------------------------------
 
-_SCANNER: Any = None
+_SCANNERS: dict[str, Any] = {}
 
 
-def _scan_one(item: tuple[str, bytes]) -> tuple[str, str, int]:
-    global _SCANNER
-    if _SCANNER is None:
+def _scanner(config_path: str) -> Any:
+    scanner = _SCANNERS.get(config_path)
+    if scanner is None:
+        from mailward.config import load_config
         from mailward.scan import Scanner
 
-        _SCANNER = Scanner()
-    source, data = item
-    result = _SCANNER.scan_bytes(data, source=source)
+        scanner = Scanner(load_config(config_path) if config_path else None)
+        _SCANNERS[config_path] = scanner
+    return scanner
+
+
+def _scan_one(item: tuple[str, str, bytes]) -> tuple[str, str, int]:
+    config_path, source, data = item
+    result = _scanner(config_path).scan_bytes(data, source=source)
     return source, str(result.verdict), len(result.beacons)
 
 
@@ -128,9 +136,17 @@ def run_mailward(
     evalset: EvalSet, limit: int | None, jobs: int, details: dict[str, dict[str, Any]] | None
 ) -> Tally:
     tally = Tally("mailward", trackers=0)
+    config = str(evalset.config) if evalset.config else ""
+    _scanner(config)  # a bad configuration fails here, once, with its own message
+    expected = evalset.acceptable
+    if expected is not None:
+        tally.as_expected = 0
+    items = ((config, source, data) for source, data in iter_raw(evalset, limit))
     start = time.perf_counter()
-    for source, verdict, beacons in _bounded_map(_scan_one, iter_raw(evalset, limit), jobs):
+    for source, verdict, beacons in _bounded_map(_scan_one, items, jobs):
         tally.messages += 1
+        if expected is not None and verdict in expected.get(source, ()):
+            tally.as_expected = (tally.as_expected or 0) + 1
         tally.categories[verdict] += 1
         if verdict in ATTACK_VERDICTS:
             tally.flagged += 1
@@ -305,6 +321,8 @@ def render_table(report: dict[str, Any]) -> str:
             cats = ", ".join(f"{k} {v}" for k, v in sorted(tool["categories"].items(), key=lambda kv: -kv[1]))
             if tool["errors"]:
                 cats += f"  [{tool['errors']} errors]"
+            if tool.get("as_expected") is not None:
+                cats += f"  [verdict as labelled: {tool['as_expected']} ({_pct(tool['as_expected'], n)})]"
             lines.append(f"{name:<28} {label:<12} {tool['tool']:<13} {n:>8} {flagged:>16} {trackers:>16}  {cats}")
         lines.append(f"{'':<28} {'':<12} goal: {entry['goal']}")
     for name, info in report["peers"].items():
@@ -386,16 +404,21 @@ def eval_command(
     def progress(text: str) -> None:
         click.echo(f"eval: {text}", err=True)
 
-    report = evaluate(
-        chosen,
-        peers=peers,
-        limit=limit,
-        jobs=jobs,
-        cache_dir=None if no_cache else (cache_dir or base / "peer-cache"),
-        concurrency={"rspamd": rspamd_concurrency, "spamassassin": spamd_concurrency},
-        details=per_message,
-        progress=progress,
-    )
+    from mailward.config import ConfigError
+
+    try:
+        report = evaluate(
+            chosen,
+            peers=peers,
+            limit=limit,
+            jobs=jobs,
+            cache_dir=None if no_cache else (cache_dir or base / "peer-cache"),
+            concurrency={"rspamd": rspamd_concurrency, "spamassassin": spamd_concurrency},
+            details=per_message,
+            progress=progress,
+        )
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     from mailward import __version__ as mw_version
 
     report["mailward_version"] = mw_version
