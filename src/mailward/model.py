@@ -125,6 +125,7 @@ class Attachment:
     sha256: str
     disposition: str  # "attachment", "inline" or ""
     message: Message | None = None  # parsed message/rfc822 attachments
+    encrypted: bool = False  # a password-protected archive (ZIP encryption flag)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,306 @@
+"""Header decoding: addresses, Received hops, Authentication-Results, dates.
+
+Everything is decoded on purpose and only for the headers mailward reads, which is
+why the MIME structure is parsed with the fast ``compat32`` policy (see
+docs/architecture.md). Nothing here raises on malformed input; problems become
+``Defect`` entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.errors
+import email.utils
+import functools
+import ipaddress
+import re
+from email.header import decode_header, make_header
+
+from publicsuffixlist import PublicSuffixList
+
+from .model import Address, AuthResult, Defect, Hop
+
+_PSL = PublicSuffixList(only_icann=True)
+
+_ENCODED_WORD = "=?"
+_WS = re.compile(r"\s+")
+_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
+_IPV6_BRACKET = re.compile(r"\[(?:IPv6:)?([0-9A-Fa-f:.]{2,45})\]")
+_FROM_CLAUSE = re.compile(r"^\s*from\s+(\S{1,255})", re.IGNORECASE)
+_BY_CLAUSE = re.compile(r"\bby\s+(\S{1,255})", re.IGNORECASE)
+
+
+def decode_value(raw: str) -> str:
+    """Decode RFC 2047 encoded words and unfold. Never raises."""
+    if _ENCODED_WORD in raw:
+        try:
+            value = str(make_header(decode_header(raw)))
+        except (ValueError, LookupError, UnicodeError, AssertionError, TypeError, email.errors.MessageError):
+            value = raw
+    else:
+        value = raw
+    if "\n" in value or "\r" in value:
+        value = _WS.sub(" ", value)
+    return value.strip()
+
+
+def header_text(value: object) -> str:
+    """compat32 gives str (surrogate-escaped for 8-bit bytes) or Header objects."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            # raw 8-bit header bytes (surrogate-escaped): most are UTF-8, else
+            # Latin-1 keeps every byte
+            data = value.encode("utf-8", "surrogateescape")
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                return data.decode("latin-1")
+        return value
+    return str(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def registrable_domain(domain: str) -> str:
+    """The registrable domain (eTLD+1) of a host, offline; "" for a bare suffix or IP."""
+    domain = domain.strip(".").lower()
+    if not domain or is_ip(domain):
+        return ""
+    try:
+        value = _PSL.privatesuffix(domain)
+    except (ValueError, TypeError, UnicodeError):
+        return ""
+    return value or ""
+
+
+@functools.lru_cache(maxsize=65536)
+def domain_forms(domain: str) -> tuple[str, str]:
+    """(unicode, ascii) forms of a domain. Undecodable input is kept as written."""
+    domain = domain.strip().strip(".").lower()
+    if not domain:
+        return "", ""
+    if domain.isascii():
+        if "xn--" in domain:
+            try:
+                return domain.encode("ascii").decode("idna"), domain
+            except UnicodeError:
+                return domain, domain
+        return domain, domain
+    try:
+        ascii_form = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_form = domain.encode("ascii", "backslashreplace").decode("ascii")
+    return domain, ascii_form
+
+
+@functools.lru_cache(maxsize=4096)
+def is_ip(host: str) -> bool:
+    host = host.strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def make_address(display_name: str, addr: str) -> Address:
+    addr = addr.strip().strip("<>").strip()
+    local, at, domain = addr.rpartition("@")
+    if not at:
+        local, domain = addr, ""
+    uni, asc = domain_forms(domain)
+    registrable = registrable_domain(uni) if uni else ""
+    full = f"{local}@{uni}" if uni else local
+    return Address(
+        display_name=decode_value(display_name).strip().strip('"').strip(),
+        addr=full,
+        local=local,
+        domain=uni,
+        domain_ascii=asc,
+        registrable=registrable,
+    )
+
+
+def parse_addresses(values: list[str], header: str, defects: list[Defect]) -> tuple[Address, ...]:
+    values = [v for v in values if v.strip()]
+    if not values:
+        return ()
+    out: list[Address] = []
+    try:
+        pairs = email.utils.getaddresses(values)
+    except (ValueError, TypeError, IndexError):
+        defects.append(Defect("ADDRESS_UNPARSABLE", f"{header}: {values[0][:200]}"))
+        return ()
+    for name, addr in pairs:
+        if not addr and not name:
+            continue
+        if addr and "@" not in addr and header in ("From", "Sender", "Reply-To"):
+            defects.append(Defect("ADDRESS_NO_DOMAIN", f"{header}: {addr[:200]}"))
+        out.append(make_address(name, addr))
+    if not out and "@" in values[0]:
+        defects.append(Defect("ADDRESS_UNPARSABLE", f"{header}: {values[0][:200]}"))
+    return tuple(out)
+
+
+def parse_date(value: str | None, defects: list[Defect]) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        defects.append(Defect("DATE_INVALID", value[:200]))
+        return None
+    if parsed is None:
+        defects.append(Defect("DATE_INVALID", value[:200]))
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def parse_received(raw: str) -> Hop:
+    value = _WS.sub(" ", raw)
+    head, _, date_part = value.rpartition(";")
+    if not head:
+        head, date_part = value, ""
+    from_host = by_host = from_ip = ""
+    match = _FROM_CLAUSE.match(head)
+    if match:
+        from_host = match.group(1).strip("()[]").lower()
+    match = _BY_CLAUSE.search(head)
+    if match:
+        by_host = match.group(1).strip("()[]").lower()
+    from_part = head.split(" by ", 1)[0]
+    for candidate in _IPV4.findall(from_part):
+        if is_ip(candidate):
+            from_ip = candidate
+            break
+    if not from_ip:
+        for candidate in _IPV6_BRACKET.findall(from_part):
+            if ":" in candidate and is_ip(candidate):
+                from_ip = candidate.lower()
+                break
+    timestamp = None
+    if date_part.strip():
+        try:
+            timestamp = email.utils.parsedate_to_datetime(date_part.strip())
+        except (TypeError, ValueError, IndexError, OverflowError):
+            timestamp = None
+        if timestamp is not None and timestamp.tzinfo is None:
+            timestamp = timestamp.replace(tzinfo=dt.UTC)
+    return Hop(from_host=from_host, from_ip=from_ip, by_host=by_host, timestamp=timestamp, raw=value[:2000])
+
+
+# -- Authentication-Results (RFC 8601) -------------------------------------------
+
+
+def _strip_comments(value: str) -> str:
+    """Remove (nested) comments outside quoted strings."""
+    out: list[str] = []
+    depth = 0
+    quoted = False
+    escaped = False
+    for ch in value:
+        if escaped:
+            if depth == 0:
+                out.append(ch)
+            escaped = False
+            continue
+        if ch == "\\":
+            escaped = True
+            if depth == 0:
+                out.append(ch)
+            continue
+        if ch == '"' and depth == 0:
+            quoted = not quoted
+            out.append(ch)
+        elif ch == "(" and not quoted:
+            depth += 1
+        elif ch == ")" and not quoted and depth:
+            depth -= 1
+            if depth == 0:
+                out.append(" ")
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+def _split_outside_quotes(value: str, sep: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for ch in value:
+        if ch == '"':
+            quoted = not quoted
+        if ch == sep and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def _tokens(value: str) -> list[str]:
+    """Split on whitespace outside quotes, dropping the quotes."""
+    tokens: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for ch in value:
+        if ch == '"':
+            quoted = not quoted
+            continue
+        if ch.isspace() and not quoted:
+            if current:
+                tokens.append("".join(current))
+                current = []
+        else:
+            current.append(ch)
+    if current:
+        tokens.append("".join(current))
+    return tokens
+
+
+def parse_auth_results(value: str, header: str, index: int) -> tuple[AuthResult, ...]:
+    """Parse one Authentication-Results value into its method results."""
+    text = _strip_comments(_WS.sub(" ", value))
+    if header.lower().startswith("arc-"):
+        # ARC-Authentication-Results: i=N; authserv-id; ...
+        pieces = _split_outside_quotes(text, ";")
+        if pieces and pieces[0].strip().lower().startswith("i="):
+            text = ";".join(pieces[1:])
+    pieces = _split_outside_quotes(text, ";")
+    if not pieces:
+        return ()
+    head = pieces[0].split()
+    authserv_id = head[0].lower() if head else ""
+    results: list[AuthResult] = []
+    for piece in pieces[1:]:
+        tokens = _tokens(piece)
+        if not tokens:
+            continue
+        method_token = tokens[0]
+        method, eq, result = method_token.partition("=")
+        if not eq:
+            if method.lower() == "none":
+                continue
+            continue
+        props: dict[str, str] = {}
+        for token in tokens[1:]:
+            key, eq2, val = token.partition("=")
+            if eq2 and key:
+                props.setdefault(key.lower(), val)
+        results.append(
+            AuthResult(
+                authserv_id=authserv_id,
+                method=method.split("/")[0].lower(),
+                result=result.lower(),
+                properties=props,
+                header=header,
+                index=index,
+            )
+        )
+    return tuple(results)

@@ -1,0 +1,409 @@
+"""Raw bytes -> ``Message``. Never raises.
+
+The MIME structure is parsed with the stdlib's ``compat32`` policy, chosen on
+purpose: it was ~6x faster than ``policy.default`` on mail-shaped input
+(docs/architecture.md) and still records MIME defects. Headers are then decoded
+explicitly (``mailward.headers``) for the fields mailward reads, and only body
+parts that analysers need are decoded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from dataclasses import dataclass
+from email import policy
+from email.message import Message as MimeMessage
+from email.parser import BytesParser
+
+from . import headers as hdr
+from .html import extract_html
+from .model import Attachment, BodyPart, Defect, Envelope, Form, Link, Message, Resource
+from .sniff import sniff, zip_is_encrypted
+
+_PARSER = BytesParser(policy=policy.compat32)
+_TEXT_URL = re.compile(r"""(?i)\b(?:https?://|www\.)[^\s<>"'`{}|\\^\[\]]{1,4096}""")
+_TRAILING = ".,;:!?)]}>'\""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Safe defaults; exceeding one is recorded in ``Message.limits_hit``, not fatal."""
+
+    max_size: int = 30 * 1024 * 1024  # bytes parsed; the rest is cut and recorded
+    max_parts: int = 500
+    max_depth: int = 12
+    max_headers: int = 1000
+    max_header_length: int = 64 * 1024
+    max_links: int = 2000
+    max_resources: int = 2000
+    max_html_chars: int = 2 * 1024 * 1024  # per HTML part analysed
+    max_text_chars: int = 2 * 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()
+
+# Defect class names from the stdlib mapped to our stable names.
+_STDLIB_DEFECTS = {
+    "NoBoundaryInMultipartDefect": "MISSING_BOUNDARY",
+    "StartBoundaryNotFoundDefect": "START_BOUNDARY_NOT_FOUND",
+    "CloseBoundaryNotFoundDefect": "CLOSE_BOUNDARY_NOT_FOUND",
+    "FirstHeaderLineIsContinuationDefect": "HEADER_CONTINUATION_FIRST",
+    "MisplacedEnvelopeHeaderDefect": "MISPLACED_ENVELOPE_HEADER",
+    "MissingHeaderBodySeparatorDefect": "MISSING_HEADER_BODY_SEPARATOR",
+    "MultipartInvariantViolationDefect": "MULTIPART_INVARIANT_VIOLATION",
+    "InvalidMultipartContentTransferEncodingDefect": "MULTIPART_BAD_ENCODING",
+    "UndecodableBytesDefect": "UNDECODABLE_BYTES",
+    "InvalidBase64PaddingDefect": "BAD_BASE64",
+    "InvalidBase64CharactersDefect": "BAD_BASE64",
+    "InvalidBase64LengthDefect": "BAD_BASE64",
+    "HeaderMissingRequiredValue": "HEADER_MISSING_VALUE",
+    "NonPrintableDefect": "NON_PRINTABLE",
+    "ObsoleteHeaderDefect": "OBSOLETE_HEADER",
+    "NonASCIILocalPartDefect": "NON_ASCII_LOCAL_PART",
+    "InvalidDateDefect": "DATE_INVALID",
+}
+
+
+def _defect_name(defect: object) -> str:
+    name = type(defect).__name__
+    return _STDLIB_DEFECTS.get(name, re.sub(r"(?<!^)(?=[A-Z])", "_", name.removesuffix("Defect")).upper())
+
+
+class _Builder:
+    """Walks one parsed MIME tree and collects what the model needs."""
+
+    def __init__(self, limits: Limits, depth: int) -> None:
+        self.limits = limits
+        self.depth = depth
+        self.defects: list[Defect] = []
+        self.limits_hit: list[str] = []
+        self.text_parts: list[BodyPart] = []
+        self.html_parts: list[BodyPart] = []
+        self.links: list[Link] = []
+        self.resources: list[Resource] = []
+        self.forms: list[Form] = []
+        self.attachments: list[Attachment] = []
+        self.part_count = 0
+
+    def hit(self, limit: str) -> None:
+        if limit not in self.limits_hit:
+            self.limits_hit.append(limit)
+
+    # -- bodies -----------------------------------------------------------------
+
+    def decode_text(self, part: MimeMessage, payload: bytes, path: str) -> tuple[str, str, str]:
+        declared = (part.get_param("charset") or "") if part.get("content-type") else ""
+        declared = hdr.header_text(declared).strip().strip('"').lower() if isinstance(declared, str) else ""
+        charset = declared or "us-ascii"
+        try:
+            codecs.lookup(charset)
+        except LookupError:
+            self.defects.append(Defect("CHARSET_UNKNOWN", declared[:100], path))
+            charset = ""
+        if charset:
+            try:
+                return payload.decode(charset), charset, declared
+            except UnicodeDecodeError:
+                if charset not in ("us-ascii", "ascii"):
+                    self.defects.append(Defect("CHARSET_MISMATCH", f"bytes are not {charset}", path))
+            except (UnicodeError, ValueError):
+                self.defects.append(Defect("CHARSET_MISMATCH", f"bytes are not {charset}", path))
+        try:
+            return payload.decode("utf-8"), "utf-8", declared
+        except UnicodeDecodeError:
+            pass
+        if not declared or charset in ("us-ascii", "ascii"):
+            if not any(d.kind == "CHARSET_MISMATCH" and d.part == path for d in self.defects) and declared:
+                self.defects.append(Defect("CHARSET_MISMATCH", "8-bit bytes in a us-ascii part", path))
+            return payload.decode("cp1252", "replace"), "cp1252", declared
+        return payload.decode(charset or "latin-1", "replace"), charset or "latin-1", declared
+
+    def payload_bytes(self, part: MimeMessage, path: str) -> bytes:
+        cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+        try:
+            payload = part.get_payload(decode=True)
+        except (ValueError, TypeError, AssertionError, IndexError):
+            self.defects.append(Defect("UNDECODABLE_PAYLOAD", cte, path))
+            payload = None
+        if payload is None:
+            raw = part.get_payload()
+            payload = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+        if cte and cte not in ("7bit", "8bit", "binary", "base64", "quoted-printable", "x-uuencode", "uuencode", "uue", "x-uue"):
+            self.defects.append(Defect("UNKNOWN_TRANSFER_ENCODING", cte[:60], path))
+        return bytes(payload)
+
+    def add_text_urls(self, text: str, path: str) -> None:
+        for match in _TEXT_URL.finditer(text):
+            if len(self.links) >= self.limits.max_links:
+                self.hit("max_links")
+                return
+            url = match.group(0).rstrip(_TRAILING)
+            if url.lower().startswith("www."):
+                url = "http://" + url
+            self.links.append(Link(url=url, text="", part=path, source="text", tag="text"))
+
+    def add_body(self, part: MimeMessage, ctype: str, path: str) -> None:
+        payload = self.payload_bytes(part, path)
+        text, charset, declared = self.decode_text(part, payload, path)
+        if "\x00" in text:
+            self.defects.append(Defect("NUL_IN_BODY", "", path))
+            text = text.replace("\x00", "")
+        if ctype == "text/html":
+            if len(text) > self.limits.max_html_chars:
+                self.hit("max_html_chars")
+                text = text[: self.limits.max_html_chars]
+            self.html_parts.append(BodyPart(path, ctype, text, charset, declared))
+            try:
+                facts = extract_html(
+                    text,
+                    path,
+                    max_links=max(0, self.limits.max_links - len(self.links)),
+                    max_resources=max(0, self.limits.max_resources - len(self.resources)),
+                )
+            except (ValueError, RecursionError, MemoryError) as exc:  # markup the parser refuses
+                self.defects.append(Defect("HTML_UNPARSABLE", type(exc).__name__, path))
+                return
+            if facts.truncated:
+                self.hit("max_links_or_resources")
+            self.links.extend(facts.links)
+            self.resources.extend(facts.resources)
+            self.forms.extend(facts.forms)
+        else:
+            if len(text) > self.limits.max_text_chars:
+                self.hit("max_text_chars")
+                text = text[: self.limits.max_text_chars]
+            self.text_parts.append(BodyPart(path, ctype, text, charset, declared))
+            self.add_text_urls(text, path)
+
+    # -- attachments ------------------------------------------------------------
+
+    def add_attachment(self, part: MimeMessage, ctype: str, path: str, disposition: str) -> None:
+        filename = ""
+        try:
+            raw_name = part.get_filename() or part.get_param("name") or ""
+        except (ValueError, TypeError, IndexError, LookupError):
+            raw_name = ""
+            self.defects.append(Defect("FILENAME_UNPARSABLE", "", path))
+        if isinstance(raw_name, tuple):  # RFC 2231 triple
+            raw_name = raw_name[2] if len(raw_name) == 3 else ""
+        if isinstance(raw_name, str):
+            filename = hdr.decode_value(hdr.header_text(raw_name))[:1000]
+        nested: Message | None = None
+        if ctype == "message/rfc822" and part.is_multipart():
+            inner = part.get_payload(0)
+            data = inner.as_bytes() if isinstance(inner, MimeMessage) else b""
+            if self.depth + 1 >= self.limits.max_depth:
+                self.hit("max_depth")
+            elif isinstance(inner, MimeMessage):
+                nested = _build(inner, data, None, self.limits, self.depth + 1)
+        else:
+            data = self.payload_bytes(part, path)
+        sniffed = sniff(data)
+        self.attachments.append(
+            Attachment(
+                part=path,
+                filename=filename,
+                declared_type=ctype,
+                sniffed_type=sniffed,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                disposition=disposition,
+                message=nested,
+                encrypted=zip_is_encrypted(data),
+            )
+        )
+        if sniffed and ctype not in ("application/octet-stream", sniffed) and ctype != "message/rfc822":
+            if sniffed in ("application/x-dosexec", "application/x-executable", "text/html") or ctype.startswith("image/"):
+                self.defects.append(Defect("ATTACHMENT_TYPE_MISMATCH", f"declared {ctype}, bytes are {sniffed}", path))
+
+    # -- the walk ---------------------------------------------------------------
+
+    def walk_safely(self, part: MimeMessage, path: str, level: int) -> None:
+        """Walk one part; a part the stdlib chokes on becomes a defect, not a lost message."""
+        try:
+            self.walk(part, path, level)
+        except RecursionError:
+            raise
+        except Exception as exc:  # any stdlib decoding error in one part
+            self.defects.append(Defect("PART_UNPARSABLE", f"{type(exc).__name__}: {exc}"[:200], path or "1"))
+
+    def walk(self, part: MimeMessage, path: str, level: int) -> None:
+        self.part_count += 1
+        if self.part_count > self.limits.max_parts:
+            self.hit("max_parts")
+            return
+        for defect in getattr(part, "defects", ()):
+            self.defects.append(Defect(_defect_name(defect), "", path))
+        try:
+            ctype = part.get_content_type().lower()
+        except (ValueError, TypeError, AttributeError, IndexError):
+            ctype = "text/plain"
+            self.defects.append(Defect("CONTENT_TYPE_INVALID", "", path))
+        disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
+        if part.is_multipart() and ctype != "message/rfc822":
+            if level >= self.limits.max_depth:
+                self.hit("max_depth")
+                return
+            children = part.get_payload()
+            if not isinstance(children, list):
+                return
+            for index, child in enumerate(children, 1):
+                if isinstance(child, MimeMessage):
+                    self.walk_safely(child, f"{path}.{index}" if path else str(index), level + 1)
+            return
+        has_name = bool(part.get_param("name")) or "filename" in str(part.get("content-disposition", "")).lower()
+        if ctype in ("text/plain", "text/html") and disposition != "attachment" and not has_name:
+            self.add_body(part, ctype, path or "1")
+        elif ctype.startswith("text/") and ctype not in ("text/plain", "text/html") and not has_name and disposition != "attachment":
+            # text/enriched, text/calendar...: keep as text for link extraction
+            self.add_body(part, "text/plain", path or "1")
+        else:
+            self.add_attachment(part, ctype, path or "1", disposition)
+
+
+def _build(
+    mime: MimeMessage, raw: bytes, envelope: Envelope | None, limits: Limits, depth: int
+) -> Message:
+    builder = _Builder(limits, depth)
+    defects = builder.defects
+
+    # headers, decoded once; compat32 keeps them as (name, raw value) pairs
+    raw_headers: list[tuple[str, str]] = list(getattr(mime, "_headers", ()))
+    by_name: dict[str, list[str]] = {}
+    header_items: list[tuple[str, str]] = []
+    for count, (name, value) in enumerate(raw_headers):
+        if count >= limits.max_headers:
+            builder.hit("max_headers")
+            break
+        name = hdr.header_text(name)
+        text = hdr.header_text(value)
+        if len(text) > limits.max_header_length:
+            builder.hit("max_header_length")
+            defects.append(Defect("HEADER_TOO_LONG", name[:60]))
+            text = text[: limits.max_header_length]
+        if "\x00" in text:
+            defects.append(Defect("NUL_IN_HEADER", name[:60]))
+            text = text.replace("\x00", "")
+        by_name.setdefault(name.lower(), []).append(text)
+        header_items.append((name, hdr.decode_value(text)))
+
+    def raw_values(name: str) -> list[str]:
+        return by_name.get(name.lower(), [])
+
+    def first(name: str) -> str:
+        values = by_name.get(name)
+        return values[0] if values else ""
+
+    from_ = hdr.parse_addresses(raw_values("from"), "From", defects)
+    if not from_:
+        defects.append(Defect("FROM_MISSING" if not raw_values("from") else "FROM_INVALID"))
+    elif len(raw_values("from")) > 1:
+        defects.append(Defect("FROM_MULTIPLE"))
+    sender = hdr.parse_addresses(raw_values("sender"), "Sender", defects)
+    reply_to = hdr.parse_addresses(raw_values("reply-to"), "Reply-To", defects)
+    return_path = hdr.parse_addresses(raw_values("return-path"), "Return-Path", defects)
+    delivered = hdr.parse_addresses(raw_values("delivered-to") + raw_values("x-original-to"), "Delivered-To", defects)
+    date_value = first("date")
+    if not date_value:
+        defects.append(Defect("DATE_MISSING"))
+    date = hdr.parse_date(date_value, defects)
+    message_id = hdr.decode_value(first("message-id")).strip()
+    if not message_id:
+        defects.append(Defect("MESSAGE_ID_MISSING"))
+    received = tuple(hdr.parse_received(v) for v in raw_values("received")[:100])
+    auth: list = []
+    for header in ("Authentication-Results", "ARC-Authentication-Results"):
+        for index, value in enumerate(raw_values(header)[:50]):
+            auth.extend(hdr.parse_auth_results(value, header, index))
+
+    builder.walk_safely(mime, "", 0)
+    if not builder.text_parts and not builder.html_parts and not builder.attachments and builder.part_count <= 1:
+        defects.append(Defect("EMPTY_BODY"))
+
+    return Message(
+        raw_size=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        headers=tuple(header_items),
+        from_=from_,
+        sender=sender[0] if sender else None,
+        reply_to=reply_to,
+        return_path=return_path[0] if return_path else None,
+        to=hdr.parse_addresses(raw_values("to"), "To", defects),
+        cc=hdr.parse_addresses(raw_values("cc"), "Cc", defects),
+        delivered_to=delivered,
+        subject=hdr.decode_value(first("subject")),
+        date=date,
+        message_id=message_id,
+        received=received,
+        auth_results=tuple(auth),
+        text_parts=tuple(builder.text_parts),
+        html_parts=tuple(builder.html_parts),
+        links=tuple(builder.links),
+        resources=tuple(builder.resources),
+        forms=tuple(builder.forms),
+        attachments=tuple(builder.attachments),
+        defects=tuple(defects),
+        part_count=builder.part_count,
+        envelope=envelope,
+        limits_hit=tuple(builder.limits_hit),
+    )
+
+
+def parse_message(
+    raw: bytes, *, envelope: Envelope | None = None, limits: Limits | None = None
+) -> Message:
+    """Parse raw RFC 5322 bytes into a ``Message``. Never raises.
+
+    Input beyond ``limits.max_size`` is cut (and recorded in ``limits_hit``);
+    garbage yields a message full of defects.
+    """
+    limits = limits or DEFAULT_LIMITS
+    full = bytes(raw)
+    data = full
+    cut = False
+    if len(data) > limits.max_size:
+        data = data[: limits.max_size]
+        cut = True
+    try:
+        mime = _PARSER.parsebytes(data)
+        message = _build(mime, full, envelope, limits, 0)
+    except RecursionError:
+        message = _failed(full, envelope, "RECURSION_LIMIT", "MIME nesting too deep to parse")
+    except Exception as exc:  # the parser must never raise; record what happened
+        message = _failed(full, envelope, "PARSE_ERROR", f"{type(exc).__name__}: {exc}"[:300])
+    if cut:
+        object.__setattr__(message, "limits_hit", (*message.limits_hit, "max_size"))
+    return message
+
+
+def _failed(raw: bytes, envelope: Envelope | None, kind: str, detail: str) -> Message:
+    return Message(
+        raw_size=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        headers=(),
+        from_=(),
+        sender=None,
+        reply_to=(),
+        return_path=None,
+        to=(),
+        cc=(),
+        delivered_to=(),
+        subject="",
+        date=None,
+        message_id="",
+        received=(),
+        auth_results=(),
+        text_parts=(),
+        html_parts=(),
+        links=(),
+        resources=(),
+        forms=(),
+        attachments=(),
+        defects=(Defect(kind, detail),),
+        part_count=0,
+        envelope=envelope,
+        limits_hit=(),
+        extra={"parse_failed": True},
+    )

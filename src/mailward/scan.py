@@ -1,0 +1,125 @@
+"""Scan one message: parse, analyse, decide. The synchronous, I/O-free core.
+
+``Scanner`` is built once per process (reference data and rules are compiled
+then) and ``scan_bytes`` is called per message. It never raises: anything that
+goes wrong becomes an ``unscannable`` verdict with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from .config import Config
+from .model import Envelope, Message
+from .parse import DEFAULT_LIMITS, Limits, parse_message
+from .result import Beacon, Finding, ScanResult, Severity, Verdict
+
+log = logging.getLogger(__name__)
+
+
+def _limits_from(config: Config) -> Limits:
+    section = dict(config.section("limits"))
+    known = {name for name in Limits.__dataclass_fields__}
+    values = {k: int(v) for k, v in section.items() if k in known}
+    return Limits(**values) if values else DEFAULT_LIMITS
+
+
+class Scanner:
+    """Parse and analyse messages with one configuration."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.limits = _limits_from(self.config)
+
+    # -- public API ---------------------------------------------------------
+
+    def scan_bytes(self, raw: bytes, source: str = "-", envelope: Envelope | None = None) -> ScanResult:
+        try:
+            message = parse_message(raw, envelope=envelope, limits=self.limits)
+        except Exception as exc:  # parse_message never raises; belt and braces
+            return self._unscannable(source, f"parser failure: {type(exc).__name__}", raw_size=len(raw))
+        return self.scan_message(message, source, envelope)
+
+    def scan_message(self, message: Message, source: str = "-", envelope: Envelope | None = None) -> ScanResult:
+        if message.extra.get("parse_failed"):
+            reason = "; ".join(f"{d.kind}: {d.detail}" for d in message.defects)
+            return self._unscannable(source, f"could not parse: {reason}", message=message)
+        try:
+            return self._analyse(message, source)
+        except Exception as exc:
+            log.exception("analysis failed for %s", source)
+            return self._unscannable(source, f"analysis failed: {type(exc).__name__}: {exc}"[:300], message=message)
+
+    # -- pipeline -----------------------------------------------------------
+
+    def _analyse(self, message: Message, source: str) -> ScanResult:
+        beacons = self._beacons(message)
+        findings = [
+            Finding(
+                rule=f"MIME_{d.kind}",
+                severity=Severity.INFO,
+                summary=f"MIME defect {d.kind}" + (f" in part {d.part}" if d.part else "") + (f": {d.detail}" if d.detail else ""),
+                family="mime",
+                evidence={"part": d.part, "detail": d.detail},
+            )
+            for d in message.defects
+        ]
+        verdict = Verdict.TRACKING if beacons else Verdict.CLEAN
+        return self._result(message, source, verdict, 0.0, tuple(findings), beacons)
+
+    def _beacons(self, message: Message) -> tuple[Beacon, ...]:
+        try:
+            from .beacons import find_beacons
+        except ImportError:
+            return ()
+        return tuple(find_beacons(message))
+
+    # -- results ------------------------------------------------------------
+
+    @staticmethod
+    def _result(
+        message: Message,
+        source: str,
+        verdict: Verdict,
+        score: float,
+        findings: Sequence[Finding],
+        beacons: Sequence[Beacon],
+        summary: str = "",
+        facts: dict[str, object] | None = None,
+    ) -> ScanResult:
+        sender = message.sender_address
+        reason = ""
+        if message.limits_hit:
+            reason = "analysis truncated at limits: " + ", ".join(message.limits_hit)
+        return ScanResult(
+            source=source,
+            verdict=verdict,
+            score=score,
+            findings=tuple(findings),
+            beacons=tuple(beacons),
+            message_id=message.message_id,
+            sender=sender.addr if sender else "",
+            sender_name=sender.display_name if sender else "",
+            subject=message.subject,
+            date=message.date,
+            recipients=message.recipients,
+            sha256=message.sha256,
+            size=message.raw_size,
+            reason=reason,
+            summary=summary,
+            facts=facts,
+        )
+
+    @staticmethod
+    def _unscannable(source: str, reason: str, *, message: Message | None = None, raw_size: int = 0) -> ScanResult:
+        return ScanResult(
+            source=source,
+            verdict=Verdict.UNSCANNABLE,
+            score=0.0,
+            reason=reason,
+            message_id=message.message_id if message else "",
+            sha256=message.sha256 if message else "",
+            size=message.raw_size if message else raw_size,
+            summary=f"mailward could not analyse this message: {reason}",
+        )
