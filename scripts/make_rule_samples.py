@@ -249,7 +249,7 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
         [lambda: newsletter("The New York Times <news@nytimes.com>", "")],
     ),
     "IMPERSONATION_LOOKALIKE_MIXED_SCRIPT": (
-        [lambda: newsletter("Reuters <news@r\u0435uters.com>", "")],
+        [lambda: newsletter("Reuters <news@" + "r\u0435uters.com".encode("idna").decode() + ">", "")],
         [lambda: newsletter("Reuters <news@reuters.com>", "")],
     ),
     "IMPERSONATION_LOOKALIKE_COMBOSQUAT": (

@@ -7,12 +7,13 @@ intel matches in, a dict out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..model import Attachment, Message
 from ..result import Beacon
 from . import derive
+from .identity_facts import apply_identity, lookalike_kind
 from .schema import FACTS_VERSION, SCHEMA
 
 __all__ = ["FACTS_VERSION", "SCHEMA", "IntelMatch", "build_facts"]
@@ -32,6 +33,7 @@ def build_facts(
     intel: Iterable[IntelMatch] = (),
     org_domains: Iterable[str] = (),
     attachment_info: Mapping[str, derive.ArchiveInfo] | None = None,
+    domain_lookalike: Callable[[str], Any] | None = None,
 ) -> dict[str, Any]:
     """The facts for one message.
 
@@ -39,6 +41,9 @@ def build_facts(
     identity analyser did not run; auth facts are then read from the topmost
     Authentication-Results). ``attachment_info`` maps attachment part paths to
     archive details when the caller could read the attachment bytes.
+    ``domain_lookalike`` maps a registrable domain to a
+    ``mailward.identity.LookalikeMatch`` (or None); it is asked once per distinct
+    link domain.
     """
     own = tuple(d.lower() for d in org_domains)
     sender = _sender(message)
@@ -64,11 +69,9 @@ def build_facts(
     }
     facts["identity"]["claim_holds"] = True
     if identity is not None:
-        from .identity_facts import apply_identity
-
         apply_identity(facts, identity)
     _beacons(facts, beacons, sender["registrable"])
-    _links(facts, message, beacons)
+    _links(facts, message, beacons, domain_lookalike)
     return facts
 
 
@@ -225,9 +228,20 @@ def _describe(beacons: Sequence[Beacon]) -> str:
     return str(describe_exposure(tuple(beacons)))
 
 
-def _links(facts: dict[str, Any], message: Message, beacons: Sequence[Beacon]) -> None:
+MAX_LOOKALIKE_DOMAINS = 30
+
+
+def _links(
+    facts: dict[str, Any],
+    message: Message,
+    beacons: Sequence[Beacon],
+    domain_lookalike: Callable[[str], Any] | None,
+) -> None:
     trackers = {b.url: b for b in beacons if b.kind == "link"}
     lookalike = facts["identity"]["lookalike"]
+    checked: dict[str, tuple[str, str]] = {}
+    if lookalike["domain"]:
+        checked[derive.registrable(lookalike["domain"])] = (lookalike["kind"], lookalike["target"])
     out = []
     hosts: dict[str, None] = {}
     for link in message.links[:MAX_LINKS]:
@@ -243,7 +257,11 @@ def _links(facts: dict[str, Any], message: Message, beacons: Sequence[Beacon]) -
         mismatch = bool(shown_reg and parts.registrable and shown_reg != parts.registrable)
         if mismatch and tracker and (not dest_reg or dest_reg == shown_reg):
             mismatch = False  # a known click tracker in front of the shown domain
-        is_lookalike = bool(lookalike["domain"]) and parts.registrable == derive.registrable(lookalike["domain"])
+        reg = parts.registrable
+        if reg and reg not in checked and domain_lookalike is not None and len(checked) < MAX_LOOKALIKE_DOMAINS:
+            found = domain_lookalike(parts.host)
+            checked[reg] = (lookalike_kind(found.kind), found.target) if found is not None else ("", "")
+        look_kind, look_target = checked.get(reg, ("", ""))
         out.append(
             {
                 "url": link.url[:2000],
@@ -258,8 +276,8 @@ def _links(facts: dict[str, Any], message: Message, beacons: Sequence[Beacon]) -
                 "tracker": tracker,
                 "destination": destination,
                 "login_words": derive.login_words(link.text, parts.path),
-                "lookalike": lookalike["kind"] if is_lookalike else "",
-                "lookalike_target": lookalike["target"] if is_lookalike else "",
+                "lookalike": look_kind,
+                "lookalike_target": look_target,
                 "source": link.source,
             }
         )

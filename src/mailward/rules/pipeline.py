@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ class Analysis:
     beacons: tuple[Beacon, ...]
     facts: Mapping[str, Any]
     summary: str
+    errors: tuple[str, ...] = ()  # analysers that failed on this message (their facts are empty)
 
 
 def _find_beacons() -> Callable[[Message], tuple[Beacon, ...]] | None:
@@ -66,13 +68,21 @@ class Analyser:
         self._find_beacons = _find_beacons()
         self._identity_settings: Any = None
         self._analyse_identity: Any = None
+        self._lookalike: Callable[[str], Any] | None = None
         try:
-            from ..identity import IdentitySettings, analyse_identity
+            from ..identity import IdentitySettings, analyse_identity, lookalike_of
         except ImportError:
             pass
         else:
-            self._identity_settings = IdentitySettings.from_config(self.config)
+            settings = IdentitySettings.from_config(self.config)
+            self._identity_settings = settings
             self._analyse_identity = analyse_identity
+
+            @functools.lru_cache(maxsize=8192)
+            def _lookalike(domain: str) -> Any:
+                return lookalike_of(domain, settings)
+
+            self._lookalike = _lookalike
         domains = self.config.section("organisation").get("domains", [])
         self.org_domains = tuple(str(d).lower().strip(".") for d in domains) if isinstance(domains, list) else ()
 
@@ -84,19 +94,36 @@ class Analyser:
             return None
         return self._analyse_identity(message, self._identity_settings, self.history, self.resolver)
 
-    def facts(self, message: Message, beacons: tuple[Beacon, ...] | None = None) -> dict[str, Any]:
-        found = self.beacons(message) if beacons is None else beacons
+    def facts(
+        self, message: Message, beacons: tuple[Beacon, ...] | None = None, errors: list[str] | None = None
+    ) -> dict[str, Any]:
+        """The facts of ``message``. An analyser that fails leaves its facts empty and
+        adds a note to ``errors`` instead of losing the whole message."""
+        notes = errors if errors is not None else []
+        found = self._guard(self.beacons, message, (), "beacons", notes) if beacons is None else beacons
+        identity = self._guard(self.identity, message, None, "identity", notes)
+        intel = self._guard(lambda m: tuple(self.intel(m)) if self.intel else (), message, (), "intel", notes)
         return build_facts(
             message,
             beacons=found,
-            identity=self.identity(message),
-            intel=tuple(self.intel(message)) if self.intel else (),
+            identity=identity,
+            intel=intel,
             org_domains=self.org_domains,
+            domain_lookalike=self._lookalike,
         )
 
+    @staticmethod
+    def _guard(step: Callable[[Message], Any], message: Message, default: Any, name: str, notes: list[str]) -> Any:
+        try:
+            return step(message)
+        except Exception as exc:  # one analyser's bug must not lose the message
+            notes.append(f"{name} analysis failed: {type(exc).__name__}: {exc}"[:300])
+            return default
+
     def analyse(self, message: Message) -> Analysis:
-        found = self.beacons(message)
-        facts = self.facts(message, found)
+        errors: list[str] = []
+        found = self._guard(self.beacons, message, (), "beacons", errors)
+        facts = self.facts(message, found, errors)
         hits = self.ruleset.evaluate(facts, skip=self.policy.disabled)
         verdict, score, findings = self.policy.decide(hits, facts)
         return Analysis(
@@ -106,4 +133,5 @@ class Analyser:
             beacons=found,
             facts=facts,
             summary=summarise(verdict, findings),
+            errors=tuple(errors),
         )

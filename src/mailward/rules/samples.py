@@ -7,7 +7,6 @@ an empty sender history, so every sender is a first contact.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,22 +16,6 @@ from ..parse import parse_message
 from .engine import RuleSet, load_ruleset
 from .lint import sample_files
 from .pipeline import Analyser
-
-
-class EmptyHistory:
-    """Sender history with no earlier messages: every sender is a first contact."""
-
-    def count(self, sender: str, recipient: str) -> int:
-        return 0
-
-    def first_seen(self, sender: str, recipient: str) -> dt.datetime | None:
-        return None
-
-    def sender_total(self, sender: str) -> int:
-        return 0
-
-    def record(self, sender: str, recipient: str, when: dt.datetime | None = None) -> None:
-        return None
 
 
 @dataclass(frozen=True)
@@ -72,7 +55,10 @@ def iter_cases(ruleset: RuleSet, rules_dir: Path | None = None) -> Iterator[Samp
 
 
 def sample_analyser(rules_dir: Path, ruleset: RuleSet) -> Analyser:
-    return Analyser(sample_config(rules_dir), history=EmptyHistory(), ruleset=ruleset)
+    from ..identity import InMemorySenderHistory
+
+    # an empty history: every sender of a sample is a first contact
+    return Analyser(sample_config(rules_dir), history=InMemorySenderHistory(), ruleset=ruleset)
 
 
 def run_case(analyser: Analyser, case: SampleCase) -> SampleOutcome:
