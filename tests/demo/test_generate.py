@@ -206,6 +206,7 @@ def test_config_is_a_usable_roster(demo_dir: Path) -> None:
     assert len({person["name"] for person in people}) == len(people)
     config = load_config(demo_dir / "mailward.toml")
     assert config.section("organisation")["name"] == "Example Parliament"
+    assert config.section("auth")["trusted_authserv_ids"] == ["mx.parliament.example"]
 
 
 @pytest.mark.parametrize("messages", [60, 250, 1200])

@@ -209,18 +209,22 @@ def _docx(rng: random.Random) -> bytes:
 
 
 def newsletter_built(rng: random.Random, *, outlet: Outlet, recipient: tuple[str, str],
-                     when: dt.datetime, esp: str | None = None) -> Built:
+                     when: dt.datetime, esp: str | None = None,
+                     content: random.Random | None = None) -> Built:
     """A newsletter from a real outlet's official domain, sent through an ordinary ESP.
 
     DKIM passes for the outlet's own domain (aligned), so DMARC passes; it has an
-    open pixel and click-tracked links, as ordinary newsletters do.
+    open pixel and click-tracked links, as ordinary newsletters do. ``content``
+    chooses the issue's text: subscribers given the same ``content`` seed get the
+    same issue.
     """
+    pick = content or rng
     name, rcpt = recipient
     from_domain = outlet.news_from.rpartition("@")[2]
     ip = _ip(rng)
     s = sending(esp or outlet.esp, from_domain, rcpt, rng, ip)
-    headline, paras = _article(rng, _day(when), 3)
-    more = rng.sample(texts.HEADLINES, 3)
+    headline, paras = _article(pick, _day(when), 3)
+    more = pick.sample(texts.HEADLINES, 3)
     subject = f"{outlet.newsletter}: {headline}"
     home = f"https://www.{outlet.domain}/"
     slug = headline.lower().replace(":", "").replace(" ", "-")[:60]
@@ -394,16 +398,19 @@ def _hidden_img(url: str, hide: str) -> str:
 
 
 def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, str],
-                when: dt.datetime) -> Built:
+                when: dt.datetime, content: random.Random | None = None) -> Built:
     """A reconnaissance lure: a real-looking article from an impostor, with a hidden beacon.
 
     The beacon (and the link) carry the recipient's address encoded per ``style.token``.
+    ``content`` chooses the article, introduction and subject: one wave of a campaign
+    shares them, as a mass mailing does; greeting and tokens stay per recipient.
     """
+    pick = content or rng
     name, rcpt = recipient
     token = recipient_token(rcpt, style.token, salt=style.salt)
     mid = hexid(rng, 32)
     beacon_url = style.beacon.format(token=token, mid=mid) if style.beacon else ""
-    headline, paras = _article(rng, _day(when, -1), rng.randrange(3, 6))
+    headline, paras = _article(pick, _day(when, -1), pick.randrange(3, 6))
     from_domain = style.sender.rpartition("@")[2]
     freemail = from_domain in FREEMAIL
     ip = _ip(rng, "203.0.113")
@@ -418,7 +425,7 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
     byline = style.byline or f"{style.claimed} staff"
     greeting = rng.choice(("Dear {n},", "Dear Honourable {n},", "Hello {n},", "{n},")).format(
         n=name if rng.random() < 0.5 else name.split()[0])
-    intro = rng.choice((
+    intro = pick.choice((
         f"I thought this {style.claimed} report would interest you given your work on the committee.",
         f"As promised, here is the {style.claimed} piece ahead of publication. Your view would be welcome.",
         f"{style.claimed} is running the story below today. We would value a comment for a follow-up.",
@@ -456,7 +463,7 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
     text = (f"{greeting}\n\n{intro}\n\n{headline}\nBy {byline}\n\n" + "\n\n".join(paras)
             + (f"\n\nContinue reading: {shown_link}" if shown_link else "")
             + f"\n\nBest regards,\n{style.display_name}\n")
-    subject = rng.choice((headline, f"{style.claimed}: {headline}", f"FYI: {headline}"))
+    subject = pick.choice((headline, f"{style.claimed}: {headline}", f"FYI: {headline}"))
     if esp_sending:
         host, mail_from, dkim_pairs = esp_sending.host, esp_sending.return_path, esp_sending.dkim
         message_id = _msgid(rng, esp_sending.host)
@@ -494,6 +501,8 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
     ]
     if style.reply_to:
         headers.append(f"Reply-To: {style.reply_to}")
+    if not esp_sending and not freemail:
+        headers.append("X-Mailer: PHPMailer 6.1.7 (https://github.com/PHPMailer/PHPMailer)")
     if esp_sending:
         headers += list(esp_sending.headers)
         headers.append(f"List-Unsubscribe: {esp_sending.unsubscribe}")

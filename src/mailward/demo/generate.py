@@ -37,6 +37,7 @@ from mailward.demo.world import (
     GATEWAY,
     LAST_NAMES,
     MAILSTORE,
+    ORG_ALIASES,
     ORG_DOMAINS,
     ORG_NAME,
     OUTLETS,
@@ -192,7 +193,8 @@ class _CampaignTruth:
     messages: int = 0
     recipients: set[str] = field(default_factory=set)
     senders: set[str] = field(default_factory=set)
-    hosts: set[str] = field(default_factory=set)
+    beacon_hosts: set[str] = field(default_factory=set)
+    link_hosts: set[str] = field(default_factory=set)
     first: dt.datetime | None = None
     last: dt.datetime | None = None
 
@@ -203,7 +205,7 @@ class _CampaignTruth:
         for beacon in built.beacons:
             host = urllib.parse.urlsplit(beacon.url).hostname
             if host:
-                self.hosts.add(host)
+                (self.link_hosts if beacon.kind == "link" else self.beacon_hosts).add(host)
         self.first = built.date if self.first is None else min(self.first, built.date)
         self.last = built.date if self.last is None else max(self.last, built.date)
 
@@ -219,7 +221,8 @@ class _CampaignTruth:
             "claimed": sorted({style.claimed for style, _ in c.styles}),
             "senders": sorted(self.senders),
             "sending_domains": sending_domains,
-            "tracking_hosts": sorted(self.hosts),
+            "beacon_hosts": sorted(self.beacon_hosts),  # hosts of pixels / hidden loads
+            "link_hosts": sorted(self.link_hosts),  # hosts of the lures' links
             "token_encodings": sorted({style.token for style, _ in c.styles}),
             "attack": list(c.attack),
             "first_seen": _iso(self.first),
@@ -247,9 +250,12 @@ def write_config(path: Path, people: list[Person], seed: int) -> None:
         "",
         "[organisation]",
         f"name = {_toml_str(ORG_NAME)}",
+        "aliases = [" + ", ".join(_toml_str(a) for a in ORG_ALIASES) + "]",
         "domains = [" + ", ".join(_toml_str(d) for d in ORG_DOMAINS) + "]",
-        "# authserv-id of the receiving gateway whose Authentication-Results are trusted",
-        f"authserv_ids = [{_toml_str(GATEWAY)}]",
+        "",
+        "[auth]",
+        "# the receiving gateway: only its Authentication-Results are trusted",
+        f"trusted_authserv_ids = [{_toml_str(GATEWAY)}]",
         "",
     ]
     for person in people:
@@ -286,8 +292,8 @@ def _weighted(rng: random.Random, items: tuple[tuple[Any, float], ...]) -> Any:
 
 
 def _campaign_messages(rng: random.Random, truth: _CampaignTruth, count: int,
-                       start: dt.datetime, days: int,
-                       index: int) -> Iterator[tuple[Person, str, Built]]:
+                       start: dt.datetime, days: int, index: int,
+                       seed: int) -> Iterator[tuple[Person, str, Built]]:
     campaign = truth.campaign
     targets = truth.targets
     waves = math.ceil(count / len(targets))
@@ -305,7 +311,10 @@ def _campaign_messages(rng: random.Random, truth: _CampaignTruth, count: int,
             address = person.addresses[1]
         if campaign.kind == "recon":
             style = _weighted(rng, campaign.styles)
-            built = builders.recon_built(rng, style=style, recipient=_who(person, address), when=when)
+            # one wave is one mass mailing: same article for everyone in it
+            content = random.Random(f"{seed}|{campaign.id}|{wave}")
+            built = builders.recon_built(rng, style=style, recipient=_who(person, address),
+                                         when=when, content=content)
         else:
             variant = campaign.variants[k % len(campaign.variants)]
             built = builders.phishing_built(rng, recipient=_who(person, address), when=when,
@@ -331,6 +340,9 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, messages: int | None = 
 
     # newsletter subscriptions: each outlet has its own readers in the parliament
     subscribers = {o.name: rng.sample(people, max(3, len(people) // 4)) for o in OUTLETS}
+    # a few reporters per outlet, who write more than once
+    journalists = {o.name: [f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+                            for _ in range(3)] for o in OUTLETS}
 
     truths = []
     for campaign in CAMPAIGNS:
@@ -368,16 +380,20 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, messages: int | None = 
             for _ in range(counts["newsletter"]):
                 outlet = rng.choice(OUTLETS)
                 person = rng.choice(subscribers[outlet.name])
-                when = start + dt.timedelta(days=rng.randrange(days), hours=5 + (hash_name(outlet.name) % 3),
-                                            minutes=rng.randrange(60))
-                built = builders.newsletter_built(rng, outlet=outlet, recipient=_who(person), when=when)
+                # one issue a day, sent to every subscriber at about the same time
+                day = rng.randrange(days)
+                when = start + dt.timedelta(days=day, hours=5 + stable_number(outlet.name) % 3,
+                                            minutes=rng.randrange(20), seconds=rng.randrange(60))
+                issue = random.Random(f"{seed}|{outlet.name}|{day}")
+                built = builders.newsletter_built(rng, outlet=outlet, recipient=_who(person),
+                                                  when=when, content=issue)
                 writer.write(person, person.address, built, "newsletter",
                              flags=rng.choice(("S", "S", "")))
             for _ in range(counts["journalist"]):
                 person = rng.choice(members)
                 outlet = rng.choice(OUTLETS)
                 freelance = rng.random() < 0.2
-                journalist = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+                journalist = rng.choice(journalists[outlet.name])
                 built = builders.journalist_built(
                     rng, outlet=outlet, journalist=journalist, recipient=_who(person),
                     when=_office_time(rng, start, days), freelance=freelance)
@@ -399,7 +415,7 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, messages: int | None = 
             for index, truth in enumerate(truths):
                 campaign = truth.campaign
                 for person, address, built in _campaign_messages(
-                        rng, truth, counts[campaign.id], start, days, index):
+                        rng, truth, counts[campaign.id], start, days, index, seed):
                     truth.add(address, built)
                     writer.write(person, address, built, campaign.kind, campaign=campaign.id,
                                  flags=rng.choice(("S", "S", "")))
@@ -426,6 +442,6 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, messages: int | None = 
         campaigns={t.campaign.id: t.messages for t in truths}, start=start, end=end, files=files)
 
 
-def hash_name(name: str) -> int:
+def stable_number(name: str) -> int:
     """A stable small number from a name (``hash()`` is randomised per process)."""
     return sum(name.encode("utf-8"))

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 ORG_NAME = "Example Parliament"
+ORG_ALIASES = ("Parliament of Example", "The Example Parliament")
 ORG_DOMAIN = "parliament.example"
 ORG_ALIAS_DOMAIN = "parl.example"
 ORG_DOMAINS = (ORG_DOMAIN, ORG_ALIAS_DOMAIN)
