@@ -24,6 +24,7 @@ from mailward.tokens import RecipientForms, find_recipient_token, opaque_token, 
 from mailward.trackers import (
     Tracker,
     UrlTracking,
+    classify_parts,
     real_destination,
     split_url,
     tracker_for_host,
@@ -90,11 +91,19 @@ def message_recipients(message: Message) -> tuple[str, ...]:
                     seen.setdefault(address.addr, None)
         # the parsed addresses have their domain lower-cased; a tracker may have
         # hashed the address exactly as the list holds it, so keep the header's case too
-        for name in ("Delivered-To", "X-Original-To", "To", "Cc"):
-            for _, addr in getaddresses(list(message.header_all(name))):
-                if "@" in addr:
-                    seen.setdefault(addr, None)
+        values = tuple(
+            value
+            for key, value in message.headers
+            if key.lower() in ("delivered-to", "x-original-to", "to", "cc")
+        )
+        for addr in _header_addresses(values):
+            seen.setdefault(addr, None)
     return tuple(a for a in seen if a)
+
+
+@lru_cache(maxsize=4096)
+def _header_addresses(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(addr for _, addr in getaddresses(list(values)) if "@" in addr)
 
 
 _PSL: list[PublicSuffixList] = []
@@ -205,23 +214,40 @@ def _is_tracked_link(url: str, info: UrlTracking) -> str:
     return ""
 
 
+@lru_cache(maxsize=32768)
+def _url_facts(url: str) -> tuple[str, UrlTracking] | None:
+    """(host, registry view) of a remote URL; None when it loads nothing remote."""
+    if not is_remote(url):
+        return None
+    host, path_query = split_url(url)
+    if not host:
+        return None
+    return host, classify_parts(host, path_query)
+
+
 def find_beacons(message: Message) -> tuple[Beacon, ...]:
     """Every remote load and every click-tracking link of ``message``."""
     forms = recipient_forms(message_recipients(message))
     found: dict[str, Beacon] = {}
+    tokens: dict[str, tuple[TokenMatch | None, bool]] = {}
 
     for resource in message.resources:
         url = resource.url.strip()
-        if not url or not is_remote(url):
+        facts = _url_facts(url) if url else None
+        if facts is None:
             continue
-        host, _ = split_url(url)
-        if not host:
-            continue
-        info = tracker_for_url(url)
+        host, info = facts
         kind, evidence = _load_kind(resource, info)
-        token, personal = _token(url, forms)
-        leaks = LEAKS_OPEN + (("identity",) if personal else ())
-        beacon = Beacon(
+        previous = found.get(url)
+        if previous is not None and _KIND_RANK.get(kind, 9) >= _KIND_RANK.get(previous.kind, 9):
+            continue
+        cached = tokens.get(url)
+        if cached is None:
+            cached = tokens[url] = _token(url, forms)
+        token, personal = cached
+        if personal and token is not None:
+            evidence = f"{evidence}, carries the recipient's address ({token.encoding})"
+        found[url] = Beacon(
             url=url,
             kind=kind,
             operator=_operator(host, info.tracker),
@@ -230,21 +256,18 @@ def find_beacons(message: Message) -> tuple[Beacon, ...]:
             tracker=info.tracker.name if info.tracker else "",
             per_recipient=personal,
             token=token,
-            leaks=leaks,
-            evidence=evidence if token is None or not personal else f"{evidence}, carries the recipient's address ({token.encoding})",
+            leaks=LEAKS_OPEN + (("identity",) if personal else ()),
+            evidence=evidence,
         )
-        previous = found.get(url)
-        if previous is None or _KIND_RANK.get(kind, 9) < _KIND_RANK.get(previous.kind, 9):
-            found[url] = beacon
 
     for link in message.links:
         url = link.url.strip()
-        if not url or url in found or not is_remote(url):
+        if not url or url in found:
             continue
-        host, _ = split_url(url)
-        if not host:
+        facts = _url_facts(url)
+        if facts is None:
             continue
-        info = tracker_for_url(url)
+        host, info = facts
         why = _is_tracked_link(url, info)
         match = find_recipient_token(url, forms) if forms else None
         if not why and match is None:

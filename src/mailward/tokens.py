@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -367,28 +368,37 @@ def _entropy(text: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
-@lru_cache(maxsize=4096)
+_OPAQUE_SHAPE = re.compile(r"[A-Za-z0-9._=%-]{16,512}")  # one character class: linear
+_SLUG = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")
+
+
+def _count_digits(value: str) -> int:
+    return sum(value.count(d) for d in "0123456789")
+
+
+@lru_cache(maxsize=16384)
 def _looks_opaque(value: str) -> bool:
-    if len(value) < 16 or len(value) > 512:
-        return False
-    if any(ch not in _OPAQUE_CHARS for ch in value):
+    if not _OPAQUE_SHAPE.fullmatch(value):
         return False
     lower = value.lower()
     if lower.endswith(_FILE_SUFFIXES):
         value = value.rsplit(".", 1)[0]
         if len(value) < 16:
             return False
-    digits = sum(ch.isdigit() for ch in value)
-    letters = sum(ch.isalpha() for ch in value)
-    if digits == 0 or letters == 0:
-        # all letters: a word or slug; all digits: usually a date, an id counter or a timestamp
-        return digits >= 20 and letters == 0
-    if "-" in value and all(part.isalpha() for part in value.split("-") if part):
-        return False  # a slug
+    digits = _count_digits(value)
+    others = len(value) - digits
+    if digits == 0:
+        return False  # all letters: a word, a slug or a name
+    if others == 0 or others == value.count(".") + value.count("-") + value.count("_"):
+        # digits (and separators) only: a date, a counter or a timestamp, unless long
+        return digits >= 20
+    if _SLUG.fullmatch(value):
+        return False
     bits = _entropy(value)
     return bits >= 3.0 and bits * len(value) >= 64
 
 
+@lru_cache(maxsize=16384)
 def opaque_token(url: str) -> TokenMatch | None:
     """The longest high-entropy path segment or query value of ``url`` (low confidence)."""
     best: tuple[str, str] | None = None

@@ -28,6 +28,7 @@ __all__ = [
     "Registry",
     "Tracker",
     "UrlTracking",
+    "classify_parts",
     "load_registry",
     "real_destination",
     "registry",
@@ -277,6 +278,11 @@ def tracker_for_host(host: str) -> Tracker | None:
 @lru_cache(maxsize=8192)
 def _classify_cached(host: str, path_query: str) -> UrlTracking:
     return registry()._classify(host, path_query)
+
+
+def classify_parts(host: str, path_query: str) -> UrlTracking:
+    """``tracker_for_url`` for a URL already split by ``split_url``."""
+    return _classify_cached(host, path_query)
 
 
 def tracker_for_url(url: str) -> UrlTracking:
