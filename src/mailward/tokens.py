@@ -501,13 +501,13 @@ def template_tokens(
         if len({e[0] for e in entries}) < min_messages:
             continue
         width = len(entries[0][2])
+        entries = [e for e in entries if len(e[2]) == width]
+        noise = _per_url_components(entries, width)
         for idx in range(width):
             buckets: dict[tuple[str, ...], list[tuple[str, str, list[tuple[str, str]]]]] = defaultdict(list)
             for entry in entries:
                 comps = entry[2]
-                if len(comps) != width:
-                    continue
-                rest = tuple(v for j, (_, v) in enumerate(comps) if j != idx)
+                rest = tuple(v for j, (_, v) in enumerate(comps) if j != idx and j not in noise)
                 buckets[rest].append(entry)
             for bucket in buckets.values():
                 per_msg: dict[str, set[str]] = defaultdict(set)
@@ -522,7 +522,12 @@ def template_tokens(
                 if len(set(values.values())) != len(values):
                     continue
                 location = bucket[0][2][idx][0]
-                template = _template(bucket[0][1], location, bucket[0][2][idx][1])
+                template = _template(
+                    bucket[0][1],
+                    location,
+                    bucket[0][2][idx][1],
+                    [bucket[0][2][j] for j in sorted(noise) if j != idx],
+                )
                 host = _split_host(bucket[0][1])
                 slot = (template, location)
                 previous = found.get(slot)
@@ -535,19 +540,47 @@ def template_tokens(
     return tuple(sorted(found.values(), key=lambda t: (-len(t.values), -t.urls, t.template)))
 
 
+def _per_url_components(entries: Sequence[tuple[str, str, list[tuple[str, str]]]], width: int) -> frozenset[int]:
+    """Components whose value differs on every URL, also inside one message: a
+    per-link signature or nonce (GetResponse's ``z=``, a per-link path segment).
+    They are ignored when aligning URLs; what is left may then differ in one
+    component per copy."""
+    per_message: Counter[str] = Counter(e[0] for e in entries)
+    if max(per_message.values(), default=0) < 2:
+        return frozenset()
+    out = set()
+    for idx in range(width):
+        values = [e[2][idx][1] for e in entries]
+        if len(set(values)) == len(values):
+            out.add(idx)
+    return frozenset(out)
+
+
 def _split_host(url: str) -> str:
     host_start, host_end, *_ = _split(url)
     return url[host_start:host_end].lower()
 
 
-def _template(url: str, location: str, value: str) -> str:
+def _template(url: str, location: str, value: str, noise: Sequence[tuple[str, str]] = ()) -> str:
+    """``url`` with the token replaced by ``{token}`` and per-URL noise by ``{*}``."""
+    marks = {location: "{token}"}
+    for noise_location, _ in noise:
+        marks.setdefault(noise_location, "{*}")
+    out = []
+    last = 0
     for span in _spans(url):
-        if span.location == "host" and location == "host":
-            first_end = url.find(".", span.start, span.end)
-            return url[: span.start] + "{token}" + url[first_end:]
-        if span.location == location and url[span.start : span.end] == value:
-            return url[: span.start] + "{token}" + url[span.end :]
-    return url
+        mark = marks.get(span.location)
+        if mark is None:
+            continue
+        start, end = span.start, span.end
+        if span.location == "host":
+            dot = url.find(".", start, end)
+            end = dot if dot > 0 else end
+        out.append(url[last:start])
+        out.append(mark)
+        last = end
+    out.append(url[last:])
+    return "".join(out)
 
 
 def batch_tokens_by_message(tokens: Iterable[TemplateToken]) -> dict[str, list[TokenMatch]]:

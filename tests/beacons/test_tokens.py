@@ -243,3 +243,18 @@ def test_two_values_in_one_message_are_not_a_per_copy_token() -> None:
         ("m2", ["https://t.example/c/3", "https://t.example/c/4"]),
     ]
     assert template_tokens(batch) == ()
+
+
+def test_per_link_signatures_are_ignored_when_aligning() -> None:
+    # GetResponse-like links: s= identifies the copy, z= is a per-link signature
+    def copy(sub: str, sigs: list[str]) -> list[str]:
+        return [
+            f"https://news.example/click.html?x=a62e&lc=L{i}&s={sub}&z={sig}"
+            for i, sig in enumerate(sigs)
+        ]
+
+    batch = [("u1", copy("zVyFumr", ["N1a", "N2b", "N3c"])), ("u2", copy("zVyFum2", ["M1x", "M2y", "M3z"]))]
+    found = template_tokens(batch)
+    assert {t.location for t in found} == {"query:s"}
+    assert all(t.values == {"u1": "zVyFumr", "u2": "zVyFum2"} for t in found)
+    assert "https://news.example/click.html?x=a62e&lc=L0&s={token}&z={*}" in {t.template for t in found}
