@@ -252,3 +252,33 @@ def test_refuses_non_empty_directory_without_force(tmp_path: Path) -> None:
 def test_rejects_silly_sizes(tmp_path: Path) -> None:
     with pytest.raises(GenerateError, match="--messages"):
         generate(tmp_path / "x", messages=5)
+
+
+def test_every_file_parses_with_mailward(demo_dir: Path) -> None:
+    from mailward.parse import parse_message
+
+    malformed_defects: set[str] = set()
+    for label in _labels(demo_dir):
+        message = parse_message((demo_dir / label["path"]).read_bytes())
+        if label["kind"] == "malformed":
+            malformed_defects |= message.defect_kinds
+            continue
+        assert not message.defects, (label["path"], message.defects)
+        assert message.message_id == label["message_id"]
+        assert message.recipients[0] == label["recipient"]
+        assert {a.authserv_id for a in message.auth_results} == {"mx.parliament.example"}
+        assert len(message.received) >= 2
+        if label["kind"] in ("recon", "newsletter", "phishing"):
+            urls = {r.url for r in message.resources} | {link.url for link in message.links}
+            for beacon in label["beacons"]:
+                assert beacon["url"] in urls, (label["path"], beacon["url"])
+    assert {"BAD_BASE64", "CLOSE_BOUNDARY_NOT_FOUND", "FROM_MISSING"} <= malformed_defects
+
+
+def test_outsiders_never_share_a_name_with_the_roster(demo_dir: Path) -> None:
+    roster = {p["name"] for p in tomllib.loads(
+        (demo_dir / "mailward.toml").read_text("utf-8"))["organisation"]["people"]}
+    for label in _labels(demo_dir):
+        if label["kind"] in ("journalist", "ham") and not label["from"].endswith("parliament.example"):
+            msg = _parse((demo_dir / label["path"]).read_bytes())
+            assert msg["From"].addresses[0].display_name not in roster

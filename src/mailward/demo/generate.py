@@ -122,6 +122,14 @@ def _office_time(rng: random.Random, start: dt.datetime, days: int) -> dt.dateti
                                 seconds=rng.randrange(60))
 
 
+def _outsider(rng: random.Random, taken: set[str]) -> str:
+    """A name for someone outside the parliament: never the name of someone in the roster."""
+    while True:
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        if name not in taken:
+            return name
+
+
 def _who(person: Person, address: str | None = None) -> tuple[str, str]:
     return person.name, address or person.address
 
@@ -341,8 +349,8 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, messages: int | None = 
     # newsletter subscriptions: each outlet has its own readers in the parliament
     subscribers = {o.name: rng.sample(people, max(3, len(people) // 4)) for o in OUTLETS}
     # a few reporters per outlet, who write more than once
-    journalists = {o.name: [f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-                            for _ in range(3)] for o in OUTLETS}
+    taken = {p.name for p in people}
+    journalists = {o.name: [_outsider(rng, taken) for _ in range(3)] for o in OUTLETS}
 
     truths = []
     for campaign in CAMPAIGNS:
@@ -364,7 +372,7 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, messages: int | None = 
             for _ in range(counts["constituent"]):
                 person = rng.choice(members) if rng.random() < 0.85 else rng.choice(staff)
                 writer_name = (rng.choice(ACCENTED_NAMES) if rng.random() < 0.1
-                               else f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}")
+                               else _outsider(rng, taken))
                 built = builders.constituent_built(
                     rng, recipient=_who(person), when=_office_time(rng, start, days),
                     writer=writer_name, place=rng.choice(PLACES), attachment=rng.random() < 0.15)
