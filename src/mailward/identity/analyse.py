@@ -81,7 +81,7 @@ def _sending_identity(message: Message, settings: IdentitySettings) -> SendingId
     author = message.sender_address
     from_addr = author.addr.lower() if author else ""
     from_domain = to_unicode(author.domain) if author and author.domain else ""
-    from_reg = (author.registrable or registrable(from_domain)) if from_domain else ""
+    from_reg = ((author.registrable if author else "") or registrable(from_domain)) if from_domain else ""
     display = author.display_name if author else ""
     embedded = ""
     mismatch = False

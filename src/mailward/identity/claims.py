@@ -227,12 +227,12 @@ def _local_part_claims(local: str, cat: Catalogue) -> list[RawClaim]:
     for token in _TOKENS.split(lowered):
         for size in (3, 4):
             head = token[:size]
-            index = cat.short_local.get(head)
-            if index is None or index in seen:
+            short_index = cat.short_local.get(head)
+            if short_index is None or short_index in seen:
                 continue
             if token == head or token[size:] in _NEWS_WORDS:
-                seen.add(index)
-                claims.append(RawClaim("entity", index, LOCAL_PART, local))
+                seen.add(short_index)
+                claims.append(RawClaim("entity", short_index, LOCAL_PART, local))
     return claims
 
 
@@ -294,11 +294,11 @@ def signature_lines(message: Message, count: int = SIGNATURE_LINES) -> list[str]
 
 
 def _html_tail_text(html: str) -> str:
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser
 
     tail = html[-30_000:]
     try:
-        tree = HTMLParser(tail)
+        tree = LexborHTMLParser(tail)
     except Exception:  # selectolax raises on some broken input
         return ""
     for node in tree.css("script, style"):
@@ -308,24 +308,31 @@ def _html_tail_text(html: str) -> str:
 
 
 def _signature_claims(lines: list[str], cat: Catalogue) -> list[RawClaim]:
+    """Names on signature lines: a line that is only the name ("Reuters", "BBC News"),
+    or a name beside a role ("Correspondent, The Economist", "reporter at the FT") or
+    beside a person's name ("Jane Doe | Reuters"). "Source: Reuters" is not a claim."""
     claims: list[RawClaim] = []
     seen: set[tuple[str, int]] = set()
     any_role = False
     for line in lines:
         segments = _segments(line)
-        if len(segments) > 6:
+        if not segments or len(segments) > 6:
             continue  # prose, not a signature line
-        for raw in segments:
-            folded = fold(raw)
+        folded_segments = [fold(s) for s in segments]
+        person_beside = len(segments) >= 2 and any(_looks_like_person(s) for s in segments)
+        for raw, folded in zip(segments, folded_segments, strict=True):
             if len(folded) > 80:
                 continue
             candidates, role = _candidates(folded)
             any_role = any_role or role
-            for cand in candidates:
+            alone = len(segments) == 1 and candidates[0] == folded
+            for position, cand in enumerate(candidates):
+                stated = role or person_beside or (alone and position == 0)
                 index = cat.segments.get(cand)
-                if index is not None and ("entity", index) not in seen:
+                if index is not None and stated and ("entity", index) not in seen:
                     seen.add(("entity", index))
-                    claims.append(RawClaim("entity", index, SIGNATURE, line, role=role))
+                    person = next((s for s in segments if s is not raw and _looks_like_person(s)), "") if person_beside else ""
+                    claims.append(RawClaim("entity", index, SIGNATURE, line, role=role or bool(person), person=person))
                 p_index = cat.person_segments.get(cand)
                 if p_index is not None and ("person", p_index) not in seen:
                     seen.add(("person", p_index))

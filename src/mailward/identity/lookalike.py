@@ -88,16 +88,21 @@ def permutations(label: str) -> dict[str, tuple[str, str]]:
             out[variant] = (kind, detail)
 
     n = len(label)
+    # most specific kinds first: a variant keeps the first kind that produced it
     for i in range(n):
         ch = label[i]
-        add(label[:i] + label[i + 1 :], MISSING, f"letter '{ch}' left out")
         add(label[:i] + ch + label[i:], DOUBLED, f"letter '{ch}' doubled")
+        add(label[:i] + label[i + 1 :], MISSING, f"letter '{ch}' left out")
         if i + 1 < n:
             add(label[:i] + label[i + 1] + ch + label[i + 2 :], TRANSPOSED, f"letters '{ch}{label[i + 1]}' swapped")
+    for i in range(n):
+        ch = label[i]
         for near in _NEAR.get(ch, ""):
             add(label[:i] + near + label[i + 1 :], KEYBOARD, f"'{ch}' replaced by neighbouring key '{near}'")
             add(label[:i] + near + label[i:], KEYBOARD, f"neighbouring key '{near}' added before '{ch}'")
             add(label[: i + 1] + near + label[i + 1 :], KEYBOARD, f"neighbouring key '{near}' added after '{ch}'")
+    for i in range(n):
+        ch = label[i]
         if ch in _VOWELS:
             for vowel in _VOWELS:
                 if vowel != ch:

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import pytest
+
+from mailward.config import Config, ConfigError
+from mailward.identity import IdentitySettings, InMemorySenderHistory, analyse_identity
+from mailward.model import Envelope
+
+from .helpers import ORG, PLAIN, message
+
+
+def test_reply_to_other_registrable_domain():
+    report = analyse_identity(message("Jo <jo@example.com>", reply_to="desk@elsewhere.example.net"), PLAIN)
+    assert report.sending.reply_to_other_domain and not report.sending.reply_to_free_mail
+    assert any("outside the sender's domain example.com" in e for e in report.explanations)
+
+
+def test_reply_to_same_registrable_domain_is_fine():
+    report = analyse_identity(message("Jo <jo@news.example.com>", reply_to="desk@example.com"), PLAIN)
+    assert not report.sending.reply_to_other_domain and report.explanations == ()
+
+
+def test_reply_to_free_mail():
+    report = analyse_identity(message('"BBC News" <news@bbc.co.uk>', reply_to="bbc.newsdesk@gmail.com"), PLAIN)
+    assert report.sending.reply_to_free_mail
+    [claim] = report.claims
+    assert claim.reply_to_elsewhere
+    assert any("free-mail address bbc.newsdesk@gmail.com" in e for e in report.explanations)
+
+
+def test_reply_to_lookalike():
+    report = analyse_identity(message("Jo <jo@example.com>", reply_to="desk@reuters-desk.com"), PLAIN)
+    assert report.sending.reply_to_lookalike is not None and report.lookalike
+
+
+def test_first_contact():
+    history = InMemorySenderHistory()
+    env = Envelope(rcpt_to=("mp@parliament.example",))
+    history.record("colleague@example.org", ["mp@parliament.example"])
+    history.record("other@example.org", ["aide@parliament.example"])
+
+    known = analyse_identity(message("C <colleague@example.org>", envelope=env), PLAIN, history)
+    assert known.first_contact.known and not known.first_contact.address
+    assert known.first_contact.previous_messages == 1
+
+    same_domain = analyse_identity(message("N <new@example.org>", envelope=env), PLAIN, history)
+    assert same_domain.first_contact.address and not same_domain.first_contact.domain
+    assert not same_domain.first_contact.organisation
+
+    stranger = analyse_identity(message('"Reuters" <desk@reuters-newsdesk.com>', envelope=env), PLAIN, history)
+    fc = stranger.first_contact
+    assert fc.address and fc.domain and fc.organisation
+    assert any("First message from desk@reuters-newsdesk.com" in e for e in stranger.explanations)
+
+
+def test_no_history_means_no_first_contact_flags():
+    fc = analyse_identity(message("Jo <jo@example.com>"), PLAIN).first_contact
+    assert not fc.known and not fc.address
+
+
+def test_settings_from_config():
+    config = Config(
+        data={
+            "organisation": {
+                "name": "Parliament of Examplia",
+                "domains": ["Parliament.Example", "examplia.example"],
+                "people": [{"name": "Jane Minister", "addresses": ["Jane.Minister@parliament.example"], "role": "MP"}],
+            },
+            "auth": {"trusted_authserv_ids": ["MX.parliament.example"], "live": True, "dns_timeout": 2},
+        }
+    )
+    settings = IdentitySettings.from_config(config)
+    assert settings.organisation == "Parliament of Examplia"
+    assert settings.domains == ("parliament.example", "examplia.example")
+    assert settings.people[0].addresses == ("jane.minister@parliament.example",)
+    assert settings.trusted_authserv_ids == ("mx.parliament.example",)
+    assert settings.live and settings.dns_timeout == 2.0
+    defaults = IdentitySettings.from_config(Config())
+    assert defaults.trusted_authserv_ids == () and not defaults.live
+
+
+@pytest.mark.parametrize(
+    ("data", "message_part"),
+    [
+        ({"organisation": {"people": [{"addresses": []}]}}, "needs a name"),
+        ({"organisation": {"domains": "x"}, "auth": {"live": "yes"}}, "live must be true or false"),
+        ({"organisation": {"domains": [1, 2]}}, "organisation.domains must be a list of strings"),
+        ({"auth": {"dns_timeout": -1}}, "dns_timeout"),
+        ({"organisation": []}, "[organisation] must be a table"),
+    ],
+)
+def test_settings_errors_are_clear(data, message_part):
+    with pytest.raises(ConfigError, match=None) as err:
+        IdentitySettings.from_config(Config(data=data))
+    assert message_part in str(err.value)
+
+
+def test_org_settings_are_hashable_and_cached():
+    assert hash(ORG) == hash(IdentitySettings(**{f: getattr(ORG, f) for f in ORG.__dataclass_fields__}))
