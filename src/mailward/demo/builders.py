@@ -412,7 +412,6 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
     beacon_url = style.beacon.format(token=token, mid=mid) if style.beacon else ""
     headline, paras = _article(pick, _day(when, -1), pick.randrange(3, 6))
     from_domain = style.sender.rpartition("@")[2]
-    freemail = from_domain in FREEMAIL
     ip = _ip(rng, "203.0.113")
     esp_sending = None
     if style.via != "direct":
@@ -434,15 +433,25 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
     html_paras = "".join(f'<p style="font-size:16px;line-height:1.5">{p}</p>\n' for p in paras)
     read_more = (f'<p><a href="{shown_link}" style="color:#fa6400">Continue reading on '
                  f'{style.claimed}</a></p>\n') if shown_link else ""
-    html = (
-        '<html><head><meta charset="utf-8"></head><body style="font-family:Arial,Helvetica,sans-serif">\n'
-        f'<p>{greeting}</p><p>{intro}</p>\n'
-        '<div style="border-top:3px solid #fa6400;max-width:640px">\n'
-        f'<h1 style="font-size:26px">{headline}</h1>\n'
-        f'<p style="color:#666">By {byline} &middot; {when:%d %B %Y}</p>\n'
-        f'{html_paras}{read_more}</div>\n'
-        f'<p>Best regards,<br>{style.display_name}</p>\n'
-    )
+    freemail = from_domain in FREEMAIL
+    if freemail:  # a persona writing from webmail: a forwarded article in a personal note
+        html = (
+            f'<div dir="ltr"><div>{greeting}</div><div><br></div><div>{intro}</div><div><br></div>\n'
+            f'<div><b>{headline}</b></div><div><i>By {byline}</i></div>\n'
+            + "".join(f"<div>{p}</div><div><br></div>\n" for p in paras)
+            + (f'<div><a href="{shown_link}">{shown_link}</a></div>\n' if shown_link else "")
+            + f'<div><br></div><div>Best regards,</div><div>{style.display_name}</div></div>\n')
+    else:
+        html = (
+            '<html><head><meta charset="utf-8"></head>'
+            '<body style="font-family:Arial,Helvetica,sans-serif">\n'
+            f'<p>{greeting}</p><p>{intro}</p>\n'
+            '<div style="border-top:3px solid #fa6400;max-width:640px">\n'
+            f'<h1 style="font-size:26px">{headline}</h1>\n'
+            f'<p style="color:#666">By {byline} &middot; {when:%d %B %Y}</p>\n'
+            f'{html_paras}{read_more}</div>\n'
+            f'<p>Best regards,<br>{style.display_name}</p>\n'
+        )
     if beacon_url:
         html += _hidden_img(beacon_url, style.hide) + "\n"
     beacons = []
@@ -453,7 +462,8 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
     if esp_sending:
         html += f'<img src="{open_url}" width="1" height="1" alt="">\n'
         beacons.append(Beacon(open_url, "pixel", "opaque"))
-    html += "</body></html>\n"
+    if not freemail:
+        html += "</body></html>\n"
     if shown_link:
         if shown_link != link_url:
             link_token: str | None = "opaque"  # the ESP's per-recipient click token
@@ -694,6 +704,10 @@ def internal_built(rng: random.Random, *, sender: tuple[str, str], recipient: tu
                                 boundary(rng, "outlook"))
     ip = _ip(rng, "192.0.2")
     message_id = _msgid(rng, SUBMISSION, "outlook")
+    thread: list[str] = []
+    if subject.startswith("Re:"):
+        parent = _msgid(rng, SUBMISSION, "outlook")
+        thread = [f"In-Reply-To: {parent}", f"References: {parent}"]
     auth = auth_results(ip=ip, spf=("pass", saddr), dkim=[("pass", ORG_DOMAIN, "mail2021")],
                         dmarc=("pass", ORG_DOMAIN, "reject"), rng=rng)
     headers = delivery(rcpt, when, mail_from=saddr, client_host=SUBMISSION, client_ip=ip,
@@ -707,6 +721,7 @@ def internal_built(rng: random.Random, *, sender: tuple[str, str], recipient: tu
         f"Subject: {unstructured(subject)}",
         f"Date: {date(_local(when, 0))}",
         f"Message-ID: {message_id}",
+        *thread,
         "MIME-Version: 1.0",
         f"Content-Type: {ctype}",
     ]
