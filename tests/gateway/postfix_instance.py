@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -101,13 +102,16 @@ class Milter:
 
 
 class PrivatePostfix:
-    def __init__(self, root: Path, *, milter_port: int, extra: dict[str, str] | None = None) -> None:
+    """Postfix in a fresh directory under /tmp (pytest's own tmp dirs are 0700, and
+    Postfix's daemons run as the postfix user); removed again by ``stop``."""
+
+    def __init__(self, *, milter_port: int, extra: dict[str, str] | None = None) -> None:
         if not POSTFIX.exists():
             raise SetupError(
                 "/usr/sbin/postfix is missing: run `bash scripts/install-system.sh` (make test does) "
                 "to install Debian's postfix"
             )
-        self.root = root
+        self.root = root = Path(tempfile.mkdtemp(prefix="mailward-postfix-"))
         self.etc = root / "etc"
         self.queue = root / "queue"
         self.data = root / "data"
@@ -206,6 +210,7 @@ class PrivatePostfix:
             self.proc.kill()
             self.proc.wait(5)
         self.proc = None
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def maildir(self, user: str) -> Path:
         return self.mail / "test.local" / user / "new"
