@@ -25,7 +25,7 @@ import bisect
 import datetime as dt
 import ipaddress
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -157,6 +157,14 @@ class IntelMatcher:
         return not self._records
 
     # -- matching -----------------------------------------------------------
+
+    def facts(self, message: Message) -> list[dict[str, Any]]:
+        """The scan facts' ``intel`` list: the ``IntelLookup`` the Scanner takes.
+
+        Beacons are not passed: their URLs are the message's remote resources and
+        links, which are matched anyway.
+        """
+        return [m.as_fact() for m in self.match(message, ())]
 
     def match(self, message: Message, beacon_urls: Sequence[str] = ()) -> tuple[IntelMatch, ...]:
         """Every known indicator found in the message, one entry per indicator and source."""
@@ -434,3 +442,29 @@ def load_matcher(config: Any = None) -> IntelMatcher:
 
 def matches_to_facts(matches: Sequence[IntelMatch]) -> list[Mapping[str, Any]]:
     return [m.as_fact() for m in matches]
+
+
+def intel_lookup(config: Any = None) -> Callable[[Message], list[dict[str, Any]]] | None:
+    """What ``Scanner(intel=...)`` takes: None (no cost at all) when nothing is imported."""
+    matcher = load_matcher(config)
+    return None if matcher.empty else matcher.facts
+
+
+def lookup_from_file(
+    path: Any, source: str = "samples", confidence: int = 80
+) -> Callable[[Message], list[dict[str, Any]]] | None:
+    """An intel look-up from one feed file (rule samples ship ``samples/intel.txt``)."""
+    from pathlib import Path
+
+    from mailward.share.intel import read_feed
+
+    file = Path(path)
+    if not file.is_file():
+        return None
+    feed = read_feed(file.read_bytes(), str(file))
+    records = [
+        IndicatorRecord(i.value, i.kind, source, confidence if i.confidence is None else i.confidence, i.expires_at, i.note)
+        for i in feed.indicators
+    ]
+    matcher = IntelMatcher(records)
+    return None if matcher.empty else matcher.facts
