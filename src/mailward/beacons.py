@@ -20,7 +20,13 @@ from publicsuffixlist import PublicSuffixList
 
 from mailward.model import Message, Resource
 from mailward.result import Beacon, TokenMatch
-from mailward.tokens import RecipientForms, find_recipient_token, opaque_token, recipient_forms
+from mailward.tokens import (
+    RecipientForms,
+    find_recipient_token,
+    opaque_token,
+    recipient_forms,
+    url_components,
+)
 from mailward.trackers import (
     Tracker,
     UrlTracking,
@@ -188,10 +194,27 @@ def _load_kind(resource: Resource, info: UrlTracking) -> tuple[str, str]:
     return beacon_kind, ", ".join(reasons)
 
 
-def _token(url: str, forms: RecipientForms) -> tuple[TokenMatch | None, bool]:
+def _subscriber_id(url: str, tracker: Tracker | None) -> TokenMatch | None:
+    """The service's own per-subscriber identifier, where the registry says it is."""
+    if tracker is None or not tracker.token:
+        return None
+    for location, value in url_components(url):
+        if location in tracker.token and len(value) >= 4:
+            return TokenMatch(
+                recipient="", encoding="subscriber-id", location=location, value=value, confidence="medium"
+            )
+    return None
+
+
+def _token(url: str, forms: RecipientForms, tracker: Tracker | None = None) -> tuple[TokenMatch | None, bool]:
+    """(token, per_recipient): the address decoded (high), the service's subscriber
+    id (medium), else an opaque identifier (low, not counted as per-recipient)."""
     match = find_recipient_token(url, forms) if forms else None
     if match is not None:
         return match, True
+    subscriber = _subscriber_id(url, tracker)
+    if subscriber is not None:
+        return subscriber, True
     return opaque_token(url), False
 
 
@@ -243,10 +266,13 @@ def find_beacons(message: Message) -> tuple[Beacon, ...]:
             continue
         cached = tokens.get(url)
         if cached is None:
-            cached = tokens[url] = _token(url, forms)
+            cached = tokens[url] = _token(url, forms, info.tracker)
         token, personal = cached
         if personal and token is not None:
-            evidence = f"{evidence}, carries the recipient's address ({token.encoding})"
+            if token.encoding == "subscriber-id":
+                evidence = f"{evidence}, carries the subscriber id ({token.location})"
+            else:
+                evidence = f"{evidence}, carries the recipient's address ({token.encoding})"
         found[url] = Beacon(
             url=url,
             kind=kind,
@@ -272,9 +298,10 @@ def find_beacons(message: Message) -> tuple[Beacon, ...]:
         match = find_recipient_token(url, forms) if forms else None
         if not why and match is None:
             continue
-        token = match if match is not None else opaque_token(url)
-        personal = match is not None
+        token, personal = (match, True) if match is not None else _token(url, RecipientForms((), (), None), info.tracker)
         reasons = [r for r in (why, f"carries the recipient's address ({match.encoding})" if match else "") if r]
+        if token is not None and token.encoding == "subscriber-id":
+            reasons.append(f"carries {info.tracker.name if info.tracker else 'the'} subscriber id ({token.location})")
         found[url] = Beacon(
             url=url,
             kind="link",
@@ -311,11 +338,14 @@ _ENCODING_WORDS = {
     "urlencoded": "a URL-encoded",
     "urlencoded-twice": "a URL-encoded",
     "batch": "a per-recipient",
+    "subscriber-id": "a subscriber",
 }
 
 
 def _token_words(token: TokenMatch) -> str:
     encoding = token.encoding
+    if encoding == "subscriber-id":
+        return "tied to you by its subscriber id"
     if encoding.startswith("raw"):
         return "tied to your address, written in the link in clear"
     base = encoding.split("(", 1)[0]
@@ -349,7 +379,7 @@ def describe_exposure(beacons: Sequence[Beacon]) -> str:
         # the trackers and tokenised loads first: they are the ones that matter
         ordered = sorted(loads, key=lambda b: (not b.per_recipient, not b.tracker, _KIND_RANK.get(b.kind, 9)))
         sentence = f"Opening this message tells {_who(ordered)} your IP address, device and when you read it"
-        personal = next((b for b in ordered if b.per_recipient and b.token is not None), None)
+        personal = _strongest(ordered)
         if personal is not None and personal.token is not None:
             sentence += ", " + _token_words(personal.token)
         elif any(b.token is not None and b.token.confidence in ("medium",) for b in ordered):
@@ -360,7 +390,16 @@ def describe_exposure(beacons: Sequence[Beacon]) -> str:
         return sentence
     ordered = sorted(links, key=lambda b: (not b.per_recipient, not b.tracker))
     sentence = f"Clicking its links tells {_who(ordered)} your IP address and device when you click"
-    personal = next((b for b in ordered if b.per_recipient and b.token is not None), None)
+    personal = _strongest(ordered)
     if personal is not None and personal.token is not None:
         sentence += ", " + _token_words(personal.token)
     return sentence
+
+
+def _strongest(beacons: Sequence[Beacon]) -> Beacon | None:
+    """The per-recipient beacon whose token says most: a decoded address first."""
+    rank = {"high": 0, "medium": 1, "low": 2}
+    personal = [b for b in beacons if b.per_recipient and b.token is not None]
+    if not personal:
+        return None
+    return min(personal, key=lambda b: rank.get(b.token.confidence if b.token else "low", 3))

@@ -75,6 +75,7 @@ class Tracker:
     shape_alone: bool
     redirect: str
     source: str
+    token: tuple[str, ...] = ()  # locations of the per-subscriber identifier
 
     @property
     def is_protection(self) -> bool:
@@ -249,6 +250,7 @@ def _parse(data: Any) -> list[Tracker]:
                 shape_alone=bool(raw.get("shape_alone", False)),
                 redirect=redirect,
                 source=source.strip(),
+                token=_as_tuple(raw.get("token"), "token", name),
             )
         )
     return out

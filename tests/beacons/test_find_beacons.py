@@ -285,9 +285,24 @@ def test_opaque_identifier_is_reported_with_low_confidence(message: Build) -> No
 
 
 def test_describe_exposure_names_operator_and_tracker(message: Build) -> None:
-    url = "https://acme.us3.list-manage.com/track/open.php?u=a1b2c3&id=d4e5f6&e=0a1b2c3d"
+    url = "https://acme.us3.list-manage.com/track/open.php?u=a1b2c3&id=d4e5f6"
     summary = describe_exposure(find_beacons(message(_page(f'<img src="{url}" width="1" height="1">'))))
     assert summary == "Opening this message tells list-manage.com (Mailchimp) your IP address, device and when you read it"
+
+
+def test_known_subscriber_id_is_a_medium_confidence_token(message: Build) -> None:
+    url = "https://acme.us3.list-manage.com/track/open.php?u=a1b2c3&id=d4e5f6&e=0a1b2c3d"
+    beacons = find_beacons(message(_page(f'<img src="{url}" width="1" height="1">')))
+    beacon = _one(message(_page(f'<img src="{url}" width="1" height="1">')), url)
+    assert beacon.per_recipient and beacon.token is not None
+    assert (beacon.token.encoding, beacon.token.location, beacon.token.value) == ("subscriber-id", "query:e", "0a1b2c3d")
+    assert beacon.token.confidence == "medium"
+    assert describe_exposure(beacons).endswith("when you read it, tied to you by its subscriber id")
+    # a decoded address says more than a subscriber id and wins in the summary
+    digest = hashlib.sha256(RECIPIENT.lower().encode()).hexdigest()
+    other = f"https://px.tracker.example/o.gif?h={digest}"
+    both = find_beacons(message(_page(f'<img src="{url}" width="1" height="1"><img src="{other}" width="1" height="1">')))
+    assert describe_exposure(both).endswith("tied to your address by a SHA-256 token")
 
 
 def test_describe_exposure_links_only_and_empty(message: Build) -> None:
