@@ -37,3 +37,60 @@ def test_stix_and_misp_round_trip_match_every_campaign_message(store_with_campai
         # sender, reply-to, sending IP and the lure's link are all known now
         assert {"domain", "email", "ipv4", "url"} <= kinds, (recipient, kinds)
     assert matcher.match(benign(), ()) == ()
+
+
+def test_round_trip_from_a_hunted_campaign_through_the_cli_and_scanner(tmp_path):
+    """hunt -> campaigns -> export stix/misp -> intel import (fresh store) -> scan: every message flagged."""
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    import mailward.share
+    from mailward.cli import cli
+    from mailward.config import load_config
+    from mailward.parse import parse_message
+    from mailward.scan import Scanner
+    from mailward.share.matcher import intel_lookup
+
+    from .conftest import TARGETS, lure
+
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    raws = [lure(rcpt, i) for i, rcpt in enumerate(TARGETS)]
+    for i, raw in enumerate(raws):
+        (mail / f"{i}.eml").write_bytes(raw)
+    hunted = f"sqlite:///{tmp_path / 'hunt.db'}"
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, list(args), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    run("hunt", str(mail), "--db", hunted, "-j", "1", "--no-progress")
+    campaigns = json.loads(run("campaigns", "--db", hunted, "--format", "json"))
+    assert len(campaigns) == 1 and campaigns[0]["message_count"] == 3
+    ident = campaigns[0]["id"]
+    run("export", "stix", ident, "--db", hunted, "-o", str(tmp_path / "c.stix.json"))
+    run("export", "misp", ident, "--db", hunted, "-o", str(tmp_path / "c.misp.json"))
+
+    fresh = tmp_path / "peer.toml"
+    rules = Path(mailward.share.__file__).parent / "rules"
+    fresh.write_text(
+        f'[store]\nurl = "sqlite:///{tmp_path / "peer.db"}"\n[rules]\ndirs = ["{rules}"]\n'
+    )
+    run("intel", "import", str(tmp_path / "c.stix.json"), "--config", str(fresh), "--source", "stix-peer")
+    run("intel", "import", str(tmp_path / "c.misp.json"), "--config", str(fresh), "--source", "misp-peer")
+
+    config = load_config(fresh)
+    lookup = intel_lookup(config)
+    assert lookup is not None
+    scanner = Scanner(config, intel=lookup)
+    for raw in raws:
+        assert {m["source"] for m in lookup(parse_message(raw))} == {"stix-peer", "misp-peer"}
+        result = scanner.scan_bytes(raw)
+        intel = [f for f in result.findings if f.rule == "INTEL_KNOWN_INDICATOR"]
+        assert intel, [f.rule for f in result.findings]
+        assert "stix-peer" in intel[0].summary
+        assert str(result.verdict) == "malicious"
