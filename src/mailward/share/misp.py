@@ -121,8 +121,9 @@ def push_event(
         "User-Agent": "mailward",
     }
     try:
-        # network-ok: operator-configured MISP push
-        response = requests.post(endpoint, data=body.encode("utf-8"), headers=headers, timeout=timeout, verify=verify_tls)
+        response = requests.post(  # network-ok: operator-configured MISP push
+            endpoint, data=body.encode("utf-8"), headers=headers, timeout=timeout, verify=verify_tls
+        )
     except requests.exceptions.SSLError as exc:
         raise ExportError(f"cannot push to MISP at {url}: TLS error ({exc.__class__.__name__}); check the certificate") from None
     except requests.exceptions.RequestException as exc:
