@@ -87,7 +87,8 @@ def _sending_identity(message: Message, settings: IdentitySettings) -> SendingId
     mismatch = False
     for found in _ADDRESS.findall(display or ""):
         embedded = found.lower()
-        if embedded != from_addr and embedded != (author.addr_ascii.lower() if author else ""):
+        other_domain = registrable(domain_of(embedded)) != from_reg
+        if embedded != from_addr and embedded != (author.addr_ascii.lower() if author else "") and other_domain:
             mismatch = True
             break
     reply_to = tuple(a.addr.lower() for a in message.reply_to if a.addr)

@@ -45,16 +45,19 @@ _ROLES = (
 )
 _ROLE_WORDS = {tuple(r.split()) for r in _ROLES}
 _ROLE_MAX = max(len(r) for r in _ROLE_WORDS)
+_ROLE_FIRST = frozenset(r[0] for r in _ROLE_WORDS)
 _PREPOSITIONS = frozenset(
     "at for with from of bei beim fur chez pour de du des di del della da w z para per van voor dla".split()
 )
 
 
 _QUOTE_MARKERS = re.compile(
-    r"^(?:>|-{2,}\s*(?:original message|forwarded message|urspr[üu]ngliche nachricht|message d'origine|mensaje original)"
-    r"|on .{0,200} wrote:$|am .{0,200} schrieb .{0,200}:$|le .{0,200} a [ée]crit ?:$|from: .{0,300}$|begin forwarded message)",
-    re.IGNORECASE,
+    r"^[ \t]*(?:>|-{2,}[ \t]*(?:original message|forwarded message|urspr[üu]ngliche nachricht|message d'origine|mensaje original)"
+    r"|on [^\n]{0,200} wrote:[ \t]*$|am [^\n]{0,200} schrieb [^\n]{0,200}:[ \t]*$|le [^\n]{0,200} a [ée]crit ?:[ \t]*$"
+    r"|from: [^\n]{0,300}$|begin forwarded message)",
+    re.IGNORECASE | re.MULTILINE,
 )
+_TAIL_CHARS = 6000  # the signature area is in the last few thousand characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +102,12 @@ def _candidates(segment_folded: str) -> tuple[list[str], bool]:
     "reuters correspondent" -> "reuters"); whether a role was seen."""
     out = [segment_folded]
     words = segment_folded.split()
+    if _ROLE_FIRST.isdisjoint(words):
+        return out, False
     n = len(words)
     for i in range(n):
+        if words[i] not in _ROLE_FIRST:
+            continue
         for size in range(min(_ROLE_MAX, n - i), 0, -1):
             if tuple(words[i : i + size]) in _ROLE_WORDS:
                 after = words[i + size :]
@@ -246,28 +253,13 @@ def _subject_claims(subject: str, cat: Catalogue) -> list[RawClaim]:
     # Replies and forwards quote someone else's subject
     if re.match(r"^\s*(?:re|fw|fwd|aw|wg|tr|sv|vs|rif|r)\s*:", subject, re.IGNORECASE):
         return []
+    if len(parts) < 2:
+        return []  # a subject that is only a name ("CBS", "Wired") is a topic, not a signature
     claims: list[RawClaim] = []
-    seen: set[tuple[str, int]] = set()
-    ends = [(parts[0], "first")] + ([(parts[-1], "last")] if len(parts) > 1 else [])
-    for raw, which in ends:
-        folded = fold(raw)
-        index = cat.segments.get(folded)
-        if index is not None and ("entity", index) not in seen:
-            seen.add(("entity", index))
+    for raw in dict.fromkeys((parts[0], parts[-1])):
+        index = cat.segments.get(fold(raw))
+        if index is not None and all(c.index != index for c in claims):
             claims.append(RawClaim("entity", index, SUBJECT, raw))
-            continue
-        # a distinctive name opening the first part / closing the last one
-        padded = f" {folded} "
-        if cat.anywhere is None:
-            continue
-        for pattern_index, start, end in cat.anywhere.find_matches_as_indexes(padded, overlapping=True):
-            target, t_index = cat.anywhere_targets[pattern_index]
-            if target != "entity":
-                continue
-            if (which == "first" and start == 0) or (which == "last" and end == len(padded)):
-                if ("entity", t_index) not in seen:
-                    seen.add(("entity", t_index))
-                    claims.append(RawClaim("entity", t_index, SUBJECT, _original_span(raw, cat.anywhere_patterns[pattern_index])))
     return claims
 
 
@@ -283,28 +275,28 @@ def signature_lines(message: Message, count: int = SIGNATURE_LINES) -> list[str]
         text = _html_tail_text(message.html_parts[0].text)
     if not text:
         return []
-    lines: list[str] = []
-    for line in text[:200_000].splitlines():
-        stripped = line.strip()
-        if _QUOTE_MARKERS.match(stripped[:400]):
-            break
-        if stripped:
-            lines.append(stripped[:_MAX_FIELD])
-    return lines[-count:]
+    text = text[:200_000]
+    quote = _QUOTE_MARKERS.search(text)
+    if quote is not None:
+        text = text[: quote.start()]
+    lines = [line.strip()[:_MAX_FIELD] for line in text[-_TAIL_CHARS:].splitlines()]
+    return [line for line in lines if line][-count:]
+
+
+_BLOCK_END = re.compile(r"<(?:br|/p|/div|/tr|/li|/h[1-6]|/td|/table|hr)\b[^>]{0,200}>", re.IGNORECASE)
+_SCRIPT = re.compile(r"<(script|style)\b[^>]{0,200}>[^<]{0,20000}</\1\s*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]{0,2000}>")
 
 
 def _html_tail_text(html: str) -> str:
-    from selectolax.lexbor import LexborHTMLParser
+    """Text of the end of an HTML body, cheaply: block ends become line breaks, tags go."""
+    import html as html_lib
 
-    tail = html[-30_000:]
-    try:
-        tree = LexborHTMLParser(tail)
-    except Exception:  # selectolax raises on some broken input
-        return ""
-    for node in tree.css("script, style"):
-        node.decompose()
-    body = tree.body
-    return body.text(separator="\n") if body is not None else ""
+    tail = html[-12_000:]
+    tail = _SCRIPT.sub(" ", tail)
+    tail = _BLOCK_END.sub("\n", tail)
+    tail = _TAG.sub(" ", tail)
+    return html_lib.unescape(tail)
 
 
 def _signature_claims(lines: list[str], cat: Catalogue) -> list[RawClaim]:
@@ -315,24 +307,29 @@ def _signature_claims(lines: list[str], cat: Catalogue) -> list[RawClaim]:
     seen: set[tuple[str, int]] = set()
     any_role = False
     for line in lines:
+        if (len(line) > 160 or "://" in line or "@" in line or ". " in line or line.endswith(("?", "!"))
+                or line[:3].lower() == "by " or len(line.split()) > 12):
+            continue  # prose, a link, an address or an article's byline, not a signature line
         segments = _segments(line)
         if not segments or len(segments) > 6:
-            continue  # prose, not a signature line
+            continue
         folded_segments = [fold(s) for s in segments]
-        person_beside = len(segments) >= 2 and any(_looks_like_person(s) for s in segments)
-        for raw, folded in zip(segments, folded_segments, strict=True):
+        named = {s for s, f in zip(segments, folded_segments, strict=True) if f in cat.segments}
+        person_beside = len(segments) >= 2 and any(_looks_like_person(s) for s in segments if s not in named)
+        line_candidates = [_candidates(f) for f in folded_segments]
+        line_role = any(role for _, role in line_candidates)
+        for folded, (candidates, role) in zip(folded_segments, line_candidates, strict=True):
             if len(folded) > 80:
                 continue
-            candidates, role = _candidates(folded)
             any_role = any_role or role
-            alone = len(segments) == 1 and candidates[0] == folded
+            alone = len(segments) == 1 and candidates[0] == folded and len(folded) >= 3
             for position, cand in enumerate(candidates):
-                stated = role or person_beside or (alone and position == 0)
+                stated = line_role or person_beside or (alone and position == 0)
                 index = cat.segments.get(cand)
                 if index is not None and stated and ("entity", index) not in seen:
                     seen.add(("entity", index))
-                    person = next((s for s in segments if s is not raw and _looks_like_person(s)), "") if person_beside else ""
-                    claims.append(RawClaim("entity", index, SIGNATURE, line, role=role or bool(person), person=person))
+                    person = next((s for s in segments if s not in named and _looks_like_person(s)), "") if person_beside else ""
+                    claims.append(RawClaim("entity", index, SIGNATURE, line, role=line_role or bool(person), person=person))
                 p_index = cat.person_segments.get(cand)
                 if p_index is not None and ("person", p_index) not in seen:
                     seen.add(("person", p_index))

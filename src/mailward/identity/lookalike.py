@@ -147,12 +147,14 @@ def lookalike_index(settings: IdentitySettings) -> LookalikeIndex:
     for index, entity in enumerate(cat.entities):
         for domain in entity.domains:
             reg = registrable(domain)
+            if len(domain) >= 6:
+                domain_map.setdefault(domain, index)
+            if reg != domain:
+                continue  # a subdomain on a shared portal (news.yahoo.com): no typo forms of the portal
             label, suffix = split_registrable(reg)
             official_labels.add(label)
             labels.setdefault(label, []).append((index, reg, suffix))
             skeletons.setdefault(skeleton(reg), (index, reg))
-            if len(reg) >= 6:
-                domain_map.setdefault(reg, index)
             if len(label) >= 5 and label not in common:
                 fuzzy.setdefault(label, (index, reg))
         for brand in entity.brands:
@@ -234,7 +236,7 @@ def lookalike_of(domain: str, settings: IdentitySettings | None = None) -> Looka
             return match(entity, target, HOMOGLYPH, "look-alike characters (such as 'rn' for 'm' or '0' for 'o')")
     # 4. the same name under another suffix
     owners = index.labels.get(label)
-    if owners and len(label) >= 3 and label not in outlet_data().common_labels:
+    if owners and (len(label) >= 5 or label in index.brands) and label not in outlet_data().common_labels:
         entity, target, _ = owners[0]
         return match(entity, target, TLD_SWAP, f"same name under .{suffix} instead of .{owners[0][2]}")
     # 5. combosquat: the brand plus words

@@ -51,6 +51,7 @@ class OutletData:
     outlets: tuple[Entity, ...]
     common_labels: frozenset[str]  # domain labels that are ordinary words
     not_lookalikes: frozenset[str]  # registrable domains known to be unrelated owners
+    ambiguous_names: frozenset[str] = frozenset()  # folded outlet names never matched on their own
 
 
 def _data_text(name: str) -> str:
@@ -112,7 +113,8 @@ def parse_outlets(text: str, origin: str = "outlets.yaml") -> OutletData:
             )
         )
     not_lookalikes = frozenset(to_unicode(d) for d in _str_tuple(loaded.get("not_lookalikes"), f"{origin}: not_lookalikes"))
-    return OutletData(tuple(outlets), common, not_lookalikes)
+    ambiguous = frozenset(fold(n) for n in _str_tuple([str(x) for x in loaded.get("ambiguous_names") or []], f"{origin}: ambiguous_names"))
+    return OutletData(tuple(outlets), common, not_lookalikes, ambiguous)
 
 
 def _default_brands(domains: Iterable[str], common: frozenset[str]) -> list[str]:
@@ -238,6 +240,8 @@ def catalogue(settings: IdentitySettings) -> Catalogue:
         for alias in (entity.name, *entity.aliases):
             folded = fold(alias)
             if not folded:
+                continue
+            if alias == entity.name and folded not in short_folded and (folded in data.ambiguous_names or len(folded) <= 2):
                 continue
             segments.setdefault(folded, index)
             if folded in short_folded or (alias == entity.name and not _distinctive_name(alias)):
