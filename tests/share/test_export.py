@@ -141,3 +141,38 @@ def test_misp_include_targets(store_with_campaign):
     dst = sorted(a["value"] for a in event["Attribute"] if a["type"] == "email-dst")
     assert dst == sorted(TARGETS)
     assert all(a["to_ids"] is False for a in event["Attribute"] if a["type"] == "email-dst")
+
+
+def test_shared_services_are_not_exported_for_blocking():
+    import datetime as dt
+
+    from mailward.share.campaign import build_export
+    from mailward.store import Campaign
+
+    campaign = Campaign(
+        id="c1", kind="attack", name="Wave", verdict="recon",
+        first_seen=dt.datetime(2024, 5, 1, tzinfo=dt.UTC), last_seen=None,
+        message_count=2, target_count=2, senders=("reporter.news@gmail.com",), identities=(),
+        indicators=(
+            {"kind": "domain", "value": "gmail.com"},
+            {"kind": "domain", "value": "us3.list-manage.com"},
+            {"kind": "domain", "value": "evil-tracker.example"},
+        ),
+        attack=("T1598.003",), links=(),
+    )
+    export = build_export(campaign, [], _settings())
+    stix_text = bundle_json(export)
+    patterns = {o["pattern"] for o in _objects(stix_text) if o["type"] == "indicator"}
+    assert patterns == {
+        "[domain-name:value = 'evil-tracker.example']",
+        "[email-addr:value = 'reporter.news@gmail.com']",
+    }
+    assert "gmail.com" in next(o for o in _objects(stix_text) if o["type"] == "campaign")["description"]
+    event = json.loads(event_json(export))["Event"]
+    to_ids = {a["value"]: a["to_ids"] for a in event["Attribute"]}
+    assert to_ids == {
+        "gmail.com": False,
+        "us3.list-manage.com": False,
+        "evil-tracker.example": True,
+        "reporter.news@gmail.com": True,
+    }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -63,7 +63,30 @@ def normalise_tlp(value: str) -> str:
 class SharedIndicator:
     kind: str
     value: str
-    role: str = ""  # "sender", "sending-ip", "" when not known
+    role: str = ""  # "sender", "sending-ip", "shared-infrastructure", "" when not known
+
+    @property
+    def for_detection(self) -> bool:
+        """False for domains of free-mail providers and email services many others use."""
+        return self.role != "shared-infrastructure"
+
+
+def _shared_infrastructure() -> Callable[[str], bool]:
+    """Free-mail providers and known email/tracking services: never blocked wholesale."""
+    checks: list[Callable[[str], bool]] = []
+    try:
+        from mailward.identity.outlets import is_freemail
+
+        checks.append(is_freemail)
+    except ImportError:
+        pass
+    try:
+        from mailward.trackers import tracker_for_host
+
+        checks.append(lambda host: tracker_for_host(host) is not None)
+    except ImportError:
+        pass
+    return lambda domain: any(check(domain) for check in checks)
 
 
 @dataclass(frozen=True)
@@ -152,6 +175,7 @@ def build_export(
     def withhold(reason: str) -> None:
         withheld[reason] = withheld.get(reason, 0) + 1
 
+    shared = _shared_infrastructure()
     sending_ips = {ip for m in messages for ip in m.received_ips}
     senders = {s.lower() for s in campaign.senders}
     out: dict[tuple[str, str], SharedIndicator] = {}
@@ -189,6 +213,8 @@ def build_export(
             role = "sender"
         elif kind in ("ipv4", "ipv6") and value in sending_ips:
             role = "sending-ip"
+        elif kind == "domain" and shared(value):
+            role = "shared-infrastructure"
         out.setdefault((kind, value), SharedIndicator(kind, value, role))
 
     for item in campaign.indicators:

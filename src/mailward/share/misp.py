@@ -7,7 +7,7 @@ Attribute types and ``to_ids`` (whether an attribute is meant to drive detection
 | sending address | email-src | Payload delivery | yes |
 | other address (Reply-To, ...) | email-src | Payload delivery | yes |
 | subject | email-subject | Payload delivery | no: context, too easy to reuse innocently |
-| domain | domain | Network activity | yes |
+| domain | domain | Network activity | yes; no for free-mail and known email services |
 | URL | url | Network activity | yes |
 | IP from Received headers | ip-src | Network activity | yes |
 | other IP (e.g. a beacon server) | ip-dst | Network activity | yes |
@@ -37,7 +37,7 @@ def attribute_for(item: SharedIndicator) -> tuple[str, str, bool] | None:
     if kind == "subject":
         return "email-subject", "Payload delivery", False
     if kind == "domain":
-        return "domain", "Network activity", True
+        return "domain", "Network activity", item.for_detection
     if kind == "url":
         return "url", "Network activity", True
     if kind in ("ipv4", "ipv6"):
@@ -71,7 +71,7 @@ def build_event(export: CampaignExport) -> Any:
         if mapped is None:
             continue
         misp_type, category, to_ids = mapped
-        comment = "sending address" if item.role == "sender" else ""
+        comment = {"sender": "sending address", "shared-infrastructure": "shared service: not for blocking"}.get(item.role, "")
         event.add_attribute(misp_type, item.value, category=category, to_ids=to_ids, comment=comment)
     for subject in export.subjects:
         event.add_attribute("email-subject", subject, category="Payload delivery", to_ids=False)

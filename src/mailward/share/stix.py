@@ -94,6 +94,9 @@ def build_bundle(export: CampaignExport) -> stix2.Bundle:
         description.append("Claimed to come from: " + "; ".join(export.identities) + ".")
     if export.subjects:
         description.append("Subjects: " + " | ".join(export.subjects[:20]) + ".")
+    shared = [i.value for i in export.indicators if not i.for_detection]
+    if shared:
+        description.append("Also used shared services (not indicators): " + ", ".join(shared[:20]) + ".")
     campaign_args: dict[str, Any] = {
         "name": export.name,
         "description": " ".join(description),
@@ -109,8 +112,8 @@ def build_bundle(export: CampaignExport) -> stix2.Bundle:
     relationships: list[Any] = []
     for item in export.indicators:
         pattern = pattern_for(item)
-        if pattern is None:
-            continue
+        if pattern is None or not item.for_detection:
+            continue  # a free-mail or email-service domain would flag everyone's mail
         what = _ROLE_WORDS.get(item.role) or _KIND_WORDS.get(item.kind, item.kind)
         indicator = stix2.Indicator(
             name=f"{what} of {export.name}: {item.value}"[:250],
