@@ -282,3 +282,32 @@ def test_outsiders_never_share_a_name_with_the_roster(demo_dir: Path) -> None:
         if label["kind"] in ("journalist", "ham") and not label["from"].endswith("parliament.example"):
             msg = _parse((demo_dir / label["path"]).read_bytes())
             assert msg["From"].addresses[0].display_name not in roster
+
+
+def test_memory_does_not_grow_with_the_number_of_messages(tmp_path: Path) -> None:
+    import tracemalloc
+
+    def peak(messages: int) -> int:
+        tracemalloc.start()
+        try:
+            generate(tmp_path / f"m{messages}", seed=8, messages=messages)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(200), peak(1200)
+    written = sum(p.stat().st_size for p in (tmp_path / "m1200").rglob("*") if p.is_file())
+    assert written > 6_000_000
+    # six times the mail, yet the peak grows by far less than the mail written
+    assert large - small < 1_500_000, (small, large)
+
+
+def test_deliver_adds_one_new_message(tmp_path: Path) -> None:
+    from mailward.demo import builders
+    from mailward.demo.maildir import deliver
+
+    raw = builders.recon_lure(seed=9)
+    path = deliver(tmp_path / "box", raw)
+    assert path.parent.name == "new" and path.read_bytes() == raw
+    assert not any((tmp_path / "box" / "tmp").iterdir())
+    assert deliver(tmp_path / "box", raw) != path
