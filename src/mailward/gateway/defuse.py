@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -390,8 +389,16 @@ def banner_html(lines: list[str]) -> str:
 
 
 def banner_text(lines: list[str]) -> str:
-    wrapped = textwrap.fill("mailward: " + " ".join(lines), width=76)
-    return wrapped + "\n" + "-" * 40 + "\n\n"
+    out: list[str] = []
+    line = ""
+    for word in ("mailward: " + " ".join(lines)).split():
+        if line and len(line) + 1 + len(word) > 76:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    out.append(line)
+    return "\n".join(out) + "\n" + "-" * 40 + "\n\n"
 
 
 def _add_html_banner(tree: LexborHTMLParser, lines: list[str]) -> str:

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Milter latency and throughput through a real Postfix (not a test).
+
+    .venv/bin/python bench/milter_bench.py [--quick] [--json OUT] [--workers N]
+
+Starts a private Postfix on 127.0.0.1 (the same set-up as tests/gateway) with
+``mailward milter`` running the real scanner (``mailward.scan:Scanner``) and default
+actions, then sends messages over SMTP with 1 and 4 concurrent clients, small
+(~1-1.5 KB: a plain message with a small PDF, a tracked HTML newsletter) and large (~1 MB,
+the same two shapes with a long body). Half of the messages are defused (scan,
+rewrite, quarantine write with fsync, REPLBODY), half delivered with headers.
+
+Reports per configuration:
+- SMTP latency per message (connect to QUIT, client side): p50/p95/p99;
+- milter latency per message (end-of-message to reply, from the audit log's ``ms``);
+- throughput in messages/s;
+- the same small messages through the milter-free listener of the same Postfix,
+  as the baseline;
+- peak RSS of the milter process and of its process tree (scanning workers included),
+  sampled every 20 ms from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import smtplib
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "src"))
+
+from tests.gateway import messages as M  # noqa: E402
+from tests.gateway.postfix_instance import Milter, PrivatePostfix, free_port, write_milter_config  # noqa: E402
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(entry))
+    return out
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_main = 0
+        self.peak_tree = 0
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.is_set():
+            main = _rss(self.pid)
+            tree = main
+            stack = _children(self.pid)
+            while stack:
+                child = stack.pop()
+                tree += _rss(child)
+                stack += _children(child)
+            self.peak_main = max(self.peak_main, main)
+            self.peak_tree = max(self.peak_tree, tree)
+            self.halt.wait(0.02)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def send_one(port: int, raw: bytes) -> float:
+    start = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port, timeout=120) as smtp:
+        smtp.sendmail("sender@example.org", ["alice@test.local"], raw)
+    return time.perf_counter() - start
+
+
+def make_batch(kind: str, count: int) -> list[bytes]:
+    size = 1_000_000 if kind == "large" else 0
+    out = []
+    for i in range(count):
+        build = M.benign if i % 2 == 0 else M.newsletter
+        out.append(build(pinned=None, size=size)[1])  # type: ignore[operator]
+    return out
+
+
+def audit_ms(audit: Path, offset: int) -> tuple[list[float], int, dict[str, int]]:
+    data = audit.read_bytes()
+    values: list[float] = []
+    actions: dict[str, int] = {}
+    for line in data[offset:].splitlines():
+        event = json.loads(line)
+        if event.get("event") == "message":
+            values.append(float(event["ms"]))
+            actions[event["action"]] = actions.get(event["action"], 0) + 1
+    return values, len(data), actions
+
+
+def run_config(port: int, batch: list[bytes], clients: int) -> dict[str, Any]:
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        latencies = list(pool.map(lambda raw: send_one(port, raw), batch))
+    wall = time.perf_counter() - start
+    return {
+        "messages": len(batch),
+        "clients": clients,
+        "avg_bytes": round(statistics.mean(len(b) for b in batch)),
+        "throughput_msg_s": round(len(batch) / wall, 1),
+        "smtp_ms": {f"p{int(q * 100)}": round(percentile(latencies, q) * 1000, 1) for q in (0.5, 0.95, 0.99)},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer messages")
+    parser.add_argument("--json", type=Path, default=os.environ.get("MAILWARD_BENCH_OUT") or None,
+                        help="write the results here as JSON")
+    parser.add_argument("--workers", type=int, default=2, help="scanning processes in the milter (default 2)")
+    args = parser.parse_args()
+    small_n, large_n = (60, 8) if args.quick else (400, 40)
+
+    work = Path(tempfile.mkdtemp(prefix="mailward-milter-bench-"))
+    milter_port = free_port()
+    postfix = PrivatePostfix(milter_port=milter_port)
+    postfix.start()
+    config = work / "mailward.toml"
+    write_milter_config(config, work, postfix.release_port, scanner="mailward.scan:Scanner", workers=args.workers,
+                        timeout=30.0)
+    milter = Milter(config, milter_port, work / "milter.log")
+    results: dict[str, Any] = {
+        "machine": f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "milter_workers": args.workers,
+        "runs": [],
+    }
+    try:
+        milter.start()
+        sampler = RssSampler(milter.pid)
+        sampler.start()
+        audit = work / "audit.jsonl"
+        for raw in make_batch("small", 10):  # warm-up: workers' first defuse, Postfix processes
+            send_one(postfix.smtp_port, raw)
+        offset = audit.stat().st_size
+        for kind, count in (("small", small_n), ("large", large_n)):
+            batch = make_batch(kind, count)
+            for clients in (1, 4):
+                run = run_config(postfix.smtp_port, batch, clients)
+                ms, offset, actions = audit_ms(audit, offset)
+                run.update(kind=kind, actions=actions,
+                           milter_ms={f"p{int(q * 100)}": round(percentile(ms, q), 1) for q in (0.5, 0.95, 0.99)})
+                results["runs"].append(run)
+                print(json.dumps(run), flush=True)
+            if kind == "small":
+                for clients in (1, 4):  # baseline: the same Postfix, listener without the milter
+                    run = run_config(postfix.release_port, batch, clients)
+                    run.update(kind="small, no milter (baseline)")
+                    results["runs"].append(run)
+                    print(json.dumps(run), flush=True)
+        sampler.halt.set()
+        sampler.join()
+        results["milter_peak_rss_mb"] = round(sampler.peak_main / 2**20, 1)
+        results["milter_tree_peak_rss_mb"] = round(sampler.peak_tree / 2**20, 1)
+    finally:
+        milter.stop()
+        postfix.stop()
+
+    print()
+    print("| messages | clients | avg size | msg/s | SMTP p50/p95/p99 ms | milter p50/p95/p99 ms | actions |")
+    print("|---|---|---|---|---|---|---|")
+    for run in results["runs"]:
+        smtp = run["smtp_ms"]
+        mil = run.get("milter_ms")
+        mil_s = f"{mil['p50']} / {mil['p95']} / {mil['p99']}" if mil else "-"
+        print(f"| {run['kind']} | {run['clients']} | {run['avg_bytes'] / 1024:.0f} KB | {run['throughput_msg_s']} | "
+              f"{smtp['p50']} / {smtp['p95']} / {smtp['p99']} | {mil_s} | {run.get('actions', '-')} |")
+    print(f"\nmilter peak RSS: {results['milter_peak_rss_mb']} MB (main process), "
+          f"{results['milter_tree_peak_rss_mb']} MB (with {args.workers} scanning workers)")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
