@@ -24,6 +24,7 @@ from .sniff import sniff, zip_is_encrypted
 
 _PARSER = BytesParser(policy=policy.compat32)
 _TEXT_URL = re.compile(r"""(?i)\b(?:https?://|www\.)[^\s<>"'`{}|\\^\[\]]{1,4096}""")
+_BAD_QP = re.compile(r"=(?![0-9A-Fa-f]{2}|\r?\n|$)")
 _TRAILING = ".,;:!?)]}>'\""
 
 
@@ -94,31 +95,29 @@ class _Builder:
     # -- bodies -----------------------------------------------------------------
 
     def decode_text(self, part: MimeMessage, payload: bytes, path: str) -> tuple[str, str, str]:
-        declared = (part.get_param("charset") or "") if part.get("content-type") else ""
+        """Decode a body whatever its declared charset; lies and unknowns become defects."""
+        declared = part.get_param("charset") if part.get("content-type") else None
         declared = hdr.header_text(declared).strip().strip('"').lower() if isinstance(declared, str) else ""
         charset = declared or "us-ascii"
         try:
-            codecs.lookup(charset)
+            charset = codecs.lookup(charset).name
         except LookupError:
             self.defects.append(Defect("CHARSET_UNKNOWN", declared[:100], path))
             charset = ""
         if charset:
             try:
                 return payload.decode(charset), charset, declared
-            except UnicodeDecodeError:
-                if charset not in ("us-ascii", "ascii"):
-                    self.defects.append(Defect("CHARSET_MISMATCH", f"bytes are not {charset}", path))
             except (UnicodeError, ValueError):
-                self.defects.append(Defect("CHARSET_MISMATCH", f"bytes are not {charset}", path))
-        try:
-            return payload.decode("utf-8"), "utf-8", declared
-        except UnicodeDecodeError:
-            pass
-        if not declared or charset in ("us-ascii", "ascii"):
-            if not any(d.kind == "CHARSET_MISMATCH" and d.part == path for d in self.defects) and declared:
-                self.defects.append(Defect("CHARSET_MISMATCH", "8-bit bytes in a us-ascii part", path))
-            return payload.decode("cp1252", "replace"), "cp1252", declared
-        return payload.decode(charset or "latin-1", "replace"), charset or "latin-1", declared
+                if declared or charset != "ascii":
+                    self.defects.append(Defect("CHARSET_MISMATCH", f"bytes are not {declared or charset}", path))
+        for fallback in ("utf-8", "cp1252"):
+            if fallback == charset:
+                continue
+            try:
+                return payload.decode(fallback), fallback, declared
+            except UnicodeDecodeError:
+                continue
+        return payload.decode("latin-1"), "latin-1", declared
 
     def payload_bytes(self, part: MimeMessage, path: str) -> bytes:
         cte = str(part.get("content-transfer-encoding", "")).strip().lower()
@@ -130,6 +129,10 @@ class _Builder:
         if payload is None:
             raw = part.get_payload()
             payload = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+        if cte == "quoted-printable":
+            raw = part.get_payload()
+            if isinstance(raw, str) and _BAD_QP.search(raw):
+                self.defects.append(Defect("BAD_QUOTED_PRINTABLE", "", path))
         if cte and cte not in ("7bit", "8bit", "binary", "base64", "quoted-printable", "x-uuencode", "uuencode", "uue", "x-uue"):
             self.defects.append(Defect("UNKNOWN_TRANSFER_ENCODING", cte[:60], path))
         return bytes(payload)
@@ -234,8 +237,14 @@ class _Builder:
         if self.part_count > self.limits.max_parts:
             self.hit("max_parts")
             return
-        for defect in getattr(part, "defects", ()):
-            self.defects.append(Defect(_defect_name(defect), "", path))
+        try:
+            self.walk_part(part, path, level)
+        finally:
+            # read after decoding: the stdlib registers payload defects (bad base64) lazily
+            for defect in getattr(part, "defects", ()):
+                self.defects.append(Defect(_defect_name(defect), "", path))
+
+    def walk_part(self, part: MimeMessage, path: str, level: int) -> None:
         try:
             ctype = part.get_content_type().lower()
         except (ValueError, TypeError, AttributeError, IndexError):
@@ -252,6 +261,10 @@ class _Builder:
             for index, child in enumerate(children, 1):
                 if isinstance(child, MimeMessage):
                     self.walk_safely(child, f"{path}.{index}" if path else str(index), level + 1)
+            return
+        if ctype.startswith("multipart/"):
+            # a multipart without a usable boundary: keep its text for analysis
+            self.add_body(part, "text/plain", path or "1")
             return
         has_name = bool(part.get_param("name")) or "filename" in str(part.get("content-disposition", "")).lower()
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not has_name:
