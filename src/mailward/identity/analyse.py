@@ -140,7 +140,7 @@ def _merge(raw_claims: list[RawClaim]) -> list[RawClaim]:
     for key, claim in best.items():
         if key in role and not (claim.role or claim.person):
             extra = role[key]
-            claim = RawClaim(claim.target, claim.index, claim.where, claim.matched, True, extra.person, claim.fuzzy)
+            claim = RawClaim(claim.target, claim.index, claim.where, claim.matched, True, extra.person, claim.fuzzy, extra.freelance)
         merged.append(claim)
     return merged
 
@@ -193,6 +193,7 @@ def _judge(raw: RawClaim, cat: Catalogue, sending: SendingIdentity, auth: AuthSu
         matched=raw.matched,
         person=raw.person,
         fuzzy=raw.fuzzy,
+        freelance=raw.freelance,
         status=status,
         holds=status in (r.HOLDS, r.UNVERIFIED),
         official_from=official_from,
@@ -206,6 +207,13 @@ def _judge(raw: RawClaim, cat: Catalogue, sending: SendingIdentity, auth: AuthSu
 
 
 # -- explanations ---------------------------------------------------------------------
+
+
+def _a_domain_of(name: str) -> str:
+    """"a Reuters domain", "a domain of The Guardian", "a domain of Associated Press"."""
+    if name.lower().startswith("the ") or name[:1].lower() in "aeiou":
+        return f"a domain of {name}"
+    return f"a {name} domain"
 
 
 def _possessive(name: str) -> str:
@@ -239,10 +247,16 @@ def _explain(claims: tuple[Claim, ...], sending: SendingIdentity, auth: AuthSumm
             text += f"; sent from {fd}, a lookalike of {la.target} ({la.kind}: {la.detail})"
             text += "; " + _auth_clause(auth, frozenset(claim.official_domains))
         elif claim.status == r.FREE_MAIL:
-            text += f"; sent from the free-mail address {sending.from_addr}, not from a {claim.name} domain"
+            text += f"; sent from the free-mail address {sending.from_addr}, not from {_a_domain_of(claim.name)}"
+            if claim.freelance:
+                text += " (the writer says they are a freelancer)"
         else:
-            owner = "the organisation's" if claim.kind == r.ORGANISATION else (f"{_possessive(claim.name)} address" if claim.kind == r.PROTECTED_PERSON else f"a {claim.name}")
-            text += f"; sent from {fd}, which is not {owner} domain" if claim.kind != r.PROTECTED_PERSON else f"; sent from {sending.from_addr}, which is not {owner}"
+            if claim.kind == r.PROTECTED_PERSON:
+                text += f"; sent from {sending.from_addr}, which is not {_possessive(claim.name)} address"
+            elif claim.kind == r.ORGANISATION:
+                text += f"; sent from {fd}, which is not the organisation's domain"
+            else:
+                text += f"; sent from {fd}, which is not {_a_domain_of(claim.name)}"
             if claim.contains_brand:
                 text += " and contains the brand"
             text += "; " + _auth_clause(auth, frozenset(claim.official_domains))

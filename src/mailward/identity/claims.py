@@ -69,6 +69,7 @@ class RawClaim:
     role: bool = False  # a journalist's role word came with it
     person: str = ""
     fuzzy: bool = False
+    freelance: bool = False  # the signature says the writer is a freelancer
 
 
 def find_claims(message: Message, cat: Catalogue) -> list[RawClaim]:
@@ -96,14 +97,16 @@ def _segments(text: str) -> list[str]:
     return [s.strip() for s in _SEPARATORS.split(text) if s and s.strip()]
 
 
-def _candidates(segment_folded: str) -> tuple[list[str], bool]:
-    """The segment itself and what surrounds a journalist's role in it
-    ("senior correspondent at the financial times" -> "the financial times",
-    "reuters correspondent" -> "reuters"); whether a role was seen."""
-    out = [segment_folded]
+def _candidates(segment_folded: str) -> tuple[list[str], list[str], bool]:
+    """Names a segment may state: the segment itself and what follows a journalist's
+    role ("senior correspondent at the financial times" -> "the financial times"); then,
+    separately, what precedes the role ("reuters correspondent" -> "reuters"), which is
+    only used when nothing else on the line names an outlet (in "Foreign Affairs
+    Reporter, Le Monde" the words before the role are a beat, not an outlet)."""
+    direct = [segment_folded]
     words = segment_folded.split()
     if _ROLE_FIRST.isdisjoint(words):
-        return out, False
+        return direct, [], False
     n = len(words)
     for i in range(n):
         if words[i] not in _ROLE_FIRST:
@@ -114,22 +117,22 @@ def _candidates(segment_folded: str) -> tuple[list[str], bool]:
                 if after and after[0] in _PREPOSITIONS:
                     after = after[1:]
                 if after:
-                    out.append(" ".join(after))
-                for drop in range(0, min(2, i) + 1):
-                    before = words[: i - drop]
-                    if before:
-                        out.append(" ".join(before))
-                return out, True
-    return out, False
+                    direct.append(" ".join(after))
+                before = [" ".join(words[: i - drop]) for drop in range(0, min(2, i) + 1) if i - drop > 0]
+                return direct, before, True
+    return direct, [], False
 
 
-def _strip_article_prefix(text: str) -> str:
-    return text
+_FREELANCE = ("freelance", "freelancer", "freier", "freie", "pigiste", "independent journalist", "autonomo")
+
+
+def _freelance(folded: str) -> bool:
+    return any(word in folded for word in _FREELANCE)
 
 
 def _looks_like_person(segment: str) -> bool:
     words = segment.split()
-    if not 2 <= len(words) <= 4:
+    if not 2 <= len(words) <= 4 or not _ROLE_FIRST.isdisjoint(fold(segment).split()):
         return False
     return all(w[:1].isupper() and w.replace(".", "").replace("-", "").replace("'", "").isalpha() for w in words)
 
@@ -142,10 +145,11 @@ def _display_name_claims(name: str, cat: Catalogue) -> list[RawClaim]:
     person_segment = ""
     seen: set[tuple[str, int]] = set()
     # whole segments (distinctive and ambiguous names), after any role words
-    for raw, folded in zip(segments, folded_segments, strict=True):
-        candidates, role = _candidates(folded)
+    found = [_candidates(f) for f in folded_segments]
+    any_direct = any(cat.segments.get(c) is not None for direct, _, _ in found for c in direct)
+    for raw, (direct, before, role) in zip(segments, found, strict=True):
         any_role = any_role or role
-        for cand in candidates:
+        for cand in direct if any_direct else direct + before:
             index = cat.segments.get(cand)
             if index is not None and ("entity", index) not in seen:
                 seen.add(("entity", index))
@@ -186,7 +190,8 @@ def _display_name_claims(name: str, cat: Catalogue) -> list[RawClaim]:
                 break
     if any_role or person_segment:
         claims = [
-            RawClaim(c.target, c.index, c.where, c.matched, role=c.role or any_role or bool(person_segment), person=person_segment, fuzzy=c.fuzzy)
+            RawClaim(c.target, c.index, c.where, c.matched, role=c.role or any_role or bool(person_segment), person=person_segment, fuzzy=c.fuzzy,
+                     freelance=any_role and _freelance(fold(name)))
             if c.target == "entity" else c
             for c in claims
         ]
@@ -219,28 +224,37 @@ def _original_span(raw: str, folded_alias: str) -> str:
 
 
 def _local_part_claims(local: str, cat: Catalogue) -> list[RawClaim]:
+    """An outlet's compact name as a whole token of the local part, alone or joined
+    to a news word: "nytimes.desk", "reutersnews", "bbc-breaking", "newyorktimes".
+    A name inside another word ("delacroix") is not a claim."""
     if not local:
         return []
     lowered = local.lower()[:_MAX_FIELD]
-    packed = re.sub(r"[^0-9a-z]", "", lowered)
+    tokens = [t for t in _TOKENS.split(lowered) if t]
+    whole = "".join(tokens)
     claims: list[RawClaim] = []
     seen: set[int] = set()
-    if cat.local_matcher is not None and packed:
-        for pattern_index, _s, _e in cat.local_matcher.find_matches_as_indexes(packed, overlapping=True):
-            index = cat.local_targets[pattern_index]
-            if index not in seen:
+    for token in dict.fromkeys([*tokens, whole]):
+        token = re.sub(r"\d+$", "", token)
+        for name in _local_names(token):
+            index = cat.local_aliases.get(name)
+            if index is None:
+                index = cat.short_local.get(name)
+            if index is not None and index not in seen:
                 seen.add(index)
                 claims.append(RawClaim("entity", index, LOCAL_PART, local))
-    for token in _TOKENS.split(lowered):
-        for size in (3, 4):
-            head = token[:size]
-            short_index = cat.short_local.get(head)
-            if short_index is None or short_index in seen:
-                continue
-            if token == head or token[size:] in _NEWS_WORDS:
-                seen.add(short_index)
-                claims.append(RawClaim("entity", short_index, LOCAL_PART, local))
     return claims
+
+
+def _local_names(token: str) -> list[str]:
+    names = [token]
+    for word in _NEWS_WORDS:
+        if len(token) > len(word) + 2:
+            if token.endswith(word):
+                names.append(token[: -len(word)])
+            if token.startswith(word):
+                names.append(token[len(word) :])
+    return names
 
 
 # -- subject --------------------------------------------------------------------------
@@ -317,10 +331,13 @@ def _signature_claims(lines: list[str], cat: Catalogue) -> list[RawClaim]:
         named = {s for s, f in zip(segments, folded_segments, strict=True) if f in cat.segments}
         person_beside = len(segments) >= 2 and any(_looks_like_person(s) for s in segments if s not in named)
         line_candidates = [_candidates(f) for f in folded_segments]
-        line_role = any(role for _, role in line_candidates)
-        for folded, (candidates, role) in zip(folded_segments, line_candidates, strict=True):
+        line_role = any(role for _, _, role in line_candidates)
+        line_direct = any(cat.segments.get(c) is not None for direct, _, _ in line_candidates for c in direct)
+        freelance = line_role and _freelance(fold(line))
+        for folded, (direct, before, role) in zip(folded_segments, line_candidates, strict=True):
             if len(folded) > 80:
                 continue
+            candidates = direct if line_direct else direct + before
             any_role = any_role or role
             alone = len(segments) == 1 and candidates[0] == folded and len(folded) >= 3
             for position, cand in enumerate(candidates):
@@ -329,11 +346,11 @@ def _signature_claims(lines: list[str], cat: Catalogue) -> list[RawClaim]:
                 if index is not None and stated and ("entity", index) not in seen:
                     seen.add(("entity", index))
                     person = next((s for s in segments if s not in named and _looks_like_person(s)), "") if person_beside else ""
-                    claims.append(RawClaim("entity", index, SIGNATURE, line, role=line_role or bool(person), person=person))
+                    claims.append(RawClaim("entity", index, SIGNATURE, line, role=line_role or bool(person), person=person, freelance=freelance))
                 p_index = cat.person_segments.get(cand)
                 if p_index is not None and ("person", p_index) not in seen:
                     seen.add(("person", p_index))
                     claims.append(RawClaim("person", p_index, SIGNATURE, line))
     if any_role:
-        claims = [RawClaim(c.target, c.index, c.where, c.matched, role=True, person=c.person) if c.target == "entity" else c for c in claims]
+        claims = [RawClaim(c.target, c.index, c.where, c.matched, role=True, person=c.person, freelance=c.freelance) if c.target == "entity" else c for c in claims]
     return claims

@@ -179,8 +179,6 @@ class Catalogue:
     fuzzy_aliases: tuple[str, ...]  # folded distinctive aliases (>= 6 chars) for misspellings
     fuzzy_targets: tuple[int, ...]
     domain_owner: Mapping[str, int] = field(default_factory=dict)  # official domain -> entity
-    local_matcher: ahocorasick_rs.AhoCorasick | None = None  # over compact local parts
-    local_targets: tuple[int, ...] = ()
     short_local: Mapping[str, int] = field(default_factory=dict)  # 3-4 letter names ("bbc") as local-part tokens
 
     def entity_for_domain(self, domain: str) -> Entity | None:
@@ -279,13 +277,11 @@ def catalogue(settings: IdentitySettings) -> Catalogue:
         anywhere=matcher,
         anywhere_targets=tuple(anywhere[p] for p in patterns),
         anywhere_patterns=patterns,
-        local_aliases=local_aliases,
         person_segments=person_segments,
         fuzzy_aliases=tuple(fuzzy),
         fuzzy_targets=tuple(fuzzy.values()),
         domain_owner=domain_owner,
-        local_matcher=ahocorasick_rs.AhoCorasick(list(local_aliases)) if local_aliases else None,
-        local_targets=tuple(local_aliases.values()),
+        local_aliases=local_aliases,
         short_local=short_local,
     )
 

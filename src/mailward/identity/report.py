@@ -42,6 +42,7 @@ class Claim:
     matched: str  # the text as written in the message
     person: str = ""  # journalist claims: the person named alongside the outlet, if any
     fuzzy: bool = False  # matched through a misspelling or look-alike characters
+    freelance: bool = False  # the writer calls themself a freelancer ("freelance journalist ... for Reuters")
     status: str = UNRELATED  # holds | unverified | spoofed | lookalike | free-mail | unrelated-domain
     holds: bool = False  # status in (holds, unverified)
     official_from: bool = False  # the From domain belongs to the claimed entity
