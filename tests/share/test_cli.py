@@ -140,3 +140,12 @@ def test_intel_import_list_remove(tmp_path):
     assert result.exit_code == 2
     result = _run("intel", "import", str(tmp_path / "missing.json"), "--db", db)
     assert result.exit_code == 1 and "no such file" in result.output
+
+
+def test_list_and_export_do_not_create_a_store(tmp_path):
+    db = f"sqlite:///{tmp_path / 'none' / 'x.db'}"
+    for args in (("intel", "list"), ("intel", "remove", "--expired"), ("export", "stix", "c1")):
+        result = _run(*args, "--db", db)
+        assert result.exit_code == 1
+        assert "no store at" in result.output
+    assert not (tmp_path / "none").exists()

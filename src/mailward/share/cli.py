@@ -33,9 +33,23 @@ def _write(text: str, output: str | None) -> None:
     click.echo(f"wrote {output}", err=True)
 
 
-def _open_store(config: Config, db: str | None) -> Any:
+def _open_store(config: Config, db: str | None, *, create: bool = True) -> Any:
     from mailward.share.intel import IntelError, open_intel_store
 
+    if not create:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        from mailward.store import default_url
+
+        url = db or default_url(config)
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise click.ClickException(f"not a database URL: {url!r}") from None
+        database = parsed.database or ""
+        if parsed.get_backend_name() == "sqlite" and database and not Path(database).exists():
+            raise click.ClickException(f"no store at {database} yet: import indicators or run a hunt first")
     try:
         return open_intel_store(config, db)
     except IntelError as exc:
@@ -47,7 +61,7 @@ def _load_export(campaign: str, config: Config, db: str | None, **overrides: Any
 
     try:
         settings = ShareSettings.from_config(config, **overrides)
-        with _open_store(config, db) as store:
+        with _open_store(config, db, create=False) as store:
             export = load_export(store, campaign, settings, roster=roster_from_config(config))
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
@@ -240,7 +254,7 @@ def intel_list(
 ) -> None:
     """List stored indicators."""
     config = _config(config_path)
-    with _open_store(config, db) as store:
+    with _open_store(config, db, create=False) as store:
         items = store.indicators(kind=kind, source=source, include_expired=include_expired)
     if search:
         needle = search.lower()
@@ -294,7 +308,7 @@ def intel_remove(
         raise click.UsageError("say what to remove: IDS, --source, --value or --expired")
     config = _config(config_path)
     removed = 0
-    with _open_store(config, db) as store:
+    with _open_store(config, db, create=False) as store:
         if ids:
             removed += store.remove_indicators(ids=ids)
         if source:
