@@ -7,13 +7,16 @@ goes wrong becomes an ``unscannable`` verdict with the reason.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from .config import Config
 from .model import Envelope, Message
 from .parse import DEFAULT_LIMITS, Limits, parse_message
-from .result import Beacon, Finding, ScanResult, Severity, Verdict
+from .result import Beacon, Finding, ScanResult, Verdict
+from .rules.pipeline import Analyser, IntelLookup
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +31,26 @@ def _limits_from(config: Config) -> Limits:
 class Scanner:
     """Parse and analyse messages with one configuration."""
 
-    def __init__(self, config: Config | None = None) -> None:
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        history: Any = None,
+        resolver: Any = None,
+        intel: IntelLookup | None = None,
+    ) -> None:
+        """Compile rules and load reference data once.
+
+        ``history`` (a ``mailward.identity.SenderHistory``) enables first-contact
+        facts; ``resolver`` live authentication checks when the config turns them
+        on; ``intel`` returns indicator matches for a message. Raises
+        ``ConfigError`` (``RuleLoadError`` for broken rule files) on a bad
+        configuration; scanning itself never raises.
+        """
         self.config = config or Config()
         self.limits = _limits_from(self.config)
+        self.analyser = Analyser(self.config, history=history, resolver=resolver, intel=intel)
+        self.ruleset = self.analyser.ruleset
 
     # -- public API ---------------------------------------------------------
 
@@ -54,26 +74,21 @@ class Scanner:
     # -- pipeline -----------------------------------------------------------
 
     def _analyse(self, message: Message, source: str) -> ScanResult:
-        beacons = self._beacons(message)
-        findings = [
-            Finding(
-                rule=f"MIME_{d.kind}",
-                severity=Severity.INFO,
-                summary=f"MIME defect {d.kind}" + (f" in part {d.part}" if d.part else "") + (f": {d.detail}" if d.detail else ""),
-                family="mime",
-                evidence={"part": d.part, "detail": d.detail},
-            )
-            for d in message.defects
-        ]
-        verdict = Verdict.TRACKING if beacons else Verdict.CLEAN
-        return self._result(message, source, verdict, 0.0, tuple(findings), beacons)
-
-    def _beacons(self, message: Message) -> tuple[Beacon, ...]:
-        try:
-            from .beacons import find_beacons
-        except ImportError:
-            return ()
-        return tuple(find_beacons(message))
+        analysis = self.analyser.analyse(message)
+        result = self._result(
+            message,
+            source,
+            analysis.verdict,
+            analysis.score,
+            analysis.findings,
+            analysis.beacons,
+            summary=analysis.summary,
+            facts=dict(analysis.facts),
+        )
+        if analysis.errors:
+            reason = "; ".join(filter(None, (result.reason, *analysis.errors)))
+            return dataclasses.replace(result, reason=reason)
+        return result
 
     # -- results ------------------------------------------------------------
 
@@ -86,7 +101,7 @@ class Scanner:
         findings: Sequence[Finding],
         beacons: Sequence[Beacon],
         summary: str = "",
-        facts: dict[str, object] | None = None,
+        facts: dict[str, Any] | None = None,
     ) -> ScanResult:
         sender = message.sender_address
         reason = ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import ipaddress
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,26 +19,22 @@ from urllib.parse import urlsplit
 
 import re2
 import yaml
-from publicsuffixlist import PublicSuffixList
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.max_mem = 32 << 20
 
 
-@functools.cache
-def _psl() -> PublicSuffixList:
-    return PublicSuffixList()
-
-
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)
 def registrable(host: str) -> str:
     """Registrable domain of a host ('' for IPs and bare names)."""
+    from ..identity.domains import registrable as _registrable  # one public-suffix list per process
+
     host = host.strip(".").lower()
     if not host or is_ip_host(host):
         return ""
     try:
-        return _psl().privatesuffix(host) or ""
-    except (ValueError, UnicodeError):  # pragma: no cover - odd input
+        return _registrable(host) or ""
+    except (ValueError, UnicodeError):  # odd input
         return ""
 
 
@@ -166,11 +163,30 @@ _NEWSROOM = re2.compile(
 )
 
 
-_TAGS = re2.compile(r"(?is)<(?:style|script)\b[^>]*>.*?</(?:style|script)\s*>|<[^>]*>|&nbsp;", _RE2_OPTIONS)
+# Linear: a tag ends at the next '>' or before the next '<'.
+_TAG = re.compile(r"<[^<>]*>?")
+_BLOCKS = ("style", "script")
 
 
 def strip_tags(html: str) -> str:
-    return _TAGS.sub(" ", html)
+    """Text of an HTML string without tags, style and script blocks (linear time)."""
+    lower = html.lower()
+    pieces = []
+    pos = 0
+    while True:
+        starts = [i for i in (lower.find(f"<{tag}", pos) for tag in _BLOCKS) if i >= 0]
+        if not starts:
+            pieces.append(html[pos:])
+            break
+        start = min(starts)
+        tag = "style" if lower.startswith("<style", start) else "script"
+        end = lower.find(f"</{tag}", start)
+        pieces.append(html[pos:start])
+        if end < 0:
+            break
+        close = lower.find(">", end)
+        pos = len(html) if close < 0 else close + 1
+    return _TAG.sub(" ", "".join(pieces)).replace("&nbsp;", " ")
 
 
 def _distinct_matches(pattern: re2._Regexp, text: str, limit: int = 10) -> list[str]:

@@ -19,7 +19,8 @@ from .schema import FACTS_VERSION, SCHEMA
 __all__ = ["FACTS_VERSION", "SCHEMA", "IntelMatch", "build_facts"]
 
 MAX_TEXT = 20_000
-MAX_LINKS = 300
+MAX_LINKS = 300  # links examined
+MAX_ITEMS = 40  # distinct entries kept in each list of objects
 
 # Intel matches are plain mappings: {"indicator", "kind", "source", "confidence"}.
 IntelMatch = Mapping[str, Any]
@@ -182,9 +183,27 @@ def _auth_from_message(message: Message, from_domain: str) -> dict[str, Any]:
 def _beacons(facts: dict[str, Any], beacons: Sequence[Beacon], sender_reg: str) -> None:
     out = []
     operators: dict[str, None] = {}
+    seen: set[tuple[object, ...]] = set()
+    counts = {"count": 0, "loads": 0, "pixels": 0, "hidden": 0, "per_recipient": 0, "per_recipient_high": 0,
+              "unknown_operator_loads": 0}
     for b in beacons:
-        reg = derive.registrable(b.host)
         token = b.token
+        confidence = token.confidence if token else ""
+        counts["count"] += 1
+        counts["loads"] += b.kind != "link"
+        counts["pixels"] += b.kind == "pixel"
+        counts["hidden"] += b.kind == "hidden"
+        counts["per_recipient"] += b.per_recipient
+        counts["per_recipient_high"] += b.per_recipient and confidence == "high"
+        counts["unknown_operator_loads"] += b.kind != "link" and not b.tracker
+        operators.setdefault(b.operator, None)
+        # one entry per distinct kind of beacon (see the schema): the CEL conversion
+        # of the facts costs ~10 us per field, and newsletters carry dozens of beacons
+        key = (b.kind, b.host, b.tracker, b.per_recipient, confidence, token.encoding if token else "")
+        if key in seen or len(out) >= MAX_ITEMS:
+            continue
+        seen.add(key)
+        reg = derive.registrable(b.host)
         out.append(
             {
                 "url": b.url,
@@ -201,20 +220,9 @@ def _beacons(facts: dict[str, Any], beacons: Sequence[Beacon], sender_reg: str) 
                 "sender_aligned": bool(reg) and reg == sender_reg,
             }
         )
-        operators.setdefault(b.operator, None)
     facts["beacons"] = out
-    loads = [b for b in out if b["kind"] != "link"]
     summary = facts["beacon_summary"]
-    summary.update(
-        count=len(out),
-        loads=len(loads),
-        pixels=sum(1 for b in out if b["kind"] == "pixel"),
-        hidden=sum(1 for b in out if b["kind"] == "hidden"),
-        per_recipient=sum(1 for b in out if b["per_recipient"]),
-        per_recipient_high=sum(1 for b in out if b["per_recipient"] and b["token_confidence"] == "high"),  # noqa: S105 - not a secret
-        unknown_operator_loads=sum(1 for b in loads if not b["tracker"]),
-        operators=list(operators),
-    )
+    summary.update(counts, operators=list(operators))
     if beacons and not summary["description"]:
         summary["description"] = _describe(beacons)
 
@@ -244,6 +252,8 @@ def _links(
         checked[derive.registrable(lookalike["domain"])] = (lookalike["kind"], lookalike["target"])
     out = []
     hosts: dict[str, None] = {}
+    by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
+    totals = {"count": 0, "ip_hosts": 0, "shorteners": 0, "text_mismatches": 0, "lookalikes": 0}
     for link in message.links[:MAX_LINKS]:
         parts = derive.split_url(link.url)
         if parts.scheme not in ("http", "https", ""):
@@ -262,7 +272,25 @@ def _links(
             found = domain_lookalike(parts.host)
             checked[reg] = (lookalike_kind(found.kind), found.target) if found is not None else ("", "")
         look_kind, look_target = checked.get(reg, ("", ""))
-        out.append(
+        login = derive.login_words(link.text, parts.path)
+        ip_host = derive.is_ip_host(parts.host)
+        shortener = bool(parts.host) and derive.is_shortener(parts.host, parts.registrable)
+        totals["count"] += 1
+        totals["ip_hosts"] += ip_host
+        totals["shorteners"] += shortener
+        totals["text_mismatches"] += mismatch
+        totals["lookalikes"] += bool(look_kind)
+        if parts.host:
+            hosts.setdefault(parts.host, None)
+        # one entry per (host, shown domain, tracker): see MAX_ITEMS
+        key = (parts.host, shown, tracker)
+        entry = by_key.get(key)
+        if entry is not None:
+            entry["login_words"] = entry["login_words"] or login
+            continue
+        if len(out) >= MAX_ITEMS:
+            continue
+        entry = (
             {
                 "url": link.url[:2000],
                 "scheme": parts.scheme,
@@ -271,27 +299,20 @@ def _links(
                 "text": link.text[:300],
                 "text_domain": shown,
                 "text_mismatch": mismatch,
-                "ip_host": derive.is_ip_host(parts.host),
-                "shortener": bool(parts.host) and derive.is_shortener(parts.host, parts.registrable),
+                "ip_host": ip_host,
+                "shortener": shortener,
                 "tracker": tracker,
                 "destination": destination,
-                "login_words": derive.login_words(link.text, parts.path),
+                "login_words": login,
                 "lookalike": look_kind,
                 "lookalike_target": look_target,
                 "source": link.source,
             }
         )
-        if parts.host:
-            hosts.setdefault(parts.host, None)
+        by_key[key] = entry
+        out.append(entry)
     facts["links"] = out
-    facts["link_summary"] = {
-        "count": len(out),
-        "hosts": list(hosts),
-        "ip_hosts": sum(1 for x in out if x["ip_host"]),
-        "shorteners": sum(1 for x in out if x["shortener"]),
-        "text_mismatches": sum(1 for x in out if x["text_mismatch"]),
-        "lookalikes": sum(1 for x in out if x["lookalike"]),
-    }
+    facts["link_summary"] = {**totals, "hosts": list(hosts)[:MAX_ITEMS]}
 
 
 def _forms(message: Message) -> list[dict[str, Any]]:
@@ -336,7 +357,10 @@ def _mime(message: Message) -> dict[str, Any]:
 def _content(message: Message) -> dict[str, Any]:
     chunks = [message.subject or ""]
     size = len(chunks[0])
-    for part in (*message.text_parts, *message.html_parts):
+    # HTML text only when the plain-text parts say little ("see the HTML version")
+    plain = sum(len(p.text.strip()) for p in message.text_parts)
+    parts = message.text_parts if plain >= 500 else (*message.text_parts, *message.html_parts)
+    for part in parts:
         if size >= MAX_TEXT:
             break
         text = part.text if part.content_type == "text/plain" else _html_text(message, part.part, part.text)
@@ -356,7 +380,6 @@ def _html_text(message: Message, part: str, html: str) -> str:
     extracted = message.extra.get("html_text") if message.extra else None
     if isinstance(extracted, Mapping) and isinstance(extracted.get(part), str):
         return str(extracted[part])
-    # linear (RE2): drop style/script blocks and tags, collapse whitespace
     return " ".join(derive.strip_tags(html[: MAX_TEXT * 4]).split())
 
 

@@ -49,7 +49,7 @@ class Policy:
     allow_domains: frozenset[str] = frozenset()
     allow_require_auth: bool = True
     rule_dirs: tuple[Path, ...] = ()
-    tracking_cap: float = 2.0  # beacons alone never add up to "suspicious"
+    tracking_cap: float = 1.5  # beacons alone never add up to "suspicious"
 
     @classmethod
     def from_config(cls, config: Config | None) -> Policy:
@@ -64,7 +64,7 @@ class Policy:
         if unknown:
             raise ConfigError(f"{where}: [policy.thresholds] unknown verdict(s): {', '.join(sorted(unknown))}")
         weights = _numbers(policy.get("family_weights", {}), "[policy.family_weights]", where)
-        cap = policy.get("tracking_cap", 2.0)
+        cap = policy.get("tracking_cap", 1.5)
         if isinstance(cap, bool) or not isinstance(cap, int | float):
             raise ConfigError(f"{where}: [policy] tracking_cap must be a number")
         allow = policy.get("allow", {})

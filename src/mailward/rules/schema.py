@@ -184,7 +184,7 @@ SCHEMA: dict[str, Field] = {
         domain_seen=I("Earlier messages from this registrable domain."),
     ),
     "beacons": _list(
-        "Every remote load or tracked link (from the beacon analyser).",
+        "Remote loads and tracked links (from the beacon analyser): one entry per distinct kind, host, tracker and token kind, at most 40; beacon_summary counts them all.",
         url=S("The URL."),
         kind=S("pixel, hidden, remote, css, stylesheet, font, frame, media, link, ..."),
         host=S("Host of the URL."),
@@ -211,7 +211,7 @@ SCHEMA: dict[str, Field] = {
         description=S("One sentence saying what opening the message leaks and to whom."),
     ),
     "links": _list(
-        "Links the reader can click.",
+        "Links the reader can click (http, https and bare): one entry per distinct host, shown domain and tracker, at most 40; link_summary counts them all.",
         url=S("The href as written."),
         scheme=S("URL scheme, lower case."),
         host=S("Host, lower case ('' when none)."),
@@ -231,7 +231,7 @@ SCHEMA: dict[str, Field] = {
     "link_summary": _obj(
         "Counts over links.",
         count=I("All links."),
-        hosts=L("Distinct hosts."),
+        hosts=L("Distinct hosts (at most 40)."),
         ip_hosts=I("Links to raw IP addresses."),
         shorteners=I("Links through URL shorteners."),
         text_mismatches=I("Links whose text shows another domain."),
