@@ -305,8 +305,10 @@ def throughput(
     entry: dict[str, Any] = {"corpus": name, "messages": messages, "bytes": total_bytes, "runs": []}
     for jobs in args.jobs:
         entry["runs"].append(run_mailward_scan(inputs, jobs, messages, config))
-        if jobs not in STARTUP:
+        if jobs not in STARTUP and STARTUP_RUNS > 0:
             STARTUP[jobs] = startup_cost(work, jobs, config)
+        if jobs not in STARTUP:
+            continue
         entry["runs"][-1]["startup_cpu_s"] = STARTUP[jobs]
         run = entry["runs"][-1]
         if not run.get("error") and messages > 1 and STARTUP[jobs] is not None:
@@ -319,9 +321,9 @@ def throughput(
         entry["sa_sample"] = {"messages": n}
         mw = run_mailward_scan([sample], 1, n, config)
         mw["tool"] = "mailward --jobs 1 (SpamAssassin sample)"
-        if 1 not in STARTUP:
+        if 1 not in STARTUP and STARTUP_RUNS > 0:
             STARTUP[1] = startup_cost(work, 1, config)
-        if not mw.get("error") and n > 1 and STARTUP[1] is not None:
+        if not mw.get("error") and n > 1 and STARTUP.get(1) is not None:
             mw["startup_cpu_s"] = STARTUP[1]
             mw["cpu_ms_per_msg_net"] = round(1000 * max(mw["cpu_s"] - STARTUP[1], 0.0) / n, 3)
         entry["runs"].append(mw)
@@ -333,6 +335,7 @@ def throughput(
 
 
 STARTUP: dict[int, float | None] = {}
+STARTUP_RUNS = 3
 
 
 def startup_cost(work: Path, jobs: int, config: Path | None) -> float | None:
@@ -341,13 +344,14 @@ def startup_cost(work: Path, jobs: int, config: Path | None) -> float | None:
     one.mkdir(parents=True, exist_ok=True)
     (one / "1.eml").write_bytes(b"From: a@example.org\r\nTo: b@example.org\r\nSubject: x\r\n\r\nx\r\n")
     best = None
-    for _ in range(3):
+    for _ in range(STARTUP_RUNS):
         run = run_mailward_scan([one], jobs, 1, config)
         if run.get("error"):
             return None
         best = run["cpu_s"] if best is None else min(best, run["cpu_s"])
-    del COMMANDS[-2:]
-    COMMANDS[-1] += " (one tiny message, best of 3: the start-up cost)"
+    if STARTUP_RUNS > 1:
+        del COMMANDS[-(STARTUP_RUNS - 1):]
+    COMMANDS[-1] += f" (one tiny message, best of {STARTUP_RUNS}: the start-up cost)"
     return best
 
 
@@ -396,7 +400,7 @@ def run_profile(inputs: list[Path], config: Path | None, limit: int, out: Path) 
 
 def run_eval(sets: list[str], args: argparse.Namespace, work: Path, out: Path, with_peers: bool) -> dict[str, Any]:
     argv = [*mailward_argv(), "eval", "--bench-dir", str(work), "--output", str(out), "--details",
-            str(out.with_suffix(".details.jsonl")), "--jobs", str(max(args.jobs))]
+            str(out.with_suffix(".details.jsonl")), "--jobs", str(args.eval_jobs)]
     if not with_peers:
         argv.append("--no-peers")
     if args.eval_limit:
@@ -410,6 +414,22 @@ def run_eval(sets: list[str], args: argparse.Namespace, work: Path, out: Path, w
     report = dict(json.loads(out.read_text()))
     report["table"] = res.stdout
     return report
+
+
+def _script_options(path: Path, out_json: Path, args: argparse.Namespace) -> list[str]:
+    """--json/--quick for scripts whose --help offers them (they also get MAILWARD_BENCH_* variables)."""
+    try:
+        helptext = subprocess.run(
+            [PY, str(path), "--help"], cwd=REPO, capture_output=True, text=True, timeout=60, check=False
+        ).stdout
+    except subprocess.TimeoutExpired:
+        return []
+    options = []
+    if "--json" in helptext:
+        options += ["--json", str(out_json)]
+    if args.quick and "--quick" in helptext:
+        options.append("--quick")
+    return options
 
 
 def run_others(args: argparse.Namespace, work: Path, outdir: Path) -> dict[str, Any]:
@@ -428,7 +448,7 @@ def run_others(args: argparse.Namespace, work: Path, outdir: Path) -> dict[str, 
             MAILWARD_BENCH_SIZES=",".join(map(str, args.sizes)),
             MAILWARD_BENCH_QUICK="1" if args.quick else "",
         )
-        argv = [PY, f"bench/{script}"]
+        argv = [PY, f"bench/{script}", *_script_options(path, out_json, args)]
         record(argv, f"MAILWARD_BENCH_OUT={out_json}")
         log(f"running bench/{script}")
         start = time.perf_counter()
@@ -476,11 +496,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rspamd-concurrency", type=int, default=8)
     p.add_argument("--profile-limit", type=int, default=2000, help="messages in the per-stage profile")
     p.add_argument("--eval-limit", type=int, default=0, help="at most N messages per evaluation set (0 = all)")
+    p.add_argument("--eval-jobs", type=int, default=2, help="mailward processes in the evaluation")
     p.add_argument("--no-throughput", action="store_true")
     p.add_argument("--no-profile", action="store_true")
     p.add_argument("--no-eval", action="store_true")
     p.add_argument("--no-others", action="store_true", help="do not run the other bench/*.py scripts")
     p.add_argument("--other-timeout", type=int, default=1800)
+    p.add_argument("--startup-runs", type=int, default=3, help="runs on one message to measure start-up cost (0: do not measure)")
     p.add_argument("--quick", action="store_true", help="shorthand: --sizes 1000 --sa-sample 200 --profile-limit 500")
     p.add_argument("--work", type=Path, default=REPO / "var" / "bench", help="corpora, samples, peer state")
     p.add_argument("--out", type=Path, default=REPO / "bench" / "out", help="machine-readable results")
@@ -494,7 +516,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global STARTUP_RUNS
     args = parse_args(argv)
+    STARTUP_RUNS = max(0, args.startup_runs)
     work = args.work.resolve()
     outdir = args.out.resolve()
     work.mkdir(parents=True, exist_ok=True)

@@ -46,6 +46,7 @@ class Tally:
     trackers: int | None = None  # None: the tool does not report trackers
     categories: Counter[str] = field(default_factory=Counter)
     errors: int = 0
+    unreadable: int = 0  # files the source reader reported as unusable (the same for every tool)
     as_expected: int | None = None  # mailward verdicts among the labels' acceptable ones
     seconds: float = 0.0
     note: str = ""  # why the tool did not run
@@ -59,6 +60,7 @@ class Tally:
             "trackers": self.trackers,
             "categories": dict(sorted(self.categories.items())),
             "errors": self.errors,
+            "unreadable": self.unreadable,
             "as_expected": self.as_expected,
             "seconds": round(self.seconds, 3),
             "note": self.note,
@@ -68,19 +70,30 @@ class Tally:
 # -- reading messages ---------------------------------------------------------
 
 
-def iter_raw(evalset: EvalSet, limit: int | None = None) -> Iterator[tuple[str, bytes]]:
-    """(source, bytes) for every message of a set, through mailward's own source reader."""
+def iter_raw(
+    evalset: EvalSet, limit: int | None = None, unreadable: list[tuple[str, str]] | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """(source, bytes) for every message of a set, through mailward's own source reader.
+
+    Files the reader cannot use are appended to ``unreadable`` as (source, reason).
+    """
     count = 0
+    reader: Any = None
     try:
-        from mailward.sources import iter_sources
+        from mailward.sources import iter_sources as reader
     except ImportError:  # the source reader is not part of this build: plain files
-        iter_sources = None
-    if iter_sources is not None:
-        for raw in iter_sources([str(p) for p in evalset.inputs()]):
+        pass
+    if reader is not None:
+        for item in reader([str(p) for p in evalset.inputs()]):
+            data = getattr(item, "data", None)
+            if data is None:
+                if unreadable is not None:
+                    unreadable.append((item.source, str(getattr(item, "error", "unreadable"))))
+                continue
             if limit is not None and count >= limit:
                 return
             count += 1
-            yield raw.source, raw.data
+            yield item.source, data
         return
     for root in evalset.inputs():
         for path in iter_files(root):
@@ -141,7 +154,8 @@ def run_mailward(
     expected = evalset.acceptable
     if expected is not None:
         tally.as_expected = 0
-    items = ((config, source, data) for source, data in iter_raw(evalset, limit))
+    unreadable: list[tuple[str, str]] = []
+    items = ((config, source, data) for source, data in iter_raw(evalset, limit, unreadable))
     start = time.perf_counter()
     for source, verdict, beacons in _bounded_map(_scan_one, items, jobs):
         tally.messages += 1
@@ -155,6 +169,7 @@ def run_mailward(
         if details is not None:
             details.setdefault(source, {})["mailward"] = {"verdict": verdict, "beacons": beacons}
     tally.seconds = time.perf_counter() - start
+    tally.unreadable = len(unreadable)
     return tally
 
 
@@ -225,8 +240,10 @@ def run_peer(
                 "error": result.error,
             }
 
+    unreadable: list[tuple[str, str]] = []
+
     def uncached() -> Iterator[tuple[tuple[str, str], bytes]]:
-        for source, data in iter_raw(evalset, limit):
+        for source, data in iter_raw(evalset, limit, unreadable):
             key = f"{peer.name}|{version}|{hashlib.sha256(data).hexdigest()}"
             hit = cache.get(key)
             if hit is not None:
@@ -238,6 +255,7 @@ def run_peer(
         cache.put(key, result)
         count(source, result)
     tally.seconds = time.perf_counter() - start
+    tally.unreadable = len(unreadable)
     return tally
 
 
@@ -321,6 +339,8 @@ def render_table(report: dict[str, Any]) -> str:
             cats = ", ".join(f"{k} {v}" for k, v in sorted(tool["categories"].items(), key=lambda kv: -kv[1]))
             if tool["errors"]:
                 cats += f"  [{tool['errors']} errors]"
+            if tool.get("unreadable"):
+                cats += f"  [{tool['unreadable']} files unreadable]"
             if tool.get("as_expected") is not None:
                 cats += f"  [verdict as labelled: {tool['as_expected']} ({_pct(tool['as_expected'], n)})]"
             lines.append(f"{name:<28} {label:<12} {tool['tool']:<13} {n:>8} {flagged:>16} {trackers:>16}  {cats}")

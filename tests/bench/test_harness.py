@@ -1,0 +1,148 @@
+"""A smoke run of the benchmark harness and of ``mailward eval`` on a tiny corpus, no peers."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailward.cli import cli
+
+REPO = Path(__file__).resolve().parents[2]
+
+HAM = b"""From: Ana Lopez <ana@example.org>\r
+To: bob@example.net\r
+Subject: Minutes of Tuesday\r
+Message-ID: <m1@example.org>\r
+Date: Tue, 03 Mar 2026 10:00:00 +0000\r
+\r
+Here are the minutes.\r
+"""
+
+NEWSLETTER = b"""From: News <news@list.example.com>\r
+To: bob@example.net\r
+Subject: This week\r
+Message-ID: <m2@list.example.com>\r
+Date: Tue, 03 Mar 2026 10:00:00 +0000\r
+MIME-Version: 1.0\r
+Content-Type: text/html; charset=utf-8\r
+\r
+<html><body><p>Our news</p>\r
+<img src="https://track.example.com/open.gif?u=bob%40example.net" width="1" height="1" style="display:none">\r
+</body></html>\r
+"""
+
+BROKEN = (
+    b"Subject: broken\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"zz\"\r\n\r\n"
+    b"--zz\r\nContent-Type: text/html; charset=x-unknown\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    b"!!not base64\xff\xfe<img src=\r\n"
+)
+
+
+def _corpus(root: Path) -> Path:
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "1.eml").write_bytes(HAM)
+    (corpus / "2.eml").write_bytes(NEWSLETTER)
+    (corpus / "3.eml").write_bytes(BROKEN)
+    return corpus
+
+
+def test_bench_run_smoke(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    out, results = tmp_path / "out", tmp_path / "RESULTS.md"
+    argv = [
+        sys.executable, "bench/run.py", "--no-peers", "--corpus-only", "--shared-corpus", "none",
+        "--set", f"{corpus}:ham", "--work", str(tmp_path / "work"), "--out", str(out),
+        "--results", str(results), "--no-others", "--profile-limit", "10", "--startup-runs", "0", "--eval-jobs", "1",
+    ]
+    res = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    report = json.loads((out / "bench.json").read_text())
+
+    [entry] = report["throughput"]
+    assert entry["messages"] == 3
+    runs = {r["tool"]: r for r in entry["runs"]}
+    assert set(runs) == {"mailward --jobs 1", "mailward --jobs 2"}  # no peers asked for
+    for run in runs.values():
+        assert "error" not in run, run
+        assert run["messages"] == 3 and run["cpu_s"] > 0 and run["wall_s"] > 0
+        assert run["peak_rss_largest_mib"] > 10
+
+    profile = report["profile"]["corpus"]
+    assert "error" not in profile, profile
+    assert profile["messages"] == 3
+    stages = {row["stage"]: row for row in profile["stages"]}
+    assert stages["parse"]["ms_per_msg_estimated"] > 0
+    assert "output" in stages
+
+    [evalset] = report["eval"]["sets"]
+    [mailward] = evalset["tools"]
+    assert mailward["tool"] == "mailward" and mailward["messages"] == 3
+    assert sum(mailward["categories"].values()) == 3
+    assert mailward["trackers"] >= 1  # the newsletter's hidden pixel
+
+    text = results.read_text()
+    assert "## Throughput" in text and "| mailward --jobs 2 | 3 |" in text
+    assert f"{report['machine']['nproc']} cores" in text
+    assert "mailward scan --format json --jobs 1" in text  # the exact commands are recorded
+
+
+def test_eval_command_without_peers(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    result = CliRunner().invoke(cli, ["eval", "--no-peers", "--format", "json", f"{corpus}:ham"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    [entry] = report["sets"]
+    assert entry["label"] == "ham" and entry["goal"] == "flag < 1%"
+    [tool] = entry["tools"]
+    assert tool["messages"] == 3 and tool["trackers"] >= 1
+    assert tool["flagged"] == sum(tool["categories"].get(v, 0) for v in ("suspicious", "recon", "phishing", "malicious"))
+
+
+def test_eval_labelled_directory_counts_expected_verdicts(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    (corpus / "labels.jsonl").write_text(
+        json.dumps({"path": "1.eml", "kind": "ham", "verdict": "clean", "acceptable": ["clean"]}) + "\n"
+        + json.dumps({"path": "2.eml", "kind": "newsletter", "verdict": "tracking", "acceptable": ["tracking", "clean"]}) + "\n"
+    )
+    result = CliRunner().invoke(cli, ["eval", "--no-peers", "--format", "json", str(corpus)])
+    assert result.exit_code == 0, result.output
+    sets = {s["label"]: s["tools"][0] for s in json.loads(result.stdout)["sets"]}
+    assert set(sets) == {"ham", "newsletter"}
+    assert sets["ham"]["messages"] == 1 and sets["newsletter"]["messages"] == 1
+    assert 0 <= sets["ham"]["as_expected"] <= 1
+
+
+def test_eval_reports_an_unreachable_peer(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = CliRunner().invoke(
+        cli, ["eval", "--peers", "rspamd", "--rspamd", f"127.0.0.1:{port}", "--no-cache", f"{corpus}:ham"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "not run: rspamd not reachable" in result.stdout
+    assert "mailward" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["/nonexistent/dir:ham"], "no such file"),
+        (["--peers", "clamav", "."], "unknown peer"),
+    ],
+)
+def test_eval_bad_arguments_give_clear_errors(args: list[str], message: str, tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    args = [a if a != "." else f"{corpus}:ham" for a in args]
+    result = CliRunner().invoke(cli, ["eval", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
