@@ -105,6 +105,11 @@ def _candidates(segment_folded: str) -> tuple[list[str], list[str], bool]:
     Reporter, Le Monde" the words before the role are a beat, not an outlet)."""
     direct = [segment_folded]
     words = segment_folded.split()
+    # an edition of a name: drop trailing edition words ("the economist asia briefing")
+    k = len(words)
+    while k > 1 and words[k - 1] in _EDITION_WORDS:
+        k -= 1
+        direct.append(" ".join(words[:k]))
     if _ROLE_FIRST.isdisjoint(words):
         return direct, [], False
     n = len(words)
@@ -122,6 +127,20 @@ def _candidates(segment_folded: str) -> tuple[list[str], list[str], bool]:
                 return direct, before, True
     return direct, [], False
 
+
+# Words that make a name into an edition or newsletter of it: "The Economist Asia Briefing"
+# claims The Economist, "The Sun Pharmacy" does not claim The Sun.
+_EDITION_WORDS = frozenset("""
+    news newsletter newsletters briefing briefings brief digest daily weekly monthly morning evening
+    night today tonight breaking alert alerts update updates edition editions report reports live
+    online digital weekend sunday saturday special opinion analysis intelligence insight insights
+    podcast video events magazine review world international global politics political policy
+    business economy markets finance tech technology science climate health culture investigations
+    investigation exclusive desk newsdesk newsroom team editors editor asia europe africa americas
+    america us uk eu china india japan korea middle east latin pacific australia canada germany
+    france london washington brussels beijing hong kong moscow english espanol deutsch francais
+    nachrichten eilmeldung noticias actualites notizie nieuws wiadomosci
+""".split())
 
 _FREELANCE = ("freelance", "freelancer", "freier", "freie", "pigiste", "independent journalist", "autonomo")
 
