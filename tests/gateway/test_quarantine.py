@@ -1,0 +1,153 @@
+"""The quarantine store, the audit log, settings and the quarantine CLI (no network)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailward.config import Config, ConfigError, load_config
+from mailward.gateway.audit import AuditLog
+from mailward.gateway.cli import quarantine
+from mailward.gateway.quarantine import Entry, FileQuarantine, StoreError, new_entry_id, now_iso
+from mailward.gateway.settings import Action, load_settings
+from mailward.result import Verdict
+
+RAW = b"From: a@example.org\r\nSubject: held\r\n\r\nbody \xff\x00 bytes\r\n"
+
+
+def entry(store: FileQuarantine, raw: bytes = RAW, **over: object) -> Entry:
+    digest = store.put_bytes(raw)
+    values: dict[str, object] = dict(id=new_entry_id(), sha256=digest, size=len(raw), stored_at=now_iso(),
+                                     action="quarantine", status="held", verdict="recon",
+                                     rcpt_to=("<alice@test.local>",), mail_from="<x@example.org>")
+    values.update(over)
+    return store.add(Entry(**values))  # type: ignore[arg-type]
+
+
+def test_put_is_content_addressed_verified_and_private(tmp_path: Path) -> None:
+    store = FileQuarantine(tmp_path / "q")
+    digest = store.put_bytes(RAW)
+    assert digest == hashlib.sha256(RAW).hexdigest()
+    path = tmp_path / "q" / "objects" / digest[:2] / digest
+    assert path.read_bytes() == RAW
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "q").stat().st_mode & 0o777 == 0o700
+    assert store.put_bytes(RAW) == digest  # stored once
+    assert [p.name for p in path.parent.iterdir()] == [digest]  # no temporary files left
+    assert store.get_bytes(digest) == RAW
+
+
+def test_corruption_is_detected_and_repaired_on_put(tmp_path: Path) -> None:
+    store = FileQuarantine(tmp_path / "q")
+    digest = store.put_bytes(RAW)
+    path = tmp_path / "q" / "objects" / digest[:2] / digest
+    os.chmod(path, 0o600)
+    path.write_bytes(b"tampered")
+    with pytest.raises(StoreError, match="corrupt"):
+        store.get_bytes(digest)
+    assert store.put_bytes(RAW) == digest  # a bad copy is rewritten, not trusted
+    assert store.get_bytes(digest) == RAW
+
+
+def test_unwritable_store_raises_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StoreError):
+        FileQuarantine(blocker / "q").put_bytes(RAW)
+
+
+def test_bad_ids_are_refused(tmp_path: Path) -> None:
+    store = FileQuarantine(tmp_path / "q")
+    for bad in ("../x", ".hidden", "", "a/b"):
+        with pytest.raises(StoreError):
+            store.get(bad)
+    with pytest.raises(StoreError):
+        store.get_bytes("../../etc/passwd")
+
+
+def test_delete_keeps_objects_still_in_use(tmp_path: Path) -> None:
+    store = FileQuarantine(tmp_path / "q")
+    first = entry(store)
+    second = entry(store)
+    store.delete(first.id)
+    assert store.get_bytes(second.sha256) == RAW  # shared object survives
+    store.delete(second.id)
+    with pytest.raises(StoreError):
+        store.get_bytes(second.sha256)
+    assert list(store.entries()) == []
+
+
+def test_audit_log_appends_json_lines(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.record("stored", id="x", note="line\nbreak")
+    log.record("released", id="x")
+    lines = (tmp_path / "audit.jsonl").read_text().splitlines()
+    assert [json.loads(line)["event"] for line in lines] == ["stored", "released"]
+    assert (tmp_path / "audit.jsonl").stat().st_mode & 0o777 == 0o600
+
+
+def test_settings_from_config(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f'[mailward]\ndata_dir = "{tmp_path}"\n[gateway]\non_failure = "accept"\n'
+                    '[gateway.actions]\nrecon = "reject"\nunscannable = "fail"\n')
+    settings = load_settings(load_config(path))
+    assert settings.action_for(Verdict.RECON) is Action.REJECT
+    assert settings.action_for(Verdict.TRACKING) is Action.DEFUSE  # default kept
+    assert settings.resolve(Action.FAIL) is Action.DELIVER
+    assert settings.quarantine_dir == tmp_path / "quarantine"
+
+
+@pytest.mark.parametrize("section", [
+    {"on_failure": "maybe"},
+    {"actions": {"recon": "explode"}},
+    {"actions": {"nonsense": "deliver"}},
+    {"workers": -1},
+    {"timeout": "soon"},
+    {"unknown_key": 1},
+    {"reject_reply": "250 fine"},
+])
+def test_bad_settings_are_clear_errors(section: dict[str, object]) -> None:
+    with pytest.raises(ConfigError, match=r"\[gateway"):
+        load_settings(Config(data={"gateway": section}))
+
+
+def test_quarantine_cli_list_show_delete(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'[gateway]\nquarantine_dir = "{tmp_path / "q"}"\naudit_log = "{tmp_path / "a.jsonl"}"\n')
+    store = FileQuarantine(tmp_path / "q")
+    held = entry(store, subject="Interview request")
+    runner = CliRunner()
+    listed = runner.invoke(quarantine, ["list", "--config", str(config)])
+    assert listed.exit_code == 0 and held.id in listed.output and "Interview request" in listed.output
+    as_json = runner.invoke(quarantine, ["list", "--config", str(config), "--format", "json"])
+    assert json.loads(as_json.output.splitlines()[0])["sha256"] == held.sha256
+    raw = runner.invoke(quarantine, ["show", held.id, "--raw", "--config", str(config)])
+    assert raw.exit_code == 0 and raw.stdout_bytes == RAW
+    missing = runner.invoke(quarantine, ["show", "nope", "--config", str(config)])
+    assert missing.exit_code == 1 and "no quarantine entry nope" in missing.output
+    no_defused = runner.invoke(quarantine, ["release", held.id, "--defused", "--config", str(config)])
+    assert no_defused.exit_code == 1 and "no defused version" in no_defused.output
+    deleted = runner.invoke(quarantine, ["delete", held.id, "--yes", "--config", str(config)])
+    assert deleted.exit_code == 0
+    assert list(store.entries()) == []
+    events = [json.loads(line)["event"] for line in (tmp_path / "a.jsonl").read_text().splitlines()]
+    assert "deleted" in events
+
+
+def test_release_to_a_dead_next_hop_fails_clearly(tmp_path: Path) -> None:
+    from .postfix_instance import free_port
+
+    config = tmp_path / "c.toml"
+    config.write_text(f'[gateway]\nquarantine_dir = "{tmp_path / "q"}"\naudit_log = "{tmp_path / "a.jsonl"}"\n'
+                      f"release_port = {free_port()}\n")
+    held = entry(FileQuarantine(tmp_path / "q"))
+    result = CliRunner().invoke(quarantine, ["release", held.id, "--config", str(config)])
+    assert result.exit_code == 1 and "did not take" in result.output
+    assert FileQuarantine(tmp_path / "q").get(held.id).status == "held"
+    events = [json.loads(line)["event"] for line in (tmp_path / "a.jsonl").read_text().splitlines()]
+    assert events == ["release-failed"]
