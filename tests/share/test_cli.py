@@ -149,3 +149,21 @@ def test_list_and_export_do_not_create_a_store(tmp_path):
         assert result.exit_code == 1
         assert "no store at" in result.output
     assert not (tmp_path / "none").exists()
+
+
+def test_intel_add_campaign_matches_the_next_message(db, lures):
+    from mailward.config import Config
+    from mailward.share.matcher import load_matcher
+
+    result = _run("intel", "add-campaign", CAMPAIGN_ID[:5], "--db", db, "--expires", "60")
+    assert result.exit_code == 0, result.output
+    assert f"campaign {CAMPAIGN_ID} (Reuters News Desk):" in result.output
+    rows = [json.loads(line) for line in _run("intel", "list", "--db", db, "--format", "json").stdout.splitlines()]
+    assert {r["source"] for r in rows} == {f"campaign:{CAMPAIGN_ID}"}
+    assert all(r["confidence"] == 80 for r in rows)  # from the recon verdict
+    values = {r["value"] for r in rows}
+    assert "reuters-newsdesk.example" in values
+    assert not any(t in v for v in values for t in TARGETS)
+    matcher = load_matcher(Config({"store": {"url": db}}))
+    for _recipient, message in lures:
+        assert matcher.match(message)

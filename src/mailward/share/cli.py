@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -231,6 +232,34 @@ def intel_import(
             click.echo(f"  skipped: {problem}", err=True)
         if len(r.problems) > 20:
             click.echo(f"  ... and {len(r.problems) - 20} more", err=True)
+
+
+@intel.command("add-campaign")
+@click.argument("campaign")
+@click.option("--confidence", type=click.IntRange(0, 100), help="Confidence (default: from the campaign's verdict).")
+@click.option("--expires", metavar="DAYS|DATE", help="Expire after this many days (30, 30d, 4w) or at this ISO date.")
+@click.option("--config", "config_path", metavar="FILE", help="Configuration file.")
+@click.option("--db", metavar="URL", help="Store database URL.")
+def intel_add_campaign(
+    campaign: str, confidence: int | None, expires: str | None, config_path: str | None, db: str | None
+) -> None:
+    """Match CAMPAIGN's own indicators in every future scan (source "campaign:ID").
+
+    The same indicators an export shares: no target addresses, no free-mail or
+    email-service domains.
+    """
+    from mailward.share.intel import add_indicators, campaign_indicators
+
+    config = _config(config_path)
+    exported = _load_export(campaign, config, db)
+    items = campaign_indicators(exported)
+    if confidence is not None:
+        items = [dataclasses.replace(i, confidence=confidence) for i in items]
+    with _open_store(config, db) as store:
+        added, updated = add_indicators(
+            store, items, source=f"campaign:{exported.id}", expires_at=_parse_expiry(expires)
+        )
+    click.echo(f"campaign {exported.id} ({exported.name}): {added} added, {updated} refreshed")
 
 
 @intel.command("list")

@@ -441,6 +441,17 @@ def import_path(
     return reports
 
 
+def campaign_indicators(export: Any) -> list[FeedIndicator]:
+    """A campaign's shareable indicators (mailward.share.campaign.CampaignExport) as a feed:
+    what ``intel add-campaign`` stores so that the campaign's next message is matched."""
+    out = []
+    for item in export.indicators:
+        if item.kind not in _kinds.MATCHABLE_KINDS or not item.for_detection:
+            continue
+        out.append(FeedIndicator(item.kind, item.value, export.confidence, None, f"campaign {export.id}: {export.name}"[:500]))
+    return out
+
+
 class IndicatorSource:
     """What ``load_matcher`` needs from the store, without ever creating one."""
 
