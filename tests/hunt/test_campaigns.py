@@ -27,7 +27,7 @@ def item(n: int, verdict: str, keys: list[str], *, rcpt: str, words: list[str] |
         date=T0 + dt.timedelta(hours=n), from_addr=next((k[5:] for k in keys if k.startswith("from:")), ""),
         from_name="", subject="", recipients=(rcpt,), features={"keys": keys, **features},
         minhash=content_minhash(words) if words else None,
-        indicators=tuple({"kind": "domain", "value": k.split(":", 1)[1]} for k in keys if k.startswith("track_host:")),
+        indicators=tuple({"kind": "domain", "value": k.split(":", 1)[1]} for k in keys if k.startswith(("track_host:", "esp_host:"))),
         attack=("T1598.003",) if verdict != "clean" else (),
     )
 
@@ -44,13 +44,13 @@ def test_strong_keys_link_and_common_keys_do_not():
         # campaign B: also gmail, different everything else: must not join A through gmail.com
         item(3, "phishing", ["from:b1@gmail.com", "from_domain:gmail.com", "msgid:N8@gmail.com"], rcpt="p3@x"),
         # campaign C: sent through a mailing service that newsletters use too (weak), same persona
-        item(4, "recon", ["persona:bbc newsdesk", "track_host:t.esp.example", "from:x@bbc-news.example"], rcpt="p1@x", trackers=["ESP"]),
-        item(5, "recon", ["persona:bbc newsdesk", "track_host:t.esp.example", "from:y@bbc-news2.example"], rcpt="p4@x", trackers=["ESP"]),
+        item(4, "recon", ["persona:bbc newsdesk", "esp_host:t.esp.example", "from:x@bbc-news.example"], rcpt="p1@x", trackers=["ESP"]),
+        item(5, "recon", ["persona:bbc newsdesk", "esp_host:t.esp.example", "from:y@bbc-news2.example"], rcpt="p4@x", trackers=["ESP"]),
         # campaign D: only the ESP host in common with C: must stay apart
-        item(6, "suspicious", ["persona:other", "track_host:t.esp.example", "from:z@other.example"], rcpt="p5@x", trackers=["ESP"]),
+        item(6, "suspicious", ["persona:other", "esp_host:t.esp.example", "from:z@other.example"], rcpt="p5@x", trackers=["ESP"]),
     ]
     benign = [
-        item(10 + n, "tracking", ["from_domain:gmail.com", "track_host:t.esp.example", f"from:news{n}@shop.example", "from_domain:shop.example"], rcpt="p1@x", dkim_aligned=True)
+        item(10 + n, "tracking", ["from_domain:gmail.com", "esp_host:t.esp.example", f"from:news{n}@shop.example", "from_domain:shop.example"], rcpt="p1@x", dkim_aligned=True)
         for n in range(4)
     ]
     campaigns, stats = cluster(inputs + benign)
@@ -81,3 +81,13 @@ def test_campaign_ids_are_stable_when_mail_is_added():
     first = cluster(base)[0][0]
     later = cluster([*base, item(9, "recon", ["reply_to:r@evil.example"], rcpt="p9@x")])[0][0]
     assert first.id == later.id and later.message_count == 4 and later.target_count == 4
+
+
+def test_own_tracking_host_links_but_spam_stays_apart():
+    inputs = [
+        item(1, "recon", ["from:a@lookalike.example", "track_host:media.cdn-evil.example"], rcpt="p1@x"),
+        item(2, "recon", ["from:b@gmail.com", "from_domain:gmail.com", "track_host:media.cdn-evil.example"], rcpt="p2@x"),
+        item(3, "suspicious", ["from:spam@gmail.com", "from_domain:gmail.com"], rcpt="p2@x"),
+    ]
+    campaigns, _ = cluster(inputs)
+    assert groups(campaigns) == [[1, 2], [3]]

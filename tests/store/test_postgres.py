@@ -45,11 +45,11 @@ def test_postgres_store_round_trip(postgres):
         zero = next(t for t in targets if t.address == "p0@parliament.example")
         assert zero.name == "P Zero" and zero.campaigns[0].first_seen == T0
         history = store.sender_history()
-        assert history.count("friend@ngo.example", "p0@parliament.example") == 1
+        assert history.count_from_address("friend@ngo.example", ("p0@parliament.example",)) == 1
         store.write_batch([MessageRecord(source="ok2", sha256="e" * 64, verdict="clean", verdict_rank=0,
                                          from_addr="friend@ngo.example", recipients=["p0@parliament.example"],
                                          date=T0 - dt.timedelta(days=1))])
-        assert history.count("friend@ngo.example", "p0@parliament.example") == 2
+        assert history.count_from_address("friend@ngo.example", ("p0@parliament.example",)) == 2
         assert history.first_seen("friend@ngo.example", "p0@parliament.example") == T0 - dt.timedelta(days=1)
         assert store.add_indicators([{"value": "evil.example", "kind": "domain", "source": "x"}] * 2) == 1
         assert store.indicators()[0].value == "evil.example"

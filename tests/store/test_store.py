@@ -149,8 +149,22 @@ def test_sender_history_counts_only_legitimate_mail(store):
         ]
     )
     history = store.sender_history()
-    assert history.count("Colleague@ngo.example", "amelia@parliament.example") == 2
+    assert history.count_from_address("Colleague@ngo.example", ("amelia@parliament.example",)) == 2
     assert history.first_seen("colleague@ngo.example", "amelia@parliament.example") == T0
-    assert history.count("spy@lookalike.example", "amelia@parliament.example") == 0
-    history.record("spy@lookalike.example", "amelia@parliament.example", T0)
-    assert history.count("spy@lookalike.example", "amelia@parliament.example") == 1
+    assert history.count_from_address("spy@lookalike.example", ("amelia@parliament.example",)) == 0
+    history.record("spy@lookalike.example", ["amelia@parliament.example"], T0)
+    assert history.count_from_address("spy@lookalike.example", ("amelia@parliament.example",)) == 1
+
+
+def test_store_history_is_a_sender_history(store):
+    from mailward.identity.history import SenderHistory, first_contact
+
+    history: SenderHistory = store.sender_history()
+    store.write_batch([record("n1", verdict="clean", rank=0, from_addr="editor@news.bbc.co.uk")])
+    assert history.count_from_domain("bbc.co.uk", ("amelia@parliament.example",)) == 1
+    assert history.count_from_domain("www.bbc.co.uk", None) == 1
+    assert history.count_from_domain("bbc.co.uk", ("owen@parliament.example",)) == 0
+    seen = first_contact(history, "editor@news.bbc.co.uk", ("amelia@parliament.example",))
+    assert not seen.address and not seen.domain and seen.previous_messages == 1
+    new = first_contact(history, "desk@reuters-news.example", ("amelia@parliament.example",))
+    assert new.address and new.domain and new.organisation

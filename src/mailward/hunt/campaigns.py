@@ -4,13 +4,19 @@ Only messages whose verdict is suspicious or worse are clustered into attack
 campaigns. Two of them join when they share
 
 * one **strong** key: the same Reply-To or From address, the same sending domain,
-  DKIM d=, Message-ID shape, sending IP, tracking URL template or per-recipient
-  token slot on a tracker that is not a known mailing service; or
-* **two weak** keys together, at least one of them unused by ordinary mail: the
-  claimed persona (display name), a known mailing service's tracking host or URL
-  template; or
+  DKIM d=, Message-ID shape, or tracking host, tracking URL template or
+  per-recipient token slot on a tracker that is not a known mailing service; or
+* **two weak** keys together, one of them who the mail claims to be (the display
+  name, or the identity claimed by an impostor, from the scan's facts), at least
+  one of them unused by ordinary mail; the other weak keys are the
+  sending IP (mailing services, clouds and free-mail send for many customers from
+  one address), a known mailing service's tracking host or URL template, a tracking
+  URL's path on whatever host (one phishing kit on several domains), the shape of
+  the Message-ID whatever its domain (one mail-merge tool); or
 * near-identical **content**: MinHash/LSH (datasketch) over the normalised subject and
-  body (links, addresses and the reader's names removed), Jaccard >= 0.6; or
+  body (links, addresses and the reader's names removed), Jaccard >= 0.8. Only
+  near-duplicates: lures copy real news articles, so two campaigns can carry the
+  same article and merely similar text proves nothing; or
 * a **batch per-recipient token**: ``mailward.tokens.template_tokens`` finds beacon
   URLs that are identical except for one per-copy component.
 
@@ -40,10 +46,11 @@ from mailward.store import Campaign, ClusterInput, Store
 from .features import NUM_PERM, SCHEME
 
 STRONG = frozenset(
-    {"reply_to", "from", "from_domain", "dkim", "msgid", "ip", "track_url", "token", "template"}
+    {"reply_to", "from", "from_domain", "dkim", "msgid", "track_host", "track_url", "token", "template"}
 )
-WEAK = frozenset({"persona", "track_host", "track_url_esp"})
-CONTENT_THRESHOLD = 0.6
+WEAK = frozenset({"persona", "claimed", "ip", "esp_host", "esp_url", "path", "msgid_shape"})
+IDENTITY = frozenset({"persona", "claimed"})  # every weak pair has one of these
+CONTENT_THRESHOLD = 0.8
 BENIGN_MIN_GROUP = 3
 _RANK = {"clean": 0, "tracking": 1, "suspicious": 2, "unscannable": 2, "recon": 3, "phishing": 4, "malicious": 5}
 _ATTACK_VERDICTS = frozenset({"suspicious", "recon", "phishing", "malicious"})
@@ -56,7 +63,7 @@ class ClusterParams:
     # and they are at least ``benign_ratio`` of its attack uses
     benign_min: int = 2
     benign_ratio: float = 0.05
-    max_weak: int = 6  # weak keys per message considered for pairs
+    max_weak: int = 12  # weak keys per message considered for pairs
     use_content: bool = True
     use_templates: bool = True
 
@@ -100,13 +107,6 @@ def _freemail() -> Any:
         return is_freemail
     except Exception:  # reference data not installed: only the benign counts decide
         return lambda _domain: False
-
-
-def _kind(key: str, trackers: bool) -> str:
-    kind = key.partition(":")[0]
-    if kind == "track_url" and trackers:
-        return "track_url_esp"
-    return kind
 
 
 def cluster(inputs: Iterable[ClusterInput], params: ClusterParams | None = None) -> tuple[list[Campaign], ClusterStats]:
@@ -162,17 +162,19 @@ def cluster(inputs: Iterable[ClusterInput], params: ClusterParams | None = None)
             reasons[first][key] += 1
 
     for idx, item in enumerate(attack):
-        trackers = bool(item.features.get("trackers"))
         weak: list[str] = []
         for key in item.features.get("keys", ()):
-            kind = _kind(key, trackers)
+            kind = key.partition(":")[0]
             if kind in STRONG:
                 if usable_cache.get(key, False):
                     link(key, idx)
             elif kind in WEAK:
                 weak.append(key)
-        # weak keys count in pairs, and a pair needs one key ordinary mail does not use
+        # weak keys count in pairs: who it claims to be plus one detail of how it was
+        # sent, and at least one of the two unused by ordinary mail
         for a, b in combinations(sorted(weak)[: params.max_weak], 2):
+            if a.partition(":")[0] not in IDENTITY and b.partition(":")[0] not in IDENTITY:
+                continue
             if usable_cache.get(a, False) or usable_cache.get(b, False):
                 link(f"pair:{a}+{b}", idx)
     stats.timings["keys"] = time.perf_counter() - t0
@@ -230,7 +232,7 @@ def _link_templates(attack: Sequence[ClusterInput], link: Any, usable: dict[str,
     for token in template_tokens(batch):
         key = f"template:{token.template}"
         host_key = f"track_host:{token.host}"
-        if host_key in usable and not usable[host_key]:
+        if host_key not in usable or not usable[host_key]:
             continue  # a mailing service every newsletter uses: its URL shapes say nothing
         for msg_key in token.values:
             link(key, int(msg_key))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,7 +35,7 @@ _URLISH = re.compile(r"\S*(?:https?://|www\.|@)\S*", re.IGNORECASE)
 _DKIM_D = re.compile(r"(?:^|;)\s*d\s*=\s*([^;\s]+)", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _ENTITY = re.compile(r"&[#a-zA-Z0-9]{1,10};")
-_TOKENISH = re.compile(r"^(?=.*\d)[A-Za-z0-9_\-=.~%]{6,}$|^[A-Za-z0-9_\-]{16,}$")
+_TOKENISH = re.compile(r"^(?=.*\d)[A-Za-z0-9_\-=.~%+]{6,}$|^[A-Za-z0-9_\-=.~%+]{16,}$")
 _INTERNAL = tuple(
     ipaddress.ip_network(n)
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
@@ -175,16 +176,28 @@ def campaign_keys(
     pattern = message_id_pattern(message.message_id)
     if pattern:
         keys[f"msgid:{pattern}"] = None
+        keys[f"msgid_shape:{pattern.partition('@')[0]}"] = None  # the tool, whatever the domain
     for ip in ips[-1:]:  # the oldest public hop: the sending server
         keys[f"ip:{ip}"] = None
     for beacon in result.beacons:
+        # a known mailing service's infrastructure is shared by all its customers:
+        # "esp_" keys are weak; a tracker of the sender's own is strong
+        prefix = "esp_" if beacon.tracker else "track_"
         if beacon.host:
-            keys[f"track_host:{beacon.host.lower()}"] = None
+            keys[f"{prefix}host:{beacon.host.lower()}"] = None
         tmpl = url_template(beacon.url)
         if tmpl:
-            keys[f"track_url:{tmpl}"] = None
-        if beacon.per_recipient and beacon.token is not None:
+            keys[f"{prefix}url:{tmpl}"] = None
+            path = tmpl.partition("/")[2]
+            if not beacon.tracker and path.replace("{}", "").strip("/?&="):
+                keys[f"path:/{path}"] = None  # the same kit on another domain
+        if beacon.per_recipient and beacon.token is not None and not beacon.tracker:
             keys[f"token:{beacon.host.lower()}|{beacon.token.location}"] = None
+    facts = result.facts if isinstance(result.facts, Mapping) else {}
+    identity = facts.get("identity") if isinstance(facts.get("identity"), Mapping) else {}
+    claim = identity.get("claim") if isinstance(identity.get("claim"), Mapping) else {}
+    if identity.get("claim_mismatch") and claim.get("name"):
+        keys[f"claimed:{normalise_persona(str(claim['name']))}"] = None
     list_id = message.header("List-Id")
     return {
         "keys": list(keys),

@@ -246,14 +246,6 @@ def _is_maildir(path: Path) -> bool:
     return (path / "cur").is_dir() or (path / "new").is_dir()
 
 
-def _looks_mbox(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            return fh.read(5) == b"From "
-    except OSError:
-        return False
-
-
 @dataclass(frozen=True, slots=True)
 class _Unit:
     key: str  # absolute path, or MAILDIR/UNIQUE for a Maildir message
@@ -289,8 +281,17 @@ def _walk(path: Path) -> Iterator[_Unit]:
                 continue
             yield from _walk(child)
     elif path.is_file():
+        from mailward.sources import is_mbox, looks_like_message
+
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(4096)
+        except OSError:
+            return
+        if not (is_mbox(head) or looks_like_message(head)):
+            return  # a README or an index file next to the mail, not a message
         st = path.stat()
-        kind = "mbox" if _looks_mbox(path) else "file"
+        kind = "mbox" if is_mbox(head) else "file"
         yield _Unit(str(path), path, kind, st.st_size, st.st_mtime_ns)
 
 
@@ -337,10 +338,12 @@ class FileSource:
             yield from self._mbox_entries(unit, skip)
 
     def _mbox_entries(self, unit: _Unit, skip: int) -> Iterator[Entry]:
-        from mailward.sources import iter_sources
+        from mailward.sources import RawMessage, iter_sources
 
         count = 0
         for raw in iter_sources([str(unit.path)]):
+            if not isinstance(raw, RawMessage):
+                continue  # unreadable: reported by `mailward scan`, skipped here
             count += 1
             if count <= skip:
                 continue

@@ -1,36 +1,55 @@
-"""Sender history kept in the store: has this sender written to this recipient before?
+"""Sender history kept in the store: has this sender written to these people before?
 
-Implements the ``SenderHistory`` protocol of ``mailward.identity.history`` over the
-``sender_history`` table, so that first-contact analysis works across restarts and
-across several gateway instances sharing one PostgreSQL.
+``StoreSenderHistory`` implements ``mailward.identity.history.SenderHistory`` over the
+``sender_history`` table, so that first-contact analysis survives restarts and is
+shared by several gateway instances on one PostgreSQL. Hunts fill it from mail
+whose verdict was clean or tracking (attack mail never makes a sender familiar).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+
+from mailward.headers import registrable_domain
 
 from .models import SenderHistoryRow
 from .store import history_upsert
 
 
 class StoreSenderHistory:
-    """Persistent sender -> recipient history."""
+    """Persistent sender -> recipient history (the ``SenderHistory`` protocol)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def count(self, sender: str, recipient: str) -> int:
-        """How many earlier messages from ``sender`` reached ``recipient``."""
+    def count_from_address(self, sender: str, recipients: tuple[str, ...]) -> int:
+        """Earlier messages from ``sender`` to any of ``recipients``."""
+        if not recipients:
+            return 0
         with Session(self.engine) as s:
             value = s.scalar(
-                select(SenderHistoryRow.count).where(
-                    SenderHistoryRow.sender == sender.lower(), SenderHistoryRow.recipient == recipient.lower()
+                select(func.sum(SenderHistoryRow.count)).where(
+                    SenderHistoryRow.sender == sender.lower(),
+                    SenderHistoryRow.recipient.in_([r.lower() for r in recipients]),
                 )
             )
             return int(value or 0)
+
+    def count_from_domain(self, domain: str, recipients: tuple[str, ...] | None) -> int:
+        """Earlier messages from anyone at registrable ``domain`` to any of ``recipients``;
+        to anyone at all when ``recipients`` is None."""
+        domain = registrable_domain(domain.lower()) or domain.lower()
+        query = select(func.sum(SenderHistoryRow.count)).where(SenderHistoryRow.sender_domain == domain)
+        if recipients is not None:
+            if not recipients:
+                return 0
+            query = query.where(SenderHistoryRow.recipient.in_([r.lower() for r in recipients]))
+        with Session(self.engine) as s:
+            return int(s.scalar(query) or 0)
 
     def first_seen(self, sender: str, recipient: str) -> dt.datetime | None:
         with Session(self.engine) as s:
@@ -40,15 +59,10 @@ class StoreSenderHistory:
                 )
             )
 
-    def sender_total(self, sender: str) -> int:
-        """Messages from ``sender`` to anyone."""
-        with Session(self.engine) as s:
-            value = s.scalar(
-                select(func.sum(SenderHistoryRow.count)).where(SenderHistoryRow.sender == sender.lower())
-            )
-            return int(value or 0)
-
-    def record(self, sender: str, recipient: str, when: dt.datetime | None = None) -> None:
+    def record(self, sender: str, recipients: Iterable[str], when: dt.datetime | None = None) -> None:
+        """Count one delivered message from ``sender`` to ``recipients``."""
         when = when or dt.datetime.now(dt.UTC)
-        with Session(self.engine) as s, s.begin():
-            history_upsert(s, [(sender.lower(), recipient.lower(), when, when, 1)])
+        rows = [(sender.lower(), r.lower(), when, when, 1) for r in dict.fromkeys(recipients)]
+        if rows:
+            with Session(self.engine) as s, s.begin():
+                history_upsert(s, rows)

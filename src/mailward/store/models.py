@@ -106,6 +106,7 @@ class SenderHistoryRow(Base):
 
     sender: Mapped[str] = mapped_column(String(320), primary_key=True)
     recipient: Mapped[str] = mapped_column(String(320), primary_key=True)
+    sender_domain: Mapped[str] = mapped_column(String(255), default="", index=True)  # registrable
     first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     count: Mapped[int] = mapped_column(Integer, default=0)

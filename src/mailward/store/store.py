@@ -634,8 +634,17 @@ def history_upsert(s: Session, rows: Sequence[tuple[str, str, dt.datetime, dt.da
             else func.greatest(table.c.last_seen, ins.excluded.last_seen),
         },
     )
+    from mailward.headers import registrable_domain
+
     payload = [
-        {"sender": a[:320], "recipient": b[:320], "first_seen": f, "last_seen": la, "count": c}
+        {
+            "sender": a[:320],
+            "recipient": b[:320],
+            "sender_domain": (registrable_domain(a.rpartition("@")[2]) or a.rpartition("@")[2])[:255],
+            "first_seen": f,
+            "last_seen": la,
+            "count": c,
+        }
         for a, b, f, la, c in sorted(rows)
     ]
     for chunk in _chunks(payload, 2000):

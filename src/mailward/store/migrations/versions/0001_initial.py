@@ -114,11 +114,13 @@ def upgrade() -> None:
         "sender_history",
         sa.Column("sender", sa.String(length=320), nullable=False),
         sa.Column("recipient", sa.String(length=320), nullable=False),
+        sa.Column("sender_domain", sa.String(length=255), nullable=False),
         sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("sender", "recipient"),
     )
+    op.create_index(op.f("ix_sender_history_sender_domain"), "sender_history", ["sender_domain"], unique=False)
     op.create_table(
         "campaign_members",
         sa.Column("campaign_id", sa.String(length=32), nullable=False),
@@ -151,6 +153,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_campaign_members_message_pk"), table_name="campaign_members")
 
     op.drop_table("campaign_members")
+    op.drop_index(op.f("ix_sender_history_sender_domain"), table_name="sender_history")
     op.drop_table("sender_history")
     op.drop_index(op.f("ix_messages_verdict"), table_name="messages")
     op.drop_index(op.f("ix_messages_sha256"), table_name="messages")
