@@ -14,6 +14,21 @@ CAMPAIGN_ID = "c0ffee000000000000000000000000aa"
 TARGETS = ("jane.doe@parliament.example", "max.mustermann@parliament.example", "lea@parliament.example")
 
 
+def intel_rules_dir() -> Path | None:
+    """Where the intel rule files are: their own directory while they are shipped next to
+    the share package, None once they are among the built-in rules."""
+    import mailward.share
+
+    staged = Path(mailward.share.__file__).parent / "rules"
+    return staged if (staged / "intel_known_indicator.yaml").is_file() else None
+
+
+def intel_rules_samples() -> Path:
+    from mailward.rules.engine import builtin_rules_dir
+
+    return intel_rules_dir() or builtin_rules_dir()
+
+
 def lure(recipient: str, n: int) -> bytes:
     """One message of the test campaign: an impostor 'news desk' with a per-recipient pixel."""
     return (

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-import mailward.share
 from mailward.identity import InMemorySenderHistory
 from mailward.parse import parse_message
 from mailward.rules.engine import load_ruleset
@@ -14,17 +13,20 @@ from mailward.rules.pipeline import Analyser
 from mailward.rules.samples import iter_cases, run_case, sample_config
 from mailward.share.matcher import IndicatorRecord, IntelMatcher, lookup_from_file
 
-RULES = Path(mailward.share.__file__).parent / "rules"
+from .conftest import intel_rules_dir, intel_rules_samples
+
+RULES: Path = intel_rules_samples()
+EXTRA = [d for d in (intel_rules_dir(),) if d is not None]
 
 
 def _analyser(intel):
-    ruleset = load_ruleset([RULES], include_builtin=True, strict=True)  # lint: ids, fields, samples
+    ruleset = load_ruleset(EXTRA, include_builtin=True, strict=True)  # lint: ids, fields, samples
     return Analyser(sample_config(RULES), history=InMemorySenderHistory(), ruleset=ruleset, intel=intel), ruleset
 
 
 def _cases():
-    ruleset = load_ruleset([RULES], include_builtin=False, strict=True)
-    return list(iter_cases(ruleset, RULES))
+    ruleset = load_ruleset(EXTRA, include_builtin=True, strict=True)
+    return [c for c in iter_cases(ruleset, RULES) if c.rule.startswith("INTEL_")]
 
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda c: c.label)

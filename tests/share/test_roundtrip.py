@@ -42,18 +42,16 @@ def test_stix_and_misp_round_trip_match_every_campaign_message(store_with_campai
 def test_round_trip_from_a_hunted_campaign_through_the_cli_and_scanner(tmp_path):
     """hunt -> campaigns -> export stix/misp -> intel import (fresh store) -> scan: every message flagged."""
     import json
-    from pathlib import Path
 
     from click.testing import CliRunner
 
-    import mailward.share
     from mailward.cli import cli
     from mailward.config import load_config
     from mailward.parse import parse_message
     from mailward.scan import Scanner
     from mailward.share.matcher import intel_lookup
 
-    from .conftest import TARGETS, lure
+    from .conftest import TARGETS, intel_rules_dir, lure
 
     mail = tmp_path / "mail"
     mail.mkdir()
@@ -76,9 +74,10 @@ def test_round_trip_from_a_hunted_campaign_through_the_cli_and_scanner(tmp_path)
     run("export", "misp", ident, "--db", hunted, "-o", str(tmp_path / "c.misp.json"))
 
     fresh = tmp_path / "peer.toml"
-    rules = Path(mailward.share.__file__).parent / "rules"
+    rules = intel_rules_dir()
     fresh.write_text(
-        f'[store]\nurl = "sqlite:///{tmp_path / "peer.db"}"\n[rules]\ndirs = ["{rules}"]\n'
+        f'[store]\nurl = "sqlite:///{tmp_path / "peer.db"}"\n'
+        + (f'[rules]\ndirs = ["{rules}"]\n' if rules else "")
     )
     run("intel", "import", str(tmp_path / "c.stix.json"), "--config", str(fresh), "--source", "stix-peer")
     run("intel", "import", str(tmp_path / "c.misp.json"), "--config", str(fresh), "--source", "misp-peer")
