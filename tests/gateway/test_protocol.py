@@ -245,3 +245,23 @@ def test_garbage_closes_connection_without_killing_server(tmp_path: Path) -> Non
                 out = await client.message(build("From: a@example.org\nSubject: ok", "ok\n"))
                 assert out.final == p.R_ACCEPT
     run(scenario())
+
+
+def test_stuck_worker_processes_are_replaced(tmp_path: Path) -> None:
+    """A scan that never ends must not take the gateway down with it."""
+    stuck = build("From: a@example.org\nSubject: slow\nX-Test-Sleep: 60", "x\n")
+    fine = build("From: a@example.org\nSubject: fine", "x\n")
+
+    async def scenario() -> None:
+        settings = unit_settings(tmp_path, workers=1, timeout=3.0)
+        async with running_gateway(settings) as (port, gw), MilterClient("127.0.0.1", port) as client:
+            gw.scanner.warm_up()
+            out = await client.message(stuck)
+            assert out.final == p.R_REPLYCODE and out.reply_text.startswith("451")
+            assert gw.scanner.recycled == 1
+            started = asyncio.get_running_loop().time()
+            out = await client.message(fine)
+            assert out.final == p.R_ACCEPT, out.replies
+            assert dict(out.added)["X-Mailward-Verdict"] == "clean"
+            assert asyncio.get_running_loop().time() - started < 30
+    run(scenario())

@@ -81,6 +81,9 @@ class ScanPool:
         self.config = config
         self.settings = settings
         self.executor: Executor = self._new_executor()
+        self._overdue: list[asyncio.Future[Prepared]] = []
+        self._warming: asyncio.Future[int] | None = None
+        self.recycled = 0
 
     def _new_executor(self) -> Executor:
         if self.settings.workers == 0:
@@ -102,10 +105,17 @@ class ScanPool:
 
     async def prepare(self, raw: bytes, source: str, envelope: Envelope) -> Prepared:
         loop = asyncio.get_running_loop()
+        if self._warming is not None and not self._warming.done():
+            # a replaced pool is starting its processes: that time is not the message's budget
+            try:
+                await asyncio.wait_for(asyncio.shield(self._warming), 120)
+            except Exception as exc:
+                raise ScanError(f"the scanning processes did not restart: {exc}") from None
         try:
             future = loop.run_in_executor(self.executor, prepare_message, raw, source, envelope)
             return await asyncio.wait_for(future, self.settings.timeout)
         except TimeoutError:
+            self._note_overdue(future)
             raise ScanError(f"scan took longer than {self.settings.timeout:g} s") from None
         except BrokenProcessPool:
             self.executor.shutdown(wait=False, cancel_futures=True)
@@ -113,6 +123,27 @@ class ScanPool:
             raise ScanError("a scanning process died; the pool was restarted") from None
         except Exception as exc:  # the scanner promises not to raise; if it does, say what
             raise ScanError(f"scan failed: {type(exc).__name__}: {exc}") from None
+
+    def _note_overdue(self, future: asyncio.Future[Prepared]) -> None:
+        """A scan that ran out of time still occupies its worker process. Once every
+        worker is held by one, the pool is replaced and the old processes killed
+        (messages still in the old pool get the failure policy, i.e. are retried)."""
+        if self.settings.workers == 0:
+            return  # threads cannot be stopped; the scanner's own limits must hold
+        self._overdue = [f for f in self._overdue if not f.done()]
+        self._overdue.append(future)
+        if len(self._overdue) < self.settings.workers:
+            return
+        old = self.executor
+        self.executor = self._new_executor()
+        self._overdue = []
+        self.recycled += 1
+        self._warming = asyncio.get_running_loop().run_in_executor(self.executor, _warm)
+        processes = dict(getattr(old, "_processes", None) or {})  # not public API; best effort
+        old.shutdown(wait=False, cancel_futures=True)
+        for process in processes.values():
+            if process.is_alive():
+                process.kill()
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
