@@ -274,3 +274,11 @@ def test_defused_message_reparses_to_the_same_parts_minus_beacons(case: tuple[by
         if part.get_content_type() == "text/plain":
             before_text = next(p for p in before.walk() if p.get_content_type() == "text/plain").get_content()
             assert str(before_text).strip() in str(part.get_content())
+
+
+def test_undeclared_8bit_text_keeps_its_bytes() -> None:
+    raw = b"From: a@example.org\r\nSubject: x\r\n\r\ncaf\xe9 cr\xe8me \xff\r\n"
+    out, report = defuse_report(raw, result(summary="Something was found."))
+    assert report.changed
+    assert out.startswith(b"From: a@example.org\r\nSubject: x\r\n\r\nmailward: Something was found.")
+    assert out.endswith(b"caf\xe9 cr\xe8me \xff\r\n")

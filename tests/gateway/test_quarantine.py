@@ -110,6 +110,8 @@ def test_settings_from_config(tmp_path: Path) -> None:
     {"timeout": "soon"},
     {"unknown_key": 1},
     {"reject_reply": "250 fine"},
+    {"reject_reply": "550 4.7.1 mismatched"},
+    {"tempfail_reply": "451 try later"},
 ])
 def test_bad_settings_are_clear_errors(section: dict[str, object]) -> None:
     with pytest.raises(ConfigError, match=r"\[gateway"):

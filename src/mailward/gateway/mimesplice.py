@@ -195,20 +195,34 @@ class _Splicer:
         if decoded is None:
             return body
         codec = _codec(charset)
-        text = decoded.decode(codec if codec != "ascii" else "utf-8", "replace")
+        decoder = codec if codec != "ascii" else "utf-8"  # undeclared 8-bit text is most often UTF-8
+        html = ctype == "text/html"
+        # text keeps undecodable bytes as they were (surrogateescape); the HTML parser
+        # cannot carry them, so HTML gets U+FFFD for bytes that are not in its charset
+        text = decoded.decode(decoder, "replace" if html else "surrogateescape")
         new_text = self.rewrite(Leaf(path=path, content_type=ctype, charset=codec, text=text))
         if new_text is None:
             return body
-        errors = "xmlcharrefreplace" if ctype == "text/html" else "replace"
-        target = codec
-        if cte in ("", "7bit") or codec == "ascii":
-            target = "ascii"  # a 7bit part must stay 7bit: its headers are kept as they are
-        data = new_text.encode(target, errors)
+        if html:
+            target = "ascii" if cte in ("", "7bit") or codec == "ascii" else codec
+            data = new_text.encode(target, "xmlcharrefreplace")  # a 7bit part stays 7bit
+        else:
+            data = _encode_text(new_text, codec, decoder)
         eol = b"\r\n" if b"\r\n" in body or not body else b"\n"
         encoded = _encode_transfer(data, cte, eol)
         if body.endswith((b"\n",)) and not encoded.endswith(b"\n"):
             encoded += eol
         return encoded
+
+
+def _encode_text(text: str, codec: str, decoder: str) -> bytes:
+    """Back to bytes in the part's charset; undecodable input bytes come back as they were."""
+    for name in (codec, decoder):
+        try:
+            return text.encode(name, "surrogateescape")
+        except (UnicodeEncodeError, LookupError):
+            continue
+    return text.encode("utf-8", "replace")
 
 
 def rewrite_text_parts(raw: bytes, rewrite: Rewriter) -> bytes:

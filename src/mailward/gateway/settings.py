@@ -20,6 +20,7 @@ tracking = "defuse"
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -50,6 +51,7 @@ DEFAULT_ACTIONS: Mapping[Verdict, Action] = {
     Verdict.UNSCANNABLE: Action.FAIL,
 }
 
+_REPLY = re.compile(r"^[45][0-9][0-9] [45]\.[0-9]{1,3}\.[0-9]{1,3} \S")
 REMOTE_IMAGE_MODES = ("placeholder", "remove", "alt")
 FAILURE_MODES = ("tempfail", "accept")
 QUARANTINE_MODES = ("store", "postfix-hold")
@@ -154,6 +156,11 @@ def load_settings(config: Config | None) -> GatewaySettings:
     values.setdefault("quarantine_dir", base / "quarantine")
     values.setdefault("audit_log", base / "audit.jsonl")
     settings = GatewaySettings(**values)
-    if not settings.reject_reply[:1] == "5" or not settings.tempfail_reply[:1] == "4":
-        raise ConfigError("[gateway] reject_reply must start with a 5xx code, tempfail_reply with 4xx")
+    for key, first in (("reject_reply", "5"), ("tempfail_reply", "4")):
+        text = getattr(settings, key)
+        # Postfix drops a reply that is not "ddd d.d.d text" with matching first digits
+        if not _REPLY.match(text) or text[0] != first or text[4] != first:
+            raise ConfigError(
+                f"[gateway] {key} must look like '{first}xx {first}.7.1 text' (got {text!r})"
+            )
     return settings
