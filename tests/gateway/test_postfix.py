@@ -137,6 +137,7 @@ def test_benign_message_is_delivered_unchanged_with_verdict_headers(flow: Flow) 
     delivered = flow.delivered_raw("alice", token)
     msg = email.message_from_bytes(delivered, policy=policy.default)
     assert msg.get_all("X-Mailward-Verdict") == ["clean"]  # the forged copy is gone
+    assert b"\nX-Mailward-Verdict: clean\n" in delivered  # one space after the colon, as usual
     assert "forged" not in (msg.get_all("X-Mailward-Findings") or [])
     assert msg["X-Mailward-Score"] is not None
     # the body is byte for byte what was sent

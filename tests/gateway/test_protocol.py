@@ -87,6 +87,8 @@ def test_clean_message_gets_headers_and_foreign_ones_removed(tmp_path: Path) -> 
             assert added["X-Mailward-Verdict"] == "clean"
             assert added["X-Mailward-Score"] == "0.00"
             assert out.body is None
+            # leading space negotiated: the values we add carry their own space
+            assert out.of(p.R_ADDHEADER)[0] == b"X-Mailward-Verdict\0 clean\0"
     run(scenario())
     assert not list(FileQuarantine(tmp_path / "q").entries())
 

@@ -98,6 +98,7 @@ def decide_replies(
     entry_id: str = "",
     *,
     leading_space: bool = False,
+    can_change_headers: bool = True,
 ) -> list[p.Reply]:
     """The packets for one message, ending with exactly one final reply.
 
@@ -111,7 +112,8 @@ def decide_replies(
         return [p.reply_code(reject_text(settings, decision))]
     if action is Action.QUARANTINE and settings.quarantine_mode == "store":
         return [p.DISCARD]  # the verified original is in our quarantine; Postfix drops its copy
-    replies = strip_foreign_headers(headers, settings.header_prefix)
+    # an MTA that did not grant SMFIF_CHGHDRS would drop the connection on CHGHEADER
+    replies = strip_foreign_headers(headers, settings.header_prefix) if can_change_headers else []
     replies += verdict_headers(settings, decision)
     if entry_id:
         replies.append(p.add_header(settings.header_prefix + "Quarantine-Id", entry_id))

@@ -118,7 +118,8 @@ class Gateway:
             except StoreError as exc:
                 decision = Decision(Action.TEMPFAIL, decision.result, None, reason=f"quarantine store failed: {exc}")
         replies = decide_replies(self.settings, decision, headers, entry_id,
-                                 leading_space=bool(conn.protocol & p.P_HDR_LEADSPC))
+                                 leading_space=bool(conn.protocol & p.P_HDR_LEADSPC),
+                                 can_change_headers=bool(conn.actions & p.ACT_CHGHDRS))
         self.audit.record(
             "message",
             queue_id=queue_id,
