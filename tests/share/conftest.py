@@ -62,12 +62,10 @@ def benign() -> Message:
     )
 
 
-@pytest.fixture
-def store_with_campaign(tmp_path: Path):
-    """A SQLite store holding the three lures and one attack campaign over them."""
-    from mailward.store import Campaign, MessageRecord, open_store
+def fill_store(store) -> None:
+    """The three lures and one attack campaign over them."""
+    from mailward.store import Campaign, MessageRecord
 
-    store = open_store(f"sqlite:///{tmp_path / 'hunt.db'}")
     records = []
     for i, rcpt in enumerate(TARGETS):
         message = parse_message(lure(rcpt, i))
@@ -120,5 +118,27 @@ def store_with_campaign(tmp_path: Path):
             )
         ]
     )
+
+
+@pytest.fixture
+def store_with_campaign(tmp_path: Path):
+    """A SQLite store holding the three lures and one attack campaign over them."""
+    from mailward.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'hunt.db'}")
+    fill_store(store)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL cluster on 127.0.0.1 (the hunt tests' service helper)."""
+    import shutil
+
+    from tests.hunt.services import start_postgres
+
+    server = start_postgres()
+    yield server
+    server.stop()
+    shutil.rmtree(server.root, ignore_errors=True)

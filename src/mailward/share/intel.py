@@ -461,26 +461,39 @@ class IndicatorSource:
 
     @classmethod
     def from_config(cls, config: Any = None, db: str | None = None) -> IndicatorSource | None:
-        """None when there is no store to read (a missing SQLite file is not created)."""
+        """None when there is nothing to read: no SQLite file (it is not created), or no
+        indicators table yet. Reads only: no migration, no schema change."""
+        from sqlalchemy import create_engine, inspect
         from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
+        from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-        from mailward.store import StoreError, default_url, open_store
+        from mailward.store import default_url
 
         url = db or default_url(config)
         try:
             parsed = make_url(url)
         except ArgumentError:
             raise IntelError(f"not a database URL: {url!r}") from None
-        if parsed.get_backend_name() == "sqlite":
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
             database = parsed.database or ""
             if not database or database == ":memory:" or not Path(database).is_file():
                 return None
+            engine = create_engine(parsed, connect_args={"timeout": 30})
+        elif backend == "postgresql":
+            if parsed.drivername == "postgresql":
+                parsed = parsed.set(drivername="postgresql+psycopg")
+            engine = create_engine(parsed, pool_pre_ping=True)
+        else:
+            raise IntelError(f"unsupported database {backend!r}")
         try:
-            store = open_store(url, config=config, upgrade=False)
-        except StoreError:
-            return None
-        return cls(store.engine, store.url)
+            if not inspect(engine).has_table("indicators"):
+                engine.dispose()
+                return None
+        except (SQLAlchemyError, ImportError) as exc:
+            engine.dispose()
+            raise IntelError(f"cannot read indicators from {parsed.render_as_string(hide_password=True)}: {exc}") from None
+        return cls(engine, parsed.render_as_string(hide_password=True))
 
     def fingerprint(self) -> tuple[Any, ...] | None:
         try:
