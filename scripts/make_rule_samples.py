@@ -343,6 +343,10 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
         [lambda: newsletter(FORUM, '<p><a href="https://account-review.net/x">www.policy-forum.org/agenda</a></p>')],
         [lambda: newsletter(FORUM, '<p><a href="https://www.policy-forum.org/agenda">www.policy-forum.org/agenda</a></p>')],
     ),
+    "LINK_URL_TEXT_MISMATCH": (
+        [lambda: newsletter(FORUM, '<p><a href="https://account-review.net/x">https://www.policy-forum.org/members</a></p>')],
+        [lambda: newsletter(FORUM, '<p><a href="https://account-review.net/x">Visit policy-forum.org</a></p>')],
+    ),
     "LINK_IP_ADDRESS": (
         [lambda: newsletter(FORUM, '<p><a href="http://203.0.113.7/agenda.pdf">Agenda</a></p>')],
         [lambda: newsletter(FORUM, '<p><a href="https://docs.policy-forum.org/agenda.pdf">Agenda</a></p>')],
@@ -379,6 +383,14 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     "PHISHING_CREDENTIAL_IMPERSONATION": (
         [lambda: Mail("Northland Parliament IT <it-support@secure-mailbox.net>", "Password expiry").with_html(page(CRED + '<p><a href="https://secure-mailbox.net/login">Sign in</a></p>'))],
         [lambda: Mail(f"Northland Parliament IT <it@{ORG}>", "Password expiry").with_html(page(CRED + f'<p><a href="https://{ORG}/login">Sign in</a></p>'))],
+    ),
+    "LINK_OWN_BRAND_FOREIGN_HOST": (
+        [lambda: newsletter(FORUM, '<p><a href="https://northland-parliament-my.docs-share.net/agenda">Agenda</a></p>')],
+        [lambda: newsletter(FORUM, f'<p><a href="https://intranet.{ORG}/agenda">Agenda</a></p>')],
+    ),
+    "PHISHING_CREDENTIAL_OWN_BRAND_LINK": (
+        [lambda: Mail("SharePoint Online <no-reply@docs-share.net>", "A document has been shared with you").with_html(page('<p>Library Service has shared a document with you.</p><p><a href="https://northland-parliament-my.docs-share.net/personal/doc">Sign in to continue</a></p>'))],
+        [lambda: Mail("SharePoint Online <no-reply@docs-share.net>", "A document has been shared with you").with_html(page(f'<p>Library Service has shared a document with you.</p><p><a href="https://intranet.{ORG}/personal/doc">Sign in to continue</a></p>'))],
     ),
     # -- attachments ----------------------------------------------------------------
     "ATTACHMENT_EXECUTABLE": (

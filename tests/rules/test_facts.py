@@ -133,3 +133,35 @@ def test_intel_section() -> None:
     facts = build_facts(message(), intel=[{"indicator": "evil.example", "kind": "domain", "source": "feed", "confidence": 80}])
     assert facts["intel"] == [{"indicator": "evil.example", "kind": "domain", "source": "feed", "confidence": 80}]
     assert schema_problems(facts) == []
+
+
+def test_url_text_and_ip_mismatch() -> None:
+    m = message(
+        '<a href="http://198.51.100.4/x">http://cgi1.ebay.com/aw-cgi</a>'
+        '<a href="https://evil.example/p">https://www.paypal.com/cgi-bin</a>'
+        '<a href="https://evil2.example/p">Visit paypal.com today</a>'
+    )
+    links = {link["host"]: link for link in build_facts(m)["links"] if link["source"] == "html"}
+    assert links["198.51.100.4"]["text_mismatch"] and links["198.51.100.4"]["text_is_url"]
+    assert links["evil.example"]["text_is_url"] is True
+    assert links["evil2.example"]["text_mismatch"] is True and links["evil2.example"]["text_is_url"] is False
+    assert build_facts(m)["link_summary"]["url_text_mismatches"] == 2
+
+
+def test_own_brand_hosts() -> None:
+    m = message(
+        '<a href="https://parliament-example-my.docs.test/a">a</a>'
+        '<a href="https://parliament.example.evil.test/b">b</a>'
+        '<a href="https://intranet.parliament.example/c">c</a>'
+        '<a href="https://unrelated.test/d">d</a>'
+    )
+    links = build_facts(m, org_domains=["parliament.example"])["links"]
+    flagged = {link["host"] for link in links if link["own_brand"]}
+    assert flagged == {"parliament-example-my.docs.test", "parliament.example.evil.test"}
+    assert not any(link["own_brand"] for link in build_facts(m)["links"])  # no organisation configured
+
+
+def test_login_words_in_host_and_path() -> None:
+    assert derive.login_words("click here", "/x", "confirm-ebaymain.com")
+    assert derive.login_words("click here", "/account/login_now", "example.com")
+    assert not derive.login_words("Read more", "/news/today", "example.com")

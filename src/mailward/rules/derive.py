@@ -135,8 +135,13 @@ _LOGIN = re2.compile(
 )
 
 
-def login_words(text: str, path: str) -> bool:
-    return bool(_LOGIN.search(text[:500])) or bool(_LOGIN.search(path[:500].replace("/", " ")))
+def login_words(text: str, path: str, host: str = "") -> bool:
+    """The link text, path or host name speaks of logging in or verifying an account."""
+    return (
+        bool(_LOGIN.search(text[:500]))
+        or bool(_LOGIN.search(path[:500].replace("/", " ").replace("_", " ")))
+        or bool(_LOGIN.search(host.replace(".", " ")))
+    )
 
 
 _CREDENTIAL = re2.compile(
@@ -208,6 +213,31 @@ def urgency_phrases(text: str) -> list[str]:
 
 def newsroom_words(text: str) -> bool:
     return bool(_NEWSROOM.search(text))
+
+
+@functools.lru_cache(maxsize=64)
+def brand_variants(own_domains: tuple[str, ...]) -> tuple[str, ...]:
+    """Ways a foreign host can carry an own domain: 'parliament-example',
+    'parliamentexample', 'parliament.example.' (as a subdomain of something else)."""
+    out: dict[str, None] = {}
+    for domain in own_domains:
+        reg = registrable(domain) or domain
+        if "." not in reg:
+            continue
+        out.setdefault(reg.replace(".", "-"), None)
+        out.setdefault(reg.replace(".", ""), None)
+        out.setdefault(reg + ".", None)
+        label = reg.split(".", 1)[0]
+        if "-" in label and len(label) >= 8:  # distinctive compound names: northland-parliament
+            out.setdefault(label, None)
+            out.setdefault(label.replace("-", ""), None)
+    return tuple(out)
+
+
+def has_own_brand(host: str, reg: str, own_domains: tuple[str, ...], variants: tuple[str, ...]) -> bool:
+    if not host or not reg or any(reg == d or reg == registrable(d) for d in own_domains):
+        return False
+    return any(v in host for v in variants)
 
 
 # -- attachments --------------------------------------------------------------

@@ -253,7 +253,10 @@ def _links(
     out = []
     hosts: dict[str, None] = {}
     by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
-    totals = {"count": 0, "ip_hosts": 0, "shorteners": 0, "text_mismatches": 0, "lookalikes": 0}
+    totals = {"count": 0, "ip_hosts": 0, "shorteners": 0, "text_mismatches": 0, "lookalikes": 0, "own_brand": 0,
+              "url_text_mismatches": 0}
+    own = tuple(facts["org"]["domains"])
+    brands = derive.brand_variants(own)
     for link in message.links[:MAX_LINKS]:
         parts = derive.split_url(link.url)
         if parts.scheme not in ("http", "https", ""):
@@ -264,7 +267,7 @@ def _links(
         tracker = beacon.tracker if beacon else ""
         destination = beacon.destination if beacon else ""
         dest_reg = derive.split_url(destination).registrable if destination else ""
-        mismatch = bool(shown_reg and parts.registrable and shown_reg != parts.registrable)
+        mismatch = bool(shown_reg and parts.host and shown_reg != parts.registrable)
         if mismatch and tracker and (not dest_reg or dest_reg == shown_reg):
             mismatch = False  # a known click tracker in front of the shown domain
         reg = parts.registrable
@@ -272,14 +275,17 @@ def _links(
             found = domain_lookalike(parts.host)
             checked[reg] = (lookalike_kind(found.kind), found.target) if found is not None else ("", "")
         look_kind, look_target = checked.get(reg, ("", ""))
-        login = derive.login_words(link.text, parts.path)
+        login = derive.login_words(link.text, parts.path, parts.host)
         ip_host = derive.is_ip_host(parts.host)
         shortener = bool(parts.host) and derive.is_shortener(parts.host, parts.registrable)
         totals["count"] += 1
         totals["ip_hosts"] += ip_host
         totals["shorteners"] += shortener
         totals["text_mismatches"] += mismatch
+        totals["url_text_mismatches"] += mismatch and link.text.lstrip().lower().startswith(("http://", "https://", "www."))
         totals["lookalikes"] += bool(look_kind)
+        own_brand = bool(brands) and derive.has_own_brand(parts.host, reg, own, brands)
+        totals["own_brand"] += own_brand
         if parts.host:
             hosts.setdefault(parts.host, None)
         # one entry per (host, shown domain, tracker): see MAX_ITEMS
@@ -299,6 +305,7 @@ def _links(
                 "text": link.text[:300],
                 "text_domain": shown,
                 "text_mismatch": mismatch,
+                "text_is_url": mismatch and link.text.lstrip().lower().startswith(("http://", "https://", "www.")),
                 "ip_host": ip_host,
                 "shortener": shortener,
                 "tracker": tracker,
@@ -306,6 +313,7 @@ def _links(
                 "login_words": login,
                 "lookalike": look_kind,
                 "lookalike_target": look_target,
+                "own_brand": own_brand,
                 "source": link.source,
             }
         )
