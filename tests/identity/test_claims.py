@@ -173,3 +173,19 @@ def test_display_name_with_another_address():
 def test_display_name_with_the_same_address_is_fine():
     report = analyse_identity(message('"jo@example.net" <jo@example.net>'), PLAIN)
     assert not report.sending.display_name_address_mismatch
+
+
+def test_protected_person_signing_off_and_mentioned():
+    signed = message("Constituent <c@example.net>", body="Dear all,\n\nplease act.\n\nJane Minister\n")
+    assert [c.kind for c in analyse_identity(signed, ORG).claims] == ["protected-person"]
+    beside = message("X <x@example.net>", body="Hello\n\nJane Minister | Parliament of Examplia\n")
+    assert {c.kind for c in analyse_identity(beside, ORG).claims} == {"protected-person", "organisation"}
+    mentioned = message("Constituent <c@example.net>", body="Dear Sir,\n\nplease act.\n\ncc: Jane Minister\nTom\n")
+    assert analyse_identity(mentioned, ORG).claims == ()
+
+
+def test_staff_writing_for_a_protected_person_from_the_organisation_holds():
+    msg = message('"Office of Jane Minister" <office.minister@parliament.example>',
+                  body="Dear Ms Smith,\n\nThank you for your letter.\n\nJane Minister\n")
+    [claim] = analyse_identity(msg, ORG).claims
+    assert claim.kind == "protected-person" and claim.holds

@@ -150,11 +150,9 @@ def _judge(raw: RawClaim, cat: Catalogue, sending: SendingIdentity, auth: AuthSu
     if raw.target == "person":
         person = cat.people[raw.index]
         org_domains = frozenset(settings.domains)
-        if person.addresses:
-            official_from = sending.from_addr in person.addresses
-        else:
-            official_from = bool(within(fd, org_domains)) if org_domains else False
-        domains = tuple(sorted({a.rpartition("@")[2] for a in person.addresses})) or settings.domains
+        # the person's own addresses, or colleagues writing from the organisation's domains
+        official_from = sending.from_addr in person.addresses or (bool(org_domains) and bool(within(fd, org_domains)))
+        domains = tuple(dict.fromkeys([*(a.rpartition("@")[2] for a in person.addresses), *settings.domains]))
         kind, name, entity_id = r.PROTECTED_PERSON, person.name, f"person:{raw.index}"
     else:
         entity = cat.entities[raw.index]

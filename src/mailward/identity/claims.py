@@ -352,6 +352,10 @@ def _signature_claims(lines: list[str], cat: Catalogue) -> list[RawClaim]:
         line_candidates = [_candidates(f) for f in folded_segments]
         line_role = any(role for _, _, role in line_candidates)
         line_direct = any(cat.segments.get(c) is not None for direct, _, _ in line_candidates for c in direct)
+        org = cat.organisation
+        beside_org = org is not None and any(
+            cat.entities[i].kind == "organisation" for f in folded_segments if (i := cat.segments.get(f)) is not None
+        )
         freelance = line_role and _freelance(fold(line))
         for folded, (direct, before, role) in zip(folded_segments, line_candidates, strict=True):
             if len(folded) > 80:
@@ -367,7 +371,9 @@ def _signature_claims(lines: list[str], cat: Catalogue) -> list[RawClaim]:
                     person = next((s for s in segments if s not in named and _looks_like_person(s)), "") if person_beside else ""
                     claims.append(RawClaim("entity", index, SIGNATURE, line, role=line_role or bool(person), person=person, freelance=freelance))
                 p_index = cat.person_segments.get(cand)
-                if p_index is not None and ("person", p_index) not in seen:
+                # a protected person signs off: the name alone, or beside the organisation
+                # ("Jane Minister | Parliament of Examplia"), not "cc: Jane Minister"
+                if p_index is not None and ("person", p_index) not in seen and (alone or beside_org):
                     seen.add(("person", p_index))
                     claims.append(RawClaim("person", p_index, SIGNATURE, line))
     if any_role:
