@@ -75,9 +75,12 @@ def test_stix_leaves_targets_out_by_default(store_with_campaign):
     for target in TARGETS:
         assert target not in text
         assert target.split("@")[0] not in text
-    # the per-recipient pixel URLs name a target in their path: dropped, the domain stays
-    assert "pixel-beacon.example/o/" not in text
+    # the per-recipient pixel URLs name a target in their path: cut to the shared prefix
+    assert "[url:value LIKE 'https://t.pixel-beacon.example/o/%']" in text
     assert "[domain-name:value = 'pixel-beacon.example']" in text
+    event = json.loads(event_json(load_export(store_with_campaign, CAMPAIGN_ID, _settings())))["Event"]
+    prefix = next(a for a in event["Attribute"] if a["value"] == "https://t.pixel-beacon.example/o/")
+    assert prefix["to_ids"] is False and "prefix" in prefix["comment"]
 
 
 def test_stix_include_targets_and_attribution(store_with_campaign):
@@ -143,6 +146,17 @@ def test_misp_include_targets(store_with_campaign):
     assert all(a["to_ids"] is False for a in event["Attribute"] if a["type"] == "email-dst")
 
 
+def test_scrub_url():
+    from mailward.share.campaign import scrub_url, target_tokens
+
+    tokens = target_tokens(["jane.doe@parliament.example"])
+    assert scrub_url("https://t.example/o.gif?x=1", tokens) == ("https://t.example/o.gif?x=1", False)
+    assert scrub_url("https://t.example/o.gif?e=jane.doe%40parliament.example", tokens) == ("https://t.example/o.gif", True)
+    assert scrub_url("https://t.example/o.gif?e=amFuZS5kb2VAcGFybGlhbWVudC5leGFtcGxl", tokens) == ("https://t.example/o.gif", True)
+    assert scrub_url("https://t.example/c/7/jane.doe/x.gif", tokens) == ("https://t.example/c/7/", True)
+    assert scrub_url("https://t.example/jane.doe@parliament.example.gif", tokens) is None
+
+
 def test_shared_services_are_not_exported_for_blocking():
     import datetime as dt
 
@@ -153,7 +167,9 @@ def test_shared_services_are_not_exported_for_blocking():
         id="c1", kind="attack", name="Wave", verdict="recon",
         first_seen=dt.datetime(2024, 5, 1, tzinfo=dt.UTC), last_seen=None,
         message_count=2, target_count=2, senders=("reporter.news@gmail.com",), identities=(),
+        targets=("target@parl.example",),
         indicators=(
+            {"kind": "url", "value": "https://x.us3.list-manage.com/track/open.php?u=1&e=target@parl.example"},
             {"kind": "domain", "value": "gmail.com"},
             {"kind": "domain", "value": "us3.list-manage.com"},
             {"kind": "domain", "value": "evil-tracker.example"},
@@ -161,6 +177,7 @@ def test_shared_services_are_not_exported_for_blocking():
         attack=("T1598.003",), links=(),
     )
     export = build_export(campaign, [], _settings())
+    assert export.withheld["per-recipient URL on a shared service"] == 1
     stix_text = bundle_json(export)
     patterns = {o["pattern"] for o in _objects(stix_text) if o["type"] == "indicator"}
     assert patterns == {

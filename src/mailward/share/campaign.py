@@ -64,6 +64,7 @@ class SharedIndicator:
     kind: str
     value: str
     role: str = ""  # "sender", "sending-ip", "shared-infrastructure", "" when not known
+    prefix: bool = False  # a URL prefix (a per-recipient part was cut off), not a whole URL
 
     @property
     def for_detection(self) -> bool:
@@ -140,15 +141,29 @@ def _mentions(value: str, tokens: Sequence[str]) -> bool:
     return any(token in lowered for token in tokens)
 
 
-def scrub_url(url: str, tokens: Sequence[str]) -> str | None:
-    """The URL without what identifies a target: query first, then give up."""
+def scrub_url(url: str, tokens: Sequence[str]) -> tuple[str, bool] | None:
+    """The URL without what identifies a target, and whether it became a prefix.
+
+    A query that names a target is dropped (``https://t.example/o.gif?e=jane%40...``
+    -> prefix ``https://t.example/o.gif``); a path that names one is cut before the
+    segment that does (``https://t.example/o/jane@parl.example/open.gif`` -> prefix
+    ``https://t.example/o/``); None when nothing but the host would remain.
+    """
     if not _mentions(url, tokens):
-        return url
+        return url, False
     parts = urlsplit(url)
     bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
     if not _mentions(bare, tokens):
-        return bare
-    return None
+        return bare, True
+    kept: list[str] = []
+    for segment in parts.path.split("/")[1:]:
+        if _mentions(segment, tokens):
+            break
+        kept.append(segment)
+    if not any(kept):
+        return None
+    prefix = urlunsplit((parts.scheme, parts.netloc, "/" + "/".join(kept) + "/", "", ""))
+    return (prefix, True) if not _mentions(prefix, tokens) else None
 
 
 def build_export(
@@ -193,6 +208,7 @@ def build_export(
             else:
                 subjects.setdefault(value, None)
             return
+        prefix = False
         if tokens:
             if kind == "email" and value in recipients:
                 withhold("target address")
@@ -200,11 +216,16 @@ def build_export(
             if kind == "url":
                 scrubbed = scrub_url(value, tokens)
                 if scrubbed is None:
-                    withhold("URL path names a target")
+                    withhold("URL names a target")
                     return
-                if scrubbed != value:
-                    withhold("URL query named a target (query removed)")
-                value = scrubbed
+                if scrubbed[1] and shared(_kinds.url_key(scrubbed[0]).split("/", 1)[0]):
+                    # without its per-recipient part a URL on an email service is that
+                    # service's generic tracking path: useless and harmful to block
+                    withhold("per-recipient URL on a shared service")
+                    return
+                if scrubbed[1]:
+                    withhold("URL cut to a prefix (it named a target)")
+                value, prefix = scrubbed
             elif _mentions(value, tokens):
                 withhold(f"{kind} names a target")
                 return
@@ -215,7 +236,7 @@ def build_export(
             role = "sending-ip"
         elif kind == "domain" and shared(value):
             role = "shared-infrastructure"
-        out.setdefault((kind, value), SharedIndicator(kind, value, role))
+        out.setdefault((kind, value), SharedIndicator(kind, value, role, prefix))
 
     for item in campaign.indicators:
         add(str(item.get("kind", "")), str(item.get("value", "")))

@@ -8,7 +8,7 @@ Attribute types and ``to_ids`` (whether an attribute is meant to drive detection
 | other address (Reply-To, ...) | email-src | Payload delivery | yes |
 | subject | email-subject | Payload delivery | no: context, too easy to reuse innocently |
 | domain | domain | Network activity | yes; no for free-mail and known email services |
-| URL | url | Network activity | yes |
+| URL | url | Network activity | yes; no for a URL prefix (per-recipient part removed) |
 | IP from Received headers | ip-src | Network activity | yes |
 | other IP (e.g. a beacon server) | ip-dst | Network activity | yes |
 | file hash | sha256 / sha1 / md5 | Payload delivery | yes |
@@ -39,7 +39,8 @@ def attribute_for(item: SharedIndicator) -> tuple[str, str, bool] | None:
     if kind == "domain":
         return "domain", "Network activity", item.for_detection
     if kind == "url":
-        return "url", "Network activity", True
+        # MISP url attributes are whole URLs: a prefix is context, not for detection
+        return "url", "Network activity", not item.prefix
     if kind in ("ipv4", "ipv6"):
         return ("ip-src" if item.role == "sending-ip" else "ip-dst"), "Network activity", True
     if kind in ("sha256", "sha1", "md5"):
@@ -72,6 +73,8 @@ def build_event(export: CampaignExport) -> Any:
             continue
         misp_type, category, to_ids = mapped
         comment = {"sender": "sending address", "shared-infrastructure": "shared service: not for blocking"}.get(item.role, "")
+        if item.prefix:
+            comment = "URL prefix: the per-recipient part was removed"
         event.add_attribute(misp_type, item.value, category=category, to_ids=to_ids, comment=comment)
     for subject in export.subjects:
         event.add_attribute("email-subject", subject, category="Payload delivery", to_ids=False)

@@ -48,6 +48,10 @@ def pattern_for(indicator: SharedIndicator) -> str | None:
     if kind == "domain":
         return f"[domain-name:value = {_quote(value)}]"
     if kind == "url":
+        if indicator.prefix:
+            if "%" in value or "_" in value:
+                return None  # LIKE would read them as wildcards
+            return f"[url:value LIKE {_quote(value + '%')}]"
         return f"[url:value = {_quote(value)}]"
     if kind == "email":
         return f"[email-addr:value = {_quote(value)}]"
