@@ -136,6 +136,10 @@ def test_intel_import_list_remove(tmp_path):
     assert "removed 1" in result.output
     result = _run("intel", "list", "--db", db, "--format", "json")
     assert [json.loads(line)["kind"] for line in result.stdout.splitlines()] == ["url"]
+    result = CliRunner().invoke(cli, ["intel", "import", "-", "--db", db, "--source", "pasted"], input="evil3.example\n")
+    assert "-: list, source 'pasted': 1 added" in result.output
+    result = _run("intel", "remove", "--db", db, "--source", "pasted")
+    assert "removed 1" in result.output
     result = _run("intel", "remove", "--db", db)
     assert result.exit_code == 2
     result = _run("intel", "import", str(tmp_path / "missing.json"), "--db", db)

@@ -179,7 +179,7 @@ def _parse_expiry(value: str | None) -> dt.datetime | None:
 
 @click.group()
 def intel() -> None:
-    """Known indicators: import feeds, list them, remove them. Matched by every scan."""
+    """Known indicators: import feeds, list them, remove them."""
 
 
 @intel.command("import")
@@ -201,7 +201,10 @@ def intel_import(
     db: str | None,
     fmt: str,
 ) -> None:
-    """Import STIX 2.1 bundles, MISP event JSON and plain lists (one indicator per line)."""
+    """Import STIX 2.1 bundles, MISP event JSON and plain lists (one indicator per line).
+
+    A directory imports every file below it; "-" reads standard input.
+    """
     from mailward.share.intel import IntelError, import_path
 
     config = _config(config_path)
@@ -209,6 +212,9 @@ def intel_import(
     reports = []
     with _open_store(config, db) as store:
         for path in paths:
+            if path == "-":
+                reports.append(_import_stdin(store, source, confidence, expires_at, all_attributes))
+                continue
             try:
                 reports.extend(
                     import_path(
@@ -232,6 +238,22 @@ def intel_import(
             click.echo(f"  skipped: {problem}", err=True)
         if len(r.problems) > 20:
             click.echo(f"  ... and {len(r.problems) - 20} more", err=True)
+
+
+def _import_stdin(
+    store: Any, source: str | None, confidence: int, expires_at: dt.datetime | None, all_attributes: bool
+) -> Any:
+    from mailward.share.intel import ImportReport, IntelError, add_indicators, read_feed
+
+    try:
+        feed = read_feed(sys.stdin.buffer.read(), "-", all_attributes=all_attributes)
+        name = source or feed.producer or "stdin"
+        added, updated = add_indicators(
+            store, feed.indicators, source=name, confidence=confidence, expires_at=expires_at
+        )
+    except IntelError as exc:
+        raise click.ClickException(str(exc)) from None
+    return ImportReport("-", feed.format, name, added, updated, tuple(feed.problems))
 
 
 @intel.command("add-campaign")
