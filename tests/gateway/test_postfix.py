@@ -175,7 +175,7 @@ def test_recon_lure_is_quarantined_not_delivered(flow: Flow) -> None:
         time.sleep(0.05)
     [entry] = flow.entry_for(token)
     assert entry.status == "held" and entry.verdict == "recon"
-    assert entry.rcpt_to == ("<bob@test.local>",)
+    assert entry.rcpt_to == ("bob@test.local",)
     assert flow.store.get_bytes(entry.sha256) == raw
     time.sleep(1)
     assert not flow.is_delivered("bob", token)
@@ -301,5 +301,24 @@ def test_killed_milter_loses_nothing(tmp_path: Path) -> None:
                 assert not flow.is_delivered("alice", token)
             else:
                 assert flow.is_delivered("alice", token), token
+    finally:
+        _stop_flow(flow)
+
+
+def test_sigterm_finishes_the_message_in_flight(tmp_path: Path) -> None:
+    flow = _start_flow(tmp_path / "term")
+    try:
+        token, raw = M.newsletter(extra={"X-Test-Sleep": "2"})
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            future = pool.submit(flow.send, raw)
+            time.sleep(1.0)  # inside the scan now
+            assert flow.milter.proc is not None
+            flow.milter.proc.send_signal(15)
+            assert future.result(timeout=60) == (250, "")
+        assert flow.milter.proc.wait(30) == 0
+        msg = flow.find_delivered("alice", token)
+        assert msg["X-Mailward-Verdict"] == "tracking"
+        events = [json.loads(line)["event"] for line in (flow.root / "audit.jsonl").read_text().splitlines()]
+        assert events[-1] == "milter-stop"
     finally:
         _stop_flow(flow)

@@ -130,7 +130,7 @@ def test_quarantine_discards_after_storing(tmp_path: Path) -> None:
     store = FileQuarantine(tmp_path / "q")
     [entry] = list(store.entries())
     assert entry.status == "held" and entry.verdict == "recon" and entry.queue_id == "Q1"
-    assert entry.rcpt_to == ("<alice@test.local>",)
+    assert entry.rcpt_to == ("alice@test.local",) and entry.mail_from == "sender@example.org"
     assert hashlib.sha256(store.get_bytes(entry.sha256)).hexdigest() == entry.sha256
     assert store.get_bytes(entry.sha256) == raw
 

@@ -87,8 +87,8 @@ class Gateway:
         message = conn.message
         queue_id = message.macros.get("i", "")
         envelope = Envelope(
-            mail_from=message.mail_from,
-            rcpt_to=tuple(message.rcpt_to),
+            mail_from=_bare(message.mail_from),
+            rcpt_to=tuple(_bare(r) for r in message.rcpt_to),
             client_ip=conn.address,
             client_helo=conn.helo,
             queue_id=queue_id,
@@ -177,6 +177,14 @@ class Gateway:
 
     def close(self) -> None:
         self.io.shutdown(wait=True)
+
+
+def _bare(address: str) -> str:
+    """``<a@b>`` as the MTA passes it -> ``a@b`` (the null sender ``<>`` -> "")."""
+    address = address.strip()
+    if address.startswith("<") and address.endswith(">"):
+        return address[1:-1]
+    return address
 
 
 async def run_server(
