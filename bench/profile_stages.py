@@ -53,6 +53,7 @@ STAGE_OF_MODULE = {
     "auth": "impersonation",
     "rules": "rules",
     "intel": "indicators",
+    "share": "indicators",
     "indicators": "indicators",
     "scan": "scan",
 }

@@ -77,6 +77,17 @@ def throughput_section(entries: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _modules(names: list[str]) -> str:
+    """mailward.rules.engine, mailward.rules.facts -> mailward.rules.*"""
+    groups: dict[str, int] = {}
+    for name in names:
+        parts = name.split(".")
+        key = ".".join(parts[:2])
+        groups[key] = groups.get(key, 0) + 1
+    return ", ".join(f"{key}.*" if count > 1 else next(n for n in names if n.startswith(key))
+                     for key, count in groups.items())
+
+
 def profile_section(profiles: dict[str, Any]) -> list[str]:
     out = ["## Per-stage CPU profile", ""]
     out.append(
@@ -99,7 +110,7 @@ def profile_section(profiles: dict[str, Any]) -> list[str]:
         for row in prof["stages"]:
             share = "-" if row["share"] is None else f"{100 * row['share']:.1f}%"
             out.append(
-                f"| {row['stage']} | {row['ms_per_msg_estimated']:.3f} | {share} | {', '.join(row['modules'])} |"
+                f"| {row['stage']} | {row['ms_per_msg_estimated']:.3f} | {share} | {_modules(row['modules'])} |"
             )
         if prof.get("absent_stages"):
             out.append("")

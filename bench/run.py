@@ -493,7 +493,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-peers", action="store_true", help="mailward only")
     p.add_argument("--keep-peers", action="store_true", help="leave the peers running at the end")
     p.add_argument("--sa-sample", type=int, default=500, help="messages per corpus sent to SpamAssassin (slow)")
-    p.add_argument("--rspamd-concurrency", type=int, default=8)
+    p.add_argument("--rspamd-concurrency", type=int, default=32,
+                   help="requests in flight to rspamd (it waits on its dead DNS, so keep many)")
     p.add_argument("--profile-limit", type=int, default=2000, help="messages in the per-stage profile")
     p.add_argument("--eval-limit", type=int, default=0, help="at most N messages per evaluation set (0 = all)")
     p.add_argument("--eval-jobs", type=int, default=2, help="mailward processes in the evaluation")

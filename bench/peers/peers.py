@@ -135,8 +135,8 @@ def write_rspamd_config(base: Path) -> dict[str, Path]:
     )
     (override / "worker-fuzzy.inc").write_text('count = -1;\nbind_socket = "127.0.0.1:11435";\n')
     (local / "options.inc").write_text(
-        "# network look-ups off: a closed local port answers every DNS query at once\n"
-        'dns { nameserver = ["127.0.0.1:1"]; timeout = 0.1s; retransmits = 1; }\n'
+        "# network look-ups off: every DNS query goes to a closed local port and times out at once\n"
+        'dns { nameserver = ["127.0.0.1:1"]; timeout = 0.02s; retransmits = 1; }\n'
     )
     (override / "logging.inc").write_text('type = "file";\nlevel = "error";\n')
     for module in RSPAMD_NETWORK_MODULES:
@@ -262,9 +262,12 @@ def start(base: Path, which: tuple[str, ...] = ("rspamd", "spamassassin")) -> di
     return pids
 
 
-def stop(base: Path) -> None:
+def stop(base: Path, only: str | None = None) -> None:
     path = base / "pids.json"
     pids = read_pids(base)
+    if only:
+        keep = {k: v for k, v in pids.items() if k != only}
+        pids = {k: v for k, v in pids.items() if k == only}
     for name, pid in pids.items():
         log(f"stopping {name} (pid {pid})")
         os.kill(pid, signal.SIGTERM)
@@ -279,7 +282,9 @@ def stop(base: Path) -> None:
             os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             pass
-    if path.exists():
+    if only:
+        path.write_text(json.dumps(keep))
+    elif path.exists():
         path.unlink()
 
 
@@ -287,7 +292,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["install", "start", "stop", "status"])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="private state directory")
-    parser.add_argument("--only", choices=["rspamd", "spamassassin"], help="start only this peer")
+    parser.add_argument("--only", choices=["rspamd", "spamassassin"], help="start or stop only this peer")
     args = parser.parse_args()
     if args.action == "install":
         install()
@@ -296,7 +301,7 @@ def main() -> None:
         pids = start(args.dir.resolve(), which)
         print(json.dumps(pids))
     elif args.action == "stop":
-        stop(args.dir.resolve())
+        stop(args.dir.resolve(), args.only)
     else:
         pids = read_pids(args.dir.resolve())
         print(json.dumps({"pids": pids, "rspamd": _rspamd_ping(), "spamassassin": _spamd_ping()}))
