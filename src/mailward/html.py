@@ -5,15 +5,19 @@ HTML; see docs/architecture.md). Nothing here fetches anything: URLs are only
 recorded as written.
 
 Hiding is resolved from inline ``style`` attributes, ``hidden`` attributes and
-simple ``<style>`` rules (``.class``, ``#id``, ``tag``, ``tag.class`` selectors),
-on the element itself or any ancestor.
+top-level ``<style>`` rules (``.class``, ``#id``, ``tag``, ``tag.class`` selectors,
+and descendant selectors ending in a class or id; rules inside ``@media`` are left
+out), on the element itself or any ancestor. ``<base href>`` is applied to relative
+URLs, and Outlook conditional comments (``<!--[if mso]>``), which Outlook renders,
+are searched for VML and image sources.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -23,8 +27,12 @@ from .model import Form, Link, Resource
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")\s]{1,4096})\1\s*\)""", re.IGNORECASE)
 _CSS_IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?['"]?([^'")\s;]{1,4096})""", re.IGNORECASE)
 _FONT_FACE = re.compile(r"@font-face\s*\{([^}]{0,8192})\}", re.IGNORECASE)
+# image-set("a.png" 1x, "b.png" 2x): candidates may be bare strings instead of url()
+_IMAGE_SET = re.compile(r"image-set\(([^)]{0,4096})\)", re.IGNORECASE)
+_CSS_STRING = re.compile(r"""(['"])([^'"\s]{1,4096})\1""")
 _PX = re.compile(r"^\s*(-?\d{1,7})(?:\.\d+)?\s*(px)?\s*$", re.IGNORECASE)
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{0,30}:")
 
 _MEDIA_TAGS = {
     "iframe": ("src", "iframe"),
@@ -88,6 +96,14 @@ def hiding_reason(decls: dict[str, str]) -> str:
             return "off-screen"
     if "clip" in decls and "rect(0" in decls["clip"].replace(" ", ""):
         return "clipped"
+    clip_path = decls.get("clip-path", "").replace(" ", "")
+    if clip_path.startswith(("inset(50%", "inset(100%", "circle(0", "polygon(0000")):
+        return "clipped"
+    if decls.get("mso-hide", "").startswith("all"):
+        return "mso-hide:all"
+    transform = decls.get("transform", "").replace(" ", "")
+    if transform.startswith(("scale(0)", "scale(0,", "scale(0.0)", "scalex(0)", "scaley(0)")):
+        return "transform:scale(0)"
     font_size = _px(decls.get("font-size"))
     if font_size == 0 and decls.get("line-height", "").startswith("0"):
         return "zero size"
@@ -101,20 +117,18 @@ class _StyleSheet:
         self.hidden: dict[str, str] = {}  # selector key -> reason
         self.sizes: dict[str, tuple[int | None, int | None]] = {}
         css = _COMMENT.sub("", css)
-        for block in css.split("}"):
-            selectors, brace, body = block.rpartition("{")
-            if not brace or len(selectors) > 4096:
+        for selectors, body in _top_level_rules(css):
+            if len(selectors) > 4096:
                 continue
-            selectors = selectors.rsplit(";", 1)[-1]  # drop a preceding @import ...;
             decls = _declarations(body)
             reason = hiding_reason(decls)
             width, height = _px(decls.get("width")), _px(decls.get("height"))
             if not reason and width is None and height is None:
                 continue
             for selector in selectors.split(","):
-                key = selector.strip().lower()
-                if not key or " " in key or ">" in key or ":" in key or "[" in key:
-                    continue  # only simple selectors; descendant rules are rare in beacons
+                key = _selector_key(selector)
+                if not key:
+                    continue
                 if reason:
                     self.hidden[key] = reason
                 if width is not None or height is not None:
@@ -142,6 +156,55 @@ class _StyleSheet:
             if reason:
                 return f"{reason} (stylesheet {key})"
         return ""
+
+
+def _top_level_rules(css: str) -> Iterable[tuple[str, str]]:
+    """(selectors, declarations) of the top-level rules of a style sheet.
+
+    Rules inside at-rule blocks (``@media``, ``@supports``, ...) are skipped: a rule
+    that hides an element only on small screens does not hide it everywhere.
+    ``@font-face`` and ``@import`` are handled elsewhere. Linear: one pass over the
+    text with a brace counter.
+    """
+    depth = 0
+    start = 0
+    selectors = ""
+    skip = False
+    for index, char in enumerate(css):
+        if char == "{":
+            if depth == 0:
+                selectors = css[start:index].rsplit(";", 1)[-1].strip()  # drop a preceding @import ...;
+                skip = selectors.startswith("@")
+                start = index + 1
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                start = index + 1
+                continue
+            depth -= 1
+            if depth == 0:
+                if not skip:
+                    yield selectors, css[start:index]
+                start = index + 1
+
+
+_SIMPLE_SELECTOR = re.compile(r"^[a-z0-9_-]*(?:[.#][a-z0-9_-]+)?$")
+
+
+def _selector_key(selector: str) -> str:
+    """The key a rule applies to: a simple selector (``tag``, ``.class``, ``#id``,
+    ``tag.class``), or the last part of a descendant/child selector when that part
+    names a class or an id (``.wrap .trk`` -> ``.trk``). Pseudo-classes and
+    attribute selectors are left out."""
+    key = selector.strip().lower()
+    if not key or ":" in key or "[" in key or "*" in key:
+        return ""
+    if " " in key or ">" in key or "+" in key or "~" in key:
+        last = re.split(r"[\s>+~]+", key)[-1]
+        if "." not in last and "#" not in last:
+            return ""  # "div img" would hide every image: too broad to trust
+        key = last
+    return key if _SIMPLE_SELECTOR.match(key) else ""
 
 
 def _own_hiding(node: LexborNode, sheet: _StyleSheet) -> str:
@@ -217,12 +280,69 @@ def _css_resources(css: str, part: str, tag: str, hidden: str) -> list[Resource]
     for url in _CSS_IMPORT.findall(css):
         font_urls.add(url)
         found.append(Resource(url=url, kind="import", part=part, tag=tag))
-    for _quote, url in _CSS_URL.findall(css):
+    urls = [url for _quote, url in _CSS_URL.findall(css)]
+    if "image-set" in css.lower():
+        for body in _IMAGE_SET.findall(css):
+            urls.extend(url for _quote, url in _CSS_STRING.findall(body))
+    for url in dict.fromkeys(urls):
         if url in font_urls:
             continue
         found.append(
             Resource(url=url, kind="css-url", part=part, tag=tag, hidden=bool(hidden), hidden_reason=hidden)
         )
+    return found
+
+
+_MSO_OPEN = "<!--[if"
+_MSO_CLOSE = "<![endif]-->"
+_VML_SOURCES = ("src", "href", "o:href")
+
+
+def _conditional_blocks(html: str, limit: int = 200) -> list[str]:
+    """Inner HTML of ``<!--[if mso]> ... <![endif]-->`` blocks.
+
+    HTML parsers treat them as comments, but Outlook renders them: newsletters put
+    VML backgrounds (``<v:fill src=...>``) and images there, and a tracker can too.
+    """
+    blocks: list[str] = []
+    lower = html.lower()
+    pos = lower.find(_MSO_OPEN)
+    while pos >= 0 and len(blocks) < limit:
+        open_end = lower.find("]>", pos)
+        if open_end < 0:
+            break
+        close = lower.find(_MSO_CLOSE, open_end)
+        if close < 0:
+            break
+        blocks.append(html[open_end + 2 : close])
+        pos = lower.find(_MSO_OPEN, close)
+    return blocks
+
+
+def _conditional_resources(html: str, part: str) -> list[Resource]:
+    """Remote loads inside Outlook conditional comments (VML fills, images, styles)."""
+    found: list[Resource] = []
+    for block in _conditional_blocks(html):
+        if "src" not in block.lower() and "url(" not in block.lower() and "background" not in block.lower():
+            continue
+        tree = LexborHTMLParser(block)
+        root = tree.root
+        for node in root.traverse(include_text=False) if root is not None else ():
+            tag = (node.tag or "").lower()
+            attrs = node.attributes
+            width, height = _px(attrs.get("width")), _px(attrs.get("height"))
+            for name in _VML_SOURCES:
+                value = attrs.get(name)
+                if value and (tag.startswith("v:") or (name == "src" and tag == "img")):
+                    found.append(Resource(value.strip(), "img", part, tag, width, height))
+            background = attrs.get("background")
+            if background:
+                found.append(Resource(background.strip(), "background", part, tag))
+            style = attrs.get("style")
+            if style and "url(" in style.lower():
+                found.extend(_css_resources(style, part, tag, ""))
+        for style_node in tree.css("style"):
+            found.extend(_css_resources(style_node.text(deep=True), part, "style", ""))
     return found
 
 
@@ -242,8 +362,23 @@ def extract_html(
     def hidden_of(node: LexborNode) -> str:
         return _own_hiding(node, sheet) or _ancestor_hiding(node, sheet, cache)
 
+    # <base href="https://..."> makes every relative URL remote
+    base_node = tree.css_first("base[href]")
+    base = (base_node.attributes.get("href") or "").strip() if base_node is not None else ""
+    if not base.lower().startswith(("http://", "https://", "//")):
+        base = ""
+
+    def resolve(url: str) -> str:
+        if not base or not url or url.startswith("#") or _HAS_SCHEME.match(url):
+            return url
+        return urljoin(base, url)
+
     def add(resource: Resource) -> None:
         nonlocal truncated
+        if base:
+            resolved = resolve(resource.url)
+            if resolved != resource.url:
+                resource = replace(resource, url=resolved)
         if len(resources) < max_resources:
             resources.append(resource)
         else:
@@ -263,7 +398,7 @@ def extract_html(
             if href:
                 if len(links) < max_links:
                     text = node.text(deep=True, separator=" ", strip=True) if tag == "a" else (attrs.get("alt") or "")
-                    links.append(Link(url=href.strip(), text=text[:500], part=part, source="html", tag=tag))
+                    links.append(Link(url=resolve(href.strip()), text=text[:500], part=part, source="html", tag=tag))
                 else:
                     truncated = True
         elif tag == "img" or (tag == "input" and (attrs.get("type") or "").lower() == "image"):
@@ -278,6 +413,17 @@ def extract_html(
             if srcset:
                 for url in _srcset_urls(srcset):
                     add(Resource(url, "srcset", part, tag, width, height, bool(reason), reason, alt))
+            for legacy in ("lowsrc", "dynsrc"):  # old Internet Explorer / Outlook attributes
+                value = attrs.get(legacy)
+                if value:
+                    add(Resource(value.strip(), "img", part, tag, width, height, bool(reason), reason, alt))
+        elif tag in ("image", "feimage", "use") and node.parent is not None:
+            # SVG <image href>, <feImage href>, <use href="other.svg#x">
+            href = attrs.get("href") or attrs.get("xlink:href")
+            if href and not href.startswith("#"):
+                width, height = _size(node, sheet)
+                reason = hidden_of(node)
+                add(Resource(href.strip(), "img", part, tag, width, height, bool(reason), reason))
         elif tag == "link":
             href = attrs.get("href")
             rel = (attrs.get("rel") or "").lower()
@@ -292,12 +438,17 @@ def extract_html(
             width, height = _size(node, sheet)
             if src:
                 add(Resource(src.strip(), kind, part, tag, width, height, bool(reason), reason))
+            if tag == "source" and attrs.get("srcset"):  # <picture><source srcset>
+                for url in _srcset_urls(attrs.get("srcset") or ""):
+                    add(Resource(url, "srcset", part, tag, width, height, bool(reason), reason))
             if tag == "video" and attrs.get("poster"):
                 add(Resource((attrs.get("poster") or "").strip(), "poster", part, tag, width, height, bool(reason), reason))
         elif tag == "object":
             data = attrs.get("data")
             if data:
-                add(Resource(data.strip(), "object", part, tag))
+                width, height = _size(node, sheet)
+                reason = hidden_of(node)
+                add(Resource(data.strip(), "object", part, tag, width, height, bool(reason), reason))
         elif tag == "meta":
             if (attrs.get("http-equiv") or "").lower() == "refresh":
                 content = attrs.get("content") or ""
@@ -321,10 +472,14 @@ def extract_html(
             reason = hidden_of(node)
             add(Resource(background.strip(), "background", part, tag, hidden=bool(reason), hidden_reason=reason))
         style = attrs.get("style")
-        if style and "url(" in style.lower():
+        if style and ("url(" in style.lower() or "image-set" in style.lower()):
             reason = hidden_of(node)
             for resource in _css_resources(style, part, tag, reason):
                 add(resource)
+
+    if "<!--[if" in html.lower():
+        for resource in _conditional_resources(html, part):
+            add(resource)
 
     body = tree.body
     text = body.text(deep=True, separator=" ", strip=True) if body is not None else ""

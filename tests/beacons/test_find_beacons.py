@@ -324,3 +324,73 @@ def test_beacon_json_contract(message: Build) -> None:
     data = beacon.to_json()
     for key in ("url", "kind", "operator", "per_recipient", "leaks"):
         assert key in data
+
+
+# --- less common constructs (mailward.html) ----------------------------------------------
+
+
+def test_base_href_makes_relative_urls_remote(message: Build) -> None:
+    html = '<html><head><base href="https://px.tracker.example/"></head><body><img src="o/abc.gif" width="1" height="1"><img src="cid:logo"></body></html>'
+    beacons = find_beacons(message(html))
+    assert [b.url for b in beacons] == [PIXEL]
+    assert beacons[0].kind == "pixel"
+
+
+def test_picture_source_srcset(message: Build) -> None:
+    html = _page(f'<picture><source srcset="{PIXEL} 1x" media="(min-width: 1px)"><img src="cid:x" width="300"></picture>')
+    assert _one(message(html)).kind in ("remote", "pixel")
+
+
+def test_svg_image(message: Build) -> None:
+    html = _page(f'<svg width="1" height="1"><image href="{PIXEL}" width="1" height="1"/></svg>')
+    assert _one(message(html)).kind == "pixel"
+
+
+def test_legacy_lowsrc(message: Build) -> None:
+    html = _page(f'<img src="cid:logo" lowsrc="{PIXEL}" width="1" height="1">')
+    assert _one(message(html)).kind == "pixel"
+
+
+def test_outlook_conditional_comment_vml(message: Build) -> None:
+    vml = "https://px.tracker.example/vml-bg.png"
+    html = _page(
+        "<table><tr><td>"
+        '<!--[if gte mso 9]><v:rect xmlns:v="urn:schemas-microsoft-com:vml" fill="true" stroke="false" style="width:600px;">'
+        f'<v:fill type="tile" src="{vml}" color="#ffffff" /></v:rect><![endif]-->'
+        f'<!--[if mso]><img src="{PIXEL}" width="1" height="1"><![endif]-->'
+        "</td></tr></table>"
+    )
+    beacons = {b.url: b for b in find_beacons(message(html))}
+    assert vml in beacons and PIXEL in beacons
+    assert beacons[PIXEL].kind == "pixel"
+
+
+def test_css_image_set_strings(message: Build) -> None:
+    other = "https://img.tracker.example/2x.png"
+    html = _page(f'<div style="background-image: image-set(\'{PIXEL}\' 1x, \'{other}\' 2x)">x</div>')
+    urls = {b.url for b in find_beacons(message(html))}
+    assert {PIXEL, other} <= urls
+
+
+@pytest.mark.parametrize(
+    ("body", "style", "reason"),
+    [
+        (f'<img src="{PIXEL}" width="300" height="200" style="mso-hide:all">', "", "mso-hide"),
+        (f'<img src="{PIXEL}" width="300" height="200" style="transform: scale(0)">', "", "scale(0)"),
+        (f'<img src="{PIXEL}" width="300" height="200" style="clip-path: inset(50%)">', "", "clipped"),
+        (f'<div class="wrap"><span class="trk"><img src="{PIXEL}" width="300" height="200"></span></div>', ".wrap .trk { display: none }", "display:none"),
+        (f'<img id="p" src="{PIXEL}" width="300" height="200">', "body > #p { visibility: hidden }", "visibility"),
+    ],
+    ids=["mso-hide", "transform", "clip-path", "descendant-class", "child-id"],
+)
+def test_more_hiding(message: Build, body: str, style: str, reason: str) -> None:
+    beacon = _one(message(_page(body, style)))
+    assert beacon.kind == "hidden"
+    assert reason in beacon.evidence
+
+
+def test_media_query_and_tag_descendant_rules_do_not_hide(message: Build) -> None:
+    style = "@media (max-width: 480px) { .desk { display: none } } td img { display: none }"
+    url = "https://cdn.outlet.example/photo.jpg"
+    beacon = _one(message(_page(f'<table><tr><td><img class="desk" src="{url}" width="600" height="300"></td></tr></table>', style)), url)
+    assert beacon.kind == "remote"
