@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import tomllib
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,7 +15,6 @@ from imapclient import IMAPClient
 
 from mailward.cli import cli
 from mailward.config import load_config
-from mailward.demo import generate
 from mailward.hunt.campaigns import recluster
 from mailward.hunt.runner import hunt
 from mailward.hunt.sources import FileSource
@@ -25,31 +22,6 @@ from mailward.hunt.work import WorkerSettings
 from mailward.store import open_store
 
 pytestmark = pytest.mark.integration
-SEED = 2021
-MESSAGES = 400
-
-
-class Demo:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.config_path = root / "mailward.toml"
-        self.truth = json.loads((root / "campaigns.json").read_text())["campaigns"]
-        self.labels = [json.loads(line) for line in (root / "labels.jsonl").read_text().splitlines()]
-        config = tomllib.loads(self.config_path.read_text())
-        self.people = config["organisation"]["people"]
-        self.person_of = {a: p["name"] for p in self.people for a in p["addresses"]}
-        self.owner = {p["addresses"][0].partition("@")[0]: p["addresses"][0] for p in self.people}
-        self.campaign_of = {lab["message_id"]: lab["campaign"] for lab in self.labels}
-        self.kind_of = {lab["message_id"]: lab["kind"] for lab in self.labels}
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo")
-    generate(root, seed=SEED, messages=MESSAGES)
-    return Demo(root)
-
-
 @pytest.fixture(scope="module")
 def mailboxes(demo, dovecot, tmp_path_factory):
     """Every demo Maildir becomes one Dovecot user; an accounts file lists them all."""
@@ -79,7 +51,7 @@ def run_cli(*args: str) -> dict:
     return json.loads(result.output)
 
 
-def check_against_truth(demo: Demo, store) -> dict[str, str]:
+def check_against_truth(demo, store) -> dict[str, str]:
     """Each true campaign is exactly one found campaign, with every target and nothing else."""
     found = store.campaigns()
     member_ids = {c.id: {m.message_id for m in store.campaign_messages(c.id)} for c in found}
