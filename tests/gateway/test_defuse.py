@@ -118,11 +118,15 @@ def test_active_content_and_css_tricks_are_dropped() -> None:
         '<div style="background-image:url(&quot;https://s.example/q.png&quot;)">x</div>'
         '<img srcset="https://a.example/1.png 1x, https://a.example/2.png 2x">'
         '<svg><image href="https://svg.example/i.png"/></svg><video poster="https://v.example/p.jpg"></video>'
-        '<a href="https://ok.example/" ping="https://ping.example/">ok</a></body></html>'
+        '<a href="https://ok.example/" ping="https://ping.example/">ok</a>'
+        '<!--[if gte mso 9]><v:image src="https://vml.example/i.png" /><![endif]-->'
+        '<v:fill src="https://vml2.example/f.png"></v:fill>'
+        '<svg><rect fill="url(https://paint.example/p.svg#g)" width="5"/></svg></body></html>'
     )
     html = body_html(defuse(raw, result()))
     for host in ("//x.example", "//evil.example", "//f.example", "//e.example", "//bg.example", "//frame.example",
-                 "//s.example", "//a.example", "//svg.example", "//v.example", "//ping.example"):
+                 "//s.example", "//a.example", "//svg.example", "//v.example", "//ping.example",
+                 "//vml.example", "//vml2.example", "//paint.example"):
         assert host not in html, host
     assert 'href="https://ok.example/"' in html  # ordinary links stay
     assert remote_loads(html) == []

@@ -175,13 +175,21 @@ class _Defuser:
     def html(self, text: str) -> LexborHTMLParser:
         tree = LexborHTMLParser(text)
         removals: list[tuple[LexborNode, str | None]] = []
-        nodes = list(tree.root.traverse()) if tree.root is not None else []
+        nodes = list(tree.root.traverse(include_text=True)) if tree.root is not None else []
         for node in nodes:
             tag = node.tag or ""
+            if not self.neutralise or tag == "-text":
+                continue
+            if tag == "-comment":
+                # Outlook renders VML inside <!--[if mso]> comments and loads its src=;
+                # no other client shows comments, so they all go
+                if "//" in (node.comment_content or ""):
+                    self.report.active_removed += 1
+                removals.append((node, None))
+                continue
             if tag.startswith("-"):
                 continue
-            if self.neutralise:
-                self._element(node, tag, removals)
+            self._element(node, tag, removals)
         for node, replacement in reversed(removals):
             if replacement is None:
                 node.decompose()
@@ -217,6 +225,10 @@ class _Defuser:
                     attrs["style"] = css
                 else:
                     del attrs["style"]
+        for name, value in list(attrs.items()):  # SVG fill/filter/mask="url(https://...)"
+            if name != "style" and value and "url(" in value.lower() and sanitise_css(value)[1]:
+                del attrs[name]
+                self.report.styles_removed += 1
         if tag in _CLICK_TAGS:
             self._link(node, attrs)
             attr_names: tuple[str, ...] = tuple(a for a in _RESOURCE_ATTRS if a != "href")
