@@ -15,11 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from mailward.identity.lookalike import _NEWS_WORDS
-from mailward.identity.outlets import Catalogue
+from mailward.identity.outlets import Catalogue, deletions
 from mailward.identity.report import DISPLAY_NAME, LOCAL_PART, SIGNATURE, SUBJECT
 from mailward.identity.text import fold
 from mailward.model import Message
@@ -195,10 +194,9 @@ def _display_name_claims(name: str, cat: Catalogue) -> list[RawClaim]:
         for raw, folded in zip(segments, folded_segments, strict=True):
             if not 6 <= len(folded) <= 60:
                 continue
-            cutoff = 2 if len(folded) >= 12 else 1
-            hit = process.extractOne(folded, cat.fuzzy_aliases, scorer=Levenshtein.distance, score_cutoff=cutoff)
-            if hit is not None and hit[1] > 0:
-                index = cat.fuzzy_targets[hit[2]]
+            position = _misspelt_alias(folded, cat)
+            if position is not None:
+                index = cat.fuzzy_targets[position]
                 if ("entity", index) not in seen:
                     seen.add(("entity", index))
                     claims.append(RawClaim("entity", index, DISPLAY_NAME, raw, fuzzy=True))
@@ -215,6 +213,21 @@ def _display_name_claims(name: str, cat: Catalogue) -> list[RawClaim]:
             for c in claims
         ]
     return claims
+
+
+def _misspelt_alias(folded: str, cat: Catalogue) -> int | None:
+    """Position in ``cat.fuzzy_aliases`` of the alias ``folded`` misspells: one edit
+    (a swap of neighbours counts as one), two for names of 12 letters or more."""
+    cutoff = 2 if len(folded) >= 12 else 1
+    candidates: set[int] = set()
+    for variant in deletions(folded):
+        candidates.update(cat.fuzzy_index.get(variant, ()))
+    best: tuple[int, int] | None = None
+    for position in candidates:
+        distance = OSA.distance(folded, cat.fuzzy_aliases[position], score_cutoff=cutoff)
+        if 0 < distance <= cutoff and (best is None or distance < best[0]):
+            best = (distance, position)
+    return best[1] if best else None
 
 
 def _anywhere(folded: str, cat: Catalogue) -> list[tuple[str, int, str]]:
@@ -309,7 +322,9 @@ def signature_lines(message: Message, count: int = SIGNATURE_LINES) -> list[str]
     if not text:
         return []
     text = text[:200_000]
-    quote = _QUOTE_MARKERS.search(text)
+    # quoted or forwarded text starts within the first 50,000 characters of a reply;
+    # a longer text without a marker there is taken to be the sender's own
+    quote = _QUOTE_MARKERS.search(text, 0, 50_000)
     if quote is not None:
         text = text[: quote.start()]
     lines = [line.strip()[:_MAX_FIELD] for line in text[-_TAIL_CHARS:].splitlines()]

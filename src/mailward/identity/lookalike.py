@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import ahocorasick_rs
-from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from mailward.identity.domains import registrable, split_registrable, to_unicode, within
-from mailward.identity.outlets import Catalogue, catalogue, outlet_data
+from mailward.identity.outlets import Catalogue, catalogue, deletion_index, deletions, outlet_data
 from mailward.identity.settings import IdentitySettings
 from mailward.identity.text import is_mixed_script, skeleton
 
@@ -123,6 +122,7 @@ class LookalikeIndex:
     labels: dict[str, list[tuple[int, str, str]]]  # label -> [(entity, target, suffix)]
     fuzzy_labels: tuple[str, ...]
     fuzzy_targets: tuple[tuple[int, str], ...]
+    fuzzy_index: dict[str, tuple[int, ...]]  # one-letter deletions -> positions in fuzzy_labels
     brands: tuple[str, ...]
     brand_targets: tuple[tuple[int, str], ...]
     brand_matcher: ahocorasick_rs.AhoCorasick | None
@@ -179,6 +179,7 @@ def lookalike_index(settings: IdentitySettings) -> LookalikeIndex:
         labels=labels,
         fuzzy_labels=tuple(fuzzy),
         fuzzy_targets=tuple(fuzzy.values()),
+        fuzzy_index=deletion_index(tuple(fuzzy)),
         brands=brand_list,
         brand_targets=tuple(brand_map[b] for b in brand_list),
         brand_matcher=ahocorasick_rs.AhoCorasick(brand_list) if brand_list else None,
@@ -250,14 +251,20 @@ def lookalike_of(domain: str, settings: IdentitySettings | None = None) -> Looka
             if len(brand) >= 6 or (len(brand) >= 3 and (delimited or rest.replace("-", "") in _NEWS_WORDS)):
                 entity, target = index.brand_targets[brand_index]
                 return match(entity, target, COMBOSQUAT, f"contains the brand '{brand}' with other words")
-    # 6. edit distance (covers what the permutations miss, e.g. two changes)
+    # 6. edit distance (what the permutations miss, e.g. a swap plus a change in a long name),
+    #    candidates from a symmetric-deletion index rather than a scan of every label
     if len(label) >= 5 and index.fuzzy_labels:
         cutoff = 2 if len(label) >= 10 else 1
-        found = process.extractOne(label, index.fuzzy_labels, scorer=Levenshtein.distance, score_cutoff=cutoff)
-        if found is not None:
-            _, distance, position = found
+        best: tuple[int, int] | None = None
+        for variant in deletions(label):
+            for position in index.fuzzy_index.get(variant, ()):
+                distance = Levenshtein.distance(label, index.fuzzy_labels[position], score_cutoff=cutoff)
+                if 0 < distance <= cutoff and (best is None or distance < best[0]):
+                    best = (distance, position)
+        if best is not None:
+            distance, position = best
             entity, target = index.fuzzy_targets[position]
-            return match(entity, target, TYPO, f"{distance} letter(s) different", int(distance))
+            return match(entity, target, TYPO, f"{distance} letter(s) different", distance)
     return None
 
 

@@ -178,6 +178,9 @@ class Catalogue:
     person_segments: Mapping[str, int]
     fuzzy_aliases: tuple[str, ...]  # folded distinctive aliases (>= 6 chars) for misspellings
     fuzzy_targets: tuple[int, ...]
+    # symmetric-deletion index (each alias and its one-letter deletions -> alias positions):
+    # candidates for misspellings in a few dictionary look-ups
+    fuzzy_index: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     domain_owner: Mapping[str, int] = field(default_factory=dict)  # official domain -> entity
     short_local: Mapping[str, int] = field(default_factory=dict)  # 3-4 letter names ("bbc") as local-part tokens
 
@@ -221,6 +224,7 @@ def person_name_forms(name: str) -> list[str]:
 @lru_cache(maxsize=8)
 def catalogue(settings: IdentitySettings) -> Catalogue:
     data = outlet_data()
+    freemail_domains()  # load every reference file now, not on the first message
     entities = list(data.outlets)
     org = _organisation_entity(settings)
     if org is not None:
@@ -280,10 +284,24 @@ def catalogue(settings: IdentitySettings) -> Catalogue:
         person_segments=person_segments,
         fuzzy_aliases=tuple(fuzzy),
         fuzzy_targets=tuple(fuzzy.values()),
+        fuzzy_index=deletion_index(tuple(fuzzy)),
         domain_owner=domain_owner,
         local_aliases=local_aliases,
         short_local=short_local,
     )
+
+
+def deletions(text: str) -> set[str]:
+    """``text`` and every string made by leaving one character out."""
+    return {text, *(text[:i] + text[i + 1 :] for i in range(len(text)))}
+
+
+def deletion_index(aliases: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    index: dict[str, list[int]] = {}
+    for position, alias in enumerate(aliases):
+        for variant in deletions(alias):
+            index.setdefault(variant, []).append(position)
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def _distinctive_name(name: str) -> bool:
