@@ -285,15 +285,23 @@ def test_outsiders_never_share_a_name_with_the_roster(demo_dir: Path) -> None:
 
 
 def test_memory_does_not_grow_with_the_number_of_messages(tmp_path: Path) -> None:
-    import tracemalloc
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, tracemalloc\n"
+        "from pathlib import Path\n"
+        "from mailward.demo import generate\n"
+        "tracemalloc.start()\n"
+        "generate(Path(sys.argv[1]), seed=8, messages=int(sys.argv[2]))\n"
+        "print(tracemalloc.get_traced_memory()[1])\n"
+    )
 
     def peak(messages: int) -> int:
-        tracemalloc.start()
-        try:
-            generate(tmp_path / f"m{messages}", seed=8, messages=messages)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        # a fresh interpreter each time, so that nothing else in the test session counts
+        out = subprocess.run([sys.executable, "-c", probe, str(tmp_path / f"m{messages}"),
+                              str(messages)], capture_output=True, text=True, check=True)
+        return int(out.stdout)
 
     small, large = peak(200), peak(1200)
     written = sum(p.stat().st_size for p in (tmp_path / "m1200").rglob("*") if p.is_file())
