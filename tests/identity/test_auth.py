@@ -189,3 +189,11 @@ def test_spf_a_mx_redirect_and_limits():
     resolver.add("loop.example", "TXT", "v=spf1 include:loop.example -all")
     assert check_spf("192.0.2.3", "loop.example", resolver) == "permerror"
     assert check_spf("192.0.2.3", "nospf.example", resolver) == "none"
+
+
+def test_spf_a_with_a_host_and_prefix():
+    resolver = InMemoryResolver()
+    resolver.add("example.net", "TXT", "v=spf1 a:relay.example.net/24 -all")
+    resolver.add("relay.example.net", "A", "192.0.2.10")
+    assert check_spf("192.0.2.200", "example.net", resolver) == "pass"
+    assert check_spf("198.51.100.1", "example.net", resolver) == "fail"

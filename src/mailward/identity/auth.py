@@ -363,6 +363,8 @@ def _spf_eval(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, domain: str, re
             budget[0] -= 1
             if budget[0] < 0:
                 raise _PermError("too many DNS look-ups")
+        if name in ("a", "mx") and "/" in arg:
+            arg, _, cidr = arg.partition("/")
         target = arg or domain
         if name == "include":
             result = _spf_eval(ip, target, resolver, budget, depth + 1)
