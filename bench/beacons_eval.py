@@ -59,6 +59,9 @@ def _report(directory: Path, show: int, rounds: int) -> None:
     messages_with_tracker = 0
     tokens = 0
     messages_with_token = 0
+    subscriber_ids = 0
+    messages_with_subscriber = 0
+    opaque = 0
     token_encodings: Counter[str] = Counter()
     unknown_hosts: Counter[str] = Counter()
     without: list[str] = []
@@ -73,10 +76,15 @@ def _report(directory: Path, show: int, rounds: int) -> None:
         trackers.update(named)
         if named:
             messages_with_tracker += 1
-        personal = [b for b in beacons if b.per_recipient]
+        personal = [b for b in beacons if b.per_recipient and b.token is not None and b.token.confidence == "high"]
         tokens += len(personal)
         if personal:
             messages_with_token += 1
+        subscriber = [b for b in beacons if b.per_recipient and b.token is not None and b.token.confidence == "medium"]
+        subscriber_ids += len(subscriber)
+        if subscriber:
+            messages_with_subscriber += 1
+        opaque += sum(1 for b in beacons if b.token is not None and b.token.confidence == "low")
         for b in personal:
             assert b.token is not None
             token_encodings[b.token.encoding] += 1
@@ -88,7 +96,8 @@ def _report(directory: Path, show: int, rounds: int) -> None:
     print(f"messages with beacons: {with_beacons} ({with_beacons / max(1, n):.0%}); with a known tracker: {messages_with_tracker}")
     print(f"messages by beacon kind: {dict(kinds.most_common())}")
     print(f"known trackers (messages): {dict(trackers.most_common(15))}")
-    print(f"per-recipient tokens (single message, high confidence): {tokens} beacons in {messages_with_token} messages; encodings {dict(token_encodings)}")
+    print(f"per-recipient tokens (single message, high confidence: the address decoded): {tokens} beacons in {messages_with_token} messages; encodings {dict(token_encodings)}")
+    print(f"registry-known subscriber ids (medium): {subscriber_ids} beacons in {messages_with_subscriber} messages; opaque identifiers (low): {opaque} beacons")
     print(f"find_beacons: {first:.0f} us/message first pass, {warm:.0f} us/message warm (median of {rounds - 1} passes)")
     if show:
         print(f"operators without a registry entry (beacon count): {dict(unknown_hosts.most_common(show))}")
@@ -108,6 +117,11 @@ def _urls(message: Message) -> list[str]:
     return urls
 
 
+def _template_re(template: str) -> re.Pattern[str]:
+    parts = [re.escape(p) for p in template.replace("{*}", "{token}").split("{token}")]
+    return re.compile("[^&/?#]*".join(parts))
+
+
 def _batch(pairs: dict[str, dict[str, Message]], show: int) -> None:
     print("\n### batch analysis over u1/u2 pairs (template_tokens)")
     total_components = 0
@@ -118,11 +132,11 @@ def _batch(pairs: dict[str, dict[str, Message]], show: int) -> None:
             continue
         found = template_tokens([(key, _urls(msg)) for key, msg in sorted(copies.items())])
         beacon_urls = {b.url for msg in copies.values() for b in find_beacons(msg)}
-        on_beacons = [t for t in found if any(t.template.replace("{token}", v) in beacon_urls for v in t.values.values())]
+        on_beacons = [t for t in found if any(_template_re(t.template).fullmatch(u) for u in beacon_urls)]
         total_components += len(found)
         if found:
             pairs_with += 1
-        if any(b.per_recipient for msg in copies.values() for b in find_beacons(msg)):
+        if any(b.per_recipient and b.token is not None and b.token.confidence == "high" for msg in copies.values() for b in find_beacons(msg)):
             single_and_batch += 1
         locations = Counter(t.location for t in found)
         summary = describe_exposure(find_beacons(copies["u1"]))

@@ -194,9 +194,11 @@ def _load_kind(resource: Resource, info: UrlTracking) -> tuple[str, str]:
     return beacon_kind, ", ".join(reasons)
 
 
-def _subscriber_id(url: str, tracker: Tracker | None) -> TokenMatch | None:
-    """The service's own per-subscriber identifier, where the registry says it is."""
-    if tracker is None or not tracker.token:
+def _subscriber_id(url: str, info: UrlTracking) -> TokenMatch | None:
+    """The service's own per-subscriber identifier, where the registry says it is
+    (only in its open and click URLs: hosted images carry none)."""
+    tracker = info.tracker
+    if tracker is None or not tracker.token or not info.role:
         return None
     for location, value in url_components(url):
         if location in tracker.token and len(value) >= 4:
@@ -206,13 +208,13 @@ def _subscriber_id(url: str, tracker: Tracker | None) -> TokenMatch | None:
     return None
 
 
-def _token(url: str, forms: RecipientForms, tracker: Tracker | None = None) -> tuple[TokenMatch | None, bool]:
+def _token(url: str, forms: RecipientForms, info: UrlTracking | None = None) -> tuple[TokenMatch | None, bool]:
     """(token, per_recipient): the address decoded (high), the service's subscriber
     id (medium), else an opaque identifier (low, not counted as per-recipient)."""
     match = find_recipient_token(url, forms) if forms else None
     if match is not None:
         return match, True
-    subscriber = _subscriber_id(url, tracker)
+    subscriber = _subscriber_id(url, info) if info is not None else None
     if subscriber is not None:
         return subscriber, True
     return opaque_token(url), False
@@ -266,7 +268,7 @@ def find_beacons(message: Message) -> tuple[Beacon, ...]:
             continue
         cached = tokens.get(url)
         if cached is None:
-            cached = tokens[url] = _token(url, forms, info.tracker)
+            cached = tokens[url] = _token(url, forms, info)
         token, personal = cached
         if personal and token is not None:
             if token.encoding == "subscriber-id":
@@ -298,7 +300,7 @@ def find_beacons(message: Message) -> tuple[Beacon, ...]:
         match = find_recipient_token(url, forms) if forms else None
         if not why and match is None:
             continue
-        token, personal = (match, True) if match is not None else _token(url, RecipientForms((), (), None), info.tracker)
+        token, personal = (match, True) if match is not None else _token(url, RecipientForms((), (), None), info)
         reasons = [r for r in (why, f"carries the recipient's address ({match.encoding})" if match else "") if r]
         if token is not None and token.encoding == "subscriber-id":
             reasons.append(f"carries {info.tracker.name if info.tracker else 'the'} subscriber id ({token.location})")

@@ -370,6 +370,7 @@ def _entropy(text: str) -> float:
 
 _OPAQUE_SHAPE = re.compile(r"[A-Za-z0-9._=%-]{16,512}")  # one character class: linear
 _SLUG = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")
+_WORD_SPLIT = re.compile(r"[-_.]")
 
 
 def _count_digits(value: str) -> int:
@@ -394,6 +395,8 @@ def _looks_opaque(value: str) -> bool:
         return digits >= 20
     if _SLUG.fullmatch(value):
         return False
+    if len(value) <= 32 and any(len(w) >= 4 and w.isalpha() and w.islower() for w in _WORD_SPLIT.split(value)):
+        return False  # a file or path name made of words and numbers ("image-471546-5032686")
     bits = _entropy(value)
     return bits >= 3.0 and bits * len(value) >= 64
 
