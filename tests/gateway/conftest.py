@@ -33,14 +33,15 @@ def unit_settings(tmp: Path, **over: object) -> GatewaySettings:
 
 
 @contextlib.asynccontextmanager
-async def running_gateway(settings: GatewaySettings, store: Quarantine | None = None) -> AsyncIterator[tuple[int, Gateway]]:
-    """A Gateway on 127.0.0.1:<ephemeral> inside the running event loop."""
+async def running_gateway(settings: GatewaySettings, store: Quarantine | None = None,
+                          listen: ListenAddress | None = None) -> AsyncIterator[tuple[int, Gateway]]:
+    """A Gateway on 127.0.0.1:<ephemeral> (or ``listen``) inside the running event loop."""
     pool = ScanPool(Config(), settings)
     gateway = Gateway(settings, pool, store or FileQuarantine(settings.quarantine_dir), AuditLog(settings.audit_log))
     port = free_port()
     stop = asyncio.Event()
     ready = asyncio.Event()
-    task = asyncio.create_task(run_server(gateway, ListenAddress("inet", "127.0.0.1", port),
+    task = asyncio.create_task(run_server(gateway, listen or ListenAddress("inet", "127.0.0.1", port),
                                           ready=lambda _w: ready.set(), stop=stop))
     await asyncio.wait_for(ready.wait(), 10)
     try:

@@ -67,14 +67,17 @@ def split_message(raw: bytes) -> tuple[list[tuple[str, str]], bytes]:
 
 
 class MilterClient:
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
+    def __init__(self, host: str, port: int, *, unix: str = "") -> None:
+        self.host, self.port, self.unix = host, port, unix
         self.reader: asyncio.StreamReader
         self.writer: asyncio.StreamWriter
         self.protocol = 0
 
     async def __aenter__(self) -> MilterClient:
-        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        if self.unix:
+            self.reader, self.writer = await asyncio.open_unix_connection(self.unix)
+        else:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         await self.send(p.CMD_OPTNEG, struct.pack("!III", 6, POSTFIX_ACTIONS, POSTFIX_PROTOCOL))
         cmd, data = await self.recv()
         assert cmd == p.CMD_OPTNEG

@@ -286,3 +286,11 @@ def test_undeclared_8bit_text_keeps_its_bytes() -> None:
     assert report.changed
     assert out.startswith(b"From: a@example.org\r\nSubject: x\r\n\r\nmailward: Something was found.")
     assert out.endswith(b"caf\xe9 cr\xe8me \xff\r\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2000), st.sampled_from([b"text/html", b"multipart/mixed; boundary=x", b"text/plain"]))
+def test_defuse_never_raises_on_any_bytes(body: bytes, ctype: bytes) -> None:
+    raw = b"From: a@example.org\r\nContent-Type: " + ctype + b"\r\n\r\n" + body
+    out = defuse(raw, result(summary="x"))
+    assert split_head(out)[0] == split_head(raw)[0]

@@ -267,3 +267,51 @@ def test_stuck_worker_processes_are_replaced(tmp_path: Path) -> None:
             assert dict(out.added)["X-Mailward-Verdict"] == "clean"
             assert asyncio.get_running_loop().time() - started < 30
     run(scenario())
+
+
+def test_unix_socket_and_listen_parsing(tmp_path: Path) -> None:
+    from mailward.gateway.server import ListenAddress, ListenError, parse_listen
+
+    assert parse_listen("inet:127.0.0.1:11332") == ListenAddress("inet", "127.0.0.1", 11332)
+    assert parse_listen("inet:11332@127.0.0.1") == ListenAddress("inet", "127.0.0.1", 11332)
+    assert parse_listen("unix:/run/mailward.sock") == ListenAddress("unix", path="/run/mailward.sock")
+    for bad in ("tcp:1.2.3.4:5", "inet:127.0.0.1:99999", "inet:host:port", "unix:"):
+        with pytest.raises(ListenError):
+            parse_listen(bad)
+    path = str(tmp_path / "m.sock")
+
+    async def scenario() -> None:
+        async with running_gateway(unit_settings(tmp_path), listen=ListenAddress("unix", path=path)), \
+                MilterClient("", 0, unix=path) as client:
+            out = await client.message(NEWSLETTER)
+            assert out.final == p.R_ACCEPT and out.body is not None and PIXEL.encode() not in out.body
+    run(scenario())
+
+
+@pytest.mark.parametrize("on_failure", ["tempfail", "accept"])
+def test_message_over_the_size_limit(tmp_path: Path, on_failure: str) -> None:
+    async def scenario() -> None:
+        settings = unit_settings(tmp_path, max_message_bytes=100, on_failure=on_failure)
+        async with running_gateway(settings) as (port, _gw), MilterClient("127.0.0.1", port) as client:
+            out = await client.message(NEWSLETTER)
+            if on_failure == "tempfail":
+                assert out.reply_text.startswith("451")
+            else:
+                assert out.final == p.R_ACCEPT and out.body is None
+                assert "larger than 100 bytes" in dict(out.added)["X-Mailward-Reason"]
+    run(scenario())
+
+
+def test_banner_action_keeps_the_body_but_adds_the_banner(tmp_path: Path) -> None:
+    from mailward.gateway.settings import Action
+    from mailward.result import Verdict
+
+    async def scenario() -> None:
+        actions = {v: Action.DELIVER for v in Verdict} | {Verdict.TRACKING: Action.BANNER}
+        async with running_gateway(unit_settings(tmp_path, actions=actions)) as (port, _gw), \
+                MilterClient("127.0.0.1", port) as client:
+            out = await client.message(NEWSLETTER)
+            assert out.body is not None and b"data-mailward-banner" in out.body
+            assert PIXEL.encode() in out.body  # banner only: nothing else rewritten
+            assert dict(out.added)["X-Mailward-Action"] == "banner"
+    run(scenario())
