@@ -254,7 +254,7 @@ def load_ruleset(
         raise RuleLoadError(problems)
     compiled = []
     for spec in specs:
-        if spec.name in bad:
+        if spec.name in bad or not spec.enabled:
             continue
         compiled.append(compile_rule(spec))
     return RuleSet(rules=tuple(compiled), errors=list(problems))
