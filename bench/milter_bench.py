@@ -16,6 +16,7 @@ Reports per configuration:
 - throughput in messages/s;
 - the same small messages through the milter-free listener of the same Postfix,
   as the baseline;
+- CPU time of the milter and its workers per message (from /proc);
 - peak RSS of the milter process and of its process tree (scanning workers included),
   sampled every 20 ms from /proc.
 """
@@ -90,6 +91,24 @@ class RssSampler(threading.Thread):
             self.peak_main = max(self.peak_main, main)
             self.peak_tree = max(self.peak_tree, tree)
             self.halt.wait(0.02)
+
+
+def tree_cpu(pid: int, *, children: bool = True) -> float:
+    """User + system CPU seconds of ``pid`` and (by default) its live descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            pass
+        if children:
+            stack += _children(current)
+    return total
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -176,7 +195,12 @@ def main() -> int:
         for kind, count in (("small", small_n), ("large", large_n)):
             batch = make_batch(kind, count)
             for clients in (1, 4):
+                cpu_before = tree_cpu(milter.pid)
+                main_before = tree_cpu(milter.pid, children=False)
                 run = run_config(postfix.smtp_port, batch, clients)
+                run["milter_cpu_ms_per_msg"] = round((tree_cpu(milter.pid) - cpu_before) * 1000 / len(batch), 1)
+                run["milter_main_cpu_ms_per_msg"] = round(
+                    (tree_cpu(milter.pid, children=False) - main_before) * 1000 / len(batch), 1)
                 ms, offset, actions = audit_ms(audit, offset)
                 run.update(kind=kind, actions=actions,
                            milter_ms={f"p{int(q * 100)}": round(percentile(ms, q), 1) for q in (0.5, 0.95, 0.99)})
@@ -197,14 +221,15 @@ def main() -> int:
         postfix.stop()
 
     print()
-    print("| messages | clients | avg size | msg/s | SMTP p50/p95/p99 ms | milter p50/p95/p99 ms | actions |")
-    print("|---|---|---|---|---|---|---|")
+    print("| messages | clients | avg size | msg/s | SMTP p50/p95/p99 ms | milter p50/p95/p99 ms | milter CPU ms/msg (all / protocol process) | actions |")
+    print("|---|---|---|---|---|---|---|---|")
     for run in results["runs"]:
         smtp = run["smtp_ms"]
         mil = run.get("milter_ms")
         mil_s = f"{mil['p50']} / {mil['p95']} / {mil['p99']}" if mil else "-"
         print(f"| {run['kind']} | {run['clients']} | {run['avg_bytes'] / 1024:.0f} KB | {run['throughput_msg_s']} | "
-              f"{smtp['p50']} / {smtp['p95']} / {smtp['p99']} | {mil_s} | {run.get('actions', '-')} |")
+              f"{smtp['p50']} / {smtp['p95']} / {smtp['p99']} | {mil_s} | {run.get('milter_cpu_ms_per_msg', '-')} / {run.get('milter_main_cpu_ms_per_msg', '-')} | "
+              f"{run.get('actions', '-')} |")
     print(f"\nmilter peak RSS: {results['milter_peak_rss_mb']} MB (main process), "
           f"{results['milter_tree_peak_rss_mb']} MB (with {args.workers} scanning workers)")
     if args.json:
