@@ -121,3 +121,11 @@ def test_unrelated_domain_claim_explanation():
         "Claims to be Reuters (display name 'Reuters'); sent from newsdesk-mail.net, which is not a Reuters "
         "domain; DKIM passed only for newsdesk-mail.net."
     )
+
+
+def test_protected_person_from_a_lookalike_of_the_organisation():
+    report = analyse_identity(message('"Jane Minister" <jane.minister@parliarnent.example>'), ORG)
+    [claim] = report.claims
+    assert claim.kind == "protected-person" and claim.status == "lookalike"
+    assert claim.lookalike is not None and claim.lookalike.entity_kind == "organisation"
+    assert "a lookalike of parliament.example" in report.explanations[0]

@@ -163,8 +163,11 @@ def _judge(raw: RawClaim, cat: Catalogue, sending: SendingIdentity, auth: AuthSu
     domain_set = frozenset(domains)
     official_dkim = any(within(d, domain_set) for d in auth.dkim_domains)
     lookalike: LookalikeMatch | None = None
-    if sending.from_lookalike is not None and (sending.from_lookalike.entity_id == entity_id or raw.target == "entity"):
-        lookalike = sending.from_lookalike
+    la = sending.from_lookalike
+    # any imitated outlet or organisation domain undermines an outlet claim; a person's
+    # claim is undermined by an imitation of the organisation's own domain
+    if la is not None and (raw.target == "entity" or la.entity_kind == "organisation"):
+        lookalike = la
     free = sending.from_free_mail
     if official_from:
         if auth.source == "none":
