@@ -193,3 +193,17 @@ def test_shared_services_are_not_exported_for_blocking():
         "evil-tracker.example": True,
         "reporter.news@gmail.com": True,
     }
+
+
+def test_stix_ids_are_stable_across_exports(store_with_campaign):
+    first = _objects(bundle_json(load_export(store_with_campaign, CAMPAIGN_ID, _settings())))
+    again = _objects(bundle_json(load_export(store_with_campaign, CAMPAIGN_ID, _settings())))
+    assert {o["id"] for o in first} == {o["id"] for o in again}
+    other_org = ShareSettings.from_config(Config({"organisation": {"name": "Another Parliament"}}))
+    other = _objects(bundle_json(load_export(store_with_campaign, CAMPAIGN_ID, other_org)))
+    ids = {o["type"]: o["id"] for o in first if o["type"] in ("identity", "campaign")}
+    other_ids = {o["type"]: o["id"] for o in other if o["type"] in ("identity", "campaign")}
+    assert ids["identity"] != other_ids["identity"] and ids["campaign"] != other_ids["campaign"]
+    for obj in first:
+        if "modified" in obj:
+            assert obj["created"] <= obj["modified"]

@@ -10,7 +10,9 @@ campaign *attributed-to* intrusion-set when an analyst names one, campaign
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import uuid
 from typing import Any
 
 import stix2
@@ -81,16 +83,49 @@ _KIND_WORDS = {
 }
 
 
-def build_bundle(export: CampaignExport) -> stix2.Bundle:
+# Object ids are name-based (UUIDv5 under a namespace per producing organisation), so
+# exporting the same campaign again updates the objects a CERT already holds instead of
+# duplicating them, and every export of one organisation has the same identity. STIX
+# 2.1 recommends (SHOULD) UUIDv4 for SDOs; the validator notes this as a warning.
+_NAMESPACE = uuid.UUID("6d1c1c3e-2b0a-5f4e-9a59-6d61696c7761")  # fixed: mailward's STIX namespace
+IDENTITY_CREATED = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+class _Ids:
+    def __init__(self, organisation: str) -> None:
+        self.namespace = uuid.uuid5(_NAMESPACE, "organisation:" + organisation.strip().lower())
+
+    def __call__(self, stix_type: str, *key: str) -> str:
+        return f"{stix_type}--{uuid.uuid5(self.namespace, stix_type + '|' + '|'.join(key))}"
+
+
+def build_bundle(export: CampaignExport, *, now: dt.datetime | None = None) -> stix2.Bundle:
     settings = export.settings
     marking = tlp_marking(settings.tlp)
     markings = [marking.id]
+    ids = _Ids(settings.organisation)
+    modified = now or dt.datetime.now(dt.UTC)
+    created = min(export.first_seen, modified)  # the campaign's objects exist since it began
     producer = stix2.Identity(
+        id=ids("identity", "producer"),
+        created=min(IDENTITY_CREATED, modified),
+        modified=modified,
         name=settings.organisation,
         identity_class="organization",
         object_marking_refs=markings,
     )
-    common: dict[str, Any] = {"created_by_ref": producer.id, "object_marking_refs": markings}
+    common: dict[str, Any] = {
+        "created_by_ref": producer.id,
+        "object_marking_refs": markings,
+        "created": created,
+        "modified": modified,
+    }
+
+    def relationship(source: Any, kind: str, target: Any) -> Any:
+        return stix2.Relationship(
+            source, kind, target, id=ids("relationship", source.id, kind, target.id), **common
+        )
+
     description = [f"Email campaign found by mailward; strongest verdict: {export.verdict or 'unknown'}."]
     if export.message_count:
         description.append(f"{export.message_count} messages.")
@@ -111,7 +146,7 @@ def build_bundle(export: CampaignExport) -> stix2.Bundle:
     }
     if export.last_seen is not None and export.last_seen >= export.first_seen:
         campaign_args["last_seen"] = export.last_seen
-    campaign = stix2.Campaign(**campaign_args)
+    campaign = stix2.Campaign(id=ids("campaign", export.id), **campaign_args)
     objects: list[Any] = [producer, campaign]
     relationships: list[Any] = []
     for item in export.indicators:
@@ -120,6 +155,7 @@ def build_bundle(export: CampaignExport) -> stix2.Bundle:
             continue  # a free-mail or email-service domain would flag everyone's mail
         what = _ROLE_WORDS.get(item.role) or _KIND_WORDS.get(item.kind, item.kind)
         indicator = stix2.Indicator(
+            id=ids("indicator", export.id, pattern),
             name=f"{what} of {export.name}: {item.value}"[:250],
             description=f"Seen in the email campaign {export.name!r} ({export.verdict or 'suspicious'}); "
             f"first seen {export.first_seen.date().isoformat()}.",
@@ -131,13 +167,12 @@ def build_bundle(export: CampaignExport) -> stix2.Bundle:
             **common,
         )
         objects.append(indicator)
-        relationships.append(
-            stix2.Relationship(indicator, "indicates", campaign, **common)
-        )
+        relationships.append(relationship(indicator, "indicates", campaign))
     for technique in export.attack:
         if not _attack.valid_id(technique):
             continue
         pattern_obj = stix2.AttackPattern(
+            id=ids("attack-pattern", technique),
             name=_attack.name(technique),
             external_references=[
                 {
@@ -149,24 +184,31 @@ def build_bundle(export: CampaignExport) -> stix2.Bundle:
             **common,
         )
         objects.append(pattern_obj)
-        relationships.append(stix2.Relationship(campaign, "uses", pattern_obj, **common))
+        relationships.append(relationship(campaign, "uses", pattern_obj))
     if settings.attribute_to:
-        intrusion_set = stix2.IntrusionSet(name=settings.attribute_to, **common)
-        objects.append(intrusion_set)
-        relationships.append(
-            stix2.Relationship(campaign, "attributed-to", intrusion_set, **common)
+        intrusion_set = stix2.IntrusionSet(
+            id=ids("intrusion-set", settings.attribute_to.strip().lower()), name=settings.attribute_to, **common
         )
+        objects.append(intrusion_set)
+        relationships.append(relationship(campaign, "attributed-to", intrusion_set))
     if settings.include_targets:
         for person_name, address in export.targets:
             target = stix2.Identity(
+                id=ids("identity", "target", address.lower()),
                 name=person_name or address,
                 identity_class="individual",
                 contact_information=address,
                 **common,
             )
             objects.append(target)
-            relationships.append(stix2.Relationship(campaign, "targets", target, **common))
-    return stix2.Bundle(objects=[*objects, *relationships, marking], allow_custom=False)
+            relationships.append(relationship(campaign, "targets", target))
+    return stix2.Bundle(
+        objects=[*objects, *relationships, marking],
+        id=ids("bundle", export.id, modified.isoformat()),
+        allow_custom=False,
+    )
+
+
 
 
 def bundle_json(export: CampaignExport) -> str:
