@@ -165,6 +165,12 @@ def test_tracked_newsletter_is_defused_and_original_kept(flow: Flow) -> None:
     assert entry.status == "delivered" and entry.action == "defuse"
     assert flow.store.get_bytes(entry.sha256) == raw
     assert msg["X-Mailward-Quarantine-Id"] == entry.id
+    # the defused copy can be sent again, to someone else, through the release hop
+    released = flow.cli("quarantine", "release", entry.id, "--defused", "--to", "bob@test.local")
+    assert released.returncode == 0, released.stderr
+    again = flow.delivered_raw("bob", token)
+    assert b"tracking/open" not in again and b"data-mailward-banner" in again
+    assert again.endswith(flow.store.get_bytes(entry.defused_sha256).split(b"\r\n\r\n", 1)[1].replace(b"\r\n", b"\n"))
 
 
 def test_recon_lure_is_quarantined_not_delivered(flow: Flow) -> None:
