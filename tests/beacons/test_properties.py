@@ -1,0 +1,55 @@
+"""Property tests: the beacon analysis never raises on message-controlled input."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailward.beacons import describe_exposure, find_beacons
+from mailward.tokens import find_recipient_token, opaque_token, template_tokens, url_components
+from mailward.trackers import real_destination, split_url, tracker_for_url
+
+from .conftest import build_message
+
+_URL_PARTS = st.sampled_from(
+    ["https://", "http://", "//", "cid:", "data:", "", "HTTPS://", "http:\\\\", "javascript:", "https://[::1]", "http://user@"]
+)
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=80,
+)
+_URL = st.builds(lambda a, b: a + b, _URL_PARTS, _TEXT)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_URL)
+def test_url_functions_never_raise(url: str) -> None:
+    split_url(url)
+    tracker_for_url(url)
+    real_destination(url)
+    opaque_token(url)
+    url_components(url)
+    find_recipient_token(url, ["Zoe.Kyriakou@Parliament.example"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_URL, min_size=1, max_size=6), st.sampled_from(["img", "a", "iframe", "div"]))
+def test_find_beacons_never_raises(urls: list[str], tag: str) -> None:
+    attr = {"img": "src", "a": "href", "iframe": "src", "div": "style"}[tag]
+    body = ""
+    for url in urls:
+        value = url.replace('"', "&quot;")
+        if tag == "div":
+            value = f"background:url({value})"
+        body += f'<{tag} {attr}="{value}" width="1">x</{tag}>'
+    beacons = find_beacons(build_message(f"<html><body>{body}</body></html>"))
+    assert isinstance(describe_exposure(beacons), str)
+    for beacon in beacons:
+        assert beacon.url and beacon.host and beacon.kind
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.lists(_URL, max_size=4)), max_size=4))
+def test_template_tokens_never_raises(batch: list[tuple[str, list[str]]]) -> None:
+    for token in template_tokens(batch):
+        assert "{token}" in token.template
