@@ -116,6 +116,14 @@ def test_journalist_from_official_domain() -> None:
     assert "<img" not in _html(builders.journalist_enquiry(RCPT))
 
 
+def test_journalist_with_a_read_receipt_tracker() -> None:
+    raw = builders.journalist_enquiry(RCPT, outlet="The Guardian", tracker=True)
+    msg = _parse(raw)
+    assert msg["From"].addresses[0].domain == "theguardian.com"
+    assert "dkim=pass header.d=theguardian.com" in msg["Authentication-Results"]
+    assert "https://mailtrack.io/trace/mail/" in _html(raw)
+
+
 def test_attachments_are_attached() -> None:
     msg = _parse(builders.constituent(RCPT, attachment=True))
     names = [p.get_filename() for p in msg.iter_attachments()]

@@ -41,6 +41,7 @@ from mailward.demo.world import (
     GATEWAY_IP,
     ISP_HOSTS,
     MAILSTORE,
+    NEWSLETTER_SENDERS,
     ORG_DOMAIN,
     ORG_NAME,
     OUTLETS,
@@ -164,7 +165,7 @@ def _paras_html(text: str) -> str:
 
 
 def _outlet(name: str) -> Outlet:
-    for outlet in OUTLETS:
+    for outlet in NEWSLETTER_SENDERS:
         if outlet.name.lower() == name.lower() or outlet.domain == name.lower():
             return outlet
     raise ValueError(f"unknown outlet {name!r}; known: {', '.join(o.name for o in OUTLETS)}")
@@ -301,23 +302,29 @@ def newsletter(recipient: tuple[str, str] = DEFAULT_RECIPIENT, *, outlet: str = 
 
 def journalist_built(rng: random.Random, *, outlet: Outlet, journalist: str,
                      recipient: tuple[str, str], when: dt.datetime,
-                     freelance: bool = False) -> Built:
-    """A journalist's enquiry from the outlet's official domain (or a freelancer's free mail)."""
+                     freelance: bool = False, tracker: bool = False) -> Built:
+    """A journalist's enquiry from the outlet's official domain (or a freelancer's free mail).
+
+    ``tracker`` adds a read-receipt pixel of a mail-tracking extension (Mailtrack),
+    as some reporters use: tracking, but by someone who is who they say.
+    """
     name, rcpt = recipient
-    first, last = journalist.split()[0], journalist.split()[-1]
+    first, last = ascii_fold(journalist.split()[0]), ascii_fold(journalist.split()[-1])
     if freelance:
         domain = rng.choice(("gmail.com", "proton.me", "outlook.com"))
-        addr = f"{first.lower()}.{last.lower()}{rng.randrange(10, 99)}@{domain}"
+        addr = f"{first}.{last}{rng.randrange(10, 99)}@{domain}"
         host, sel = ISP_HOSTS[domain]
         host = host.format(x=f"{rng.randrange(10**4)}")
         mid_style = "gmail" if domain == "gmail.com" else "generic"
         byline = f"Freelance journalist (recent work for {outlet.name})"
     else:
         domain = outlet.journalist_domain
-        addr = f"{first.lower()}.{last.lower()}@{domain}"
-        host = f"mail-{hexid(rng, 24)}.outbound.protection.outlook.com"
-        sel = "selector1"
-        mid_style = "outlook"
+        addr = f"{first}.{last}@{domain}"
+        if tracker:  # Google Workspace with a tracking extension
+            host, sel, mid_style = f"mail-{hexid(rng, 24)}.google.com", "google", "gmail"
+        else:
+            host = f"mail-{hexid(rng, 24)}.outbound.protection.outlook.com"
+            sel, mid_style = "selector1", "outlook"
         byline = None
     beat, beat_title = rng.choice(texts.BEATS)
     subj_t, body_t = rng.choice(texts.JOURNALIST)
@@ -333,7 +340,14 @@ def journalist_built(rng: random.Random, *, outlet: Outlet, journalist: str,
     b = boundary(rng, "outlook" if mid_style == "outlook" else "gmail")
     html = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>'
             f'<body><div style="font-family:Calibri,Arial,sans-serif;font-size:11pt">'
-            f'{_paras_html(text)}</div></body></html>\n')
+            f'{_paras_html(text)}</div>')
+    beacons: tuple[Beacon, ...] = ()
+    if tracker:
+        pixel = f"https://mailtrack.io/trace/mail/{hexid(rng, 160)}.png?u={rng.randrange(10**6, 10**7)}"
+        html += (f'<img width="0" height="0" class="mailtrack-img" alt="" style="display:flex" '
+                 f'src="{pixel}">')
+        beacons = (Beacon(pixel, "hidden", "opaque"),)
+    html += "</body></html>\n"
     ctype, body = multipart("alternative", [text_part(text), text_part(html, "html")], b)
     message_id = _msgid(rng, host if mid_style != "outlook" else f"{domain.split('.')[0].upper()}PR01MB{rng.randrange(1000, 9999)}.eurprd01.prod.outlook.com", mid_style)
     auth = auth_results(ip=ip, spf=("pass", addr), dkim=[("pass", domain, sel)],
@@ -349,16 +363,18 @@ def journalist_built(rng: random.Random, *, outlet: Outlet, journalist: str,
         "MIME-Version: 1.0",
         f"Content-Type: {ctype}",
     ]
-    return Built(assemble(headers, body), message_id, addr, subject, when)
+    return Built(assemble(headers, body), message_id, addr, subject, when, beacons)
 
 
 def journalist_enquiry(recipient: tuple[str, str] = DEFAULT_RECIPIENT, *,
                        outlet: str = "Reuters", journalist: str = "Hannah Okafor",
-                       freelance: bool = False, when: dt.datetime = DEFAULT_WHEN,
-                       seed: int = 0) -> bytes:
-    """A genuine press enquiry from the outlet's official mail domain (expected ``clean``)."""
+                       freelance: bool = False, tracker: bool = False,
+                       when: dt.datetime = DEFAULT_WHEN, seed: int = 0) -> bytes:
+    """A genuine press enquiry from the outlet's official mail domain (expected ``clean``;
+    ``tracking`` with ``tracker=True``)."""
     return journalist_built(random.Random(seed), outlet=_outlet(outlet), journalist=journalist,
-                            recipient=recipient, when=when, freelance=freelance).raw
+                            recipient=recipient, when=when, freelance=freelance,
+                            tracker=tracker).raw
 
 
 # -- reconnaissance lures -----------------------------------------------------------------

@@ -58,7 +58,10 @@ def _num(*parts: str, digits: int = 8) -> int:
 
 
 def _slug(domain: str) -> str:
-    return domain.split(".")[0].replace("-", "")
+    labels = domain.split(".")
+    while len(labels) > 2 and labels[0] in ("news", "email", "mail", "e", "mg", "newsletters"):
+        labels = labels[1:]
+    return labels[0].replace("-", "")
 
 
 def sending(esp: str, domain: str, recipient: str, rng: random.Random,

@@ -38,10 +38,12 @@ from mailward.demo.world import (
     LAST_NAMES,
     MAILSTORE,
     ORG_ALIASES,
+    ORG_BULLETIN,
     ORG_DOMAINS,
     ORG_NAME,
     OUTLETS,
     PLACES,
+    THINK_TANKS,
     Person,
     build_roster,
     roster_size,
@@ -70,6 +72,7 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "newsletter": ("tracking", ("tracking", "clean")),
     "journalist": ("clean", ("clean",)),
     "freelance-journalist": ("clean", ("clean", "suspicious")),
+    "tracked-journalist": ("tracking", ("tracking", "clean")),  # a mail-tracking extension
     "spam": ("suspicious", ("clean", "tracking", "suspicious", "phishing")),
     "malformed": ("clean", ("clean", "suspicious", "unscannable")),
     "recon": ("recon", ("recon", "phishing", "malicious")),
@@ -347,7 +350,9 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, messages: int | None = 
     write_config(out_dir / "mailward.toml", people, seed)
 
     # newsletter subscriptions: each outlet has its own readers in the parliament
-    subscribers = {o.name: rng.sample(people, max(3, len(people) // 4)) for o in OUTLETS}
+    subscribers = {o.name: rng.sample(people, max(3, len(people) // 4))
+                   for o in (*OUTLETS, *THINK_TANKS)}
+    subscribers[ORG_BULLETIN.name] = people  # everyone gets the parliament's own bulletin
     # a few reporters per outlet, who write more than once
     taken = {p.name for p in people}
     journalists = {o.name: [_outsider(rng, taken) for _ in range(3)] for o in OUTLETS}
@@ -386,7 +391,9 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, messages: int | None = 
                 writer.write(person, person.address, built, "ham",
                              flags=rng.choice(("S", "S", "RS", "FS")))
             for _ in range(counts["newsletter"]):
-                outlet = rng.choice(OUTLETS)
+                roll = rng.random()
+                outlet = (rng.choice(OUTLETS) if roll < 0.75 else
+                          rng.choice(THINK_TANKS) if roll < 0.9 else ORG_BULLETIN)
                 person = rng.choice(subscribers[outlet.name])
                 # one issue a day, sent to every subscriber at about the same time
                 day = rng.randrange(days)
@@ -401,12 +408,14 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, messages: int | None = 
                 person = rng.choice(members)
                 outlet = rng.choice(OUTLETS)
                 freelance = rng.random() < 0.2
+                tracker = not freelance and rng.random() < 0.12
                 journalist = rng.choice(journalists[outlet.name])
                 built = builders.journalist_built(
                     rng, outlet=outlet, journalist=journalist, recipient=_who(person),
-                    when=_office_time(rng, start, days), freelance=freelance)
+                    when=_office_time(rng, start, days), freelance=freelance, tracker=tracker)
                 writer.write(person, person.address, built, "journalist",
-                             label_kind="freelance-journalist" if freelance else None,
+                             label_kind="freelance-journalist" if freelance else
+                             "tracked-journalist" if tracker else None,
                              flags=rng.choice(("S", "RS")))
             for _ in range(counts["spam"]):
                 person = rng.choice(people)

@@ -239,3 +239,20 @@ ISP_HOSTS = {
     "proton.me": ("mail-{x}.protonmail.ch", "protonmail3"),
     "btinternet.com": ("re-prd-rgout-{x}.btmx-prd.synchronoss.net", "btmx201904"),
 }
+
+# other legitimate senders of newsletters: think tanks and NGOs (real, official domains;
+# the ESP each uses is invented), and the parliament's own bulletin (fictional)
+THINK_TANKS: tuple[Outlet, ...] = (
+    Outlet("Chatham House", "chathamhouse.org", "Chatham House Weekly",
+           "newsletters@chathamhouse.org", "chathamhouse.org", "createsend", "chathamhouse.org"),
+    Outlet("European Council on Foreign Relations", "ecfr.eu", "ECFR Weekly",
+           "newsletter@ecfr.eu", "ecfr.eu", "mailchimp", "ecfr.eu"),
+    Outlet("Human Rights Watch", "hrw.org", "The Daily Brief", "hrwpress@hrw.org", "hrw.org",
+           "sfmc", "hrw.org"),
+    Outlet("RUSI", "rusi.org", "RUSI Newsbrief", "newsletters@rusi.org", "rusi.org", "mailgun",
+           "rusi.org (Royal United Services Institute)"),
+)
+ORG_BULLETIN = Outlet(ORG_NAME, ORG_DOMAIN, "Parliament This Week",
+                      f"bulletin@news.{ORG_DOMAIN}", ORG_DOMAIN, "mailchimp",
+                      "fictional: the demo organisation's own bulletin")
+NEWSLETTER_SENDERS: tuple[Outlet, ...] = (*OUTLETS, *THINK_TANKS, ORG_BULLETIN)
