@@ -535,6 +535,8 @@ def template_tokens(
                     [bucket[0][2][j] for j in sorted(noise) if j != idx],
                 )
                 host = _split_host(bucket[0][1])
+                if location == "host":
+                    host = host.partition(".")[2]  # the token is the leftmost label
                 slot = (template, location)
                 previous = found.get(slot)
                 if previous is None:

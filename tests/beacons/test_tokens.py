@@ -221,6 +221,8 @@ def test_template_tokens_query_and_host_components() -> None:
     assert found["query:e"].template.endswith("e={token}")
     assert found["host"].values == {"c": "r1a2", "d": "z9y8"}
     assert found["host"].template == "https://{token}.pixel.example/p.gif"
+    assert found["host"].host == "pixel.example"
+    assert found["query:e"].host == "x.us3.list.example"
 
 
 def test_identical_copies_and_unrelated_urls_give_nothing() -> None:
