@@ -128,10 +128,11 @@ _FILE_TLDS = frozenset(
     "pdf doc docx xls xlsx ppt pptx jpg jpeg png gif zip txt htm html php asp aspx exe csv".split()
 )
 
-_LOGIN = re2.compile(
+# stdlib re on short, bounded inputs: an alternation of literals with no nested
+# quantifier cannot backtrack badly, and avoids re2's per-call wrapper cost.
+_LOGIN = re.compile(
     r"(?i)\b(?:log ?in|logon|sign ?in|signin|verify|verification|validate|confirm(?:ation)?|"
-    r"reset|password|passwd|unlock|re-?activate|credentials?|webmail|sso|oauth|authenticate)\b",
-    _RE2_OPTIONS,
+    r"reset|password|passwd|unlock|re-?activate|credentials?|webmail|sso|oauth|authenticate)\b"
 )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from ..config import Config
 from ..model import Message
 from ..result import Beacon, Finding, Verdict
+from . import derive
 from .engine import RuleSet, default_ruleset, load_ruleset
 from .facts import IntelMatch, build_facts
 from .policy import Policy, summarise
@@ -83,6 +84,7 @@ class Analyser:
                 return lookalike_of(domain, settings)
 
             self._lookalike = _lookalike
+        derive.shortener_domains()  # reference data loaded at start-up, not on the first message
         domains = self.config.section("organisation").get("domains", [])
         self.org_domains = tuple(str(d).lower().strip(".") for d in domains) if isinstance(domains, list) else ()
 
