@@ -60,21 +60,34 @@ def test_export_errors_are_clear(db):
 
 
 class _FakeMisp(BaseHTTPRequestHandler):
-    received: ClassVar[list[tuple[str, dict[str, str], dict]]] = []
+    """Answers like MISP's /events/add and /events/edit/<uuid> (JSON API)."""
 
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        _FakeMisp.received.append((self.path, dict(self.headers), json.loads(body)))
-        if self.headers.get("Authorization") != "sekret":
-            self.send_response(403)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"name": "Authentication failed.", "message": "Authentication failed."}')
-            return
-        self.send_response(200)
+    received: ClassVar[list[tuple[str, dict[str, str], dict]]] = []
+    events: ClassVar[dict[str, int]] = {}
+
+    def _reply(self, status: int, body: dict) -> None:
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
-        self.wfile.write(json.dumps({"Event": {"id": "42", "uuid": "u"}}).encode())
+        self.wfile.write(json.dumps(body).encode())
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        _FakeMisp.received.append((self.path, dict(self.headers), body))
+        if self.headers.get("Authorization") != "sekret":
+            self._reply(403, {"name": "Authentication failed.", "message": "Authentication failed."})
+            return
+        event_uuid = body["Event"]["uuid"]
+        if self.path == "/events/add":
+            if event_uuid in _FakeMisp.events:
+                text = "Event already exists, if you would like to edit it, use the url in the location field."
+                self._reply(403, {"name": text, "message": text, "url": f"/events/view/{_FakeMisp.events[event_uuid]}"})
+                return
+            _FakeMisp.events[event_uuid] = 41 + len(_FakeMisp.events) + 1
+        elif self.path != f"/events/edit/{event_uuid}":
+            self._reply(404, {"name": "Not found", "message": "Not found"})
+            return
+        self._reply(200, {"Event": {"id": str(_FakeMisp.events[event_uuid]), "uuid": event_uuid}})
 
     def log_message(self, *args: object) -> None:
         pass
@@ -86,6 +99,7 @@ def misp_server():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     _FakeMisp.received.clear()
+    _FakeMisp.events.clear()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
@@ -99,6 +113,12 @@ def test_misp_push(db, misp_server):
     assert path == "/events/add"
     assert headers["Authorization"] == "sekret"
     assert body["Event"]["Attribute"]
+    # pushed again: the same event (same uuid) is updated, not duplicated
+    result = _run("export", "misp", CAMPAIGN_ID, "--db", db, "--push", misp_server, "--key-env", "TEST_MISP_KEY", env={"TEST_MISP_KEY": "sekret"})
+    assert result.exit_code == 0, result.output
+    assert "event 42" in result.output
+    assert [p for p, _h, _b in _FakeMisp.received[-2:]] == ["/events/add", f"/events/edit/{body['Event']['uuid']}"]
+    assert len(_FakeMisp.events) == 1
     result = _run("export", "misp", CAMPAIGN_ID, "--db", db, "--push", misp_server, "--key-env", "TEST_MISP_KEY", env={"TEST_MISP_KEY": "wrong"})
     assert result.exit_code == 1
     assert "refused the API key (HTTP 403)" in result.output
@@ -107,7 +127,7 @@ def test_misp_push(db, misp_server):
 def test_misp_push_errors(db):
     result = _run("export", "misp", CAMPAIGN_ID, "--db", db, "--push", "http://127.0.0.1:9", "--key-env", "TEST_MISP_KEY", env={"TEST_MISP_KEY": "k"})
     assert result.exit_code == 1
-    assert "cannot push to MISP at http://127.0.0.1:9: ConnectionError" in result.output
+    assert "cannot push to MISP at http://127.0.0.1:9: connection refused" in result.output
     result = _run("export", "misp", CAMPAIGN_ID, "--db", db, "--push", "http://127.0.0.1:9", "--key-env", "TEST_MISP_KEY_UNSET")
     assert result.exit_code == 1 and "no MISP API key" in result.output
 

@@ -21,10 +21,14 @@ analyst attributes the campaign, ``misp-galaxy:threat-actor="NAME"``.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from mailward.share import attack as _attack
 from mailward.share.campaign import CampaignExport, ExportError, SharedIndicator
+
+# name-based uuids (as for STIX ids): pushing or sharing a campaign again updates it
+_NAMESPACE = uuid.UUID("6d1c1c3e-2b0a-5f4e-9a59-6d61696c7761")
 
 _THREAT_LEVEL = {"malicious": 1, "phishing": 1, "recon": 1, "suspicious": 2}
 
@@ -52,7 +56,9 @@ def build_event(export: CampaignExport) -> Any:
     from pymisp import MISPEvent, MISPOrganisation
 
     settings = export.settings
+    namespace = uuid.uuid5(_NAMESPACE, "organisation:" + settings.organisation.strip().lower())
     event = MISPEvent()
+    event.uuid = str(uuid.uuid5(namespace, "event|" + export.id))
     event.info = f"{export.name} (mailward campaign {export.id})"[:1000]
     event.distribution = settings.misp_distribution
     event.threat_level_id = _THREAT_LEVEL.get(export.verdict, 2)
@@ -75,9 +81,15 @@ def build_event(export: CampaignExport) -> Any:
         comment = {"sender": "sending address", "shared-infrastructure": "shared service: not for blocking"}.get(item.role, "")
         if item.prefix:
             comment = "URL prefix: the per-recipient part was removed"
-        event.add_attribute(misp_type, item.value, category=category, to_ids=to_ids, comment=comment)
+        event.add_attribute(
+            misp_type, item.value, category=category, to_ids=to_ids, comment=comment,
+            uuid=str(uuid.uuid5(namespace, f"attribute|{export.id}|{misp_type}|{item.value}")),
+        )
     for subject in export.subjects:
-        event.add_attribute("email-subject", subject, category="Payload delivery", to_ids=False)
+        event.add_attribute(
+            "email-subject", subject, category="Payload delivery", to_ids=False,
+            uuid=str(uuid.uuid5(namespace, f"attribute|{export.id}|email-subject|{subject}")),
+        )
     if settings.include_targets:
         for person_name, address in export.targets:
             event.add_attribute(
@@ -97,6 +109,21 @@ def event_json(export: CampaignExport) -> str:
     return json.dumps({"Event": json.loads(event.to_json())}, indent=2, ensure_ascii=False)
 
 
+def _short_reason(exc: Exception) -> str:
+    text = str(exc)
+    for needle, words in (
+        ("Connection refused", "connection refused"),
+        ("timed out", "timed out"),
+        ("Name or service not known", "unknown host name"),
+        ("Temporary failure in name resolution", "host name does not resolve"),
+        ("No route to host", "no route to host"),
+        ("Network is unreachable", "network unreachable"),
+    ):
+        if needle in text:
+            return words
+    return f"{exc.__class__.__name__}: {text[:200]}"
+
+
 def push_event(
     export: CampaignExport,
     url: str,
@@ -105,9 +132,11 @@ def push_event(
     verify_tls: bool = True,
     timeout: float = 30.0,
 ) -> str:
-    """Send the event to a MISP server (POST /events/add); return the new event's id.
+    """Send the event to a MISP server; return the event's id there.
 
-    Raises ExportError with the server's reason, or the connection error, in words.
+    POST /events/add; when the server already holds the event (same uuid: this
+    campaign was pushed before), POST /events/edit/<uuid> updates it. Raises
+    ExportError with the server's reason, or the connection problem, in words.
     """
     import requests
 
@@ -116,36 +145,40 @@ def push_event(
     if not key:
         raise ExportError("no MISP API key: set the environment variable named by --key-env")
     body = event_json(export)
-    endpoint = url.rstrip("/") + "/events/add"
+    event_uuid = json.loads(body)["Event"]["uuid"]
     headers = {
         "Authorization": key,
         "Accept": "application/json",
         "Content-Type": "application/json",
         "User-Agent": "mailward",
     }
-    try:
-        response = requests.post(  # network-ok: operator-configured MISP push
-            endpoint, data=body.encode("utf-8"), headers=headers, timeout=timeout, verify=verify_tls
-        )
-    except requests.exceptions.SSLError as exc:
-        raise ExportError(f"cannot push to MISP at {url}: TLS error ({exc.__class__.__name__}); check the certificate") from None
-    except requests.exceptions.RequestException as exc:
-        reason = str(exc.__class__.__name__)
-        inner = getattr(exc, "args", ())
-        detail = str(inner[0]) if inner else ""
-        raise ExportError(f"cannot push to MISP at {url}: {reason} {detail}".strip()) from None
-    try:
-        reply = response.json()
-    except ValueError:
-        reply = None
-    if response.status_code in (401, 403):
-        raise ExportError(f"MISP at {url} refused the API key (HTTP {response.status_code})")
-    if response.status_code >= 400 or not isinstance(reply, dict) or "Event" not in reply:
-        message = ""
+
+    def post(path: str) -> tuple[int, Any]:
+        try:
+            response = requests.post(  # network-ok: operator-configured MISP push
+                url.rstrip("/") + path, data=body.encode("utf-8"), headers=headers, timeout=timeout, verify=verify_tls
+            )
+        except requests.exceptions.SSLError:
+            raise ExportError(f"cannot push to MISP at {url}: TLS certificate not accepted (see --no-verify-tls)") from None
+        except requests.exceptions.RequestException as exc:
+            raise ExportError(f"cannot push to MISP at {url}: {_short_reason(exc)}") from None
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, None
+
+    def message(reply: Any) -> str:
         if isinstance(reply, dict):
-            message = str(reply.get("message") or reply.get("errors") or reply.get("name") or "")
+            return str(reply.get("message") or reply.get("errors") or reply.get("name") or "")
+        return ""
+
+    status, reply = post("/events/add")
+    if status in (403, 409) and "already exists" in message(reply).lower():
+        status, reply = post(f"/events/edit/{event_uuid}")
+    if status in (401, 403):
+        raise ExportError(f"MISP at {url} refused the API key (HTTP {status})" + (f": {message(reply)}" if message(reply) else ""))
+    if status >= 400 or not isinstance(reply, dict) or not isinstance(reply.get("Event"), dict):
         raise ExportError(
-            f"MISP at {url} did not accept the event (HTTP {response.status_code})"
-            + (f": {message}" if message else "")
+            f"MISP at {url} did not accept the event (HTTP {status})" + (f": {message(reply)}" if message(reply) else "")
         )
     return str(reply["Event"].get("id", "") or reply["Event"].get("uuid", ""))
