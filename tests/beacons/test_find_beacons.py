@@ -66,8 +66,11 @@ def test_tiny_remote_image_is_a_pixel(message: Build, img: str) -> None:
         (f'<div style="display:none"><p><img src="{PIXEL}" width="300" height="200"></p></div>', "", "ancestor"),
         (f'<img class="trk" src="{PIXEL}" width="300" height="200">', ".trk{display:none}", "display"),
         (f'<img src="{PIXEL}" width="300" height="200" style="position:absolute;left:-9999px">', "", "off-screen"),
+        (f'<div style="width:0;height:0;overflow:hidden"><img src="{PIXEL}" width="300" height="200"></div>', "", "zero size"),
+        (f'<p hidden><img src="{PIXEL}" width="300" height="200"></p>', "", "hidden attribute"),
+        (f'<img src="{PIXEL}" width="300" height="200" style="DISPLAY: NONE !important">', "", "display"),
     ],
-    ids=["display-none", "visibility-hidden", "opacity-0", "ancestor", "style-block-class", "off-screen"],
+    ids=["display-none", "visibility-hidden", "opacity-0", "ancestor", "style-block-class", "off-screen", "zero-size-ancestor", "hidden-attribute", "important"],
 )
 def test_hidden_remote_image(message: Build, body: str, style: str, reason: str) -> None:
     beacon = _one(message(_page(body, style)))
