@@ -13,7 +13,7 @@ campaigns. Two of them join when they share
   one address), a known mailing service's tracking host or URL template, a tracking
   URL's path on whatever host (one phishing kit on several domains), the shape of
   the Message-ID whatever its domain (one mail-merge tool); or
-* near-identical **content**: MinHash/LSH (datasketch) over the normalised subject and
+* near-identical **content**: MinHash (datasketch) with LSH banding over the normalised subject and
   body (links, addresses and the reader's names removed), Jaccard >= 0.8. Only
   near-duplicates: lures copy real news articles, so two campaigns can carry the
   same article and merely similar text proves nothing; or
@@ -43,7 +43,7 @@ import numpy as np
 
 from mailward.store import Campaign, ClusterInput, Store
 
-from .features import NUM_PERM, SCHEME
+from .features import NUM_PERM
 
 STRONG = frozenset(
     {"reply_to", "from", "from_domain", "dkim", "msgid", "track_host", "track_url", "token", "template"}
@@ -239,26 +239,32 @@ def _link_templates(attack: Sequence[ClusterInput], link: Any, usable: dict[str,
 
 
 def _link_content(attack: Sequence[ClusterInput], uf: _UnionFind, reasons: dict[int, Counter[str]], threshold: float) -> None:
-    from datasketch import MinHashLSH
-    from datasketch.lean_minhash import LeanMinHash
+    """MinHash LSH banding (datasketch's optimal bands and rows for the threshold),
+    every candidate checked against the estimated Jaccard similarity."""
+    from datasketch.lsh import _optimal_param
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    bands, rows = _optimal_param(threshold, NUM_PERM, 0.5, 0.5)
     signatures: dict[int, np.ndarray] = {}
     for idx, item in enumerate(attack):
-        if not item.minhash:
-            continue
-        values = np.frombuffer(item.minhash, dtype=np.uint32)
-        if values.size != NUM_PERM:
-            continue
-        signatures[idx] = values
-        lsh.insert(idx, LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME), check_duplication=False)
-    for idx, values in signatures.items():
-        for other in lsh.query(LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME)):
-            if other == idx:
+        if item.minhash and len(item.minhash) == NUM_PERM * 4:
+            signatures[idx] = np.frombuffer(item.minhash, dtype=np.uint32)
+    if len(signatures) < 2:
+        return
+    for band in range(bands):
+        lo, hi = band * rows, (band + 1) * rows
+        buckets: dict[bytes, list[int]] = {}
+        for idx, values in signatures.items():
+            buckets.setdefault(values[lo:hi].tobytes(), []).append(idx)
+        for members in buckets.values():
+            if len(members) < 2:
                 continue
-            similarity = float(np.count_nonzero(values == signatures[other])) / NUM_PERM
-            if similarity >= threshold and uf.union(idx, other):
-                reasons[min(idx, other)]["content:similar subject and body"] += 1
+            head = signatures[members[0]]
+            for other in members[1:]:
+                if uf.find(other) == uf.find(members[0]):
+                    continue
+                similarity = float(np.count_nonzero(head == signatures[other])) / NUM_PERM
+                if similarity >= threshold and uf.union(members[0], other):
+                    reasons[min(members[0], other)]["content:similar subject and body"] += 1
 
 
 def _summarise(
