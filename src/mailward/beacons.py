@@ -251,10 +251,21 @@ def _url_facts(url: str) -> tuple[str, UrlTracking] | None:
 
 
 def find_beacons(message: Message) -> tuple[Beacon, ...]:
-    """Every remote load and every click-tracking link of ``message``."""
+    """Every remote load and every click-tracking link of ``message``, and of the
+    messages attached to it (mail clients show those inline: their remote content
+    loads too). The recipients are those of the outer message: the reader."""
     forms = recipient_forms(message_recipients(message))
     found: dict[str, Beacon] = {}
+    _collect(message, forms, found, prefix="", depth=0)
+    return tuple(found.values())
+
+
+_MAX_ATTACHED_DEPTH = 3
+
+
+def _collect(message: Message, forms: RecipientForms, found: dict[str, Beacon], *, prefix: str, depth: int) -> None:
     tokens: dict[str, tuple[TokenMatch | None, bool]] = {}
+    where = ", in an attached message" if prefix else ""
 
     for resource in message.resources:
         url = resource.url.strip()
@@ -280,12 +291,12 @@ def find_beacons(message: Message) -> tuple[Beacon, ...]:
             kind=kind,
             operator=_operator(host, info.tracker),
             host=host,
-            part=resource.part,
+            part=prefix + resource.part,
             tracker=info.tracker.name if info.tracker else "",
             per_recipient=personal,
             token=token,
             leaks=LEAKS_OPEN + (("identity",) if personal else ()),
-            evidence=evidence,
+            evidence=evidence + where,
         )
 
     for link in message.links:
@@ -309,15 +320,18 @@ def find_beacons(message: Message) -> tuple[Beacon, ...]:
             kind="link",
             operator=_operator(host, info.tracker),
             host=host,
-            part=link.part,
+            part=prefix + link.part,
             tracker=info.tracker.name if info.tracker else "",
             per_recipient=personal,
             token=token,
             leaks=LEAKS_CLICK + (("identity",) if personal else ()),
             destination=real_destination(url) or "",
-            evidence=", ".join(reasons),
+            evidence=", ".join(reasons) + where,
         )
-    return tuple(found.values())
+    if depth < _MAX_ATTACHED_DEPTH:
+        for attachment in message.attachments:
+            if attachment.message is not None:
+                _collect(attachment.message, forms, found, prefix=f"{prefix}{attachment.part}/", depth=depth + 1)
 
 
 # ---------------------------------------------------------------------------

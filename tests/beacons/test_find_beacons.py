@@ -397,3 +397,25 @@ def test_media_query_and_tag_descendant_rules_do_not_hide(message: Build) -> Non
     url = "https://cdn.outlet.example/photo.jpg"
     beacon = _one(message(_page(f'<table><tr><td><img class="desk" src="{url}" width="600" height="300"></td></tr></table>', style)), url)
     assert beacon.kind == "remote"
+
+
+def test_beacons_of_an_attached_message_are_found() -> None:
+    from mailward.parse import parse_message
+
+    inner = (
+        "From: desk@outlet.example\r\nTo: someone@else.example\r\nSubject: inner\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n"
+        f'<img src="{PIXEL}?r={RECIPIENT}" width=1 height=1>\r\n'
+    )
+    raw = (
+        f"From: x@outlet.example\r\nTo: {RECIPIENT}\r\nSubject: fwd\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n'
+        "--b\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "--b--\r\n"
+    )
+    beacons = find_beacons(parse_message(raw.encode()))
+    assert len(beacons) == 1
+    beacon = beacons[0]
+    assert beacon.kind == "pixel" and beacon.part.startswith("2/")
+    assert "attached message" in beacon.evidence
+    # the reader is the outer message's recipient
+    assert beacon.per_recipient
