@@ -153,3 +153,29 @@ def test_release_to_a_dead_next_hop_fails_clearly(tmp_path: Path) -> None:
     assert FileQuarantine(tmp_path / "q").get(held.id).status == "held"
     events = [json.loads(line)["event"] for line in (tmp_path / "a.jsonl").read_text().splitlines()]
     assert events == ["release-failed"]
+
+
+@pytest.mark.parametrize("fail_at", ["fsync", "replace"])
+def test_failed_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: str) -> None:
+    import errno
+
+    from mailward.gateway import quarantine as q
+
+    def boom(*_args: object, **_kw: object) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    store = FileQuarantine(tmp_path / "q")
+    monkeypatch.setattr(q.os, fail_at, boom)
+    with pytest.raises(StoreError, match="cannot store message"):
+        store.put_bytes(RAW)
+    monkeypatch.undo()
+    leftovers = [p for p in (tmp_path / "q").rglob("*") if p.is_file()]
+    assert leftovers == []  # no object, no temporary file
+    assert store.put_bytes(RAW) == hashlib.sha256(RAW).hexdigest()  # and the next write works
+
+
+def test_verification_failure_is_a_store_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = FileQuarantine(tmp_path / "q")
+    monkeypatch.setattr(FileQuarantine, "_verify", staticmethod(lambda path, digest: False))
+    with pytest.raises(StoreError, match="does not read back intact"):
+        store.put_bytes(RAW)
