@@ -221,3 +221,28 @@ def test_url_key():
     assert kinds.url_key("HTTPS://Evil.Example:443/T?x=1#frag") == "evil.example/t?x=1"
     assert kinds.url_key("http://user@evil.example") == "evil.example/"
     assert kinds.url_key("//evil.example:8080/a") == "evil.example:8080/a"
+
+
+def test_refreshing_lookup_picks_up_imports(tmp_path):
+    from mailward.config import Config
+    from mailward.share.matcher import RefreshingLookup, intel_lookup
+    from mailward.store import open_store
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    config = Config({"store": {"url": url}, "intel": {"refresh_seconds": 60}})
+    now = [0.0]
+    lookup = RefreshingLookup(config, 60, clock=lambda: now[0])
+    message = parse_message(RAW)
+    assert lookup(message) == []  # no store yet
+    assert isinstance(intel_lookup(config), RefreshingLookup)  # the config asks for refreshing
+    assert intel_lookup(Config({"store": {"url": url}})) is None  # one-shot, nothing imported
+    with open_store(url) as store:
+        store.add_indicators([{"kind": "domain", "value": "evil.example", "source": "t", "confidence": 90}])
+    now[0] = 30.0
+    assert lookup(message) == []  # not yet time to look
+    assert lookup.thread is None
+    now[0] = 61.0
+    lookup(message)  # starts the reload in the background
+    assert lookup.thread is not None
+    lookup.thread.join(timeout=30)
+    assert [m["indicator"] for m in lookup(message)] == ["evil.example"]

@@ -502,7 +502,12 @@ class IndicatorSource:
             raise IntelError(f"cannot read indicators: {exc}") from None
 
     def records(self) -> Iterator[IndicatorRecord]:
-        return indicator_records(self._engine)
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            yield from indicator_records(self._engine)
+        except SQLAlchemyError as exc:
+            raise IntelError(f"cannot read indicators: {exc}") from None
 
     def close(self) -> None:
         self._engine.dispose()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import ipaddress
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ import ahocorasick_rs
 
 from mailward.model import Address, Message
 from mailward.share import kinds as _kinds
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,10 +447,59 @@ def matches_to_facts(matches: Sequence[IntelMatch]) -> list[Mapping[str, Any]]:
     return [m.as_fact() for m in matches]
 
 
-def intel_lookup(config: Any = None) -> Callable[[Message], list[dict[str, Any]]] | None:
-    """What ``Scanner(intel=...)`` takes: None (no cost at all) when nothing is imported."""
+def intel_lookup(
+    config: Any = None, *, refresh_seconds: float | None = None
+) -> Callable[[Message], list[dict[str, Any]]] | None:
+    """What ``Scanner(intel=...)`` takes.
+
+    Without ``refresh_seconds`` (one-shot scans, hunts): the matcher as it is now, or
+    None (no cost at all) when nothing is imported. With it (the long-running gateway,
+    or ``[intel] refresh_seconds`` in the config): a ``RefreshingLookup`` that picks up
+    imports and removals while running.
+    """
+    if refresh_seconds is None and config is not None:
+        configured = config.section("intel").get("refresh_seconds")
+        refresh_seconds = float(configured) if configured else None
+    if refresh_seconds:
+        return RefreshingLookup(config, refresh_seconds)
     matcher = load_matcher(config)
     return None if matcher.empty else matcher.facts
+
+
+class RefreshingLookup:
+    """An intel look-up that rebuilds its matcher in the background when the store changes.
+
+    Every ``interval`` seconds the next call starts a check in a thread (the store's
+    fingerprint; a rebuild only when indicators changed); messages keep being matched
+    against the current matcher meanwhile, and the new one is swapped in when ready.
+    """
+
+    def __init__(self, config: Any, interval: float, *, clock: Callable[[], float] | None = None) -> None:
+        import time
+
+        self._config = config
+        self._interval = max(1.0, float(interval))
+        self._clock = clock or time.monotonic
+        self.matcher = load_matcher(config)
+        self._checked = self._clock()
+        self._busy = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def __call__(self, message: Message) -> list[dict[str, Any]]:
+        now = self._clock()
+        if now - self._checked >= self._interval and self._busy.acquire(blocking=False):
+            self._checked = now
+            self.thread = threading.Thread(target=self._reload, name="mailward-intel-reload", daemon=True)
+            self.thread.start()
+        return self.matcher.facts(message)
+
+    def _reload(self) -> None:
+        try:
+            self.matcher = load_matcher(self._config)
+        except Exception:  # a failed reload keeps the current matcher
+            log.warning("intel: reloading indicators failed; keeping the current ones", exc_info=True)
+        finally:
+            self._busy.release()
 
 
 def lookup_from_file(
