@@ -315,3 +315,23 @@ def test_banner_action_keeps_the_body_but_adds_the_banner(tmp_path: Path) -> Non
             assert PIXEL.encode() in out.body  # banner only: nothing else rewritten
             assert dict(out.added)["X-Mailward-Action"] == "banner"
     run(scenario())
+
+
+@pytest.mark.parametrize("on_failure", ["tempfail", "accept"])
+def test_internal_error_applies_the_failure_policy(tmp_path: Path, on_failure: str) -> None:
+    class BrokenAudit:
+        def record(self, event: str, **fields: object) -> None:
+            if event == "message":
+                raise RuntimeError("audit bug (test)")
+
+    async def scenario() -> None:
+        settings = unit_settings(tmp_path, on_failure=on_failure)
+        async with running_gateway(settings) as (port, gw), MilterClient("127.0.0.1", port) as client:
+            gw.audit = BrokenAudit()  # type: ignore[assignment]
+            out = await client.message(build("From: a@example.org\nSubject: x", "x\n"))
+            if on_failure == "tempfail":
+                assert out.reply_text.startswith("451")
+            else:
+                assert out.final == p.R_ACCEPT
+                assert "internal error: RuntimeError" in dict(out.added)["X-Mailward-Reason"]
+    run(scenario())

@@ -79,6 +79,18 @@ class Gateway:
         self.in_flight += 1
         try:
             return await self._end_of_message(conn)
+        except Exception as exc:  # a bug of ours: the failure policy, never a dropped message
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            try:
+                self.audit.record("internal-error", queue_id=conn.message.macros.get("i", ""), reason=reason)
+            except OSError:
+                pass
+            decision = failure_decision(self.settings, reason)
+            if decision.action is not Action.TEMPFAIL:
+                decision = Decision(Action.DELIVER, None, None, reason=reason)
+            return decide_replies(self.settings, decision, conn.message.headers,
+                                  leading_space=bool(conn.protocol & p.P_HDR_LEADSPC),
+                                  can_change_headers=bool(conn.actions & p.ACT_CHGHDRS))
         finally:
             self.in_flight -= 1
 
