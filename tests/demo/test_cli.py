@@ -26,12 +26,12 @@ def test_demo_generate_through_the_console_script(tmp_path: Path) -> None:
 
 def test_non_empty_directory_is_a_one_line_error(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    assert _run("demo", "generate", str(out), "--messages", "60").returncode == 0
-    again = _run("demo", "generate", str(out), "--messages", "60")
+    assert _run("demo", "generate", str(out), "--messages", "100").returncode == 0
+    again = _run("demo", "generate", str(out), "--messages", "100")
     assert again.returncode == 1
     assert "not empty" in again.stderr and "--force" in again.stderr
     assert "Traceback" not in again.stderr
-    forced = _run("demo", "generate", str(out), "--messages", "70", "--force", "--mbox")
+    forced = _run("demo", "generate", str(out), "--messages", "110", "--force", "--mbox")
     assert forced.returncode == 0, forced.stderr
     assert (out / "all.mbox").stat().st_size > 0
 

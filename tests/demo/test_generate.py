@@ -213,7 +213,7 @@ def test_config_is_a_usable_roster(demo_dir: Path) -> None:
     assert config.section("auth")["trusted_authserv_ids"] == ["mx.parliament.example"]
 
 
-@pytest.mark.parametrize("messages", [60, 250, 1200])
+@pytest.mark.parametrize("messages", [100, 250, 1200])
 def test_counts_scale(tmp_path: Path, messages: int) -> None:
     summary = generate(tmp_path / "set", seed=5, messages=messages)
     assert summary.messages == messages
@@ -231,7 +231,7 @@ def test_counts_scale(tmp_path: Path, messages: int) -> None:
 def test_mbox_holds_every_message(tmp_path: Path) -> None:
     import mailbox
 
-    summary = generate(tmp_path / "set", seed=3, messages=80, mbox=True)
+    summary = generate(tmp_path / "set", seed=3, messages=120, mbox=True)
     box = mailbox.mbox(summary.out_dir / "all.mbox", create=False)
     try:
         ids = {m["Message-ID"] for m in box}
@@ -242,14 +242,14 @@ def test_mbox_holds_every_message(tmp_path: Path) -> None:
 
 def test_refuses_non_empty_directory_without_force(tmp_path: Path) -> None:
     out = tmp_path / "set"
-    generate(out, seed=1, messages=60)
+    generate(out, seed=1, messages=100)
     (out / "keep.txt").write_text("mine")
     with pytest.raises(GenerateError, match="not empty"):
-        generate(out, seed=2, messages=60)
-    summary = generate(out, seed=2, messages=70, force=True)
-    assert summary.messages == 70
-    assert len(_labels(out)) == 70
-    assert sum(1 for _ in (out / "maildir").glob("*/*/*")) == 70
+        generate(out, seed=2, messages=100)
+    summary = generate(out, seed=2, messages=110, force=True)
+    assert summary.messages == 110
+    assert len(_labels(out)) == 110
+    assert sum(1 for _ in (out / "maildir").glob("*/*/*")) == 110
     assert (out / "keep.txt").read_text() == "mine"
 
 
@@ -323,3 +323,21 @@ def test_deliver_adds_one_new_message(tmp_path: Path) -> None:
     assert path.parent.name == "new" and path.read_bytes() == raw
     assert not any((tmp_path / "box" / "tmp").iterdir())
     assert deliver(tmp_path / "box", raw) != path
+
+
+def test_opaque_campaign_tokens_are_stable_per_recipient(demo_dir: Path) -> None:
+    by_recipient: dict[str, set[str]] = defaultdict(set)
+    for label in _labels(demo_dir):
+        if label["campaign"] == "recon-ft-freelancer":
+            for beacon in label["beacons"]:
+                assert beacon["per_recipient"] == "opaque"
+                by_recipient[label["recipient"]].add(beacon["url"])
+    assert len(by_recipient) >= 4
+    assert all(len(urls) == 1 for urls in by_recipient.values())
+    urls = [next(iter(u)) for u in by_recipient.values()]
+    assert len(set(urls)) == len(urls)
+    # one template; only the token differs
+    assert {u.rsplit("/", 2)[0] for u in urls} == {"https://img.research-notes.net/v2"}
+    assert all(u.endswith("/bg.png") for u in urls)
+    for recipient, found in by_recipient.items():
+        assert recipient not in next(iter(found))

@@ -397,6 +397,7 @@ class LureStyle:
     salt: str = "demo"  # key for "opaque" tokens
     auth: str = "pass"  # "pass" (for its own domain), "none" or "fail"
     server: str = ""  # sending host for "direct"; "" = derived from the sender's domain
+    signature: str = ""  # lines under the name, e.g. "Senior Correspondent, Financial Times"
 
 
 def _hidden_img(url: str, hide: str) -> str:
@@ -456,7 +457,9 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
             f'<div><b>{headline}</b></div><div><i>By {byline}</i></div>\n'
             + "".join(f"<div>{p}</div><div><br></div>\n" for p in paras)
             + (f'<div><a href="{shown_link}">{shown_link}</a></div>\n' if shown_link else "")
-            + f'<div><br></div><div>Best regards,</div><div>{style.display_name}</div></div>\n')
+            + f'<div><br></div><div>Best regards,</div><div>{style.display_name}</div>'
+            + "".join(f"<div>{line}</div>" for line in style.signature.splitlines())
+            + "</div>\n")
     else:
         html = (
             '<html><head><meta charset="utf-8"></head>'
@@ -466,7 +469,8 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
             f'<h1 style="font-size:26px">{headline}</h1>\n'
             f'<p style="color:#666">By {byline} &middot; {when:%d %B %Y}</p>\n'
             f'{html_paras}{read_more}</div>\n'
-            f'<p>Best regards,<br>{style.display_name}</p>\n'
+            f'<p>Best regards,<br>{style.display_name}'
+            + "".join(f"<br>{line}" for line in style.signature.splitlines()) + "</p>\n"
         )
     if beacon_url:
         html += _hidden_img(beacon_url, style.hide) + "\n"
@@ -488,7 +492,8 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
         beacons.append(Beacon(shown_link, "link", link_token))
     text = (f"{greeting}\n\n{intro}\n\n{headline}\nBy {byline}\n\n" + "\n\n".join(paras)
             + (f"\n\nContinue reading: {shown_link}" if shown_link else "")
-            + f"\n\nBest regards,\n{style.display_name}\n")
+            + f"\n\nBest regards,\n{style.display_name}\n"
+            + (style.signature + "\n" if style.signature else ""))
     subject = pick.choice((headline, f"{style.claimed}: {headline}", f"FYI: {headline}"))
     if esp_sending:
         host, mail_from, dkim_pairs = esp_sending.host, esp_sending.return_path, esp_sending.dkim

@@ -122,6 +122,32 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         ),
     ),
     Campaign(
+        id="recon-ft-freelancer",
+        name="'Financial Times' correspondent on free mail",
+        kind="recon",
+        description=("A 'senior correspondent' whose display name is only a personal name; the "
+                     "Financial Times claim is in the signature and the text. Writes from "
+                     "Outlook.com and Gmail accounts; the beacon is a CSS background image on "
+                     "img.research-notes.net with an opaque per-recipient id, recognisable only "
+                     "by comparing messages."),
+        share=0.02, member_share=0.15, staff_share=0.1, min_targets=4,
+        attack=(*RECON_ATTACK, "T1585.002"),
+        styles=(
+            (LureStyle(claimed="Financial Times", display_name="James Whitaker",
+                       sender="james.whitaker.news@outlook.com",
+                       beacon="https://img.research-notes.net/v2/{token}/bg.png", token="opaque",
+                       link="", hide="css-background", salt="ft-freelancer",
+                       byline="James Whitaker", signature="Senior Correspondent, Financial Times\n"
+                       "Asia Desk"), 0.6),
+            (LureStyle(claimed="Financial Times", display_name="James Whitaker",
+                       sender="jwhitaker.ft@gmail.com",
+                       beacon="https://img.research-notes.net/v2/{token}/bg.png", token="opaque",
+                       link="", hide="css-background", salt="ft-freelancer",
+                       byline="James Whitaker", signature="Senior Correspondent, Financial Times"),
+             0.4),
+        ),
+    ),
+    Campaign(
         id="phish-servicedesk",
         name="Fake IT service desk sign-in",
         kind="phishing",

@@ -51,7 +51,7 @@ from mailward.demo.world import (
 
 DEFAULT_SEED = 2021
 DEFAULT_MESSAGES = 400
-MIN_MESSAGES = 60
+MIN_MESSAGES = 100
 MAX_MESSAGES = 1_000_000
 
 # share of all messages per kind of ordinary mail; campaigns add their own shares
