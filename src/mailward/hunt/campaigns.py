@@ -217,7 +217,7 @@ def _benign_key(item: ClusterInput) -> str:
     if item.verdict == "tracking" and features.get("dkim_aligned"):
         for key in features.get("keys", ()):
             if key.startswith("from_domain:"):
-                return key
+                return str(key)
     return ""
 
 

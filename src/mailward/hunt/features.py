@@ -193,9 +193,11 @@ def campaign_keys(
                 keys[f"path:/{path}"] = None  # the same kit on another domain
         if beacon.per_recipient and beacon.token is not None and not beacon.tracker:
             keys[f"token:{beacon.host.lower()}|{beacon.token.location}"] = None
-    facts = result.facts if isinstance(result.facts, Mapping) else {}
-    identity = facts.get("identity") if isinstance(facts.get("identity"), Mapping) else {}
-    claim = identity.get("claim") if isinstance(identity.get("claim"), Mapping) else {}
+    facts: Mapping[str, Any] = result.facts if isinstance(result.facts, Mapping) else {}
+    identity: Mapping[str, Any] = facts.get("identity") or {}
+    claim: Mapping[str, Any] = identity.get("claim") or {} if isinstance(identity, Mapping) else {}
+    if not isinstance(identity, Mapping) or not isinstance(claim, Mapping):
+        identity, claim = {}, {}
     if identity.get("claim_mismatch") and claim.get("name"):
         keys[f"claimed:{normalise_persona(str(claim['name']))}"] = None
     list_id = message.header("List-Id")

@@ -109,10 +109,16 @@ class DaskExecutor:
     def __init__(self, settings: WorkerSettings, address: Any, chunk: int = 32, in_flight: int = 0) -> None:
         from distributed import Client
 
-        self.client = address if isinstance(address, Client) else Client(address, timeout="30s")
+        if isinstance(address, Client):
+            self.client = address
+        else:
+            try:
+                self.client = Client(address, timeout="30s")  # type: ignore[no-untyped-call]
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise SourceError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         self.owns_client = not isinstance(address, Client)
         workers = max(1, len(self.client.scheduler_info().get("workers", {})))
-        self.settings = self.client.scatter(settings, broadcast=True)
+        self.settings = self.client.scatter(settings, broadcast=True)  # type: ignore[no-untyped-call]
         self.chunk = chunk
         self.in_flight = in_flight or 4 * workers
 
@@ -137,7 +143,7 @@ class DaskExecutor:
 
     def close(self) -> None:
         if self.owns_client:
-            self.client.close()
+            self.client.close()  # type: ignore[no-untyped-call]
 
 
 def make_executor(settings: WorkerSettings, *, jobs: int = 0, dask: Any = None) -> Executor:

@@ -517,9 +517,9 @@ class Store:
                 people[address.lower()] = person
         out: list[Target] = []
         for address, hits in by_address.items():
-            person = people.get(address)
+            found = people.get(address)
             hits.sort(key=lambda h: (h.first_seen or dt.datetime.max.replace(tzinfo=dt.UTC), h.campaign_id))
-            out.append(Target(address, person.name if person else "", person.role if person else "", tuple(hits)))
+            out.append(Target(address, found.name if found else "", found.role if found else "", tuple(hits)))
         if include_untouched:
             for address, person in people.items():
                 if address not in by_address:
@@ -588,7 +588,7 @@ class Store:
         self, *, ids: Iterable[int] = (), source: str | None = None, value: str | None = None
     ) -> int:
         """Delete by id, by source, or by value; returns how many went."""
-        conditions = []
+        conditions: list[Any] = []
         id_list = list(ids)
         if id_list:
             conditions.append(IndicatorRow.id.in_(id_list))
