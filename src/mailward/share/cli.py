@@ -177,6 +177,9 @@ def _parse_expiry(value: str | None) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+TABLE_ROWS = 1000  # a table longer than this is not read by anyone
+
+
 @click.group()
 def intel() -> None:
     """Known indicators: import feeds, list them, remove them."""
@@ -289,7 +292,7 @@ def intel_add_campaign(
 @click.option("--source", metavar="NAME", help="Only from this source.")
 @click.option("--search", metavar="TEXT", help="Only values containing TEXT.")
 @click.option("--expired", "include_expired", is_flag=True, help="Include expired indicators.")
-@click.option("--limit", type=int, default=0, help="At most this many (0: all).")
+@click.option("--limit", type=int, default=0, help="At most this many (0: all; a table shows the first 1,000).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--config", "config_path", metavar="FILE", help="Configuration file.")
 @click.option("--db", metavar="URL", help="Store database URL.")
@@ -319,21 +322,27 @@ def intel_list(
     if not items:
         click.echo("no indicators", err=True)
         return
+    more = 0
+    if limit == 0 and len(items) > TABLE_ROWS:
+        more, items = len(items) - TABLE_ROWS, items[:TABLE_ROWS]
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("id", "kind", "value", "source", "conf", "expires", "note")
+    table = Table("id", "kind", "source", "conf", "expires", "note")
+    table.add_column("value", overflow="fold")  # an indicator is copied, never shortened
     for item in items:
         table.add_row(
             str(item.id),
             item.kind,
-            item.value,
             item.source,
             str(item.confidence),
             item.expires_at.date().isoformat() if item.expires_at else "",
-            item.note[:40],
+            item.note[:30],
+            item.value,
         )
     Console(file=sys.stdout, soft_wrap=True).print(table)
+    if more:
+        click.echo(f"... and {more:,} more (--limit N, or --format json for all)", err=True)
 
 
 @intel.command("remove")
