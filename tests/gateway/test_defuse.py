@@ -294,3 +294,11 @@ def test_defuse_never_raises_on_any_bytes(body: bytes, ctype: bytes) -> None:
     raw = b"From: a@example.org\r\nContent-Type: " + ctype + b"\r\n\r\n" + body
     out = defuse(raw, result(summary="x"))
     assert split_head(out)[0] == split_head(raw)[0]
+
+
+def test_image_in_hidden_container_counts_as_a_beacon_without_scan_help() -> None:
+    raw = html_message('<html><body><div style="display: none"><span><img src="https://t.example/x.png"></span></div>'
+                       '<div hidden><img src="https://t.example/y.png"></div><p>visible</p></body></html>')
+    out, report = defuse_report(raw, result())
+    assert report.beacons_removed == 2 and report.images_blocked == 0
+    assert "t.example" not in body_html(out)

@@ -241,7 +241,7 @@ class _Defuser:
         if is_image:
             urls = [_clean_url(v) for _n, v in remote]
             beacon = any(u in self.load_beacons and self.load_beacons[u].kind != "remote" for u in urls)
-            if beacon or _tiny_or_hidden(attrs):
+            if beacon or _tiny_or_hidden(attrs) or _hidden_ancestor(node):
                 self.report.beacons_removed += 1
                 removals.append((node, None))
                 return
@@ -337,6 +337,19 @@ def _tiny_or_hidden(attrs: object) -> bool:
         return True
     style = get("style") or ""
     return bool(_HIDDEN_STYLE.search(style))
+
+
+def _hidden_ancestor(node: LexborNode) -> bool:
+    """Inside an element that is not displayed (display:none, hidden, zero size)."""
+    parent = node.parent
+    depth = 0
+    while parent is not None and depth < 64 and (parent.tag or "") not in ("body", "html"):
+        attrs = parent.attrs
+        if "hidden" in attrs or _HIDDEN_STYLE.search(attrs.get("style") or ""):
+            return True
+        parent = parent.parent
+        depth += 1
+    return False
 
 
 def _host(url: str) -> str:
