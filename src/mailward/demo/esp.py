@@ -54,7 +54,8 @@ def _stable(*parts: str, n: int = 16) -> str:
 
 
 def _num(*parts: str, digits: int = 8) -> int:
-    return int(_stable(*parts), 16) % 10**digits
+    value: int = int(_stable(*parts), 16) % 10**digits
+    return value
 
 
 def _slug(domain: str) -> str:
@@ -128,15 +129,15 @@ def sending(esp: str, domain: str, recipient: str, rng: random.Random,
             f"https://static.{domain}/newsletters",
         )
     if esp == "sfmc":
-        mid = rng.randrange(10**6, 10**7)
+        job = rng.randrange(10**6, 10**7)
         sub = f"e.{domain}"
         return Sending(
             esp, f"https://click.{sub}/open.aspx?ffcb10-{hexid(rng, 64)}-{hexid(rng, 64)}",
             lambda dest, i: f"https://click.{sub}/?qs={hexid(rng, 256)}",
-            f"bounce-{_num(domain, digits=3)}_HTML-{rng.randrange(10**9)}-{mid}-"
+            f"bounce-{_num(domain, digits=3)}_HTML-{rng.randrange(10**9)}-{job}-"
             f"{_num(domain, digits=7)}-{rng.randrange(100)}@bounce.{sub}",
             f"mta{rng.randrange(1, 40)}.{sub}", ip, ((sub, "200608"),),
-            (f"x-job: {_num(domain, digits=7)}_{mid}", "X-SFMC-Stack: 7"),
+            (f"x-job: {_num(domain, digits=7)}_{job}", "X-SFMC-Stack: 7"),
             f"<mailto:leave-{hexid(rng, 96)}@leave.{sub}>, "
             f"<https://click.{sub}/subscription_center.aspx?jwt={b64id(rng, 48)}>",
             f"https://image.{sub}/lib",
@@ -155,16 +156,16 @@ def sending(esp: str, domain: str, recipient: str, rng: random.Random,
             f"https://static.{domain}/email",
         )
     if esp == "createsend":
-        acct = slug
+        cm_account = slug
         sub_id = _stable(domain, recipient, "cm", n=16).upper()
         cid = hexid(rng, 32).upper()
         return Sending(
-            esp, f"https://{acct}.cmail20.com/t/r-o-{cid}-{sub_id}/o.gif",
-            lambda dest, i: f"https://{acct}.createsend1.com/t/r-l-{cid}-{sub_id}-{chr(97 + i % 26)}/",
+            esp, f"https://{cm_account}.cmail20.com/t/r-o-{cid}-{sub_id}/o.gif",
+            lambda dest, i: f"https://{cm_account}.createsend1.com/t/r-l-{cid}-{sub_id}-{chr(97 + i % 26)}/",
             f"{hexid(rng, 64)}@cmail20.com", f"mail{rng.randrange(1, 9)}.cmail20.com", ip,
             ((domain, "cm"), ("cmail2.com", "cs2013")),
             (f"X-CMail-GroupId: {cid}",),
-            f"<https://{acct}.createsend1.com/t/r-u-{cid}-{sub_id}/>",
+            f"<https://{cm_account}.createsend1.com/t/r-u-{cid}-{sub_id}/>",
             f"https://i{rng.randrange(1, 9)}.createsend1.com/ei/r/{cid}",
         )
     raise ValueError(f"unknown email service provider {esp!r}; known: {', '.join(ESPS)}")

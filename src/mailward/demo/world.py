@@ -166,8 +166,8 @@ def build_roster(rng: random.Random, members: int, staff: int) -> list[Person]:
             role = STAFF_ROLES[index % len(STAFF_ROLES)].format(m=boss.name)
         else:
             role = CENTRAL_ROLES[index % len(CENTRAL_ROLES)]
-        addresses = (f"{user}@{ORG_DOMAIN}", f"{user}@{ORG_ALIAS_DOMAIN}")
-        people.append(Person(name, user, addresses, role, "staff"))
+        staff_addresses = (f"{user}@{ORG_DOMAIN}", f"{user}@{ORG_ALIAS_DOMAIN}")
+        people.append(Person(name, user, staff_addresses, role, "staff"))
     return people
 
 
