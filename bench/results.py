@@ -130,6 +130,11 @@ def eval_section(report: dict[str, Any]) -> list[str]:
     )
     if report.get("limit"):
         out.append(f"At most {report['limit']} messages per set.")
+    if report.get("sa_limit"):
+        out.append(
+            f"SpamAssassin is slow: it got the first {report['sa_limit']} messages of each set; the "
+            f"`mailward [first {report['sa_limit']}]` row is mailward on those same messages."
+        )
     out.append("")
     out.append("| set | label | goal | tool | messages | flagged | trackers | verdicts / actions |")
     out.append("|---|---|---|---|---:|---:|---:|---|")

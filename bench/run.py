@@ -405,6 +405,8 @@ def run_eval(sets: list[str], args: argparse.Namespace, work: Path, out: Path, w
         argv.append("--no-peers")
     if args.eval_limit:
         argv += ["--limit", str(args.eval_limit)]
+    if with_peers and args.eval_sa_limit:
+        argv += ["--sa-limit", str(args.eval_sa_limit)]
     argv += sets
     record(argv)
     log("detection evaluation")
@@ -498,6 +500,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile-limit", type=int, default=2000, help="messages in the per-stage profile")
     p.add_argument("--eval-limit", type=int, default=0, help="at most N messages per evaluation set (0 = all)")
     p.add_argument("--eval-jobs", type=int, default=2, help="mailward processes in the evaluation")
+    p.add_argument("--eval-sa-limit", type=int, default=600,
+                   help="SpamAssassin gets the first N messages of each evaluation set (0 = all)")
     p.add_argument("--no-throughput", action="store_true")
     p.add_argument("--no-profile", action="store_true")
     p.add_argument("--no-eval", action="store_true")

@@ -146,3 +146,44 @@ def test_eval_bad_arguments_give_clear_errors(args: list[str], message: str, tmp
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_eval_sa_limit_adds_a_matching_mailward_row(tmp_path: Path) -> None:
+    """With --sa-limit, SpamAssassin sees the first N messages and mailward is shown on the same N."""
+    corpus = _corpus(tmp_path)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    import threading
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while True:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                    if data.startswith(b"PING"):
+                        break
+                reply = b"SPAMD/1.5 0 PONG\r\n" if data.startswith(b"PING") else (
+                    b"SPAMD/1.1 0 EX_OK\r\nSpam: True ; 9.0 / 5.0\r\n\r\nX")
+                conn.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        result = CliRunner().invoke(cli, [
+            "eval", "--peers", "spamassassin", "--spamd", f"127.0.0.1:{port}", "--no-cache",
+            "--sa-limit", "2", "--format", "json", f"{corpus}:ham",
+        ])
+    finally:
+        listener.close()
+    assert result.exit_code == 0, result.output
+    tools = {t["tool"]: t for t in json.loads(result.stdout)["sets"][0]["tools"]}
+    assert tools["mailward"]["messages"] == 3
+    assert tools["mailward [first 2]"]["messages"] == 2
+    assert tools["spamassassin"]["messages"] == 2 and tools["spamassassin"]["flagged"] == 2
