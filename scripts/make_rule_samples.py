@@ -297,6 +297,10 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
         [lambda: Mail("Jane Doe <jane.doe.press@gmail.com>", "Interview request").with_html(page("<p>Dear Ms Keller, I am writing an article and would like an interview.</p>" + pixel("px.unknown-metrics.net", f"?e={B64_RCPT}")))],
         [lambda: Mail("Jane Doe <jane.doe.press@gmail.com>", "Interview request").with_html(page("<p>Dear Ms Keller, I am writing an article and would like an interview.</p>" + pixel("px.unknown-metrics.net")))],
     ),
+    "RECON_FREE_MAIL_PRESS_REMOTE_LOAD": (
+        [lambda: Mail("Jane Doe | Reuters <jane.doe.press@gmail.com>", "Interview request").with_html(page('<div style="background:url(https://img.research-notes.net/v2/bg.png)"><p>Dear Ms Keller, could we talk about the bill?</p></div>'))],
+        [lambda: Mail("Jane Doe | Reuters <jane.doe.press@gmail.com>", "Interview request").with_html(page("<div><p>Dear Ms Keller, could we talk about the bill?</p></div>"))],
+    ),
     "RECON_TOKEN_IMPERSONATION": (
         [lambda: newsletter(REUTERS_FAKE, f'<p><a href="https://globalbrief-media.com/a?u={RCPT.replace("@", "%40")}">Read the article</a></p>')],
         [lambda: newsletter(REUTERS_REAL, f'<p><a href="https://reuters.com/a?u={RCPT.replace("@", "%40")}">Read the article</a></p>')],

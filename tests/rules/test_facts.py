@@ -165,3 +165,15 @@ def test_login_words_in_host_and_path() -> None:
     assert derive.login_words("click here", "/x", "confirm-ebaymain.com")
     assert derive.login_words("click here", "/account/login_now", "example.com")
     assert not derive.login_words("Read more", "/news/today", "example.com")
+
+
+@pytest.mark.parametrize("text", [
+    "Bitte bestätigen Sie Ihr Konto noch heute.",
+    "Votre compte a été suspendu.",
+    "Su contraseña caducará mañana.",
+    "Detectamos um novo acesso à sua conta.",
+    "Il tuo account è stato sospeso.",
+    "Uw wachtwoord verloopt vandaag.",
+])
+def test_credential_phrases_in_european_languages(text: str) -> None:
+    assert derive.credential_phrases(text)

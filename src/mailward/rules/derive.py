@@ -152,7 +152,16 @@ _CREDENTIAL = re2.compile(
     r"unusual (?:sign-?in|login) activity|mailbox (?:is )?(?:full|quota)|storage quota|"
     r"validate your (?:account|mailbox|email)|re-?activate your account|sign in to (?:view|access|read|continue)|"
     r"log ?in to (?:view|access|read|continue)|secure document|shared a document with you|"
-    r"enter your (?:password|credentials)|keep (?:the )?same password)",
+    r"enter your (?:password|credentials)|keep (?:the )?same password|"
+    # German, French, Spanish, Portuguese, Italian, Dutch
+    r"bestätigen sie ihr(?:e)? (?:konto|identität|e-mail)|ihr konto wurde (?:gesperrt|eingeschränkt)|"
+    r"ihr passwort läuft ab|konto (?:verifizieren|bestätigen)|ihr postfach ist voll|"
+    r"vérifie[zr] votre (?:compte|identité)|votre compte (?:a été|sera) (?:suspendu|bloqué|désactivé)|"
+    r"votre mot de passe (?:expire|a expiré)|confirme[zr] votre (?:identité|compte)|"
+    r"verifique su (?:cuenta|identidad)|su cuenta (?:ha sido|será) (?:suspendida|bloqueada)|su contraseña (?:caducará|ha caducado)|"
+    r"verifique (?:a )?sua conta|sua conta (?:foi|será) (?:bloqueada|suspensa)|sua senha (?:expira|expirou)|novo acesso (?:a|à) sua conta|"
+    r"verifica il tuo account|il tuo account (?:è stato|sarà) (?:sospeso|bloccato)|la tua password (?:scadrà|è scaduta)|"
+    r"verifieer uw (?:account|identiteit)|uw account is (?:geblokkeerd|opgeschort)|uw wachtwoord verloopt)",
     _RE2_OPTIONS,
 )
 
