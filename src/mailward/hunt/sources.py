@@ -207,16 +207,23 @@ class ImapSource:
             uids = sorted(u for u in self.client.search(["UID", f"{last + 1}:*"]) if u > last)
             self.plan.append((folder, key, validity, uids))
             total += len(uids)
+        # log out until this account's turn comes: a hunt over hundreds of mailboxes
+        # must not hold hundreds of idle connections
+        self.close()
         return total
 
     def entries(self) -> Iterator[Entry]:
-        assert self.client is not None, "prepare() first"
+        if not any(uids for *_rest, uids in self.plan):
+            return
         mailbox = self.target.mailbox
+        self.client = self._connect()
         try:
             for folder, key, validity, uids in self.plan:
                 if not uids:
                     continue
-                self.client.select_folder(folder, readonly=True)
+                info = self.client.select_folder(folder, readonly=True)
+                if int(info.get(b"UIDVALIDITY", 0)) != validity:
+                    continue  # renumbered since planning: the next hunt reads it afresh
                 for start in range(0, len(uids), FETCH_CHUNK):
                     chunk = uids[start : start + FETCH_CHUNK]
                     data = self.client.fetch(chunk, ["BODY.PEEK[]"])
