@@ -133,13 +133,17 @@ def _text(msg: EmailMessage) -> str:
 
 def test_benign_message_is_delivered_unchanged_with_verdict_headers(flow: Flow) -> None:
     token, raw = M.benign(extra={"X-Mailward-Verdict": "clean", "X-Mailward-Findings": "forged"})
+    # more forgeries, in other spellings and between other headers
+    raw = raw.replace(b"\r\nSubject:", b"\r\nx-mailward-verdict: forged-lower\r\nX-MAILWARD-SCORE: -100\r\nSubject:", 1)
+    raw = raw.replace(b"\r\nTo:", b"\r\nX-MAILWARD-Verdict: forged-upper\r\nTo:", 1)
     assert flow.send(raw) == (250, "")
     delivered = flow.delivered_raw("alice", token)
     msg = email.message_from_bytes(delivered, policy=policy.default)
     assert msg.get_all("X-Mailward-Verdict") == ["clean"]  # the forged copy is gone
     assert b"\nX-Mailward-Verdict: clean\n" in delivered  # one space after the colon, as usual
     assert "forged" not in (msg.get_all("X-Mailward-Findings") or [])
-    assert msg["X-Mailward-Score"] is not None
+    assert len(msg.get_all("X-Mailward-Score") or []) == 1 and msg["X-Mailward-Score"] != "-100"
+    assert b"forged" not in delivered
     # the body is byte for byte what was sent
     assert delivered.replace(b"\r\n", b"\n").endswith(raw.split(b"\r\n\r\n", 1)[1].replace(b"\r\n", b"\n"))
     assert not flow.entry_for(token)  # nothing rewritten, nothing stored

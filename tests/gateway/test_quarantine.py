@@ -138,7 +138,7 @@ def test_quarantine_cli_list_show_delete(tmp_path: Path) -> None:
     assert deleted.exit_code == 0
     assert list(store.entries()) == []
     events = [json.loads(line)["event"] for line in (tmp_path / "a.jsonl").read_text().splitlines()]
-    assert "deleted" in events
+    assert events == ["viewed", "deleted"]
 
 
 def test_release_to_a_dead_next_hop_fails_clearly(tmp_path: Path) -> None:

@@ -110,14 +110,16 @@ def list_command(config_path: str | None, status: str | None, fmt: str) -> None:
 @click.option("--defused", is_flag=True, help="Write the defused version's bytes to stdout.")
 def show_command(config_path: str | None, entry_id: str, raw: bool, defused: bool) -> None:
     """The entry's details (JSON), or its stored bytes."""
-    _, store, _audit = _store(config_path)
+    _, store, audit = _store(config_path)
     try:
         entry = store.get(entry_id)
         if raw or defused:
             digest = entry.defused_sha256 if defused else entry.sha256
             if not digest:
                 raise click.ClickException(f"{entry_id} has no defused version")
-            sys.stdout.buffer.write(store.get_bytes(digest))
+            data = store.get_bytes(digest)
+            audit.record("viewed", id=entry_id, sha256=digest, defused=defused)  # who read held mail
+            sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
             return
     except StoreError as exc:
