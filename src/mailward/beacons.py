@@ -239,9 +239,24 @@ def _is_tracked_link(url: str, info: UrlTracking) -> str:
     return ""
 
 
+_URL_NOISE = str.maketrans("", "", "\t\n\r")
+
+
+def _normalise(url: str) -> str:
+    """The URL as a browser reads it: tabs and newlines inside are dropped,
+    backslashes after an http(s) scheme count as slashes."""
+    if "\t" in url or "\n" in url or "\r" in url:
+        url = url.translate(_URL_NOISE)
+    if "\\" in url[:12]:
+        head, sep, tail = url.partition("?")
+        url = head.replace("\\", "/") + sep + tail
+    return url
+
+
 @lru_cache(maxsize=32768)
 def _url_facts(url: str) -> tuple[str, UrlTracking] | None:
     """(host, registry view) of a remote URL; None when it loads nothing remote."""
+    url = _normalise(url)
     if not is_remote(url):
         return None
     host, path_query = split_url(url)
@@ -279,7 +294,7 @@ def _collect(message: Message, forms: RecipientForms, found: dict[str, Beacon], 
             continue
         cached = tokens.get(url)
         if cached is None:
-            cached = tokens[url] = _token(url, forms, info)
+            cached = tokens[url] = _token(_normalise(url), forms, info)
         token, personal = cached
         if personal and token is not None:
             if token.encoding == "subscriber-id":
@@ -307,11 +322,12 @@ def _collect(message: Message, forms: RecipientForms, found: dict[str, Beacon], 
         if facts is None:
             continue
         host, info = facts
-        why = _is_tracked_link(url, info)
-        match = find_recipient_token(url, forms) if forms else None
+        clean = _normalise(url)
+        why = _is_tracked_link(clean, info)
+        match = find_recipient_token(clean, forms) if forms else None
         if not why and match is None:
             continue
-        token, personal = (match, True) if match is not None else _token(url, RecipientForms((), (), None), info)
+        token, personal = (match, True) if match is not None else _token(clean, RecipientForms((), (), None), info)
         reasons = [r for r in (why, f"carries the recipient's address ({match.encoding})" if match else "") if r]
         if token is not None and token.encoding == "subscriber-id":
             reasons.append(f"carries {info.tracker.name if info.tracker else 'the'} subscriber id ({token.location})")
@@ -325,7 +341,7 @@ def _collect(message: Message, forms: RecipientForms, found: dict[str, Beacon], 
             per_recipient=personal,
             token=token,
             leaks=LEAKS_CLICK + (("identity",) if personal else ()),
-            destination=real_destination(url) or "",
+            destination=real_destination(clean) or "",
             evidence=", ".join(reasons) + where,
         )
     if depth < _MAX_ATTACHED_DEPTH:

@@ -419,3 +419,14 @@ def test_beacons_of_an_attached_message_are_found() -> None:
     assert "attached message" in beacon.evidence
     # the reader is the outer message's recipient
     assert beacon.per_recipient
+
+
+def test_urls_split_by_newlines_or_backslashes_are_still_remote(message: Build) -> None:
+    html = _page(
+        '<img src="https://px.tracker&#10;.example/o/a.gif" width="1" height="1">'
+        '<img src="https:\\\\px.tracker.example\\o\\b.gif" width="1" height="1">'
+    )
+    beacons = find_beacons(message(html))
+    assert len(beacons) == 2
+    assert {b.host for b in beacons} == {"px.tracker.example"}
+    assert all(b.kind == "pixel" for b in beacons)
