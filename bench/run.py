@@ -418,8 +418,14 @@ def run_eval(sets: list[str], args: argparse.Namespace, work: Path, out: Path, w
     return report
 
 
-def _script_options(path: Path, out_json: Path, args: argparse.Namespace) -> list[str]:
+# scripts that take corpus directories as arguments
+CORPUS_ARG_SCRIPTS = ("parse_bench.py", "beacons_eval.py", "identity_eval.py")
+
+
+def _script_options(path: Path, out_json: Path, args: argparse.Namespace, corpus: list[Path]) -> list[str]:
     """--json/--quick for scripts whose --help offers them (they also get MAILWARD_BENCH_* variables)."""
+    if path.name in CORPUS_ARG_SCRIPTS:
+        return [str(p) for p in corpus]
     try:
         helptext = subprocess.run(
             [PY, str(path), "--help"], cwd=REPO, capture_output=True, text=True, timeout=60, check=False
@@ -434,7 +440,7 @@ def _script_options(path: Path, out_json: Path, args: argparse.Namespace) -> lis
     return options
 
 
-def run_others(args: argparse.Namespace, work: Path, outdir: Path) -> dict[str, Any]:
+def run_others(args: argparse.Namespace, work: Path, outdir: Path, corpus: list[Path]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for script in other_benches():
         path = REPO / "bench" / script
@@ -450,7 +456,7 @@ def run_others(args: argparse.Namespace, work: Path, outdir: Path) -> dict[str, 
             MAILWARD_BENCH_SIZES=",".join(map(str, args.sizes)),
             MAILWARD_BENCH_QUICK="1" if args.quick else "",
         )
-        argv = [PY, f"bench/{script}", *_script_options(path, out_json, args)]
+        argv = [PY, f"bench/{script}", *_script_options(path, out_json, args, corpus)]
         record(argv, f"MAILWARD_BENCH_OUT={out_json}")
         log(f"running bench/{script}")
         start = time.perf_counter()
@@ -500,7 +506,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile-limit", type=int, default=2000, help="messages in the per-stage profile")
     p.add_argument("--eval-limit", type=int, default=0, help="at most N messages per evaluation set (0 = all)")
     p.add_argument("--eval-jobs", type=int, default=2, help="mailward processes in the evaluation")
-    p.add_argument("--eval-sa-limit", type=int, default=600,
+    p.add_argument("--eval-sa-limit", type=int, default=300,
                    help="SpamAssassin gets the first N messages of each evaluation set (0 = all)")
     p.add_argument("--no-throughput", action="store_true")
     p.add_argument("--no-profile", action="store_true")
@@ -579,7 +585,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_eval and eval_sets:
             report["eval"] = run_eval(eval_sets, args, work, outdir / "eval.json", bool(pids))
         if not args.no_others:
-            report["others"] = run_others(args, work, outdir)
+            # the real corpora when there are some, else the smallest synthetic one
+            corpus = shared_sets or [p for _, inputs, _ in corpora[:1] for p in inputs]
+            report["others"] = run_others(args, work, outdir, corpus)
     finally:
         if started and not args.keep_peers:
             stop_peers(work)
