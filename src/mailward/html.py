@@ -269,9 +269,24 @@ def _srcset_urls(value: str) -> Iterable[str]:
             yield url
 
 
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|(.))", re.DOTALL)
+
+
+def _css_unescape_one(match: re.Match[str]) -> str:
+    if match.group(1):
+        code = int(match.group(1), 16)
+        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+    return match.group(2)
+
+
+def _css_unescape(css: str) -> str:
+    """CSS escapes (``\\75 rl(``, ``u\\rl(``) spelled out, so that url() is found."""
+    return _CSS_ESCAPE.sub(_css_unescape_one, css) if "\\" in css else css
+
+
 def _css_resources(css: str, part: str, tag: str, hidden: str) -> list[Resource]:
     found: list[Resource] = []
-    css = _COMMENT.sub("", css)
+    css = _css_unescape(_COMMENT.sub("", css))
     font_urls: set[str] = set()  # already reported as a font or an import
     for body in _FONT_FACE.findall(css):
         for _quote, url in _CSS_URL.findall(body):
@@ -472,7 +487,7 @@ def extract_html(
             reason = hidden_of(node)
             add(Resource(background.strip(), "background", part, tag, hidden=bool(reason), hidden_reason=reason))
         style = attrs.get("style")
-        if style and ("url(" in style.lower() or "image-set" in style.lower()):
+        if style and ("url(" in style.lower() or "image-set" in style.lower() or "\\" in style):
             reason = hidden_of(node)
             for resource in _css_resources(style, part, tag, reason):
                 add(resource)

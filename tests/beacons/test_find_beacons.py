@@ -430,3 +430,18 @@ def test_urls_split_by_newlines_or_backslashes_are_still_remote(message: Build) 
     assert len(beacons) == 2
     assert {b.host for b in beacons} == {"px.tracker.example"}
     assert all(b.kind == "pixel" for b in beacons)
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "background-image: \\75 rl(https://px.tracker.example/o/abc.gif)",
+        "background-image: u\\rl(https://px.tracker.example/o/abc.gif)",
+        "background-image: url(https://px.tracker.example/o/ab\\63 .gif)",
+        "background-image: /* x */ url(https://px.tracker.example/o/abc.gif)",
+    ],
+    ids=["hex-escape", "char-escape", "escape-in-url", "comment"],
+)
+def test_css_escapes_do_not_hide_a_url(message: Build, style: str) -> None:
+    html = _page(f'<div style="{style}">x</div>')
+    assert {b.url for b in find_beacons(message(html))} == {PIXEL}
