@@ -46,3 +46,18 @@ def test_bad_size_is_a_one_line_error(tmp_path: Path) -> None:
 def test_help_lists_generate() -> None:
     result = _run("demo", "--help")
     assert result.returncode == 0 and "generate" in result.stdout
+
+
+def test_output_does_not_depend_on_hash_randomisation(tmp_path: Path) -> None:
+    import os
+
+    trees = []
+    for hashseed in ("1", "2"):
+        out = tmp_path / f"h{hashseed}"
+        env = {**os.environ, "PYTHONHASHSEED": hashseed}
+        result = subprocess.run([str(MAILWARD), "demo", "generate", str(out), "--messages", "100",
+                                 "--mbox"], capture_output=True, text=True, timeout=120, env=env)
+        assert result.returncode == 0, result.stderr
+        trees.append({str(p.relative_to(out)): p.read_bytes()
+                      for p in sorted(out.rglob("*")) if p.is_file()})
+    assert trees[0] == trees[1]

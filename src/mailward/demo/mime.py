@@ -25,7 +25,7 @@ def phrase(name: str) -> str:
         return ""
     if not name.isascii():
         return "=?utf-8?b?" + base64.b64encode(name.encode("utf-8")).decode("ascii") + "?="
-    if any(c in _SPECIALS for c in name):
+    if not _SPECIALS.isdisjoint(name):
         return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return name
 
