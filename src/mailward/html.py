@@ -158,6 +158,9 @@ class _StyleSheet:
         return ""
 
 
+_BRACE = re.compile(r"[{}]")
+
+
 def _top_level_rules(css: str) -> Iterable[tuple[str, str]]:
     """(selectors, declarations) of the top-level rules of a style sheet.
 
@@ -170,7 +173,9 @@ def _top_level_rules(css: str) -> Iterable[tuple[str, str]]:
     start = 0
     selectors = ""
     skip = False
-    for index, char in enumerate(css):
+    for brace in _BRACE.finditer(css):
+        index = brace.start()
+        char = brace.group()
         if char == "{":
             if depth == 0:
                 selectors = css[start:index].rsplit(";", 1)[-1].strip()  # drop a preceding @import ...;
