@@ -489,9 +489,10 @@ def template_tokens(
     mailing (ideally each to a different recipient). URLs with the same host
     (leftmost label aside), the same number of path segments and the same query
     parameter names are aligned; when URLs of at least ``min_messages`` different
-    messages are identical in every component but one, and that component's value
-    differs between the messages, the component is returned: it identifies the
-    copy, which is what a per-recipient token does.
+    messages are identical in every component but one, each message carries one
+    value there, and the values differ between (at least three quarters of) the
+    messages, the component is returned: it identifies the copy, which is what a
+    per-recipient token does.
     """
     groups: dict[tuple[object, ...], list[tuple[str, str, list[tuple[str, str]]]]] = defaultdict(list)
     for msg_key, urls in urls_by_message:
@@ -509,7 +510,10 @@ def template_tokens(
         width = len(entries[0][2])
         entries = [e for e in entries if len(e[2]) == width]
         noise = _per_url_components(entries, width)
+        group_messages = len({e[0] for e in entries})
         for idx in range(width):
+            if len({e[2][idx][1] for e in entries}) * 4 < group_messages * 3:
+                continue  # few values over many copies: a campaign or list id, not a token
             buckets: dict[tuple[str, ...], list[tuple[str, str, list[tuple[str, str]]]]] = defaultdict(list)
             for entry in entries:
                 comps = entry[2]
@@ -525,7 +529,10 @@ def template_tokens(
                 if any(len(v) != 1 for v in per_msg.values()):
                     continue
                 values = {k: next(iter(v)) for k, v in per_msg.items()}
-                if len(set(values.values())) != len(values):
+                distinct = len(set(values.values()))
+                # nearly one value per copy: a recipient who got the mailing twice
+                # repeats a value, a campaign id is shared by most copies
+                if distinct < 2 or distinct * 4 < len(values) * 3:
                     continue
                 location = bucket[0][2][idx][0]
                 template = _template(

@@ -260,3 +260,18 @@ def test_per_link_signatures_are_ignored_when_aligning() -> None:
     assert {t.location for t in found} == {"query:s"}
     assert all(t.values == {"u1": "zVyFumr", "u2": "zVyFum2"} for t in found)
     assert "https://news.example/click.html?x=a62e&lc=L0&s={token}&z={*}" in {t.template for t in found}
+
+
+def test_large_batch_with_a_repeated_recipient_and_two_campaigns() -> None:
+    import hashlib as _h
+
+    batch = []
+    for i in range(300):
+        token = _h.md5(f"r{i % 290}".encode()).hexdigest()[:12]  # ten recipients got it twice
+        campaign = "c1" if i < 150 else "c2"
+        batch.append((f"m{i}", [f"https://t.example/{campaign}/o/{token}.gif"]))
+    found = template_tokens(batch)
+    assert {t.location for t in found} == {"path[2]"}
+    assert sum(len(t.values) for t in found) == 300
+    # the campaign id (two values over 300 copies) is not a per-copy token
+    assert not any(t.location == "path[0]" for t in found)
