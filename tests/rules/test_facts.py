@@ -177,3 +177,35 @@ def test_login_words_in_host_and_path() -> None:
 ])
 def test_credential_phrases_in_european_languages(text: str) -> None:
     assert derive.credential_phrases(text)
+
+
+def _report(**claim_kw):
+    from mailward.identity.report import (
+        AuthSummary,
+        Claim,
+        FirstContact,
+        IdentityReport,
+        SendingIdentity,
+    )
+
+    claim = Claim(kind=claim_kw.pop("kind", "outlet"), name="Yahoo News", entity_id="yahoo-news",
+                  where="display-name", matched="Yahoo!News", **claim_kw)
+    return IdentityReport(claims=(claim,), sending=SendingIdentity(from_free_mail=True), auth=AuthSummary(),
+                          first_contact=FirstContact(known=True, address=True, domain=True), explanations=("x",),
+                          claim_fails=not claim.holds)
+
+
+def test_identity_mapping_official_domain_is_no_mismatch() -> None:
+    from mailward.rules.identity_facts import apply_identity
+
+    m = message(from_="Yahoo!News <refertofriend@reply.yahoo.com>")
+    facts = build_facts(m)
+    apply_identity(facts, _report(status="free-mail", official_domains=("yahoo.com",)))
+    assert facts["identity"]["claimed"] is True
+    assert facts["identity"]["claim"]["where"] == "display_name"
+    assert facts["identity"]["claim_mismatch"] is False
+    assert facts["history"]["first_contact"] is True
+    facts = build_facts(message(from_="Yahoo!News <news@gmail.com>"))
+    apply_identity(facts, _report(status="free-mail", official_domains=("yahoo.com",)))
+    assert facts["identity"]["claim_mismatch"] is True
+    assert schema_problems(facts) == []

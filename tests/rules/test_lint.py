@@ -124,3 +124,9 @@ def test_summary_placeholder_must_be_evidence(tmp_path: Path) -> None:
 def test_used_fields() -> None:
     fields = used_fields('beacon_summary.loads > 0 && links.exists(l, l.ip_host && l.host != "")')
     assert fields == ["beacon_summary.loads", "links[].ip_host", "links[].host"]
+
+
+def test_matches_is_rejected_for_rx() -> None:
+    assert any("rx(" in msg for msg, _ in field_problems('content.text.matches("a+")'))
+    assert any("rx(" in msg for msg, _ in field_problems('matches(content.text, "a+")'))
+    assert not field_problems('rx("a+", content.text)')

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .derive import registrable
+
 # LookalikeMatch.kind -> identity.lookalike.kind
 LOOKALIKE_KINDS = {
     "typo": "typo",
@@ -70,7 +72,10 @@ def apply_identity(facts: dict[str, Any], report: Any) -> None:
             "person": claim.person,
         }
         identity["claimed"] = True
-        identity["claim_mismatch"] = claim.status in MISMATCH
+        # an official domain of the claimed entity is never a mismatch, even when it is
+        # also a free-mail domain (Yahoo News from yahoo.com)
+        official = {registrable(d) for d in claim.official_domains}
+        identity["claim_mismatch"] = claim.status in MISMATCH and sender["registrable"] not in official
         identity["protected_person"] = claim.kind == "protected-person"
         identity["own_organisation"] = claim.kind == "organisation"
     identity["claim_holds"] = not report.claim_fails

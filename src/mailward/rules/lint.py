@@ -31,7 +31,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _BUILTIN_NAMES = frozenset(
     {"true", "false", "null", "in", "size", "int", "uint", "double", "string", "bool", "bytes",
      "has", "type", "dyn", "duration", "timestamp", "list", "map"}
-)
+)  # note: "matches" is deliberately absent
 _FUNCTIONS = frozenset({"rx", "rx_find", "any_rx"})
 _METHODS = frozenset(
     {"size", "contains", "startsWith", "endsWith", "matches", "exists", "all", "exists_one",
@@ -84,12 +84,15 @@ def field_problems(expr: str) -> list[tuple[str, int]]:
         if root in _BUILTIN_NAMES or (not rest and is_call and root in _FUNCTIONS):
             continue
         if not rest and is_call:
-            problems.append((f"unknown function '{root}'", match.start(1)))
+            hint = ": use rx(pattern, text) (RE2, compiled once)" if root == "matches" else ""
+            problems.append((f"unknown function '{root}'{hint}", match.start(1)))
             continue
         path = [root, *rest]
         if is_call and rest:
             method = path.pop()
-            if method not in _METHODS:
+            if method == "matches":
+                problems.append(("use rx(pattern, text) (RE2, compiled once) instead of matches()", match.start(1)))
+            elif method not in _METHODS:
                 problems.append((f"unknown method '{method}'", match.start(1)))
         if root in bound and len(path) == 1:
             continue
