@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 import time
 from collections.abc import Callable
@@ -132,7 +133,10 @@ class Gateway:
         replies = decide_replies(self.settings, decision, headers, entry_id,
                                  leading_space=bool(conn.protocol & p.P_HDR_LEADSPC),
                                  can_change_headers=bool(conn.actions & p.ACT_CHGHDRS))
-        self.audit.record(
+        # the log line is written off the event loop: a write can wait behind another
+        # thread's fsync on the same file system
+        await asyncio.get_running_loop().run_in_executor(self.io, functools.partial(
+            self.audit.record,
             "message",
             queue_id=queue_id,
             action=str(decision.action),
@@ -145,7 +149,7 @@ class Gateway:
             rcpt_to=list(envelope.rcpt_to),
             client_ip=envelope.client_ip,
             ms=round((time.perf_counter() - started) * 1000, 1),
-        )
+        ))
         return replies
 
     def _needs_store(self, decision: Decision) -> bool:
