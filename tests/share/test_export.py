@@ -207,3 +207,23 @@ def test_stix_ids_are_stable_across_exports(store_with_campaign):
     for obj in first:
         if "modified" in obj:
             assert obj["created"] <= obj["modified"]
+
+
+def test_benign_groups_are_not_exported(tmp_path):
+    import datetime as dt
+
+    from mailward.store import Campaign, open_store
+
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        store.replace_campaigns(
+            [
+                Campaign(
+                    id="b1", kind="benign", name="Weekly newsletter", verdict="tracking",
+                    first_seen=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), last_seen=None,
+                    message_count=40, target_count=40, senders=("news@shop.example",), identities=(),
+                    indicators=({"kind": "domain", "value": "shop.example"},), attack=(), links=(),
+                )
+            ]
+        )
+        with pytest.raises(ExportError, match="not an attack campaign"):
+            load_export(store, "b1", _settings())

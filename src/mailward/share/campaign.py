@@ -273,6 +273,11 @@ def load_export(store: Any, ident: str, settings: ShareSettings, *, roster: Sequ
     campaign = store.campaign(ident)
     if campaign is None:
         raise ExportError(f"no campaign {ident!r} in the store (see `mailward campaigns`)")
+    if getattr(campaign, "kind", "attack") != "attack":
+        raise ExportError(
+            f"{campaign.id} is a group of {campaign.kind} mail (e.g. a newsletter), not an attack "
+            "campaign: its senders and links are not indicators to share"
+        )
     messages = store.campaign_messages(campaign.id)
     return build_export(campaign, messages, settings, roster=roster)
 
