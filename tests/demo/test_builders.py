@@ -149,3 +149,15 @@ def test_malformed_variants(variant: str) -> None:
         assert msg["From"] is None and msg["Date"] is None
     with pytest.raises(ValueError):
         builders.malformed(variant="nope")
+
+
+def test_forwarded_lure_nests_the_original() -> None:
+    raw = builders.forwarded_lure(seed=2)
+    assert raw == builders.forwarded_lure(seed=2)
+    msg = _parse(raw)
+    assert msg["Subject"].startswith("FW: ")
+    attached = [p for p in msg.walk() if p.get_content_type() == "message/rfc822"]
+    assert len(attached) == 1
+    inner = attached[0].get_content()
+    assert inner["From"].addresses[0].domain == "reuters-newsdesk.com"
+    assert "media.newswire-cdn.com/i/" in inner.as_string()

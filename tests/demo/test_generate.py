@@ -341,3 +341,25 @@ def test_opaque_campaign_tokens_are_stable_per_recipient(demo_dir: Path) -> None
     assert all(u.endswith("/bg.png") for u in urls)
     for recipient, found in by_recipient.items():
         assert recipient not in next(iter(found))
+
+
+def test_forwarded_lures_carry_the_original(demo_dir: Path) -> None:
+    from mailward.parse import parse_message
+
+    labels = _labels(demo_dir)
+    by_id = {label["message_id"]: label for label in labels}
+    forwards = [label for label in labels if label["kind"] == "forwarded"]
+    assert len(forwards) >= 2
+    roster = tomllib.loads((demo_dir / "mailward.toml").read_text("utf-8"))["organisation"]["people"]
+    security = {p["addresses"][0] for p in roster if "Security" in p["role"]}
+    for label in forwards:
+        original = by_id[label["detail"]["forwarded_message_id"]]
+        assert original["campaign"] == label["detail"]["forwarded_campaign"]
+        assert label["recipient"] in security
+        assert label["from"] == original["recipient"] or label["from"].split("@")[0] == original["mailbox"]
+        message = parse_message((demo_dir / label["path"]).read_bytes())
+        inner = [a.message for a in message.attachments if a.message is not None]
+        assert len(inner) == 1 and inner[0].message_id == original["message_id"]
+        inner_urls = {r.url for r in inner[0].resources} | {link.url for link in inner[0].links}
+        assert {b["url"] for b in label["beacons"]} <= inner_urls
+        assert label["beacons"]

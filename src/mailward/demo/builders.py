@@ -749,6 +749,55 @@ def internal_built(rng: random.Random, *, sender: tuple[str, str], recipient: tu
     return Built(assemble(headers, body), message_id, saddr, subject, when)
 
 
+def forward_built(rng: random.Random, *, sender: tuple[str, str], recipient: tuple[str, str],
+                  when: dt.datetime, original: bytes, original_subject: str,
+                  original_beacons: tuple[Beacon, ...] = ()) -> Built:
+    """A colleague forwarding a message as an attachment (message/rfc822), e.g. to IT security."""
+    sname, saddr = sender
+    name, rcpt = recipient
+    subject = f"FW: {original_subject}"
+    text = (f"Hi {name.split()[0]},\n\nThis arrived this morning and looks odd to me: I have not "
+            "opened any links. Could you have a look?\n\nThanks,\n" + sname.split()[0])
+    html = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>'
+            f'<body><div style="font-family:Calibri,sans-serif">{_paras_html(text)}</div></body></html>\n')
+    alt_type, alt_body = multipart("alternative", [text_part(text), text_part(html, "html")],
+                                   boundary(rng, "outlook"))
+    attached = ('Content-Type: message/rfc822\nContent-Disposition: attachment;\n'
+                f'\tfilename="{original_subject[:60].replace(chr(34), "")}.eml"\n\n'
+                + original.decode("utf-8", "surrogateescape"))
+    ctype, body = multipart("mixed", [f"Content-Type: {alt_type}\n\n{alt_body}", attached],
+                            boundary(rng, "outlook"))
+    ip = _ip(rng, "192.0.2")
+    message_id = _msgid(rng, SUBMISSION, "outlook")
+    auth = auth_results(ip=ip, spf=("pass", saddr), dkim=[("pass", ORG_DOMAIN, "mail2021")],
+                        dmarc=("pass", ORG_DOMAIN, "reject"), rng=rng)
+    headers = delivery(rcpt, when, mail_from=saddr, client_host=SUBMISSION, client_ip=ip,
+                       auth=auth, rng=rng)
+    headers += [
+        dkim_signature(ORG_DOMAIN, "mail2021", when, rng),
+        f"From: {mailbox(sname, saddr)}",
+        f"To: {mailbox(name, rcpt)}",
+        f"Subject: {unstructured(subject)}",
+        f"Date: {date(_local(when, 0))}",
+        f"Message-ID: {message_id}",
+        "MIME-Version: 1.0",
+        f"Content-Type: {ctype}",
+    ]
+    raw = ("\n".join(headers) + "\n\n" + body).encode("utf-8", "surrogateescape")
+    return Built(raw, message_id, saddr, subject, when, original_beacons)
+
+
+def forwarded_lure(sender: tuple[str, str] = DEFAULT_RECIPIENT,
+                   recipient: tuple[str, str] = ("Oliver Adeyemi", f"oliver.adeyemi@{ORG_DOMAIN}"),
+                   *, when: dt.datetime = DEFAULT_WHEN, seed: int = 0) -> bytes:
+    """A recon lure that its recipient forwarded as an attachment to a colleague."""
+    rng = random.Random(seed)
+    lure = recon_built(rng, style=DEFAULT_LURE, recipient=sender, when=when)
+    return forward_built(rng, sender=sender, recipient=recipient,
+                         when=when + dt.timedelta(hours=2), original=lure.raw,
+                         original_subject=lure.subject, original_beacons=lure.beacons).raw
+
+
 def internal(sender: tuple[str, str] = ("Oliver Adeyemi", f"oliver.adeyemi@{ORG_DOMAIN}"),
              recipient: tuple[str, str] = DEFAULT_RECIPIENT, *, attachment: bool = False,
              when: dt.datetime = DEFAULT_WHEN, seed: int = 0) -> bytes:

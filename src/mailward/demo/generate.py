@@ -77,6 +77,9 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "malformed": ("clean", ("clean", "suspicious", "unscannable")),
     "recon": ("recon", ("recon", "phishing", "malicious")),
     "phishing": ("phishing", ("phishing", "recon", "malicious")),
+    # a lure forwarded as an attachment (message/rfc822) to IT security: the beacon is
+    # still in it
+    "forwarded": ("suspicious", ("suspicious", "recon", "phishing", "tracking")),
 }
 
 
@@ -106,6 +109,9 @@ def plan_counts(messages: int) -> dict[str, int]:
         counts[kind] = max(MINIMUM[kind], int(messages * share))
     for campaign in CAMPAIGNS:
         counts[campaign.id] = max(campaign.min_targets, int(messages * campaign.share))
+    # lures that their recipients forwarded to IT security, taken from internal mail
+    counts["forwarded"] = max(2, messages // 200)
+    counts["internal"] -= counts["forwarded"]
     counts["constituent"] += messages - sum(counts.values())
     if counts["constituent"] < MINIMUM["constituent"]:
         raise GenerateError(f"{messages} messages are too few for the demo mix")
@@ -156,7 +162,8 @@ class _Writer:
 
     def write(self, person: Person, recipient: str, built: Built, kind: str, *,
               label_kind: str | None = None, campaign: str | None = None,
-              expected: str | None = None, flags: str = "S") -> None:
+              expected: str | None = None, flags: str = "S",
+              extra: dict[str, str] | None = None) -> None:
         rng = self.rng
         self.seq += 1
         raw = built.raw
@@ -191,8 +198,8 @@ class _Writer:
             "beacons": [{"url": b.url, "kind": b.kind, "per_recipient": b.per_recipient}
                         for b in built.beacons],
         }
-        if built.extra:
-            label["detail"] = dict(built.extra)
+        if built.extra or extra:
+            label["detail"] = {**built.extra, **(extra or {})}
         self.labels.write(json.dumps(label, ensure_ascii=False) + "\n")
         self.by_kind[kind] += 1
 
@@ -429,13 +436,39 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, messages: int | None = 
                 built = builders.malformed_built(rng, recipient=_who(person),
                                                  when=_office_time(rng, start, days), variant=variant)
                 writer.write(person, person.address, built, "malformed")
+            # people who report lures: forward them as attachments to IT security
+            security = [p for p in staff if "Security" in p.role] or staff[:1]
+            forwards_left = counts["forwarded"]
             for index, truth in enumerate(truths):
                 campaign = truth.campaign
+                kept: list[tuple[Person, Built]] = []
+                share = math.ceil(counts["forwarded"] / len(truths))
                 for person, address, built in _campaign_messages(
                         rng, truth, counts[campaign.id], start, days, index, seed):
                     truth.add(address, built)
                     writer.write(person, address, built, campaign.kind, campaign=campaign.id,
                                  flags=rng.choice(("S", "S", "")))
+                    if campaign.kind == "recon" and len(kept) < min(share, forwards_left):
+                        kept.append((person, built))
+                for person, lure in kept:
+                    to = rng.choice(security)
+                    fwd = builders.forward_built(
+                        rng, sender=_who(person), recipient=_who(to),
+                        when=lure.date + dt.timedelta(hours=rng.randrange(1, 30)),
+                        original=lure.raw, original_subject=lure.subject,
+                        original_beacons=lure.beacons)
+                    writer.write(to, to.address, fwd, "forwarded",
+                                 flags=rng.choice(("S", "RS")),
+                                 extra={"forwarded_campaign": campaign.id,
+                                        "forwarded_message_id": lure.message_id})
+                    forwards_left -= 1
+            # what the campaigns did not use for forwards stays ordinary internal mail
+            for _ in range(forwards_left):
+                sender, person = rng.sample(people, 2)
+                built = builders.internal_built(
+                    rng, sender=_who(sender), recipient=_who(person),
+                    when=_office_time(rng, start, days))
+                writer.write(person, person.address, built, "ham", flags="S")
     finally:
         if mbox_file is not None:
             mbox_file.close()

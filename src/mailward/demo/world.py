@@ -82,9 +82,9 @@ STAFF_ROLES = (
     "Researcher for {m}",
 )
 CENTRAL_ROLES = (
+    "IT Security Officer",
     "Press Officer",
     "Clerk, Foreign Affairs Committee",
-    "IT Security Officer",
     "Head of Communications",
     "Clerk, Defence Committee",
     "Researcher, Library Service",
@@ -158,14 +158,16 @@ def build_roster(rng: random.Random, members: int, staff: int) -> list[Person]:
             f"{user}@{ORG_ALIAS_DOMAIN}",
         )
         people.append(Person(name, user, addresses, role, "member"))
+    central = 0
     for index, name in enumerate(names[members:]):
         first, last = name.split()
         user = ascii_fold(f"{first}.{last}")
         if index < members and index % 4 != 3:
             boss = people[index]
             role = STAFF_ROLES[index % len(STAFF_ROLES)].format(m=boss.name)
-        else:
-            role = CENTRAL_ROLES[index % len(CENTRAL_ROLES)]
+        else:  # the central services, in order: there is always a press and a security officer
+            role = CENTRAL_ROLES[central % len(CENTRAL_ROLES)]
+            central += 1
         staff_addresses = (f"{user}@{ORG_DOMAIN}", f"{user}@{ORG_ALIAS_DOMAIN}")
         people.append(Person(name, user, staff_addresses, role, "staff"))
     return people
