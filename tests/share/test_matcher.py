@@ -246,3 +246,16 @@ def test_refreshing_lookup_picks_up_imports(tmp_path):
     assert lookup.thread is not None
     lookup.thread.join(timeout=30)
     assert [m["indicator"] for m in lookup(message)] == ["evil.example"]
+
+
+def test_own_domains_are_never_domain_indicators():
+    matcher = IntelMatcher(
+        [
+            IndicatorRecord("reuters-newsdesk.example", "domain", "bad feed", 90),  # "ours" below
+            IndicatorRecord("newsdesk.reuters-newsdesk.example", "domain", "s", 90),  # a subdomain: kept
+            IndicatorRecord("desk@reuters-newsdesk.example", "email", "s", 90),  # one address: kept
+        ],
+        own_domains=["Reuters-Newsdesk.example"],
+    )
+    assert matcher.skipped == {"own domain": 1}
+    assert {m.indicator for m in matcher.match(parse_message(RAW))} == {"desk@reuters-newsdesk.example"}

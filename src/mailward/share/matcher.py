@@ -89,8 +89,23 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 class IntelMatcher:
     """Compiled indicators. Build once, call ``match`` for every message."""
 
-    def __init__(self, records: Iterable[IndicatorRecord], *, now: dt.datetime | None = None):
+    def __init__(
+        self,
+        records: Iterable[IndicatorRecord],
+        *,
+        now: dt.datetime | None = None,
+        own_domains: Iterable[str] = (),
+    ):
+        """``own_domains``: the organisation's domains; a domain indicator that is one of
+        them or a parent of one (a bad feed entry) would flag all internal mail and is
+        left out. Subdomains and single addresses stay matchable."""
         when = _aware(now) or _utcnow()
+        protected: set[str] = set()
+        for own in own_domains:
+            host = _kinds.host_ascii(str(own))
+            while "." in host:
+                protected.add(host)
+                host = host.partition(".")[2]
         self._records: list[IndicatorRecord] = []
         self._domains: dict[str, list[int]] = {}
         self._emails: dict[str, list[int]] = {}
@@ -116,6 +131,9 @@ class IntelMatcher:
                 continue
             if kind == "domain" and _is_public_suffix(value):
                 self._skip("public suffix")  # would match half the internet
+                continue
+            if kind == "domain" and value in protected:
+                self._skip("own domain")
                 continue
             index = len(self._records)
             if value != record.value or expires is not record.expires_at:
@@ -428,12 +446,13 @@ def load_matcher(config: Any = None) -> IntelMatcher:
         fingerprint = source.fingerprint()
         if fingerprint is None:
             return _EMPTY
-        key = (source.url, fingerprint)
+        own = _own_domains(config)
+        key = (source.url, (fingerprint, tuple(own)))
         with _LOCK:
             cached = _CACHE.get(key)
             if cached is not None:
                 return cached
-            matcher = IntelMatcher(source.records())
+            matcher = IntelMatcher(source.records(), own_domains=own)
             _CACHE.clear()  # one store per process is the rule; do not keep old builds
             _CACHE[key] = matcher
             return matcher
@@ -441,6 +460,13 @@ def load_matcher(config: Any = None) -> IntelMatcher:
         return _EMPTY
     finally:
         source.close()
+
+
+def _own_domains(config: Any) -> list[str]:
+    if config is None:
+        return []
+    domains = config.section("organisation").get("domains", [])
+    return [str(d) for d in domains] if isinstance(domains, list) else []
 
 
 def matches_to_facts(matches: Sequence[IntelMatch]) -> list[Mapping[str, Any]]:
