@@ -179,3 +179,16 @@ def test_verification_failure_is_a_store_error(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(FileQuarantine, "_verify", staticmethod(lambda path, digest: False))
     with pytest.raises(StoreError, match="does not read back intact"):
         store.put_bytes(RAW)
+
+
+def test_milter_command_reports_start_problems_clearly(tmp_path: Path) -> None:
+    from mailward.gateway.cli import milter
+
+    config = tmp_path / "c.toml"
+    config.write_text(f'[gateway]\nscanner = "no_such_module:Scanner"\nquarantine_dir = "{tmp_path / "q"}"\n'
+                      f'audit_log = "{tmp_path / "a.jsonl"}"\n')
+    result = CliRunner().invoke(milter, ["--config", str(config), "--workers", "0"])
+    assert result.exit_code == 1
+    assert "cannot build the scanner 'no_such_module:Scanner': ModuleNotFoundError" in result.output
+    bad = CliRunner().invoke(milter, ["--config", str(config), "--listen", "tcp:nowhere"])
+    assert bad.exit_code == 1 and "listen address must be" in bad.output

@@ -33,7 +33,7 @@ def milter(listen: str | None, config_path: str | None, workers: int | None, tim
     """Run the Postfix milter: scan, defuse, quarantine, reject."""
     from dataclasses import replace
 
-    from mailward.gateway.scanning import ScanPool
+    from mailward.gateway.scanning import ScannerStartError, ScanPool
     from mailward.gateway.server import Gateway, ListenError, parse_listen, run_server
 
     config, settings = _settings(config_path)
@@ -54,6 +54,9 @@ def milter(listen: str | None, config_path: str | None, workers: int | None, tim
     pool = ScanPool(config, settings)  # type: ignore[arg-type]
     try:
         pool.warm_up()
+    except ScannerStartError as exc:
+        pool.close()
+        raise click.ClickException(str(exc)) from None
     except Exception as exc:
         pool.close()
         raise click.ClickException(f"the scanner did not start: {type(exc).__name__}: {exc}") from None

@@ -53,16 +53,27 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(config: Config, settings: GatewaySettings) -> None:
-    _WORKER["scanner"] = make_scanner(settings.scanner, config)
     _WORKER["settings"] = settings
+    try:
+        _WORKER["scanner"] = make_scanner(settings.scanner, config)
+    except Exception as exc:  # reported by _warm / prepare_message, not as a worker traceback
+        _WORKER["error"] = f"cannot build the scanner {settings.scanner!r}: {type(exc).__name__}: {exc}"
+
+
+class ScannerStartError(RuntimeError):
+    pass
 
 
 def _warm() -> int:
+    if "error" in _WORKER:
+        raise ScannerStartError(_WORKER["error"])
     return os.getpid()
 
 
 def prepare_message(raw: bytes, source: str, envelope: Envelope) -> Prepared:
     """Scan, choose the action, defuse if asked. Runs inside a worker."""
+    if "error" in _WORKER:
+        raise ScannerStartError(_WORKER["error"])
     scanner: MessageScanner = _WORKER["scanner"]
     settings: GatewaySettings = _WORKER["settings"]
     result = scanner.scan_bytes(raw, source, envelope=envelope)
@@ -97,11 +108,13 @@ class ScanPool:
         )
 
     def warm_up(self) -> None:
-        """Start every worker and build its scanner now, not on the first message."""
-        if self.settings.workers:
-            futures = [self.executor.submit(_warm) for _ in range(self.settings.workers * 2)]
-            for future in futures:
-                future.result(timeout=120)
+        """Start every worker and build its scanner now, not on the first message.
+
+        Raises ``ScannerStartError`` with the reason when the scanner cannot be built.
+        """
+        futures = [self.executor.submit(_warm) for _ in range(max(1, self.settings.workers) * 2)]
+        for future in futures:
+            future.result(timeout=120)
 
     async def prepare(self, raw: bytes, source: str, envelope: Envelope) -> Prepared:
         loop = asyncio.get_running_loop()
