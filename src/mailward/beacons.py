@@ -21,6 +21,7 @@ from publicsuffixlist import PublicSuffixList
 from mailward.model import Message, Resource
 from mailward.result import Beacon, TokenMatch
 from mailward.tokens import (
+    NO_RECIPIENTS,
     RecipientForms,
     find_recipient_token,
     opaque_token,
@@ -269,7 +270,7 @@ def find_beacons(message: Message) -> tuple[Beacon, ...]:
     """Every remote load and every click-tracking link of ``message``, and of the
     messages attached to it (mail clients show those inline: their remote content
     loads too). The recipients are those of the outer message: the reader."""
-    forms = recipient_forms(message_recipients(message))
+    forms = _LazyForms(message)
     found: dict[str, Beacon] = {}
     _collect(message, forms, found, prefix="", depth=0)
     return tuple(found.values())
@@ -278,7 +279,22 @@ def find_beacons(message: Message) -> tuple[Beacon, ...]:
 _MAX_ATTACHED_DEPTH = 3
 
 
-def _collect(message: Message, forms: RecipientForms, found: dict[str, Beacon], *, prefix: str, depth: int) -> None:
+class _LazyForms:
+    """The recipients' encodings, built on the first remote URL (most messages have none)."""
+
+    __slots__ = ("_forms", "_message")
+
+    def __init__(self, message: Message) -> None:
+        self._message = message
+        self._forms: RecipientForms | None = None
+
+    def get(self) -> RecipientForms:
+        if self._forms is None:
+            self._forms = recipient_forms(message_recipients(self._message))
+        return self._forms
+
+
+def _collect(message: Message, forms: _LazyForms, found: dict[str, Beacon], *, prefix: str, depth: int) -> None:
     tokens: dict[str, tuple[TokenMatch | None, bool]] = {}
     where = ", in an attached message" if prefix else ""
 
@@ -294,7 +310,7 @@ def _collect(message: Message, forms: RecipientForms, found: dict[str, Beacon], 
             continue
         cached = tokens.get(url)
         if cached is None:
-            cached = tokens[url] = _token(_normalise(url), forms, info)
+            cached = tokens[url] = _token(_normalise(url), forms.get(), info)
         token, personal = cached
         if personal and token is not None:
             if token.encoding == "subscriber-id":
@@ -324,10 +340,11 @@ def _collect(message: Message, forms: RecipientForms, found: dict[str, Beacon], 
         host, info = facts
         clean = _normalise(url)
         why = _is_tracked_link(clean, info)
-        match = find_recipient_token(clean, forms) if forms else None
+        recipients = forms.get()
+        match = find_recipient_token(clean, recipients) if recipients else None
         if not why and match is None:
             continue
-        token, personal = (match, True) if match is not None else _token(clean, RecipientForms((), (), None), info)
+        token, personal = (match, True) if match is not None else _token(clean, NO_RECIPIENTS, info)
         reasons = [r for r in (why, f"carries the recipient's address ({match.encoding})" if match else "") if r]
         if token is not None and token.encoding == "subscriber-id":
             reasons.append(f"carries {info.tracker.name if info.tracker else 'the'} subscriber id ({token.location})")

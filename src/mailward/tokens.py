@@ -24,8 +24,9 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote, unquote
 
 import ahocorasick_rs
@@ -33,6 +34,7 @@ import ahocorasick_rs
 from mailward.result import TokenMatch
 
 __all__ = [
+    "NO_RECIPIENTS",
     "RecipientForms",
     "TemplateToken",
     "find_recipient_token",
@@ -43,6 +45,7 @@ __all__ = [
 ]
 
 _HASHES = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
+_HASH_CONSTRUCTORS = tuple((name, getattr(hashlib, name)) for name in _HASHES)
 _HEX_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _HEXDIGITS = frozenset("0123456789abcdefABCDEF")
@@ -70,17 +73,38 @@ class _Form:
 class RecipientForms:
     """Every encoding of every recipient address, built once per message.
 
-    ``matcher`` is one Aho-Corasick automaton over the lower-cased forms: a URL is
-    scanned once, whatever the number of forms; candidates are then checked for
-    case (base64) and for boundaries.
+    The first URLs are searched form by form (``str.find``); once the forms have
+    been used on more URLs than that is worth, one Aho-Corasick automaton over the
+    lower-cased forms is built and each URL is scanned once, whatever the number of
+    forms. Candidates are then checked for case (base64) and for boundaries.
     """
 
     recipients: tuple[str, ...]
     forms: tuple[_Form, ...]
-    matcher: ahocorasick_rs.AhoCorasick | None
+    lowered: tuple[str, ...]
+    _state: list[Any] = field(default_factory=lambda: [0, None], compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.forms)
+
+    def matcher(self) -> ahocorasick_rs.AhoCorasick | None:
+        """The automaton once it pays for itself (None before)."""
+        state = self._state
+        if state[1] is None:
+            state[0] += 1
+            if state[0] > _AUTOMATON_AFTER and self.lowered:
+                state[1] = ahocorasick_rs.AhoCorasick(
+                    list(self.lowered), implementation=ahocorasick_rs.Implementation.ContiguousNFA
+                )
+        return state[1]  # type: ignore[no-any-return]
+
+
+# URLs searched with str.find before the automaton is built (building costs about as
+# much as searching this many URLs form by form)
+_AUTOMATON_AFTER = 16
+
+
+NO_RECIPIENTS = RecipientForms(recipients=(), forms=(), lowered=())
 
 
 def _b64_variants(data: bytes) -> list[tuple[str, str]]:
@@ -132,8 +156,10 @@ def _forms_for(address: str) -> list[_Form]:
     for text, suffix in variants:
         for name, value in _b64_variants(text.encode("utf-8")):
             out.append(_Form(address, name + suffix, value, True, _ALNUM))
-            quoted = quote(value, safe="")
-            if quoted != value:  # "+", "/" or "=" URL-encoded (a nested URL's parameter)
+            # "+", "/" or "=" URL-encoded (a nested URL's parameter); the same as
+            # quote(value, safe="") for the base64 alphabets, much cheaper
+            quoted = value.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+            if quoted != value:
                 out.append(_Form(address, name + suffix + "+urlencoded", quoted, False, _ALNUM))
         raw = text.encode("utf-8")
         for inner in _b64_inner(raw):
@@ -141,9 +167,8 @@ def _forms_for(address: str) -> list[_Form]:
             url_inner = inner.replace("+", "-").replace("/", "_")
             if url_inner != inner:
                 out.append(_Form(address, "base64url-embedded" + suffix, url_inner, True, frozenset()))
-        for algo in _HASHES:
-            digest = hashlib.new(algo, raw).hexdigest()
-            out.append(_Form(address, algo + suffix, digest, False, _HEXDIGITS))
+        for algo, constructor in _HASH_CONSTRUCTORS:
+            out.append(_Form(address, algo + suffix, constructor(raw).hexdigest(), False, _HEXDIGITS))
     return out
 
 
@@ -172,13 +197,9 @@ def _recipient_forms(addresses: tuple[str, ...]) -> RecipientForms:
                 continue
             dedup.add(key)
             forms.append(form)
-    matcher = None
-    if forms:
-        matcher = ahocorasick_rs.AhoCorasick(
-            [f.text.lower() for f in forms],
-            implementation=ahocorasick_rs.Implementation.ContiguousNFA,
-        )
-    return RecipientForms(recipients=tuple(seen), forms=tuple(forms), matcher=matcher)
+    return RecipientForms(
+        recipients=tuple(seen), forms=tuple(forms), lowered=tuple(f.text.lower() for f in forms)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -311,10 +332,22 @@ def _raw_case(found: str, form: _Form) -> str:
     return "raw(mixed-case)"
 
 
+def _find_all(low: str, lowered: Sequence[str]) -> list[tuple[int, int, int]]:
+    hits = []
+    for index, text in enumerate(lowered):
+        pos = low.find(text)
+        while pos >= 0:
+            hits.append((index, pos, pos + len(text)))
+            pos = low.find(text, pos + 1)
+    return hits
+
+
 def _match(url: str, forms: RecipientForms) -> TokenMatch | None:
-    if forms.matcher is None:
+    if not forms.forms:
         return None
-    hits = forms.matcher.find_matches_as_indexes(url.lower(), overlapping=True)
+    low = url.lower()
+    automaton = forms.matcher()
+    hits = automaton.find_matches_as_indexes(low, overlapping=True) if automaton else _find_all(low, forms.lowered)
     if not hits:
         return None
     best: tuple[int, int, int] | None = None  # (form index, start, end): earliest form wins

@@ -275,3 +275,13 @@ def test_large_batch_with_a_repeated_recipient_and_two_campaigns() -> None:
     assert sum(len(t.values) for t in found) == 300
     # the campaign id (two values over 300 copies) is not a per-copy token
     assert not any(t.location == "path[0]" for t in found)
+
+
+def test_search_by_find_and_by_automaton_agree() -> None:
+    forms = recipient_forms(["automaton.check@example.org"])
+    digest = hashlib.sha1(b"automaton.check@example.org").hexdigest()
+    urls = [f"https://x.example/{i}/o?h={digest}&n={i}" for i in range(40)]
+    matches = [find_recipient_token(url, forms) for url in urls]
+    assert forms.matcher() is not None  # built after the first URLs
+    assert all(m is not None and m.encoding == "sha1" and m.location == "query:h" for m in matches)
+    assert find_recipient_token("https://x.example/o?h=other", forms) is None
