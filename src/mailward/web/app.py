@@ -1,0 +1,74 @@
+"""The web application: REST API under /api/v1, server-rendered pages, static files.
+
+``create_app(config, store)`` builds it. Every response carries a strict
+Content-Security-Policy (nothing from other hosts, no script at all), and the
+message preview has its own even stricter one (see ``preview``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from mailward.config import Config
+from mailward.store import Store
+
+from .context import WebContext
+
+HERE = Path(__file__).parent
+PAGE_CSP = (
+    "default-src 'none'; img-src 'self' data:; style-src 'self'; frame-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a valid session."""
+
+
+def create_app(config: Config, store: Store) -> FastAPI:
+    from . import api, pages
+
+    app = FastAPI(
+        title="mailward",
+        summary="Reconnaissance beacons, impersonation and campaigns in email: the security team's API.",
+        version="1",
+        docs_url=None,  # the stock docs load scripts from a CDN; /api/docs is served here instead
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.ctx = WebContext.build(config, store)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        try:
+            response = await call_next(request)
+        except Exception:  # a bug must not show a traceback to the client
+            import logging
+
+            logging.getLogger("mailward.web").exception("internal error on %s", request.url.path)
+            response = JSONResponse({"detail": "internal error"}, status_code=500)
+        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        if request.url.scheme == "https":
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+    return app

@@ -1,0 +1,130 @@
+"""What the web application works on: config, store, quarantine, scanner, roster."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mailward.config import Config
+from mailward.gateway.audit import AuditLog
+from mailward.gateway.quarantine import FileQuarantine
+from mailward.gateway.quarantine import StoreError as QuarantineError
+from mailward.gateway.settings import GatewaySettings, load_settings
+from mailward.store import Person, Store
+
+from .auth import Auth
+
+
+@dataclass
+class WebContext:
+    config: Config
+    store: Store
+    auth: Auth
+    gateway: GatewaySettings
+    quarantine: FileQuarantine
+    audit: AuditLog
+    roster: list[Person]
+    preview_from_source: bool = True
+    _scanner: Any = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _rules: list[dict[str, Any]] | None = None
+
+    @classmethod
+    def build(cls, config: Config, store: Store) -> WebContext:
+        from mailward.hunt.roster import load_roster
+
+        gateway = load_settings(config)
+        web = config.section("web")
+        return cls(
+            config=config,
+            store=store,
+            auth=Auth(store.engine),
+            gateway=gateway,
+            quarantine=FileQuarantine(gateway.quarantine_dir),
+            audit=AuditLog(gateway.audit_log),
+            roster=load_roster(config),
+            preview_from_source=bool(web.get("preview_from_source", True)),
+        )
+
+    def scan(self, raw: bytes, source: str = "api") -> Any:
+        """Scan posted bytes (never raises; one scanner, used one request at a time)."""
+        with self._lock:
+            if self._scanner is None:
+                from mailward.scan import Scanner
+
+                self._scanner = Scanner(self.config)
+            return self._scanner.scan_bytes(raw, source=source)
+
+    def rules(self) -> list[dict[str, Any]]:
+        """The rules in force, as ``mailward rules list --json`` shows them (loaded once)."""
+        if self._rules is None:
+            from mailward.rules.engine import load_ruleset
+            from mailward.rules.policy import Policy
+
+            policy = Policy.from_config(self.config)
+            ruleset = load_ruleset(policy.rule_dirs)
+            self._rules = [
+                {
+                    "name": r.spec.name,
+                    "id": r.spec.id,
+                    "family": r.spec.family,
+                    "severity": str(r.spec.severity),
+                    "score": policy.scores.get(r.spec.name, r.spec.score),
+                    "verdict": str(r.spec.verdict),
+                    "attack": list(r.spec.attack),
+                    "disabled": r.spec.name in policy.disabled or not r.spec.enabled,
+                    "description": r.spec.description,
+                }
+                for r in ruleset.rules
+            ]
+        return self._rules
+
+    def message_bytes(self, pk: int) -> tuple[bytes | None, str]:
+        """The original bytes of stored message ``pk`` and where they came from.
+
+        The store's copy (``[store] keep_bodies``), else the quarantine's (same
+        SHA-256), else the file the hunt read, if it is still there unchanged.
+        """
+        stored = self.store.message(pk)
+        if stored is None:
+            return None, ""
+        body = self.store.message_body(pk)
+        if body:
+            return body, "store"
+        try:
+            return self.quarantine.get_bytes(stored.sha256), "quarantine"
+        except QuarantineError:
+            pass
+        if self.preview_from_source and stored.source and "://" not in stored.source:
+            for path in _candidates(stored.source):
+                try:
+                    if path.is_file():
+                        data = path.read_bytes()
+                        if hashlib.sha256(data).hexdigest() == stored.sha256:
+                            return data, "source file"
+                except OSError:
+                    continue
+        return None, ""
+
+
+def _candidates(source: str) -> list[Path]:
+    """Where the hunt's source name may be on disk: a file, or MAILDIR/UNIQUE in new/ or cur/."""
+    path = Path(source)
+    if path.is_file():
+        return [path]
+    out = []
+    for sub in ("cur", "new"):
+        folder = path.parent / sub
+        if folder.is_dir():
+            exact = folder / path.name
+            out.append(exact)
+            out.extend(sorted(folder.glob(_glob_escape(path.name) + ":2,*"))[:2])
+            out.extend(sorted(folder.glob(_glob_escape(path.name) + "!2,*"))[:2])
+    return out
+
+
+def _glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in name)

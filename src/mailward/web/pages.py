@@ -1,0 +1,333 @@
+"""Server-rendered pages: sign-in, dashboard, campaigns, messages, quarantine, rules, tokens.
+
+A page needs a session cookie (HttpOnly, SameSite=Strict, Secure over https); every
+form that changes something carries the session's CSRF token, checked in constant
+time. The sign-in form uses a double-submit cookie for the same purpose.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from mailward.gateway.quarantine import StoreError as QuarantineError
+
+from . import charts
+from .api import ctx_of, delete_entry, export_campaign, quarantine_entry, release_entry, targets_of
+from .app import LoginRequired
+from .auth import ROLES, AuthError, Principal, csrf_ok
+from .preview import PREVIEW_CSP, preview_document
+from .queries import VERDICTS, MessageQuery, campaign_timeline, search_messages, verdicts_by_day
+
+SESSION_COOKIE = "mw_session"
+LOGIN_CSRF_COOKIE = "mw_login_csrf"
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+router = APIRouter(include_in_schema=False)
+
+LEAK_WORDS = {
+    "ip": "your IP address (and so your rough location and network)",
+    "location": "where you are",
+    "device": "your device and operating system",
+    "mail-client": "which mail program you use",
+    "open-time": "when you opened the message",
+    "identity": "who you are (your address is in the URL)",
+    "click": "that you clicked, and when",
+}
+
+
+def _user(request: Request) -> Principal:
+    sid = request.cookies.get(SESSION_COOKIE, "")
+    who = ctx_of(request).auth.session(sid) if sid else None
+    if who is None:
+        raise LoginRequired
+    return who
+
+
+def _need(request: Request, role: str) -> Principal:
+    who = _user(request)
+    if not who.allows(role):
+        raise HTTPException(403, f"this needs the {role} role; you have {who.role}")
+    return who
+
+
+async def _form(request: Request, who: Principal) -> Any:
+    form = await request.form()
+    got = form.get("csrf_token")
+    if not csrf_ok(who.session_csrf, got if isinstance(got, str) else None):
+        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page and try again")
+    return form
+
+
+def _render(request: Request, name: str, who: Principal | None, *, status_code: int = 200, **values: Any) -> HTMLResponse:
+    values.update(user=who, csrf=who.session_csrf if who else "", roles=ROLES)
+    return templates.TemplateResponse(request, name, values, status_code=status_code)
+
+
+# -- sign in and out --------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_page(request: Request, error: str = "") -> HTMLResponse:
+    token = secrets.token_urlsafe(32)
+    response = _render(request, "login.html", None, error=error, login_csrf=token)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", max_age=3600, path="/login")
+    return response
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    got = form.get("csrf_token")
+    if not csrf_ok(cookie, got if isinstance(got, str) else None):
+        raise HTTPException(403, "the sign-in form's CSRF token is missing or wrong: reload the page")
+    auth = ctx_of(request).auth
+    token = str(form.get("token") or "").strip()
+    username = str(form.get("username") or "").strip()
+    password = str(form.get("password") or "")
+    who = auth.check_token(token) if token else auth.check_password(username, password) if username else None
+    if who is None:
+        return RedirectResponse("/login?" + urlencode({"error": "Sign-in failed: check the token, or the user and password."}),
+                                status_code=303)
+    sid, _csrf = auth.start_session(who)
+    ctx_of(request).audit.record("signed-in", name=who.name, role=who.role, client=request.client.host if request.client else "")
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                        path="/")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    who = _user(request)
+    await _form(request, who)
+    ctx_of(request).auth.end_session(request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# -- dashboard ----------------------------------------------------------------------------------
+
+
+@router.get("/")
+def dashboard(request: Request) -> HTMLResponse:
+    who = _need(request, "viewer")
+    ctx = ctx_of(request)
+    days, series = verdicts_by_day(ctx.store, 30)
+    chart = charts.stacked_bars(days, series, title="Messages by verdict per day, last 30 days") if days else ""
+    info = ctx.store.info()
+    return _render(
+        request, "dashboard.html", who,
+        chart=Markup(chart),  # noqa: S704 - built by charts.py, every text escaped there
+        campaigns=ctx.store.campaigns()[:10],
+        targets=ctx.store.targets(ctx.roster)[:10],
+        counts=info["counts"], verdicts=info["verdicts"],
+    )
+
+
+# -- campaigns ----------------------------------------------------------------------------------
+
+
+@router.get("/campaigns")
+def campaigns_page(request: Request) -> HTMLResponse:
+    who = _need(request, "viewer")
+    return _render(request, "campaigns.html", who, campaigns=ctx_of(request).store.campaigns())
+
+
+@router.get("/campaigns/{campaign_id}")
+def campaign_page(request: Request, campaign_id: str) -> HTMLResponse:
+    who = _need(request, "viewer")
+    ctx = ctx_of(request)
+    found = ctx.store.campaign(campaign_id) if len(campaign_id) <= 32 else None
+    if found is None:
+        raise HTTPException(404, f"no campaign {campaign_id!r}")
+    messages = ctx.store.campaign_messages(found.id)
+    points = campaign_timeline(messages)
+    chart = charts.timeline(points, title=f"Messages per day in campaign {found.id[:12]}")
+    return _render(
+        request, "campaign.html", who, campaign=found, messages=messages[:200],
+        targets=targets_of(ctx, found.id), chart=Markup(chart),  # noqa: S704 - escaped in charts.py
+        can_export=who.allows("analyst"),
+    )
+
+
+@router.get("/campaigns/{campaign_id}/export/{fmt}")
+def campaign_export(request: Request, campaign_id: str, fmt: str) -> Response:
+    who = _need(request, "analyst")
+    if fmt not in ("stix", "misp"):
+        raise HTTPException(404, "export formats: stix, misp")
+    text = export_campaign(ctx_of(request), campaign_id, fmt)
+    ctx_of(request).audit.record("exported", campaign=campaign_id, format=fmt, by=who.name)
+    return Response(text, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="mailward-{campaign_id[:12]}-{fmt}.json"'})
+
+
+# -- messages -----------------------------------------------------------------------------------
+
+
+@router.get("/messages")
+def messages_page(request: Request, verdict: str = "", sender: str = "", recipient: str = "", rule: str = "",
+                  page: int = 1) -> HTMLResponse:
+    who = _need(request, "viewer")
+    page = max(1, min(page, 100_000))
+    query = MessageQuery(verdict=verdict if verdict in VERDICTS else None, sender=sender[:320] or None,
+                         recipient=recipient[:320] or None, rule=rule[:100] or None, limit=50, offset=(page - 1) * 50)
+    found, total = search_messages(ctx_of(request).store, query)
+    filters = {"verdict": verdict, "sender": sender, "recipient": recipient, "rule": rule}
+    return _render(request, "messages.html", who, messages=found, total=total, page=page, filters=filters,
+                   verdicts=VERDICTS, next_query=urlencode({**filters, "page": page + 1}),
+                   prev_query=urlencode({**filters, "page": page - 1}))
+
+
+def _parsed(raw: bytes) -> Any:
+    from mailward.parse import parse_message
+
+    return parse_message(raw)
+
+
+@router.get("/messages/{message_id}")
+def message_page(request: Request, message_id: int) -> HTMLResponse:
+    who = _need(request, "viewer")
+    ctx = ctx_of(request)
+    found = ctx.store.message(message_id) if 0 < message_id < 2**62 else None
+    if found is None:
+        raise HTTPException(404, f"no message {message_id}")
+    raw, origin = ctx.message_bytes(message_id)
+    headers = _parsed(raw).headers if raw else ()
+    return _render(request, "message.html", who, m=found, origin=origin, headers=headers,
+                   preview_url=f"/messages/{message_id}/preview" if raw else "", leak_words=LEAK_WORDS)
+
+
+def _preview_response(raw: bytes) -> HTMLResponse:
+    document = preview_document(_parsed(raw)).document
+    return HTMLResponse(document, headers={
+        "Content-Security-Policy": PREVIEW_CSP + "; frame-ancestors 'self'",
+        "X-Frame-Options": "SAMEORIGIN",
+    })
+
+
+@router.get("/messages/{message_id}/preview")
+def message_preview(request: Request, message_id: int) -> HTMLResponse:
+    _need(request, "viewer")
+    raw, _origin = ctx_of(request).message_bytes(message_id) if 0 < message_id < 2**62 else (None, "")
+    if raw is None:
+        raise HTTPException(404, "no copy of this message's bytes is kept")
+    return _preview_response(raw)
+
+
+# -- quarantine ---------------------------------------------------------------------------------
+
+
+@router.get("/quarantine")
+def quarantine_page(request: Request, status: str = "") -> HTMLResponse:
+    who = _need(request, "viewer")
+    entries = [e for e in ctx_of(request).quarantine.entries() if not status or e.status == status]
+    entries.sort(key=lambda e: e.id, reverse=True)
+    return _render(request, "quarantine.html", who, entries=entries, status=status,
+                   can_act=who.allows("analyst"))
+
+
+@router.get("/quarantine/{entry_id}")
+def quarantine_entry_page(request: Request, entry_id: str) -> HTMLResponse:
+    who = _need(request, "viewer")
+    entry = quarantine_entry(ctx_of(request), entry_id)
+    return _render(request, "quarantine_entry.html", who, e=entry, can_act=who.allows("analyst"),
+                   notice=request.query_params.get("notice", ""))
+
+
+@router.get("/quarantine/{entry_id}/preview")
+def quarantine_preview(request: Request, entry_id: str) -> HTMLResponse:
+    _need(request, "viewer")
+    ctx = ctx_of(request)
+    entry = quarantine_entry(ctx, entry_id)
+    try:
+        raw = ctx.quarantine.get_bytes(entry.sha256)
+    except QuarantineError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return _preview_response(raw)
+
+
+@router.post("/quarantine/{entry_id}/release")
+async def quarantine_release(request: Request, entry_id: str) -> Response:
+    who = _need(request, "analyst")
+    form = await _form(request, who)
+    release_entry(ctx_of(request), entry_id, who, defused=form.get("defused") == "1")
+    return RedirectResponse(f"/quarantine/{entry_id}?notice=released", status_code=303)
+
+
+@router.post("/quarantine/{entry_id}/delete")
+async def quarantine_delete(request: Request, entry_id: str) -> Response:
+    who = _need(request, "analyst")
+    await _form(request, who)
+    delete_entry(ctx_of(request), entry_id, who)
+    return RedirectResponse("/quarantine", status_code=303)
+
+
+# -- rules, tokens, API docs --------------------------------------------------------------------
+
+
+@router.get("/rules")
+def rules_page(request: Request) -> HTMLResponse:
+    who = _need(request, "viewer")
+    return _render(request, "rules.html", who, rules=ctx_of(request).rules())
+
+
+@router.get("/admin/tokens")
+def tokens_page(request: Request) -> HTMLResponse:
+    who = _need(request, "admin")
+    return _render(request, "tokens.html", who, credentials=ctx_of(request).auth.list(include_revoked=True),
+                   new_token=None)
+
+
+@router.post("/admin/tokens")
+async def tokens_create(request: Request) -> HTMLResponse:
+    who = _need(request, "admin")
+    form = await _form(request, who)
+    auth = ctx_of(request).auth
+    role = str(form.get("role") or "")
+    kind = str(form.get("kind") or "token")
+    try:
+        if kind == "user":
+            auth.create_user(str(form.get("username") or ""), str(form.get("password") or ""), role)
+            new_token = None
+        else:
+            _info, new_token = auth.create_token(role, str(form.get("name") or "")[:200])
+    except AuthError as exc:
+        raise HTTPException(400, str(exc)) from None
+    ctx_of(request).audit.record("credential-created", kind=kind, role=role, by=who.name)
+    return _render(request, "tokens.html", who, credentials=auth.list(include_revoked=True), new_token=new_token)
+
+
+@router.post("/admin/tokens/{credential_id}/revoke")
+async def tokens_revoke(request: Request, credential_id: int) -> Response:
+    who = _need(request, "admin")
+    await _form(request, who)
+    try:
+        ctx_of(request).auth.revoke(credential_id)
+    except AuthError as exc:
+        raise HTTPException(404, str(exc)) from None
+    ctx_of(request).audit.record("token-revoked", id=credential_id, by=who.name)
+    return RedirectResponse("/admin/tokens", status_code=303)
+
+
+@router.get("/api/docs")
+def api_docs(request: Request) -> HTMLResponse:
+    schema = request.app.openapi()
+    endpoints = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, op in methods.items():
+            params = [p.get("name", "") + ("*" if p.get("required") else "") for p in op.get("parameters", [])]
+            endpoints.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                              "tags": op.get("tags", []), "params": params,
+                              "body": bool(op.get("requestBody"))})
+    return _render(request, "api_docs.html", None, endpoints=endpoints, title=schema["info"]["title"])

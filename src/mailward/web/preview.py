@@ -1,0 +1,130 @@
+"""The safe preview of a message: its HTML sanitised so that showing it loads nothing.
+
+Sanitising is done by nh3 (the Rust ammonia sanitiser): an allow-list of tags and
+attributes, so scripts, event handlers, forms, frames, <base>, <meta>, <link>, SVG
+and <style> blocks never reach the browser. On top of the allow-list, every URL is
+neutralised before it is written out: images become a local placeholder (a data:
+URI, so not even mailward is asked for them), links lose their ``href`` (the
+address stays readable in ``title``), ``srcset``/``background`` are dropped, and
+an inline ``style`` keeps only declarations without ``url(``, ``image-set``,
+``@import``, ``expression`` or CSS escapes. The page that carries the result adds a
+Content-Security-Policy (``default-src 'none'``) and a sandboxed iframe, so a
+sanitiser bug still cannot load or run anything.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import nh3
+
+from mailward.model import Message
+
+# A grey box with a crossed-out picture: stands in for every image.
+PLACEHOLDER = (
+    "data:image/svg+xml,"
+    "%3Csvg xmlns='http://www.w3.org/2000/svg' width='120' height='40' viewBox='0 0 120 40'%3E"
+    "%3Crect width='120' height='40' fill='%23eee' stroke='%23999'/%3E"
+    "%3Ctext x='60' y='24' font-size='10' text-anchor='middle' fill='%23555'%3Eimage blocked%3C/text%3E"
+    "%3C/svg%3E"
+)
+
+_TAGS = {
+    "a", "abbr", "address", "article", "aside", "b", "bdi", "bdo", "blockquote", "br", "caption",
+    "center", "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt",
+    "em", "figcaption", "figure", "font", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hr", "i", "img", "ins", "kbd", "li", "main", "mark", "nav", "ol", "p", "pre", "q", "s",
+    "samp", "section", "small", "span", "strike", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "tt", "u", "ul", "var", "wbr",
+}
+_COMMON = {"style", "title", "lang", "dir", "align", "valign", "width", "height", "class"}
+_ATTRIBUTES = {
+    "*": _COMMON,
+    "a": {"href", "name"},
+    "img": {"src", "alt", "border"},
+    "table": {"border", "cellpadding", "cellspacing", "bgcolor"},
+    "td": {"colspan", "rowspan", "bgcolor", "nowrap"},
+    "th": {"colspan", "rowspan", "bgcolor", "nowrap"},
+    "tr": {"bgcolor"},
+    "font": {"color", "face", "size"},
+    "ol": {"start", "type"},
+    "col": {"span"},
+    "colgroup": {"span"},
+}
+# values that could make a browser fetch something or run code, in any spelling
+_BAD_CSS = re.compile(r"url\s*\(|image-set|@import|expression\s*\(|\\|behavior|-moz-binding|src\s*\(", re.I)
+_SAFE_DATA_IMAGE = re.compile(r"data:image/(?:png|gif|jpeg|webp);base64,[A-Za-z0-9+/=\s]*\Z", re.I)
+
+
+def _style(value: str) -> str | None:
+    kept = [decl.strip() for decl in value.split(";") if decl.strip() and not _BAD_CSS.search(decl)]
+    return "; ".join(kept) or None
+
+
+def _filter(tag: str, attr: str, value: str) -> str | None:
+    if attr == "style":
+        return _style(value)
+    if tag == "img" and attr == "src":
+        return value if _SAFE_DATA_IMAGE.match(value.strip()) else PLACEHOLDER
+    if tag == "a" and attr == "href":
+        return None  # never followed from the preview: the message page lists links
+    if attr in ("class",) and _BAD_CSS.search(value):
+        return None
+    return value
+
+
+_CLEANER = nh3.Cleaner(
+    tags=_TAGS,
+    attributes=_ATTRIBUTES,
+    clean_content_tags={"script", "style", "title", "head", "template", "noscript", "xmp", "iframe",
+                        "object", "embed", "svg", "math", "noembed", "noframes", "textarea", "select"},
+    url_schemes={"data", "http", "https", "cid", "ftp", "mailto"},  # every one rewritten by _filter
+    link_rel=None,
+    strip_comments=True,
+    attribute_filter=_filter,
+)
+
+
+def sanitise_html(source: str) -> str:
+    """Email HTML -> an HTML fragment that cannot load or run anything."""
+    return _CLEANER.clean(source)
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What the preview frame shows: a whole HTML document, and what was done to it."""
+
+    document: str
+    kind: str  # "html" or "text" or "empty"
+
+
+def preview_document(message: Message) -> Preview:
+    """The document for the sandboxed preview frame of ``message``."""
+    if message.html_parts:
+        body = "\n<hr>\n".join(sanitise_html(part.text) for part in message.html_parts)
+        kind = "html"
+    elif message.text_parts:
+        body = "\n<hr>\n".join(
+            f'<pre style="white-space: pre-wrap">{html.escape(part.text)}</pre>' for part in message.text_parts
+        )
+        kind = "text"
+    else:
+        body = "<p><em>This message has no text or HTML body.</em></p>"
+        kind = "empty"
+    document = (
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+        "<style>body{font-family:sans-serif;margin:8px;color:#111;background:#fff}"
+        "img{max-width:100%}</style></head><body>" + body + "</body></html>"
+    )
+    return Preview(document, kind)
+
+
+# Served with the preview document: nothing may load except inline styles and data: images.
+PREVIEW_CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src 'none'; "
+    "form-action 'none'; frame-src 'none'; base-uri 'none'; navigate-to 'none'; sandbox"
+)
+
+__all__ = ["PLACEHOLDER", "PREVIEW_CSP", "Preview", "preview_document", "sanitise_html"]
