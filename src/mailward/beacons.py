@@ -233,6 +233,8 @@ def _is_tracked_link(url: str, info: UrlTracking) -> str:
     if tracker.kind in ("shortener", "redirector"):
         return f"{tracker.name} redirect"
     if not tracker.click:
+        if tracker.open:
+            return ""  # a pixel-only service (analytics, ad pixel): its site is no redirector
         # a tracking host without a documented click shape: count it when the link
         # carries an identifier or a destination
         if real_destination(url) or opaque_token(url) is not None:

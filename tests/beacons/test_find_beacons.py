@@ -445,3 +445,8 @@ def test_urls_split_by_newlines_or_backslashes_are_still_remote(message: Build) 
 def test_css_escapes_do_not_hide_a_url(message: Build, style: str) -> None:
     html = _page(f'<div style="{style}">x</div>')
     assert {b.url for b in find_beacons(message(html))} == {PIXEL}
+
+
+def test_links_to_a_pixel_only_service_site_are_not_click_beacons(message: Build) -> None:
+    url = "https://www.facebook.com/OutletNewsroomOfficial7x9Q2w8E4r"
+    assert find_beacons(message(_page(f'<a href="{url}">Follow us</a>'))) == ()
