@@ -56,10 +56,14 @@ def read_feed(data: bytes, path: str = "-", *, all_attributes: bool = False) -> 
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise IntelError(f"{path}: invalid JSON: {exc}") from None
-        if isinstance(doc, dict) and doc.get("type") == "bundle":
-            return _read_stix(doc, path)
-        if _looks_like_misp(doc):
-            return _read_misp(doc, path, all_attributes=all_attributes)
+        try:
+            if isinstance(doc, dict) and doc.get("type") == "bundle":
+                return _read_stix(doc, path)
+            if _looks_like_misp(doc):
+                return _read_misp(doc, path, all_attributes=all_attributes)
+        except (TypeError, AttributeError, ValueError, KeyError) as exc:
+            # structure of the wrong type somewhere (a list where an object belongs, ...)
+            raise IntelError(f"{path}: malformed structure ({exc})") from None
         raise IntelError(f"{path}: JSON that is neither a STIX 2.1 bundle nor a MISP event")
     return _read_list(text, path)
 
@@ -216,9 +220,12 @@ def _read_misp(doc: Any, path: str, *, all_attributes: bool) -> Feed:
         orgc = getattr(event, "Orgc", None)
         if orgc is not None and getattr(orgc, "name", None):
             feed.producer = feed.producer or str(orgc.name)
-        attributes = list(event.attributes)
-        for obj in event.objects:
-            attributes.extend(obj.attributes)
+        try:
+            attributes = list(event.attributes)
+            for obj in event.objects:
+                attributes.extend(obj.attributes)
+        except (TypeError, AttributeError, ValueError) as exc:
+            raise IntelError(f"{path}: malformed MISP event: {exc}") from None
         for attribute in attributes:
             misp_type = str(getattr(attribute, "type", ""))
             kind = _MISP_TYPES.get(misp_type)
