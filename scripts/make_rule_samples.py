@@ -10,13 +10,15 @@ built here from small builders so that they can be read and changed; run
 
 and commit the .eml files. Samples are scanned with the organisation of
 ``samples/mailward.toml`` and an empty sender history (every sender is a first
-contact), see tests/rules/test_samples.py.
+contact), see tests/rules/test_samples.py. The intel rules' samples and their
+indicators (samples/intel.json) are written by hand and left alone here.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import random
 import shutil
 import sys
 import zipfile
@@ -489,9 +491,10 @@ RAW_SAMPLES: dict[str, tuple[list[Callable[[str], bytes]], list[Callable[[str], 
 
 def main() -> int:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
+    generated = set(SAMPLES_BY_RULE) | set(RAW_SAMPLES)
     if target.exists():
         for child in target.iterdir():
-            if child.is_dir():
+            if child.is_dir() and child.name in generated:  # other rules keep their own samples
                 shutil.rmtree(child)
     target.mkdir(parents=True, exist_ok=True)
     (target / "mailward.toml").write_text(SAMPLE_CONFIG, "utf-8")
@@ -500,6 +503,7 @@ def main() -> int:
         for kind, builders in (("hit", hits), ("miss", misses)):
             for i, build in enumerate(builders, start=1):
                 ident = f"{rule.lower()}-{kind}-{i}"
+                random.seed(ident)  # MIME boundaries come from random: same input, same bytes
                 path = target / rule / kind / f"{i:02d}.eml"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(build().build(ident))

@@ -28,6 +28,25 @@ def _limits_from(config: Config) -> Limits:
     return Limits(**values) if values else DEFAULT_LIMITS
 
 
+def _default_intel(config: Config) -> IntelLookup | None:
+    """Indicators imported into the configured store (``mailward intel import``), if any.
+
+    Without a configured store URL and without the default SQLite file there is
+    nothing to read, and the database layer is not even imported (seconds of start-up).
+    """
+    if not config.section("store").get("url") and not (config.data_dir / "mailward.db").is_file():
+        return None
+    try:
+        from .share.matcher import intel_lookup
+    except ImportError:  # a build without the sharing feature
+        return None
+    try:
+        return intel_lookup(config)
+    except Exception:  # no store, unreadable store: scanning goes on without intel
+        log.warning("intel: indicators could not be loaded; scanning without them", exc_info=True)
+        return None
+
+
 class Scanner:
     """Parse and analyse messages with one configuration."""
 
@@ -43,12 +62,15 @@ class Scanner:
 
         ``history`` (a ``mailward.identity.SenderHistory``) enables first-contact
         facts; ``resolver`` live authentication checks when the config turns them
-        on; ``intel`` returns indicator matches for a message. Raises
+        on; ``intel`` returns indicator matches for a message (default: the
+        indicators imported into the configured store, none when there are none). Raises
         ``ConfigError`` (``RuleLoadError`` for broken rule files) on a bad
         configuration; scanning itself never raises.
         """
         self.config = config or Config()
         self.limits = _limits_from(self.config)
+        if intel is None:
+            intel = _default_intel(self.config)
         self.analyser = Analyser(self.config, history=history, resolver=resolver, intel=intel)
         self.ruleset = self.analyser.ruleset
 

@@ -131,7 +131,8 @@ def test_auth_from_topmost_header() -> None:
 
 def test_intel_section() -> None:
     facts = build_facts(message(), intel=[{"indicator": "evil.example", "kind": "domain", "source": "feed", "confidence": 80}])
-    assert facts["intel"] == [{"indicator": "evil.example", "kind": "domain", "source": "feed", "confidence": 80}]
+    assert facts["intel"] == [{"indicator": "evil.example", "kind": "domain", "matched": "", "source": "feed",
+                               "confidence": 80, "location": ""}]
     assert schema_problems(facts) == []
 
 

@@ -22,7 +22,7 @@ MAX_TEXT = 20_000
 MAX_LINKS = 300  # links examined
 MAX_ITEMS = 40  # distinct entries kept in each list of objects
 
-# Intel matches are plain mappings: {"indicator", "kind", "source", "confidence"}.
+# Intel matches are plain mappings: {"indicator", "kind", "matched", "source", "confidence", "location"}.
 IntelMatch = Mapping[str, Any]
 
 
@@ -150,7 +150,7 @@ def _auth_from_message(message: Message, from_domain: str) -> dict[str, Any]:
 
     The identity analyser replaces these with results from configured authserv-ids.
     """
-    auth = SCHEMA["auth"].empty()
+    auth: dict[str, Any] = SCHEMA["auth"].empty()
     results = [r for r in message.auth_results if r.header.lower() == "authentication-results" and r.index == 0]
     if not results:
         return auth
@@ -181,7 +181,7 @@ def _auth_from_message(message: Message, from_domain: str) -> dict[str, Any]:
 
 
 def _beacons(facts: dict[str, Any], beacons: Sequence[Beacon], sender_reg: str) -> None:
-    out = []
+    out: list[dict[str, Any]] = []
     operators: dict[str, None] = {}
     seen: set[tuple[object, ...]] = set()
     counts = {"count": 0, "loads": 0, "pixels": 0, "hidden": 0, "per_recipient": 0, "per_recipient_high": 0,
@@ -250,7 +250,7 @@ def _links(
     checked: dict[str, tuple[str, str]] = {}
     if lookalike["domain"]:
         checked[derive.registrable(lookalike["domain"])] = (lookalike["kind"], lookalike["target"])
-    out = []
+    out: list[dict[str, Any]] = []
     hosts: dict[str, None] = {}
     by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
     totals = {"count": 0, "ip_hosts": 0, "shorteners": 0, "text_mismatches": 0, "lookalikes": 0, "own_brand": 0,
@@ -396,6 +396,8 @@ def _intel(match: IntelMatch) -> dict[str, Any]:
     return {
         "indicator": str(match.get("indicator", "")),
         "kind": str(match.get("kind", "")),
+        "matched": str(match.get("matched", "")),
         "source": str(match.get("source", "")),
         "confidence": int(confidence) if isinstance(confidence, int | float) else 0,
+        "location": str(match.get("location", "")),
     }

@@ -9,9 +9,11 @@ list macros (``links.exists(l, l.ip_host)``) resolve to the list's element.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import cel
 
@@ -145,13 +147,22 @@ def _compile_problems(spec: RuleSpec, where: str, label: str, expr: str) -> list
     return problems
 
 
-def _type_problems(spec: RuleSpec, where: str) -> list[Problem]:
-    """Evaluate the condition over populated and empty facts: it must give a bool."""
+@functools.cache
+def _check_contexts() -> dict[str, Any]:
+    """CEL contexts over populated and empty facts, built once (conversion is costly)."""
     from .engine import FUNCTIONS
 
+    return {
+        "populated": cel.Context(variables=example_facts(), functions=FUNCTIONS),
+        "empty": cel.Context(variables=empty_facts(), functions=FUNCTIONS),
+    }
+
+
+def _type_problems(spec: RuleSpec, where: str) -> list[Problem]:
+    """Evaluate the condition over populated and empty facts: it must give a bool."""
+
     problems = []
-    for label, facts in (("populated", example_facts()), ("empty", empty_facts())):
-        ctx = cel.Context(variables=facts, functions=FUNCTIONS)
+    for label, ctx in _check_contexts().items():
         try:
             value = cel.compile(spec.condition).execute(ctx)
         except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
@@ -163,7 +174,7 @@ def _type_problems(spec: RuleSpec, where: str) -> list[Problem]:
         if not isinstance(value, bool):
             problems.append(Problem(where, spec.name, f"condition must give true/false, gave {type(value).__name__}",
                                     spec.condition_line))
-    ctx = cel.Context(variables=example_facts(), functions=FUNCTIONS)
+    ctx = _check_contexts()["populated"]
     for key, expr in spec.evidence.items():
         try:
             cel.compile(expr).execute(ctx)

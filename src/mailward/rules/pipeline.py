@@ -40,7 +40,7 @@ def _find_beacons() -> Callable[[Message], tuple[Beacon, ...]] | None:
         from ..beacons import find_beacons
     except ImportError:
         return None
-    return find_beacons  # type: ignore[no-any-return]
+    return find_beacons
 
 
 class Analyser:

@@ -1,8 +1,9 @@
 """Run rule samples: every hit sample must fire its rule, every miss sample must not.
 
 Samples are scanned through the whole analysis (parse, beacons, identity, facts,
-rules) with the organisation of ``<dir>/samples/mailward.toml`` when present and
-an empty sender history, so every sender is a first contact.
+rules) with the organisation of ``<dir>/samples/mailward.toml`` when present, the
+indicators of ``<dir>/samples/intel.json`` when present, and an empty sender
+history, so every sender is a first contact.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ..config import Config, load_config
 from ..parse import parse_message
 from .engine import RuleSet, load_ruleset
 from .lint import sample_files
-from .pipeline import Analyser
+from .pipeline import Analyser, IntelLookup
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,19 @@ def iter_cases(ruleset: RuleSet, rules_dir: Path | None = None) -> Iterator[Samp
 def sample_analyser(rules_dir: Path, ruleset: RuleSet) -> Analyser:
     from ..identity import InMemorySenderHistory
 
-    # an empty history: every sender of a sample is a first contact
-    return Analyser(sample_config(rules_dir), history=InMemorySenderHistory(), ruleset=ruleset)
+    # an empty history: every sender of a sample is a first contact; the indicators
+    # of samples/intel.json (a STIX bundle or feed) stand for imported intelligence
+    return Analyser(sample_config(rules_dir), history=InMemorySenderHistory(), ruleset=ruleset,
+                    intel=sample_intel(rules_dir))
+
+
+def sample_intel(rules_dir: Path) -> IntelLookup | None:
+    path = rules_dir / "samples" / "intel.json"
+    if not path.is_file():
+        return None
+    from ..share.matcher import lookup_from_file
+
+    return lookup_from_file(path)
 
 
 def run_case(analyser: Analyser, case: SampleCase) -> SampleOutcome:

@@ -275,11 +275,13 @@ SCHEMA: dict[str, Field] = {
         newsroom_words=B("Speaks of an interview, article, story, comment request, or press."),
     ),
     "intel": _list(
-        "Matches against imported threat intelligence (empty until indicators are imported).",
+        "Matches against imported threat intelligence (mailward intel import; empty when nothing is imported).",
         indicator=S("The matching indicator value."),
-        kind=S("domain, url, ip, email, sha256, ..."),
-        source=S("Where the indicator came from (feed or report)."),
+        kind=S("domain, url, email, ipv4, ipv6, sha256."),
+        matched=S("What in the message matched (host, address, URL, IP, hash)."),
+        source=S("Where the indicator came from (feed, file, CERT)."),
         confidence=I("0-100."),
+        location=S("Where it matched: from, reply-to, return-path, sender, link, beacon, resource, form, received, client-ip, attachment, message."),
     ),
     "org": _obj(
         "This installation's organisation (from the config).",
