@@ -7,8 +7,8 @@ campaigns. Two of them join when they share
   DKIM d=, Message-ID shape, or tracking host, tracking URL template or
   per-recipient token slot on a tracker that is not a known mailing service; or
 * **two weak** keys together, one of them who the mail claims to be (the display
-  name, or the identity claimed by an impostor, from the scan's facts), at least
-  one of them unused by ordinary mail; the other weak keys are the
+  name, or the identity claimed by an impostor, from the scan's facts) and unused by
+  ordinary mail; the other weak keys are the
   sending IP (mailing services, clouds and free-mail send for many customers from
   one address), a known mailing service's tracking host or URL template, a tracking
   URL's path on whatever host (one phishing kit on several domains), the shape of
@@ -36,7 +36,6 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -170,13 +169,13 @@ def cluster(inputs: Iterable[ClusterInput], params: ClusterParams | None = None)
                     link(key, idx)
             elif kind in WEAK:
                 weak.append(key)
-        # weak keys count in pairs: who it claims to be plus one detail of how it was
-        # sent, and at least one of the two unused by ordinary mail
-        for a, b in combinations(sorted(weak)[: params.max_weak], 2):
-            if a.partition(":")[0] not in IDENTITY and b.partition(":")[0] not in IDENTITY:
-                continue
-            if usable_cache.get(a, False) or usable_cache.get(b, False):
-                link(f"pair:{a}+{b}", idx)
+        # weak keys count in pairs: who it claims to be (a name ordinary mail does not
+        # use) plus one detail of how it was sent
+        identities = [k for k in weak if k.partition(":")[0] in IDENTITY and usable_cache.get(k, False)]
+        for a in identities:
+            for b in sorted(weak)[: params.max_weak]:
+                if b != a:
+                    link(f"pair:{a}+{b}", idx)
     stats.timings["keys"] = time.perf_counter() - t0
 
     if params.use_templates and attack:

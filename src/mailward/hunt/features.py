@@ -199,7 +199,12 @@ def campaign_keys(
     if not isinstance(identity, Mapping) or not isinstance(claim, Mapping):
         identity, claim = {}, {}
     if identity.get("claim_mismatch") and claim.get("name"):
-        keys[f"claimed:{normalise_persona(str(claim['name']))}"] = None
+        claimed = normalise_persona(str(claim["name"]))
+        # a lure that greets its reader by name "claims" that name: not the sender's identity
+        readers = {normalise_persona(a.display_name) for a in (*message.to, *message.cc)}
+        readers |= {normalise_persona(r.partition("@")[0].replace(".", " ")) for r in result.recipients}
+        if claimed and claimed not in readers:
+            keys[f"claimed:{claimed}"] = None
     list_id = message.header("List-Id")
     return {
         "keys": list(keys),
