@@ -26,6 +26,7 @@ from mailward.demo.mime import (
     assemble,
     attachment_part,
     b64id,
+    b64std,
     boundary,
     date,
     hexid,
@@ -90,7 +91,7 @@ def auth_results(*, ip: str, spf: tuple[str, str] | None,
     items: list[str] = []
     if dkim:
         for result, d, s in dkim:
-            tag = b64id(rng, 6)[:8] if rng else "demo0000"
+            tag = b64std(rng, 6) if rng else "demo0000"
             items.append(f"dkim={result} header.d={d} header.s={s} header.b={tag}")
     else:
         items.append("dkim=none")
@@ -101,6 +102,8 @@ def auth_results(*, ip: str, spf: tuple[str, str] | None,
             why = f"({GATEWAY}: domain of {mail_from} designates {ip} as permitted sender)"
         elif result in ("fail", "softfail"):
             why = f"({GATEWAY}: domain of {mail_from} does not designate {ip} as permitted sender)"
+        elif result == "neutral":
+            why = f"({GATEWAY}: {ip} is neither permitted nor denied by domain of {mail_from})"
         else:
             why = f"({GATEWAY}: {domain} does not provide an SPF record)"
         items.append(f"spf={result} {why} smtp.mailfrom={mail_from}")
@@ -112,10 +115,10 @@ def auth_results(*, ip: str, spf: tuple[str, str] | None,
 
 def dkim_signature(d: str, s: str, when: dt.datetime, rng: random.Random) -> str:
     """A DKIM-Signature header of the right shape (the signature itself is not valid)."""
-    sig = b64id(rng, 256)
+    sig = b64std(rng, 256)
     return (f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d={d}; s={s};\n"
             f"\tt={int(when.timestamp())}; h=from:to:subject:date:message-id:mime-version;\n"
-            f"\tbh={b64id(rng, 32)}=;\n\tb=" + "\n\t ".join(sig[i:i + 72] for i in range(0, len(sig), 72)))
+            f"\tbh={b64std(rng, 32)};\n\tb=" + "\n\t ".join(sig[i:i + 72] for i in range(0, len(sig), 72)))
 
 
 def delivery(recipient: str, when: dt.datetime, *, mail_from: str, client_host: str,

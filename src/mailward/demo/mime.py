@@ -54,6 +54,11 @@ def b64id(rng: random.Random, nbytes: int = 16) -> str:
         "ascii").rstrip("=")
 
 
+def b64std(rng: random.Random, nbytes: int = 16) -> str:
+    """Standard base64 (``+/``, no padding stripped), as in DKIM signatures."""
+    return base64.b64encode(rng.getrandbits(nbytes * 8).to_bytes(nbytes, "big")).decode("ascii")
+
+
 def qp(text: str) -> str:
     return binascii.b2a_qp(text.encode("utf-8")).decode("ascii")
 

@@ -232,7 +232,7 @@ FREEMAIL = ("gmail.com", "outlook.com", "yahoo.co.uk", "icloud.com", "hotmail.co
 # free-mail providers: (outbound host pattern, DKIM selector). IPs in the demo are
 # always from the documentation ranges (RFC 5737), never the providers' real ones.
 ISP_HOSTS = {
-    "gmail.com": ("mail-{x}.google.com", "20230601"),
+    "gmail.com": ("mail-{x}.google.com", "20161025"),
     "outlook.com": ("mail-{x}.outbound.protection.outlook.com", "selector1"),
     "hotmail.com": ("mail-{x}.outbound.protection.outlook.com", "selector1"),
     "yahoo.co.uk": ("sonic{x}.consmr.mail.ir2.yahoo.com", "s2048"),
