@@ -39,9 +39,10 @@ def _load(directory: Path) -> list[tuple[str, Message]]:
 
 def _clear_url_caches() -> None:
     """Forget every per-URL cache (hosts stay cached: they repeat across messages)."""
-    from mailward import beacons, tokens, trackers
+    from mailward import beacons, trackers
+    from mailward.tokens import opaque, recipient
 
-    for cached in (beacons._url_facts, trackers._classify_cached, tokens.opaque_token, tokens._looks_opaque, tokens._recipient_forms):
+    for cached in (beacons._url_facts, trackers._classify_cached, opaque.opaque_token, opaque._looks_opaque, recipient._recipient_forms):
         cached.cache_clear()
 
 

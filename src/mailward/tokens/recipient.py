@@ -1,0 +1,276 @@
+"""Per-recipient tokens in one message: the recipient's address in any of the
+encodings trackers use (raw, URL-encoded, base64, hex digests), found in a URL."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+import ahocorasick_rs
+
+from mailward.result import TokenMatch
+from mailward.tokens.urls import _locate
+
+__all__ = ["NO_RECIPIENTS", "RecipientForms", "find_recipient_token", "is_hex_digest", "looks_base64", "recipient_forms"]
+
+_HASHES = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
+_HASH_CONSTRUCTORS = tuple((name, getattr(hashlib, name)) for name in _HASHES)
+_HEX_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_HEXDIGITS = frozenset("0123456789abcdefABCDEF")
+# characters that may continue an e-mail address on either side
+_ADDR_CHARS = _ALNUM | frozenset("._+-")
+_B64_CHARS = _ALNUM | frozenset("+/-_")
+
+
+
+# ---------------------------------------------------------------------------
+# recipient forms: computed once per message
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    recipient: str
+    encoding: str
+    text: str  # the form as it would appear in the URL
+    case_sensitive: bool
+    boundary: frozenset[str]  # characters that may not touch the form on either side
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientForms:
+    """Every encoding of every recipient address, built once per message.
+
+    The first URLs are searched form by form (``str.find``); once the forms have
+    been used on more URLs than that is worth, one Aho-Corasick automaton over the
+    lower-cased forms is built and each URL is scanned once, whatever the number of
+    forms. Candidates are then checked for case (base64) and for boundaries.
+    """
+
+    recipients: tuple[str, ...]
+    forms: tuple[_Form, ...]
+    lowered: tuple[str, ...]
+    _state: list[Any] = field(default_factory=lambda: [0, None], compare=False, repr=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.forms)
+
+    def matcher(self) -> ahocorasick_rs.AhoCorasick | None:
+        """The automaton once it pays for itself (None before)."""
+        state = self._state
+        if state[1] is None:
+            state[0] += 1
+            if state[0] > _AUTOMATON_AFTER and self.lowered:
+                state[1] = ahocorasick_rs.AhoCorasick(
+                    list(self.lowered), implementation=ahocorasick_rs.Implementation.ContiguousNFA
+                )
+        return state[1]  # type: ignore[no-any-return]
+
+
+# URLs searched with str.find before the automaton is built (building costs about as
+# much as searching this many URLs form by form)
+_AUTOMATON_AFTER = 16
+
+
+NO_RECIPIENTS = RecipientForms(recipients=(), forms=(), lowered=())
+
+
+def _b64_variants(data: bytes) -> list[tuple[str, str]]:
+    std = base64.b64encode(data).decode("ascii")
+    url = base64.urlsafe_b64encode(data).decode("ascii")
+    out = [("base64", std), ("base64url", url)]
+    if std.endswith("="):
+        out.append(("base64-unpadded", std.rstrip("=")))
+        out.append(("base64url-unpadded", url.rstrip("=")))
+    return out
+
+
+def _b64_inner(data: bytes) -> list[str]:
+    """The base64 characters fixed by ``data`` at each of the three byte alignments.
+
+    Whatever surrounds the address inside a base64 blob (JSON, "id|address", ...),
+    one of these three strings appears in the blob: a plain substring search finds
+    embedded addresses without decoding anything.
+    """
+    out = []
+    n = len(data)
+    for k in range(3):
+        enc = base64.b64encode(b"\0" * k + data).decode("ascii")
+        start = -(-8 * k // 6)
+        end = (8 * (k + n)) // 6
+        inner = enc[start:end]
+        if len(inner) >= 8:
+            out.append(inner)
+    return out
+
+
+def _forms_for(address: str) -> list[_Form]:
+    address = address.strip().strip("<>")
+    if "@" not in address:
+        return []
+    lower = address.lower()
+    out: list[_Form] = []
+    # raw, case-insensitive: the exact case is reported by the matcher
+    out.append(_Form(address, "raw", address, False, _ADDR_CHARS))
+    once = quote(address, safe="")
+    out.append(_Form(address, "urlencoded", once, False, _ADDR_CHARS))
+    twice = quote(once, safe="")
+    out.append(_Form(address, "urlencoded-twice", twice, False, _ADDR_CHARS))
+    # a URL-encoded value inside a URL that is itself a parameter of another URL
+    out.append(_Form(address, "urlencoded-thrice", quote(twice, safe=""), False, _ADDR_CHARS))
+    variants = [(address, "")]
+    if lower != address:
+        variants.append((lower, "(lower)"))
+    for text, suffix in variants:
+        for name, value in _b64_variants(text.encode("utf-8")):
+            out.append(_Form(address, name + suffix, value, True, _ALNUM))
+            # "+", "/" or "=" URL-encoded (a nested URL's parameter); the same as
+            # quote(value, safe="") for the base64 alphabets, much cheaper
+            quoted = value.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+            if quoted != value:
+                out.append(_Form(address, name + suffix + "+urlencoded", quoted, False, _ALNUM))
+        raw = text.encode("utf-8")
+        for inner in _b64_inner(raw):
+            out.append(_Form(address, "base64-embedded" + suffix, inner, True, frozenset()))
+            url_inner = inner.replace("+", "-").replace("/", "_")
+            if url_inner != inner:
+                out.append(_Form(address, "base64url-embedded" + suffix, url_inner, True, frozenset()))
+        for algo, constructor in _HASH_CONSTRUCTORS:
+            out.append(_Form(address, algo + suffix, constructor(raw).hexdigest(), False, _HEXDIGITS))
+    return out
+
+
+def recipient_forms(recipients: Iterable[str]) -> RecipientForms:
+    """Precompute every encoding of ``recipients`` (do this once per message).
+
+    Cached: a mailbox hunt sees the same recipient in every message.
+    """
+    seen: dict[str, None] = {}
+    for rcpt in recipients:
+        cleaned = rcpt.strip().strip("<>")
+        if "@" in cleaned:
+            seen.setdefault(cleaned, None)
+    return _recipient_forms(tuple(seen))
+
+
+@lru_cache(maxsize=1024)
+def _recipient_forms(addresses: tuple[str, ...]) -> RecipientForms:
+    seen = dict.fromkeys(addresses)
+    forms: list[_Form] = []
+    dedup: set[tuple[str, bool]] = set()
+    for address in seen:
+        for form in _forms_for(address):
+            key = (form.text if form.case_sensitive else form.text.lower(), form.case_sensitive)
+            if key in dedup:
+                continue
+            dedup.add(key)
+            forms.append(form)
+    return RecipientForms(
+        recipients=tuple(seen), forms=tuple(forms), lowered=tuple(f.text.lower() for f in forms)
+    )
+
+
+
+# ---------------------------------------------------------------------------
+# single-message matching
+# ---------------------------------------------------------------------------
+
+
+def _bounded(text: str, start: int, end: int, boundary: frozenset[str]) -> bool:
+    if start > 0 and text[start - 1] in boundary:
+        # "%3D" before the token is an encoded separator, not part of the token
+        if not (start >= 3 and text[start - 3] == "%" and text[start - 2] in _HEXDIGITS):
+            return False
+    return not (end < len(text) and text[end] in boundary)
+
+
+def _b64_extent(url: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and url[start - 1] in _B64_CHARS:
+        start -= 1
+    while end < len(url) and (url[end] in _B64_CHARS or url[end] == "="):
+        end += 1
+    return start, end
+
+
+def _raw_case(found: str, form: _Form) -> str:
+    if form.encoding != "raw":
+        return form.encoding
+    if found == form.recipient:
+        return "raw"
+    if found == form.recipient.lower():
+        return "raw(lower)"
+    if found == form.recipient.upper():
+        return "raw(upper)"
+    return "raw(mixed-case)"
+
+
+def _find_all(low: str, lowered: Sequence[str]) -> list[tuple[int, int, int]]:
+    hits = []
+    for index, text in enumerate(lowered):
+        pos = low.find(text)
+        while pos >= 0:
+            hits.append((index, pos, pos + len(text)))
+            pos = low.find(text, pos + 1)
+    return hits
+
+
+def _match(url: str, forms: RecipientForms) -> TokenMatch | None:
+    if not forms.forms:
+        return None
+    low = url.lower()
+    automaton = forms.matcher()
+    hits = automaton.find_matches_as_indexes(low, overlapping=True) if automaton else _find_all(low, forms.lowered)
+    if not hits:
+        return None
+    best: tuple[int, int, int] | None = None  # (form index, start, end): earliest form wins
+    for index, start, end in hits:
+        form = forms.forms[index]
+        if form.case_sensitive and url[start:end] != form.text:
+            continue
+        if not _bounded(url, start, end, form.boundary):
+            continue
+        if best is None or index < best[0]:
+            best = (index, start, end)
+    if best is None:
+        return None
+    index, pos, end = best
+    form = forms.forms[index]
+    if "-embedded" in form.encoding:
+        pos, end = _b64_extent(url, pos, end)
+    found = url[pos:end]
+    return TokenMatch(
+        recipient=form.recipient,
+        encoding=_raw_case(found, form),
+        location=_locate(url, pos, end),
+        value=found,
+        confidence="high",
+    )
+
+
+def find_recipient_token(
+    url: str, recipients: Sequence[str] | RecipientForms
+) -> TokenMatch | None:
+    """How ``url`` carries one of ``recipients``, or None.
+
+    Pass a ``RecipientForms`` (``recipient_forms(addresses)``) when checking many URLs
+    of one message: the hashes are then computed once.
+    """
+    forms = recipients if isinstance(recipients, RecipientForms) else recipient_forms(recipients)
+    return _match(url, forms)
+
+
+
+def is_hex_digest(value: str) -> bool:
+    """A hex string of a common digest length (MD5 ... SHA-512)."""
+    return len(value) in _HEX_LENGTHS and all(ch in _HEXDIGITS for ch in value)
+
+
+def looks_base64(value: str) -> bool:
+    return len(value) >= 8 and all(ch in _B64_CHARS or ch == "=" for ch in value)
+
