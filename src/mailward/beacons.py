@@ -314,6 +314,14 @@ def _collect(message: Message, forms: _LazyForms, found: dict[str, Beacon], *, p
         if cached is None:
             cached = tokens[url] = _token(_normalise(url), forms.get(), info)
         token, personal = cached
+        if (
+            token is not None
+            and token.confidence == "low"
+            and kind == "remote"
+            and info.tracker is None
+            and not token.location.startswith("query")
+        ):
+            token = None  # a visible image's file name (a CDN id), not a tracking parameter
         if personal and token is not None:
             if token.encoding == "subscriber-id":
                 evidence = f"{evidence}, carries the subscriber id ({token.location})"

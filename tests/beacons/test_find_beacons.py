@@ -450,3 +450,11 @@ def test_css_escapes_do_not_hide_a_url(message: Build, style: str) -> None:
 def test_links_to_a_pixel_only_service_site_are_not_click_beacons(message: Build) -> None:
     url = "https://www.facebook.com/OutletNewsroomOfficial7x9Q2w8E4r"
     assert find_beacons(message(_page(f'<a href="{url}">Follow us</a>'))) == ()
+
+
+def test_content_image_file_names_are_not_opaque_tokens(message: Build) -> None:
+    named = "https://cdn.outlet.example/images/7f64b4f6-6e40-4262-a53f-aa356abcac59.png"
+    tagged = "https://cdn.outlet.example/images/logo.png?u=9Xk2Lq7Wm4Rt8Zp3Vb6N"
+    beacons = {b.url: b for b in find_beacons(message(_page(f'<img src="{named}" width="600" height="300"><img src="{tagged}" width="200" height="80">')))}
+    assert beacons[named].kind == "remote" and beacons[named].token is None
+    assert beacons[tagged].token is not None and beacons[tagged].token.location == "query:u"
