@@ -19,7 +19,7 @@ from email.parser import BytesParser
 
 from . import headers as hdr
 from .html import extract_html
-from .model import Attachment, BodyPart, Defect, Envelope, Form, Link, Message, Resource
+from .model import Attachment, AuthResult, BodyPart, Defect, Envelope, Form, Link, Message, Resource
 from .sniff import sniff, zip_is_encrypted
 
 _PARSER = BytesParser(policy=policy.compat32)
@@ -170,6 +170,8 @@ class _Builder:
                 return
             if facts.truncated:
                 self.hit("max_links_or_resources")
+            if facts.flattened:
+                self.defects.append(Defect("HTML_DEEP_NESTING", "nesting flattened for analysis", path))
             self.links.extend(facts.links)
             self.resources.extend(facts.resources)
             self.forms.extend(facts.forms)
@@ -326,7 +328,7 @@ def _build(
     if not message_id:
         defects.append(Defect("MESSAGE_ID_MISSING"))
     received = tuple(hdr.parse_received(v) for v in raw_values("received")[:100])
-    auth: list = []
+    auth: list[AuthResult] = []
     for header in ("Authentication-Results", "ARC-Authentication-Results"):
         for index, value in enumerate(raw_values(header)[:50]):
             auth.extend(hdr.parse_auth_results(value, header, index))

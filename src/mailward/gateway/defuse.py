@@ -30,6 +30,8 @@ from mailward.gateway.mimesplice import Leaf, rewrite_text_parts
 from mailward.gateway.settings import GatewaySettings
 from mailward.result import Beacon, ScanResult
 
+from ..html import flatten_deep_html
+
 LINK_KINDS = frozenset({"link", "click", "redirect", "tracked-link"})
 _LOCAL_SCHEMES = ("cid:", "data:", "#", "mailto:", "tel:", "about:blank")
 _CLICK_SCHEMES = ("http://", "https://", "mailto:")
@@ -152,6 +154,7 @@ class _Defuser:
         for beacon in result.beacons:
             target = self.link_beacons if beacon.kind in LINK_KINDS else self.load_beacons
             target.setdefault(_clean_url(beacon.url), beacon)
+        self.seen_links: set[str] = set()  # count each tracked URL once, whichever parts it is in
         self.html_done = False
         self.text_done = False
         self.pending_banner: list[tuple[str, Leaf]] = []
@@ -173,6 +176,8 @@ class _Defuser:
     # -- HTML ----------------------------------------------------------------
 
     def html(self, text: str) -> LexborHTMLParser:
+        # hostile nesting depth makes HTML parsing quadratic: flatten containers first
+        text, _flattened = flatten_deep_html(text)
         tree = LexborHTMLParser(text)
         removals: list[tuple[LexborNode, str | None]] = []
         nodes = list(tree.root.traverse(include_text=True)) if tree.root is not None else []
@@ -281,11 +286,20 @@ class _Defuser:
         if dest:
             node.attrs["href"] = dest
             node.attrs["title"] = f"mailward removed the click tracker ({_host(url)})"
-            self.report.links_rewritten += 1
+            self._count(url, rewritten=True)
         elif beacon and self.settings.mark_tracked_links:
             who = beacon.operator or _host(url)
             node.attrs["title"] = f"Tracked link: opening it tells {who} that you clicked"
             node.insert_after(" [tracked link]")
+            self._count(url, rewritten=False)
+
+    def _count(self, url: str, *, rewritten: bool) -> None:
+        if url in self.seen_links:
+            return
+        self.seen_links.add(url)
+        if rewritten:
+            self.report.links_rewritten += 1
+        else:
             self.report.links_marked += 1
 
     # -- text ----------------------------------------------------------------
@@ -298,10 +312,10 @@ class _Defuser:
                 continue
             dest = self.destination(url)
             if dest:
-                self.report.links_rewritten += text.count(url)
+                self._count(url, rewritten=True)
                 text = text.replace(url, dest)
             elif self.settings.mark_tracked_links:
-                self.report.links_marked += text.count(url)
+                self._count(url, rewritten=False)
                 text = text.replace(url, f"{url} [tracked link]")
             del beacon
         return text
@@ -366,8 +380,24 @@ def _plural(n: int, one: str, many: str) -> str:
     return one if n == 1 else many.format(n=n)
 
 
-def banner_lines(result: ScanResult, report: DefuseReport) -> list[str]:
-    """The banner, sentence by sentence, in plain words."""
+def _exposure(result: ScanResult) -> str:
+    """The beacon analyser's sentence on what opening or clicking tells whom ("" if none)."""
+    try:
+        from mailward.beacons import describe_exposure
+    except ImportError:
+        return ""
+    try:
+        return str(describe_exposure(result.beacons)).strip().rstrip(".")
+    except Exception:  # wording must never stop the defusing
+        return ""
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def banner_lines(result: ScanResult, report: DefuseReport, *, neutralise: bool = True) -> list[str]:
+    """The banner, sentence by sentence, in plain words: what was found, what was done."""
     lines: list[str] = []
     lead = result.summary.strip()
     if not lead and result.findings:
@@ -375,18 +405,34 @@ def banner_lines(result: ScanResult, report: DefuseReport) -> list[str]:
         lead = " ".join(f.summary.rstrip(".") + "." for f in ranked[:2] if f.summary)
     if lead:
         lines.append(lead if lead.endswith((".", "!", "?")) else lead + ".")
+    exposure = _exposure(result)
+    if not neutralise:
+        if exposure:
+            lines.append(exposure + ".")
+        return lines
+    done: list[str] = []
     if report.beacons_removed:
-        lines.append(_plural(
-            report.beacons_removed,
-            "A hidden image in it would have told the sender that you opened it, with your IP address and device; mailward removed it.",
-            "{n} hidden images in it would have told the sender that you opened it, with your IP address and device; mailward removed them.",
-        ))
+        done.append(_plural(report.beacons_removed, "removed a hidden tracking image",
+                            "removed {n} hidden tracking images"))
     if report.images_blocked:
-        lines.append(_plural(
-            report.images_blocked,
-            "A remote image was blocked so that opening the message reports nothing.",
-            "{n} remote images were blocked so that opening the message reports nothing.",
-        ))
+        done.append(_plural(report.images_blocked, "blocked a remote image", "blocked {n} remote images"))
+    if report.styles_removed or report.active_removed:
+        done.append("dropped remote styles, fonts and active content")
+    touched_links = report.links_rewritten or report.links_marked
+    if exposure and (done or touched_links):
+        lines.append(f"As sent, {exposure[0].lower()}{exposure[1:]}.")
+        if done:
+            lines.append(f"mailward {_join(done)}, so opening it now reports nothing.")
+    elif done:
+        if report.beacons_removed:
+            lines.append(_plural(
+                report.beacons_removed,
+                "A hidden image in it would have told the sender that you opened it, with your IP address and device; mailward removed it.",
+                "{n} hidden images in it would have told the sender that you opened it, with your IP address and device; mailward removed them.",
+            ))
+        rest = [d for d in done if not d.startswith("removed")]
+        if rest:
+            lines.append(f"mailward also {_join(rest)}, so opening the message reports nothing.")
     if report.links_rewritten:
         lines.append(_plural(
             report.links_rewritten,
@@ -399,8 +445,6 @@ def banner_lines(result: ScanResult, report: DefuseReport) -> list[str]:
             "A link goes through a click tracker and is marked [tracked link].",
             "{n} links go through a click tracker and are marked [tracked link].",
         ))
-    if report.styles_removed or report.active_removed:
-        lines.append("Remote styles, fonts and active content were removed.")
     return lines
 
 
@@ -472,7 +516,7 @@ def defuse_report(
         return None
 
     rewrite_text_parts(raw, first_pass)
-    lines = banner_lines(result, worker.report) if settings.banner else []
+    lines = banner_lines(result, worker.report, neutralise=neutralise) if settings.banner else []
     worker.report.banner = " ".join(lines)
     state = {"html": False, "text": False}
 
