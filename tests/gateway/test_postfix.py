@@ -163,7 +163,7 @@ def test_tracked_newsletter_is_defused_and_original_kept(flow: Flow) -> None:
     assert "cdn.example-news.org/bg.png" not in html
     assert M.CLICK_DEST in html and M.CLICK not in html  # the redirector is gone
     assert "data-mailward-banner" in html and "mailward" in text.splitlines()[0]
-    assert "hidden image" in html
+    assert "removed a hidden tracking image" in html and "Elastic Email" in html and "your IP address" in html
     # the stored original is exactly what the sender sent
     [entry] = flow.entry_for(token)
     assert entry.status == "delivered" and entry.action == "defuse"

@@ -101,7 +101,7 @@ def test_tracking_message_is_defused_and_original_stored_first(tmp_path: Path) -
             assert out.body is not None
             assert PIXEL.encode() not in out.body
             assert b"data-mailward-banner" in out.body
-            assert b"removed it" in out.body
+            assert b"removed a hidden tracking image" in out.body
             added = dict(out.added)
             assert added["X-Mailward-Verdict"] == "tracking"
             assert added["X-Mailward-Action"] == "defuse"
