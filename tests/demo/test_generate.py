@@ -363,3 +363,13 @@ def test_forwarded_lures_carry_the_original(demo_dir: Path) -> None:
         inner_urls = {r.url for r in inner[0].resources} | {link.url for link in inner[0].links}
         assert {b["url"] for b in label["beacons"]} <= inner_urls
         assert label["beacons"]
+
+
+def test_everything_happens_inside_the_window(tmp_path: Path) -> None:
+    summary = generate(tmp_path / "set", seed=4, messages=2000)
+    truth = json.loads((summary.out_dir / "campaigns.json").read_text("utf-8"))
+    start, end = truth["window"]["start"], truth["window"]["end"]
+    for label in _labels(summary.out_dir):
+        assert start <= label["date"] <= end, label["path"]
+    for campaign in truth["campaigns"]:
+        assert start <= campaign["first_seen"] < campaign["last_seen"] <= end

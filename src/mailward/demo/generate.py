@@ -316,9 +316,11 @@ def _campaign_messages(rng: random.Random, truth: _CampaignTruth, count: int,
     targets = truth.targets
     waves = math.ceil(count / len(targets))
     # campaigns start at different points of the window and run over several days
-    begin = start + dt.timedelta(days=days * (0.15 + (0.2 * index) % 0.6),
-                                 hours=rng.randrange(6, 10))
-    gap = dt.timedelta(hours=max(24.0, days * 0.5 * 24 / max(waves, 1)))
+    offset = 0.15 + (0.2 * index) % 0.6  # share of the window before the first wave
+    begin = start + dt.timedelta(days=days * offset, hours=rng.randrange(6, 10))
+    # waves a day or more apart, spread over up to half the window, all inside it
+    room = days * 24 * (0.95 - offset)
+    gap = dt.timedelta(hours=min(max(24.0, days * 12 / waves), room / waves))
     for k in range(count):
         person = targets[k % len(targets)]
         wave = k // len(targets)
