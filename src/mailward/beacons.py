@@ -413,14 +413,16 @@ def _token_words(token: TokenMatch) -> str:
 
 
 def _who(beacons: Sequence[Beacon]) -> str:
-    names: dict[str, None] = {}
+    """The operators in words: one "domain (Service)" per known service (its first
+    domain in ``beacons`` order), then the other registrable domains."""
+    names: dict[str, str] = {}  # key (service or domain) -> words
     for beacon in beacons:
         domain = _registrable(beacon.host)
         if beacon.tracker:
-            names.setdefault(f"{domain} ({beacon.tracker})", None)
+            names.setdefault("service:" + beacon.tracker, f"{domain} ({beacon.tracker})")
         else:
-            names.setdefault(domain, None)
-    listed = list(names)
+            names.setdefault("domain:" + domain, domain)
+    listed = list(names.values())
     if len(listed) == 1:
         return listed[0]
     if len(listed) <= 3:

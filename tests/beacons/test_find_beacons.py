@@ -458,3 +458,15 @@ def test_content_image_file_names_are_not_opaque_tokens(message: Build) -> None:
     beacons = {b.url: b for b in find_beacons(message(_page(f'<img src="{named}" width="600" height="300"><img src="{tagged}" width="200" height="80">')))}
     assert beacons[named].kind == "remote" and beacons[named].token is None
     assert beacons[tagged].token is not None and beacons[tagged].token.location == "query:u"
+
+
+def test_summary_names_each_service_once_and_counts_the_rest(message: Build) -> None:
+    html = _page(
+        '<img src="https://acme.us3.list-manage.com/track/open.php?u=a&id=b" width="1" height="1">'
+        '<img src="https://mcusercontent.com/abc/images/header.png" width="600" height="200">'
+        '<img src="https://cdn.one.example/a.png" width="600" height="200">'
+        '<img src="https://cdn.two.example/b.png" width="600" height="200">'
+        '<img src="https://cdn.three.example/c.png" width="600" height="200">'
+    )
+    summary = describe_exposure(find_beacons(message(html)))
+    assert summary.startswith("Opening this message tells list-manage.com (Mailchimp), one.example and 2 others ")
