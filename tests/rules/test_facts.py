@@ -210,3 +210,10 @@ def test_identity_mapping_official_domain_is_no_mismatch() -> None:
     apply_identity(facts, _report(status="free-mail", official_domains=("yahoo.com",)))
     assert facts["identity"]["claim_mismatch"] is True
     assert schema_problems(facts) == []
+
+
+def test_idn_link_text_matches_punycode_href() -> None:
+    m = message('<a href="https://www.xn--koligenta-z7a.de/x">https://www.ökoligenta.de/x</a>')
+    link = next(link for link in build_facts(m)["links"] if link["source"] == "html")
+    assert link["text_domain"] == "www.ökoligenta.de"
+    assert link["text_mismatch"] is False

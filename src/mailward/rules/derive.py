@@ -105,7 +105,7 @@ def is_shortener(host: str, reg: str) -> bool:
 
 # A domain shown in link text: "www.reuters.com", "https://bbc.co.uk/news".
 _TEXT_DOMAIN = re2.compile(
-    r"(?i)(?:^|[^a-z0-9@.-])(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})(?:$|[^a-z0-9@-])",
+    r"(?i)(?:^|[^\pL\pN@.-])(?:https?://)?((?:[\pL\pN][\pL\pN-]*\.)+(?:\pL\pL+|xn--[a-z0-9-]+))(?:$|[^\pL\pN@-])",
     _RE2_OPTIONS,
 )
 
