@@ -43,7 +43,7 @@ _db_option = click.option("--db", help="Store URL: sqlite:///PATH or postgresql:
 @click.option("-j", "--jobs", type=int, default=0, show_default="all cores", help="Worker processes for parse and scan.")
 @click.option("--dask", "dask_address", metavar="tcp://HOST:PORT", help="Spread parse and scan over a Dask cluster (store writes stay here).")
 @click.option("--batch", type=click.IntRange(1, 100_000), default=500, show_default=True, help="Messages per store transaction.")
-@click.option("--no-cluster", is_flag=True, help="Do not re-cluster campaigns after the hunt.")
+@click.option("--no-cluster", is_flag=True, help="Do not re-cluster campaigns after the hunt (it is skipped anyway when nothing new was scanned).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def hunt(
@@ -98,7 +98,8 @@ def hunt(
             hunt_sources.append(FileSource(files, owner=owner))
         settings = WorkerSettings(dict(config.data), str(config.path) if config.path else None, store.keep_bodies)
         stats = run_hunt(store, hunt_sources, settings, jobs=jobs, dask=dask_address, progress=progress, batch=batch)
-        cluster_stats = None if no_cluster else recluster(store)
+        # nothing new, nothing to re-cluster (a nightly hunt over quiet mailboxes stays cheap)
+        cluster_stats = None if no_cluster or stats.messages == 0 else recluster(store)
     except SourceError as exc:
         _fail(str(exc))
         return
