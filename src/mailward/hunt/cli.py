@@ -38,7 +38,7 @@ _db_option = click.option("--db", help="Store URL: sqlite:///PATH or postgresql:
 @click.option("--accounts", "accounts_file", type=click.Path(dir_okay=False), help="TOML file listing IMAP mailboxes ([[account]] url, password_env/password_file, owner, folders).")
 @click.option("--password-env", metavar="VAR", help="Environment variable holding the IMAP password for IMAP URLs given as arguments.")
 @click.option("--password-file", type=click.Path(dir_okay=False), help="File holding the IMAP password for IMAP URLs given as arguments.")
-@click.option("--owner", default="", help="Mailbox owner's address for file sources (the envelope recipient).")
+@click.option("--owner", default="", help="Mailbox owner's address (the envelope recipient) for file sources, and for IMAP URLs whose login is not an address.")
 @click.option("--ca-file", type=click.Path(dir_okay=False), help="CA bundle for imaps:// servers with a private CA.")
 @click.option("-j", "--jobs", type=int, default=0, show_default="all cores", help="Worker processes for parse and scan.")
 @click.option("--dask", "dask_address", metavar="tcp://HOST:PORT", help="Spread parse and scan over a Dask cluster (store writes stay here).")
