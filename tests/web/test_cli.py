@@ -1,0 +1,68 @@
+"""``mailward token`` and ``mailward serve`` from the command line."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import httpx
+from click.testing import CliRunner
+
+from mailward.cli import cli
+
+from .conftest import start_server
+
+
+def run(*args: str, stdin: str | None = None) -> str:
+    result = CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_token_create_list_revoke(tmp_path):
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    out = run("token", "create", "--role", "analyst", "--name", "ci", "--db", db)
+    token = re.search(r"^(mw_\S+)$", out, re.M).group(1)
+    assert len(token) > 40
+    run("token", "create", "--role", "viewer", "--user", "sam", "--password-stdin", "--db", db,
+        stdin="a long enough password\n")
+    listed = run("token", "list", "--db", db)
+    assert "analyst" in listed and "ci" in listed and "sam" in listed
+    assert token not in listed and token[:10] in listed
+    stored = "\n".join(sqlite3.connect(tmp_path / "m.db").iterdump())
+    assert token not in stored and "a long enough password" not in stored
+    assert "scrypt$" in stored
+    ident = re.search(r"^\s*(\d+) token", listed, re.M).group(1)
+    assert "revoked" in run("token", "revoke", ident, "--db", db)
+    assert "ci" not in run("token", "list", "--db", db)
+    assert "revoked" in run("token", "list", "--all", "--db", db)
+
+
+def test_token_errors_are_clear(tmp_path):
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    runner = CliRunner()
+    bad_role = runner.invoke(cli, ["token", "create", "--role", "root", "--db", db])
+    assert bad_role.exit_code == 2 and "root" in bad_role.output
+    short = runner.invoke(cli, ["token", "create", "--role", "admin", "--user", "x", "--password-stdin", "--db", db],
+                          input="short\n")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    missing = runner.invoke(cli, ["token", "revoke", "42", "--db", db])
+    assert missing.exit_code == 1 and "no token or user with id 42" in missing.output
+    bad_db = runner.invoke(cli, ["token", "list", "--db", "nonsense://x"])
+    assert bad_db.exit_code == 1 and "Traceback" not in bad_db.output
+
+
+def test_serve_binds_loopback_by_default(tmp_path):
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    config = tmp_path / "mailward.toml"
+    config.write_text(f'[mailward]\ndata_dir = "{tmp_path / "var"}"\n')
+    proc, url, log = start_server(tmp_path, db, config)
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        r = httpx.get(url + "/api/v1/openapi.json")
+        assert r.json()["info"]["title"] == "mailward"
+        assert httpx.get(url + "/api/v1/rules").status_code == 401
+        assert "serving http://127.0.0.1:" in log.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
