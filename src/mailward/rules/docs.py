@@ -22,6 +22,18 @@ name prefixed by the rule's family. An operator adds rules in a directory of the
 own (`[rules] dirs` in the config) and checks them with `mailward rules lint DIR`
 and `mailward rules test DIR`.
 
+## Where the facts come from
+
+`mailward.scan.Scanner` (built once per process: rules compiled, reference data
+loaded) parses the message, then `mailward.rules.pipeline.Analyser` runs the
+beacon analyser (`beacons`, `beacon_summary`), the identity analyser (`sender`,
+`identity`, `auth`, `history`), the intel matcher (`intel`, indicators imported
+with `mailward intel import`) and derives the rest from the message model
+(`links`, `forms`, `attachments`, `mime`, `content`). An analyser that fails on a
+message leaves its facts empty and the scan result's `reason` says so; the other
+rules still run. `history.first_contact` is only true when the caller gives the
+Scanner a sender history (the gateway and the hunt do; a one-off `scan` has none).
+
 ## A rule file
 
 ```yaml
