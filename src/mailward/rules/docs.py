@@ -32,7 +32,8 @@ with `mailward intel import`) and derives the rest from the message model
 (`links`, `forms`, `attachments`, `mime`, `content`). An analyser that fails on a
 message leaves its facts empty and the scan result's `reason` says so; the other
 rules still run. `history.first_contact` is only true when the caller gives the
-Scanner a sender history (the gateway and the hunt do; a one-off `scan` has none).
+Scanner a sender history (`Scanner(config, history=...)`, a
+`mailward.identity.SenderHistory`); without one the first-contact rules stay silent.
 
 ## A rule file
 
