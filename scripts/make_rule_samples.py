@@ -217,6 +217,10 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
         [lambda: newsletter(SHOP, pixel("shop-weekly.com", f"?e={B64_RCPT}"))],
         [lambda: newsletter(SHOP, pixel("shop-weekly.com"))],
     ),
+    "BEACON_DMARC_FAIL_SENDER": (
+        [lambda: newsletter(SHOP, pixel("shop-weekly.com"), auth_header=auth("shop-weekly.com", spf="fail", dkim="none", dmarc="fail", spf_domain="bulk-relay.net"))],
+        [lambda: newsletter(SHOP, pixel("shop-weekly.com"))],
+    ),
     # -- impersonation ----------------------------------------------------------
     "IMPERSONATION_OUTLET_UNRELATED_DOMAIN": (
         [lambda: newsletter(REUTERS_FAKE, "")],
