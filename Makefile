@@ -38,8 +38,12 @@ typecheck: venv
 bench: venv system
 	$(PY) bench/run.py
 
+FUZZ_SECONDS ?= 120
 fuzz: venv
-	$(PY) -m pytest -q tests/fuzz
+	$(PY) -m pip install -q 'atheris>=2.3'
+	$(PY) fuzz/seed_corpus.py fuzz/corpus
+	mkdir -p fuzz/crashes
+	$(PY) fuzz/fuzz_scan.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -artifact_prefix=fuzz/crashes/ fuzz/corpus
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

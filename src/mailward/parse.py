@@ -101,7 +101,7 @@ class _Builder:
         charset = declared or "us-ascii"
         try:
             charset = codecs.lookup(charset).name
-        except LookupError:
+        except (LookupError, ValueError):  # ValueError: NUL in the name
             self.defects.append(Defect("CHARSET_UNKNOWN", declared[:100], path))
             charset = ""
         if charset:

@@ -144,7 +144,7 @@ def _encode_transfer(data: bytes, cte: str, eol: bytes) -> bytes:
 def _codec(charset: str) -> str:
     try:
         return codecs.lookup(charset).name if charset else "ascii"
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: NUL in the name
         return "utf-8"
 
 
