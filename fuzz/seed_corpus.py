@@ -8,8 +8,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mailward.demo import builders  # noqa: E402
 from tests.core.samples import SAMPLES  # noqa: E402
+
+from mailward.demo import builders  # noqa: E402
 
 
 def main(out: Path) -> None:
