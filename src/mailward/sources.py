@@ -192,7 +192,7 @@ def iter_sources(paths: Iterable[str], *, stdin: object = None) -> Iterator[Sour
     for name in paths:
         if name == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
-            data = stream.read()  # type: ignore[attr-defined]
+            data = stream.read()  # type: ignore[union-attr]
             if is_mbox(data[:5]):
                 yield from _numbered("-", split_mbox(data.splitlines(keepends=True)))
             else:
