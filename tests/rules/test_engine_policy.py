@@ -148,4 +148,6 @@ def test_enabled_false_rule_is_linted_but_not_run(tmp_path: Path) -> None:
     (tmp_path / "link_ip_address.yaml").write_text(text + "enabled: false\n")
     (tmp_path / "link_other.yaml").write_text(text.replace("MW-0043", "T-1").replace("LINK_IP_ADDRESS", "LINK_OTHER"))
     rs = load_ruleset([tmp_path], include_builtin=False)
-    assert [r.name for r in rs.rules] == ["LINK_OTHER"]
+    assert sorted(r.name for r in rs.rules) == ["LINK_IP_ADDRESS", "LINK_OTHER"]  # listed, both linted
+    f = facts(link_summary={"ip_hosts": 1}, links=[{"ip_host": True, "host": "203.0.113.7"}])
+    assert [h.rule.name for h in rs.evaluate(f)] == ["LINK_OTHER"]  # the disabled one does not run

@@ -145,6 +145,8 @@ class RuleSet:
 
             paths: list[str] = []
             for rule in self.rules:
+                if not rule.spec.enabled:
+                    continue
                 paths.extend(used_fields(rule.spec.condition))
                 for expr in rule.spec.evidence.values():
                     paths.extend(used_fields(expr))
@@ -170,7 +172,7 @@ class RuleSet:
         skipped = frozenset(skip)
         hits: list[Hit] = []
         for rule in self.rules:
-            if rule.name in skipped:
+            if rule.name in skipped or not rule.spec.enabled:
                 continue
             try:
                 fired = rule.program.execute(ctx)
@@ -254,7 +256,7 @@ def load_ruleset(
         raise RuleLoadError(problems)
     compiled = []
     for spec in specs:
-        if spec.name in bad or not spec.enabled:
+        if spec.name in bad:
             continue
         compiled.append(compile_rule(spec))
     return RuleSet(rules=tuple(compiled), errors=list(problems))
