@@ -164,3 +164,13 @@ def test_every_page_has_a_strict_policy(site, signin):
         assert r.headers["x-content-type-options"] == "nosniff"
         assert "<script" not in r.text.lower(), path
         assert not re.search(r"""(src|href)=["']https?://""", r.text), path
+
+
+def test_errors_are_pages_for_pages_and_json_for_the_api(site, signin):
+    c = signin(token=site.tokens["viewer"])
+    page = c.get("/campaigns/zzzz")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "no campaign" in page.text and "<script" not in page.text
+    with site.client("viewer") as api:
+        r = api.get("/api/v1/campaigns/zzzz")
+        assert r.status_code == 404 and r.json()["detail"].startswith("no campaign")

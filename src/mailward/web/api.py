@@ -299,7 +299,7 @@ def delete_entry(ctx: WebContext, entry_id: str, who: Principal) -> Any:
              responses={404: {"description": "No such entry"}, 409: {"description": "Not held"},
                         502: {"description": "The next hop refused"}})
 def release_quarantined(entry_id: str, who: Analyst, ctx: Ctx, body: ReleaseRequest | None = None) -> dict[str, Any]:
-    body = body or ReleaseRequest()
+    body = body or ReleaseRequest(defused=False)
     out: dict[str, Any] = release_entry(ctx, entry_id, who, defused=body.defused, rcpt_to=tuple(body.rcpt_to)).to_json()
     return out
 

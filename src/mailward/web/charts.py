@@ -34,7 +34,7 @@ def stacked_bars(days: list[dt.date], series: dict[str, list[int]], *, title: st
         f'<text x="{pad_l - 4}" y="{pad_t + plot_h}" font-size="10" text-anchor="end">0</text>',
     ]
     for i, day in enumerate(days):
-        y = pad_t + plot_h
+        y = float(pad_t + plot_h)
         x = pad_l + i * bar_w
         for name, values in series.items():
             value = values[i]

@@ -70,6 +70,11 @@ def _render(request: Request, name: str, who: Principal | None, *, status_code: 
     return templates.TemplateResponse(request, name, values, status_code=status_code)
 
 
+def error_page(request: Request, status_code: int, detail: str) -> HTMLResponse:
+    """A plain page for errors on page routes (the API answers JSON)."""
+    return _render(request, "error.html", None, status_code=status_code, code=status_code, detail=detail)
+
+
 # -- sign in and out --------------------------------------------------------------------------
 
 
