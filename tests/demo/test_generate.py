@@ -373,3 +373,12 @@ def test_everything_happens_inside_the_window(tmp_path: Path) -> None:
         assert start <= label["date"] <= end, label["path"]
     for campaign in truth["campaigns"]:
         assert start <= campaign["first_seen"] < campaign["last_seen"] <= end
+
+
+def test_expected_verdicts_are_mailward_verdicts(demo_dir: Path) -> None:
+    from mailward.result import Verdict
+
+    known = {v.value for v in Verdict}
+    for label in _labels(demo_dir):
+        assert label["verdict"] in known
+        assert set(label["acceptable"]) <= known
