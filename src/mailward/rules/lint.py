@@ -139,6 +139,7 @@ def _compile_problems(spec: RuleSpec, where: str, label: str, expr: str) -> list
         offset = _cel_offset(expr, text)
         line, col = _position(spec, offset) if label == "condition" else (0, 0)
         detail = _CEL_POS.sub("", text.split("ERROR: ", 1)[-1].split("\n", 1)[0]).lstrip(": ")
+        detail = detail.removeprefix("Syntax error: ")
         return [Problem(where, spec.name, f"{label}: syntax error: {detail}", line, col)]
     problems = []
     for message, offset in field_problems(expr):
