@@ -78,7 +78,9 @@ def test_labels_cover_every_message(demo_dir: Path) -> None:
     ids = [label["message_id"] for label in labels]
     assert len(set(ids)) == len(ids)
     for label in labels:
-        msg = _parse((demo_dir / label["path"]).read_bytes())
+        raw = (demo_dir / label["path"]).read_bytes()
+        assert hashlib.sha256(raw).hexdigest() == label["sha256"] and len(raw) == label["size"]
+        msg = _parse(raw)
         assert msg["Message-ID"] == label["message_id"]
         assert msg["Delivered-To"] == label["recipient"]
         assert label["verdict"] in label["acceptable"]

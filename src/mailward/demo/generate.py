@@ -16,6 +16,7 @@ stays flat at any size.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import random
@@ -186,6 +187,8 @@ class _Writer:
         label: dict[str, Any] = {
             "path": rel,
             "message_id": built.message_id,
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "size": len(raw),
             "mailbox": person.user,
             "recipient": recipient,
             "kind": kind,
