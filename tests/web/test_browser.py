@@ -206,3 +206,26 @@ def test_pages_have_labels_and_alt_texts(site, browser_page):
         for frame in page.locator("iframe").all():
             assert frame.get_attribute("title"), path
         assert re.search(r"\S", page.locator("h1").inner_text())
+
+
+def test_scan_an_uploaded_message_in_the_ui(site, browser_page, tmp_path):
+    from .crafted import crafted_message
+
+    page, rec = browser_page
+    eml = tmp_path / "hostile.eml"
+    html = ATTACKS["pixel"] + ATTACKS["css-url"] + ATTACKS["script"] + ATTACKS["srcset"]
+    eml.write_bytes(crafted_message("upload", html))
+    page.goto(site.url + "/scan")
+    page.get_by_label("Message file (.eml)").set_input_files(str(eml))
+    rec.clear()
+    page.get_by_role("button", name="Scan").click()
+    page.wait_for_load_state("networkidle")
+    page.frame_locator("#preview").locator("body").wait_for()
+    page.wait_for_timeout(300)
+    assert page.locator("#verdict").inner_text() != ""
+    assert page.locator("#beacons tbody tr").count() >= 1
+    assert "MARKER-upload" in page.frame_locator("#preview").locator("body").inner_text()
+    assert page.locator("#preview").get_attribute("sandbox") == ""
+    assert rec.foreign(site.url) == [], rec.foreign(site.url)
+    assert rec.dialogs == [] and "PWNED" not in page.title()
+    shot(page, "scan-upload")

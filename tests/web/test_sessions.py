@@ -174,3 +174,23 @@ def test_errors_are_pages_for_pages_and_json_for_the_api(site, signin):
     with site.client("viewer") as api:
         r = api.get("/api/v1/campaigns/zzzz")
         assert r.status_code == 404 and r.json()["detail"].startswith("no campaign")
+
+
+def test_scan_upload_page_needs_analyst_and_csrf(site, signin):
+    raw = b"From: a@b.example\r\nTo: c@d.example\r\nSubject: upload test\r\n\r\nhello\r\n"
+    viewer = signin(token=site.tokens["viewer"])
+    assert viewer.get("/scan").status_code == 403
+    analyst = signin(token=site.tokens["analyst"])
+    token = _csrf(analyst.get("/scan").text)
+    files = {"message": ("m.eml", raw, "message/rfc822")}
+    assert analyst.post("/scan", files=files, data={"csrf_token": "wrong"}).status_code == 403
+    r = analyst.post("/scan", files=files, data={"csrf_token": token})
+    assert r.status_code == 200
+    assert "upload test" in r.text and 'sandbox=""' in r.text and "srcdoc=" in r.text
+    assert analyst.post("/scan", data={"csrf_token": token}).status_code == 400
+
+
+def test_login_error_text_cannot_be_chosen_by_a_link(site):
+    with httpx.Client(base_url=site.url) as c:
+        page = c.get("/login", params={"error": "Call +1 555 0100 to verify your account"}).text
+    assert "555 0100" not in page and "Sign-in failed" in page

@@ -27,6 +27,7 @@ from .preview import PREVIEW_CSP, preview_document
 from .queries import VERDICTS, MessageQuery, campaign_timeline, search_messages, verdicts_by_day
 
 SESSION_COOKIE = "mw_session"
+MAX_SCAN_BYTES = 25 * 1024 * 1024
 LOGIN_CSRF_COOKIE = "mw_login_csrf"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -81,7 +82,9 @@ def error_page(request: Request, status_code: int, detail: str) -> HTMLResponse:
 @router.get("/login")
 def login_page(request: Request, error: str = "") -> HTMLResponse:
     token = secrets.token_urlsafe(32)
-    response = _render(request, "login.html", None, error=error, login_csrf=token)
+    # a fixed text: a crafted link must not be able to put its own words on the sign-in page
+    shown = "Sign-in failed: check the token, or the user and password." if error else ""
+    response = _render(request, "login.html", None, error=shown, login_csrf=token)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", max_age=3600, path="/login")
     return response
@@ -100,8 +103,7 @@ async def login(request: Request) -> Response:
     password = str(form.get("password") or "")
     who = auth.check_token(token) if token else auth.check_password(username, password) if username else None
     if who is None:
-        return RedirectResponse("/login?" + urlencode({"error": "Sign-in failed: check the token, or the user and password."}),
-                                status_code=303)
+        return RedirectResponse("/login?error=1", status_code=303)
     sid, _csrf = auth.start_session(who)
     ctx_of(request).audit.record("signed-in", name=who.name, role=who.role, client=request.client.host if request.client else "")
     response = RedirectResponse("/", status_code=303)
@@ -228,6 +230,32 @@ def message_preview(request: Request, message_id: int) -> HTMLResponse:
     if raw is None:
         raise HTTPException(404, "no copy of this message's bytes is kept")
     return _preview_response(raw)
+
+
+@router.get("/scan")
+def scan_page(request: Request) -> HTMLResponse:
+    who = _need(request, "analyst")
+    return _render(request, "scan.html", who, result=None, preview="")
+
+
+@router.post("/scan")
+async def scan_upload(request: Request) -> HTMLResponse:
+    """Scan an uploaded message and show the result with its safe preview; nothing is stored."""
+    from fastapi.concurrency import run_in_threadpool
+
+    who = _need(request, "analyst")
+    form = await _form(request, who)
+    upload = form.get("message")
+    raw = await upload.read(MAX_SCAN_BYTES + 1) if hasattr(upload, "read") else b""
+    if not raw:
+        raise HTTPException(400, "choose a message file (.eml) to scan")
+    if len(raw) > MAX_SCAN_BYTES:
+        raise HTTPException(413, f"the message is larger than {MAX_SCAN_BYTES} bytes")
+    ctx = ctx_of(request)
+    result = await run_in_threadpool(ctx.scan, raw, getattr(upload, "filename", "") or "upload")
+    document = preview_document(_parsed(raw)).document
+    return _render(request, "scan.html", who, result=result.to_json(), preview=document,
+                   leak_words=LEAK_WORDS)
 
 
 # -- quarantine ---------------------------------------------------------------------------------
