@@ -423,6 +423,10 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
         [lambda: Mail(FORUM, "Documents").with_text("Password: 2026").attach("documents.zip", "application/zip", encrypted_zip("documents.pdf"))],
         [lambda: Mail(FORUM, "Documents").with_text("Documents attached.").attach("documents.zip", "application/zip", plain_zip("documents.txt", b"text"))],
     ),
+    "ATTACHMENT_ARCHIVE_DANGEROUS_MEMBER": (
+        [lambda: Mail(FORUM, "Invoice").with_text("Invoice attached.").attach("invoice.zip", "application/zip", plain_zip("invoice.pdf.js", b"WScript.Shell"))],
+        [lambda: Mail(FORUM, "Invoice").with_text("Invoice attached.").attach("invoice.zip", "application/zip", plain_zip("invoice.pdf", PDF))],
+    ),
     "ATTACHMENT_DISK_IMAGE": (
         [lambda: Mail(FORUM, "Files").with_text("Files attached.").attach("files.iso", "application/octet-stream", ISO)],
         [lambda: Mail(FORUM, "Files").with_text("Files attached.").attach("files.pdf", "application/pdf", PDF)],

@@ -126,6 +126,7 @@ class Attachment:
     disposition: str  # "attachment", "inline" or ""
     message: Message | None = None  # parsed message/rfc822 attachments
     encrypted: bool = False  # a password-protected archive (ZIP encryption flag)
+    members: tuple[str, ...] = ()  # file names inside a ZIP archive (read from its directory)
 
 
 @dataclass(frozen=True, slots=True)

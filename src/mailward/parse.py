@@ -20,7 +20,7 @@ from email.parser import BytesParser
 from . import headers as hdr
 from .html import extract_html
 from .model import Attachment, AuthResult, BodyPart, Defect, Envelope, Form, Link, Message, Resource
-from .sniff import sniff, zip_is_encrypted
+from .sniff import sniff, zip_directory
 
 _PARSER = BytesParser(policy=policy.compat32)
 _TEXT_URL = re.compile(r"""(?i)\b(?:https?://|www\.)[^\s<>"'`{}|\\^\[\]]{1,4096}""")
@@ -100,7 +100,10 @@ class _Builder:
         declared = hdr.header_text(declared).strip().strip('"').lower() if isinstance(declared, str) else ""
         charset = declared or "us-ascii"
         try:
-            charset = codecs.lookup(charset).name
+            info = codecs.lookup(charset)
+            if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib: bytes-to-bytes
+                raise LookupError(charset)
+            charset = info.name
         except (LookupError, ValueError):  # ValueError: NUL in the name
             self.defects.append(Defect("CHARSET_UNKNOWN", declared[:100], path))
             charset = ""
@@ -206,6 +209,7 @@ class _Builder:
         else:
             data = self.payload_bytes(part, path)
         sniffed = sniff(data)
+        encrypted, members = zip_directory(data) if sniffed == "application/zip" else (False, ())
         self.attachments.append(
             Attachment(
                 part=path,
@@ -216,7 +220,8 @@ class _Builder:
                 sha256=hashlib.sha256(data).hexdigest(),
                 disposition=disposition,
                 message=nested,
-                encrypted=zip_is_encrypted(data),
+                encrypted=encrypted,
+                members=members,
             )
         )
         if sniffed and ctype not in ("application/octet-stream", sniffed) and ctype != "message/rfc822":

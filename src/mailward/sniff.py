@@ -7,6 +7,9 @@ sender's claim; this is what the bytes are.
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"%PDF-", 0, "application/pdf"),
     (b"MZ", 0, "application/x-dosexec"),
@@ -65,3 +68,20 @@ def zip_is_encrypted(data: bytes) -> bool:
         return False
     flags = int.from_bytes(data[6:8], "little")
     return bool(flags & 0x1)
+
+
+def zip_directory(data: bytes, max_members: int = 200) -> tuple[bool, tuple[str, ...]]:
+    """(encrypted, member names) of a ZIP read from its central directory only.
+
+    Nothing is decompressed (a zip bomb costs nothing here). Anything that is not a
+    readable ZIP gives ``(False, ())``.
+    """
+    if not data.startswith(b"PK"):
+        return False, ()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()[:max_members]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, KeyError):
+        return zip_is_encrypted(data), ()
+    encrypted = any(info.flag_bits & 0x1 for info in infos)
+    return encrypted, tuple(info.filename[:500] for info in infos)

@@ -8,10 +8,8 @@ Regexes run on message-controlled text, so they use google-re2 (linear time).
 from __future__ import annotations
 
 import functools
-import io
 import ipaddress
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -19,6 +17,8 @@ from urllib.parse import urlsplit
 
 import re2
 import yaml
+
+from ..sniff import zip_directory
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.max_mem = 32 << 20
@@ -329,15 +329,8 @@ def inspect_archive(data: bytes, max_members: int = 200) -> ArchiveInfo:
     Nothing is decompressed. Returns an empty ``ArchiveInfo`` for anything that is
     not a readable ZIP. For other archive kinds, encryption is not detected.
     """
-    if not data.startswith(b"PK"):
-        return ArchiveInfo()
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()[:max_members]
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        return ArchiveInfo()
-    encrypted = any(info.flag_bits & 0x1 for info in infos)
-    return ArchiveInfo(encrypted=encrypted, members=tuple(info.filename for info in infos))
+    encrypted, members = zip_directory(data, max_members)
+    return ArchiveInfo(encrypted=encrypted, members=members)
 
 
 def member_categories(members: Iterable[str]) -> list[str]:
