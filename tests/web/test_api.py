@@ -233,3 +233,35 @@ def test_crafted_message_scan_is_not_clean(site):
     with site.client("analyst") as c:
         body = c.post("/api/v1/scan", content=crafted_message("pixel", ATTACKS["pixel"])).json()
     assert body["beacons"], body
+
+
+NEW_RULE = """id: MW-9901
+name: BEACON_MANY_PIXELS
+description: >
+  Three or more tracking pixels in one message.
+severity: low
+score: 0.5
+verdict: tracking
+attack: [T1598.003]
+tags: [beacon]
+references:
+  - https://attack.mitre.org/techniques/T1598/003/
+condition: beacon_summary.pixels > 2
+summary: "Several tracking pixels."
+"""
+
+
+def test_rule_lint_is_admin_only_and_finds_problems(site):
+    with site.client("analyst") as c:
+        assert c.post("/api/v1/rules/lint", content=NEW_RULE.encode()).status_code == 403
+    with site.client("admin") as c:
+        good = c.post("/api/v1/rules/lint", content=NEW_RULE.encode(), headers={"Content-Type": "application/yaml"}).json()
+        assert good["name"] == "BEACON_MANY_PIXELS"
+        assert good["ok"] is True, good["problems"]
+        clash = c.post("/api/v1/rules/lint", content=NEW_RULE.replace("MW-9901", "MW-0001").encode()).json()
+        assert clash["ok"] is False and any("MW-0001" in p for p in clash["problems"])
+        broken = c.post("/api/v1/rules/lint", content=NEW_RULE.replace("beacon_summary.pixels > 2", "beacon_summary.pixels >").encode()).json()
+        assert broken["ok"] is False and broken["problems"]
+        unknown = c.post("/api/v1/rules/lint", content=NEW_RULE.replace("beacon_summary.pixels", "no_such_fact.x").encode()).json()
+        assert unknown["ok"] is False
+        assert c.post("/api/v1/rules/lint", content=b"\xff\xfe").status_code == 400

@@ -340,6 +340,48 @@ async def test_rules(
     return out
 
 
+RULE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "One rule file (YAML), as in src/mailward/rules/*.yaml.",
+        "content": {"application/yaml": {"schema": {"type": "string"}},
+                    "text/plain": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.post("/rules/lint", tags=["rules"], summary="Check a rule file before adding it (admin)",
+             openapi_extra=RULE_BODY)
+async def lint_rule(request: Request, who: Admin, ctx: Ctx) -> dict[str, Any]:
+    """Field, condition and fact checks of ``mailward rules lint``, plus id and name clashes
+    with the rules in force. Rules are added to a rules directory by the administrator
+    (``[rules] dirs``); the running services load them at start."""
+    from pathlib import Path
+
+    from mailward.rules.lint import lint_specs
+    from mailward.rules.rulefile import parse_rule
+
+    data = await _body(request)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(400, "a rule file is UTF-8 text") from None
+    spec, found = await run_in_threadpool(parse_rule, text, Path("posted.yaml"))
+    if spec is not None and spec.name.replace("_", "").isalnum():
+        # checked under the file name it would have (the family prefix is part of the lint)
+        spec, found = await run_in_threadpool(parse_rule, text, Path(spec.name.lower() + ".yaml"))
+    problems = [str(p) for p in found]
+    if spec is not None:
+        problems += [str(p) for p in lint_specs([spec], check_samples=False)]
+        for rule in ctx.rules():
+            if rule["id"] == spec.id:
+                problems.append(f"posted.yaml: id {spec.id} is already used by {rule['name']}")
+            if rule["name"] == spec.name:
+                problems.append(f"posted.yaml: a rule named {spec.name} exists already")
+    return {"ok": spec is not None and not problems, "name": spec.name if spec else None,
+            "id": spec.id if spec else None, "problems": problems}
+
+
 # -- intel -----------------------------------------------------------------------------------
 
 
