@@ -87,6 +87,8 @@ class Scanner:
         if message.extra.get("parse_failed"):
             reason = "; ".join(f"{d.kind}: {d.detail}" for d in message.defects)
             return self._unscannable(source, f"could not parse: {reason}", message=message)
+        if not message.headers:
+            return self._unscannable(source, "not an email message: no header fields found", message=message)
         try:
             return self._analyse(message, source)
         except Exception as exc:
