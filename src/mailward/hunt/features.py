@@ -32,6 +32,7 @@ MAX_INDICATORS = 60
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)  # letters only: numbers and ids vary per copy
 _URLISH = re.compile(r"\S*(?:https?://|www\.|@)\S*", re.IGNORECASE)
+_MID_RUN = re.compile(r"[0-9A-Za-z]+|[^0-9A-Za-z]")
 _DKIM_D = re.compile(r"(?:^|;)\s*d\s*=\s*([^;\s]+)", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _ENTITY = re.compile(r"&[#a-zA-Z0-9]{1,10};")
@@ -82,7 +83,7 @@ def message_id_pattern(message_id: str) -> str:
     """The shape of a Message-ID: character classes of the left part, the right part as is.
 
     ``<20240312.8f3a1c@mta7.news-mail.example>`` -> ``N8.H6@mta7.news-mail.example``
-    (runs of digits N, hex-ish H, letters A, other kept). Mail-merge tools leave a
+    (runs of digits N, hex with digits H, letters A, mixed X, others kept). Mail-merge tools leave a
     recognisable shape; the right-hand side is often the sending host.
     """
     mid = message_id.strip().strip("<>")
@@ -90,7 +91,10 @@ def message_id_pattern(message_id: str) -> str:
     if not at:
         return ""
     shape: list[str] = []
-    for run in re.findall(r"[0-9]+|[0-9a-fA-F]+|[A-Za-z]+|[^0-9A-Za-z]", left):
+    for run in _MID_RUN.findall(left):
+        if not run.isalnum():
+            shape.append(run)
+            continue
         if run.isdigit():
             cls = "N"
         elif all(c in "0123456789abcdefABCDEF" for c in run) and any(c.isdigit() for c in run):
@@ -98,8 +102,7 @@ def message_id_pattern(message_id: str) -> str:
         elif run.isalpha():
             cls = "A"
         else:
-            shape.append(run)
-            continue
+            cls = "X"  # mixed letters and digits
         shape.append(f"{cls}{min(len(run), 40)}")
     return "".join(shape) + "@" + right.lower()
 
@@ -236,7 +239,9 @@ def indicators_of(message: Message, result: ScanResult, ips: list[str]) -> list[
         if beacon.host:
             out[("domain", beacon.host.lower())] = None
         if beacon.url.lower().startswith(("http://", "https://")):
-            out[("url", beacon.url)] = None
+            url = _shareable_url(beacon.url, beacon.token.value if beacon.token else "")
+            if url:
+                out[("url", url)] = None
     for ip in ips[-1:]:
         kind = "ipv6" if ":" in ip else "ipv4"
         out[(kind, ip)] = None
@@ -246,6 +251,18 @@ def indicators_of(message: Message, result: ScanResult, ips: list[str]) -> list[
     if message.subject:
         out[("subject", message.subject[:300])] = None
     return [{"kind": k, "value": v} for k, v in list(out)[:MAX_INDICATORS]]
+
+
+def _shareable_url(url: str, token: str) -> str:
+    """A beacon URL safe to share: cut before the per-recipient token (which encodes
+    the target's address), leaving a prefix that still matches every copy."""
+    if not token:
+        return url
+    cut = url.find(token)
+    if cut <= 0:
+        return ""
+    prefix = url[:cut]
+    return prefix if prefix.count("/") >= 3 else ""  # never just "https://host/"
 
 
 def build_record(

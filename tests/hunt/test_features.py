@@ -1,0 +1,47 @@
+"""What a hunt stores about one real scanned lure: campaign keys, MinHash, indicators
+that can be shared without exposing the targets."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import random
+
+from mailward.config import Config
+from mailward.demo.builders import LureStyle, recon_built
+from mailward.hunt.features import build_record, message_id_pattern, url_template
+from mailward.model import Envelope
+from mailward.parse import parse_message
+from mailward.scan import Scanner
+
+TARGET = "amelia.kowalczyk@parliament.example"
+
+
+def test_lure_record_has_keys_and_no_target_in_indicators():
+    style = LureStyle(claimed="Reuters", display_name="Reuters World News", sender="newsdesk@reuters-newsdesk.com",
+                      beacon="https://media.newswire-cdn.com/i/{token}.gif", token="base64")
+    built = recon_built(random.Random(3), style=style, recipient=("Amelia Kowalczyk", TARGET),
+                        when=dt.datetime(2024, 3, 5, 9, 0, tzinfo=dt.UTC))
+    config = Config({"organisation": {"name": "Example Parliament", "domains": ["parliament.example"]}})
+    message = parse_message(built.raw, envelope=Envelope(rcpt_to=(TARGET,)))
+    result = Scanner(config).scan_message(message, "lure.eml")
+    assert result.verdict.is_attack, result.verdict
+    record = build_record(message, result, source="lure.eml", mailbox=TARGET, raw=built.raw)
+    keys = set(record.features["keys"])
+    assert "from:newsdesk@reuters-newsdesk.com" in keys
+    assert "track_host:media.newswire-cdn.com" in keys
+    assert "track_url:media.newswire-cdn.com/i/{}" in keys
+    assert any(k.startswith("claimed:reuters") for k in keys)
+    assert record.minhash is not None and len(record.minhash) == 64 * 4
+    assert record.recipients == [TARGET] and record.verdict == str(result.verdict)
+    values = " ".join(i["value"] for i in record.indicators)
+    encoded = base64.b64encode(TARGET.encode()).decode().rstrip("=")
+    assert TARGET not in values and encoded not in values
+    assert {"kind": "url", "value": "https://media.newswire-cdn.com/i/"} in record.indicators
+    assert {"kind": "domain", "value": "reuters-newsdesk.com"} in record.indicators
+
+
+def test_shapes():
+    assert message_id_pattern("<20240312.8f3a1c@mta7.news-mail.example>") == "N8.H6@mta7.news-mail.example"
+    assert message_id_pattern("no-at-sign") == ""
+    assert url_template("https://t.example/o/8f3a1c2b/open.gif?u=YWJj&c=12") == "t.example/o/{}/open.gif?c={}&u={}"
