@@ -65,11 +65,11 @@ def _write_crafted(maildir: Path) -> None:
         (maildir / "cur" / f"16200000{n:02d}.crafted{n}.test:2,S").write_bytes(crafted_message(name, html))
 
 
-def start_server(root: Path, db: str, config_path: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
+def start_server(root: Path, db: str, config_path: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str, Path]:
     log = root / "serve.log"
     handle = log.open("wb")
     proc = subprocess.Popen(
-        [MAILWARD, "serve", "--port", "0", "--db", db, "--config", str(config_path), "--log-level", "warning"],
+        [MAILWARD, "serve", "--port", "0", "--db", db, "--config", str(config_path), "--log-level", "warning", *extra],
         stdout=handle, stderr=subprocess.STDOUT,
     )
     handle.close()

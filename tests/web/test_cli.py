@@ -66,3 +66,20 @@ def test_serve_binds_loopback_by_default(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_serve_with_two_worker_processes(tmp_path):
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    config = tmp_path / "mailward.toml"
+    config.write_text(f'[mailward]\ndata_dir = "{tmp_path / "var"}"\n')
+    token = re.search(r"^(mw_\S+)$", run("token", "create", "--role", "analyst", "--db", db), re.M).group(1)
+    proc, url, _log = start_server(tmp_path, db, config, "--workers", "2")
+    try:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
+            for _ in range(6):
+                r = c.post("/api/v1/scan", content=b"From: a@b.example\r\nTo: c@d.example\r\n\r\nhi\r\n",
+                           headers={"Connection": "close"})
+                assert r.status_code == 200 and r.json()["verdict"] == "clean"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

@@ -32,6 +32,21 @@ class LoginRequired(Exception):
     """A page was asked for without a valid session."""
 
 
+ENV_CONFIG = "MAILWARD_WEB_CONFIG"
+ENV_DB = "MAILWARD_WEB_DB"
+
+
+def app_from_env() -> FastAPI:
+    """The app for each worker process of ``mailward serve --workers N`` (uvicorn factory)."""
+    import os
+
+    from mailward.config import load_config
+    from mailward.store import open_store
+
+    config = load_config(os.environ.get(ENV_CONFIG) or None)
+    return create_app(config, open_store(os.environ.get(ENV_DB) or None, config=config))
+
+
 def create_app(config: Config, store: Store) -> FastAPI:
     from . import api, pages
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -27,8 +28,9 @@ def _open(config_path: str | None, db: str | None) -> tuple[Config, Store]:
 @click.option("--port", type=click.IntRange(0, 65535), default=8700, show_default=True, help="TCP port (0: any free port).")
 @_config_option
 @_db_option
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Server processes (scans are CPU-bound: up to one per core).")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default="info", show_default=True)
-def serve(host: str, port: int, config_path: str | None, db: str | None, log_level: str) -> None:
+def serve(host: str, port: int, config_path: str | None, db: str | None, workers: int, log_level: str) -> None:
     """Serve the web UI and the REST API (/api/v1, schema at /api/v1/openapi.json)."""
     import socket
 
@@ -43,13 +45,27 @@ def serve(host: str, port: int, config_path: str | None, db: str | None, log_lev
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it
         sock.bind((host, port))
+        sock.listen(2048)  # connections wait in the backlog until the server (or its workers) accept
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"mailward serving http://{shown}:{bound}/ (API: /api/v1, docs: /api/docs); Ctrl-C stops", err=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, proxy_headers=False, server_header=False,
-                                           access_log=log_level in ("info", "debug")))
+    options: dict[str, object] = {"log_level": log_level, "proxy_headers": False, "server_header": False,
+                                  "access_log": log_level in ("info", "debug")}
+    if workers > 1:
+        import os
+
+        from .app import ENV_CONFIG, ENV_DB
+
+        store.close()  # each worker opens its own
+        os.environ[ENV_CONFIG] = str(Path(config_path).resolve()) if config_path else ""
+        os.environ[ENV_DB] = db or ""
+        sock.set_inheritable(True)
+        uvicorn.run("mailward.web.app:app_from_env", factory=True, workers=workers, fd=sock.fileno(),
+                    **options)  # type: ignore[arg-type]
+        return
+    server = uvicorn.Server(uvicorn.Config(app, **options))  # type: ignore[arg-type]
     try:
         server.run(sockets=[sock])
     finally:
