@@ -11,10 +11,22 @@ DEMO   ?= demo-data
 
 .PHONY: demo test venv system lint typecheck bench fuzz clean docs
 
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# pip's "Location ... is ignored" notices come from this machine's pip config, not
+# from us; pipefail keeps pip's own exit status
+PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip $(PIP_QUIET)
+	$(PY) -m pip install -q -e . $(PIP_QUIET)
+	$(PY) -c "import mailward.cli"
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[test]' $(PIP_QUIET)
+	$(PY) -c "import pytest, hypothesis"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -25,17 +37,17 @@ demo: venv
 system:
 	bash scripts/install-system.sh
 
-test: venv system
+test: $(VENV)/.installed-test system
 	$(PY) -m ruff check src tests bench
 	$(PY) -m pytest -q -p tests.no_skip tests
 
-lint: venv
+lint: $(VENV)/.installed-test
 	$(PY) -m ruff check src tests bench
 
-typecheck: venv
+typecheck: $(VENV)/.installed-test
 	$(PY) -m mypy
 
-bench: venv system
+bench: $(VENV)/.installed-test system
 	$(PY) bench/run.py
 
 FUZZ_SECONDS ?= 120
