@@ -39,6 +39,7 @@ system:
 
 test: $(VENV)/.installed-test system
 	$(PY) -m ruff check src tests bench
+	$(PY) -m mypy
 	$(PY) -m pytest -q -p tests.no_skip tests
 
 lint: $(VENV)/.installed-test
