@@ -83,3 +83,25 @@ def test_serve_with_two_worker_processes(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_secure_cookies_behind_a_tls_proxy(tmp_path):
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    config = tmp_path / "mailward.toml"
+    config.write_text(f'[mailward]\ndata_dir = "{tmp_path / "var"}"\n\n[web]\nsecure_cookies = true\n')
+    token = re.search(r"^(mw_\S+)$", run("token", "create", "--role", "viewer", "--db", db), re.M).group(1)
+    proc, url, _log = start_server(tmp_path, db, config)
+    try:
+        with httpx.Client(base_url=url, follow_redirects=False) as c:
+            page = c.get("/login")
+            assert "secure" in page.headers["set-cookie"].lower()
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+            # the client keeps Secure cookies for https only: send it back by hand, as a TLS proxy would
+            c.cookies.clear()
+            r = c.post("/login", data={"csrf_token": csrf, "token": token},
+                       headers={"Cookie": f"mw_login_csrf={page.cookies['mw_login_csrf']}"})
+            session = [v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith("mw_session=")]
+            assert session and "; secure" in session[0].lower() and "samesite=strict" in session[0].lower()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

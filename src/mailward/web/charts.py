@@ -25,7 +25,7 @@ def stacked_bars(days: list[dt.date], series: dict[str, list[int]], *, title: st
     totals = [sum(values[i] for values in series.values()) for i in range(len(days))]
     top = max(totals, default=0) or 1
     n = max(len(days), 1)
-    bar_w = plot_w / n
+    bar_w = min(plot_w / n, 48.0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height + 24}" '
         f'width="{width}" height="{height + 24}" aria-label="{escape(title)}"><title>{escape(title)}</title>',
@@ -66,5 +66,8 @@ def timeline(points: list[dict[str, object]], *, title: str) -> str:
     last = dt.date.fromisoformat(str(points[-1]["date"]))
     by_day = {str(p["date"]): int(str(p["messages"])) for p in points}
     span = (last - first).days + 1
+    if span < 14:  # show a short campaign inside two weeks, not as one wide block
+        first -= dt.timedelta(days=(14 - span) // 2)
+        span = 14
     days = [first + dt.timedelta(days=n) for n in range(span)]
     return stacked_bars(days, {"messages": [by_day.get(d.isoformat(), 0) for d in days]}, title=title)

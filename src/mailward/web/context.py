@@ -28,6 +28,7 @@ class WebContext:
     audit: AuditLog
     roster: list[Person]
     preview_from_source: bool = True
+    secure_cookies: bool = False  # behind a TLS proxy: mark cookies Secure although mailward sees http
     _scanner: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _rules: list[dict[str, Any]] | None = None
@@ -47,6 +48,7 @@ class WebContext:
             audit=AuditLog(gateway.audit_log),
             roster=load_roster(config),
             preview_from_source=bool(web.get("preview_from_source", True)),
+            secure_cookies=bool(web.get("secure_cookies", False)),
         )
 
     def scan(self, raw: bytes, source: str = "api") -> Any:

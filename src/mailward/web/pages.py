@@ -43,6 +43,10 @@ LEAK_WORDS = {
 }
 
 
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https" or ctx_of(request).secure_cookies
+
+
 def _user(request: Request) -> Principal:
     sid = request.cookies.get(SESSION_COOKIE, "")
     who = ctx_of(request).auth.session(sid) if sid else None
@@ -86,7 +90,7 @@ def login_page(request: Request, error: str = "") -> HTMLResponse:
     shown = "Sign-in failed: check the token, or the user and password." if error else ""
     response = _render(request, "login.html", None, error=shown, login_csrf=token)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", max_age=3600, path="/login")
+                        secure=_secure(request), max_age=3600, path="/login")
     return response
 
 
@@ -107,7 +111,7 @@ async def login(request: Request) -> Response:
     sid, _csrf = auth.start_session(who)
     ctx_of(request).audit.record("signed-in", name=who.name, role=who.role, client=request.client.host if request.client else "")
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+    response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict", secure=_secure(request),
                         path="/")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
