@@ -60,7 +60,17 @@ def milter(listen: str | None, config_path: str | None, workers: int | None, tim
     except Exception as exc:
         pool.close()
         raise click.ClickException(f"the scanner did not start: {type(exc).__name__}: {exc}") from None
-    gateway = Gateway(settings, pool, FileQuarantine(settings.quarantine_dir), AuditLog(settings.audit_log))
+    audit = AuditLog(settings.audit_log)
+    from mailward.gateway.history import open_recorder
+    from mailward.store import StoreError
+
+    try:
+        recorder = open_recorder(config, settings,  # type: ignore[arg-type]
+                                 on_error=lambda reason: audit.record("history-error", reason=reason))
+    except StoreError as exc:
+        pool.close()
+        raise click.ClickException(f"sender history: {exc}") from None
+    gateway = Gateway(settings, pool, FileQuarantine(settings.quarantine_dir), audit, history=recorder)
 
     def ready(where: str) -> None:
         click.echo(f"mailward milter listening on {where}", err=True)

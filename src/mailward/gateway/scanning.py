@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from mailward.config import Config
 from mailward.gateway.defuse import DefuseReport, defuse_report
+from mailward.gateway.history import history_url, open_worker_history
 from mailward.gateway.settings import Action, GatewaySettings
 from mailward.model import Envelope
 from mailward.result import ScanResult
@@ -41,11 +42,15 @@ class Prepared:
     report: DefuseReport | None = None
 
 
-def make_scanner(spec: str, config: Config) -> MessageScanner:
-    """Build the scanner named by ``module:attribute`` (default ``mailward.scan:Scanner``)."""
+def make_scanner(spec: str, config: Config, history: Any = None) -> MessageScanner:
+    """Build the scanner named by ``module:attribute`` (default ``mailward.scan:Scanner``).
+
+    ``history`` (a ``SenderHistory``) is passed as ``history=`` only when there is one,
+    so scanners without first-contact support still work with history off.
+    """
     module_name, _, attr = spec.partition(":")
     factory = getattr(importlib.import_module(module_name), attr or "Scanner")
-    scanner: MessageScanner = factory(config)
+    scanner: MessageScanner = factory(config, history=history) if history is not None else factory(config)
     return scanner
 
 
@@ -53,9 +58,19 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(config: Config, settings: GatewaySettings) -> None:
+    _WORKER.pop("error", None)
     _WORKER["settings"] = settings
+    history = None
+    url = history_url(config, settings)
+    if url is not None:
+        try:
+            history = open_worker_history(url, config)
+        except Exception as exc:  # reported by _warm: the milter does not start half-configured
+            _WORKER["error"] = f"cannot open the sender history store: {type(exc).__name__}: {exc}"
+            return
+    _WORKER["history"] = history
     try:
-        _WORKER["scanner"] = make_scanner(settings.scanner, config)
+        _WORKER["scanner"] = make_scanner(settings.scanner, config, history)
     except Exception as exc:  # reported by _warm / prepare_message, not as a worker traceback
         _WORKER["error"] = f"cannot build the scanner {settings.scanner!r}: {type(exc).__name__}: {exc}"
 
@@ -91,10 +106,23 @@ class ScanPool:
     def __init__(self, config: Config, settings: GatewaySettings) -> None:
         self.config = config
         self.settings = settings
+        self._prepare_history_store()
         self.executor: Executor = self._new_executor()
         self._overdue: list[asyncio.Future[Prepared]] = []
         self._warming: asyncio.Future[int] | None = None
         self.recycled = 0
+
+    def _prepare_history_store(self) -> None:
+        """Create/upgrade the history store once here, so workers only open it."""
+        url = history_url(self.config, self.settings)
+        if url is None:
+            return
+        from mailward.store import StoreError, open_store
+
+        try:
+            open_store(url, config=self.config, upgrade=True).close()
+        except StoreError:
+            pass  # the workers report the reason when they cannot open it (warm_up)
 
     def _new_executor(self) -> Executor:
         if self.settings.workers == 0:

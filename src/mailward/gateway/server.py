@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from mailward.gateway import protocol as p
 from mailward.gateway.actions import Decision, decide_replies, failure_decision
 from mailward.gateway.audit import AuditLog
+from mailward.gateway.history import HistoryRecorder
 from mailward.gateway.quarantine import Entry, Quarantine, StoreError, new_entry_id, now_iso
 from mailward.gateway.scanning import Prepared, ScanError, ScanPool
 from mailward.gateway.settings import Action, GatewaySettings
@@ -68,11 +69,13 @@ class Gateway:
         scanner: ScanPool,
         store: Quarantine,
         audit: AuditLog,
+        history: HistoryRecorder | None = None,
     ) -> None:
         self.settings = settings
         self.scanner = scanner
         self.store = store
         self.audit = audit
+        self.history = history  # records clean/tracking senders after the verdict (batched)
         self.io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mailward-store")
         self.in_flight = 0
 
@@ -150,6 +153,9 @@ class Gateway:
             client_ip=envelope.client_ip,
             ms=round((time.perf_counter() - started) * 1000, 1),
         ))
+        if self.history is not None:
+            # a queue put: the write happens later in the recorder's thread, in a batch
+            self.history.record_result(decision.result, decision.action)
         return replies
 
     def _needs_store(self, decision: Decision) -> bool:
@@ -193,6 +199,8 @@ class Gateway:
 
     def close(self) -> None:
         self.io.shutdown(wait=True)
+        if self.history is not None:
+            self.history.close()
 
 
 def _bare(address: str) -> str:

@@ -11,6 +11,7 @@ quarantine_dir = "/var/lib/mailward/quarantine"
 audit_log = "/var/lib/mailward/audit.jsonl"
 release_host = "127.0.0.1"       # the next hop released messages go to (no milter on it!)
 release_port = 10026
+history = true                   # sender history for first contact (default: on when [store] url is set)
 
 [gateway.actions]                # verdict -> deliver|defuse|banner|quarantine|reject|tempfail|fail
 clean = "deliver"
@@ -79,6 +80,9 @@ class GatewaySettings:
     tempfail_reply: str = "451 4.7.1 mailward could not check this message; please try again later"
     header_prefix: str = "X-Mailward-"
     scanner: str = "mailward.scan:Scanner"  # module:factory(config) -> object with scan_bytes()
+    # sender history (first contact): None = on when [store] url is configured; True = on
+    # (the store, else mailward.db in the data directory); False = off
+    history: bool | None = None
 
     def action_for(self, verdict: Verdict) -> Action:
         action = self.actions.get(verdict, DEFAULT_ACTIONS[verdict])
@@ -143,7 +147,7 @@ def load_settings(config: Config | None) -> GatewaySettings:
             values[key] = _choice(key, value, REMOTE_IMAGE_MODES)
         elif key == "quarantine_mode":
             values[key] = _choice(key, value, QUARANTINE_MODES)
-        elif key in ("mark_tracked_links", "banner", "keep_rejected"):
+        elif key in ("mark_tracked_links", "banner", "keep_rejected", "history"):
             if not isinstance(value, bool):
                 raise ConfigError(f"[gateway] {key} must be true or false")
             values[key] = value

@@ -66,3 +66,18 @@ class StoreSenderHistory:
         if rows:
             with Session(self.engine) as s, s.begin():
                 history_upsert(s, rows)
+
+    def record_many(self, items: Iterable[tuple[str, Iterable[str]]], when: dt.datetime | None = None) -> None:
+        """Count several delivered messages (sender, recipients) in one transaction."""
+        when = when or dt.datetime.now(dt.UTC)
+        pairs: dict[tuple[str, str], int] = {}
+        for sender, recipients in items:
+            if not sender:
+                continue
+            for rcpt in dict.fromkeys(r.lower() for r in recipients):
+                if rcpt:
+                    key = (sender.lower(), rcpt)
+                    pairs[key] = pairs.get(key, 0) + 1
+        if pairs:
+            with Session(self.engine) as s, s.begin():
+                history_upsert(s, [(a, b, when, when, n) for (a, b), n in pairs.items()])

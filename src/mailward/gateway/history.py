@@ -1,0 +1,235 @@
+"""Sender history in the gateway: first-contact lookups in the workers, recording after the reply.
+
+Each scanning worker reads the history through ``CachedSenderHistory`` (a small
+in-process cache over the store; only counts above zero are cached, because the
+history only grows: a sender once known stays known, while an unknown sender may
+become known at any moment). The milter process records, after the verdict, that the
+From address has written to the envelope recipients, but only when the verdict is
+``clean`` or ``tracking`` and the message was delivered: attack mail never makes its
+sender familiar. Recording goes through ``HistoryRecorder``, a background thread
+that batches the writes, so the SMTP reply never waits on the database; a failed
+write is logged and the message is unaffected.
+
+Which store: ``[gateway] history`` -- absent means "on when ``[store] url`` is
+configured"; ``true`` uses the store (``[store] url``, else ``mailward.db`` in the
+data directory); ``false`` turns first contact off in the gateway.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from mailward.config import Config
+from mailward.gateway.settings import Action, GatewaySettings
+from mailward.result import ScanResult, Verdict
+
+log = logging.getLogger("mailward.gateway.history")
+
+KNOWN_VERDICTS = (Verdict.CLEAN, Verdict.TRACKING)
+DELIVERED = (Action.DELIVER, Action.DEFUSE, Action.BANNER)
+
+
+def history_url(config: Config, settings: GatewaySettings) -> str | None:
+    """The store URL the gateway keeps sender history in, or None when history is off."""
+    if settings.history is False:
+        return None
+    configured = config.section("store").get("url")
+    if settings.history is None and not configured:
+        return None
+    from mailward.store import default_url
+
+    return default_url(config)
+
+
+class CachedSenderHistory:
+    """``SenderHistory`` over another one, with a bounded cache of positive counts.
+
+    A lookup that fails (database gone, locked for too long) is logged and answered
+    as "known", i.e. as if there were no history: no first-contact finding is raised
+    on a guess, and the message is still scanned.
+    """
+
+    def __init__(self, inner: Any, *, size: int = 4096, ttl: float = 300.0) -> None:
+        self.inner = inner
+        self.size = size
+        self.ttl = ttl
+        self._cache: OrderedDict[tuple[Any, ...], tuple[float, int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.lookups = 0
+        self.hits = 0
+        self.errors = 0
+
+    def _get(self, key: tuple[Any, ...], fetch: Callable[[], int]) -> int:
+        now = time.monotonic()
+        with self._lock:
+            self.lookups += 1
+            cached = self._cache.get(key)
+            if cached is not None and now - cached[0] < self.ttl:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                return cached[1]
+        try:
+            value = int(fetch())
+        except Exception as exc:
+            self.errors += 1
+            log.warning("sender history lookup failed (treated as known): %s: %s", type(exc).__name__, exc)
+            return 1
+        if value > 0:
+            with self._lock:
+                self._cache[key] = (now, value)
+                self._cache.move_to_end(key)
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return value
+
+    def count_from_address(self, sender: str, recipients: tuple[str, ...]) -> int:
+        key = ("a", sender.lower(), tuple(sorted(r.lower() for r in recipients)))
+        return self._get(key, lambda: self.inner.count_from_address(sender, recipients))
+
+    def count_from_domain(self, domain: str, recipients: tuple[str, ...] | None) -> int:
+        rcpts = None if recipients is None else tuple(sorted(r.lower() for r in recipients))
+        key = ("d", domain.lower(), rcpts)
+        return self._get(key, lambda: self.inner.count_from_domain(domain, recipients))
+
+
+def open_worker_history(url: str, config: Config) -> CachedSenderHistory:
+    """What a scanning worker passes to ``Scanner(history=...)``: read-only, cached.
+
+    The schema is created/upgraded once by the milter process (``open_recorder``)
+    before the workers start, so workers never run migrations concurrently.
+    """
+    from mailward.store import open_store
+
+    store = open_store(url, config=config, upgrade=False)
+    return CachedSenderHistory(store.sender_history())
+
+
+def should_record(result: ScanResult | None, action: Action) -> bool:
+    """Only delivered mail whose verdict was clean or tracking makes a sender known."""
+    return (
+        result is not None
+        and result.verdict in KNOWN_VERDICTS
+        and action in DELIVERED
+        and bool(result.sender)
+        and bool(result.recipients)
+    )
+
+
+class HistoryRecorder:
+    """Records sender -> recipients pairs in batches from a background thread.
+
+    ``add`` only puts the pair on a bounded queue (never blocks; when the queue is
+    full the pair is dropped and counted). The thread writes whatever has queued up
+    in one transaction every ``interval`` seconds or ``batch`` pairs.
+    """
+
+    def __init__(self, history: Any, *, interval: float = 0.2, batch: int = 500,
+                 max_queue: int = 100_000, on_error: Callable[[str], None] | None = None,
+                 close_store: Callable[[], None] | None = None) -> None:
+        self.history = history
+        self.interval = interval
+        self.batch = batch
+        self.on_error = on_error
+        self._close_store = close_store
+        self._queue: queue.Queue[tuple[str, tuple[str, ...]] | None] = queue.Queue(max_queue)
+        self.recorded = 0
+        self.dropped = 0
+        self.failed = 0
+        self._thread = threading.Thread(target=self._run, name="mailward-history", daemon=True)
+        self._thread.start()
+
+    def add(self, sender: str, recipients: tuple[str, ...]) -> None:
+        try:
+            self._queue.put_nowait((sender, recipients))
+        except queue.Full:
+            self.dropped += 1
+            log.warning("sender history queue full: %s not recorded", sender)
+
+    def record_result(self, result: ScanResult | None, action: Action) -> bool:
+        """Queue ``result``'s sender and recipients when ``should_record``; True if queued."""
+        if not should_record(result, action):
+            return False
+        assert result is not None
+        self.add(result.sender, result.recipients)
+        return True
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            try:
+                first = self._queue.get(timeout=self.interval)
+            except queue.Empty:
+                continue
+            taken = 1
+            items: list[tuple[str, tuple[str, ...]]] = []
+            if first is None:
+                stopping = True
+            else:
+                items.append(first)
+            while len(items) < self.batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                taken += 1
+                if item is None:
+                    stopping = True
+                    break
+                items.append(item)
+            if items:
+                self._write(items)
+            for _ in range(taken):
+                self._queue.task_done()
+
+    def _write(self, items: list[tuple[str, tuple[str, ...]]]) -> None:
+        try:
+            self.history.record_many(items)
+            self.recorded += len(items)
+        except Exception as exc:  # logged, never raised: the messages are long delivered
+            self.failed += len(items)
+            reason = f"sender history write failed ({len(items)} message(s)): {type(exc).__name__}: {exc}"
+            log.warning("%s", reason)
+            if self.on_error is not None:
+                try:
+                    self.on_error(reason)
+                except Exception as err:  # the audit log itself failed: the log line above stays
+                    log.warning("cannot write the history error to the audit log: %s", err)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything queued so far is written (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._queue.unfinished_tasks == 0:
+                return True
+            time.sleep(0.02)
+        return self._queue.unfinished_tasks == 0
+
+    def close(self, timeout: float = 10.0) -> None:
+        try:
+            self._queue.put(None, timeout=timeout)
+        except queue.Full:
+            pass
+        self._thread.join(timeout)
+        if self._close_store is not None:
+            self._close_store()
+
+
+def open_recorder(config: Config, settings: GatewaySettings,
+                  on_error: Callable[[str], None] | None = None) -> HistoryRecorder | None:
+    """Open (creating/upgrading) the history store for the milter process; None when off.
+
+    Raises ``mailward.store.StoreError`` with the reason when the store cannot be opened.
+    """
+    url = history_url(config, settings)
+    if url is None:
+        return None
+    from mailward.store import open_store
+
+    store = open_store(url, config=config, upgrade=True)
+    return HistoryRecorder(store.sender_history(), on_error=on_error, close_store=store.close)
