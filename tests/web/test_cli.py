@@ -105,3 +105,40 @@ def test_secure_cookies_behind_a_tls_proxy(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_demo_serve_script_prints_url_and_a_working_token(tmp_path):
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from .smtp_sink import free_port
+
+    repo = Path(__file__).resolve().parents[2]
+    (tmp_path / "mailward.toml").write_text(f'[mailward]\ndata_dir = "{tmp_path / "var"}"\n')
+    port = free_port()
+    out = tmp_path / "out.txt"
+    with out.open("wb") as handle:
+        proc = subprocess.Popen(
+            ["bash", str(repo / "scripts" / "demo-serve.sh"), str(tmp_path), f"sqlite:///{tmp_path / 'd.db'}", str(port)],
+            stdout=handle, stderr=subprocess.STDOUT, env={"PATH": "/usr/bin:/bin", "MW": str(Path(sys.executable).with_name("mailward"))},
+        )
+    try:
+        deadline = time.monotonic() + 60
+        me = None
+        while time.monotonic() < deadline and me is None:
+            text = out.read_text()
+            token = re.search(r"Token:\s+(mw_\S+)", text)
+            if token and f"http://127.0.0.1:{port}/" in text:
+                try:
+                    me = httpx.get(f"http://127.0.0.1:{port}/api/v1/me", headers={"Authorization": f"Bearer {token.group(1)}"})
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            else:
+                assert proc.poll() is None, text
+                time.sleep(0.2)
+        assert me is not None and me.json()["role"] == "admin", out.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
