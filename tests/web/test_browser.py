@@ -173,7 +173,6 @@ def test_hostile_message_neither_runs_nor_loads(site, browser_page, name):
     assert "PWNED" not in page.title()
     frames = [f for f in page.frames if f.url.endswith("/preview")]
     assert len(frames) == 1
-    assert frames[0].evaluate("1 + 1") == 2 or True  # Playwright may evaluate; the page's own scripts may not
     assert "PWNED" not in frames[0].title()
     assert rec.foreign(site.url) == [], rec.foreign(site.url)
     assert rec.dialogs == []
