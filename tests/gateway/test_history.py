@@ -7,8 +7,10 @@ SQLite store; messages go through the milter protocol client as Postfix sends th
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -45,26 +47,27 @@ def build(headers: str, body: str) -> bytes:
     return (headers.strip("\n").replace("\n", "\r\n") + "\r\n\r\n" + body.replace("\n", "\r\n")).encode()
 
 
-def beacon_message(sender: str, n: int) -> bytes:
+def beacon_message(sender: str, n: int, rcpt: str = RCPT) -> bytes:
     domain = sender.rpartition("@")[2]
+    token = base64.urlsafe_b64encode(rcpt.encode()).decode().rstrip("=")
     return build(
         f"""From: {sender}
-To: Maria Keller <{RCPT}>
+To: <{rcpt}>
 Subject: Weekly briefing {n}
 Date: Tue, 03 Mar 2026 09:15:00 +0000
 Message-ID: <beacon-{n}@{domain}>
 MIME-Version: 1.0
 Content-Type: text/html; charset=utf-8""",
         "<html><body><p>Dear Ms Keller,</p><p>Please find today's briefing below.</p>"
-        f'<img src="https://{domain}/o.gif?e={TOKEN}" width="1" height="1" alt=""></body></html>\n',
+        f'<img src="https://{domain}/o.gif?e={token}" width="1" height="1" alt=""></body></html>\n',
     )
 
 
-def plain_message(sender: str, n: int) -> bytes:
+def plain_message(sender: str, n: int, rcpt: str = RCPT) -> bytes:
     domain = sender.rpartition("@")[2]
     return build(
         f"""From: {sender}
-To: Maria Keller <{RCPT}>
+To: <{rcpt}>
 Subject: Minutes of Tuesday's meeting {n}
 Date: Tue, 03 Mar 2026 10:15:00 +0000
 Message-ID: <plain-{n}@{domain}>
@@ -288,3 +291,41 @@ def test_only_delivered_clean_or_tracking_mail_is_recorded(verdict_: Verdict, ac
 
 def test_settings_default_is_auto() -> None:
     assert GatewaySettings().history is None
+
+
+@pytest.mark.integration
+def test_postfix_round_trip_first_contact_then_known(tmp_path: Path) -> None:
+    """The real mail flow: a private Postfix hands each message to ``mailward milter``
+    (real scanner, ``[gateway] history = true``: the store in the data directory)."""
+    from .test_postfix import _start_flow, _stop_flow
+
+    sender = "news@weekly-briefing.example"
+    rcpt = "alice@test.local"
+    flow = _start_flow(tmp_path / "flow", scanner="mailward.scan:Scanner", history=True, workers=1)
+    db = tmp_path / "flow" / "data" / "mailward.db"
+
+    def delivered_findings(n: int) -> set[str]:
+        msg = flow.find_delivered("alice", f"<beacon-{n}@" if n != 2 else f"<plain-{n}@")
+        value = str(msg["X-Mailward-Findings"] or "")
+        return {r.strip() for r in value.split(",")} - {"none", ""}
+
+    def known() -> int:
+        store = open_store(f"sqlite:///{db}", upgrade=False)
+        try:
+            return int(store.sender_history().count_from_address(sender, (rcpt,)))
+        finally:
+            store.close()
+
+    try:
+        assert flow.send(beacon_message(sender, 1, rcpt), (rcpt,), sender)[0] == 250
+        assert delivered_findings(1) & FIRST_CONTACT_RULES
+        assert flow.send(plain_message(sender, 2, rcpt), (rcpt,), sender)[0] == 250
+        assert flow.find_delivered("alice", "<plain-2@")["X-Mailward-Verdict"] == "clean"
+        deadline = time.monotonic() + 10
+        while known() == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert known() == 1
+        assert flow.send(beacon_message(sender, 3, rcpt), (rcpt,), sender)[0] == 250
+        assert not delivered_findings(3) & FIRST_CONTACT_RULES
+    finally:
+        _stop_flow(flow)
