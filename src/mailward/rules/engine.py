@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cel
 import re2
 
 from ..config import ConfigError
 from ..result import Finding, Severity
+from .celcore import cel
 from .rulefile import RuleSpec, load_rule_files
 
 _RE2_OPTIONS = re2.Options()

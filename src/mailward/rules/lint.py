@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import cel
-
+from .celcore import cel
 from .rulefile import FAMILIES, SEVERITIES, VERDICT_HINTS, Problem, RuleSpec
 from .schema import SCHEMA, Field, empty_facts, example_facts
 
