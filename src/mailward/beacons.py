@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from email.utils import getaddresses
 from functools import lru_cache
 
-from publicsuffixlist import PublicSuffixList
-
+from mailward.identity.domains import public_suffix_list
 from mailward.model import Message, Resource
 from mailward.result import Beacon, TokenMatch
 from mailward.tokens import (
@@ -113,9 +112,6 @@ def _header_addresses(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(addr for _, addr in getaddresses(list(values)) if "@" in addr)
 
 
-_PSL: list[PublicSuffixList] = []
-
-
 @lru_cache(maxsize=16384)
 def _registrable(host: str) -> str:
     """The registrable domain of ``host`` (private suffixes such as cloudfront.net
@@ -123,10 +119,8 @@ def _registrable(host: str) -> str:
     addresses and oddities."""
     if not host or host.startswith("[") or host.replace(".", "").isdigit():
         return host
-    if not _PSL:
-        _PSL.append(PublicSuffixList())
     try:
-        found = _PSL[0].privatesuffix(host)
+        found = public_suffix_list().privatesuffix(host)
     except (ValueError, TypeError, UnicodeError):
         found = None
     return found or host

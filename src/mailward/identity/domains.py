@@ -9,7 +9,9 @@ from publicsuffixlist import PublicSuffixList
 
 
 @lru_cache(maxsize=1)
-def _psl() -> PublicSuffixList:
+def public_suffix_list() -> PublicSuffixList:
+    """The process's one full public suffix list (ICANN and private sections): parsing
+    it costs a tenth of a second, so every module that needs it shares this one."""
     return PublicSuffixList()
 
 
@@ -35,14 +37,14 @@ def registrable(domain: str) -> str:
     domain = to_unicode(domain)
     if not domain:
         return ""
-    found = _psl().privatesuffix(domain)
+    found = public_suffix_list().privatesuffix(domain)
     return found or domain
 
 
 @lru_cache(maxsize=4096)
 def public_suffix(domain: str) -> str:
     domain = to_unicode(domain)
-    return _psl().publicsuffix(domain) or domain.rsplit(".", 1)[-1]
+    return public_suffix_list().publicsuffix(domain) or domain.rsplit(".", 1)[-1]
 
 
 def split_registrable(domain: str) -> tuple[str, str]:
