@@ -32,8 +32,13 @@ step "Who was targeted (mailward targets)"
 
 cat <<MSG
 
-Next:
+Also:
   $MW explain $DIR/maildir/<user>/cur/<file>      # why a message got its verdict
   $MW campaigns --config $CONFIG --db $DB show <ID>
   $MW export stix <ID> --config $CONFIG --db $DB
 MSG
+
+if [ "${DEMO_SERVE:-1}" = "1" ]; then
+  step "Web UI on the demo store (mailward serve; Ctrl-C stops it; DEMO_SERVE=0 skips this)"
+  bash scripts/demo-serve.sh "$DIR" "$DB"
+fi
