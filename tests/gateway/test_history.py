@@ -329,3 +329,36 @@ def test_postfix_round_trip_first_contact_then_known(tmp_path: Path) -> None:
         assert not delivered_findings(3) & FIRST_CONTACT_RULES
     finally:
         _stop_flow(flow)
+
+
+def test_cached_store_history_agrees_with_the_in_memory_one(tmp_path: Path) -> None:
+    """One query per unknown sender (``contact_counts``) gives the same first-contact
+    answer as the three separate counts."""
+    from mailward.identity.history import first_contact
+
+    store = open_store(f"sqlite:///{tmp_path / 'h.db'}")
+    memory = InMemorySenderHistory()
+    pairs = [("tom@partner.example", (RCPT,)), ("ann@partner.example", ("bob@northland-parliament.org",)),
+             ("x@mail.partner.example", (RCPT, "bob@northland-parliament.org"))]
+    store.sender_history().record_many(pairs)
+    for sender, rcpts in pairs:
+        memory.record(sender, rcpts)
+    inner = store.sender_history()
+    queries: list[str] = []
+    original = inner.contact_counts
+
+    def counting(sender: str, recipients: tuple[str, ...]) -> tuple[int, int, int]:
+        queries.append(sender)
+        return original(sender, recipients)
+
+    inner.contact_counts = counting  # type: ignore[method-assign]
+    cached = CachedSenderHistory(inner)
+    cases = [("tom@partner.example", (RCPT,)), ("ann@partner.example", (RCPT,)),
+             ("new@partner.example", ("carol@northland-parliament.org",)), ("eve@elsewhere.example", (RCPT,)),
+             ("TOM@partner.example", ("bob@northland-parliament.org", RCPT)), ("tom@partner.example", ())]
+    for sender, rcpts in cases:
+        assert first_contact(cached, sender, rcpts) == first_contact(memory, sender, rcpts), (sender, rcpts)
+    assert first_contact(cached, "eve@elsewhere.example", (RCPT,)).address is True
+    assert first_contact(cached, "tom@partner.example", (RCPT,)).address is False
+    assert len(queries) <= len(cases) + 1  # one query per lookup, not three
+    store.close()

@@ -61,6 +61,7 @@ class CachedSenderHistory:
         self.ttl = ttl
         self._cache: OrderedDict[tuple[Any, ...], tuple[float, int]] = OrderedDict()
         self._lock = threading.Lock()
+        self._memo = threading.local()
         self.lookups = 0
         self.hits = 0
         self.errors = 0
@@ -81,21 +82,48 @@ class CachedSenderHistory:
             log.warning("sender history lookup failed (treated as known): %s: %s", type(exc).__name__, exc)
             return 1
         if value > 0:
-            with self._lock:
-                self._cache[key] = (now, value)
-                self._cache.move_to_end(key)
-                while len(self._cache) > self.size:
-                    self._cache.popitem(last=False)
+            self._remember(key, value)
         return value
 
+    def _remember(self, key: tuple[Any, ...], value: int) -> None:
+        with self._lock:
+            self._cache[key] = (time.monotonic(), value)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+
     def count_from_address(self, sender: str, recipients: tuple[str, ...]) -> int:
-        key = ("a", sender.lower(), tuple(sorted(r.lower() for r in recipients)))
-        return self._get(key, lambda: self.inner.count_from_address(sender, recipients))
+        rcpts = tuple(sorted(r.lower() for r in recipients))
+        key = ("a", sender.lower(), rcpts)
+        if not hasattr(self.inner, "contact_counts"):
+            return self._get(key, lambda: self.inner.count_from_address(sender, recipients))
+
+        def fetch() -> int:
+            # one query for the three counts first_contact() asks for, in this order;
+            # the two domain counts wait in a per-thread memo for the next two calls
+            address, domain_rcpts, domain_all = self.inner.contact_counts(sender, recipients)
+            domain = _registrable(sender.lower().rpartition("@")[2])
+            self._memo.value = (time.monotonic(), {("d", domain, rcpts): domain_rcpts, ("d", domain, None): domain_all})
+            return int(address)
+
+        return self._get(key, fetch)
 
     def count_from_domain(self, domain: str, recipients: tuple[str, ...] | None) -> int:
         rcpts = None if recipients is None else tuple(sorted(r.lower() for r in recipients))
-        key = ("d", domain.lower(), rcpts)
+        key = ("d", _registrable(domain.lower()), rcpts)
+        memo = getattr(self._memo, "value", None)
+        if memo is not None and time.monotonic() - memo[0] < 2.0 and key in memo[1]:
+            value = int(memo[1].pop(key))
+            if value > 0:
+                self._remember(key, value)
+            return value
         return self._get(key, lambda: self.inner.count_from_domain(domain, recipients))
+
+
+def _registrable(domain: str) -> str:
+    from mailward.headers import registrable_domain
+
+    return registrable_domain(domain) or domain
 
 
 def open_worker_history(url: str, config: Config) -> CachedSenderHistory:

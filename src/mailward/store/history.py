@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from mailward.headers import registrable_domain
@@ -81,3 +82,35 @@ class StoreSenderHistory:
         if pairs:
             with Session(self.engine) as s, s.begin():
                 history_upsert(s, [(a, b, when, when, n) for (a, b), n in pairs.items()])
+
+    def contact_counts(self, sender: str, recipients: tuple[str, ...]) -> tuple[int, int, int]:
+        """The three first-contact counts in one query: earlier messages from ``sender``
+        to ``recipients``, from its registrable domain to ``recipients``, and from its
+        domain to anyone (the same as ``count_from_address``, ``count_from_domain``
+        with and without recipients)."""
+        sender = sender.lower()
+        raw_domain = sender.rpartition("@")[2]
+        domain = registrable_domain(raw_domain) or raw_domain
+        rcpts = [r.lower() for r in recipients]
+        with self.engine.connect() as conn:
+            row = conn.execute(_contact_query(), {"sender": sender, "domain": domain, "rcpts": rcpts or [""]}).one()
+        if not rcpts:
+            return 0, 0, int(row[2] or 0)
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+_CONTACT_QUERY: Any = None
+
+
+def _contact_query() -> Any:
+    """Built once per process: building a statement costs more than running it."""
+    global _CONTACT_QUERY
+    if _CONTACT_QUERY is None:
+        row = SenderHistoryRow
+        to_them = row.recipient.in_(bindparam("rcpts", expanding=True))
+        _CONTACT_QUERY = select(
+            func.sum(case((and_(row.sender == bindparam("sender"), to_them), row.count), else_=0)),
+            func.sum(case((to_them, row.count), else_=0)),
+            func.sum(row.count),
+        ).where(row.sender_domain == bindparam("domain"))
+    return _CONTACT_QUERY
