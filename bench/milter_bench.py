@@ -168,6 +168,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=os.environ.get("MAILWARD_BENCH_OUT") or None,
                         help="write the results here as JSON")
     parser.add_argument("--workers", type=int, default=2, help="scanning processes in the milter (default 2)")
+    parser.add_argument("--history", action="store_true",
+                        help="sender history on ([gateway] history = true, SQLite store in the work dir)")
     args = parser.parse_args()
     small_n, large_n = (60, 8) if args.quick else (400, 40)
 
@@ -177,11 +179,12 @@ def main() -> int:
     postfix.start()
     config = work / "mailward.toml"
     write_milter_config(config, work, postfix.release_port, scanner="mailward.scan:Scanner", workers=args.workers,
-                        timeout=30.0)
+                        timeout=30.0, **({"history": True} if args.history else {}))
     milter = Milter(config, milter_port, work / "milter.log")
     results: dict[str, Any] = {
         "machine": f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "milter_workers": args.workers,
+        "history": args.history,
         "runs": [],
     }
     try:
