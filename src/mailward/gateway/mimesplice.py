@@ -143,7 +143,12 @@ def _encode_transfer(data: bytes, cte: str, eol: bytes) -> bytes:
 
 def _codec(charset: str) -> str:
     try:
-        return codecs.lookup(charset).name if charset else "ascii"
+        if not charset:
+            return "ascii"
+        info = codecs.lookup(charset)
+        if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib: bytes-to-bytes
+            return "utf-8"
+        return info.name
     except (LookupError, ValueError):  # ValueError: NUL in the name
         return "utf-8"
 

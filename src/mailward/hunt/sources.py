@@ -77,6 +77,9 @@ def parse_imap_url(url: str) -> tuple[str, str, str, int, str]:
     user, at, hostport = authority.rpartition("@")
     if not at or not user:
         raise SourceError(f"IMAP URL without a user: {url!r} (imaps://user@host/folder)")
+    if ":" in user:  # the URL is stored and shown as each message's source: no password in it
+        raise SourceError("a password in an IMAP URL is not accepted (it would be stored and shown with "
+                          "every message's source): use --password-env or password_file")
     host, _, port_text = hostport.partition(":")
     if host.startswith("["):  # [IPv6]:port
         host, _, tail = hostport[1:].partition("]")

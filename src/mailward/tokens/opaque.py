@@ -8,6 +8,8 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+import re2
+
 from mailward.result import TokenMatch
 from mailward.tokens.urls import url_components
 
@@ -30,7 +32,7 @@ def _entropy(text: str) -> float:
 
 
 _OPAQUE_SHAPE = re.compile(r"[A-Za-z0-9._=%-]{16,512}")  # one character class: linear
-_SLUG = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")
+_SLUG = re2.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")  # re2: search() would be quadratic with the stdlib
 _WORD_SPLIT = re.compile(r"[-_.]")
 
 
