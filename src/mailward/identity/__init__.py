@@ -7,7 +7,7 @@ See docs/identity.md for every field of ``IdentityReport``.
 
 from __future__ import annotations
 
-from mailward.identity.analyse import analyse_identity
+from mailward.identity.analyse import analyse_identity, prepare
 from mailward.identity.auth import DnsResolver, InMemoryResolver, Resolver, ResolverError
 from mailward.identity.history import InMemorySenderHistory, SenderHistory
 from mailward.identity.lookalike import LookalikeMatch, lookalike_of
@@ -42,4 +42,5 @@ __all__ = [
     "is_freemail",
     "lookalike_of",
     "outlet_data",
+    "prepare",
 ]

@@ -10,8 +10,8 @@ from mailward.identity.auth import Resolver, analyse_auth, live_auth
 from mailward.identity.claims import RawClaim, find_claims
 from mailward.identity.domains import domain_of, registrable, split_registrable, to_unicode, within
 from mailward.identity.history import SenderHistory, first_contact
-from mailward.identity.lookalike import LookalikeMatch, lookalike_of
-from mailward.identity.outlets import Catalogue, catalogue, is_freemail
+from mailward.identity.lookalike import LookalikeMatch, lookalike_index, lookalike_of
+from mailward.identity.outlets import Catalogue, catalogue, freemail_domains, is_freemail
 from mailward.identity.report import AuthSummary, Claim, IdentityReport, SendingIdentity
 from mailward.identity.settings import IdentitySettings
 from mailward.model import Message
@@ -24,6 +24,13 @@ _WHERE_WORDS = {
     r.SIGNATURE: "signature",
 }
 _ORDER = {r.DISPLAY_NAME: 0, r.LOCAL_PART: 1, r.SUBJECT: 2, r.SIGNATURE: 3}
+
+
+def prepare(settings: IdentitySettings) -> None:
+    """Load and index the reference data ``settings`` need (outlets, free-mail
+    providers, the lookalike index) now, at start-up, instead of on the first message."""
+    lookalike_index(settings)
+    freemail_domains()
 
 
 def analyse_identity(

@@ -71,11 +71,12 @@ class Analyser:
         self._analyse_identity: Any = None
         self._lookalike: Callable[[str], Any] | None = None
         try:
-            from ..identity import IdentitySettings, analyse_identity, lookalike_of
+            from ..identity import IdentitySettings, analyse_identity, lookalike_of, prepare
         except ImportError:
             pass
         else:
             settings = IdentitySettings.from_config(self.config)
+            prepare(settings)  # reference data loaded at start-up, not on the first message
             self._identity_settings = settings
             self._analyse_identity = analyse_identity
 
