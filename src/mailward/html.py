@@ -58,7 +58,6 @@ class HtmlFacts:
     links: tuple[Link, ...]
     resources: tuple[Resource, ...]
     forms: tuple[Form, ...]
-    text: str
     truncated: bool = False
     flattened: bool = False  # nesting deeper than MAX_HTML_DEPTH was flattened
 
@@ -399,15 +398,15 @@ MAX_HTML_DEPTH = 1000
 def _nesting_depth(html: str) -> int:
     """Approximate element nesting depth from the tag stream (linear)."""
     depth = deepest = 0
-    for match in _TAG.finditer(html):
-        name = match.group(2).lower()
-        if name in _VOID:
+    for closing, name in _TAG.findall(html):  # tuples built in C: a third faster than Match objects
+        if name.lower() in _VOID:
             continue
-        if match.group(1):
+        if closing:
             depth = max(0, depth - 1)
         else:
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > deepest:
+                deepest = depth
     return deepest
 
 
@@ -424,7 +423,7 @@ def flatten_deep_html(html: str) -> tuple[str, bool]:
 def extract_html(
     html: str, part: str, *, max_links: int = 5000, max_resources: int = 5000
 ) -> HtmlFacts:
-    """Links, resources, forms and visible text of one HTML part. Never raises on markup."""
+    """Links, resources and forms of one HTML part. Never raises on markup."""
     html, flattened = flatten_deep_html(html)
     tree = LexborHTMLParser(html)
     sheet_css = "\n".join(node.text(deep=True) for node in tree.css("style"))
@@ -557,6 +556,5 @@ def extract_html(
         for resource in _conditional_resources(html, part):
             add(resource)
 
-    body = tree.body
-    text = body.text(deep=True, separator=" ", strip=True) if body is not None else ""
-    return HtmlFacts(tuple(links), tuple(resources), tuple(forms), text, truncated, flattened)
+    # no visible text: nothing read it (the rules take theirs from ``rules.derive.strip_tags``)
+    return HtmlFacts(tuple(links), tuple(resources), tuple(forms), truncated, flattened)
