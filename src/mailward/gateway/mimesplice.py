@@ -204,7 +204,11 @@ class _Splicer:
         html = ctype == "text/html"
         # text keeps undecodable bytes as they were (surrogateescape); the HTML parser
         # cannot carry them, so HTML gets U+FFFD for bytes that are not in its charset
-        text = decoded.decode(decoder, "replace" if html else "surrogateescape")
+        try:
+            text = decoded.decode(decoder, "replace" if html else "surrogateescape")
+        except UnicodeError:  # utf-16 on odd bytes, idna (no error handlers): read the bytes as latin-1,
+            codec = decoder = "latin-1"  # which round-trips them, so the part is still defused
+            text = decoded.decode(codec)
         new_text = self.rewrite(Leaf(path=path, content_type=ctype, charset=codec, text=text))
         if new_text is None:
             return body
@@ -225,7 +229,7 @@ def _encode_text(text: str, codec: str, decoder: str) -> bytes:
     for name in (codec, decoder):
         try:
             return text.encode(name, "surrogateescape")
-        except (UnicodeEncodeError, LookupError):
+        except (UnicodeError, LookupError):
             continue
     return text.encode("utf-8", "replace")
 
