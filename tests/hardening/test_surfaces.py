@@ -178,3 +178,19 @@ def test_release_goes_only_to_the_configured_next_hop(tmp_path: Path) -> None:
     finally:
         sink.stop()
         other.stop()
+
+
+def test_the_scan_path_loads_no_http_client() -> None:
+    """Scanning, defusing and hunting import no HTTP client at all (MISP push loads one on demand)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport mailward.scan, mailward.gateway.defuse, mailward.gateway.server, mailward.hunt.runner\n"
+            "from mailward.scan import Scanner\n"
+            "from mailward.gateway.defuse import defuse\n"
+            "raw = b'From: a@b.example\\r\\nContent-Type: text/html\\r\\n\\r\\n<img src=http://t.example/p.gif>'\n"
+            "defuse(raw, Scanner().scan_bytes(raw))\n"
+            "print(sorted(m for m in ('requests', 'httpx', 'urllib.request', 'http.client', 'urllib3', 'aiohttp')"
+            " if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
