@@ -180,6 +180,49 @@ def others_section(others: dict[str, Any]) -> list[str]:
     return out
 
 
+def summary_section(report: dict[str, Any]) -> list[str]:
+    """The goal, checked against this run's figures (computed, not written by hand)."""
+    out = ["## Summary against the goal", ""]
+    for entry in report.get("throughput") or []:
+        r = entry.get("ratios") or {}
+        rs = r.get("cpu_per_msg_mailward_over_rspamd")
+        sa = r.get("cpu_per_msg_spamassassin_over_mailward")
+        parts = []
+        if rs is not None:
+            net = r.get("cpu_per_msg_mailward_net_over_rspamd")
+            parts.append(
+                f"CPU/message mailward ÷ rspamd = {rs} ({'met' if rs <= 1 else 'NOT met'}: goal ≤ 1"
+                + (f"; {net} without mailward's start-up" if net is not None else "") + ")"
+            )
+        if sa is not None:
+            parts.append(f"SpamAssassin ÷ mailward = {sa} ({'met' if sa >= 20 else 'NOT met'}: goal ≥ 20)")
+        if parts:
+            out.append(f"- {entry['corpus']} ({entry['messages']:,} messages): " + "; ".join(parts) + ".")
+    ev = report.get("eval") or {}
+    for entry in ev.get("sets", []):
+        tool = next((t for t in entry["tools"] if t["tool"] == "mailward"), None)
+        if not tool or not tool["messages"]:
+            continue
+        n = tool["messages"]
+        flagged = 100 * tool["flagged"] / n
+        trackers = 100 * (tool["trackers"] or 0) / n
+        label = entry["label"]
+        if label in ("malicious", "phishing", "recon"):
+            verdict = "met" if flagged > 50 else "NOT met"
+            out.append(f"- {entry['name']} ({label}): mailward flags {flagged:.1f}% (goal: most; {verdict}).")
+        elif label in ("ham", "journalist", "clean"):
+            verdict = "met" if flagged < 1 else "NOT met"
+            out.append(f"- {entry['name']} ({label}): mailward flags {flagged:.1f}% (goal < 1%; {verdict}).")
+        elif label in ("ham-tracked", "newsletter", "tracking"):
+            verdict = "met" if flagged < 1 and trackers > 50 else "NOT met"
+            out.append(
+                f"- {entry['name']} ({label}): trackers found in {trackers:.1f}%, flagged {flagged:.1f}% "
+                f"(goal: trackers found, flagged < 1%; {verdict})."
+            )
+    out.append("")
+    return out
+
+
 def write_results(report: dict[str, Any]) -> str:
     m = report.get("machine", {})
     v = report.get("versions", {})
@@ -194,11 +237,18 @@ def write_results(report: dict[str, Any]) -> str:
         f"- Machine: {m.get('nproc', '-')} cores, {m.get('cpu', '-')}, {m.get('memory', '-')}, "
         f"{m.get('os', '-')} (kernel {m.get('kernel', '-')})"
     )
+    load = m.get("loadavg_at_start") or m.get("loadavg_observed")
+    if load:
+        out.append(
+            f"- Load average: {load} (other work shared the machine: compare the ratios measured "
+            "in the same run, not absolute wall times)"
+        )
     out.append("- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val))
     out.append(f"- Run: `{' '.join(report.get('argv', []))}`")
     out.append("")
     out.append(GOALS)
     out.append("")
+    out += summary_section(report)
     if report.get("throughput"):
         out += throughput_section(report["throughput"])
     if report.get("profile"):

@@ -93,7 +93,12 @@ def machine() -> dict[str, Any]:
                 mem = f"{int(line.split()[1]) // 1024} MiB"
     except OSError:
         pass
+    try:
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        load = ""
     return {
+        "loadavg_at_start": load,
         "nproc": os.cpu_count(),
         "cpu": cpu,
         "memory": mem,
