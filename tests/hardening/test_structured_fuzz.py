@@ -84,6 +84,7 @@ _HTML_FRAGMENTS = [
     "<script>document.write('<img src=//t.example/s>')</script>", "&" * 500, "<" * 500,
     "<a href='" + "%" * 300 + "'>", "\x00<img src=https://t.example/\x00n.gif>",
     "<x " + "a=1 " * 2000 + ">", "<div style=\"" + "url(" * 400 + "\">",
+    "<?xml version=\"1.0\"?>", "<?a ?>", "<!DOCTYPE html SYSTEM \"https://t.example/d.dtd\">", "<![CDATA[x]]>",
 ]
 
 

@@ -182,7 +182,7 @@ class _Defuser:
                     self.report.active_removed += 1
                 removals.append((node, None))
                 continue
-            if tag.startswith("-"):
+            if not tag or tag.startswith("-"):  # no tag: a processing instruction or doctype (no attributes)
                 continue
             self._element(node, tag, removals)
         for node, replacement in reversed(removals):
