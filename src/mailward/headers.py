@@ -30,11 +30,27 @@ _FROM_CLAUSE = re.compile(r"^\s*from\s+(\S{1,255})", re.IGNORECASE)
 _BY_CLAUSE = re.compile(r"\bby\s+(\S{1,255})", re.IGNORECASE)
 
 
+def no_surrogates(text: str) -> str:
+    """``text`` without lone surrogates (U+FFFD instead).
+
+    Decoders such as utf-7 and unicode-escape turn "+3Ok-" or "\\udce9" into lone
+    surrogates, which no UTF-8 consumer (re2, JSON, the store) accepts: a message must
+    not be able to make its own analysis fail that way.
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
 def decode_value(raw: str) -> str:
     """Decode RFC 2047 encoded words and unfold. Never raises."""
     if _ENCODED_WORD in raw:
         try:
-            value = str(make_header(decode_header(raw)))
+            value = no_surrogates(str(make_header(decode_header(raw))))
         except (ValueError, LookupError, UnicodeError, AssertionError, TypeError, email.errors.MessageError):
             value = raw
     else:
@@ -54,7 +70,10 @@ def header_text(value: object) -> str:
         except UnicodeEncodeError:
             # raw 8-bit header bytes (surrogate-escaped): most are UTF-8, else
             # Latin-1 keeps every byte
-            data = value.encode("utf-8", "surrogateescape")
+            try:
+                data = value.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:  # a surrogate that is no escaped byte
+                return no_surrogates(value)
             try:
                 return data.decode("utf-8")
             except UnicodeDecodeError:

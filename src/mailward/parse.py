@@ -109,7 +109,7 @@ class _Builder:
             charset = ""
         if charset:
             try:
-                return payload.decode(charset), charset, declared
+                return hdr.no_surrogates(payload.decode(charset)), charset, declared
             except (UnicodeError, ValueError):
                 if declared or charset != "ascii":
                     self.defects.append(Defect("CHARSET_MISMATCH", f"bytes are not {declared or charset}", path))
