@@ -35,6 +35,9 @@ PY = sys.executable
 MW = [PY, "-c", "from mailward.cli import main; main()"]
 
 
+from proctree import children  # noqa: E402  (bench/ is on sys.path when run as a script)
+
+
 def log(msg: str) -> None:
     print(f"hunt_bench: {msg}", file=sys.stderr, flush=True)
 
@@ -53,27 +56,12 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(entry))
-    return out
-
-
 def _tree(pid: int) -> list[int]:
     pids, todo = [], [pid]
     while todo:
         p = todo.pop()
         pids.append(p)
-        todo.extend(_children(p))
+        todo.extend(children(p))
     return pids
 
 

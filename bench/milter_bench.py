@@ -41,23 +41,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
+from proctree import children  # noqa: E402  (bench/ is on sys.path when run as a script)
 from tests.gateway import messages as M  # noqa: E402
 from tests.gateway.postfix_instance import Milter, PrivatePostfix, free_port, write_milter_config  # noqa: E402
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(entry))
-    return out
 
 
 def _rss(pid: int) -> int:
@@ -83,11 +69,11 @@ class RssSampler(threading.Thread):
         while not self.halt.is_set():
             main = _rss(self.pid)
             tree = main
-            stack = _children(self.pid)
+            stack = children(self.pid)
             while stack:
                 child = stack.pop()
                 tree += _rss(child)
-                stack += _children(child)
+                stack += children(child)
             self.peak_main = max(self.peak_main, main)
             self.peak_tree = max(self.peak_tree, tree)
             self.halt.wait(0.02)
@@ -107,7 +93,7 @@ def tree_cpu(pid: int, *, children: bool = True) -> float:
         except OSError:
             pass
         if children:
-            stack += _children(current)
+            stack += children(current)
     return total
 
 
