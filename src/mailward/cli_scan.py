@@ -20,7 +20,7 @@ import click
 
 from .config import Config, ConfigError, load_config
 from .model import Envelope
-from .result import ScanResult, Verdict
+from .result import Verdict
 from .scan import Scanner
 from .sources import RawMessage, SourceError, SourceNotFound, check_paths, iter_sources
 
@@ -242,7 +242,3 @@ def _with_progress(records: Iterator[dict[str, object]]) -> Iterator[dict[str, o
             bar.advance(task)
             yield record
 
-
-def scan_one(raw: bytes, source: str = "-", config: Config | None = None) -> ScanResult:
-    """Library helper for tests and scripts: scan one message's bytes."""
-    return Scanner(config).scan_bytes(raw, source)
