@@ -3,7 +3,7 @@
 
 Every rule gets at least one message it must fire on (``hit/``) and one similar
 message it must not fire on (``miss/``), written to
-``src/mailward/rules/samples/<RULE_NAME>/{hit,miss}/*.eml``. The messages are
+``src/mailward/rules/builtin/samples/<RULE_NAME>/{hit,miss}/*.eml``. The messages are
 built here from small builders so that they can be read and changed; run
 
     .venv/bin/python scripts/make_rule_samples.py
@@ -28,7 +28,7 @@ from email.policy import SMTP
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "src" / "mailward" / "rules" / "samples"
+SAMPLES = ROOT / "src" / "mailward" / "rules" / "builtin" / "samples"
 
 ORG = "northland-parliament.org"
 RCPT = f"maria.keller@{ORG}"

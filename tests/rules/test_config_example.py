@@ -18,7 +18,7 @@ def test_example_config_loads() -> None:
     assert policy.scores["AUTH_SPF_SOFTFAIL"] == 1.0
     assert policy.allow_require_auth is True
     assert dict(policy.thresholds) == DEFAULT_THRESHOLDS  # the example shows the defaults
-    sample = ROOT / "src/mailward/rules/samples/LINK_SHORTENER/hit/01.eml"
+    sample = ROOT / "src/mailward/rules/builtin/samples/LINK_SHORTENER/hit/01.eml"
     result = Scanner(config).scan_bytes(sample.read_bytes())
     assert "LINK_SHORTENER" not in {f.rule for f in result.findings}
 

@@ -144,7 +144,7 @@ def test_bad_policy_config(data: dict) -> None:
 def test_enabled_false_rule_is_linted_but_not_run(tmp_path: Path) -> None:
     from mailward.rules.engine import load_ruleset
 
-    text = (Path(__file__).resolve().parents[2] / "src/mailward/rules/link_ip_address.yaml").read_text()
+    text = (Path(__file__).resolve().parents[2] / "src/mailward/rules/builtin/link_ip_address.yaml").read_text()
     (tmp_path / "link_ip_address.yaml").write_text(text + "enabled: false\n")
     (tmp_path / "link_other.yaml").write_text(text.replace("MW-0043", "T-1").replace("LINK_IP_ADDRESS", "LINK_OTHER"))
     rs = load_ruleset([tmp_path], include_builtin=False)

@@ -233,7 +233,7 @@ def compile_rule(spec: RuleSpec) -> CompiledRule:
 
 
 def builtin_rules_dir() -> Path:
-    return Path(__file__).parent
+    return Path(__file__).parent / "builtin"
 
 
 def load_ruleset(
