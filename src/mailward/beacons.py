@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from email.utils import getaddresses
 from functools import lru_cache
 
-from mailward.identity.domains import public_suffix_list
+from mailward import domains
 from mailward.model import Message, Resource
 from mailward.result import Beacon, TokenMatch
 from mailward.tokens import (
@@ -32,7 +32,6 @@ from mailward.trackers import (
     UrlTracking,
     classify_parts,
     real_destination,
-    split_url,
     tracker_for_host,
     tracker_for_url,
 )
@@ -112,18 +111,11 @@ def _header_addresses(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(addr for _, addr in getaddresses(list(values)) if "@" in addr)
 
 
-@lru_cache(maxsize=16384)
 def _registrable(host: str) -> str:
     """The registrable domain of ``host`` (private suffixes such as cloudfront.net
     count, so a CDN customer is named rather than the CDN); the host itself for IP
     addresses and oddities."""
-    if not host or host.startswith("[") or host.replace(".", "").isdigit():
-        return host
-    try:
-        found = public_suffix_list().privatesuffix(host)
-    except (ValueError, TypeError, UnicodeError):
-        found = None
-    return found or host
+    return domains.registrable(host) or host
 
 
 def _operator(host: str, tracker: Tracker | None) -> str:
@@ -256,10 +248,10 @@ def _url_facts(url: str) -> tuple[str, UrlTracking] | None:
     url = _normalise(url)
     if not is_remote(url):
         return None
-    host, path_query = split_url(url)
-    if not host:
+    parts = domains.split_url(url)
+    if not parts.host:
         return None
-    return host, classify_parts(host, path_query)
+    return parts.host, classify_parts(parts.host, parts.path_query)
 
 
 def find_beacons(message: Message) -> tuple[Beacon, ...]:

@@ -11,16 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import email.errors
 import email.utils
-import functools
-import ipaddress
 import re
 from email.header import decode_header, make_header
 
-from publicsuffixlist import PublicSuffixList
-
+from . import domains
 from .model import Address, AuthResult, Defect, Hop
-
-_PSL = PublicSuffixList(only_icann=True)
 
 _ENCODED_WORD = "=?"
 _WS = re.compile(r"\s+")
@@ -82,47 +77,10 @@ def header_text(value: object) -> str:
     return str(value)
 
 
-@functools.lru_cache(maxsize=65536)
-def registrable_domain(domain: str) -> str:
-    """The registrable domain (eTLD+1) of a host, offline; "" for a bare suffix or IP."""
-    domain = domain.strip(".").lower()
-    if not domain or is_ip(domain):
-        return ""
-    try:
-        value = _PSL.privatesuffix(domain)
-    except (ValueError, TypeError, UnicodeError):
-        return ""
-    return value or ""
-
-
-@functools.lru_cache(maxsize=65536)
 def domain_forms(domain: str) -> tuple[str, str]:
-    """(unicode, ascii) forms of a domain. Undecodable input is kept as written."""
+    """(unicode, ascii) forms of a domain (see ``mailward.domains``)."""
     domain = domain.strip().strip(".").lower()
-    if not domain:
-        return "", ""
-    if domain.isascii():
-        if "xn--" in domain:
-            try:
-                return domain.encode("ascii").decode("idna"), domain
-            except UnicodeError:
-                return domain, domain
-        return domain, domain
-    try:
-        ascii_form = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        ascii_form = domain.encode("ascii", "backslashreplace").decode("ascii")
-    return domain, ascii_form
-
-
-@functools.lru_cache(maxsize=4096)
-def is_ip(host: str) -> bool:
-    host = host.strip("[]")
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+    return domains.to_unicode(domain), domains.to_ascii(domain)
 
 
 def make_address(display_name: str, addr: str) -> Address:
@@ -131,7 +89,7 @@ def make_address(display_name: str, addr: str) -> Address:
     if not at:
         local, domain = addr, ""
     uni, asc = domain_forms(domain)
-    registrable = registrable_domain(uni) if uni else ""
+    registrable = domains.registrable(uni) if uni else ""
     full = f"{local}@{uni}" if uni else local
     return Address(
         display_name=decode_value(display_name).strip().strip('"').strip(),
@@ -194,12 +152,12 @@ def parse_received(raw: str) -> Hop:
         by_host = match.group(1).strip("()[]").lower()
     from_part = head.split(" by ", 1)[0]
     for candidate in _IPV4.findall(from_part):
-        if is_ip(candidate):
+        if domains.ip_address(candidate) is not None:
             from_ip = candidate
             break
     if not from_ip:
         for candidate in _IPV6_BRACKET.findall(from_part):
-            if ":" in candidate and is_ip(candidate):
+            if ":" in candidate and domains.ip_address(candidate) is not None:
                 from_ip = candidate.lower()
                 break
     timestamp = None

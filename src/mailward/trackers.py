@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +23,8 @@ from urllib.parse import parse_qsl, unquote
 import re2
 import yaml
 
+from mailward import domains
+
 __all__ = [
     "Registry",
     "Tracker",
@@ -32,7 +33,6 @@ __all__ = [
     "load_registry",
     "real_destination",
     "registry",
-    "split_url",
     "tracker_for_host",
     "tracker_for_url",
 ]
@@ -95,34 +95,13 @@ class UrlTracking:
 _NOTHING = UrlTracking(None, "", "")
 
 
-_AUTHORITY_END = re.compile(r"[/?#\\]")  # a single character class: linear
-
-
-def split_url(url: str) -> tuple[str, str]:
-    """(lower-case host without port or userinfo, "path?query") of an http(s) or
-    protocol-relative URL; ("", "") for anything else."""
-    text = url.strip()
-    start = text.find("//", 0, 8)
-    if start < 0 or text[:start].lower() not in ("", "http:", "https:"):
+def _host_path(url: str) -> tuple[str, str]:
+    """(host, "path?query") of an http(s) or protocol-relative URL; ("", "") for
+    anything else (see ``mailward.domains.split_url``)."""
+    parts = domains.split_url(url)
+    if parts.scheme not in ("", "http", "https") or not parts.host:
         return "", ""
-    rest = text[start + 2 :]
-    m = _AUTHORITY_END.search(rest)
-    end = m.start() if m else len(rest)
-    authority = rest[:end]
-    tail = rest[end:]
-    hash_pos = tail.find("#")
-    if hash_pos >= 0:
-        tail = tail[:hash_pos]
-    if not tail.startswith("/"):
-        tail = "/" + tail
-    at = authority.rfind("@")
-    if at >= 0:
-        authority = authority[at + 1 :]
-    if authority.startswith("["):
-        host = authority[: authority.find("]") + 1]
-    else:
-        host = authority.split(":", 1)[0]
-    return host.lower().rstrip("."), tail
+    return parts.host, parts.path_query
 
 
 class Registry:
@@ -187,7 +166,7 @@ class Registry:
         return [self._owners[i] for i in sorted(hits)]
 
     def classify(self, url: str) -> UrlTracking:
-        host, path_query = split_url(url)
+        host, path_query = _host_path(url)
         if not host:
             return _NOTHING
         return self._classify(host, path_query)
@@ -283,14 +262,14 @@ def _classify_cached(host: str, path_query: str) -> UrlTracking:
 
 
 def classify_parts(host: str, path_query: str) -> UrlTracking:
-    """``tracker_for_url`` for a URL already split by ``split_url``."""
+    """``tracker_for_url`` for a URL already split (``mailward.domains.split_url``)."""
     return _classify_cached(host, path_query)
 
 
 def tracker_for_url(url: str) -> UrlTracking:
     """The registry's view of ``url``: which service, and whether it is an open or a
     click URL."""
-    host, path_query = split_url(url)
+    host, path_query = _host_path(url)
     if not host:
         return _NOTHING
     return _classify_cached(host, path_query)
@@ -346,7 +325,7 @@ def real_destination(url: str) -> str | None:
     Only decoding: nothing is fetched. None when the URL is not a known redirector or
     does not carry its destination.
     """
-    host, path_query = split_url(url)
+    host, path_query = _host_path(url)
     if not host:
         return None
     info = _classify_cached(host, path_query)

@@ -6,8 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailward.beacons import describe_exposure, find_beacons
+from mailward.domains import split_url
 from mailward.tokens import find_recipient_token, opaque_token, template_tokens, url_components
-from mailward.trackers import real_destination, split_url, tracker_for_url
+from mailward.trackers import real_destination, tracker_for_url
 
 from .conftest import build_message
 

@@ -9,7 +9,6 @@ from mailward.trackers import (
     load_registry,
     real_destination,
     registry,
-    split_url,
     tracker_for_host,
     tracker_for_url,
 )
@@ -118,15 +117,6 @@ def test_real_destination(url: str, destination: str) -> None:
 )
 def test_no_real_destination(url: str) -> None:
     assert real_destination(url) is None
-
-
-def test_split_url() -> None:
-    assert split_url("HTTPS://User:pw@Host.Example:8443/p?q#f") == ("host.example", "/p?q")
-    assert split_url("//cdn.example") == ("cdn.example", "/")
-    assert split_url("mailto:a@b.example") == ("", "")
-    assert split_url("javascript://x.example/%0aalert(1)") == ("", "")
-    assert split_url("ftp://files.example/x") == ("", "")
-    assert split_url("http://files.example/x") == ("files.example", "/x")
 
 
 def test_invalid_registry_data_is_reported_clearly() -> None:

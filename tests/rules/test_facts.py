@@ -66,14 +66,6 @@ def test_link_facts() -> None:
     assert (summary["ip_hosts"], summary["shorteners"], summary["text_mismatches"]) == (1, 1, 1)
 
 
-@pytest.mark.parametrize(("host", "expected"), [
-    ("203.0.113.7", True), ("[2001:db8::1]", True), ("3232235777", True), ("0x7f000001", True),
-    ("0x7f.0x0.0x0.0x1", True), ("example.com", False), ("2024.example.com", False), ("", False),
-])
-def test_ip_hosts(host: str, expected: bool) -> None:
-    assert derive.is_ip_host(host) is expected
-
-
 @pytest.mark.parametrize(("name", "ctype", "sniffed", "category"), [
     ("setup.exe", "application/octet-stream", "", "executable"),
     ("photo.jpg", "image/jpeg", "application/x-dosexec", "executable"),

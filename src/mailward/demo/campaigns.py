@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mailward import domains
 from mailward.demo.builders import LureStyle
 
 
 def _idna(domain: str) -> str:
-    return domain.encode("idna").decode("ascii")
+    return domains.to_ascii(domain)
 
 
 # "bbс-worldnews.com" with a Cyrillic "с" (U+0441): a homoglyph of bbc

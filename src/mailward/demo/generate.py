@@ -22,13 +22,13 @@ import math
 import random
 import re
 import shutil
-import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from mailward import domains
 from mailward.demo import builders
 from mailward.demo.builders import Built
 from mailward.demo.campaigns import CAMPAIGNS, Campaign
@@ -224,7 +224,7 @@ class _CampaignTruth:
         self.recipients.add(recipient)
         self.senders.add(built.sender)
         for beacon in built.beacons:
-            host = urllib.parse.urlsplit(beacon.url).hostname
+            host = domains.split_url(beacon.url).host
             if host:
                 (self.link_hosts if beacon.kind == "link" else self.beacon_hosts).add(host)
         self.first = built.date if self.first is None else min(self.first, built.date)

@@ -21,11 +21,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
 
 import re2
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from mailward import domains
 from mailward.gateway.banner import DefuseReport, banner_html, banner_lines, banner_text
 from mailward.gateway.mimesplice import Leaf, rewrite_text_parts
 from mailward.gateway.settings import GatewaySettings
@@ -85,10 +86,7 @@ def _load_real_destination() -> Callable[[str], str | None]:
 
 def _query_destination(url: str) -> str | None:
     """Fallback: a query parameter that holds a full http(s) URL (url=, u=, redirect=...)."""
-    try:
-        query = urlsplit(url).query
-    except ValueError:
-        return None
+    query = domains.split_url(url).query
     for _key, value in parse_qsl(query, keep_blank_values=False):
         candidate = value
         for _ in range(2):
@@ -357,10 +355,7 @@ def _hidden_ancestor(node: LexborNode) -> bool:
 
 
 def _host(url: str) -> str:
-    try:
-        return (urlsplit(url.strip()).hostname or "").lower()
-    except ValueError:
-        return ""
+    return domains.split_url(url).host
 
 
 def _add_html_banner(tree: LexborHTMLParser, lines: list[str]) -> str:

@@ -25,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from mailward import domains
 from mailward.config import Config
 from mailward.gateway.settings import Action, GatewaySettings
 from mailward.result import ScanResult, Verdict
@@ -121,9 +122,8 @@ class CachedSenderHistory:
 
 
 def _registrable(domain: str) -> str:
-    from mailward.headers import registrable_domain
-
-    return registrable_domain(domain) or domain
+    """The key the store uses (``SqlSenderHistory.count_from_domain``)."""
+    return domains.registrable(domain) or domain
 
 
 def open_worker_history(url: str, config: Config) -> CachedSenderHistory:

@@ -13,13 +13,12 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 import re2
 from datasketch import MinHash
 
-from mailward.headers import registrable_domain
+from mailward import domains
 from mailward.model import Message
 from mailward.result import ScanResult
 from mailward.store.records import MessageRecord
@@ -112,11 +111,8 @@ def message_id_pattern(message_id: str) -> str:
 
 def url_template(url: str) -> str:
     """Host and path with per-copy parts blanked: ``t.example/o/{}/open.gif?u={}&c={}``."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return ""
-    host = (parts.hostname or "").lower()
+    parts = domains.split_url(url)
+    host = parts.host
     if not host:
         return ""
     segments = ["{}" if _TOKENISH.match(seg) else seg.lower() for seg in parts.path.split("/") if seg]
@@ -178,7 +174,7 @@ def campaign_keys(
         if rt.addr and (sender is None or rt.addr.lower() != sender.addr.lower()):
             keys[f"reply_to:{rt.addr.lower()}"] = None
     for d in dkim:
-        keys[f"dkim:{registrable_domain(d) or d}"] = None
+        keys[f"dkim:{domains.registrable(d) or d}"] = None
     pattern = message_id_pattern(message.message_id)
     if pattern:
         keys[f"msgid:{pattern}"] = None
@@ -218,7 +214,7 @@ def campaign_keys(
         "list_id": (list_id or "").strip().lower()[:200],
         "beacon_urls": list(dict.fromkeys(b.url for b in result.beacons))[:20],
         "dkim_aligned": bool(sender and sender.registrable and any(
-            (registrable_domain(d) or d) == sender.registrable for d in dkim
+            (domains.registrable(d) or d) == sender.registrable for d in dkim
         )),
     }
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
+from mailward.domains import domain_of, site, split_registrable, to_unicode, within
 from mailward.identity import report as r
 from mailward.identity.auth import Resolver, analyse_auth, live_auth
 from mailward.identity.claims import RawClaim, find_claims
-from mailward.identity.domains import domain_of, registrable, split_registrable, to_unicode, within
 from mailward.identity.history import SenderHistory, first_contact
 from mailward.identity.lookalike import LookalikeMatch, lookalike_index, lookalike_of
 from mailward.identity.outlets import Catalogue, catalogue, freemail_domains, is_freemail
@@ -88,24 +88,24 @@ def _sending_identity(message: Message, settings: IdentitySettings) -> SendingId
     author = message.sender_address
     from_addr = author.addr.lower() if author else ""
     from_domain = to_unicode(author.domain) if author and author.domain else ""
-    from_reg = ((author.registrable if author else "") or registrable(from_domain)) if from_domain else ""
+    from_reg = ((author.registrable if author else "") or site(from_domain)) if from_domain else ""
     display = author.display_name if author else ""
     embedded = ""
     mismatch = False
     for found in _ADDRESS.findall(display or ""):
         embedded = found.lower()
-        other_domain = registrable(domain_of(embedded)) != from_reg
+        other_domain = site(domain_of(embedded)) != from_reg
         if embedded != from_addr and embedded != (author.addr_ascii.lower() if author else "") and other_domain:
             mismatch = True
             break
     reply_to = tuple(a.addr.lower() for a in message.reply_to if a.addr)
     reply_domains = tuple(dict.fromkeys(to_unicode(a.domain) for a in message.reply_to if a.domain))
     from_free = bool(from_domain) and is_freemail(from_domain)
-    other = any(registrable(d) != from_reg for d in reply_domains) if from_reg else False
+    other = any(site(d) != from_reg for d in reply_domains) if from_reg else False
     reply_free = any(is_freemail(d) for d in reply_domains) and not from_free
     reply_lookalike = None
     for d in reply_domains:
-        if registrable(d) != from_reg:
+        if site(d) != from_reg:
             reply_lookalike = lookalike_of(d, settings)
             if reply_lookalike:
                 break
@@ -294,6 +294,6 @@ def _explain(claims: tuple[Claim, ...], sending: SendingIdentity, auth: AuthSumm
     elif auth.source != "none" and auth.dmarc == "fail":
         out.append(f"DMARC failed for {fd}.")
     if contact.known and contact.address:
-        where = " (and the first from anyone at " + registrable(domain_of(sending.from_addr)) + ")" if contact.domain else ""
+        where = " (and the first from anyone at " + site(domain_of(sending.from_addr)) + ")" if contact.domain else ""
         out.append(f"First message from {sending.from_addr} to these recipients{where}.")
     return out

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from mailward.identity.domains import domain_of, registrable, to_unicode
+from mailward.domains import domain_of, site, to_ascii, to_unicode
 from mailward.identity.report import AuthSummary
 from mailward.model import AuthResult, Message
 
@@ -125,7 +125,7 @@ def trusted_results(message: Message, trusted_ids: Iterable[str] = ()) -> tuple[
 
 def aligned(domain: str, from_domain: str) -> bool:
     """DMARC relaxed alignment: same registrable domain."""
-    return bool(domain and from_domain) and registrable(domain) == registrable(from_domain)
+    return bool(domain and from_domain) and site(domain) == site(from_domain)
 
 
 def _prop(props: Mapping[str, str], *names: str) -> str:
@@ -223,7 +223,7 @@ def live_auth(raw: bytes, message: Message, resolver: Resolver, from_domain: str
     strict_spf = policy.get("aspf", "r") == "s"
     dkim_ok = any((d == from_domain) if strict_dkim else aligned(d, from_domain) for d in summary.dkim_domains)
     spf_ok = summary.spf == "pass" and ((summary.spf_domain == from_domain) if strict_spf else aligned(summary.spf_domain, from_domain))
-    own = to_unicode(from_domain) == registrable(from_domain)
+    own = to_unicode(from_domain) == site(from_domain)
     p = policy.get("p", "none") if own else policy.get("sp", policy.get("p", "none"))
     return replace(summary, dmarc="pass" if (dkim_ok or spf_ok) else "fail", dmarc_policy=p.lower())
 
@@ -276,12 +276,12 @@ def _dmarc_policy(from_domain: str, resolver: Resolver) -> dict[str, str] | None
     if not from_domain:
         return {}
     names = [from_domain]
-    org = registrable(from_domain)
+    org = site(from_domain)
     if org != from_domain:
         names.append(org)
     for name in names:
         try:
-            records = [r for r in resolver.query("_dmarc." + _ascii(name), "TXT") if r.lower().startswith("v=dmarc1")]
+            records = [r for r in resolver.query("_dmarc." + to_ascii(name), "TXT") if r.lower().startswith("v=dmarc1")]
         except ResolverError:
             return None
         if records:
@@ -294,13 +294,6 @@ def _dmarc_policy(from_domain: str, resolver: Resolver) -> dict[str, str] | None
     return {}
 
 
-def _ascii(domain: str) -> str:
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return domain
-
-
 # -- SPF (RFC 7208, without macros and ptr) ------------------------------------------
 
 
@@ -311,7 +304,7 @@ def check_spf(ip: str, domain: str, resolver: Resolver) -> str:
         return "none"
     budget = [10]
     try:
-        return _spf_eval(address, _ascii(domain), resolver, budget, 0)
+        return _spf_eval(address, to_ascii(domain), resolver, budget, 0)
     except ResolverError:
         return "temperror"
     except _PermError:

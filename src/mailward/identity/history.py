@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Protocol
 
-from mailward.identity.domains import domain_of, registrable
+from mailward.domains import domain_of, site
 from mailward.identity.report import FirstContact
 
 
@@ -34,7 +34,7 @@ class InMemorySenderHistory:
 
     def record(self, sender: str, recipients: Iterable[str]) -> None:
         sender = sender.lower()
-        domain = registrable(domain_of(sender))
+        domain = site(domain_of(sender))
         self._domains[domain] += 1
         for rcpt in recipients:
             rcpt = rcpt.lower()
@@ -46,7 +46,7 @@ class InMemorySenderHistory:
         return sum(self._pairs.get((sender, r.lower()), 0) for r in recipients)
 
     def count_from_domain(self, domain: str, recipients: tuple[str, ...] | None) -> int:
-        domain = registrable(domain)
+        domain = site(domain)
         if recipients is None:
             return self._domains.get(domain, 0)
         return sum(self._domain_pairs.get((domain, r.lower()), 0) for r in recipients)
@@ -55,7 +55,7 @@ class InMemorySenderHistory:
 def first_contact(history: SenderHistory | None, sender: str, recipients: tuple[str, ...]) -> FirstContact:
     if history is None or not sender:
         return FirstContact()
-    domain = registrable(domain_of(sender))
+    domain = site(domain_of(sender))
     previous = history.count_from_address(sender.lower(), recipients) if recipients else 0
     domain_count = history.count_from_domain(domain, recipients) if recipients else 0
     org_count = history.count_from_domain(domain, None)

@@ -16,7 +16,7 @@ from functools import lru_cache
 import ahocorasick_rs
 from rapidfuzz.distance import Levenshtein
 
-from mailward.identity.domains import registrable, split_registrable, to_unicode, within
+from mailward.domains import site, split_registrable, to_unicode, within
 from mailward.identity.outlets import Catalogue, catalogue, deletion_index, deletions, outlet_data
 from mailward.identity.settings import IdentitySettings
 from mailward.identity.text import is_mixed_script, skeleton
@@ -146,7 +146,7 @@ def lookalike_index(settings: IdentitySettings) -> LookalikeIndex:
     official_labels: set[str] = set()
     for index, entity in enumerate(cat.entities):
         for domain in entity.domains:
-            reg = registrable(domain)
+            reg = site(domain)
             if len(domain) >= 6:
                 domain_map.setdefault(domain, index)
             if reg != domain:
@@ -172,7 +172,7 @@ def lookalike_index(settings: IdentitySettings) -> LookalikeIndex:
     return LookalikeIndex(
         cat=cat,
         official=official,
-        registrables=frozenset(registrable(d) for d in official),
+        registrables=frozenset(site(d) for d in official),
         not_lookalikes=data.not_lookalikes,
         perms=perms,
         skeletons=skeletons,
@@ -202,7 +202,7 @@ def lookalike_of(domain: str, settings: IdentitySettings | None = None) -> Looka
     if within(host, index.official) or within(host, index.not_lookalikes):
         return None
     cat = index.cat
-    reg = registrable(host)
+    reg = site(host)
     if reg in index.registrables:
         return None
     label, suffix = split_registrable(reg)

@@ -18,7 +18,7 @@ from typing import Any
 import ahocorasick_rs
 import yaml
 
-from mailward.identity.domains import to_unicode, within
+from mailward.domains import to_unicode, within
 from mailward.identity.settings import IdentitySettings, Person
 from mailward.identity.text import compact, fold
 
@@ -118,7 +118,7 @@ def parse_outlets(text: str, origin: str = "outlets.yaml") -> OutletData:
 
 
 def _default_brands(domains: Iterable[str], common: frozenset[str]) -> list[str]:
-    from mailward.identity.domains import split_registrable
+    from mailward.domains import split_registrable
 
     brands: list[str] = []
     for domain in list(domains)[:1]:  # the primary domain: parents' and sister domains are not brands
@@ -193,7 +193,7 @@ def _organisation_entity(settings: IdentitySettings) -> Entity | None:
     if not settings.organisation and not settings.domains:
         return None
     name = settings.organisation or settings.domains[0]
-    from mailward.identity.domains import split_registrable
+    from mailward.domains import split_registrable
 
     brands = []
     for domain in settings.domains:

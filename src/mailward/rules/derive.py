@@ -8,59 +8,19 @@ Regexes run on message-controlled text, so they use google-re2 (linear time).
 from __future__ import annotations
 
 import functools
-import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from urllib.parse import urlsplit
 
 import re2
 import yaml
 
+from .. import domains
 from ..sniff import zip_directory
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.max_mem = 32 << 20
-
-
-@functools.lru_cache(maxsize=8192)
-def registrable(host: str) -> str:
-    """Registrable domain of a host ('' for IPs and bare names)."""
-    from ..identity.domains import registrable as _registrable  # one public-suffix list per process
-
-    host = host.strip(".").lower()
-    if not host or is_ip_host(host):
-        return ""
-    try:
-        return _registrable(host) or ""
-    except (ValueError, UnicodeError):  # odd input
-        return ""
-
-
-@functools.lru_cache(maxsize=4096)
-def is_ip_host(host: str) -> bool:
-    """True for dotted IPv4/IPv6 literals and integer/hex IPv4 forms (http://3232235777/)."""
-    host = host.strip("[]").lower()
-    if not host:
-        return False
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        pass
-    if host.isdigit() and len(host) <= 10:
-        return int(host) < 2**32
-    if host.startswith("0x") and len(host) <= 10:
-        try:
-            int(host, 16)
-            return True
-        except ValueError:
-            return False
-    parts = host.split(".")
-    if len(parts) == 4 and all(p.startswith("0x") or (p.isdigit() and p.startswith("0")) for p in parts):
-        return True  # hex or octal dotted form
-    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,22 +32,14 @@ class UrlParts:
 
 
 def split_url(url: str) -> UrlParts:
-    """Scheme, host, path and registrable domain; never raises."""
+    """Scheme, ASCII host, path and registrable domain (``mailward.domains``); a
+    bare "www." name counts as http. Never raises."""
     text = url.strip()
     if text.lower().startswith("www."):
         text = "http://" + text
-    try:
-        parts = urlsplit(text)
-        host = (parts.hostname or "").lower()
-        scheme = parts.scheme.lower()
-        path = parts.path
-    except ValueError:
-        return UrlParts("", "", "", "")
-    try:
-        host = host.encode("idna").decode("ascii") if not host.isascii() else host
-    except UnicodeError:
-        pass
-    return UrlParts(scheme, host, path, registrable(host))
+    parts = domains.split_url(text)
+    host = domains.to_ascii(parts.host)
+    return UrlParts(parts.scheme, host, parts.path, domains.site(host))
 
 
 @functools.cache
@@ -121,7 +73,7 @@ def text_domain(text: str) -> str:
     # file names are not domains
     if domain.rsplit(".", 1)[-1] in _FILE_TLDS:
         return ""
-    return domain if registrable(domain) else ""
+    return domain if domains.site(domain) else ""
 
 
 _FILE_TLDS = frozenset(
@@ -231,7 +183,7 @@ def brand_variants(own_domains: tuple[str, ...]) -> tuple[str, ...]:
     'parliamentexample', 'parliament.example.' (as a subdomain of something else)."""
     out: dict[str, None] = {}
     for domain in own_domains:
-        reg = registrable(domain) or domain
+        reg = domains.site(domain) or domain
         if "." not in reg:
             continue
         out.setdefault(reg.replace(".", "-"), None)
@@ -245,7 +197,7 @@ def brand_variants(own_domains: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def has_own_brand(host: str, reg: str, own_domains: tuple[str, ...], variants: tuple[str, ...]) -> bool:
-    if not host or not reg or any(reg == d or reg == registrable(d) for d in own_domains):
+    if not host or not reg or any(reg == d or reg == domains.site(d) for d in own_domains):
         return False
     return any(v in host for v in variants)
 

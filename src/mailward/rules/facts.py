@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from .. import domains
 from ..model import Attachment, Message
 from ..result import Beacon
 from . import derive
@@ -105,10 +106,10 @@ def _sender(message: Message) -> dict[str, Any]:
     author = message.sender_address
     addr = author.addr.lower() if author else ""
     domain = author.domain if author else ""
-    reg = (author.registrable if author else "") or derive.registrable(domain)
+    reg = (author.registrable if author else "") or domains.site(domain)
     display = author.display_name if author else ""
     reply_to = [a.addr.lower() for a in message.reply_to if a.addr]
-    reply_regs = [a.registrable or derive.registrable(a.domain) for a in message.reply_to if a.addr]
+    reply_regs = [a.registrable or domains.site(a.domain) for a in message.reply_to if a.addr]
     display_addr = ""
     if "@" in display:
         for token in display.replace("<", " ").replace(">", " ").replace('"', " ").split():
@@ -132,7 +133,7 @@ def _sender(message: Message) -> dict[str, Any]:
         "reply_to_elsewhere": any(r and r != reg for r in reply_regs),
         "reply_to_free_mail": False,  # filled from the identity report
         "return_path": return_path.addr.lower() if return_path else "",
-        "return_path_registrable": (return_path.registrable or derive.registrable(return_path.domain))
+        "return_path_registrable": (return_path.registrable or domains.site(return_path.domain))
         if return_path
         else "",
         "sender_header": message.sender.addr.lower() if message.sender else "",
@@ -142,7 +143,7 @@ def _sender(message: Message) -> dict[str, Any]:
 def _aligned(domain: str, other: str) -> bool:
     if not domain or not other:
         return False
-    return derive.registrable(domain) == derive.registrable(other) != ""
+    return domains.site(domain) == domains.site(other) != ""
 
 
 def _auth_from_message(message: Message, from_domain: str) -> dict[str, Any]:
@@ -203,7 +204,7 @@ def _beacons(facts: dict[str, Any], beacons: Sequence[Beacon], sender_reg: str) 
         if key in seen or len(out) >= MAX_ITEMS:
             continue
         seen.add(key)
-        reg = derive.registrable(b.host)
+        reg = domains.site(b.host)
         out.append(
             {
                 "url": b.url,
@@ -249,7 +250,7 @@ def _links(
     lookalike = facts["identity"]["lookalike"]
     checked: dict[str, tuple[str, str]] = {}
     if lookalike["domain"]:
-        checked[derive.registrable(lookalike["domain"])] = (lookalike["kind"], lookalike["target"])
+        checked[domains.site(lookalike["domain"])] = (lookalike["kind"], lookalike["target"])
     out: list[dict[str, Any]] = []
     hosts: dict[str, None] = {}
     by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -262,7 +263,7 @@ def _links(
         if parts.scheme not in ("http", "https", ""):
             continue
         shown = derive.text_domain(link.text) if link.source == "html" else ""
-        shown_reg = derive.registrable(shown) if shown else ""
+        shown_reg = domains.site(shown) if shown else ""
         beacon = trackers.get(link.url)
         tracker = beacon.tracker if beacon else ""
         destination = beacon.destination if beacon else ""
@@ -276,7 +277,7 @@ def _links(
             checked[reg] = (lookalike_kind(found.kind), found.target) if found is not None else ("", "")
         look_kind, look_target = checked.get(reg, ("", ""))
         login = derive.login_words(link.text, parts.path, parts.host)
-        ip_host = derive.is_ip_host(parts.host)
+        ip_host = domains.is_ip_literal(parts.host)
         shortener = bool(parts.host) and derive.is_shortener(parts.host, parts.registrable)
         totals["count"] += 1
         totals["ip_hosts"] += ip_host

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .derive import registrable
+from ..domains import site
 
 # LookalikeMatch.kind -> identity.lookalike.kind
 LOOKALIKE_KINDS = {
@@ -74,7 +74,7 @@ def apply_identity(facts: dict[str, Any], report: Any) -> None:
         identity["claimed"] = True
         # an official domain of the claimed entity is never a mismatch, even when it is
         # also a free-mail domain (Yahoo News from yahoo.com)
-        official = {registrable(d) for d in claim.official_domains}
+        official = {site(d) for d in claim.official_domains}
         identity["claim_mismatch"] = claim.status in MISMATCH and sender["registrable"] not in official
         identity["protected_person"] = claim.kind == "protected-person"
         identity["own_organisation"] = claim.kind == "organisation"

@@ -11,6 +11,8 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from mailward import domains
+
 # kind -> what it is
 KINDS: dict[str, str] = {
     "domain": "a domain name; matches the name and every name below it",
@@ -66,13 +68,7 @@ def refang(value: str) -> str:
 
 def host_ascii(host: str) -> str:
     """Lower-case ASCII (punycode) form of a host name; unchanged if it cannot be encoded."""
-    host = host.strip().rstrip(".").lower()
-    if host.isascii():
-        return host
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return host
+    return domains.to_ascii(host)
 
 
 def normalise_domain(value: str) -> str:

@@ -33,6 +33,7 @@ from urllib.parse import unquote
 
 import ahocorasick_rs
 
+from mailward import domains
 from mailward.model import Address, Message
 from mailward.share import kinds as _kinds
 
@@ -129,7 +130,7 @@ class IntelMatcher:
             except _kinds.IndicatorError:
                 self._skip("invalid value")
                 continue
-            if kind == "domain" and _is_public_suffix(value):
+            if kind == "domain" and domains.is_public_suffix(value):
                 self._skip("public suffix")  # would match half the internet
                 continue
             if kind == "domain" and value in protected:
@@ -260,9 +261,8 @@ class IntelMatcher:
         return found, host, location
 
     def _match_ip(self, text: str, location: str, add: Any) -> None:
-        try:
-            ip = ipaddress.ip_address(text.strip().strip("[]"))
-        except ValueError:
+        ip = domains.ip_literal(text)
+        if ip is None:
             return
         canonical = str(ip)
         found = self._ips.get(canonical)
@@ -310,46 +310,6 @@ class IntelMatcher:
             owner = owners[bisect.bisect_right(starts, begin) - 1]
             location, url = urls[owner]
             add(self._url_records[pattern], url, location)
-
-
-_PUBLIC: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = None
-
-
-def _public_rules() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """(exact rules, wildcard parents, exceptions) of the Public Suffix List, ASCII form.
-
-    Read once from the list that ships inside ``publicsuffixlist`` (no download), so
-    that checking 100,000 domain indicators costs two set look-ups each.
-    """
-    global _PUBLIC
-    if _PUBLIC is None:
-        from publicsuffixlist import PSLFILE
-
-        exact: set[str] = set()
-        wild: set[str] = set()
-        exceptions: set[str] = set()
-        with open(PSLFILE, encoding="utf-8") as fh:
-            for line in fh:
-                rule = line.strip()
-                if not rule or rule.startswith("//"):
-                    continue
-                rule = rule.split()[0]
-                if rule.startswith("!"):
-                    exceptions.add(_kinds.host_ascii(rule[1:]))
-                elif rule.startswith("*."):
-                    wild.add(_kinds.host_ascii(rule[2:]))
-                else:
-                    exact.add(_kinds.host_ascii(rule))
-        _PUBLIC = (frozenset(exact), frozenset(wild), frozenset(exceptions))
-    return _PUBLIC
-
-
-def _is_public_suffix(domain: str) -> bool:
-    exact, wild, exceptions = _public_rules()
-    if domain in exact:
-        return True
-    parent = domain.partition(".")[2]
-    return parent in wild and domain not in exceptions
 
 
 # -- what in a message is compared ------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from mailward.headers import registrable_domain
+from mailward import domains
 
 from .models import SenderHistoryRow
 from .store import history_upsert
@@ -43,7 +43,7 @@ class StoreSenderHistory:
     def count_from_domain(self, domain: str, recipients: tuple[str, ...] | None) -> int:
         """Earlier messages from anyone at registrable ``domain`` to any of ``recipients``;
         to anyone at all when ``recipients`` is None."""
-        domain = registrable_domain(domain.lower()) or domain.lower()
+        domain = domains.registrable(domain.lower()) or domain.lower()
         query = select(func.sum(SenderHistoryRow.count)).where(SenderHistoryRow.sender_domain == domain)
         if recipients is not None:
             if not recipients:
@@ -90,7 +90,7 @@ class StoreSenderHistory:
         with and without recipients)."""
         sender = sender.lower()
         raw_domain = sender.rpartition("@")[2]
-        domain = registrable_domain(raw_domain) or raw_domain
+        domain = domains.registrable(raw_domain) or raw_domain
         rcpts = [r.lower() for r in recipients]
         with self.engine.connect() as conn:
             row = conn.execute(_contact_query(), {"sender": sender, "domain": domain, "rcpts": rcpts or [""]}).one()

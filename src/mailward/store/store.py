@@ -634,13 +634,13 @@ def history_upsert(s: Session, rows: Sequence[tuple[str, str, dt.datetime, dt.da
             else func.greatest(table.c.last_seen, ins.excluded.last_seen),
         },
     )
-    from mailward.headers import registrable_domain
+    from mailward import domains
 
     payload = [
         {
             "sender": a[:320],
             "recipient": b[:320],
-            "sender_domain": (registrable_domain(a.rpartition("@")[2]) or a.rpartition("@")[2])[:255],
+            "sender_domain": (domains.registrable(a.rpartition("@")[2]) or a.rpartition("@")[2])[:255],
             "first_seen": f,
             "last_seen": la,
             "count": c,
