@@ -29,6 +29,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from mailward import parse as parse_module  # noqa: E402
 from mailward.parse import parse_message  # noqa: E402
+from mailward.pipeline import ANALYSERS, Found  # noqa: E402
 from mailward.scan import Scanner  # noqa: E402
 from mailward.sources import iter_sources  # noqa: E402
 
@@ -73,16 +74,15 @@ def stages(scanner: Scanner, messages: list[tuple[str, bytes]]) -> dict[str, flo
             if message.extra.get("parse_failed") or not message.headers:
                 totals["parse"] += t1 - t0
                 continue
-            found = analyser.beacons(message)
+            found = Found()
+            times = {}
             t2 = clock()
-            identity = analyser.identity(message)
-            t3 = clock()
-            from mailward.rules.facts import build_facts
-
-            facts = build_facts(
-                message, beacons=found, identity=identity, intel=(), org_domains=analyser.org_domains,
-                domain_lookalike=analyser._lookalike,
-            )
+            for name, step in ANALYSERS:
+                step(message, analyser.context, found)
+                t3 = clock()
+                times[name] = t3 - t2
+                t2 = t3
+            facts = analyser.facts_from(message, found)
             t4 = clock()
             hits = analyser.ruleset.evaluate(facts, skip=analyser.policy.disabled)
             t5 = clock()
@@ -92,7 +92,7 @@ def stages(scanner: Scanner, messages: list[tuple[str, bytes]]) -> dict[str, flo
             t7 = clock()
             json.dumps(result.to_json())
             t8 = clock()
-            for name, value in (("parse", t1 - t0), ("beacons", t2 - t1), ("identity", t3 - t2),
+            for name, value in (("parse", t1 - t0), *times.items(),
                                 ("facts", t4 - t3), ("rules", t5 - t4), ("policy", t6 - t5), ("output", t8 - t7)):
                 totals[name] += value
     finally:

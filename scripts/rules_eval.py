@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mailward.config import load_config
 from mailward.parse import parse_message
-from mailward.rules.facts import build_facts
+from mailward.pipeline import ANALYSERS, Found
 from mailward.scan import Scanner
 from mailward.sources import iter_sources
 
@@ -41,27 +41,30 @@ def verdicts(scanner: Scanner, directory: str) -> None:
 
 def cost(scanner: Scanner, directory: str) -> None:
     analyser = scanner.analyser
-    stages = dict.fromkeys(("parse", "beacons", "identity", "facts", "rules", "policy"), 0.0)
+    stages = dict.fromkeys(("parse", *(name for name, _ in ANALYSERS), "facts", "rules", "policy"), 0.0)
     messages = [raw.data for raw in iter_sources([directory])]
     clock = time.process_time
     for data in messages:
         t0 = clock()
         message = parse_message(data)
         t1 = clock()
-        beacons = analyser.beacons(message)
+        found = Found()
+        times = {}
         t2 = clock()
-        identity = analyser.identity(message)
-        t3 = clock()
-        facts = build_facts(message, beacons=beacons, identity=identity, org_domains=analyser.org_domains,
-                            domain_lookalike=analyser._lookalike)
+        for name, step in ANALYSERS:
+            step(message, analyser.context, found)
+            t3 = clock()
+            times[name] = t3 - t2
+            t2 = t3
+        facts = analyser.facts_from(message, found)
         t4 = clock()
         hits = analyser.ruleset.evaluate(facts)
         t5 = clock()
         analyser.policy.decide(hits, facts)
         t6 = clock()
-        for name, start, end in (("parse", t0, t1), ("beacons", t1, t2), ("identity", t2, t3),
-                                 ("facts", t3, t4), ("rules", t4, t5), ("policy", t5, t6)):
-            stages[name] += end - start
+        for name, value in (("parse", t1 - t0), *times.items(), ("facts", t4 - t3), ("rules", t5 - t4),
+                            ("policy", t6 - t5)):
+            stages[name] += value
     n = max(len(messages), 1)
     total = sum(stages.values())
     parts = " ".join(f"{k}={v / n * 1e6:.0f}us" for k, v in stages.items())

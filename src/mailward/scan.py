@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from .config import Config
+from .identity import Resolver, SenderHistory
 from .model import Envelope, Message
 from .parse import DEFAULT_LIMITS, Limits, parse_message
+from .pipeline import Analyser, IntelLookup
 from .result import Beacon, Finding, ScanResult, Verdict
-from .rules.pipeline import Analyser, IntelLookup
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,8 @@ def _default_intel(config: Config) -> IntelLookup | None:
     """
     if not config.section("store").get("url") and not (config.data_dir / "mailward.db").is_file():
         return None
-    try:
-        from .share.matcher import intel_lookup
-    except ImportError:  # a build without the sharing feature
-        return None
+    from .share.matcher import intel_lookup  # imported here: it loads the database layer
+
     try:
         return intel_lookup(config)
     except Exception:  # no store, unreadable store: scanning goes on without intel
@@ -54,8 +53,8 @@ class Scanner:
         self,
         config: Config | None = None,
         *,
-        history: Any = None,
-        resolver: Any = None,
+        history: SenderHistory | None = None,
+        resolver: Resolver | None = None,
         intel: IntelLookup | None = None,
     ) -> None:
         """Compile rules and load reference data once.

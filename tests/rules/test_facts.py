@@ -9,6 +9,7 @@ from email.message import EmailMessage
 import pytest
 
 from mailward.parse import parse_message
+from mailward.pipeline import Analyser
 from mailward.rules import derive
 from mailward.rules.facts import build_facts
 from mailward.rules.schema import empty_facts, example_facts, schema_problems
@@ -112,12 +113,15 @@ def test_content_phrases() -> None:
 
 
 def test_auth_from_topmost_header() -> None:
+    # the auth section has one owner, the identity analyser: no identity report, no auth facts
     m = message(Authentication_Results="mx.example; spf=pass smtp.mailfrom=b@esp.example; dkim=pass header.d=esp.example; dmarc=none")
-    auth = build_facts(m)["auth"]
+    assert build_facts(m)["auth"]["present"] is False
+    analyser = Analyser()
+    auth = analyser.facts(m)["auth"]
     assert auth["present"] and auth["spf"] == "pass" and auth["dkim_domains"] == ["esp.example"]
     assert auth["aligned"] is False
     m = message(Authentication_Results="mx.example; spf=pass smtp.mailfrom=b@mail.policy-forum.org; dkim=fail header.d=x.example")
-    auth = build_facts(m)["auth"]
+    auth = analyser.facts(m)["auth"]
     assert auth["spf_aligned"] is True and auth["aligned"] is True and auth["dkim"] == "fail"
 
 

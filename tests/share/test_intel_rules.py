@@ -8,8 +8,8 @@ import pytest
 
 from mailward.identity import InMemorySenderHistory
 from mailward.parse import parse_message
+from mailward.pipeline import Analyser
 from mailward.rules.engine import load_ruleset
-from mailward.rules.pipeline import Analyser
 from mailward.rules.samples import iter_cases, run_case, sample_config
 from mailward.share.matcher import IndicatorRecord, IntelMatcher, lookup_from_file
 

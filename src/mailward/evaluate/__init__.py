@@ -26,6 +26,8 @@ from typing import Any, TextIO
 
 import click
 
+from mailward.sources import iter_sources
+
 from .peers import RSPAMD_DEFAULT, SPAMD_DEFAULT, Peer, PeerResult, Rspamd, Spamd, check_many
 from .sets import CORPUS_LABELS, GOALS, EvalSet, SetError, bench_dir, default_sets, parse_set_arg
 from .sets import iter_files as iter_files
@@ -78,29 +80,16 @@ def iter_raw(
     Files the reader cannot use are appended to ``unreadable`` as (source, reason).
     """
     count = 0
-    reader: Any = None
-    try:
-        from mailward.sources import iter_sources as reader
-    except ImportError:  # the source reader is not part of this build: plain files
-        pass
-    if reader is not None:
-        for item in reader([str(p) for p in evalset.inputs()]):
-            data = getattr(item, "data", None)
-            if data is None:
-                if unreadable is not None:
-                    unreadable.append((item.source, str(getattr(item, "error", "unreadable"))))
-                continue
-            if limit is not None and count >= limit:
-                return
-            count += 1
-            yield item.source, data
-        return
-    for root in evalset.inputs():
-        for path in iter_files(root):
-            if limit is not None and count >= limit:
-                return
-            count += 1
-            yield str(path), path.read_bytes()
+    for item in iter_sources([str(p) for p in evalset.inputs()]):
+        data = getattr(item, "data", None)
+        if data is None:
+            if unreadable is not None:
+                unreadable.append((item.source, str(getattr(item, "error", "unreadable"))))
+            continue
+        if limit is not None and count >= limit:
+            return
+        count += 1
+        yield item.source, data
 
 
 # -- mailward -----------------------------------------------------------------

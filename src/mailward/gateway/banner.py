@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as html_lib
 from dataclasses import dataclass, field
 
+from mailward.beacons import describe_exposure
 from mailward.result import ScanResult
 
 
@@ -32,10 +33,6 @@ def _plural(n: int, one: str, many: str) -> str:
 
 def _exposure(result: ScanResult) -> str:
     """The beacon analyser's sentence on what opening or clicking tells whom ("" if none)."""
-    try:
-        from mailward.beacons import describe_exposure
-    except ImportError:
-        return ""
     try:
         return str(describe_exposure(result.beacons)).strip().rstrip(".")
     except Exception:  # wording must never stop the defusing

@@ -25,7 +25,7 @@ and `mailward rules test DIR`.
 ## Where the facts come from
 
 `mailward.scan.Scanner` (built once per process: rules compiled, reference data
-loaded) parses the message, then `mailward.rules.pipeline.Analyser` runs the
+loaded) parses the message, then `mailward.pipeline.Analyser` runs the
 beacon analyser (`beacons`, `beacon_summary`), the identity analyser (`sender`,
 `identity`, `auth`, `history`), the intel matcher (`intel`, indicators imported
 with `mailward intel import`) and derives the rest from the message model

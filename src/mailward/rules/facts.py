@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import domains
+from ..beacons import describe_exposure
 from ..model import Attachment, Message
 from ..result import Beacon
 from . import derive
@@ -40,8 +41,8 @@ def build_facts(
     """The facts for one message.
 
     ``identity`` is a ``mailward.identity.IdentityReport`` (or None when the
-    identity analyser did not run; auth facts are then read from the topmost
-    Authentication-Results). ``attachment_info`` maps attachment part paths to
+    identity analyser did not run: the identity, auth and history facts are then
+    empty). ``attachment_info`` maps attachment part paths to
     archive details when the caller could read the attachment bytes.
     ``domain_lookalike`` maps a registrable domain to a
     ``mailward.identity.LookalikeMatch`` (or None); it is asked once per distinct
@@ -52,7 +53,7 @@ def build_facts(
     facts: dict[str, Any] = {
         "message": _message(message),
         "sender": sender,
-        "auth": _auth_from_message(message, sender["domain"]),
+        "auth": SCHEMA["auth"].empty(),  # filled from the identity report
         "identity": SCHEMA["identity"].empty(),
         "history": SCHEMA["history"].empty(),
         "beacons": [],
@@ -140,47 +141,6 @@ def _sender(message: Message) -> dict[str, Any]:
     }
 
 
-def _aligned(domain: str, other: str) -> bool:
-    if not domain or not other:
-        return False
-    return domains.site(domain) == domains.site(other) != ""
-
-
-def _auth_from_message(message: Message, from_domain: str) -> dict[str, Any]:
-    """Auth facts from the topmost Authentication-Results header (the receiving server's).
-
-    The identity analyser replaces these with results from configured authserv-ids.
-    """
-    auth: dict[str, Any] = SCHEMA["auth"].empty()
-    results = [r for r in message.auth_results if r.header.lower() == "authentication-results" and r.index == 0]
-    if not results:
-        return auth
-    auth["present"] = True
-    dkim_domains: list[str] = []
-    dkim_results: list[str] = []
-    for r in results:
-        result = r.result.lower()
-        if r.method == "spf" and not auth["spf"]:
-            auth["spf"] = result
-            mailfrom = r.properties.get("smtp.mailfrom", "")
-            auth["spf_domain"] = (mailfrom.rsplit("@", 1)[-1] if mailfrom else r.properties.get("smtp.helo", "")).lower()
-        elif r.method == "dkim":
-            dkim_results.append(result)
-            if result == "pass":
-                d = r.properties.get("header.d", "") or r.properties.get("header.i", "").rsplit("@", 1)[-1]
-                if d:
-                    dkim_domains.append(d.lower())
-        elif r.method == "dmarc" and not auth["dmarc"]:
-            auth["dmarc"] = result
-    if dkim_results:
-        auth["dkim"] = "pass" if "pass" in dkim_results else dkim_results[0]
-    auth["dkim_domains"] = dkim_domains
-    auth["spf_aligned"] = auth["spf"] == "pass" and _aligned(auth["spf_domain"], from_domain)
-    auth["dkim_aligned"] = any(_aligned(d, from_domain) for d in dkim_domains)
-    auth["aligned"] = auth["spf_aligned"] or auth["dkim_aligned"]
-    return auth
-
-
 def _beacons(facts: dict[str, Any], beacons: Sequence[Beacon], sender_reg: str) -> None:
     out: list[dict[str, Any]] = []
     operators: dict[str, None] = {}
@@ -229,11 +189,6 @@ def _beacons(facts: dict[str, Any], beacons: Sequence[Beacon], sender_reg: str) 
 
 
 def _describe(beacons: Sequence[Beacon]) -> str:
-    try:
-        from ..beacons import describe_exposure
-    except ImportError:
-        names = ", ".join(sorted({b.operator for b in beacons}))
-        return f"Opening or clicking this message reports to {names}."
     return str(describe_exposure(tuple(beacons)))
 
 

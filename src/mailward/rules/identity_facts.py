@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domains import site
+from .schema import SCHEMA
 
 # LookalikeMatch.kind -> identity.lookalike.kind
 LOOKALIKE_KINDS = {
@@ -124,8 +125,7 @@ def apply_identity(facts: dict[str, Any], report: Any) -> None:
             "aligned": auth.aligned,
         }
     else:
-        facts["auth"] = {**facts["auth"], "present": False, "spf": "", "dkim": "", "dmarc": "",
-                         "spf_aligned": False, "dkim_aligned": False, "aligned": False}
+        facts["auth"] = SCHEMA["auth"].empty()
 
     contact = report.first_contact
     facts["history"] = {

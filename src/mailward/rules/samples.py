@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..config import Config, load_config
 from ..parse import parse_message
+from ..pipeline import Analyser, IntelLookup
 from .engine import RuleSet, load_ruleset
 from .lint import sample_files
-from .pipeline import Analyser, IntelLookup
 
 
 @dataclass(frozen=True)

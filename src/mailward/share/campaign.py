@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from mailward.identity.outlets import is_freemail
 from mailward.share import kinds as _kinds
+from mailward.trackers import tracker_for_host
 
 TLP_LEVELS = ("clear", "white", "green", "amber", "amber+strict", "red")
 
@@ -74,20 +76,7 @@ class SharedIndicator:
 
 def _shared_infrastructure() -> Callable[[str], bool]:
     """Free-mail providers and known email/tracking services: never blocked wholesale."""
-    checks: list[Callable[[str], bool]] = []
-    try:
-        from mailward.identity.outlets import is_freemail
-
-        checks.append(is_freemail)
-    except ImportError:
-        pass
-    try:
-        from mailward.trackers import tracker_for_host
-
-        checks.append(lambda host: tracker_for_host(host) is not None)
-    except ImportError:
-        pass
-    return lambda domain: any(check(domain) for check in checks)
+    return lambda domain: is_freemail(domain) or tracker_for_host(domain) is not None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,210 @@
+"""The order of analysis: message -> analysers -> facts -> rules -> verdict.
+
+``ANALYSERS`` is the explicit list of analysers, run in that order. Each is a
+function ``(message, context, found) -> output`` whose output lands in ``Found``
+under its name; the facts builder (``mailward.rules.facts.build_facts``) then
+turns ``Found`` into the facts sections, and ``SECTION_OWNERS`` says which step
+owns each section (one owner per section, checked by a test). The rules only
+evaluate the facts (``mailward.rules.engine``); the policy turns rule hits into a
+verdict (``mailward.rules.policy``).
+
+``Analyser`` is built once per process (rules compiled, reference data loaded);
+``Analyser.analyse(message)`` is a pure function of the message and that state.
+``mailward.scan.Scanner`` wraps it with parsing, limits and error handling.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .beacons import find_beacons
+from .config import Config
+from .identity import (
+    IdentityReport,
+    IdentitySettings,
+    LookalikeMatch,
+    Resolver,
+    SenderHistory,
+    analyse_identity,
+    lookalike_of,
+    prepare,
+)
+from .model import Message
+from .result import Beacon, Finding, Verdict
+from .rules import derive
+from .rules.engine import RuleSet, default_ruleset, load_ruleset
+from .rules.facts import IntelMatch, build_facts
+from .rules.policy import Policy, summarise
+
+__all__ = ["ANALYSERS", "SECTION_OWNERS", "Analyser", "Analysis", "Context", "Found", "IntelLookup"]
+
+
+class IntelLookup(Protocol):
+    """Indicator matches for one message (``mailward.share.matcher.intel_lookup``)."""
+
+    def __call__(self, message: Message, /) -> Iterable[IntelMatch]: ...
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the analysers read besides the message: settings and the few I/O seams."""
+
+    config: Config
+    identity: IdentitySettings
+    org_domains: tuple[str, ...]
+    history: SenderHistory | None = None
+    resolver: Resolver | None = None
+    intel: IntelLookup | None = None
+    lookalike: Callable[[str], LookalikeMatch | None] | None = None
+
+
+@dataclass
+class Found:
+    """The analysers' output for one message."""
+
+    beacons: tuple[Beacon, ...] = ()
+    identity: IdentityReport | None = None
+    intel: tuple[IntelMatch, ...] = ()
+
+
+def _beacons(message: Message, context: Context, found: Found) -> None:
+    found.beacons = tuple(find_beacons(message))
+
+
+def _identity(message: Message, context: Context, found: Found) -> None:
+    found.identity = analyse_identity(message, context.identity, context.history, context.resolver)
+
+
+def _intel(message: Message, context: Context, found: Found) -> None:
+    found.intel = tuple(context.intel(message)) if context.intel is not None else ()
+
+
+AnalyserStep = Callable[[Message, Context, Found], None]
+
+# The order of analysis. An analyser that fails leaves its output empty and adds a
+# note to the result's reason instead of losing the whole message.
+ANALYSERS: tuple[tuple[str, AnalyserStep], ...] = (
+    ("beacons", _beacons),
+    ("identity", _identity),
+    ("intel", _intel),
+)
+
+# Which step fills each facts section: an analyser above, or "message" (read from
+# the parsed message by the facts builder) and "links" (the message's links, with
+# the beacons' click trackers and the identity analyser's lookalike check).
+SECTION_OWNERS: Mapping[str, str] = {
+    "message": "message",
+    "sender": "message",
+    "auth": "identity",
+    "identity": "identity",
+    "history": "identity",
+    "beacons": "beacons",
+    "beacon_summary": "beacons",
+    "links": "links",
+    "link_summary": "links",
+    "forms": "message",
+    "attachments": "message",
+    "mime": "message",
+    "content": "message",
+    "intel": "intel",
+    "org": "message",
+}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    verdict: Verdict
+    score: float
+    findings: tuple[Finding, ...]
+    beacons: tuple[Beacon, ...]
+    facts: Mapping[str, Any]
+    summary: str
+    errors: tuple[str, ...] = field(default=())  # analysers that failed on this message
+
+
+class Analyser:
+    """Everything that turns a parsed message into findings and a verdict."""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        history: SenderHistory | None = None,
+        resolver: Resolver | None = None,
+        intel: IntelLookup | None = None,
+        ruleset: RuleSet | None = None,
+    ) -> None:
+        self.config = config or Config()
+        self.policy = Policy.from_config(self.config)
+        if ruleset is not None:
+            self.ruleset = ruleset
+        elif self.policy.rule_dirs:
+            self.ruleset = load_ruleset(self.policy.rule_dirs)
+        else:
+            self.ruleset = default_ruleset()
+        settings = IdentitySettings.from_config(self.config)
+        prepare(settings)  # reference data loaded at start-up, not on the first message
+        derive.shortener_domains()
+
+        @functools.lru_cache(maxsize=8192)
+        def lookalike(domain: str) -> LookalikeMatch | None:
+            return lookalike_of(domain, settings)
+
+        self.context = Context(
+            config=self.config,
+            identity=settings,
+            org_domains=settings.domains,
+            history=history,
+            resolver=resolver,
+            intel=intel,
+            lookalike=lookalike,
+        )
+
+    @property
+    def org_domains(self) -> tuple[str, ...]:
+        return self.context.org_domains
+
+    def run(self, message: Message, errors: list[str] | None = None) -> Found:
+        """Run ``ANALYSERS`` in order on ``message``."""
+        notes = errors if errors is not None else []
+        found = Found()
+        for name, step in ANALYSERS:
+            try:
+                step(message, self.context, found)
+            except Exception as exc:  # one analyser's bug must not lose the message
+                notes.append(f"{name} analysis failed: {type(exc).__name__}: {exc}"[:300])
+        return found
+
+    def facts(self, message: Message, errors: list[str] | None = None) -> dict[str, Any]:
+        """The facts of ``message`` (see ``mailward.rules.schema.SCHEMA``)."""
+        return self.facts_from(message, self.run(message, errors))
+
+    def facts_from(self, message: Message, found: Found) -> dict[str, Any]:
+        """The facts of ``message`` from the analysers' output."""
+        return build_facts(
+            message,
+            beacons=found.beacons,
+            identity=found.identity,
+            intel=found.intel,
+            org_domains=self.context.org_domains,
+            domain_lookalike=self.context.lookalike,
+        )
+
+    def analyse(self, message: Message) -> Analysis:
+        errors: list[str] = []
+        found = self.run(message, errors)
+        facts = self.facts_from(message, found)
+        hits = self.ruleset.evaluate(facts, skip=self.policy.disabled)
+        verdict, score, findings = self.policy.decide(hits, facts)
+        return Analysis(
+            verdict=verdict,
+            score=score,
+            findings=findings,
+            beacons=found.beacons,
+            facts=facts,
+            summary=summarise(verdict, findings),
+            errors=tuple(errors),
+        )
