@@ -1,7 +1,9 @@
-"""Configuration: one TOML file, merged over embedded defaults.
+"""Configuration: one TOML file, validated once when the ``Config`` is built.
 
-Each subsystem reads its own section (``config.section("milter")``) and turns it into
-its own typed settings; this module only loads, merges and reports errors clearly.
+``mailward.configschema`` holds one model per section; an unknown section or key
+or a bad value is a ``ConfigError`` naming the file and the key. Each subsystem
+reads the validated values of its own section (``config.section("gateway")``);
+keys the file leaves out are absent, and the subsystem's documented default applies.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ class Config:
     data: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data", validate(self.data, self.path))
+
     def section(self, name: str) -> Mapping[str, Any]:
         value = self.data.get(name, {})
         if not isinstance(value, Mapping):
@@ -47,6 +52,43 @@ class Config:
     def data_dir(self) -> Path:
         configured = self.section("mailward").get("data_dir")
         return Path(configured) if configured else default_data_dir()
+
+
+def validate(data: Mapping[str, Any], path: Path | None = None) -> dict[str, Any]:
+    """``data`` checked against ``configschema.SECTIONS`` and normalised; raises
+    ``ConfigError`` naming the file, the section and the key."""
+    from pydantic import ValidationError
+
+    from .configschema import SECTIONS
+
+    if not data:
+        return {}
+    where = str(path) if path is not None else "config"
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        model = SECTIONS.get(name)
+        if model is None:
+            known = ", ".join(sorted(SECTIONS))
+            raise ConfigError(f"{where}: unknown section [{name}] (known: {known})")
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: [{name}] must be a table")
+        try:
+            checked = model.model_validate(dict(value))
+        except ValidationError as exc:
+            raise ConfigError(f"{where}: {_describe(name, exc)}") from None
+        out[name] = checked.model_dump(exclude_unset=True)
+    return out
+
+
+def _describe(section: str, exc: Any) -> str:
+    problems = []
+    for error in exc.errors()[:5]:
+        key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
+        if error["type"] == "extra_forbidden":
+            problems.append(f"[{section}] {key}: unknown key")
+        else:
+            problems.append(f"[{section}] {key}: {error['msg']} (got {error.get('input')!r})")
+    return "; ".join(problems)
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

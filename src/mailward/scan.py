@@ -23,9 +23,8 @@ log = logging.getLogger(__name__)
 
 
 def _limits_from(config: Config) -> Limits:
-    section = dict(config.section("limits"))
-    known = {name for name in Limits.__dataclass_fields__}
-    values = {k: int(v) for k, v in section.items() if k in known}
+    """``[limits]``, validated by ``mailward.config`` (unknown keys and bad values are errors)."""
+    values = config.section("limits")
     return Limits(**values) if values else DEFAULT_LIMITS
 
 

@@ -83,8 +83,8 @@ def test_settings_from_config():
     ("data", "message_part"),
     [
         ({"organisation": {"people": [{"addresses": []}]}}, "needs a name"),
-        ({"organisation": {"domains": "x"}, "auth": {"live": "yes"}}, "live must be true or false"),
-        ({"organisation": {"domains": [1, 2]}}, "organisation.domains must be a list of strings"),
+        ({"organisation": {"domains": "x"}, "auth": {"live": "yes"}}, "[auth] live: Input should be a valid boolean"),
+        ({"organisation": {"domains": [1, 2]}}, "[organisation] domains[0]: Input should be a valid string"),
         ({"auth": {"dns_timeout": -1}}, "dns_timeout"),
         ({"organisation": []}, "[organisation] must be a table"),
     ],

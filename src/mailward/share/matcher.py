@@ -423,10 +423,10 @@ def load_matcher(config: Any = None) -> IntelMatcher:
 
 
 def _own_domains(config: Any) -> list[str]:
+    """``organisation.domains`` as validated by ``mailward.config`` (a bare string is a list of one)."""
     if config is None:
         return []
-    domains = config.section("organisation").get("domains", [])
-    return [str(d) for d in domains] if isinstance(domains, list) else []
+    return list(config.section("organisation").get("domains", []))
 
 
 def matches_to_facts(matches: Sequence[IntelMatch]) -> list[Mapping[str, Any]]:
