@@ -22,7 +22,7 @@ from .config import Config, ConfigError, load_config
 from .model import Envelope
 from .result import Verdict
 from .scan import Scanner
-from .sources import RawMessage, SourceError, SourceNotFound, check_paths, iter_sources
+from .sources import RawMessage, SourceNotFound, UnreadableSource, check_paths, iter_sources
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_ERROR = 0, 1, 2
 _CHUNK = 8  # messages per task sent to a worker process
@@ -54,10 +54,10 @@ def _scan_chunk(chunk: list[tuple[str, bytes]]) -> list[dict[str, object]]:
     ]
 
 
-def _chunks(items: Iterable[RawMessage | SourceError], errors: list[SourceError]) -> Iterator[list[tuple[str, bytes]]]:
+def _chunks(items: Iterable[RawMessage | UnreadableSource], errors: list[UnreadableSource]) -> Iterator[list[tuple[str, bytes]]]:
     chunk: list[tuple[str, bytes]] = []
     for item in items:
-        if isinstance(item, SourceError):
+        if isinstance(item, UnreadableSource):
             errors.append(item)
             click.echo(f"mailward: {item.source}: {item.error}", err=True)
             continue
@@ -70,7 +70,7 @@ def _chunks(items: Iterable[RawMessage | SourceError], errors: list[SourceError]
 
 
 def scan_records(
-    paths: list[str], config: Config, jobs: int, recipients: tuple[str, ...], errors: list[SourceError]
+    paths: list[str], config: Config, jobs: int, recipients: tuple[str, ...], errors: list[UnreadableSource]
 ) -> Iterator[dict[str, object]]:
     """Scan every message under ``paths``; yield JSON records in input order."""
     items = iter_sources(paths)
@@ -196,7 +196,7 @@ def scan(paths: tuple[str, ...], fmt: str | None, config_path: str | None, jobs:
     if paths == ("-",):
         jobs = 1
     show_progress = sys.stderr.isatty() if progress is None else progress
-    errors: list[SourceError] = []
+    errors: list[UnreadableSource] = []
     counts: Counter[str] = Counter()
     threshold = Verdict(fail_on) if fail_on else None
     failed = False

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mailward.errors import MailwardError
 
-class ConfigError(Exception):
+
+class ConfigError(MailwardError):
     """The configuration file is missing, unreadable or invalid. The message says which."""
 
 

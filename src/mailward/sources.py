@@ -2,7 +2,7 @@
 
 ``iter_sources`` streams ``RawMessage`` items one at a time, so memory does not grow
 with the number of messages. Kinds are detected from the path; a problem with one
-file becomes a ``SourceError`` item, never an exception that stops the run.
+file becomes an ``UnreadableSource`` item, never an exception that stops the run.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailward.errors import MailwardError
+
 _HEADER_START = (b"From ", b"Return-Path:", b"Received:", b"Delivered-To:", b"X-", b"Message-ID:", b"Message-Id:")
 _MAX_MESSAGE_BYTES = 200 * 1024 * 1024  # larger files are reported, not read
 
 
-class SourceNotFound(Exception):
+class SourceNotFound(MailwardError):
     """A path given by the user does not exist or cannot be read at all."""
 
 
@@ -29,12 +31,12 @@ class RawMessage:
 
 
 @dataclass(frozen=True, slots=True)
-class SourceError:
+class UnreadableSource:
     source: str
     error: str  # one line, for people
 
 
-SourceItem = RawMessage | SourceError
+SourceItem = RawMessage | UnreadableSource
 
 
 def looks_like_message(head: bytes) -> bool:
@@ -95,7 +97,7 @@ def iter_mbox(path: Path) -> Iterator[SourceItem]:
         with path.open("rb") as handle:
             yield from _numbered(str(path), split_mbox(handle))
     except OSError as exc:
-        yield SourceError(str(path), f"cannot read mbox: {exc.strerror or exc}")
+        yield UnreadableSource(str(path), f"cannot read mbox: {exc.strerror or exc}")
 
 
 def _mbox_body(lines: list[bytes]) -> bytes:
@@ -118,7 +120,7 @@ def iter_maildir(path: Path) -> Iterator[SourceItem]:
         try:
             names = sorted(os.listdir(folder))
         except OSError as exc:
-            yield SourceError(str(folder), f"cannot list Maildir folder: {exc.strerror or exc}")
+            yield UnreadableSource(str(folder), f"cannot list Maildir folder: {exc.strerror or exc}")
             continue
         for name in names:
             if name.startswith("."):
@@ -140,14 +142,14 @@ def _read_file(path: Path, *, check: bool) -> Iterator[SourceItem]:
                 yield from _numbered(str(path), split_mbox(handle))
                 return
             if info.st_size > _MAX_MESSAGE_BYTES:
-                yield SourceError(str(path), f"file too large to scan ({info.st_size} bytes)")
+                yield UnreadableSource(str(path), f"file too large to scan ({info.st_size} bytes)")
                 return
             data = head + handle.read()
     except PermissionError:
-        yield SourceError(str(path), "permission denied")
+        yield UnreadableSource(str(path), "permission denied")
         return
     except OSError as exc:
-        yield SourceError(str(path), f"cannot read: {exc.strerror or exc}")
+        yield UnreadableSource(str(path), f"cannot read: {exc.strerror or exc}")
         return
     yield RawMessage(str(path), data)
 
@@ -161,7 +163,7 @@ def _iter_directory(path: Path) -> Iterator[SourceItem]:
     try:
         entries = sorted(os.scandir(path), key=lambda e: e.name)
     except OSError as exc:
-        yield SourceError(str(path), f"cannot list directory: {exc.strerror or exc}")
+        yield UnreadableSource(str(path), f"cannot list directory: {exc.strerror or exc}")
         return
     for entry in entries:
         if entry.name.startswith("."):
@@ -173,7 +175,7 @@ def _iter_directory(path: Path) -> Iterator[SourceItem]:
             elif entry.is_file(follow_symlinks=False):
                 yield from _read_file(child, check=True)
         except OSError as exc:
-            yield SourceError(str(child), f"cannot read: {exc.strerror or exc}")
+            yield UnreadableSource(str(child), f"cannot read: {exc.strerror or exc}")
 
 
 def check_paths(paths: Iterable[str]) -> None:
@@ -204,4 +206,4 @@ def iter_sources(paths: Iterable[str], *, stdin: object = None) -> Iterator[Sour
         elif path.exists():
             yield from _read_file(path, check=False)
         else:
-            yield SourceError(name, "no such file or directory")
+            yield UnreadableSource(name, "no such file or directory")

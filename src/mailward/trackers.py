@@ -24,6 +24,7 @@ import re2
 import yaml
 
 from mailward import domains
+from mailward.errors import MailwardError
 
 __all__ = [
     "Registry",
@@ -61,7 +62,7 @@ _GENERIC_REDIRECT_PARAMS = ("url", "u", "q", "target", "dest", "destination", "r
 _YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class RegistryError(Exception):
+class RegistryError(MailwardError):
     """The tracker data file is invalid; the message says which entry and why."""
 
 

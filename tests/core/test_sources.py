@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mailward.sources import RawMessage, SourceError, SourceNotFound, check_paths, iter_sources
+from mailward.sources import RawMessage, SourceNotFound, UnreadableSource, check_paths, iter_sources
 
 from .samples import SAMPLES
 
@@ -15,7 +15,7 @@ ONE = SAMPLES["plain_utf8"]
 TWO = SAMPLES["html_newsletter"]
 
 
-def _sources(paths: list[str], stdin: object = None) -> list[RawMessage | SourceError]:
+def _sources(paths: list[str], stdin: object = None) -> list[RawMessage | UnreadableSource]:
     return list(iter_sources(paths, stdin=stdin))
 
 
@@ -88,7 +88,7 @@ def test_unreadable_file_is_reported_not_raised(tmp_path: Path) -> None:
         path.chmod(0o600)
     # root can read anything; otherwise the file must come back as an error item
     assert len(items) == 1
-    assert isinstance(items[0], RawMessage | SourceError)
+    assert isinstance(items[0], RawMessage | UnreadableSource)
 
 
 def test_streaming_does_not_read_ahead(tmp_path: Path) -> None:

@@ -13,7 +13,13 @@ from click.testing import CliRunner
 from mailward.config import Config, ConfigError, load_config
 from mailward.gateway.audit import AuditLog
 from mailward.gateway.cli import quarantine
-from mailward.gateway.quarantine import Entry, FileQuarantine, StoreError, new_entry_id, now_iso
+from mailward.gateway.quarantine import (
+    Entry,
+    FileQuarantine,
+    QuarantineError,
+    new_entry_id,
+    now_iso,
+)
 from mailward.gateway.settings import Action, load_settings
 from mailward.result import Verdict
 
@@ -48,7 +54,7 @@ def test_corruption_is_detected_and_repaired_on_put(tmp_path: Path) -> None:
     path = tmp_path / "q" / "objects" / digest[:2] / digest
     os.chmod(path, 0o600)
     path.write_bytes(b"tampered")
-    with pytest.raises(StoreError, match="corrupt"):
+    with pytest.raises(QuarantineError, match="corrupt"):
         store.get_bytes(digest)
     assert store.put_bytes(RAW) == digest  # a bad copy is rewritten, not trusted
     assert store.get_bytes(digest) == RAW
@@ -57,16 +63,16 @@ def test_corruption_is_detected_and_repaired_on_put(tmp_path: Path) -> None:
 def test_unwritable_store_raises_store_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    with pytest.raises(StoreError):
+    with pytest.raises(QuarantineError):
         FileQuarantine(blocker / "q").put_bytes(RAW)
 
 
 def test_bad_ids_are_refused(tmp_path: Path) -> None:
     store = FileQuarantine(tmp_path / "q")
     for bad in ("../x", ".hidden", "", "a/b"):
-        with pytest.raises(StoreError):
+        with pytest.raises(QuarantineError):
             store.get(bad)
-    with pytest.raises(StoreError):
+    with pytest.raises(QuarantineError):
         store.get_bytes("../../etc/passwd")
 
 
@@ -77,7 +83,7 @@ def test_delete_keeps_objects_still_in_use(tmp_path: Path) -> None:
     store.delete(first.id)
     assert store.get_bytes(second.sha256) == RAW  # shared object survives
     store.delete(second.id)
-    with pytest.raises(StoreError):
+    with pytest.raises(QuarantineError):
         store.get_bytes(second.sha256)
     assert list(store.entries()) == []
 
@@ -166,7 +172,7 @@ def test_failed_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch: p
 
     store = FileQuarantine(tmp_path / "q")
     monkeypatch.setattr(q.os, fail_at, boom)
-    with pytest.raises(StoreError, match="cannot store message"):
+    with pytest.raises(QuarantineError, match="cannot store message"):
         store.put_bytes(RAW)
     monkeypatch.undo()
     leftovers = [p for p in (tmp_path / "q").rglob("*") if p.is_file()]
@@ -177,7 +183,7 @@ def test_failed_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch: p
 def test_verification_failure_is_a_store_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = FileQuarantine(tmp_path / "q")
     monkeypatch.setattr(FileQuarantine, "_verify", staticmethod(lambda path, digest: False))
-    with pytest.raises(StoreError, match="does not read back intact"):
+    with pytest.raises(QuarantineError, match="does not read back intact"):
         store.put_bytes(RAW)
 
 

@@ -108,3 +108,12 @@ def test_scanner_uses_config_policy(tmp_path: Path) -> None:
 def test_scanner_never_raises_on_garbage() -> None:
     result = Scanner().scan_bytes(b"\x00\xff" * 50)
     assert result.verdict.value in {"clean", "unscannable", "suspicious"}
+
+
+def test_rules_list_check_counts_evaluation_errors() -> None:
+    result = run("rules", "list", "--json", "--check", str(SAMPLES / "LINK_IP_ADDRESS"))
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    # every built-in rule evaluates on its own samples without an error
+    assert [(r["name"], r["last_error"]) for r in rows if r["errors"]] == []
+    assert all("errors" in r for r in rows)

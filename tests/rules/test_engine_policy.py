@@ -54,7 +54,24 @@ def test_rule_errors_do_not_raise() -> None:
     rs = ruleset(spec("LINK_BAD", "links[3].host == 'x'"), spec("LINK_OK", "true"))
     hits = rs.evaluate(facts())
     assert [h.rule.name for h in hits] == ["LINK_OK"]
-    assert rs.errors and rs.errors[0].startswith("LINK_BAD")
+    assert rs.errors == []  # load problems only
+    [entry] = rs.error_counts()
+    assert (entry.rule, entry.count) == ("LINK_BAD", 1)
+
+
+def test_rule_errors_are_counted_per_rule_bounded_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    from mailward.rules.engine import MAX_ERROR_TEXT, rule_errors
+
+    rs = ruleset(spec("LINK_BAD", "links[3].host == 'x'"), spec("LINK_OK", "true"))
+    with caplog.at_level("WARNING", logger="mailward.rules.engine"):
+        for _ in range(1000):
+            rs.evaluate(facts())
+    [entry] = rule_errors(rs)
+    assert entry.rule == "LINK_BAD" and entry.count == 1000
+    assert 0 < len(entry.last) <= MAX_ERROR_TEXT
+    assert len(rs.evaluation_errors) == 1  # one entry per rule, however many messages
+    logged = [r for r in caplog.records if "LINK_BAD" in r.getMessage()]
+    assert 1 <= len(logged) <= 11  # the 1st, 2nd, 4th, ... 512th failure
 
 
 def test_re2_functions() -> None:

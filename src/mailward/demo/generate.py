@@ -49,6 +49,7 @@ from mailward.demo.world import (
     build_roster,
     roster_size,
 )
+from mailward.errors import MailwardError
 
 DEFAULT_SEED = 2021
 DEFAULT_MESSAGES = 400
@@ -84,7 +85,7 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-class GenerateError(Exception):
+class GenerateError(MailwardError):
     """The output directory or the arguments are not usable; the message says why."""
 
 

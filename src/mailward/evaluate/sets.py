@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailward.errors import MailwardError
+
 ENV_BENCH_DIR = "MAILWARD_BENCH_DIR"
 ENV_SHARED_CORPUS = "MAILWARD_SHARED_CORPUS"
 
@@ -49,7 +51,7 @@ _FILE_KEYS = ("path", "file", "filename", "source", "name", "eml")
 _LABEL_KEYS = ("label", "expected", "truth", "class", "kind", "verdict")
 
 
-class SetError(Exception):
+class SetError(MailwardError):
     """A set argument or a labels file is unusable; the message says why."""
 
 

@@ -10,7 +10,7 @@ import click
 
 from mailward.config import ConfigError, load_config
 from mailward.gateway.audit import AuditLog
-from mailward.gateway.quarantine import FileQuarantine, StoreError
+from mailward.gateway.quarantine import FileQuarantine, QuarantineError
 from mailward.gateway.settings import GatewaySettings, load_settings
 
 
@@ -135,7 +135,7 @@ def show_command(config_path: str | None, entry_id: str, raw: bool, defused: boo
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
             return
-    except StoreError as exc:
+    except QuarantineError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(entry.to_json(), sort_keys=True, indent=2))
 
@@ -152,7 +152,7 @@ def release_command(config_path: str | None, entry_id: str, defused: bool, rcpt:
     settings, store, audit = _store(config_path)
     try:
         entry = release(store, audit, settings, entry_id, defused=defused, rcpt_to=rcpt)
-    except (StoreError, ReleaseError) as exc:
+    except (QuarantineError, ReleaseError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"released {entry.id} to {settings.release_host}:{settings.release_port}")
 
@@ -168,7 +168,7 @@ def delete_command(config_path: str | None, entry_id: str, yes: bool) -> None:
         click.confirm(f"Delete quarantine entry {entry_id} and its stored message?", abort=True)
     try:
         entry = store.delete(entry_id)
-    except StoreError as exc:
+    except QuarantineError as exc:
         raise click.ClickException(str(exc)) from None
     audit.record("deleted", id=entry.id, sha256=entry.sha256, defused_sha256=entry.defused_sha256)
     click.echo(f"deleted {entry.id}")

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from mailward.errors import MailwardError
+
 VERSION = 6
 MAX_PACKET = 1 << 20  # Postfix sends body chunks of at most 65535 bytes; macros are small
 MAX_CHUNK = 65535  # largest body chunk in a SMFIR_REPLBODY packet
@@ -110,7 +112,7 @@ _NO_REPLY_FLAG = {
 }
 
 
-class ProtocolError(Exception):
+class ProtocolError(MailwardError):
     """The peer sent something that is not the milter protocol."""
 
 

@@ -7,7 +7,7 @@ Layout under the quarantine directory (mode 0700, files 0600)::
 
 Objects are content-addressed: the same bytes are stored once. Every write goes to
 a temporary file in the same directory, is fsync'ed, renamed into place, the
-directory is fsync'ed, and the file is read back and re-hashed. ``StoreError`` means
+directory is fsync'ed, and the file is read back and re-hashed. ``QuarantineError`` means
 the bytes are NOT safely kept: the caller must tempfail the message.
 """
 
@@ -24,10 +24,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from mailward.errors import MailwardError
+
 _HEX = frozenset("0123456789abcdef")
 
 
-class StoreError(Exception):
+class QuarantineError(MailwardError):
     """The quarantine could not store or read something. The message says what."""
 
 
@@ -137,17 +139,17 @@ class FileQuarantine:
                 sub.mkdir(mode=0o700, parents=True, exist_ok=True)
                 os.chmod(sub, 0o700)
         except OSError as exc:
-            raise StoreError(f"cannot create quarantine directory {self.root}: {exc.strerror}") from None
+            raise QuarantineError(f"cannot create quarantine directory {self.root}: {exc.strerror}") from None
         self._ready = True
 
     def _object_path(self, sha256: str) -> Path:
         if len(sha256) != 64 or not set(sha256) <= _HEX:
-            raise StoreError(f"not a SHA-256 digest: {sha256!r}")
+            raise QuarantineError(f"not a SHA-256 digest: {sha256!r}")
         return self.root / "objects" / sha256[:2] / sha256
 
     def _entry_path(self, entry_id: str) -> Path:
         if not entry_id or "/" in entry_id or entry_id.startswith(".") or len(entry_id) > 100:
-            raise StoreError(f"not a quarantine id: {entry_id!r}")
+            raise QuarantineError(f"not a quarantine id: {entry_id!r}")
         return self.root / "entries" / f"{entry_id}.json"
 
     # -- objects -------------------------------------------------------------
@@ -163,9 +165,9 @@ class FileQuarantine:
             path.parent.mkdir(mode=0o700, exist_ok=True)
             atomic_write(path, data)
         except OSError as exc:
-            raise StoreError(f"cannot store message {digest[:12]}: {exc.strerror or exc}") from None
+            raise QuarantineError(f"cannot store message {digest[:12]}: {exc.strerror or exc}") from None
         if not self._verify(path, digest):
-            raise StoreError(f"stored message {digest[:12]} does not read back intact")
+            raise QuarantineError(f"stored message {digest[:12]} does not read back intact")
         return digest
 
     @staticmethod
@@ -180,11 +182,11 @@ class FileQuarantine:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise StoreError(f"no stored message {sha256}") from None
+            raise QuarantineError(f"no stored message {sha256}") from None
         except OSError as exc:
-            raise StoreError(f"cannot read stored message {sha256}: {exc.strerror}") from None
+            raise QuarantineError(f"cannot read stored message {sha256}: {exc.strerror}") from None
         if hashlib.sha256(data).hexdigest() != sha256:
-            raise StoreError(f"stored message {sha256} is corrupt (hash mismatch)")
+            raise QuarantineError(f"stored message {sha256} is corrupt (hash mismatch)")
         return data
 
     # -- entries -------------------------------------------------------------
@@ -196,12 +198,12 @@ class FileQuarantine:
         try:
             atomic_write(path, data)
         except OSError as exc:
-            raise StoreError(f"cannot write quarantine entry {entry.id}: {exc.strerror or exc}") from None
+            raise QuarantineError(f"cannot write quarantine entry {entry.id}: {exc.strerror or exc}") from None
         return entry
 
     def add(self, entry: Entry) -> Entry:
         if self._entry_path(entry.id).exists():
-            raise StoreError(f"quarantine entry {entry.id} exists already")
+            raise QuarantineError(f"quarantine entry {entry.id} exists already")
         return self._write_entry(entry)
 
     def update(self, entry: Entry) -> Entry:
@@ -212,9 +214,9 @@ class FileQuarantine:
         try:
             data = json.loads(path.read_bytes())
         except FileNotFoundError:
-            raise StoreError(f"no quarantine entry {entry_id}") from None
+            raise QuarantineError(f"no quarantine entry {entry_id}") from None
         except (OSError, ValueError) as exc:
-            raise StoreError(f"cannot read quarantine entry {entry_id}: {exc}") from None
+            raise QuarantineError(f"cannot read quarantine entry {entry_id}: {exc}") from None
         return Entry.from_json(data)
 
     def entries(self) -> Iterator[Entry]:
@@ -224,7 +226,7 @@ class FileQuarantine:
         for path in sorted(folder.glob("*.json")):
             try:
                 yield self.get(path.stem)
-            except StoreError:
+            except QuarantineError:
                 continue
 
     def delete(self, entry_id: str) -> Entry:
@@ -245,7 +247,7 @@ class FileQuarantine:
 
 
 class MemoryQuarantine:
-    """In-memory quarantine for tests; ``fail`` makes every write raise StoreError."""
+    """In-memory quarantine for tests; ``fail`` makes every write raise QuarantineError."""
 
     def __init__(self, *, fail: bool = False) -> None:
         self.objects: dict[str, bytes] = {}
@@ -254,7 +256,7 @@ class MemoryQuarantine:
 
     def put_bytes(self, data: bytes) -> str:
         if self.fail:
-            raise StoreError("quarantine unavailable (test)")
+            raise QuarantineError("quarantine unavailable (test)")
         digest = hashlib.sha256(data).hexdigest()
         self.objects[digest] = bytes(data)
         return digest
@@ -263,11 +265,11 @@ class MemoryQuarantine:
         try:
             return self.objects[sha256]
         except KeyError:
-            raise StoreError(f"no stored message {sha256}") from None
+            raise QuarantineError(f"no stored message {sha256}") from None
 
     def add(self, entry: Entry) -> Entry:
         if self.fail:
-            raise StoreError("quarantine unavailable (test)")
+            raise QuarantineError("quarantine unavailable (test)")
         self.items[entry.id] = entry
         return entry
 
@@ -279,7 +281,7 @@ class MemoryQuarantine:
         try:
             return self.items[entry_id]
         except KeyError:
-            raise StoreError(f"no quarantine entry {entry_id}") from None
+            raise QuarantineError(f"no quarantine entry {entry_id}") from None
 
     def entries(self) -> Iterator[Entry]:
         yield from (self.items[k] for k in sorted(self.items))

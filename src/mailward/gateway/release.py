@@ -11,12 +11,13 @@ from __future__ import annotations
 import smtplib
 from dataclasses import replace
 
+from mailward.errors import MailwardError
 from mailward.gateway.audit import AuditLog
-from mailward.gateway.quarantine import Entry, Quarantine, StoreError, now_iso
+from mailward.gateway.quarantine import Entry, Quarantine, QuarantineError, now_iso
 from mailward.gateway.settings import GatewaySettings
 
 
-class ReleaseError(Exception):
+class ReleaseError(MailwardError):
     """The next hop did not take the message. The message says why."""
 
 
@@ -57,7 +58,7 @@ def release(
     updated = replace(entry, status="released", history=(*entry.history, event))
     try:
         store.update(updated)
-    except StoreError:
+    except QuarantineError:
         pass  # the message went out; the audit line below records it
     audit.record("released", id=entry_id, sha256=digest, defused=defused, recipients=accepted,
                  refused=sorted(refused), next_hop=f"{settings.release_host}:{settings.release_port}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from mailward.config import Config
+from mailward.errors import MailwardError
 from mailward.gateway.defuse import DefuseReport, defuse_report
 from mailward.gateway.history import history_url, open_worker_history
 from mailward.gateway.settings import Action, GatewaySettings
@@ -24,7 +25,7 @@ from mailward.model import Envelope
 from mailward.result import ScanResult
 
 
-class ScanError(Exception):
+class ScanError(MailwardError):
     """Scanning did not produce a result in time or at all. The message says why."""
 
 
@@ -75,7 +76,7 @@ def _init_worker(config: Config, settings: GatewaySettings) -> None:
         _WORKER["error"] = f"cannot build the scanner {settings.scanner!r}: {type(exc).__name__}: {exc}"
 
 
-class ScannerStartError(RuntimeError):
+class ScannerStartError(MailwardError, RuntimeError):
     pass
 
 

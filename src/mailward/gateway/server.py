@@ -18,17 +18,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from mailward.errors import MailwardError
 from mailward.gateway import protocol as p
 from mailward.gateway.actions import Decision, decide_replies, failure_decision
 from mailward.gateway.audit import AuditLog
 from mailward.gateway.history import HistoryRecorder
-from mailward.gateway.quarantine import Entry, Quarantine, StoreError, new_entry_id, now_iso
+from mailward.gateway.quarantine import Entry, Quarantine, QuarantineError, new_entry_id, now_iso
 from mailward.gateway.scanning import Prepared, ScanError, ScanPool
 from mailward.gateway.settings import Action, GatewaySettings
 from mailward.model import Envelope
 
 
-class ListenError(Exception):
+class ListenError(MailwardError):
     """The listen address is not understood."""
 
 
@@ -131,7 +132,7 @@ class Gateway:
                 entry_id = await asyncio.get_running_loop().run_in_executor(
                     self.io, self._store, raw, decision, envelope
                 )
-            except StoreError as exc:
+            except QuarantineError as exc:
                 decision = Decision(Action.TEMPFAIL, decision.result, None, reason=f"quarantine store failed: {exc}")
         replies = decide_replies(self.settings, decision, headers, entry_id,
                                  leading_space=bool(conn.protocol & p.P_HDR_LEADSPC),

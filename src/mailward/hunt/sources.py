@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from mailward.errors import MailwardError
 from mailward.store import FileState, Store
 
 from .work import WorkItem
@@ -27,7 +28,7 @@ from .work import WorkItem
 FETCH_CHUNK = 50  # UIDs per FETCH; also how often IMAP progress is checkpointed
 
 
-class SourceError(Exception):
+class SourceError(MailwardError):
     """A hunt source is unusable (bad URL, login refused, missing path). Says which."""
 
 

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from mailward.domains import domain_of, site, to_ascii, to_unicode
+from mailward.errors import MailwardError
 from mailward.identity.report import AuthSummary
 from mailward.model import AuthResult, Message
 
 
-class ResolverError(Exception):
+class ResolverError(MailwardError):
     """A DNS query failed temporarily (time-out, SERVFAIL): the result is 'temperror'."""
 
 

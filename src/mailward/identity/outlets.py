@@ -19,11 +19,12 @@ import ahocorasick_rs
 import yaml
 
 from mailward.domains import to_unicode, within
+from mailward.errors import MailwardError
 from mailward.identity.settings import IdentitySettings, Person
 from mailward.identity.text import compact, fold
 
 
-class ReferenceDataError(Exception):
+class ReferenceDataError(MailwardError):
     """A reference data file is missing or malformed. The message says which entry."""
 
 

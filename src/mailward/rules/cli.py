@@ -79,8 +79,11 @@ def test_command(directory: str | None, verbose: bool) -> None:
 @rules.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per rule.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (extra rule dirs).")
-def list_command(as_json: bool, config_path: str | None) -> None:
-    """List the rules in force: name, id, severity, score, verdict, ATT&CK ids."""
+@click.option("--check", "check_paths", multiple=True, type=click.Path(exists=True),
+              help="Evaluate the rules on these messages (file, directory, mbox, Maildir) and count each rule's errors.")
+def list_command(as_json: bool, config_path: str | None, check_paths: tuple[str, ...]) -> None:
+    """List the rules in force: name, id, severity, score, verdict, ATT&CK ids, and
+    with --check how often each rule failed to evaluate on the given messages."""
     try:
         config = load_config(config_path)
         from .policy import Policy
@@ -89,6 +92,9 @@ def list_command(as_json: bool, config_path: str | None) -> None:
         ruleset = load_ruleset(policy.rule_dirs)
     except (RuleLoadError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
+    if check_paths:
+        _evaluate(config, ruleset, check_paths)
+    errors = {e.rule: e for e in ruleset.error_counts()}
     for rule in ruleset.rules:
         spec = rule.spec
         disabled = spec.name in policy.disabled or not spec.enabled
@@ -98,11 +104,28 @@ def list_command(as_json: bool, config_path: str | None) -> None:
                 "name": spec.name, "id": spec.id, "family": spec.family, "severity": spec.severity,
                 "score": score, "verdict": spec.verdict, "attack": list(spec.attack),
                 "disabled": disabled, "description": spec.description,
+                "errors": errors[spec.name].count if spec.name in errors else 0,
+                "last_error": errors[spec.name].last if spec.name in errors else "",
             }))
         else:
             flag = " (disabled)" if disabled else ""
+            if spec.name in errors:
+                flag += f" ({errors[spec.name].count} evaluation errors; last: {errors[spec.name].last})"
             click.echo(f"{spec.id:8} {spec.name:48} {spec.severity:8} {score:5.1f} {spec.verdict:10} "
                        f"{','.join(spec.attack)}{flag}")
+
+
+def _evaluate(config: Any, ruleset: Any, paths: tuple[str, ...]) -> None:
+    """Run the full analysis with ``ruleset`` over the messages under ``paths``."""
+    from ..parse import parse_message
+    from ..pipeline import Analyser
+    from ..sources import iter_sources
+
+    analyser = Analyser(config, ruleset=ruleset)
+    for item in iter_sources(list(paths)):
+        data = getattr(item, "data", None)
+        if data is not None:
+            analyser.analyse(parse_message(data))
 
 
 def _short(value: Any, limit: int = 160) -> str:

@@ -16,6 +16,7 @@ Functions available to conditions and evidence:
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,8 @@ from ..config import ConfigError
 from ..result import Finding, Severity
 from .celcore import cel
 from .rulefile import RuleSpec, load_rule_files
+
+log = logging.getLogger(__name__)
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.max_mem = 16 << 20
@@ -127,6 +130,18 @@ def project(value: Any, spec: Projection | None) -> Any:
     return value
 
 
+MAX_ERROR_TEXT = 300
+
+
+@dataclass
+class RuleErrors:
+    """Evaluation errors of one rule in this process: how many, and the last one."""
+
+    rule: str
+    count: int = 0
+    last: str = ""
+
+
 @dataclass
 class RuleSet:
     """Compiled rules, ready to evaluate. Build once per process.
@@ -136,8 +151,10 @@ class RuleSet:
     """
 
     rules: tuple[CompiledRule, ...]
-    errors: list[str] = field(default_factory=list)  # evaluation errors seen (rule name: message)
+    errors: list[str] = field(default_factory=list)  # load problems: rules left out, and why
     projection: Projection = field(default_factory=dict)
+    # evaluation errors per rule: one entry per rule at most, so bounded by the rule count
+    evaluation_errors: dict[str, RuleErrors] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.projection:
@@ -177,11 +194,32 @@ class RuleSet:
             try:
                 fired = rule.program.execute(ctx)
             except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
-                self.errors.append(f"{rule.name}: {exc}")
+                self._count_error(rule.name, exc)
                 continue
             if fired is True:
                 hits.append(_hit(rule, ctx))
         return hits
+
+
+    def _count_error(self, name: str, exc: Exception) -> None:
+        entry = self.evaluation_errors.get(name)
+        if entry is None:
+            entry = self.evaluation_errors[name] = RuleErrors(name)
+        entry.count += 1
+        entry.last = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_TEXT]
+        if entry.count & (entry.count - 1) == 0:  # the 1st, 2nd, 4th, 8th... time: bounded logs
+            log.warning("rule %s failed to evaluate (%d times so far): %s", name, entry.count, entry.last)
+
+    def error_counts(self) -> list[RuleErrors]:
+        """Rules that failed to evaluate in this process, most failures first."""
+        return sorted(self.evaluation_errors.values(), key=lambda e: (-e.count, e.rule))
+
+
+def rule_errors(ruleset: RuleSet | None = None) -> list[RuleErrors]:
+    """Evaluation errors per rule in this process (the built-in rule set unless one is
+    given): for the web UI and ``mailward rules list``. A rule that breaks on every
+    message shows here instead of silently never firing."""
+    return (ruleset or default_ruleset()).error_counts()
 
 
 def _hit(rule: CompiledRule, ctx: Any) -> Hit:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from mailward.errors import MailwardError
 from mailward.identity.outlets import is_freemail
 from mailward.share import kinds as _kinds
 from mailward.trackers import tracker_for_host
@@ -25,7 +26,7 @@ TLP_LEVELS = ("clear", "white", "green", "amber", "amber+strict", "red")
 VERDICT_CONFIDENCE = {"malicious": 90, "phishing": 85, "recon": 80, "suspicious": 50}
 
 
-class ExportError(Exception):
+class ExportError(MailwardError):
     """The campaign cannot be exported as asked. The message says why."""
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mailward.errors import MailwardError
 from mailward.share import kinds as _kinds
 
 
-class IntelError(Exception):
+class IntelError(MailwardError):
     """An intel file or the store cannot be used. The message says why."""
 
 

@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 from mailward import domains
+from mailward.errors import MailwardError
 
 # kind -> what it is
 KINDS: dict[str, str] = {
@@ -48,7 +49,7 @@ _REFANG = (
 )
 
 
-class IndicatorError(ValueError):
+class IndicatorError(MailwardError, ValueError):
     """A value is not a valid indicator of the kind given. The message says why."""
 
 

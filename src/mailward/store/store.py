@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
 
 from mailward.config import Config
+from mailward.errors import MailwardError
 
 from . import migrate
 from .models import (
@@ -39,7 +40,7 @@ from .records import Campaign, CampaignHit, Indicator, MessageRecord, Person, St
 DB_FILENAME = "mailward.db"
 
 
-class StoreError(Exception):
+class StoreError(MailwardError):
     """The store cannot be opened or used. The message says why, without a traceback."""
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from mailward.gateway.quarantine import StoreError as QuarantineError
+from mailward.gateway.quarantine import QuarantineError
 
 from .auth import ROLES, AuthError, Principal
 from .context import WebContext

@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from mailward.errors import MailwardError
+
 from .models import CredentialRow, SessionRow, WebBase
 
 ROLES = ("viewer", "analyst", "admin")
@@ -29,7 +31,7 @@ SESSION_HOURS = 12
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
-class AuthError(Exception):
+class AuthError(MailwardError):
     """Bad role, unknown credential, duplicate user: the message says which."""
 
 

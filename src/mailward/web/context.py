@@ -10,8 +10,7 @@ from typing import Any
 
 from mailward.config import Config
 from mailward.gateway.audit import AuditLog
-from mailward.gateway.quarantine import FileQuarantine
-from mailward.gateway.quarantine import StoreError as QuarantineError
+from mailward.gateway.quarantine import FileQuarantine, QuarantineError
 from mailward.gateway.settings import GatewaySettings, load_settings
 from mailward.store import Person, Store
 

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from mailward.gateway.quarantine import StoreError as QuarantineError
+from mailward.gateway.quarantine import QuarantineError
 
 from . import charts
 from .api import ctx_of, delete_entry, export_campaign, quarantine_entry, release_entry, targets_of
