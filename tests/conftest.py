@@ -30,7 +30,7 @@ settings.register_profile("fuzz", derandomize=False, deadline=None, max_examples
                           database=DirectoryBasedExampleDatabase(".hypothesis/examples"),
                           suppress_health_check=_QUIET_CHECKS)
 settings.register_profile("dev", parent=settings.get_profile("fuzz"), max_examples=100)
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or "ci"
+PROFILE = "ci" if os.environ.get("CI") == "true" else (os.environ.get("HYPOTHESIS_PROFILE") or "ci")
 settings.load_profile(PROFILE)
 
 

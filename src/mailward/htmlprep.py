@@ -55,9 +55,11 @@ _KEPT_PAST_BOUND = frozenset({*LOAD_ATTRIBUTES, "style", "width", "height", "hid
                               "content", "attributename", *ANIMATION_VALUE_ATTRIBUTES, "srcdoc", "class", "id"})
 _TAG_START = re.compile(r"<[A-Za-z]")
 _TAG_NAME = re.compile(r"[^\s/>]*")
-# one attribute as the HTML tokenizer reads it: a name, then maybe = and a value
-# (an unclosed quote runs to the end, as in the browser); character classes only: linear
-_ATTRIBUTE = re.compile(r"""[\s/]*([^\s/>][^\s/>=]*)(?:\s*=\s*("[^"]*(?:"|\Z)|'[^']*(?:'|\Z)|[^\s>]*))?""")
+# one attribute as the HTML tokenizer reads it: a name, then maybe = and a value (an
+# unclosed quote runs to the end, as in the browser). Character classes only, and the
+# gap before a name is matched on its own, so no start backtracks over a long run.
+_ATTRIBUTE_GAP = re.compile(r"[\s/]*")
+_ATTRIBUTE = re.compile(r"""([^\s/>][^\s/>=]*)(?:\s*=\s*("[^"]*(?:"|\Z)|'[^']*(?:'|\Z)|[^\s>]*))?""")
 _TEMPLATE_TAG = re.compile(r"</?template\b[^<>]{0,8192}>?", re.IGNORECASE)
 
 
@@ -97,8 +99,9 @@ def bound_attributes(html: str) -> tuple[str, bool]:
         cursor = name_end.end() if name_end else start + 1
         attrs: list[tuple[int, int, str]] = []
         while True:
-            found = _ATTRIBUTE.match(html, cursor)
-            if found is None or found.end() == cursor:
+            gap = _ATTRIBUTE_GAP.match(html, cursor)
+            found = _ATTRIBUTE.match(html, gap.end() if gap else cursor)
+            if found is None:
                 break
             attrs.append((found.start(1), found.end(), found.group(1).lower()))
             cursor = found.end()

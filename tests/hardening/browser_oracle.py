@@ -25,6 +25,8 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
     "--autoplay-policy=no-user-gesture-required",
+    # every other host fails at once (and is still seen as a request by Playwright)
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 PAGE_PREFIX = "/page/"
 SETTLE_SECONDS = 0.6  # after "load": meta refresh 0, SMIL at t=0, lazy images, fonts
@@ -79,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_GET
     do_HEAD = do_GET
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -97,10 +99,16 @@ class Render:
     beacon_requests: list[str]
     beacon_connections: int
     page_requests: list[str]  # relative loads that went back to the page's own server
+    browser_requests: list[str]  # every request chromium made but the page itself (any host, any scheme)
 
     @property
     def count(self) -> int:
         return len(self.beacon_requests) + len(self.page_requests)
+
+    @property
+    def loads(self) -> list[str]:
+        """Everything that left the page: server-side logs and chromium's own request list."""
+        return [*self.beacon_requests, *self.page_requests, *self.browser_requests]
 
 
 class Oracle:
@@ -130,10 +138,12 @@ class Oracle:
         beacon_before = self.beacon_server.log.snapshot()
         page_before = self.page_server.log.snapshot()[0]
         context = self.browser.new_context(viewport={"width": 800, "height": 600}, java_script_enabled=True)
+        page_url = f"http://127.0.0.1:{self.page_server.server_address[1]}{path}"
+        seen: list[str] = []
+        context.on("request", lambda request: seen.append(request.url))
         try:
             page = context.new_page()
-            page.goto(f"http://127.0.0.1:{self.page_server.server_address[1]}{path}", wait_until="load",
-                      timeout=20_000)
+            page.goto(page_url, wait_until="load", timeout=20_000)
             page.mouse.move(50, 50)  # hover: cursor images
             time.sleep(settle)
         finally:
@@ -144,7 +154,9 @@ class Oracle:
             connections = self.beacon_server.log.connections - beacon_before[1]
         with self.page_server.log.lock:
             own = self.page_server.log.requests[page_before:]
-        return Render(list(beacon), connections, list(own))
+        others = [u for u in seen if u != page_url and not u.startswith(("data:", "about:"))
+                  and not u.endswith("/favicon.ico")]
+        return Render(list(beacon), connections, list(own), others)
 
 
 @contextmanager

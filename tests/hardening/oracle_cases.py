@@ -36,7 +36,11 @@ def html_parts(raw: bytes) -> list[str]:
     parts = []
     for part in msg.walk():
         if part.get_content_type() == "text/html":
-            parts.append(str(part.get_content()))  # type: ignore[attr-defined]
+            try:
+                parts.append(str(part.get_content()))  # type: ignore[attr-defined]
+            except (LookupError, ValueError, AssertionError):  # a charset or encoding the fuzzer broke
+                payload = part.get_payload(decode=True)
+                parts.append(payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload))
     return parts
 
 
@@ -45,6 +49,7 @@ class Case:
     name: str
     raw_requests: int
     raw_connections: int
+    raw_beacon_paths: list[str]
     result: ScanResult
     action: str
     defused_requests: list[str]
@@ -69,11 +74,12 @@ def run(oracle_: Oracle, name: str, template: str, *, raw_too: bool = True) -> C
         name=name,
         raw_requests=before.count if before else -1,
         raw_connections=before.beacon_connections if before else -1,
+        raw_beacon_paths=before.beacon_requests if before else [],
         result=result,
         action="deliver (defused)" if report.changed else "deliver",
-        defused_requests=[u for r in defused for u in (*r.beacon_requests, *r.page_requests)],
+        defused_requests=[u for r in defused for u in r.loads],
         defused_connections=sum(r.beacon_connections for r in defused),
-        preview_requests=[*preview.beacon_requests, *preview.page_requests],
+        preview_requests=preview.loads,
         preview_connections=preview.beacon_connections,
     )
 
