@@ -52,7 +52,12 @@ bench: $(VENV)/.installed-test system
 	$(PY) bench/run.py
 
 FUZZ_SECONDS ?= 120
-fuzz: venv
+# make test runs every property test on the derandomised "ci" Hypothesis profile
+# (tests/conftest.py); make fuzz explores: random examples, 10x the budget, failures
+# saved in .hypothesis/ and replayed next time
+fuzz: $(VENV)/.installed-test
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -p tests.no_skip tests/hardening/test_structured_fuzz.py \
+		tests/gateway/test_defuse.py tests/web/test_preview.py tests/core/test_parse_properties.py tests/beacons/test_properties.py
 	$(PY) -m pip install -q 'atheris>=2.3'
 	$(PY) fuzz/seed_corpus.py fuzz/corpus
 	mkdir -p fuzz/crashes

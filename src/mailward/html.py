@@ -14,32 +14,32 @@ are searched for VML and image sources.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
-import re2
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from .htmlprep import prepare_html
 from .model import Form, Link, Resource
+from .remote import (
+    ANIMATED_URL_ATTRIBUTES,
+    ANIMATION_ELEMENTS,
+    ANIMATION_VALUE_ATTRIBUTES,
+    LINK_ELEMENTS,
+    LINK_LOAD_RELS,
+    LOAD_ATTRIBUTES,
+    animation_urls,
+    attribute_urls,
+    css_references,
+    refresh_url,
+    strip_css_comments,
+)
 
-# CSS patterns run on google-re2 (linear time whatever the input): with Python's
-# backtracking engine ``/\*.*?\*/`` is quadratic on "/* /* /* ..." (30 s for 90 KB)
-# and the bounded url()/@font-face scans cost up to 8,192 steps per start.
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.max_mem = 16 << 20
-# url(...): quoted or bare; groups 1-3 hold the URL (only one of them is non-empty)
-_CSS_URL = re2.compile(
-    r"""(?i)url\(\s*(?:'([^'")\s]+)'|"([^'")\s]+)"|([^'")\s]+))\s*\)""", _RE2_OPTIONS)
-_CSS_IMPORT = re2.compile(r"""(?i)@import\s+(?:url\(\s*)?['"]?([^'")\s;]+)""", _RE2_OPTIONS)
-_FONT_FACE = re2.compile(r"(?i)@font-face\s*\{([^}]*)\}", _RE2_OPTIONS)
-# image-set("a.png" 1x, "b.png" 2x): candidates may be bare strings instead of url()
-_IMAGE_SET = re2.compile(r"(?i)image-set\(([^)]*)\)", _RE2_OPTIONS)
-_CSS_STRING = re2.compile("'([^'\"\\s]+)'|\"([^'\"\\s]+)\"", _RE2_OPTIONS)
 _PX = re.compile(r"^\s*(-?\d{1,7})(?:\.\d+)?\s*(px)?\s*$", re.IGNORECASE)
-_COMMENT = re2.compile(r"(?s)/\*.*?\*/", _RE2_OPTIONS)
 _HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{0,30}:")
 
 _MEDIA_TAGS = {
@@ -60,6 +60,7 @@ class HtmlFacts:
     forms: tuple[Form, ...]
     truncated: bool = False
     flattened: bool = False  # nesting deeper than MAX_HTML_DEPTH was flattened
+    attributes_capped: bool = False  # an element or the part had more attributes than the bounds
 
 
 def _declarations(style: str) -> dict[str, str]:
@@ -124,7 +125,7 @@ class _StyleSheet:
     def __init__(self, css: str) -> None:
         self.hidden: dict[str, str] = {}  # selector key -> reason
         self.sizes: dict[str, tuple[int | None, int | None]] = {}
-        css = _COMMENT.sub("", css)
+        css = strip_css_comments(css)
         for selectors, body in _top_level_rules(css):
             if len(selectors) > 4096:
                 continue
@@ -276,58 +277,16 @@ def _size(node: LexborNode, sheet: _StyleSheet) -> tuple[int | None, int | None]
 
 
 def _srcset_urls(value: str) -> Iterable[str]:
-    for candidate in value.split(","):
-        url = candidate.strip().split(" ")[0].strip()
-        if url:
-            yield url
-
-
-_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|(.))", re.DOTALL)
-
-
-def _css_unescape_one(match: re.Match[str]) -> str:
-    if match.group(1):
-        code = int(match.group(1), 16)
-        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
-    return match.group(2)
-
-
-def _css_unescape(css: str) -> str:
-    """CSS escapes (``\\75 rl(``, ``u\\rl(``) spelled out, so that url() is found."""
-    return _CSS_ESCAPE.sub(_css_unescape_one, css) if "\\" in css else css
-
-
-def _found(pattern: Any, text: str) -> list[str]:
-    """The non-empty group of each match of a pattern whose alternatives each capture once.
-
-    RE2 caps counted repetition at 1,000, so the patterns use ``+`` and URLs longer than
-    4,096 characters are dropped here instead.
-    """
-    found = (next((g for g in groups if g), "") for groups in pattern.findall(text))
-    return [url for url in found if len(url) <= 4096]
+    return attribute_urls("srcset", value)
 
 
 def _css_resources(css: str, part: str, tag: str, hidden: str) -> list[Resource]:
     found: list[Resource] = []
-    css = _css_unescape(_COMMENT.sub("", css))
-    font_urls: set[str] = set()  # already reported as a font or an import
-    for body in _FONT_FACE.findall(css):
-        for url in _found(_CSS_URL, body):
-            font_urls.add(url)
-            found.append(Resource(url=url, kind="font", part=part, tag=tag))
-    for url in _CSS_IMPORT.findall(css):
-        font_urls.add(url)
-        found.append(Resource(url=url, kind="import", part=part, tag=tag))
-    urls = _found(_CSS_URL, css)
-    if "image-set" in css.lower():
-        for body in _IMAGE_SET.findall(css):
-            urls.extend(_found(_CSS_STRING, body))
-    for url in dict.fromkeys(urls):
-        if url in font_urls:
-            continue
-        found.append(
-            Resource(url=url, kind="css-url", part=part, tag=tag, hidden=bool(hidden), hidden_reason=hidden)
-        )
+    for kind, url in css_references(css):
+        if kind == "css-url":
+            found.append(Resource(url=url, kind=kind, part=part, tag=tag, hidden=bool(hidden), hidden_reason=hidden))
+        else:
+            found.append(Resource(url=url, kind=kind, part=part, tag=tag))
     return found
 
 
@@ -380,181 +339,259 @@ def _conditional_resources(html: str, part: str) -> list[Resource]:
             if style and "url(" in style.lower():
                 found.extend(_css_resources(style, part, tag, ""))
         for style_node in tree.css("style"):
-            found.extend(_css_resources(style_node.text(deep=True), part, "style", ""))
+            found.extend(_css_resources(style_node.text(deep=False), part, "style", ""))
     return found
 
 
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,20})")
-_VOID = frozenset(
-    "area base br col embed hr img input link meta param source track wbr".split()
-)
-# Tags kept when deep nesting forces a flattening: everything that loads or links.
-_CONTAINER = re.compile(
-    r"</?(?!(?:a|area|img|image|input|link|style|base|meta|form|iframe|frame|object|embed|video|audio|source|track|svg|use|picture|html|head|body)\b)[A-Za-z][A-Za-z0-9]{0,20}\b[^<>]{0,4096}>"
-)
-MAX_HTML_DEPTH = 1000
+_GENERIC_KIND = {
+    "iframe": "iframe", "frame": "iframe", "embed": "embed", "object": "object", "applet": "object",
+    "script": "embed", "audio": "audio", "video": "video", "source": "source", "track": "track",
+    "img": "img", "image": "img", "feimage": "img", "use": "img", "input": "input-image",
+}
+_NESTED_DOCUMENT_TAGS = frozenset({"iframe", "frame", "object", "embed"})
+MAX_NESTED_DOCUMENTS = 2  # srcdoc / data: documents inside documents, levels scanned
 
 
-def _nesting_depth(html: str) -> int:
-    """Approximate element nesting depth from the tag stream (linear)."""
-    depth = deepest = 0
-    for closing, name in _TAG.findall(html):  # tuples built in C: a third faster than Match objects
-        if name.lower() in _VOID:
-            continue
-        if closing:
-            depth = max(0, depth - 1)
-        else:
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-    return deepest
+class _Collector:
+    """Resources, links and forms of one parsed HTML tree (see ``extract_html``)."""
 
+    def __init__(self, tree: LexborHTMLParser, part: str, max_links: int, max_resources: int, depth: int) -> None:
+        self.part = part
+        self.max_links = max_links
+        self.max_resources = max_resources
+        self.depth = depth
+        self.links: list[Link] = []
+        self.resources: list[Resource] = []
+        self.forms: list[Form] = []
+        self.truncated = False
+        self.node_urls: set[str] = set()
+        sheet_css = "\n".join(node.text(deep=False) for node in tree.css("style"))  # the browser's view
+        self.sheet_css = sheet_css
+        self.sheet = _StyleSheet(sheet_css)
+        self.cache: dict[int, str] = {}
+        # <base href="https://..."> makes every relative URL remote
+        base_node = tree.css_first("base[href]")
+        base = (base_node.attributes.get("href") or "").strip() if base_node is not None else ""
+        self.base = base if base.lower().startswith(("http://", "https://", "//")) else ""
 
-def flatten_deep_html(html: str) -> tuple[str, bool]:
-    """HTML parsers take quadratic time on very deep nesting (measured: Lexbor ~3 s at
-    20,000 levels, minutes at 100,000). Past ``MAX_HTML_DEPTH`` the container tags are
-    dropped, keeping every element that loads or links, so beacons are still found.
-    """
-    if html.count("<") < MAX_HTML_DEPTH or _nesting_depth(html) <= MAX_HTML_DEPTH:
-        return html, False
-    return _CONTAINER.sub("", html), True
+    def hidden_of(self, node: LexborNode) -> str:
+        return _own_hiding(node, self.sheet) or _ancestor_hiding(node, self.sheet, self.cache)
 
-
-def extract_html(
-    html: str, part: str, *, max_links: int = 5000, max_resources: int = 5000
-) -> HtmlFacts:
-    """Links, resources and forms of one HTML part. Never raises on markup."""
-    html, flattened = flatten_deep_html(html)
-    tree = LexborHTMLParser(html)
-    sheet_css = "\n".join(node.text(deep=True) for node in tree.css("style"))
-    sheet = _StyleSheet(sheet_css) if sheet_css else _StyleSheet("")
-    cache: dict[int, str] = {}
-    links: list[Link] = []
-    resources: list[Resource] = []
-    forms: list[Form] = []
-    truncated = False
-
-    def hidden_of(node: LexborNode) -> str:
-        return _own_hiding(node, sheet) or _ancestor_hiding(node, sheet, cache)
-
-    # <base href="https://..."> makes every relative URL remote
-    base_node = tree.css_first("base[href]")
-    base = (base_node.attributes.get("href") or "").strip() if base_node is not None else ""
-    if not base.lower().startswith(("http://", "https://", "//")):
-        base = ""
-
-    def resolve(url: str) -> str:
-        if not base or not url or url.startswith("#") or _HAS_SCHEME.match(url):
+    def resolve(self, url: str) -> str:
+        if not self.base or not url or url.startswith("#") or _HAS_SCHEME.match(url):
             return url
-        return urljoin(base, url)
+        try:
+            return urljoin(self.base, url)
+        except ValueError:
+            return url
 
-    def add(resource: Resource) -> None:
-        nonlocal truncated
-        if base:
-            resolved = resolve(resource.url)
+    def add(self, resource: Resource) -> None:
+        self.node_urls.add(resource.url)
+        if self.base:
+            resolved = self.resolve(resource.url)
             if resolved != resource.url:
                 resource = replace(resource, url=resolved)
-        if len(resources) < max_resources:
-            resources.append(resource)
+        if len(self.resources) < self.max_resources:
+            self.resources.append(resource)
         else:
-            truncated = True
+            self.truncated = True
 
-    if sheet_css:
-        for resource in _css_resources(sheet_css, part, "style", ""):
-            add(resource)
-
-    root = tree.root
-    nodes = root.traverse(include_text=False) if root is not None else ()
-    for node in nodes:
-        tag = (node.tag or "").lower()
+    def element(self, node: LexborNode, tag: str) -> None:
         attrs = node.attributes
+        self.node_urls = set()
         if tag in ("a", "area"):
-            href = attrs.get("href")
-            if href:
-                if len(links) < max_links:
-                    text = node.text(deep=True, separator=" ", strip=True) if tag == "a" else (attrs.get("alt") or "")
-                    links.append(Link(url=resolve(href.strip()), text=text[:500], part=part, source="html", tag=tag))
-                else:
-                    truncated = True
+            self._link(node, tag, attrs)
         elif tag == "img" or (tag == "input" and (attrs.get("type") or "").lower() == "image"):
-            width, height = _size(node, sheet)
-            reason = hidden_of(node)
-            kind = "img" if tag == "img" else "input-image"
-            src = attrs.get("src")
-            alt = attrs.get("alt") or ""
-            if src:
-                add(Resource(src.strip(), kind, part, tag, width, height, bool(reason), reason, alt))
-            srcset = attrs.get("srcset")
-            if srcset:
-                for url in _srcset_urls(srcset):
-                    add(Resource(url, "srcset", part, tag, width, height, bool(reason), reason, alt))
-            for legacy in ("lowsrc", "dynsrc"):  # old Internet Explorer / Outlook attributes
-                value = attrs.get(legacy)
-                if value:
-                    add(Resource(value.strip(), "img", part, tag, width, height, bool(reason), reason, alt))
+            self._image(node, tag, attrs)
         elif tag in ("image", "feimage", "use") and node.parent is not None:
             # SVG <image href>, <feImage href>, <use href="other.svg#x">
             href = attrs.get("href") or attrs.get("xlink:href")
             if href and not href.startswith("#"):
-                width, height = _size(node, sheet)
-                reason = hidden_of(node)
-                add(Resource(href.strip(), "img", part, tag, width, height, bool(reason), reason))
+                width, height = _size(node, self.sheet)
+                reason = self.hidden_of(node)
+                self.add(Resource(href.strip(), "img", self.part, tag, width, height, bool(reason), reason))
+        elif tag in ANIMATION_ELEMENTS:
+            self._animation(node, tag, attrs)
         elif tag == "link":
-            href = attrs.get("href")
-            rel = (attrs.get("rel") or "").lower()
-            if href:
-                kind = "stylesheet" if "stylesheet" in rel else ("font" if "font" in (attrs.get("as") or "") else "link-other")
-                if rel and any(r in rel for r in ("stylesheet", "preload", "prefetch", "icon", "import")):
-                    add(Resource(href.strip(), kind, part, tag))
+            self._link_element(tag, attrs)
         elif tag in _MEDIA_TAGS:
-            attr, kind = _MEDIA_TAGS[tag]
-            src = attrs.get(attr)
-            reason = hidden_of(node)
-            width, height = _size(node, sheet)
-            if src:
-                add(Resource(src.strip(), kind, part, tag, width, height, bool(reason), reason))
-            if tag == "source" and attrs.get("srcset"):  # <picture><source srcset>
-                for url in _srcset_urls(attrs.get("srcset") or ""):
-                    add(Resource(url, "srcset", part, tag, width, height, bool(reason), reason))
-            if tag == "video" and attrs.get("poster"):
-                add(Resource((attrs.get("poster") or "").strip(), "poster", part, tag, width, height, bool(reason), reason))
+            self._media(node, tag, attrs)
         elif tag == "object":
             data = attrs.get("data")
             if data:
-                width, height = _size(node, sheet)
-                reason = hidden_of(node)
-                add(Resource(data.strip(), "object", part, tag, width, height, bool(reason), reason))
+                width, height = _size(node, self.sheet)
+                reason = self.hidden_of(node)
+                self.add(Resource(data.strip(), "object", self.part, tag, width, height, bool(reason), reason))
         elif tag == "meta":
-            if (attrs.get("http-equiv") or "").lower() == "refresh":
-                content = attrs.get("content") or ""
-                _, _, url = content.partition("=")
-                if url.strip():
-                    add(Resource(url.strip().strip("'\""), "meta-refresh", part, tag))
+            if (attrs.get("http-equiv") or "").strip().lower() == "refresh":
+                url = refresh_url(attrs.get("content") or "")
+                if url:
+                    self.add(Resource(url, "meta-refresh", self.part, tag))
         elif tag == "form":
-            inputs = tuple(
-                (child.attributes.get("type") or "text").lower() for child in node.css("input")
-            )
-            forms.append(
-                Form(
-                    action=(attrs.get("action") or "").strip(),
-                    method=(attrs.get("method") or "get").lower(),
-                    part=part,
-                    inputs=inputs,
-                )
-            )
+            inputs = tuple((child.attributes.get("type") or "text").lower() for child in node.css("input"))
+            action = (attrs.get("action") or "").strip()
+            self.forms.append(Form(action=action, method=(attrs.get("method") or "get").lower(), part=self.part,
+                                   inputs=inputs))
         background = attrs.get("background")
         if background:
-            reason = hidden_of(node)
-            add(Resource(background.strip(), "background", part, tag, hidden=bool(reason), hidden_reason=reason))
+            reason = self.hidden_of(node)
+            self.add(Resource(background.strip(), "background", self.part, tag, hidden=bool(reason),
+                              hidden_reason=reason))
         style = attrs.get("style")
-        if style and ("url(" in style.lower() or "image-set" in style.lower() or "\\" in style):
-            reason = hidden_of(node)
-            for resource in _css_resources(style, part, tag, reason):
-                add(resource)
+        if style and ("(" in style or "\\" in style):
+            reason = self.hidden_of(node)
+            for resource in _css_resources(style, self.part, tag, reason):
+                self.add(resource)
+        self._generic(tag, attrs)
 
+    def _link(self, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
+        href = attrs.get("href") or attrs.get("xlink:href")
+        if not href:
+            return
+        if len(self.links) < self.max_links:
+            text = node.text(deep=True, separator=" ", strip=True) if tag == "a" else (attrs.get("alt") or "")
+            self.links.append(Link(url=self.resolve(href.strip()), text=text[:500], part=self.part, source="html",
+                                   tag=tag))
+        else:
+            self.truncated = True
+
+    def _image(self, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
+        width, height = _size(node, self.sheet)
+        reason = self.hidden_of(node)
+        kind = "img" if tag == "img" else "input-image"
+        alt = attrs.get("alt") or ""
+        src = attrs.get("src")
+        if src:
+            self.add(Resource(src.strip(), kind, self.part, tag, width, height, bool(reason), reason, alt))
+        srcset = attrs.get("srcset")
+        if srcset:
+            for url in _srcset_urls(srcset):
+                self.add(Resource(url, "srcset", self.part, tag, width, height, bool(reason), reason, alt))
+        for legacy in ("lowsrc", "dynsrc"):  # old Internet Explorer / Outlook attributes
+            value = attrs.get(legacy)
+            if value:
+                self.add(Resource(value.strip(), "img", self.part, tag, width, height, bool(reason), reason, alt))
+
+    def _animation(self, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
+        """SMIL ``<set attributeName=href to=...>``/``<animate values=...>``: the target element
+        (the parent, or the one ``href=#id`` names) loads each value. Values with url() load too."""
+        lower = {name.lower(): value for name, value in attrs.items()}  # SVG keeps "attributeName"
+        values = [lower.get(name) or "" for name in ANIMATION_VALUE_ATTRIBUTES]
+        target_attr = (lower.get("attributename") or "").strip().lower()
+        if target_attr in ANIMATED_URL_ATTRIBUTES:
+            target = node.parent
+            target_tag = (target.tag or "").lower() if target is not None else tag
+            reason = self.hidden_of(node)
+            for url in animation_urls(values):
+                if not url.startswith("#"):
+                    self.add(Resource(url, "img", self.part, target_tag, hidden=bool(reason), hidden_reason=reason))
+        for value in values:
+            if "(" in value or "\\" in value:
+                for resource in _css_resources(value, self.part, tag, ""):
+                    self.add(resource)
+
+    def _link_element(self, tag: str, attrs: dict[str, str | None]) -> None:
+        rel = (attrs.get("rel") or "").lower()
+        rels = set(rel.split())
+        for name in ("href", "imagesrcset"):
+            value = attrs.get(name)
+            if not value or not (rels & LINK_LOAD_RELS):
+                continue
+            kind = "stylesheet" if "stylesheet" in rels else ("font" if "font" in (attrs.get("as") or "") else
+                                                              "link-other")
+            for url in attribute_urls(name, value):
+                self.add(Resource(url, kind, self.part, tag))
+
+    def _media(self, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
+        attr, kind = _MEDIA_TAGS[tag]
+        src = attrs.get(attr)
+        reason = self.hidden_of(node)
+        width, height = _size(node, self.sheet)
+        if src:
+            self.add(Resource(src.strip(), kind, self.part, tag, width, height, bool(reason), reason))
+        if tag == "source" and attrs.get("srcset"):  # <picture><source srcset>
+            for url in _srcset_urls(attrs.get("srcset") or ""):
+                self.add(Resource(url, "srcset", self.part, tag, width, height, bool(reason), reason))
+        if tag == "video" and attrs.get("poster"):
+            self.add(Resource((attrs.get("poster") or "").strip(), "poster", self.part, tag, width, height,
+                              bool(reason), reason))
+        if tag in _NESTED_DOCUMENT_TAGS:
+            self._nested(tag, attrs)
+
+    def _generic(self, tag: str, attrs: dict[str, str | None]) -> None:
+        """Every other attribute that loads (remote.LOAD_ATTRIBUTES) on an element the
+        branches above did not read: ``<script src>``, ``<embed src>``, SVG ``href``..."""
+        if tag in ("base", "link") or (tag == "object" and attrs.get("data")):
+            if tag == "object":
+                self._nested(tag, attrs)
+            return
+        for name, value in attrs.items():
+            if not value or name not in LOAD_ATTRIBUTES or (name in ("href", "xlink:href") and tag in LINK_ELEMENTS):
+                continue
+            for url in attribute_urls(name, value):
+                if url in self.node_urls or url.startswith("#"):
+                    continue
+                self.add(Resource(url, _GENERIC_KIND.get(tag, "link-other"), self.part, tag))
+
+    def _nested(self, tag: str, attrs: dict[str, str | None]) -> None:
+        """A frame's ``srcdoc`` and a ``data:`` document in a frame or object load what they hold."""
+        if self.depth >= MAX_NESTED_DOCUMENTS:
+            return
+        documents = [attrs.get("srcdoc") or ""]
+        for name in ("src", "data"):
+            documents.append(_data_document(attrs.get(name) or ""))
+        for document in documents:
+            if not document:
+                continue
+            inner = extract_html(document, self.part, max_links=max(0, self.max_links - len(self.links)),
+                                 max_resources=max(0, self.max_resources - len(self.resources)), depth=self.depth + 1)
+            for resource in inner.resources:
+                self.add(replace(resource, tag=f"{tag}>{resource.tag}"))
+            self.links.extend(inner.links)
+            self.truncated = self.truncated or inner.truncated
+
+
+def _data_document(url: str) -> str:
+    """The text of a ``data:text/html`` or ``data:image/svg+xml`` URL, or ""."""
+    value = url.strip()
+    head, sep, body = value.partition(",")
+    if not sep or not head.lower().startswith("data:"):
+        return ""
+    mime = head[5:].split(";")[0].strip().lower()
+    if mime not in ("text/html", "image/svg+xml", "application/xhtml+xml", "text/xml", "application/xml", ""):
+        return ""
+    if ";base64" in head.lower():
+        try:
+            return base64.b64decode(unquote(body), validate=False)[:MAX_NESTED_BYTES].decode("utf-8", "replace")
+        except (ValueError, binascii.Error):
+            return ""
+    return unquote(body[:MAX_NESTED_BYTES])
+
+
+MAX_NESTED_BYTES = 512 * 1024
+
+
+def extract_html(
+    html: str, part: str, *, max_links: int = 5000, max_resources: int = 5000, depth: int = 0
+) -> HtmlFacts:
+    """Links, resources and forms of one HTML part. Never raises on markup.
+
+    The text is first prepared as the defuser prepares it (``prepare_html``: template
+    content opened, deep nesting flattened, attributes bounded), so both see one tree."""
+    html, flattened, capped = prepare_html(html)
+    tree = LexborHTMLParser(html)
+    collector = _Collector(tree, part, max_links, max_resources, depth)
+    if collector.sheet_css:
+        for resource in _css_resources(collector.sheet_css, part, "style", ""):
+            collector.add(resource)
+    root = tree.root
+    for node in root.traverse(include_text=False) if root is not None else ():
+        tag = (node.tag or "").lower()
+        if tag and not tag.startswith(("-", "#")):
+            collector.element(node, tag)
     if "<!--[if" in html.lower():
         for resource in _conditional_resources(html, part):
-            add(resource)
-
+            collector.add(resource)
     # no visible text: nothing read it (the rules take theirs from ``rules.derive.strip_tags``)
-    return HtmlFacts(tuple(links), tuple(resources), tuple(forms), truncated, flattened)
+    return HtmlFacts(tuple(collector.links), tuple(collector.resources), tuple(collector.forms), collector.truncated,
+                     flattened, capped)

@@ -175,6 +175,9 @@ class _Builder:
                 self.hit("max_links_or_resources")
             if facts.flattened:
                 self.defects.append(Defect("HTML_DEEP_NESTING", "nesting flattened for analysis", path))
+            if facts.attributes_capped:
+                self.defects.append(Defect("HTML_ATTRIBUTES_CAPPED", "attributes past the bounds dropped for analysis", path))
+                self.hit("max_html_attributes")
             self.links.extend(facts.links)
             self.resources.extend(facts.resources)
             self.forms.extend(facts.forms)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mailward.parse import parse_message
@@ -72,6 +72,10 @@ PIECES = [*"<>=\"' /:;()@\\&#xa", "url(", "http://e.invalid/", "<img src=", "<st
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=60).map("".join))
+# issue 16, problem 7: the tokenizer reads style=http://e.invalid/ as the img's style.
+# Chromium loads nothing for it (tests/hardening/hostile_html/issue7-unquoted-style.html),
+# but a style that is not CSS has no business in the preview: the allow-list now drops it.
+@example("<img src=<\nstyle=http://e.invalid/>")
 def test_no_remote_url_survives_any_input(html):
     out = sanitise_html(html).replace(PLACEHOLDER, "")
     attributes = re.findall(r'\s([a-zA-Z:-]+)="([^"]*)"', out)

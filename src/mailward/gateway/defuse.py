@@ -1,19 +1,22 @@
 """Defuse a message: rewrite it so that opening it leaks nothing, and say so in a banner.
 
+HTML is rewritten by allow-list (``mailward.remote``): only known-safe elements,
+attributes, URL schemes and CSS properties stay; everything else is dropped or
+neutralised, whether or not the scan named it a beacon. On top of that:
+
 - tracking pixels and hidden remote images are removed;
 - other remote images get a local placeholder (``remote_images`` = placeholder,
   alt or remove);
 - click-tracking links go straight to their real destination when the redirector
   carries it; otherwise the link stays and is marked;
-- remote stylesheets, CSS ``@import``, ``url()`` loads and web fonts are dropped,
-  and so are frames, objects, scripts, ``<base>`` and meta refresh;
 - a short banner at the top of the first HTML and first text part says in plain
   words what was found and what was done.
 
-Every remote load in the HTML goes, whether or not the scan named it a beacon: the
-scan's beacons only decide the wording (a pixel is "removed", an ordinary image is
-"blocked") and which links are click trackers. Only text leaves change
-(``mimesplice``); headers, attachments and structure keep their bytes.
+The scan's beacons only decide the wording (a pixel is "removed", an ordinary image
+is "blocked") and which links are click trackers. The HTML is prepared exactly as
+the scanner prepared it (``htmlprep.prepare_html``), so both read the same tree.
+Only text leaves change (``mimesplice``); headers, attachments and structure keep
+their bytes.
 """
 
 from __future__ import annotations
@@ -23,47 +26,41 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-import re2
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from mailward import domains
 from mailward.gateway.banner import DefuseReport, banner_html, banner_lines, banner_text
 from mailward.gateway.mimesplice import Leaf, rewrite_text_parts
 from mailward.gateway.settings import GatewaySettings
+from mailward.htmlprep import prepare_html
+from mailward.remote import (
+    DROP_WITH_CONTENT,
+    LINK_LOAD_RELS,
+    LOAD_ATTRIBUTES,
+    SAFE_ELEMENTS,
+    allowed_attribute,
+    attribute_urls,
+    css_references,
+    is_remote,
+    is_safe_image_source,
+    is_safe_link,
+    safe_style_attribute,
+    safe_stylesheet,
+)
 from mailward.result import Beacon, ScanResult
 
 __all__ = ["DefuseReport", "defuse", "defuse_report", "is_remote", "sanitise_css"]
 
-from ..html import flatten_deep_html
-
 LINK_KINDS = frozenset({"link", "click", "redirect", "tracked-link"})
-_LOCAL_SCHEMES = ("cid:", "data:", "#", "mailto:", "tel:", "about:blank")
 _CLICK_SCHEMES = ("http://", "https://", "mailto:")
 PLACEHOLDER_SRC = (
     "data:image/svg+xml,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%20width%3D%2216%22"
     "%20height%3D%2216%22%3E%3Crect%20width%3D%2216%22%20height%3D%2216%22%20fill%3D%22%23ddd%22%2F%3E%3C%2Fsvg%3E"
 )
-_REMOVE_TAGS = frozenset({
-    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "link",
-    "portal", "noscript",
-})
-_RESOURCE_ATTRS = (
-    "src", "srcset", "lowsrc", "dynsrc", "poster", "background", "data", "href", "xlink:href",
-    "codebase", "archive", "imagesrcset",
-)
-_IMAGE_TAGS = frozenset({"img", "image", "input"})
+_IMAGE_LOAD_ATTRS = ("src", "srcset", "lowsrc", "dynsrc")
 _CLICK_TAGS = frozenset({"a", "area"})
-
-# CSS: every pattern is a single pass with no nested quantifiers (linear time)
-# On google-re2 (linear): with the backtracking engine both were quadratic on CSS
-# such as "url(url(url(..." or "@import@import..." (36 s for 80 KB of "url(").
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.max_mem = 16 << 20
-# url(...), quoted or bare: groups 1-3 hold the URL (at most one is non-empty)
-_CSS_URL = re2.compile(r"""(?i)url\(\s*(?:'([^'")]*)'|"([^'")]*)"|([^'")]*))\s*\)""", _RE2_OPTIONS)
-_CSS_IMPORT = re2.compile(r"(?i)@import[^;]*;?", _RE2_OPTIONS)
-_CSS_REMOTE_LEFT = re.compile(r"""url\(\s*['"]?\s*(?!data:|cid:)""", re.IGNORECASE)
-_CSS_DANGEROUS = re.compile(r"\\|image-set\(|image\(|@import|expression\(|-moz-binding|behavior\s*:", re.IGNORECASE)
+_ACTIVE = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal",
+                     "noscript", "video", "audio", "track", "fencedframe", "bgsound"})
 
 
 def _load_real_destination() -> Callable[[str], str | None]:
@@ -96,39 +93,18 @@ def _query_destination(url: str) -> str | None:
     return None
 
 
-def is_remote(url: str) -> bool:
-    """Would a mail client fetch this from the network? (relative URLs count: <base> may point away)."""
-    value = "".join(url.split()).lower()
-    return bool(value) and not value.startswith(_LOCAL_SCHEMES)
+def sanitise_css(css: str) -> tuple[str, bool]:
+    """(a style sheet with only allow-listed rules and declarations, whether anything went)."""
+    out, dropped = safe_stylesheet(css)
+    return out, dropped
 
 
 def _clean_url(url: str) -> str:
     return url.strip()
 
 
-def sanitise_css(css: str) -> tuple[str, bool]:
-    """(CSS without remote loads, whether anything was removed)."""
-    if _CSS_DANGEROUS.search(css):
-        # escapes can spell url( in ways no simple scanner follows; drop the lot
-        without_imports = _CSS_IMPORT.sub("", css)
-        if "\\" in without_imports or _CSS_DANGEROUS.search(without_imports):
-            return "", True
-        css = without_imports
-        removed = True
-    else:
-        removed = False
-
-    def replace(match: Any) -> str:
-        nonlocal removed
-        if is_remote(match.group(1) or match.group(2) or match.group(3) or ""):
-            removed = True
-            return "none"
-        return str(match.group(0))
-
-    out = _CSS_URL.sub(replace, css)
-    if _CSS_REMOTE_LEFT.search(out):
-        return "", True
-    return out.replace("</", "<\\/"), removed
+def _loads_remote(name: str, value: str) -> bool:
+    return any(is_remote(url) for url in attribute_urls(name, value))
 
 
 class _Defuser:
@@ -164,105 +140,143 @@ class _Defuser:
     # -- HTML ----------------------------------------------------------------
 
     def html(self, text: str) -> LexborHTMLParser:
-        # hostile nesting depth makes HTML parsing quadratic: flatten containers first
-        text, _flattened = flatten_deep_html(text)
+        text, _flattened, _capped = prepare_html(text)  # the scanner's tree, parsed in bounded time
         tree = LexborHTMLParser(text)
-        removals: list[tuple[LexborNode, str | None]] = []
-        nodes = list(tree.root.traverse(include_text=True)) if tree.root is not None else []
-        for node in nodes:
-            tag = node.tag or ""
-            if not self.neutralise or tag == "-text":
-                continue
-            if tag == "-comment":
-                # Outlook renders VML inside <!--[if mso]> comments and loads its src=;
-                # no other client shows comments, so they all go
-                if "//" in (node.comment_content or ""):
-                    self.report.active_removed += 1
-                removals.append((node, None))
-                continue
-            if not tag or tag.startswith("-"):  # no tag: a processing instruction or doctype (no attributes)
-                continue
-            self._element(node, tag, removals)
-        for node, replacement in reversed(removals):
-            if replacement is None:
+        if not self.neutralise or tree.root is None:
+            return tree
+        actions: list[tuple[LexborNode, str | None]] = []  # None: drop; "": unwrap; text: replace with it
+        stack = [tree.root]
+        while stack:  # pre-order, without entering what is dropped
+            node = stack.pop()
+            keep_children = self._node(node, actions)
+            if keep_children:
+                stack.extend(reversed(list(node.iter(include_text=True))))
+        for node, action in reversed(actions):  # descendants before their ancestors
+            if action is None:
                 node.decompose()
+            elif action == "":
+                if node.child is None:
+                    node.decompose()  # selectolax does not unwrap an empty element
+                else:
+                    node.unwrap()
             else:
-                node.replace_with(replacement)
+                node.replace_with(action)
         return tree
 
-    def _element(self, node: LexborNode, tag: str, removals: list[tuple[LexborNode, str | None]]) -> None:
+    def _node(self, node: LexborNode, actions: list[tuple[LexborNode, str | None]]) -> bool:
+        """Decide one node; True when its children are to be walked."""
+        tag = (node.tag or "").lower()
+        if tag == "-text":
+            return False
+        if tag == "-comment":
+            # Outlook renders VML inside <!--[if mso]> comments and loads its src=;
+            # no other client shows comments, so they all go
+            if "//" in (node.comment_content or ""):
+                self.report.active_removed += 1
+            actions.append((node, None))
+            return False
+        if not tag or tag.startswith("-"):  # the document, a doctype or processing instruction
+            return tag == "-document" or tag == "#document" or not tag
         attrs = node.attrs
-        if tag in _REMOVE_TAGS or (tag == "meta" and (attrs.get("http-equiv") or "").lower() == "refresh"):
-            self.report.active_removed += 1
-            if tag == "link" and "stylesheet" in (attrs.get("rel") or "").lower():
-                self.report.styles_removed += 1
-                self.report.active_removed -= 1
-            removals.append((node, None))
-            return
+        if tag in DROP_WITH_CONTENT or (tag == "meta" and "http-equiv" in {n.lower() for n in attrs.keys()}):
+            self._count_dropped(tag, node)
+            actions.append((node, None))
+            return False
+        if tag not in SAFE_ELEMENTS:
+            if any(_loads_remote(n.lower(), v) for n, v in attrs.items() if v and n.lower() in LOAD_ATTRIBUTES):
+                self.report.styles_removed += 1  # background= and friends on an element that goes
+            actions.append((node, ""))  # its text stays, its tag and attributes go
+            return True
         if tag == "style":
-            css, removed = sanitise_css(node.text(deep=True))
-            if removed:
-                self.report.styles_removed += 1
-                replacement = LexborHTMLParser(f"<style>{css}</style>").css_first("style")
-                if replacement is not None:
-                    node.replace_with(replacement)
-            return
-        if "ping" in attrs:  # <a ping=...> reports the click to another URL
-            del attrs["ping"]
-        style = attrs.get("style")
-        if style:
-            css, removed = sanitise_css(style)
-            if removed:
-                self.report.styles_removed += 1
-                if css.strip():
-                    attrs["style"] = css
-                else:
-                    del attrs["style"]
-        for name, value in list(attrs.items()):  # SVG fill/filter/mask="url(https://...)"
-            if name != "style" and value and "url(" in value.lower() and sanitise_css(value)[1]:
-                del attrs[name]
-                self.report.styles_removed += 1
+            self._style(node)
+            return False
         if tag in _CLICK_TAGS:
             self._link(node, attrs)
-            attr_names: tuple[str, ...] = tuple(a for a in _RESOURCE_ATTRS if a != "href")
-        else:
-            attr_names = _RESOURCE_ATTRS
-        remote = [(name, value) for name in attr_names if (value := attrs.get(name)) and _any_remote(name, value)]
-        if not remote:
+        if tag == "img" and self._image(node, attrs, actions):
+            return False
+        self._attributes(tag, node)
+        return True
+
+    def _count_dropped(self, tag: str, node: LexborNode) -> None:
+        attrs = node.attrs
+        rel = (attrs.get("rel") or "").lower()
+        if tag == "link":
+            if "stylesheet" in rel:
+                self.report.styles_removed += 1
+            elif set(rel.split()) & LINK_LOAD_RELS:
+                self.report.active_removed += 1
             return
-        is_image = tag in _IMAGE_TAGS or (tag == "source" and _parent_tag(node) == "picture")
-        if is_image:
-            urls = [_clean_url(v) for _n, v in remote]
-            beacon = any(u in self.load_beacons and self.load_beacons[u].kind != "remote" for u in urls)
-            if beacon or _tiny_or_hidden(attrs) or _hidden_ancestor(node):
-                self.report.beacons_removed += 1
-                removals.append((node, None))
-                return
-            self.report.images_blocked += 1
-            mode = self.settings.remote_images
-            if mode == "remove" or tag == "source":
-                removals.append((node, None))
-                return
-            if mode == "alt":
-                alt = (attrs.get("alt") or "").strip()
-                removals.append((node, f"[image: {alt}]" if alt else "[image]"))
-                return
-            host = _host(urls[0])
-            for name, _value in remote:
+        urls = [url for name, value in attrs.items() if value and name.lower() in LOAD_ATTRIBUTES
+                for url in attribute_urls(name.lower(), value) if is_remote(url)]
+        if any(_clean_url(u) in self.load_beacons for u in urls) or tag in ("svg", "image"):
+            self.report.beacons_removed += 1
+        elif tag in _ACTIVE or tag == "meta" or urls:
+            self.report.active_removed += 1
+
+    def _style(self, node: LexborNode) -> None:
+        original = node.text(deep=False)  # what the browser reads: the direct text children
+        css, removed = sanitise_css(original)
+        if not removed and css == original:
+            return
+        if any(is_remote(url) for _kind, url in css_references(original)):
+            self.report.styles_removed += 1
+        replacement = LexborHTMLParser(f"<style>{css}</style>").css_first("style")
+        if replacement is not None:
+            node.replace_with(replacement)
+
+    def _attributes(self, tag: str, node: LexborNode) -> None:
+        """Keep only the allow-listed attributes; ``style`` keeps only safe declarations."""
+        attrs = node.attrs
+        for name, value in list(attrs.items()):
+            lname = name.lower()
+            if lname == "style" and value:
+                css, removed = safe_style_attribute(value)
+                if removed and any(is_remote(url) for _kind, url in css_references(value)):
+                    self.report.styles_removed += 1
+                if css:
+                    attrs[name] = css
+                else:
+                    del attrs[name]
+            elif lname == "href" and tag in _CLICK_TAGS:
+                if value is not None and not is_safe_link(value):
+                    del attrs[name]
+            elif not allowed_attribute(tag, lname):
+                if value and lname in LOAD_ATTRIBUTES and _loads_remote(lname, value):
+                    self.report.styles_removed += 1  # background= and friends
                 del attrs[name]
-            attrs["src"] = PLACEHOLDER_SRC
-            attrs["title"] = f"Remote image from {host} blocked by mailward" if host else "Remote image blocked by mailward"
-            if not attrs.get("alt"):
-                attrs["alt"] = "[remote image blocked]"
-            return
+
+    def _image(self, node: LexborNode, attrs: Any, actions: list[tuple[LexborNode, str | None]]) -> bool:
+        """A remote image: removed (a beacon, tiny or hidden) or blocked. True when the node goes."""
+        remote = [(name, value) for name in _IMAGE_LOAD_ATTRS
+                  if (value := attrs.get(name)) and _loads_remote(name, value)]
+        src = attrs.get("src")
+        if src is not None and not is_safe_image_source(src) and src != PLACEHOLDER_SRC and not remote:
+            del attrs["src"]  # javascript:, svg data and other schemes that are not an image of the message
+        if not remote:
+            return False
+        urls = [_clean_url(url) for name, value in remote for url in attribute_urls(name, value)]
+        beacon = any(u in self.load_beacons and self.load_beacons[u].kind != "remote" for u in urls)
+        if beacon or _tiny_or_hidden(attrs) or _hidden_ancestor(node):
+            self.report.beacons_removed += 1
+            actions.append((node, None))
+            return True
+        self.report.images_blocked += 1
+        mode = self.settings.remote_images
+        if mode == "remove":
+            actions.append((node, None))
+            return True
+        if mode == "alt":
+            alt = (attrs.get("alt") or "").strip()
+            actions.append((node, f"[image: {alt}]" if alt else "[image]"))
+            return True
+        host = _host(urls[0])
         for name, _value in remote:
             del attrs[name]
-        if tag in ("video", "audio", "track"):
-            self.report.active_removed += 1
-        elif tag in ("use", "feimage", "image"):
-            self.report.beacons_removed += 1
-        else:
-            self.report.styles_removed += 1  # background= and friends
+        attrs["src"] = PLACEHOLDER_SRC
+        attrs["title"] = f"Remote image from {host} blocked by mailward" if host else "Remote image blocked by mailward"
+        if not attrs.get("alt"):
+            attrs["alt"] = "[remote image blocked]"
+        return False
 
     def _link(self, node: LexborNode, attrs: object) -> None:
         href = node.attrs.get("href")
@@ -307,17 +321,6 @@ class _Defuser:
                 text = text.replace(url, f"{url} [tracked link]")
             del beacon
         return text
-
-
-def _parent_tag(node: LexborNode) -> str:
-    parent = node.parent
-    return (parent.tag or "") if parent is not None else ""
-
-
-def _any_remote(name: str, value: str) -> bool:
-    if name in ("srcset", "imagesrcset"):
-        return any(is_remote(c.strip().split(" ")[0]) for c in value.split(",") if c.strip())
-    return is_remote(value)
 
 
 _PX = re.compile(r"^\s*(\d{1,6})")

@@ -1,13 +1,14 @@
 """The safe preview of a message: its HTML sanitised so that showing it loads nothing.
 
-Sanitising is done by nh3 (the Rust ammonia sanitiser): an allow-list of tags and
-attributes, so scripts, event handlers, forms, frames, <base>, <meta>, <link>, SVG
-and <style> blocks never reach the browser. On top of the allow-list, every URL is
+Sanitising is done by nh3 (the Rust ammonia sanitiser) with the allow-list of tags
+and attributes the gateway's defuser uses (``mailward.remote``), so scripts, event
+handlers, forms, frames, <base>, <meta>, <link>, SVG and <style> blocks never reach
+the browser. On top of the allow-list, every URL is
 neutralised before it is written out: images become a local placeholder (a data:
 URI, so not even mailward is asked for them), links lose their ``href`` (the
 address stays readable in ``title``), ``srcset``/``background`` are dropped, and
-an inline ``style`` keeps only declarations without ``url(``, ``image-set``,
-``@import``, ``expression`` or CSS escapes. The page that carries the result adds a
+an inline ``style`` keeps only the allow-listed declarations (read by tinycss2 as a
+browser reads them) and none with ``url(``. The page that carries the result adds a
 Content-Security-Policy (``default-src 'none'``) and a sandboxed iframe, so a
 sanitiser bug still cannot load or run anything.
 """
@@ -21,6 +22,14 @@ from dataclasses import dataclass
 import nh3
 
 from mailward.model import Message
+from mailward.remote import (
+    DROP_WITH_CONTENT,
+    SAFE_ATTRIBUTES,
+    SAFE_ELEMENTS,
+    SAFE_GLOBAL_ATTRIBUTES,
+    is_safe_image_source,
+    safe_style_attribute,
+)
 
 # A grey box with a crossed-out picture: stands in for every image.
 PLACEHOLDER = (
@@ -31,43 +40,28 @@ PLACEHOLDER = (
     "%3C/svg%3E"
 )
 
-_TAGS = {
-    "a", "abbr", "address", "article", "aside", "b", "bdi", "bdo", "blockquote", "br", "caption",
-    "center", "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt",
-    "em", "figcaption", "figure", "font", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-    "hr", "i", "img", "ins", "kbd", "li", "main", "mark", "nav", "ol", "p", "pre", "q", "s",
-    "samp", "section", "small", "span", "strike", "strong", "sub", "summary", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "tt", "u", "ul", "var", "wbr",
-}
-_COMMON = {"style", "title", "lang", "dir", "align", "valign", "width", "height", "class"}
+# The allow-list is the defuser's (mailward.remote), narrowed for a fragment shown in
+# our own page: no document-level elements, no <style> blocks (inline styles only).
+_DOCUMENT_TAGS = {"html", "head", "body", "title", "style", "meta"}
+_TAGS = set(SAFE_ELEMENTS) - _DOCUMENT_TAGS
 _ATTRIBUTES = {
-    "*": _COMMON,
-    "a": {"href", "name"},
-    "img": {"src", "alt", "border"},
-    "table": {"border", "cellpadding", "cellspacing", "bgcolor"},
-    "td": {"colspan", "rowspan", "bgcolor", "nowrap"},
-    "th": {"colspan", "rowspan", "bgcolor", "nowrap"},
-    "tr": {"bgcolor"},
-    "font": {"color", "face", "size"},
-    "ol": {"start", "type"},
-    "col": {"span"},
-    "colgroup": {"span"},
+    "*": set(SAFE_GLOBAL_ATTRIBUTES) - {"id", "hidden"},
+    **{tag: set(names) - {"target"} for tag, names in SAFE_ATTRIBUTES.items() if tag in _TAGS},
 }
 # values that could make a browser fetch something or run code, in any spelling
 _BAD_CSS = re.compile(r"url\s*\(|image-set|@import|expression\s*\(|\\|behavior|-moz-binding|src\s*\(", re.I)
-_SAFE_DATA_IMAGE = re.compile(r"data:image/(?:png|gif|jpeg|webp);base64,[A-Za-z0-9+/=\s]*\Z", re.I)
 
 
 def _style(value: str) -> str | None:
-    kept = [decl.strip() for decl in value.split(";") if decl.strip() and not _BAD_CSS.search(decl)]
-    return "; ".join(kept) or None
+    kept, _dropped = safe_style_attribute(value)
+    return kept if kept and not _BAD_CSS.search(kept) else None  # the preview keeps no url() at all
 
 
 def _filter(tag: str, attr: str, value: str) -> str | None:
     if attr == "style":
         return _style(value)
     if tag == "img" and attr == "src":
-        return value if _SAFE_DATA_IMAGE.match(value.strip()) else PLACEHOLDER
+        return value if is_safe_image_source(value) and not value.strip().lower().startswith("cid:") else PLACEHOLDER
     if tag == "a" and attr == "href":
         return None  # never followed from the preview: the message page lists links
     if attr in ("class",) and _BAD_CSS.search(value):
@@ -78,8 +72,7 @@ def _filter(tag: str, attr: str, value: str) -> str | None:
 _CLEANER = nh3.Cleaner(
     tags=_TAGS,
     attributes=_ATTRIBUTES,
-    clean_content_tags={"script", "style", "title", "head", "template", "noscript", "xmp", "iframe",
-                        "object", "embed", "svg", "math", "noembed", "noframes", "textarea", "select"},
+    clean_content_tags=(set(DROP_WITH_CONTENT) | _DOCUMENT_TAGS) - _TAGS,
     url_schemes={"data", "http", "https", "cid", "ftp", "mailto"},  # every one rewritten by _filter
     link_rel=None,
     strip_comments=True,
