@@ -67,8 +67,9 @@ def split_message(raw: bytes) -> tuple[list[tuple[str, str]], bytes]:
 
 
 class MilterClient:
-    def __init__(self, host: str, port: int, *, unix: str = "") -> None:
+    def __init__(self, host: str, port: int, *, unix: str = "", offer_protocol: int = POSTFIX_PROTOCOL) -> None:
         self.host, self.port, self.unix = host, port, unix
+        self.offer_protocol = offer_protocol
         self.reader: asyncio.StreamReader
         self.writer: asyncio.StreamWriter
         self.protocol = 0
@@ -78,7 +79,7 @@ class MilterClient:
             self.reader, self.writer = await asyncio.open_unix_connection(self.unix)
         else:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        await self.send(p.CMD_OPTNEG, struct.pack("!III", 6, POSTFIX_ACTIONS, POSTFIX_PROTOCOL))
+        await self.send(p.CMD_OPTNEG, struct.pack("!III", 6, POSTFIX_ACTIONS, self.offer_protocol))
         cmd, data = await self.recv()
         assert cmd == p.CMD_OPTNEG
         _v, _a, self.protocol = struct.unpack("!III", data[:12])
@@ -102,11 +103,28 @@ class MilterClient:
 
     async def step(self, cmd: bytes, data: bytes = b"") -> None:
         """Send a command; read its CONTINUE unless no reply was negotiated."""
+        reply = await self.try_step(cmd, data)
+        assert reply in (None, p.R_CONTINUE), reply
+
+    async def try_step(self, cmd: bytes, data: bytes = b"") -> bytes | None:
+        """Send a command; return the milter's answer (None when no reply was negotiated)."""
         await self.send(cmd, data)
         flag = p._NO_REPLY_FLAG.get(cmd)
         if flag is None or not self.protocol & flag:
             reply, _ = await self.recv()
-            assert reply == p.R_CONTINUE, reply
+            return reply
+        return None
+
+    async def finish(self) -> Outcome:
+        """End-of-message, then the replies up to the final one."""
+        await self.send(p.CMD_BODYEOB)
+        outcome = Outcome()
+        finals = {p.R_ACCEPT, p.R_CONTINUE, p.R_DISCARD, p.R_REJECT, p.R_TEMPFAIL, p.R_REPLYCODE}
+        while True:
+            cmd, data = await self.recv()
+            outcome.replies.append((cmd, data))
+            if cmd in finals:
+                return outcome
 
     async def message(self, raw: bytes, *, mail_from: str = "<sender@example.org>",
                       rcpts: tuple[str, ...] = ("<alice@test.local>",), queue_id: str = "ABC123",
@@ -121,14 +139,7 @@ class MilterClient:
         for i in range(0, len(body), chunk):
             await self.step(p.CMD_BODY, body[i : i + chunk])
         await self.send(p.CMD_MACRO, b"E" + p.cstrings("i", queue_id))
-        await self.send(p.CMD_BODYEOB)
-        outcome = Outcome()
-        finals = {p.R_ACCEPT, p.R_CONTINUE, p.R_DISCARD, p.R_REJECT, p.R_TEMPFAIL, p.R_REPLYCODE}
-        while True:
-            cmd, data = await self.recv()
-            outcome.replies.append((cmd, data))
-            if cmd in finals:
-                return outcome
+        return await self.finish()
 
     async def abort(self) -> None:
         await self.send(p.CMD_ABORT)

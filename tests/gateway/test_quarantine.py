@@ -198,3 +198,32 @@ def test_milter_command_reports_start_problems_clearly(tmp_path: Path) -> None:
     assert "cannot build the scanner 'no_such_module:Scanner': ModuleNotFoundError" in result.output
     bad = CliRunner().invoke(milter, ["--config", str(config), "--listen", "tcp:nowhere"])
     assert bad.exit_code == 1 and "listen address must be" in bad.output
+
+
+def test_cli_release_goes_only_to_recorded_recipients(tmp_path: Path) -> None:
+    from tests.web.smtp_sink import SmtpSink
+
+    sink = SmtpSink()
+    config = tmp_path / "c.toml"
+    config.write_text(f'[gateway]\nquarantine_dir = "{tmp_path / "q"}"\naudit_log = "{tmp_path / "a.jsonl"}"\n'
+                      f"release_port = {sink.port}\n")
+    store = FileQuarantine(tmp_path / "q")
+    held = entry(store, rcpt_to=("<alice@test.local>", "<bob@Test.Local>"))
+    runner = CliRunner()
+    outside = runner.invoke(quarantine, ["release", held.id, "--to", "anyone@outside.example", "--config", str(config)])
+    assert outside.exit_code == 1 and "recorded recipients" in outside.output
+    assert sink.received == [] and store.get(held.id).status == "held"
+    # a subset of the recorded recipients needs no confirmation (the domain is case-insensitive)
+    one = runner.invoke(quarantine, ["release", held.id, "--to", "bob@test.local", "--config", str(config)])
+    assert one.exit_code == 0, one.output
+    assert sink.received[-1][1] == ("<bob@test.local>",)
+    other = entry(store)
+    confirmed = runner.invoke(quarantine, ["release", other.id, "--to", "soc@outside.example",
+                                           "--confirm-other-recipients", "--config", str(config)])
+    assert confirmed.exit_code == 0, confirmed.output
+    assert sink.received[-1][1] == ("<soc@outside.example>",)
+    events = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text().splitlines()]
+    assert [e["event"] for e in events] == ["release-refused", "released", "release-other-recipients", "released"]
+    assert events[0]["other_recipients"] == ["anyone@outside.example"] and events[0]["by"].startswith("cli")
+    assert events[-1]["other_recipients"] == ["soc@outside.example"]
+    sink.stop()

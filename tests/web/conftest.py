@@ -88,7 +88,7 @@ def start_server(root: Path, db: str, config_path: Path, *extra: str) -> tuple[s
         raise RuntimeError(f"mailward serve did not start: {log.read_text(errors='replace')}")
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url + "/login", timeout=2).status_code == 200:
+            if httpx.get(url + "/login", timeout=10).status_code == 200:
                 return proc, url, log
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -121,7 +121,8 @@ def site(tmp_path_factory):
 
     quarantine = FileQuarantine(load_settings(config).quarantine_dir)
     ids = {}
-    for name in ("script", "css-url", "pixel"):
+    for key, name in (("script", "script"), ("css-url", "css-url"), ("pixel", "pixel"),
+                      ("release-api", "pixel"), ("release-web", "pixel")):
         raw = crafted_message(name, ATTACKS[name])
         digest = quarantine.put_bytes(raw)
         entry = quarantine.add(Entry(
@@ -129,7 +130,7 @@ def site(tmp_path_factory):
             status="held", verdict="recon", score=9.0, summary=f"crafted {name}", findings=("BEACON_PIXEL",),
             mail_from="<desk@newswire-example.invalid>", rcpt_to=(f"<{CRAFTED_OWNER}>",),
             subject=f"crafted {name}", message_id=f"<crafted-{name}@newswire-example.invalid>"))
-        ids[name] = entry.id
+        ids[key] = entry.id
 
     auth = Auth(store.engine)
     tokens = {role: auth.create_token(role, f"test {role}")[1] for role in ("viewer", "analyst", "admin")}

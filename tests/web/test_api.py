@@ -265,3 +265,35 @@ def test_rule_lint_is_admin_only_and_finds_problems(site):
         unknown = c.post("/api/v1/rules/lint", content=NEW_RULE.replace("beacon_summary.pixels", "no_such_fact.x").encode()).json()
         assert unknown["ok"] is False
         assert c.post("/api/v1/rules/lint", content=b"\xff\xfe").status_code == 400
+
+
+def _audit_events(site) -> list[dict]:
+    lines = (site.root / "var" / "audit.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_release_goes_only_to_the_recorded_recipients(site):
+    """The reproduction from the review: an analyst released a held message outside."""
+    entry_id = site.quarantine_ids["release-api"]
+    path = f"/api/v1/quarantine/{entry_id}/release"
+    before = len(site.sink.received)
+    outside = {"rcpt_to": ["anyone@outside.example"]}
+    with site.client("analyst") as c:
+        r = c.post(path, json=outside)
+        assert r.status_code == 403, r.text
+        r = c.post(path, json={**outside, "confirm_other_recipients": True})
+        assert r.status_code == 403, r.text  # confirming does not lift the role
+    with site.client("admin") as c:
+        r = c.post(path, json=outside)
+        assert r.status_code == 422 and "confirmation" in r.json()["detail"]
+        assert len(site.sink.received) == before
+        assert c.get(f"/api/v1/quarantine/{entry_id}").json()["status"] == "held"
+        r = c.post(path, json={**outside, "confirm_other_recipients": True})
+        assert r.status_code == 200, r.text
+    assert len(site.sink.received) == before + 1
+    assert site.sink.received[-1][1] == ("<anyone@outside.example>",)
+    mine = [e for e in _audit_events(site) if e.get("id") == entry_id]
+    assert [e["event"] for e in mine] == ["release-refused", "release-refused", "release-refused",
+                                          "release-other-recipients", "released", "release-requested"]
+    assert mine[0]["by"] == "test analyst" and mine[0]["other_recipients"] == ["anyone@outside.example"]
+    assert mine[4]["other_recipients"] == ["anyone@outside.example"] and mine[4]["by"] == "test admin (admin)"

@@ -75,7 +75,8 @@ def test_serve_with_two_worker_processes(tmp_path):
     token = re.search(r"^(mw_\S+)$", run("token", "create", "--role", "analyst", "--db", db), re.M).group(1)
     proc, url, _log = start_server(tmp_path, db, config, "--workers", "2")
     try:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
+        # generous: each server process starts a scanning process (spawn, rules compiled) of its own
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as c:
             for _ in range(6):
                 r = c.post("/api/v1/scan", content=b"From: a@b.example\r\nTo: c@d.example\r\n\r\nhi\r\n",
                            headers={"Connection": "close"})

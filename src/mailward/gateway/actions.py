@@ -31,6 +31,12 @@ def failure_decision(settings: GatewaySettings, reason: str) -> Decision:
     return Decision(action, None, None, reason=reason)
 
 
+def limit_decision(settings: GatewaySettings, what: str) -> Decision:
+    """A message past a wire limit (size, header fields, recipients, macros): ``on_limit``."""
+    action = Action.REJECT if settings.on_limit == "reject" else Action.TEMPFAIL
+    return Decision(action, None, None, reason=f"over a limit: {what}")
+
+
 def _printable(text: str, limit: int) -> str:
     """One line of printable ASCII: safe in a header and in an SMTP reply."""
     cleaned = "".join(ch if 32 <= ord(ch) < 127 else " " for ch in text)
@@ -108,6 +114,9 @@ def decide_replies(
     action = decision.action
     if action is Action.TEMPFAIL:
         return [p.reply_code(tempfail_text(settings))]
+    if action is Action.REJECT and decision.result is None and decision.reason.startswith("over a limit: "):
+        text = settings.limit_reply.replace("{limit}", decision.reason.removeprefix("over a limit: "))
+        return [p.reply_code(_printable(text.replace("%", "%%"), MAX_REPLY_TEXT))]
     if action is Action.REJECT:
         return [p.reply_code(reject_text(settings, decision))]
     if action is Action.QUARANTINE and settings.quarantine_mode == "store":

@@ -144,14 +144,26 @@ def show_command(config_path: str | None, entry_id: str, raw: bool, defused: boo
 @_config_option
 @click.argument("entry_id")
 @click.option("--defused", is_flag=True, help="Send the defused version instead of the original.")
-@click.option("--to", "rcpt", multiple=True, help="Send to this recipient instead of the original ones (repeatable).")
-def release_command(config_path: str | None, entry_id: str, defused: bool, rcpt: tuple[str, ...]) -> None:
-    """Send a held message on to the configured next hop (release_host:release_port)."""
+@click.option("--to", "rcpt", multiple=True,
+              help="Send only to this recipient (repeatable). One the message was not addressed to needs "
+                   "--confirm-other-recipients.")
+@click.option("--confirm-other-recipients", is_flag=True,
+              help="Confirm sending to recipients the message was not addressed to (audited).")
+def release_command(config_path: str | None, entry_id: str, defused: bool, rcpt: tuple[str, ...],
+                    confirm_other_recipients: bool) -> None:
+    """Send a held message on to its recorded recipients via the next hop (release_host:release_port)."""
+    import getpass
+
     from mailward.gateway.release import ReleaseError, release
 
     settings, store, audit = _store(config_path)
     try:
-        entry = release(store, audit, settings, entry_id, defused=defused, rcpt_to=rcpt)
+        by = f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        by = "cli"
+    try:
+        entry = release(store, audit, settings, entry_id, defused=defused, rcpt_to=rcpt,
+                        confirm_other_recipients=confirm_other_recipients, by=by)
     except (QuarantineError, ReleaseError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"released {entry.id} to {settings.release_host}:{settings.release_port}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -190,6 +190,22 @@ DISCARD = Reply(R_DISCARD)
 # -- what a connection knows ------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class WireLimits:
+    """What one message may make a connection hold in memory.
+
+    ``max_message_bytes`` counts everything kept for the message: header names and
+    values, body, envelope sender and recipients. Macros have their own budget per
+    connection and per message. Past a limit nothing more is kept, the message is
+    marked ``over_limit`` and the handler refuses it.
+    """
+
+    max_message_bytes: int = 64 * 1024 * 1024
+    max_headers: int = 10_000
+    max_recipients: int = 1_000
+    max_macro_bytes: int = 64 * 1024
+
+
 @dataclass
 class MessageState:
     """What the MTA told us about the message in progress."""
@@ -199,8 +215,14 @@ class MessageState:
     rcpt_to: list[str] = field(default_factory=list)
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytearray = field(default_factory=bytearray)
-    body_too_big: bool = False
     macros: dict[str, str] = field(default_factory=dict)
+    size: int = 0  # bytes kept: headers, body, envelope
+    macro_bytes: int = 0
+    over_limit: str = ""  # which limit the message went past, if any
+
+    @property
+    def body_too_big(self) -> bool:
+        return bool(self.over_limit)
 
 
 @dataclass
@@ -211,19 +233,27 @@ class ConnectionState:
     port: int = 0
     helo: str = ""
     macros: dict[str, str] = field(default_factory=dict)
+    macro_bytes: int = 0
+    over_limit: str = ""  # a connection-level limit (macros): every message on it is refused
     protocol: int = 0  # negotiated protocol flags
     actions: int = 0  # negotiated action flags
     message: MessageState = field(default_factory=MessageState)
 
     def reset_message(self) -> None:
-        self.message = MessageState()
+        self.message = MessageState(macros=dict(self.macros), macro_bytes=self.macro_bytes,
+                                    over_limit=self.over_limit)
 
 
 class MilterHandler(Protocol):
     """What the protocol loop calls: one call per message, at end-of-message."""
 
     async def end_of_message(self, conn: ConnectionState) -> Iterable[Reply]:
-        """Return the modification packets followed by exactly one final reply."""
+        """Return the modification packets followed by exactly one final reply
+        (the refusal when ``conn.message.over_limit`` is set)."""
+        ...
+
+    def refusal(self, conn: ConnectionState) -> list[Reply]:
+        """The reply that refuses a message past a limit, before its end."""
         ...
 
 
@@ -291,15 +321,138 @@ async def read_packet(reader: asyncio.StreamReader) -> tuple[bytes, bytes] | Non
     return payload[:1], payload[1:]
 
 
+class Session:
+    """One connection's protocol state, without I/O: packets in, replies out.
+
+    ``handle`` returns the replies to send at once and whether the packet ended a
+    message (the caller then asks the handler for its decision). Whatever the peer
+    sends, what the session keeps stays inside ``limits``.
+    """
+
+    def __init__(self, limits: WireLimits) -> None:
+        self.limits = limits
+        self.conn = ConnectionState()
+
+    def handle(self, cmd: bytes, data: bytes) -> tuple[list[Reply], bool]:
+        conn = self.conn
+        if cmd == CMD_OPTNEG:
+            reply, conn.actions, conn.protocol = negotiate(data)
+            return [reply], False
+        if cmd == CMD_MACRO:
+            self._macros(data)
+            return [], False
+        if cmd == CMD_BODYEOB:
+            if data:
+                self._collect(CMD_BODY, data)
+            return [], True
+        if cmd == CMD_ABORT:
+            conn.reset_message()
+            return [], False
+        if cmd == CMD_QUIT_NC:
+            self.conn = ConnectionState(protocol=conn.protocol, actions=conn.actions)
+            return [], False
+        self._collect(cmd, data)
+        flag = _NO_REPLY_FLAG.get(cmd)
+        if flag is None or not conn.protocol & flag:
+            return [CONTINUE], False
+        return [], False
+
+    def end_message(self) -> None:
+        self.conn.reset_message()
+
+    def _macros(self, data: bytes) -> None:
+        conn = self.conn
+        for_cmd, macros = parse_macros(data)
+        connection_level = for_cmd in ("C", "H")
+        if connection_level:
+            conn.macro_bytes += len(data)
+            if conn.macro_bytes > self.limits.max_macro_bytes:
+                conn.over_limit = conn.message.over_limit = f"macros over {self.limits.max_macro_bytes} bytes"
+                return
+            conn.macros.update(macros)
+        message = conn.message
+        message.macro_bytes += len(data)
+        if message.macro_bytes > self.limits.max_macro_bytes:
+            message.over_limit = message.over_limit or f"macros over {self.limits.max_macro_bytes} bytes"
+            return
+        message.macros.update(macros)
+
+    def _keep(self, size: int) -> bool:
+        """Account ``size`` more bytes for the message; False (and marked) past the limit."""
+        message = self.conn.message
+        if message.over_limit:
+            return False
+        if message.size + size > self.limits.max_message_bytes:
+            message.over_limit = f"message larger than {self.limits.max_message_bytes} bytes"
+            message.body.clear()
+            message.headers.clear()
+            return False
+        message.size += size
+        return True
+
+    def _collect(self, cmd: bytes, data: bytes) -> None:
+        conn, message = self.conn, self.conn.message
+        if cmd == CMD_BODY:
+            if self._keep(len(data)):
+                message.body += data
+        elif cmd == CMD_HEADER:
+            if len(message.headers) >= self.limits.max_headers and not message.over_limit:
+                message.over_limit = f"more than {self.limits.max_headers} header fields"
+                message.headers.clear()
+                message.body.clear()
+            if self._keep(len(data) + 3):  # ": " and CRLF less the two NULs
+                parts = split_cstrings(data)
+                name = _decode(parts[0]) if parts else ""
+                value = _decode(parts[1]) if len(parts) > 1 else ""
+                message.headers.append((name, value))
+        elif cmd == CMD_RCPT:
+            if len(message.rcpt_to) >= self.limits.max_recipients and not message.over_limit:
+                message.over_limit = f"more than {self.limits.max_recipients} recipients"
+            parts = split_cstrings(data)
+            if parts and self._keep(len(parts[0])):
+                message.rcpt_to.append(_decode(parts[0]))
+        elif cmd == CMD_MAIL:
+            parts = split_cstrings(data)
+            if parts and self._keep(len(data)):
+                message.mail_from = _decode(parts[0])
+                message.mail_args = tuple(_decode(p) for p in parts[1:])
+        elif cmd == CMD_CONNECT:
+            parse_connect(data[:4096], conn)
+        elif cmd == CMD_HELO:
+            parts = split_cstrings(data[:4096])
+            conn.helo = _decode(parts[0]) if parts else ""
+
+
+def iter_packets(buffer: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """The packets in ``buffer`` (framing only, no I/O); ProtocolError on a bad length."""
+    at = 0
+    while at < len(buffer):
+        if len(buffer) - at < 4:
+            raise ProtocolError("connection closed inside a packet header")
+        (length,) = struct.unpack("!I", buffer[at : at + 4])
+        if length < 1 or length > MAX_PACKET:
+            raise ProtocolError(f"bad packet length {length}")
+        if len(buffer) - at - 4 < length:
+            raise ProtocolError("connection closed inside a packet")
+        payload = buffer[at + 4 : at + 4 + length]
+        at += 4 + length
+        yield payload[:1], payload[1:]
+
+
 async def serve_connection(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
     handler: MilterHandler,
     *,
-    max_message_bytes: int,
+    limits: WireLimits | None = None,
 ) -> None:
-    """Run one MTA connection until QUIT or close. Protocol errors close the connection."""
-    conn = ConnectionState()
+    """Run one MTA connection until QUIT or close. Protocol errors close the connection.
+
+    A message past a limit is refused at the first step where the MTA waits for an
+    answer (at once when it did not negotiate the no-reply flags, else at
+    end-of-message); until then whatever it sends is read and dropped.
+    """
+    session = Session(limits or WireLimits())
     quickack = _quickack_setter(writer)
 
     def send(replies: Iterable[Reply]) -> None:
@@ -312,34 +465,16 @@ async def serve_connection(
                 return
             quickack()
             cmd, data = packet
-            if cmd == CMD_OPTNEG:
-                reply, conn.actions, conn.protocol = negotiate(data)
-                send([reply])
-            elif cmd == CMD_MACRO:
-                for_cmd, macros = parse_macros(data)
-                target = conn.macros if for_cmd in ("C", "H") else conn.message.macros
-                target.update(macros)
-                if for_cmd in ("C", "H"):
-                    conn.message.macros.update(macros)
-            elif cmd == CMD_BODYEOB:
-                if data:
-                    _append_body(conn.message, data, max_message_bytes)
-                replies = list(await handler.end_of_message(conn))
-                send(replies)
-                conn.reset_message()
-                conn.message.macros.update(conn.macros)
-            elif cmd == CMD_ABORT:
-                conn.reset_message()
-                conn.message.macros.update(conn.macros)
-            elif cmd == CMD_QUIT:
+            if cmd == CMD_QUIT:
                 return
-            elif cmd == CMD_QUIT_NC:
-                conn = ConnectionState(protocol=conn.protocol, actions=conn.actions)
+            replies, ended = session.handle(cmd, data)
+            if ended:
+                send(await handler.end_of_message(session.conn))  # over a limit: the handler refuses
+                session.end_message()
+            elif replies and replies[0] is CONTINUE and session.conn.message.over_limit:
+                send(handler.refusal(session.conn))
             else:
-                _collect(cmd, data, conn, max_message_bytes)
-                flag = _NO_REPLY_FLAG.get(cmd)
-                if flag is None or not conn.protocol & flag:
-                    send([CONTINUE])
+                send(replies)
             await writer.drain()
     except (ProtocolError, ConnectionError):
         return
@@ -371,40 +506,6 @@ def _quickack_setter(writer: asyncio.StreamWriter) -> Callable[[], None]:
             pass
 
     return set_quickack
-
-
-def _append_body(message: MessageState, data: bytes, limit: int) -> None:
-    if message.body_too_big:
-        return
-    if len(message.body) + len(data) > limit:
-        message.body_too_big = True
-        return
-    message.body += data
-
-
-def _collect(cmd: bytes, data: bytes, conn: ConnectionState, limit: int) -> None:
-    message = conn.message
-    if cmd == CMD_BODY:
-        _append_body(message, data, limit)
-    elif cmd == CMD_HEADER:
-        parts = split_cstrings(data)
-        name = _decode(parts[0]) if parts else ""
-        value = _decode(parts[1]) if len(parts) > 1 else ""
-        message.headers.append((name, value))
-    elif cmd == CMD_RCPT:
-        parts = split_cstrings(data)
-        if parts:
-            message.rcpt_to.append(_decode(parts[0]))
-    elif cmd == CMD_MAIL:
-        parts = split_cstrings(data)
-        if parts:
-            message.mail_from = _decode(parts[0])
-            message.mail_args = tuple(_decode(p) for p in parts[1:])
-    elif cmd == CMD_CONNECT:
-        parse_connect(data, conn)
-    elif cmd == CMD_HELO:
-        parts = split_cstrings(data)
-        conn.helo = _decode(parts[0]) if parts else ""
 
 
 def rebuild_message(headers: list[tuple[str, str]], body: bytes, leading_space: bool) -> bytes:

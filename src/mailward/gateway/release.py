@@ -21,6 +21,22 @@ class ReleaseError(MailwardError):
     """The next hop did not take the message. The message says why."""
 
 
+class ReleaseRefused(ReleaseError):
+    """The release asked for recipients that were not recorded, without the confirmation."""
+
+
+def _address_key(address: str) -> str:
+    """``<Local@Example.ORG>`` -> ``Local@example.org``: the domain is case-insensitive, the local part is not."""
+    local, at, domain = address.strip().strip("<>").rpartition("@")
+    return f"{local}{at}{domain.lower()}" if at else domain
+
+
+def other_recipients(entry: Entry, rcpt_to: tuple[str, ...]) -> list[str]:
+    """The requested recipients that are not among the entry's recorded envelope recipients."""
+    recorded = {_address_key(r) for r in entry.rcpt_to}
+    return [r for r in rcpt_to if _address_key(r) not in recorded]
+
+
 def release(
     store: Quarantine,
     audit: AuditLog,
@@ -29,10 +45,29 @@ def release(
     *,
     defused: bool = False,
     rcpt_to: tuple[str, ...] = (),
+    confirm_other_recipients: bool = False,
+    by: str = "",
     timeout: float = 30.0,
 ) -> Entry:
-    """Send the original (or the defused version) to its envelope recipients."""
+    """Send the original (or the defused version) to its recorded envelope recipients.
+
+    ``rcpt_to`` may pick some of them. Any other recipient is refused
+    (``ReleaseRefused``) unless ``confirm_other_recipients`` is set; the caller checks
+    who may set it (the web and the API: admins only), and the release is audited
+    with the extra recipients and ``by``.
+    """
     entry = store.get(entry_id)
+    others = other_recipients(entry, rcpt_to)
+    if others and not confirm_other_recipients:
+        audit.record("release-refused", id=entry_id, by=by, other_recipients=others,
+                     reason="recipients not recorded for this message, without confirmation")
+        raise ReleaseRefused(
+            f"{entry_id} may be released only to its recorded recipients ({', '.join(entry.rcpt_to) or 'none'}); "
+            f"{', '.join(others)} would need an administrator's explicit confirmation"
+        )
+    if others:
+        audit.record("release-other-recipients", id=entry_id, by=by, other_recipients=others,
+                     recorded=list(entry.rcpt_to))
     digest = entry.defused_sha256 if defused else entry.sha256
     if not digest:
         raise ReleaseError(f"{entry_id} has no defused version; release the original instead")
@@ -61,5 +96,6 @@ def release(
     except QuarantineError:
         pass  # the message went out; the audit line below records it
     audit.record("released", id=entry_id, sha256=digest, defused=defused, recipients=accepted,
-                 refused=sorted(refused), next_hop=f"{settings.release_host}:{settings.release_port}")
+                 refused=sorted(refused), next_hop=f"{settings.release_host}:{settings.release_port}",
+                 by=by, other_recipients=others)
     return updated

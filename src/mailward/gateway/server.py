@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from mailward.errors import MailwardError
 from mailward.gateway import protocol as p
-from mailward.gateway.actions import Decision, decide_replies, failure_decision
+from mailward.gateway.actions import Decision, decide_replies, failure_decision, limit_decision
 from mailward.gateway.audit import AuditLog
 from mailward.gateway.history import HistoryRecorder
 from mailward.gateway.quarantine import Entry, Quarantine, QuarantineError, new_entry_id, now_iso
@@ -113,8 +113,8 @@ class Gateway:
         headers = message.headers
         source = f"milter:{queue_id or '-'}"
         raw = b""
-        if message.body_too_big:
-            decision = failure_decision(self.settings, f"message larger than {self.settings.max_message_bytes} bytes")
+        if message.over_limit:
+            decision = limit_decision(self.settings, message.over_limit)
             prepared: Prepared | None = None
         else:
             raw = p.rebuild_message(headers, bytes(message.body), bool(conn.protocol & p.P_HDR_LEADSPC))
@@ -158,6 +158,11 @@ class Gateway:
             # a queue put: the write happens later in the recorder's thread, in a batch
             self.history.record_result(decision.result, decision.action)
         return replies
+
+    def refusal(self, conn: p.ConnectionState) -> list[p.Reply]:
+        """A message past a wire limit, refused before its end (the MTA waits for this answer)."""
+        decision = limit_decision(self.settings, conn.message.over_limit)
+        return decide_replies(self.settings, decision, [])
 
     def _needs_store(self, decision: Decision) -> bool:
         if decision.action is Action.QUARANTINE:
@@ -220,10 +225,10 @@ async def run_server(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Serve until ``stop`` is set (or SIGTERM/SIGINT), then finish the messages in flight."""
-    limit = gateway.settings.max_message_bytes
+    limits = gateway.settings.wire_limits()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await p.serve_connection(reader, writer, gateway, max_message_bytes=limit)
+        await p.serve_connection(reader, writer, gateway, limits=limits)
 
     if listen.kind == "unix":
         server = await asyncio.start_unix_server(handle, path=listen.path)

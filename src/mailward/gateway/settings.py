@@ -5,6 +5,11 @@
 listen = "inet:127.0.0.1:11332"
 on_failure = "tempfail"          # or "accept": what an internal error or time-out does
 timeout = 10.0                   # seconds a message may take (scan + defuse)
+max_message_bytes = 67108864     # headers + body + envelope kept per message
+max_headers = 10000              # header fields per message
+max_recipients = 1000            # envelope recipients per message
+max_macro_bytes = 65536          # macro data per connection and per message
+on_limit = "reject"              # or "tempfail": a message past one of these limits
 workers = 2                      # scanning processes; 0 scans in threads of the milter
 remote_images = "placeholder"    # or "remove" or "alt"
 quarantine_dir = "/var/lib/mailward/quarantine"
@@ -29,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from mailward.config import Config, ConfigError
+from mailward.gateway.protocol import WireLimits
 from mailward.result import Verdict
 
 
@@ -55,6 +61,7 @@ DEFAULT_ACTIONS: Mapping[Verdict, Action] = {
 _REPLY = re.compile(r"^[45][0-9][0-9] [45]\.[0-9]{1,3}\.[0-9]{1,3} \S")
 REMOTE_IMAGE_MODES = ("placeholder", "remove", "alt")
 FAILURE_MODES = ("tempfail", "accept")
+LIMIT_MODES = ("reject", "tempfail")
 QUARANTINE_MODES = ("store", "postfix-hold")
 
 
@@ -64,7 +71,12 @@ class GatewaySettings:
     on_failure: str = "tempfail"
     timeout: float = 10.0
     workers: int = 2
-    max_message_bytes: int = 64 * 1024 * 1024
+    max_message_bytes: int = 64 * 1024 * 1024  # headers + body + envelope, as the milter receives them
+    max_headers: int = 10_000  # header fields per message
+    max_recipients: int = 1_000  # envelope recipients per message (Postfix's smtpd_recipient_limit)
+    max_macro_bytes: int = 64 * 1024  # macro data per connection and per message
+    on_limit: str = "reject"  # or "tempfail": what a message past one of the four limits above gets
+    limit_reply: str = "552 5.3.4 Message refused by mailward: {limit}"
     actions: Mapping[Verdict, Action] = field(default_factory=lambda: dict(DEFAULT_ACTIONS))
     remote_images: str = "placeholder"
     mark_tracked_links: bool = True
@@ -83,6 +95,9 @@ class GatewaySettings:
     # sender history (first contact): None = on when [store] url is configured; True = on
     # (the store, else mailward.db in the data directory); False = off
     history: bool | None = None
+
+    def wire_limits(self) -> WireLimits:
+        return WireLimits(self.max_message_bytes, self.max_headers, self.max_recipients, self.max_macro_bytes)
 
     def action_for(self, verdict: Verdict) -> Action:
         action = self.actions.get(verdict, DEFAULT_ACTIONS[verdict])
@@ -139,10 +154,13 @@ def load_settings(config: Config | None) -> GatewaySettings:
             values["actions"] = actions
         elif key in ("timeout",):
             values[key] = _positive(key, value, float)
-        elif key in ("workers", "max_message_bytes", "release_port"):
+        elif key in ("workers", "max_message_bytes", "release_port", "max_headers", "max_recipients",
+                     "max_macro_bytes"):
             values[key] = _positive(key, value, int)
         elif key == "on_failure":
             values[key] = _choice(key, value, FAILURE_MODES)
+        elif key == "on_limit":
+            values[key] = _choice(key, value, LIMIT_MODES)
         elif key == "remote_images":
             values[key] = _choice(key, value, REMOTE_IMAGE_MODES)
         elif key == "quarantine_mode":
@@ -160,7 +178,7 @@ def load_settings(config: Config | None) -> GatewaySettings:
     values.setdefault("quarantine_dir", base / "quarantine")
     values.setdefault("audit_log", base / "audit.jsonl")
     settings = GatewaySettings(**values)
-    for key, first in (("reject_reply", "5"), ("tempfail_reply", "4")):
+    for key, first in (("reject_reply", "5"), ("tempfail_reply", "4"), ("limit_reply", "5")):
         text = getattr(settings, key)
         # Postfix drops a reply that is not "ddd d.d.d text" with matching first digits
         if not _REPLY.match(text) or text[0] != first or text[4] != first:

@@ -19,8 +19,11 @@ def _fail(message: str) -> None:
 
 
 def _open(config_path: str | None, db: str | None) -> tuple[Config, Store]:
+    from mailward.budget import time_budget_from
+
     try:
         config = load_config(config_path)
+        time_budget_from(config)  # a bad [limits] time_budget is reported here, not per message
         return config, open_store(db, config=config)
     except (ConfigError, StoreError) as exc:
         _fail(str(exc))

@@ -57,34 +57,59 @@ def _scanner(settings: WorkerSettings) -> Any:
 
 
 def analyse_item(item: WorkItem, settings: WorkerSettings) -> MessageRecord:
-    """Parse, scan and summarise one message. Never raises."""
+    """Parse, scan and summarise one message within the time budget. Never raises.
+
+    A message over ``[limits] time_budget`` is stored as ``unscannable`` with the
+    reason "time budget exceeded" (the budget interrupts only where signals reach:
+    the hunting process and its pool workers, not Dask's task threads).
+    """
+    from mailward.budget import REASON, BudgetExceeded, time_budget
     from mailward.model import Envelope
     from mailward.parse import parse_message
 
     from .features import build_record
 
+    budget = _budget(settings)
     try:
-        envelope = Envelope(rcpt_to=(item.mailbox,)) if item.mailbox else None
-        message = parse_message(item.raw, envelope=envelope)
-        result = _scanner(settings).scan_message(message, item.source)
-        return build_record(
-            message,
-            result,
-            source=item.source,
-            mailbox=item.mailbox,
-            raw=item.raw if settings.keep_bodies else None,
-        )
+        scanner = _scanner(settings)  # built once per process, outside any message's budget
+        with time_budget(budget):
+            envelope = Envelope(rcpt_to=(item.mailbox,)) if item.mailbox else None
+            message = parse_message(item.raw, envelope=envelope)
+            result = scanner.scan_message(message, item.source)
+            return build_record(
+                message,
+                result,
+                source=item.source,
+                mailbox=item.mailbox,
+                raw=item.raw if settings.keep_bodies else None,
+            )
+    except BudgetExceeded:
+        return _unscannable(item, f"{REASON} ({budget:g} s)")
     except Exception as exc:  # a bug in an analyser must not stop a hunt over 100,000 messages
-        return MessageRecord(
-            source=item.source,
-            sha256=hashlib.sha256(item.raw).hexdigest(),
-            verdict="unscannable",
-            verdict_rank=2,
-            mailbox=item.mailbox,
-            size=len(item.raw),
-            recipients=[item.mailbox] if item.mailbox else [],
-            reason=f"analysis failed: {type(exc).__name__}: {exc}"[:500],
-        )
+        return _unscannable(item, f"analysis failed: {type(exc).__name__}: {exc}")
+
+
+def _budget(settings: WorkerSettings) -> float:
+    from mailward.budget import DEFAULT_TIME_BUDGET, time_budget_from
+    from mailward.config import ConfigError
+
+    try:
+        return time_budget_from(Config(data=dict(settings.config_data)))
+    except ConfigError:
+        return DEFAULT_TIME_BUDGET  # the hunt's CLI has already reported a bad value
+
+
+def _unscannable(item: WorkItem, reason: str) -> MessageRecord:
+    return MessageRecord(
+        source=item.source,
+        sha256=hashlib.sha256(item.raw).hexdigest(),
+        verdict="unscannable",
+        verdict_rank=2,
+        mailbox=item.mailbox,
+        size=len(item.raw),
+        recipients=[item.mailbox] if item.mailbox else [],
+        reason=reason[:500],
+    )
 
 
 def analyse_chunk(items: Sequence[WorkItem], settings: WorkerSettings) -> list[MessageRecord]:

@@ -105,7 +105,7 @@ def me(who: Viewer) -> dict[str, Any]:
 @router.post("/scan", tags=["scan"], summary="Scan a posted raw message", openapi_extra=RAW_MESSAGE_BODY)
 async def scan(request: Request, who: Analyst, ctx: Ctx) -> dict[str, Any]:
     raw = await _body(request)
-    result = await run_in_threadpool(ctx.scan, raw, "api")
+    result, _preview = await ctx.analysis.scan(raw, "api")  # in a worker process, within the time budget
     out: dict[str, Any] = result.to_json()
     return out
 
@@ -263,18 +263,30 @@ def show_quarantine(entry_id: str, who: Viewer, ctx: Ctx) -> dict[str, Any]:
 class ReleaseRequest(BaseModel):
     defused: bool = Field(False, description="Release the defused copy instead of the original")
     rcpt_to: list[Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$")]] = Field(
-        default_factory=list, max_length=100, description="Recipients (default: the original envelope's)")
+        default_factory=list, max_length=100,
+        description="Some of the recorded envelope recipients (default: all of them). Any other "
+                    "recipient needs the admin role and confirm_other_recipients.")
+    confirm_other_recipients: bool = Field(
+        False, description="Admin only: confirm sending to recipients the message was not addressed to (audited)")
 
 
 def release_entry(ctx: WebContext, entry_id: str, who: Principal, *, defused: bool = False,
-                  rcpt_to: tuple[str, ...] = ()) -> Any:
-    from mailward.gateway.release import ReleaseError, release
+                  rcpt_to: tuple[str, ...] = (), confirm_other_recipients: bool = False) -> Any:
+    from mailward.gateway.release import ReleaseError, ReleaseRefused, other_recipients, release
 
     entry = quarantine_entry(ctx, entry_id)
     if entry.status != "held":
         raise HTTPException(409, f"{entry_id} is {entry.status}, not held")
+    others = other_recipients(entry, rcpt_to)
+    if others and not who.allows("admin"):
+        ctx.audit.record("release-refused", id=entry_id, by=who.name, role=who.role, other_recipients=others,
+                         reason="only an admin may release to recipients the message was not addressed to")
+        raise HTTPException(403, "only an admin may release to recipients the message was not addressed to")
     try:
-        released = release(ctx.quarantine, ctx.audit, ctx.gateway, entry_id, defused=defused, rcpt_to=rcpt_to)
+        released = release(ctx.quarantine, ctx.audit, ctx.gateway, entry_id, defused=defused, rcpt_to=rcpt_to,
+                           confirm_other_recipients=confirm_other_recipients, by=f"{who.name} ({who.role})")
+    except ReleaseRefused as exc:
+        raise HTTPException(422, str(exc)) from None
     except ReleaseError as exc:
         raise HTTPException(502, str(exc)) from None
     except QuarantineError as exc:
@@ -295,12 +307,15 @@ def delete_entry(ctx: WebContext, entry_id: str, who: Principal) -> Any:
 
 
 @router.post("/quarantine/{entry_id}/release", tags=["quarantine"],
-             summary="Send a held message on to the release next hop (analyst)",
+             summary="Send a held message on to its recorded recipients via the release next hop (analyst)",
              responses={404: {"description": "No such entry"}, 409: {"description": "Not held"},
+                        403: {"description": "Other recipients asked for without the admin role"},
+                        422: {"description": "Other recipients asked for without confirm_other_recipients"},
                         502: {"description": "The next hop refused"}})
 def release_quarantined(entry_id: str, who: Analyst, ctx: Ctx, body: ReleaseRequest | None = None) -> dict[str, Any]:
-    body = body or ReleaseRequest(defused=False)
-    out: dict[str, Any] = release_entry(ctx, entry_id, who, defused=body.defused, rcpt_to=tuple(body.rcpt_to)).to_json()
+    body = body or ReleaseRequest(defused=False, confirm_other_recipients=False)
+    out: dict[str, Any] = release_entry(ctx, entry_id, who, defused=body.defused, rcpt_to=tuple(body.rcpt_to),
+                                        confirm_other_recipients=body.confirm_other_recipients).to_json()
     return out
 
 
@@ -326,7 +341,7 @@ async def test_rules(
     rule: Annotated[str | None, Query(max_length=100, description="Also say whether this rule fired")] = None,
 ) -> dict[str, Any]:
     raw = await _body(request)
-    result = await run_in_threadpool(ctx.scan, raw, "rules-test")
+    result, _preview = await ctx.analysis.scan(raw, "rules-test")
     fired = [f.rule for f in result.findings]
     out: dict[str, Any] = {
         "verdict": str(result.verdict),

@@ -7,7 +7,8 @@ message preview has its own even stricter one (see ``preview``).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
@@ -47,10 +48,19 @@ def app_from_env() -> FastAPI:
     return create_app(config, open_store(os.environ.get(ENV_DB) or None, config=config))
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    ctx: WebContext = app.state.ctx
+    ctx.analysis  # noqa: B018 - start the scanning worker processes with the server, not on the first upload
+    yield
+    ctx.close()
+
+
 def create_app(config: Config, store: Store) -> FastAPI:
     from . import api, pages
 
     app = FastAPI(
+        lifespan=_lifespan,
         title="mailward",
         summary="Reconnaissance beacons, impersonation and campaigns in email: the security team's API.",
         version="1",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mailward.budget import time_budget_from
 from mailward.config import Config
 from mailward.gateway.audit import AuditLog
 from mailward.gateway.quarantine import FileQuarantine, QuarantineError
@@ -15,6 +16,8 @@ from mailward.gateway.settings import GatewaySettings, load_settings
 from mailward.store import Person, Store
 
 from .auth import Auth
+from .throttle import SignInThrottle, ThrottleSettings
+from .workers import AnalysisPool
 
 
 @dataclass
@@ -28,7 +31,10 @@ class WebContext:
     roster: list[Person]
     preview_from_source: bool = True
     secure_cookies: bool = False  # behind a TLS proxy: mark cookies Secure although mailward sees http
-    _scanner: Any = None
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    scan_workers: int = 1  # [web] scan_workers: processes that parse, scan and render previews
+    time_budget: float = 30.0  # [limits] time_budget
+    _pool: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _rules: list[dict[str, Any]] | None = None
 
@@ -48,16 +54,29 @@ class WebContext:
             roster=load_roster(config),
             preview_from_source=bool(web.get("preview_from_source", True)),
             secure_cookies=bool(web.get("secure_cookies", False)),
+            throttle=SignInThrottle(_throttle_settings(web)),
+            scan_workers=_scan_workers(web),
+            time_budget=time_budget_from(config),
         )
 
-    def scan(self, raw: bytes, source: str = "api") -> Any:
-        """Scan posted bytes (never raises; one scanner, used one request at a time)."""
+    @property
+    def analysis(self) -> AnalysisPool:
+        """The worker pool that parses, scans and renders (started on first use)."""
         with self._lock:
-            if self._scanner is None:
-                from mailward.scan import Scanner
+            if self._pool is None:
+                self._pool = AnalysisPool(self.config, workers=self.scan_workers, budget=self.time_budget)
+            pool: AnalysisPool = self._pool
+            return pool
 
-                self._scanner = Scanner(self.config)
-            return self._scanner.scan_bytes(raw, source=source)
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+    def scan(self, raw: bytes, source: str = "api") -> Any:
+        """Scan posted bytes in a worker within the time budget (never raises; blocks: not for the event loop)."""
+        return self.analysis.scan_sync(raw, source)[0]
 
     def rules(self) -> list[dict[str, Any]]:
         """The rules in force, as ``mailward rules list --json`` shows them (loaded once)."""
@@ -109,6 +128,31 @@ class WebContext:
                 except OSError:
                     continue
         return None, ""
+
+
+def _scan_workers(web: Any) -> int:
+    from mailward.config import ConfigError
+
+    value = web.get("scan_workers", 1)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 64:
+        raise ConfigError(f"[web] scan_workers must be a whole number from 0 to 64, got {value!r}")
+    return value
+
+
+def _throttle_settings(web: Any) -> ThrottleSettings:
+    """``[web] login_account_failures``, ``login_address_failures``, ``login_max_lock``."""
+    from mailward.config import ConfigError
+
+    values: dict[str, Any] = {}
+    for key, attr, kind in (("login_account_failures", "account_free", int),
+                            ("login_address_failures", "address_free", int),
+                            ("login_max_lock", "ceiling", float)):
+        if key in web:
+            value = web[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigError(f"[web] {key} must be a number >= 0, got {value!r}")
+            values[attr] = kind(value)
+    return ThrottleSettings(**values)
 
 
 def _candidates(source: str) -> list[Path]:

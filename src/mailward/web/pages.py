@@ -7,7 +7,9 @@ time. The sign-in form uses a double-submit cookie for the same purpose.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +25,7 @@ from . import charts
 from .api import ctx_of, delete_entry, export_campaign, quarantine_entry, release_entry, targets_of
 from .app import LoginRequired
 from .auth import ROLES, AuthError, Principal, csrf_ok
-from .preview import PREVIEW_CSP, preview_document
+from .preview import PREVIEW_CSP
 from .queries import VERDICTS, MessageQuery, campaign_timeline, search_messages, verdicts_by_day
 
 SESSION_COOKIE = "mw_session"
@@ -31,6 +33,13 @@ MAX_SCAN_BYTES = 25 * 1024 * 1024
 LOGIN_CSRF_COOKIE = "mw_login_csrf"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
+
+# status notices a page shows, chosen by key (?notice=KEY): a crafted link can pick one of
+# these sentences, never put its own words on a trusted page; an unknown key shows nothing
+NOTICES = {
+    "released": "The message was released to its recorded recipients.",
+    "released-other": "The message was released to the recipients you confirmed; the release is in the audit log.",
+}
 
 LEAK_WORDS = {
     "ip": "your IP address (and so your rough location and network)",
@@ -94,22 +103,74 @@ def login_page(request: Request, error: str = "") -> HTMLResponse:
     return response
 
 
+MAX_LOGIN_BODY = 4096  # the sign-in form is three short fields and a CSRF token
+_PASSWORD_CHECKS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mailward-scrypt")
+
+
+async def _login_form(request: Request) -> dict[str, str]:
+    """The sign-in form's fields: a small urlencoded body, refused before it is read otherwise."""
+    from urllib.parse import parse_qsl
+
+    ctype = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if ctype != "application/x-www-form-urlencoded":
+        raise HTTPException(415, "the sign-in form is posted as application/x-www-form-urlencoded")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_LOGIN_BODY):
+        raise HTTPException(413, f"the sign-in form is at most {MAX_LOGIN_BODY} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_LOGIN_BODY:
+            raise HTTPException(413, f"the sign-in form is at most {MAX_LOGIN_BODY} bytes")
+    try:
+        pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        raise HTTPException(400, "the sign-in form is not valid urlencoded data") from None
+    return dict(pairs)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 @router.post("/login")
 async def login(request: Request) -> Response:
-    form = await request.form()
+    from fastapi.concurrency import run_in_threadpool
+
+    form = await _login_form(request)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    got = form.get("csrf_token")
-    if not csrf_ok(cookie, got if isinstance(got, str) else None):
+    if not csrf_ok(cookie, form.get("csrf_token")):
         raise HTTPException(403, "the sign-in form's CSRF token is missing or wrong: reload the page")
-    auth = ctx_of(request).auth
-    token = str(form.get("token") or "").strip()
-    username = str(form.get("username") or "").strip()
-    password = str(form.get("password") or "")
-    who = auth.check_token(token) if token else auth.check_password(username, password) if username else None
+    ctx = ctx_of(request)
+    auth, client = ctx.auth, _client(request)
+    token = form.get("token", "").strip()
+    username = form.get("username", "").strip()[:200]
+    password = form.get("password", "")
+    account = "" if token else username
+    wait = ctx.throttle.wait(account, client)
+    if wait > 0:
+        ctx.audit.record("sign-in-failed", name=username, token=bool(token), client=client, reason="throttled",
+                         retry_after=round(wait, 1))
+        refused = error_page(request, 429, "Too many failed sign-ins: wait a while, then try again.")
+        refused.headers["Retry-After"] = str(int(wait) + 1)
+        return refused
+    # scrypt runs in its own one-thread pool (it releases the GIL): the event loop keeps serving,
+    # and a burst of sign-ins queues there instead of taking every core from the other requests
+    loop = asyncio.get_running_loop()
+    if token:
+        who = await run_in_threadpool(auth.check_token, token)
+    elif username:
+        who = await loop.run_in_executor(_PASSWORD_CHECKS, auth.check_password, username, password)
+    else:
+        who = None
     if who is None:
+        ctx.throttle.failed(account, client)
+        ctx.audit.record("sign-in-failed", name=username, token=bool(token), client=client,
+                         reason="unknown token" if token else "wrong user or password")
         return RedirectResponse("/login?error=1", status_code=303)
-    sid, _csrf = auth.start_session(who)
-    ctx_of(request).audit.record("signed-in", name=who.name, role=who.role, client=request.client.host if request.client else "")
+    ctx.throttle.succeeded(account)
+    sid, _csrf = await run_in_threadpool(auth.start_session, who)
+    ctx.audit.record("signed-in", name=who.name, role=who.role, client=client)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict", secure=_secure(request),
                         path="/")
@@ -200,12 +261,6 @@ def messages_page(request: Request, verdict: str = "", sender: str = "", recipie
                    prev_query=urlencode({**filters, "page": page - 1}))
 
 
-def _parsed(raw: bytes) -> Any:
-    from mailward.parse import parse_message
-
-    return parse_message(raw)
-
-
 @router.get("/messages/{message_id}")
 def message_page(request: Request, message_id: int) -> HTMLResponse:
     who = _need(request, "viewer")
@@ -214,13 +269,13 @@ def message_page(request: Request, message_id: int) -> HTMLResponse:
     if found is None:
         raise HTTPException(404, f"no message {message_id}")
     raw, origin = ctx.message_bytes(message_id)
-    headers = _parsed(raw).headers if raw else ()
+    headers = ctx.analysis.preview_sync(raw)[0] if raw else ()  # parsed in a worker, within the budget
     return _render(request, "message.html", who, m=found, origin=origin, headers=headers,
                    preview_url=f"/messages/{message_id}/preview" if raw else "", leak_words=LEAK_WORDS)
 
 
-def _preview_response(raw: bytes) -> HTMLResponse:
-    document = preview_document(_parsed(raw)).document
+def _preview_response(request: Request, raw: bytes) -> HTMLResponse:
+    document = ctx_of(request).analysis.preview_sync(raw)[1]
     return HTMLResponse(document, headers={
         "Content-Security-Policy": PREVIEW_CSP + "; frame-ancestors 'self'",
         "X-Frame-Options": "SAMEORIGIN",
@@ -233,7 +288,7 @@ def message_preview(request: Request, message_id: int) -> HTMLResponse:
     raw, _origin = ctx_of(request).message_bytes(message_id) if 0 < message_id < 2**62 else (None, "")
     if raw is None:
         raise HTTPException(404, "no copy of this message's bytes is kept")
-    return _preview_response(raw)
+    return _preview_response(request, raw)
 
 
 @router.get("/scan")
@@ -245,8 +300,6 @@ def scan_page(request: Request) -> HTMLResponse:
 @router.post("/scan")
 async def scan_upload(request: Request) -> HTMLResponse:
     """Scan an uploaded message and show the result with its safe preview; nothing is stored."""
-    from fastapi.concurrency import run_in_threadpool
-
     who = _need(request, "analyst")
     form = await _form(request, who)
     upload = form.get("message")
@@ -255,9 +308,9 @@ async def scan_upload(request: Request) -> HTMLResponse:
         raise HTTPException(400, "choose a message file (.eml) to scan")
     if len(raw) > MAX_SCAN_BYTES:
         raise HTTPException(413, f"the message is larger than {MAX_SCAN_BYTES} bytes")
-    ctx = ctx_of(request)
-    result = await run_in_threadpool(ctx.scan, raw, getattr(upload, "filename", "") or "upload")
-    document = preview_document(_parsed(raw)).document
+    name = str(getattr(upload, "filename", "") or "upload")[:200]
+    # parsing, scanning and the preview run in a worker process within the time budget
+    result, document = await ctx_of(request).analysis.scan(raw, name, with_preview=True)
     return _render(request, "scan.html", who, result=result.to_json(), preview=document,
                    leak_words=LEAK_WORDS)
 
@@ -279,7 +332,8 @@ def quarantine_entry_page(request: Request, entry_id: str) -> HTMLResponse:
     who = _need(request, "viewer")
     entry = quarantine_entry(ctx_of(request), entry_id)
     return _render(request, "quarantine_entry.html", who, e=entry, can_act=who.allows("analyst"),
-                   notice=request.query_params.get("notice", ""))
+                   can_release_other=who.allows("admin") and entry.status == "held",
+                   notice=NOTICES.get(request.query_params.get("notice", ""), ""))
 
 
 @router.get("/quarantine/{entry_id}/preview")
@@ -291,15 +345,19 @@ def quarantine_preview(request: Request, entry_id: str) -> HTMLResponse:
         raw = ctx.quarantine.get_bytes(entry.sha256)
     except QuarantineError as exc:
         raise HTTPException(404, str(exc)) from None
-    return _preview_response(raw)
+    return _preview_response(request, raw)
 
 
 @router.post("/quarantine/{entry_id}/release")
 async def quarantine_release(request: Request, entry_id: str) -> Response:
     who = _need(request, "analyst")
     form = await _form(request, who)
-    release_entry(ctx_of(request), entry_id, who, defused=form.get("defused") == "1")
-    return RedirectResponse(f"/quarantine/{entry_id}?notice=released", status_code=303)
+    rcpt_to = tuple(str(form.get("rcpt_to") or "").replace(",", " ").split())[:100]
+    confirmed = form.get("confirm_other_recipients") == "1"
+    release_entry(ctx_of(request), entry_id, who, defused=form.get("defused") == "1", rcpt_to=rcpt_to,
+                  confirm_other_recipients=confirmed)
+    notice = "released-other" if rcpt_to and confirmed else "released"
+    return RedirectResponse(f"/quarantine/{entry_id}?notice={notice}", status_code=303)
 
 
 @router.post("/quarantine/{entry_id}/delete")
