@@ -22,38 +22,57 @@ import zlib
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-import re2
-
 from ..model import Message
 
 FEATURE_VERSION = 1
 MAX_TEXT = 12_000  # characters of body text read per message
 MAX_LINKS = 60
 
-# linear-time engines for everything that runs over attacker text (RE2; the stdlib
-# engine is quadratic on e.g. a long run of word characters with no "@")
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.max_mem = 32 << 20
-_WORD = re.compile(r"[^\W\d_][\w'-]{1,24}", re.UNICODE)  # no nesting: linear in the stdlib too
-_EMAIL = re2.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*", _RE2_OPTIONS)
-_URL = re2.compile(r"(?i)(?:https?://|www\.)\S+", _RE2_OPTIONS)
-_TAG = re2.compile(r"<[^>]{0,1000}>", _RE2_OPTIONS)
-_DROP_BLOCK = re2.compile(
-    r"(?is)<style\b[^>]{0,1000}>.*?</style\s*>|<script\b[^>]{0,1000}>.*?</script\s*>"
-    r"|<head\b[^>]{0,1000}>.*?</head\s*>|<title\b[^>]{0,1000}>.*?</title\s*>",
-    _RE2_OPTIONS,
-)
-_ENTITY = re2.compile(r"(?i)&(?:nbsp|#160|#xa0|zwnj|#8204|shy|#173);?", _RE2_OPTIONS)
-_OTHER_ENTITY = re2.compile(r"&#?\w{1,8};?", _RE2_OPTIONS)
+# Every pattern here is linear on attacker text: a match can only start where the
+# previous character could not continue it (look-behinds, possessive runs), and tag
+# scanning stops at the next "<". (The RE2 wrapper was measured ~50x slower here: it
+# maps byte offsets back to characters on every match.)
+_WORD = re.compile(r"[^\W\d_][\w'-]{1,24}")
+_EMAIL = re.compile(r"(?<![\w.+'-])[\w.+'-]++@[\w-]++(?:\.[\w-]++)*+")
+_URL = re.compile(r"(?i)(?:https?://|www\.)\S++")
+_TAG = re.compile(r"<[^<>]*+>")
+_ENTITY = re.compile(r"(?i)&(?:nbsp|#160|#xa0|zwnj|#8204|shy|#173);?")
+_OTHER_ENTITY = re.compile(r"&#?\w{1,8};?")
+_HIDDEN_BLOCKS = ("style", "script", "head", "title")
 _PATH_WORD = re.compile(r"[a-z]{3,20}")
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _DIGITS = re.compile(r"\d")
 
 
+def _drop_hidden_blocks(html: str) -> str:
+    """Cut <style>, <script>, <head> and <title> blocks in one forward pass.
+
+    The next opening of each tag is remembered and looked for again only once the
+    cut has passed it, so the work stays linear however many blocks there are.
+    """
+    lowered = html.lower()
+    keep: list[str] = []
+    position = 0
+    upcoming = {tag: lowered.find("<" + tag) for tag in _HIDDEN_BLOCKS}
+    while True:
+        for tag, at in upcoming.items():
+            if 0 <= at < position:
+                upcoming[tag] = lowered.find("<" + tag, position)
+        found = [(at, tag) for tag, at in upcoming.items() if at >= 0]
+        if not found:
+            break
+        at, tag = min(found)
+        keep.append(html[position:at])
+        close = lowered.find("</" + tag, at)
+        end = lowered.find(">", close) if close >= 0 else -1
+        position = len(html) if end < 0 else end + 1
+    keep.append(html[position:])
+    return " ".join(keep)
+
+
 def visible_text(html: str) -> str:
     """HTML to roughly the text a reader sees: blocks that show nothing dropped, tags to spaces."""
-    html = html[: MAX_TEXT * 8]
-    html = _DROP_BLOCK.sub(" ", html)
+    html = _drop_hidden_blocks(html[: MAX_TEXT * 8])
     html = _TAG.sub(" ", html)
     html = _ENTITY.sub(" ", html)
     return str(_OTHER_ENTITY.sub(" ", html))
