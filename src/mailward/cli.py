@@ -30,6 +30,7 @@ _COMMANDS: dict[str, str] = {
     "intel": "mailward.share.cli:intel",
     "serve": "mailward.web.cli:serve",
     "token": "mailward.web.cli:token",
+    "learn": "mailward.learn.cli:learn",
 }
 
 

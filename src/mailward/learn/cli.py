@@ -1,0 +1,73 @@
+"""``mailward learn``: train the content model from labelled mail."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+
+import click
+
+from ..parse import parse_message
+from ..sources import RawMessage, SourceError, SourceNotFound, check_paths, iter_sources
+from .features import features
+from .model import DEFAULT_BITS, DEFAULT_THRESHOLD, ModelError, train
+
+
+def _feature_lists(paths: tuple[str, ...], label: str, progress: bool) -> Iterator[list[str]]:
+    count = 0
+    started = time.monotonic()
+    for item in iter_sources(list(paths)):
+        if isinstance(item, SourceError):
+            click.echo(f"mailward: {item.source}: {item.error}", err=True)
+            continue
+        assert isinstance(item, RawMessage)
+        message = parse_message(item.data)
+        if not message.headers:
+            continue  # not an email message: nothing to learn from
+        count += 1
+        if progress and count % 500 == 0:
+            click.echo(f"learn: {label}: {count} messages ({time.monotonic() - started:.0f} s)", err=True)
+        yield features(message)
+
+
+@click.command()
+@click.option("--model", "model_path", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the model file (.npz).")
+@click.option("--phishing", "phishing", multiple=True, required=True, type=str,
+              help="Phishing and scam mail: a file, directory, mbox or Maildir. Repeatable.")
+@click.option("--ham", "ham", multiple=True, required=True, type=str,
+              help="Wanted mail (newsletters included): a file, directory, mbox or Maildir. Repeatable.")
+@click.option("--bits", type=click.IntRange(12, 22), default=DEFAULT_BITS, show_default=True,
+              help="Hash size: 2**BITS weights (18 = 1 MiB).")
+@click.option("--threshold", type=click.FloatRange(0.5, 0.999), default=DEFAULT_THRESHOLD, show_default=True,
+              help="Probability at which the CONTENT_MODEL_PHISHING rule fires.")
+@click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a terminal).")
+def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], bits: int, threshold: float,
+          progress: bool | None) -> None:
+    """Train the content model used by `scan --model` and `[model] path`.
+
+    Features come from content only (subject, body text, display name, link shapes,
+    attachment kinds); never recipients, dates or Received chains. Exit code 2 on a
+    missing path or when a set holds no message.
+    """
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        check_paths(list(phishing) + list(ham))
+    except SourceNotFound as exc:
+        click.echo(f"mailward: learn: {exc}", err=True)
+        sys.exit(2)
+    started = time.monotonic()
+    positives = list(_feature_lists(phishing, "phishing", show))
+    negatives = list(_feature_lists(ham, "ham", show))
+    try:
+        model = train(positives, negatives, bits=bits, threshold=threshold,
+                      meta={"phishing_sources": len(phishing), "ham_sources": len(ham)})
+    except ModelError as exc:
+        click.echo(f"mailward: learn: {exc}", err=True)
+        sys.exit(2)
+    model.save(model_path)
+    click.echo(
+        f"learn: {len(positives)} phishing and {len(negatives)} ham messages, "
+        f"{time.monotonic() - started:.1f} s; model written to {model_path}"
+    )

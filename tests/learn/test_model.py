@@ -1,0 +1,137 @@
+"""The learned content model: content-only features, training, the model file, the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mailward.learn.features import features, visible_text
+from mailward.learn.model import ContentModel, ModelError, train
+from mailward.parse import parse_message
+
+MAILWARD = shutil.which("mailward") or str(Path(sys.executable).parent / "mailward")
+
+PHISH = [
+    ("Your mailbox is almost full", "Verify your account now to avoid suspension. Click here to log in and "
+     "confirm your password within 24 hours.", "https://mail-verify.example.net/login"),
+    ("Action required: password expiry", "Your password expires today. Sign in to keep your account active "
+     "and verify your identity.", "https://secure-update.example.com/signin"),
+    ("Unusual sign-in activity", "We detected unusual activity. Confirm your account details and password "
+     "immediately or access will be suspended.", "https://account-check.example.org/verify"),
+    ("Invoice payment failed", "Your payment could not be processed. Update your billing details and log in "
+     "to verify your card now.", "https://billing-login.example.info/account"),
+]
+HAM = [
+    ("Committee minutes, Tuesday", "Please find the minutes of Tuesday's committee meeting. The next session "
+     "is on the budget amendments.", "https://parliament.example/committees/minutes"),
+    ("Re: constituency surgery", "Thank you for your letter about the bus route. The councillor will attend "
+     "the surgery on Friday.", "https://council.example/transport"),
+    ("Weekly newsletter: local news", "This week: the library reopens, the football club wins the cup, and "
+     "a new bakery opens on the high street.", "https://news.example/weekly"),
+    ("Lunch on Thursday?", "Are you free for lunch on Thursday? The new place near the station has good "
+     "reviews.", "https://maps.example/place"),
+]
+
+
+def _raw(subject: str, body: str, url: str, to: str = "phishing@pot") -> bytes:
+    return (
+        f"From: Sender <sender@example.org>\r\nTo: {to}\r\nSubject: {subject}\r\n"
+        f"Date: Tue, 01 Dec 2026 10:00:00 +0000\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        f"<html><head><style>.x{{color:red}}</style></head><body><p>Dear phishing,</p><p>{body}</p>"
+        f"<a href=\"{url}\">{url}</a><p>Write to phishing@pot.</p></body></html>\r\n"
+    ).encode()
+
+
+def _features(items: list[tuple[str, str, str]]) -> list[list[str]]:
+    return [features(parse_message(_raw(*item))) for item in items]
+
+
+def test_features_leave_out_recipients_addresses_and_dates() -> None:
+    names = features(parse_message(_raw(*PHISH[0])))
+    assert "b:verify" in names and "s:mailbox" in names
+    assert "lp:login" in names
+    # the recipient's local part ("phishing") and every address are never features
+    assert not [n for n in names if "phishing" in n or "pot" == n.split(":")[-1] or "@" in n]
+    assert not [n for n in names if "2026" in n or "dec" == n.split(":")[-1]]
+    assert not [n for n in names if "color" in n]  # <style> text is not visible text
+
+
+def test_visible_text_drops_what_shows_nothing() -> None:
+    html = "<html><head><title>T1</title></head><p>alpha</p><style>.x{}</style><SCRIPT>y()</SCRIPT>beta<style>"
+    text = visible_text(html)
+    assert "alpha" in text and "beta" in text
+    assert not any(hidden in text for hidden in ("T1", ".x", "y()", "<"))
+    # many blocks, unclosed openings and stray "<": still complete, nothing hidden kept
+    hostile = "<style>s</style>w " * 20_000 + "<style" * 20_000 + "<" * 100_000
+    assert "s" not in visible_text(hostile).replace("<", "").split()
+
+
+def test_train_separates_and_round_trips(tmp_path: Path) -> None:
+    model = train(_features(PHISH), _features(HAM), bits=14)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    loaded = ContentModel.load(path)
+    assert loaded.bits == 14 and np.array_equal(loaded.weights, model.weights)
+    phish = parse_message(_raw("Verify your password", "Log in to verify your account password now.",
+                               "https://x.example/login"))
+    ham = parse_message(_raw("Committee lunch", "The committee meeting and lunch on Thursday.",
+                             "https://parliament.example/committees"))
+    high, low = loaded.score(phish, top=5), loaded.score(ham, top=5)
+    assert high.probability > low.probability
+    assert ("b:password", max(w for n, w in high.top if n == "b:password")) in high.top
+    assert dict(high.top)["b:password"] > 0  # a phishing word pushed the score up
+    assert all(isinstance(name, str) for name, _ in high.top)
+
+
+def test_model_file_is_checked(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="not a mailward model file"):
+        ContentModel.load(bad)
+    with pytest.raises(ModelError, match="no such model file"):
+        ContentModel.load(tmp_path / "missing.npz")
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, weights=np.array([object()], dtype=object), meta=np.array("{}"))
+    with pytest.raises(ModelError):
+        ContentModel.load(pickled)  # object arrays need pickle, which loading refuses
+    wrong = tmp_path / "wrong.npz"
+    model = train(_features(PHISH), _features(HAM), bits=12)
+    model.meta["feature_version"] = 0
+    model.save(wrong)
+    data = dict(np.load(wrong, allow_pickle=False))
+    data["meta"] = np.array(str(data["meta"]).replace('"feature_version": 1', '"feature_version": 0'))
+    np.savez(wrong, **data)
+    with pytest.raises(ModelError, match="train it again"):
+        ContentModel.load(wrong)
+
+
+def test_training_needs_both_classes() -> None:
+    with pytest.raises(ModelError, match="at least one"):
+        train(_features(PHISH), [])
+
+
+def _write(directory: Path, items: list[tuple[str, str, str]]) -> None:
+    directory.mkdir()
+    for n, item in enumerate(items):
+        (directory / f"{n}.eml").write_bytes(_raw(*item))
+
+
+def test_learn_command(tmp_path: Path) -> None:
+    _write(tmp_path / "phish", PHISH)
+    _write(tmp_path / "ham", HAM)
+    model = tmp_path / "model.npz"
+    cmd = [MAILWARD, "learn", "--model", str(model), "--bits", "14",
+           "--phishing", str(tmp_path / "phish"), "--ham", str(tmp_path / "ham")]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "4 phishing and 4 ham messages" in done.stdout
+    assert ContentModel.load(model).bits == 14
+    assert model.stat().st_size < 20 * 1024 * 1024
+    missing = subprocess.run([*cmd[:-1], str(tmp_path / "nope")], capture_output=True, text=True, check=False)
+    assert missing.returncode == 2 and "no such file or directory" in missing.stderr
+    assert "Traceback" not in missing.stderr
