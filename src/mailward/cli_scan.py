@@ -20,6 +20,7 @@ import click
 
 from .config import Config, ConfigError, load_config
 from .model import Envelope
+from .pipeline import with_model
 from .result import Verdict
 from .scan import Scanner
 from .sources import RawMessage, SourceNotFound, UnreadableSource, check_paths, iter_sources
@@ -176,15 +177,18 @@ class TableWriter:
               help="Envelope recipient of the scanned messages (repeatable); improves per-recipient token detection.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
+              help="A content model from `mailward learn` (overrides [model] path; docs/model.md).")
 def scan(paths: tuple[str, ...], fmt: str | None, config_path: str | None, jobs: int,
-         fail_on: str | None, recipients: tuple[str, ...], progress: bool | None) -> None:
+         fail_on: str | None, recipients: tuple[str, ...], progress: bool | None,
+         model_path: str | None) -> None:
     """Scan messages for beacons, impersonation and phishing.
 
     PATHS are files, directories (every message below them), mbox files, Maildirs,
     or - for standard input. Nothing a message points to is ever fetched.
     """
     try:
-        config = load_config(config_path)
+        config = with_model(load_config(config_path), model_path)
         check_paths(paths)
     except (ConfigError, SourceNotFound) as exc:
         click.echo(f"mailward: {exc}", err=True)

@@ -50,6 +50,12 @@ class Config:
             raise ConfigError(f"{self.path or 'config'}: [{name}] must be a table")
         return value
 
+    def with_section(self, name: str, **values: Any) -> Config:
+        """A copy with ``values`` set in section ``name`` (a command-line option over the file)."""
+        data = dict(self.data)
+        data[name] = {**self.section(name), **values}
+        return Config(data, self.path)
+
     @property
     def data_dir(self) -> Path:
         configured = self.section("mailward").get("data_dir")

@@ -131,6 +131,10 @@ class IntelSection(Section):
     refresh_seconds: Annotated[Number, Field(gt=0)] = 300.0
 
 
+class ModelSection(Section):
+    path: str = ""  # a model file from `mailward learn`; relative to the config file
+
+
 class PassThrough(BaseModel):
     """A section its subsystem validates itself (``[gateway]``:
     ``mailward.gateway.settings.load_settings`` rejects unknown keys and bad values)."""
@@ -149,5 +153,6 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "web": WebSection,
     "share": ShareSection,
     "intel": IntelSection,
+    "model": ModelSection,
     "gateway": PassThrough,
 }

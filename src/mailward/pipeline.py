@@ -18,10 +18,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .beacons import find_beacons
-from .config import Config
+from .config import Config, ConfigError
 from .identity import (
     IdentityReport,
     IdentitySettings,
@@ -38,6 +39,9 @@ from .rules import derive
 from .rules.engine import RuleSet, default_ruleset, load_ruleset
 from .rules.facts import IntelMatch, build_facts
 from .rules.policy import Policy, summarise
+
+if TYPE_CHECKING:  # numpy is imported only when a model is configured
+    from .learn.model import ContentModel, ModelScore
 
 __all__ = ["ANALYSERS", "SECTION_OWNERS", "Analyser", "Analysis", "Context", "Found", "IntelLookup"]
 
@@ -59,6 +63,7 @@ class Context:
     resolver: Resolver | None = None
     intel: IntelLookup | None = None
     lookalike: Callable[[str], LookalikeMatch | None] | None = None
+    model: ContentModel | None = None
 
 
 @dataclass
@@ -68,6 +73,7 @@ class Found:
     beacons: tuple[Beacon, ...] = ()
     identity: IdentityReport | None = None
     intel: tuple[IntelMatch, ...] = ()
+    model: ModelScore | None = None
 
 
 def _beacons(message: Message, context: Context, found: Found) -> None:
@@ -82,6 +88,10 @@ def _intel(message: Message, context: Context, found: Found) -> None:
     found.intel = tuple(context.intel(message)) if context.intel is not None else ()
 
 
+def _model(message: Message, context: Context, found: Found) -> None:
+    found.model = context.model.score(message, top=5) if context.model is not None else None
+
+
 AnalyserStep = Callable[[Message, Context, Found], None]
 
 # The order of analysis. An analyser that fails leaves its output empty and adds a
@@ -90,6 +100,7 @@ ANALYSERS: tuple[tuple[str, AnalyserStep], ...] = (
     ("beacons", _beacons),
     ("identity", _identity),
     ("intel", _intel),
+    ("model", _model),
 )
 
 # Which step fills each facts section: an analyser above, or "message" (read from
@@ -111,7 +122,44 @@ SECTION_OWNERS: Mapping[str, str] = {
     "content": "message",
     "intel": "intel",
     "org": "message",
+    "model": "model",
 }
+
+
+def configured_model(config: Config) -> ContentModel | None:
+    """The model named by ``[model] path`` (relative to the config file), or None."""
+    path = config.section("model").get("path")
+    if not path:
+        return None
+    from .learn.model import ContentModel, ModelError
+
+    target = Path(path)
+    if not target.is_absolute() and config.path is not None:
+        target = config.path.parent / target
+    try:
+        return ContentModel.load(target)
+    except ModelError as exc:
+        raise ConfigError(f"{config.path or 'config'}: [model] path: {exc}") from None
+
+
+def with_model(config: Config, path: str | None) -> Config:
+    """``config`` with ``[model] path`` set to ``path`` (a command-line ``--model``), checked now
+    so that a bad model file is a ``ConfigError`` before any message is read."""
+    if path:
+        config = config.with_section("model", path=str(Path(path).resolve()))
+    configured_model(config)
+    return config
+
+
+def model_facts(score: ModelScore | None, model: ContentModel | None) -> dict[str, Any]:
+    if score is None or model is None:
+        return {"enabled": False, "score": 0, "threshold": 0, "top": []}
+    return {
+        "enabled": True,
+        "score": round(score.probability * 1000),
+        "threshold": round(model.threshold * 1000),
+        "top": [f"{name} ({weight:+.2f})" for name, weight in score.top],
+    }
 
 
 @dataclass(frozen=True)
@@ -136,6 +184,7 @@ class Analyser:
         resolver: Resolver | None = None,
         intel: IntelLookup | None = None,
         ruleset: RuleSet | None = None,
+        model: ContentModel | None = None,
     ) -> None:
         self.config = config or Config()
         self.policy = Policy.from_config(self.config)
@@ -161,6 +210,7 @@ class Analyser:
             resolver=resolver,
             intel=intel,
             lookalike=lookalike,
+            model=model if model is not None else configured_model(self.config),
         )
 
     @property
@@ -184,7 +234,7 @@ class Analyser:
 
     def facts_from(self, message: Message, found: Found) -> dict[str, Any]:
         """The facts of ``message`` from the analysers' output."""
-        return build_facts(
+        facts = build_facts(
             message,
             beacons=found.beacons,
             identity=found.identity,
@@ -192,6 +242,8 @@ class Analyser:
             org_domains=self.context.org_domains,
             domain_lookalike=self.context.lookalike,
         )
+        facts["model"] = model_facts(found.model, self.context.model)
+        return facts
 
     def analyse(self, message: Message) -> Analysis:
         errors: list[str] = []

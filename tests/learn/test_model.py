@@ -135,3 +135,37 @@ def test_learn_command(tmp_path: Path) -> None:
     missing = subprocess.run([*cmd[:-1], str(tmp_path / "nope")], capture_output=True, text=True, check=False)
     assert missing.returncode == 2 and "no such file or directory" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_scan_and_explain_with_a_model(tmp_path: Path) -> None:
+    _write(tmp_path / "phish", PHISH)
+    _write(tmp_path / "ham", HAM)
+    model = tmp_path / "model.npz"
+    trained = train(_features(PHISH), _features(HAM), bits=14, threshold=0.6)
+    trained.save(model)
+    lure = tmp_path / "lure.eml"
+    lure.write_bytes(_raw("Verify your password now", "Log in to verify your account password or it is suspended.",
+                          "https://x.example/login", to="reader@example.org"))
+    done = subprocess.run([MAILWARD, "scan", "--format", "json", "--model", str(model), str(lure)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "CONTENT_MODEL_PHISHING" in done.stdout
+    plain = subprocess.run([MAILWARD, "scan", "--format", "json", str(lure)], capture_output=True, text=True,
+                           check=False)
+    assert "CONTENT_MODEL_PHISHING" not in plain.stdout  # no model, no model rule
+    explained = subprocess.run([MAILWARD, "explain", "--model", str(model), str(lure)], capture_output=True,
+                               text=True, check=False)
+    assert explained.returncode == 0, explained.stderr
+    assert "content model: phishing probability" in explained.stdout
+    assert "b:password" in explained.stdout or "b:verify" in explained.stdout
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"junk")
+    refused = subprocess.run([MAILWARD, "scan", "--model", str(bad), str(lure)], capture_output=True, text=True,
+                             check=False)
+    assert refused.returncode == 2 and "not a mailward model file" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    config = tmp_path / "mailward.toml"
+    config.write_text('[model]\npath = "model.npz"\n')
+    configured = subprocess.run([MAILWARD, "scan", "--format", "json", "--config", str(config), str(lure)],
+                                capture_output=True, text=True, check=False)
+    assert "CONTENT_MODEL_PHISHING" in configured.stdout  # [model] path, relative to the config file

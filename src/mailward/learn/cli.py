@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import click
 
 from ..parse import parse_message
-from ..sources import RawMessage, SourceError, SourceNotFound, check_paths, iter_sources
+from ..sources import RawMessage, SourceNotFound, UnreadableSource, check_paths, iter_sources
 from .features import features
 from .model import DEFAULT_BITS, DEFAULT_THRESHOLD, ModelError, train
 
@@ -18,7 +18,7 @@ def _feature_lists(paths: tuple[str, ...], label: str, progress: bool) -> Iterat
     count = 0
     started = time.monotonic()
     for item in iter_sources(list(paths)):
-        if isinstance(item, SourceError):
+        if isinstance(item, UnreadableSource):
             click.echo(f"mailward: {item.source}: {item.error}", err=True)
             continue
         assert isinstance(item, RawMessage)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import MailwardError
 from ..model import Message
 from .features import FEATURE_VERSION, feature_index, features
 
@@ -26,7 +27,7 @@ DEFAULT_THRESHOLD = 0.9  # probability at which the model's rule fires
 FORMAT = "mailward-content-model"
 
 
-class ModelError(Exception):
+class ModelError(MailwardError):
     """A model file that cannot be read or does not fit this version of mailward."""
 
 
@@ -131,7 +132,8 @@ def train(
         raise ModelError("training needs at least one phishing and one ham message")
     x = _matrix(pos + neg, bits)
     y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
-    classifier = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=2000, solver="liblinear")
+    classifier = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=2000, solver="liblinear",
+                                    random_state=0)
     classifier.fit(x, y)
     weights = np.asarray(classifier.coef_[0], dtype=np.float32)
     info = dict(meta or {}, trained_on={"phishing": len(pos), "ham": len(neg)})

@@ -138,14 +138,18 @@ def _short(value: Any, limit: int = 160) -> str:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 @click.option("--json", "as_json", is_flag=True, help="The scan result as JSON, with the facts.")
 @click.option("--all-facts", is_flag=True, help="Print every fact, not only those the fired rules used.")
-def explain(message: str, config_path: str | None, as_json: bool, all_facts: bool) -> None:
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
+              help="A content model from `mailward learn`: its score and the features that drove it.")
+def explain(message: str, config_path: str | None, as_json: bool, all_facts: bool, model_path: str | None) -> None:
     """Explain the verdict on MESSAGE (a file, or - for stdin).
 
     Prints the verdict, every rule that fired with its evidence and ATT&CK ids,
     and the facts those rules used.
     """
+    from ..pipeline import with_model
+
     try:
-        config = load_config(config_path)
+        config = with_model(load_config(config_path), model_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     try:
@@ -186,6 +190,12 @@ def explain(message: str, config_path: str | None, as_json: bool, all_facts: boo
             click.echo(f"  condition: {' '.join(rule.spec.condition.split())}")
             for path in used_fields(rule.spec.condition):
                 click.echo(f"  fact {path} = {_short(lookup(facts, path))}")
+    model = facts.get("model") or {}
+    if model.get("enabled"):
+        click.echo(f"\ncontent model: phishing probability {model['score'] / 10:.1f}% "
+                   f"(rule fires at {model['threshold'] / 10:.1f}%)")
+        for feature in model.get("top", []):
+            click.echo(f"  {feature}")
     if all_facts and facts:
         click.echo("\nfacts:")
         click.echo(json.dumps(facts, ensure_ascii=False, indent=2, default=str))

@@ -288,6 +288,13 @@ SCHEMA: dict[str, Field] = {
         domains=L("Own domains."),
         inbound_from_own=B("The From domain is one of the own domains."),
     ),
+    "model": _obj(
+        "The learned content model (`scan --model` or [model] path; docs/model.md). All zero without a model.",
+        enabled=B("A content model scored this message."),
+        score=I("The model's phishing probability in per mille (0-1000)."),
+        threshold=I("The model's own threshold in per mille (set when it was trained)."),
+        top=L("The features that pushed the score most (e.g. `b:password`), strongest first."),
+    ),
 }
 
 
