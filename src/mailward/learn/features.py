@@ -108,20 +108,7 @@ def _words(text: str, drop: frozenset[str]) -> list[str]:
     return [w for w in (m.lower() for m in _WORD.findall(text)) if w not in drop]
 
 
-def _bucket(count: int) -> str:
-    if count == 0:
-        return "0"
-    if count <= 2:
-        return "1-2"
-    if count <= 10:
-        return "3-10"
-    if count <= 40:
-        return "11-40"
-    return "41+"
-
-
 def _link_features(message: Message) -> Iterable[str]:
-    yield "links:" + _bucket(len(message.links))
     hosts: set[str] = set()
     for link in message.links[:MAX_LINKS]:
         url = link.url.strip()
@@ -138,7 +125,6 @@ def _link_features(message: Message) -> Iterable[str]:
         except ValueError:
             yield "ls:bad"
             continue
-        yield "ls:" + parts.scheme.lower()
         if _IPV4.match(host) or host.startswith("["):
             yield "lh:ip-literal"
         elif host.startswith("xn--") or ".xn--" in host:
@@ -146,17 +132,13 @@ def _link_features(message: Message) -> Iterable[str]:
         hosts.add(host)
         for word in _PATH_WORD.findall(parts.path.lower())[:8]:
             yield "lp:" + word
-        if parts.query:
-            yield "lq:yes"
         if link.text and _URL.match(link.text.strip()):
             yield "lt:url-text"
     for host in hosts:
         labels = host.split(".")
-        yield "lh:tld:" + labels[-1]
         for label in labels[:-1][-3:]:
             if label and not _DIGITS.search(label):
                 yield "lh:" + label
-    yield "hosts:" + _bucket(len(hosts))
 
 
 def features(message: Message) -> list[str]:
@@ -172,9 +154,6 @@ def features(message: Message) -> list[str]:
     body = _words(_body_text(message), drop)
     out.extend("b:" + w for w in body)
     out.extend(f"b2:{a}_{b}" for a, b in itertools.pairwise(body))
-    out.append("body:" + _bucket(len(body) // 20))
-    out.append("html:" + ("yes" if message.html_parts else "no"))
-    out.append("text:" + ("yes" if message.text_parts else "no"))
     out.extend(_link_features(message))
     for form in message.forms:
         out.append("form")
