@@ -17,6 +17,7 @@ import re2
 import yaml
 
 from .. import domains
+from ..defects import EVASION
 from ..sniff import zip_directory
 
 _RE2_OPTIONS = re2.Options()
@@ -297,24 +298,4 @@ def member_categories(members: Iterable[str]) -> list[str]:
 
 # Defects that make mail filters and mail clients disagree on what the message
 # contains: the classic ways to hide a payload or a link from a filter.
-EVASION_DEFECTS = frozenset(
-    {
-        # names as recorded by mailward.parse
-        "MISSING_BOUNDARY",
-        "START_BOUNDARY_NOT_FOUND",
-        "CLOSE_BOUNDARY_NOT_FOUND",
-        "MISSING_HEADER_BODY_SEPARATOR",
-        "MULTIPART_INVARIANT_VIOLATION",
-        "MULTIPART_BAD_ENCODING",
-        "BAD_BASE64",
-        "UNDECODABLE_PAYLOAD",
-        "UNKNOWN_TRANSFER_ENCODING",
-        "NUL_IN_BODY",
-        "NUL_IN_HEADER",
-        "HEADER_CONTINUATION_FIRST",
-        "CONTENT_TYPE_INVALID",
-        "FROM_MULTIPLE",
-        "PART_UNPARSABLE",
-        "HEADER_TOO_LONG",
-    }
-)
+EVASION_DEFECTS = EVASION  # the catalogue in mailward.defects
