@@ -103,7 +103,7 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Load ``path`` (or $MAILWARD_CONFIG) over the embedded defaults."""
+    """Load and validate ``path`` (or $MAILWARD_CONFIG); no file means every default."""
     chosen = path if path is not None else os.environ.get(ENV_CONFIG)
     data: dict[str, Any] = {}
     if chosen is None:

@@ -2,7 +2,8 @@
 text/href mismatch, attachment categories, archive encryption, phrases.
 
 Every function is pure and cheap; reference data is loaded once per process.
-Regexes run on message-controlled text, so they use google-re2 (linear time).
+Regexes run on message-controlled text, so they use google-re2 (linear time),
+or stdlib ``re`` where a comment shows the pattern cannot backtrack badly.
 """
 
 from __future__ import annotations
