@@ -59,12 +59,12 @@ class Config:
 def validate(data: Mapping[str, Any], path: Path | None = None) -> dict[str, Any]:
     """``data`` checked against ``configschema.SECTIONS`` and normalised; raises
     ``ConfigError`` naming the file, the section and the key."""
-    from pydantic import ValidationError
+    if not data:
+        return {}
+    from pydantic import ValidationError  # imported only when there is something to check
 
     from .configschema import SECTIONS
 
-    if not data:
-        return {}
     where = str(path) if path is not None else "config"
     out: dict[str, Any] = {}
     for name, value in data.items():
