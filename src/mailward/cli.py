@@ -15,7 +15,7 @@ import click
 
 # command name -> "module:attribute" of a click.Command
 _COMMANDS: dict[str, str] = {
-    "scan": "mailward.cli_scan:scan",
+    "scan": "mailward.scan.cli:scan",
     "explain": "mailward.rules.cli:explain",
     "demo": "mailward.demo.cli:demo",
     "rules": "mailward.rules.cli:rules",

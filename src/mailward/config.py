@@ -65,12 +65,12 @@ class Config:
 def validate(data: Mapping[str, Any], path: Path | None = None) -> dict[str, Any]:
     """``data`` checked against ``configschema.SECTIONS`` and normalised; raises
     ``ConfigError`` naming the file, the section and the key."""
-    from pydantic import ValidationError
+    if not data:
+        return {}
+    from pydantic import ValidationError  # imported only when there is something to check
 
     from .configschema import SECTIONS
 
-    if not data:
-        return {}
     where = str(path) if path is not None else "config"
     out: dict[str, Any] = {}
     for name, value in data.items():
@@ -109,7 +109,7 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Load ``path`` (or $MAILWARD_CONFIG) over the embedded defaults."""
+    """Load and validate ``path`` (or $MAILWARD_CONFIG); no file means every default."""
     chosen = path if path is not None else os.environ.get(ENV_CONFIG)
     data: dict[str, Any] = {}
     if chosen is None:

@@ -15,6 +15,7 @@ import re
 from email.header import decode_header, make_header
 
 from . import domains
+from .defects import DefectKind
 from .model import Address, AuthResult, Defect, Hop
 
 _ENCODED_WORD = "=?"
@@ -109,16 +110,16 @@ def parse_addresses(values: list[str], header: str, defects: list[Defect]) -> tu
     try:
         pairs = email.utils.getaddresses(values)
     except (ValueError, TypeError, IndexError):
-        defects.append(Defect("ADDRESS_UNPARSABLE", f"{header}: {values[0][:200]}"))
+        defects.append(Defect(DefectKind.ADDRESS_UNPARSABLE, f"{header}: {values[0][:200]}"))
         return ()
     for name, addr in pairs:
         if not addr and not name:
             continue
         if addr and "@" not in addr and header in ("From", "Sender", "Reply-To"):
-            defects.append(Defect("ADDRESS_NO_DOMAIN", f"{header}: {addr[:200]}"))
+            defects.append(Defect(DefectKind.ADDRESS_NO_DOMAIN, f"{header}: {addr[:200]}"))
         out.append(make_address(name, addr))
     if not out and "@" in values[0]:
-        defects.append(Defect("ADDRESS_UNPARSABLE", f"{header}: {values[0][:200]}"))
+        defects.append(Defect(DefectKind.ADDRESS_UNPARSABLE, f"{header}: {values[0][:200]}"))
     return tuple(out)
 
 
@@ -128,10 +129,10 @@ def parse_date(value: str | None, defects: list[Defect]) -> dt.datetime | None:
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
-        defects.append(Defect("DATE_INVALID", value[:200]))
+        defects.append(Defect(DefectKind.DATE_INVALID, value[:200]))
         return None
     if parsed is None:
-        defects.append(Defect("DATE_INVALID", value[:200]))
+        defects.append(Defect(DefectKind.DATE_INVALID, value[:200]))
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)

@@ -17,7 +17,7 @@ from functools import cached_property
 class Defect:
     """Something wrong or unusual in the message structure. A detection signal."""
 
-    kind: str  # stable UPPER_SNAKE name, e.g. "MISSING_BOUNDARY", "BAD_BASE64", "CHARSET_UNKNOWN"
+    kind: str  # a mailward.defects.DefectKind (stable UPPER_SNAKE name, e.g. "MISSING_BOUNDARY")
     detail: str = ""
     part: str = ""  # MIME part path ("1.2") or "" for the top level / headers
 

@@ -18,6 +18,7 @@ from email.message import Message as MimeMessage
 from email.parser import BytesParser
 
 from . import headers as hdr
+from .defects import DefectKind, stdlib_kind
 from .html import extract_html
 from .model import Attachment, AuthResult, BodyPart, Defect, Envelope, Form, Link, Message, Resource
 from .sniff import sniff, zip_directory
@@ -44,33 +45,6 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-
-# Defect class names from the stdlib mapped to our stable names.
-_STDLIB_DEFECTS = {
-    "NoBoundaryInMultipartDefect": "MISSING_BOUNDARY",
-    "StartBoundaryNotFoundDefect": "START_BOUNDARY_NOT_FOUND",
-    "CloseBoundaryNotFoundDefect": "CLOSE_BOUNDARY_NOT_FOUND",
-    "FirstHeaderLineIsContinuationDefect": "HEADER_CONTINUATION_FIRST",
-    "MisplacedEnvelopeHeaderDefect": "MISPLACED_ENVELOPE_HEADER",
-    "MissingHeaderBodySeparatorDefect": "MISSING_HEADER_BODY_SEPARATOR",
-    "MultipartInvariantViolationDefect": "MULTIPART_INVARIANT_VIOLATION",
-    "InvalidMultipartContentTransferEncodingDefect": "MULTIPART_BAD_ENCODING",
-    "UndecodableBytesDefect": "UNDECODABLE_BYTES",
-    "InvalidBase64PaddingDefect": "BAD_BASE64",
-    "InvalidBase64CharactersDefect": "BAD_BASE64",
-    "InvalidBase64LengthDefect": "BAD_BASE64",
-    "HeaderMissingRequiredValue": "HEADER_MISSING_VALUE",
-    "NonPrintableDefect": "NON_PRINTABLE",
-    "ObsoleteHeaderDefect": "OBSOLETE_HEADER",
-    "NonASCIILocalPartDefect": "NON_ASCII_LOCAL_PART",
-    "InvalidDateDefect": "DATE_INVALID",
-}
-
-
-def _defect_name(defect: object) -> str:
-    name = type(defect).__name__
-    return _STDLIB_DEFECTS.get(name, re.sub(r"(?<!^)(?=[A-Z])", "_", name.removesuffix("Defect")).upper())
-
 
 class _Builder:
     """Walks one parsed MIME tree and collects what the model needs."""
@@ -105,14 +79,14 @@ class _Builder:
                 raise LookupError(charset)
             charset = info.name
         except (LookupError, ValueError):  # ValueError: NUL in the name
-            self.defects.append(Defect("CHARSET_UNKNOWN", declared[:100], path))
+            self.defects.append(Defect(DefectKind.CHARSET_UNKNOWN, declared[:100], path))
             charset = ""
         if charset:
             try:
                 return hdr.no_surrogates(payload.decode(charset)), charset, declared
             except (UnicodeError, ValueError):
                 if declared or charset != "ascii":
-                    self.defects.append(Defect("CHARSET_MISMATCH", f"bytes are not {declared or charset}", path))
+                    self.defects.append(Defect(DefectKind.CHARSET_MISMATCH, f"bytes are not {declared or charset}", path))
         for fallback in ("utf-8", "cp1252"):
             if fallback == charset:
                 continue
@@ -127,7 +101,7 @@ class _Builder:
         try:
             payload = part.get_payload(decode=True)
         except (ValueError, TypeError, AssertionError, IndexError):
-            self.defects.append(Defect("UNDECODABLE_PAYLOAD", cte, path))
+            self.defects.append(Defect(DefectKind.UNDECODABLE_PAYLOAD, cte, path))
             payload = None
         if payload is None:
             raw = part.get_payload()
@@ -135,9 +109,9 @@ class _Builder:
         if cte == "quoted-printable":
             raw = part.get_payload()
             if isinstance(raw, str) and _BAD_QP.search(raw):
-                self.defects.append(Defect("BAD_QUOTED_PRINTABLE", "", path))
+                self.defects.append(Defect(DefectKind.BAD_QUOTED_PRINTABLE, "", path))
         if cte and cte not in ("7bit", "8bit", "binary", "base64", "quoted-printable", "x-uuencode", "uuencode", "uue", "x-uue"):
-            self.defects.append(Defect("UNKNOWN_TRANSFER_ENCODING", cte[:60], path))
+            self.defects.append(Defect(DefectKind.UNKNOWN_TRANSFER_ENCODING, cte[:60], path))
         return bytes(payload)
 
     def add_text_urls(self, text: str, path: str) -> None:
@@ -154,7 +128,7 @@ class _Builder:
         payload = self.payload_bytes(part, path)
         text, charset, declared = self.decode_text(part, payload, path)
         if "\x00" in text:
-            self.defects.append(Defect("NUL_IN_BODY", "", path))
+            self.defects.append(Defect(DefectKind.NUL_IN_BODY, "", path))
             text = text.replace("\x00", "")
         if ctype == "text/html":
             if len(text) > self.limits.max_html_chars:
@@ -169,14 +143,14 @@ class _Builder:
                     max_resources=max(0, self.limits.max_resources - len(self.resources)),
                 )
             except (ValueError, RecursionError, MemoryError) as exc:  # markup the parser refuses
-                self.defects.append(Defect("HTML_UNPARSABLE", type(exc).__name__, path))
+                self.defects.append(Defect(DefectKind.HTML_UNPARSABLE, type(exc).__name__, path))
                 return
             if facts.truncated:
                 self.hit("max_links_or_resources")
             if facts.flattened:
-                self.defects.append(Defect("HTML_DEEP_NESTING", "nesting flattened for analysis", path))
+                self.defects.append(Defect(DefectKind.HTML_DEEP_NESTING, "nesting flattened for analysis", path))
             if facts.attributes_capped:
-                self.defects.append(Defect("HTML_ATTRIBUTES_CAPPED", "attributes past the bounds dropped for analysis", path))
+                self.defects.append(Defect(DefectKind.HTML_ATTRIBUTES_CAPPED, "attributes past the bounds dropped for analysis", path))
                 self.hit("max_html_attributes")
             self.links.extend(facts.links)
             self.resources.extend(facts.resources)
@@ -196,7 +170,7 @@ class _Builder:
             raw_name = part.get_filename() or part.get_param("name") or ""
         except (ValueError, TypeError, IndexError, LookupError):
             raw_name = ""
-            self.defects.append(Defect("FILENAME_UNPARSABLE", "", path))
+            self.defects.append(Defect(DefectKind.FILENAME_UNPARSABLE, "", path))
         if isinstance(raw_name, tuple):  # RFC 2231 triple
             raw_name = raw_name[2] if len(raw_name) == 3 else ""
         if isinstance(raw_name, str):
@@ -229,7 +203,7 @@ class _Builder:
         )
         if sniffed and ctype not in ("application/octet-stream", sniffed) and ctype != "message/rfc822":
             if sniffed in ("application/x-dosexec", "application/x-executable", "text/html") or ctype.startswith("image/"):
-                self.defects.append(Defect("ATTACHMENT_TYPE_MISMATCH", f"declared {ctype}, bytes are {sniffed}", path))
+                self.defects.append(Defect(DefectKind.ATTACHMENT_TYPE_MISMATCH, f"declared {ctype}, bytes are {sniffed}", path))
 
     # -- the walk ---------------------------------------------------------------
 
@@ -240,7 +214,7 @@ class _Builder:
         except RecursionError:
             raise
         except Exception as exc:  # any stdlib decoding error in one part
-            self.defects.append(Defect("PART_UNPARSABLE", f"{type(exc).__name__}: {exc}"[:200], path or "1"))
+            self.defects.append(Defect(DefectKind.PART_UNPARSABLE, f"{type(exc).__name__}: {exc}"[:200], path or "1"))
 
     def walk(self, part: MimeMessage, path: str, level: int) -> None:
         self.part_count += 1
@@ -252,14 +226,14 @@ class _Builder:
         finally:
             # read after decoding: the stdlib registers payload defects (bad base64) lazily
             for defect in getattr(part, "defects", ()):
-                self.defects.append(Defect(_defect_name(defect), "", path))
+                self.defects.append(Defect(stdlib_kind(defect), "", path))
 
     def walk_part(self, part: MimeMessage, path: str, level: int) -> None:
         try:
             ctype = part.get_content_type().lower()
         except (ValueError, TypeError, AttributeError, IndexError):
             ctype = "text/plain"
-            self.defects.append(Defect("CONTENT_TYPE_INVALID", "", path))
+            self.defects.append(Defect(DefectKind.CONTENT_TYPE_INVALID, "", path))
         disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
         if part.is_multipart() and ctype != "message/rfc822":
             if level >= self.limits.max_depth:
@@ -304,10 +278,10 @@ def _build(
         text = hdr.header_text(value)
         if len(text) > limits.max_header_length:
             builder.hit("max_header_length")
-            defects.append(Defect("HEADER_TOO_LONG", name[:60]))
+            defects.append(Defect(DefectKind.HEADER_TOO_LONG, name[:60]))
             text = text[: limits.max_header_length]
         if "\x00" in text:
-            defects.append(Defect("NUL_IN_HEADER", name[:60]))
+            defects.append(Defect(DefectKind.NUL_IN_HEADER, name[:60]))
             text = text.replace("\x00", "")
         by_name.setdefault(name.lower(), []).append(text)
         header_items.append((name, hdr.decode_value(text)))
@@ -321,20 +295,20 @@ def _build(
 
     from_ = hdr.parse_addresses(raw_values("from"), "From", defects)
     if not from_:
-        defects.append(Defect("FROM_MISSING" if not raw_values("from") else "FROM_INVALID"))
+        defects.append(Defect(DefectKind.FROM_MISSING if not raw_values("from") else "FROM_INVALID"))
     elif len(raw_values("from")) > 1:
-        defects.append(Defect("FROM_MULTIPLE"))
+        defects.append(Defect(DefectKind.FROM_MULTIPLE))
     sender = hdr.parse_addresses(raw_values("sender"), "Sender", defects)
     reply_to = hdr.parse_addresses(raw_values("reply-to"), "Reply-To", defects)
     return_path = hdr.parse_addresses(raw_values("return-path"), "Return-Path", defects)
     delivered = hdr.parse_addresses(raw_values("delivered-to") + raw_values("x-original-to"), "Delivered-To", defects)
     date_value = first("date")
     if not date_value:
-        defects.append(Defect("DATE_MISSING"))
+        defects.append(Defect(DefectKind.DATE_MISSING))
     date = hdr.parse_date(date_value, defects)
     message_id = hdr.decode_value(first("message-id")).strip()
     if not message_id:
-        defects.append(Defect("MESSAGE_ID_MISSING"))
+        defects.append(Defect(DefectKind.MESSAGE_ID_MISSING))
     received = tuple(hdr.parse_received(v) for v in raw_values("received")[:100])
     auth: list[AuthResult] = []
     for header in ("Authentication-Results", "ARC-Authentication-Results"):
@@ -343,7 +317,7 @@ def _build(
 
     builder.walk_safely(mime, "", 0)
     if not builder.text_parts and not builder.html_parts and not builder.attachments and builder.part_count <= 1:
-        defects.append(Defect("EMPTY_BODY"))
+        defects.append(Defect(DefectKind.EMPTY_BODY))
 
     return Message(
         raw_size=len(raw),
@@ -393,15 +367,15 @@ def parse_message(
         mime = _PARSER.parsebytes(data)
         message = _build(mime, full, envelope, limits, 0)
     except RecursionError:
-        message = _failed(full, envelope, "RECURSION_LIMIT", "MIME nesting too deep to parse")
+        message = _failed(full, envelope, DefectKind.RECURSION_LIMIT, "MIME nesting too deep to parse")
     except Exception as exc:  # the parser must never raise; record what happened
-        message = _failed(full, envelope, "PARSE_ERROR", f"{type(exc).__name__}: {exc}"[:300])
+        message = _failed(full, envelope, DefectKind.PARSE_ERROR, f"{type(exc).__name__}: {exc}"[:300])
     if cut:
         object.__setattr__(message, "limits_hit", (*message.limits_hit, "max_size"))
     return message
 
 
-def _failed(raw: bytes, envelope: Envelope | None, kind: str, detail: str) -> Message:
+def _failed(raw: bytes, envelope: Envelope | None, kind: DefectKind, detail: str) -> Message:
     return Message(
         raw_size=len(raw),
         sha256=hashlib.sha256(raw).hexdigest(),

@@ -14,7 +14,7 @@ from typing import Any
 
 
 class Verdict(StrEnum):
-    """The fixed verdict vocabulary (DESIGN.md), in rising order of concern.
+    """The fixed verdict vocabulary (docs/output.md), in rising order of concern.
 
     ``unscannable`` is outside the order: it says the analysis could not be done.
     """
@@ -60,7 +60,7 @@ class Severity(StrEnum):
 class Finding:
     """One rule that fired, explaining itself."""
 
-    rule: str  # stable UPPER_SNAKE name, e.g. "BEACON_PIXEL_HIDDEN"
+    rule: str  # stable UPPER_SNAKE name, e.g. "BEACON_HIDDEN"
     severity: Severity
     summary: str  # one line, plain words, with the evidence
     score: float = 0.0

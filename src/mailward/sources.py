@@ -91,15 +91,6 @@ def _numbered(name: str, messages: Iterator[bytes]) -> Iterator[RawMessage]:
         yield RawMessage(f"{name}#{index}", data)
 
 
-def iter_mbox(path: Path) -> Iterator[SourceItem]:
-    """Stream the messages of an mbox file (mboxo/mboxrd ``>From`` quoting undone)."""
-    try:
-        with path.open("rb") as handle:
-            yield from _numbered(str(path), split_mbox(handle))
-    except OSError as exc:
-        yield UnreadableSource(str(path), f"cannot read mbox: {exc.strerror or exc}")
-
-
 def _mbox_body(lines: list[bytes]) -> bytes:
     body = lines[1:] if lines and lines[0].startswith(b"From ") else lines
     out = []

@@ -166,12 +166,6 @@ class Registry:
             return []
         return [self._owners[i] for i in sorted(hits)]
 
-    def classify(self, url: str) -> UrlTracking:
-        host, path_query = _host_path(url)
-        if not host:
-            return _NOTHING
-        return self._classify(host, path_query)
-
     def _classify(self, host: str, path_query: str) -> UrlTracking:
         path = path_query.split("?", 1)[0]
         tracker = self.for_host(host, path)

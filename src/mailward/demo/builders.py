@@ -450,31 +450,9 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
         f"{style.claimed} is running the story below today. We would value a comment for a follow-up.",
         f"Please find below today's briefing from {style.claimed}.",
     ))
-    html_paras = "".join(f'<p style="font-size:16px;line-height:1.5">{p}</p>\n' for p in paras)
-    read_more = (f'<p><a href="{shown_link}" style="color:#fa6400">Continue reading on '
-                 f'{style.claimed}</a></p>\n') if shown_link else ""
     freemail = from_domain in FREEMAIL
-    if freemail:  # a persona writing from webmail: a forwarded article in a personal note
-        html = (
-            f'<div dir="ltr"><div>{greeting}</div><div><br></div><div>{intro}</div><div><br></div>\n'
-            f'<div><b>{headline}</b></div><div><i>By {byline}</i></div>\n'
-            + "".join(f"<div>{p}</div><div><br></div>\n" for p in paras)
-            + (f'<div><a href="{shown_link}">{shown_link}</a></div>\n' if shown_link else "")
-            + f'<div><br></div><div>Best regards,</div><div>{style.display_name}</div>'
-            + "".join(f"<div>{line}</div>" for line in style.signature.splitlines())
-            + "</div>\n")
-    else:
-        html = (
-            '<html><head><meta charset="utf-8"></head>'
-            '<body style="font-family:Arial,Helvetica,sans-serif">\n'
-            f'<p>{greeting}</p><p>{intro}</p>\n'
-            '<div style="border-top:3px solid #fa6400;max-width:640px">\n'
-            f'<h1 style="font-size:26px">{headline}</h1>\n'
-            f'<p style="color:#666">By {byline} &middot; {when:%d %B %Y}</p>\n'
-            f'{html_paras}{read_more}</div>\n'
-            f'<p>Best regards,<br>{style.display_name}'
-            + "".join(f"<br>{line}" for line in style.signature.splitlines()) + "</p>\n"
-        )
+    html = _lure_html(style, greeting=greeting, intro=intro, headline=headline, byline=byline, paras=paras,
+                      shown_link=shown_link, when=when, freemail=freemail)
     if beacon_url:
         html += _hidden_img(beacon_url, style.hide) + "\n"
     beacons = []
@@ -510,15 +488,7 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
         host = style.server or f"mail.{from_domain}"
         mail_from, dkim_pairs = style.sender, ((from_domain, "default"),)
         message_id = _msgid(rng, from_domain)
-    if style.auth == "pass":
-        dkim = [("pass", d, sel) for d, sel in dkim_pairs]
-        spf = ("pass", mail_from)
-        dmarc = ("pass", from_domain, "none")
-    elif style.auth == "fail":
-        dkim = [("fail", d, sel) for d, sel in dkim_pairs]
-        spf, dmarc = ("softfail", mail_from), ("fail", from_domain, "none")
-    else:
-        dkim, spf, dmarc = [], ("none", mail_from), None
+    dkim, spf, dmarc = _lure_auth(style.auth, dkim_pairs, mail_from, from_domain)
     auth = auth_results(ip=ip, spf=spf, dkim=dkim, dmarc=dmarc, rng=rng)
     ctype, body = multipart("alternative", [text_part(text), text_part(html, "html")],
                             boundary(rng, "gmail" if freemail else "generic"))
@@ -543,6 +513,51 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
     headers += ["MIME-Version: 1.0", f"Content-Type: {ctype}"]
     return Built(assemble(headers, body), message_id, style.sender, subject, when, tuple(beacons),
                  {"token": token, "claimed": style.claimed})
+
+
+def _lure_html(style: LureStyle, *, greeting: str, intro: str, headline: str, byline: str, paras: list[str],
+               shown_link: str, when: dt.datetime, freemail: bool) -> str:
+    """The lure's HTML up to the beacons: a personal note from webmail, or a news page."""
+    html_paras = "".join(f'<p style="font-size:16px;line-height:1.5">{p}</p>\n' for p in paras)
+    read_more = (f'<p><a href="{shown_link}" style="color:#fa6400">Continue reading on '
+                 f'{style.claimed}</a></p>\n') if shown_link else ""
+    if freemail:  # a persona writing from webmail: a forwarded article in a personal note
+        html = (
+            f'<div dir="ltr"><div>{greeting}</div><div><br></div><div>{intro}</div><div><br></div>\n'
+            f'<div><b>{headline}</b></div><div><i>By {byline}</i></div>\n'
+            + "".join(f"<div>{p}</div><div><br></div>\n" for p in paras)
+            + (f'<div><a href="{shown_link}">{shown_link}</a></div>\n' if shown_link else "")
+            + f'<div><br></div><div>Best regards,</div><div>{style.display_name}</div>'
+            + "".join(f"<div>{line}</div>" for line in style.signature.splitlines())
+            + "</div>\n")
+    else:
+        html = (
+            '<html><head><meta charset="utf-8"></head>'
+            '<body style="font-family:Arial,Helvetica,sans-serif">\n'
+            f'<p>{greeting}</p><p>{intro}</p>\n'
+            '<div style="border-top:3px solid #fa6400;max-width:640px">\n'
+            f'<h1 style="font-size:26px">{headline}</h1>\n'
+            f'<p style="color:#666">By {byline} &middot; {when:%d %B %Y}</p>\n'
+            f'{html_paras}{read_more}</div>\n'
+            f'<p>Best regards,<br>{style.display_name}'
+            + "".join(f"<br>{line}" for line in style.signature.splitlines()) + "</p>\n"
+        )
+    return html
+
+
+def _lure_auth(result: str, dkim_pairs: tuple[tuple[str, str], ...], mail_from: str,
+               from_domain: str) -> tuple[list[tuple[str, str, str]], tuple[str, str], tuple[str, str, str] | None]:
+    """(dkim, spf, dmarc) results for ``auth_results`` as the lure style says."""
+    if result == "pass":
+        dkim = [("pass", d, sel) for d, sel in dkim_pairs]
+        spf = ("pass", mail_from)
+        dmarc = ("pass", from_domain, "none")
+    elif result == "fail":
+        dkim = [("fail", d, sel) for d, sel in dkim_pairs]
+        spf, dmarc = ("softfail", mail_from), ("fail", from_domain, "none")
+    else:
+        dkim, spf, dmarc = [], ("none", mail_from), None
+    return dkim, spf, dmarc
 
 
 DEFAULT_LURE = LureStyle(

@@ -369,112 +369,16 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, messages: int | None = 
     # a few reporters per outlet, who write more than once
     taken = {p.name for p in people}
     journalists = {o.name: [_outsider(rng, taken) for _ in range(3)] for o in OUTLETS}
-
-    truths = []
-    for campaign in CAMPAIGNS:
-        k_members = max(1, round(len(members) * campaign.member_share))
-        k_staff = round(len(staff) * campaign.staff_share)
-        chosen = rng.sample(members, min(len(members), k_members)) + rng.sample(staff, k_staff)
-        while len(chosen) < campaign.min_targets:
-            extra = rng.choice(members)
-            if extra not in chosen:
-                chosen.append(extra)
-        chosen = chosen[: max(campaign.min_targets, min(len(chosen), counts[campaign.id]))]
-        truths.append(_CampaignTruth(campaign, chosen))
+    truths = _campaign_targets(rng, members, staff, counts)
 
     labels_path = out_dir / "labels.jsonl"
     mbox_file = (out_dir / "all.mbox").open("wb") if mbox else None
     try:
         with labels_path.open("w", encoding="utf-8") as labels:
             writer = _Writer(out_dir, people, rng, end, mbox_file, labels)
-            for _ in range(counts["constituent"]):
-                person = rng.choice(members) if rng.random() < 0.85 else rng.choice(staff)
-                writer_name = (rng.choice(ACCENTED_NAMES) if rng.random() < 0.1
-                               else _outsider(rng, taken))
-                built = builders.constituent_built(
-                    rng, recipient=_who(person), when=_office_time(rng, start, days),
-                    writer=writer_name, place=rng.choice(PLACES), attachment=rng.random() < 0.15)
-                writer.write(person, person.address, built, "ham",
-                             flags=rng.choice(("S", "S", "S", "RS")))
-            for _ in range(counts["internal"]):
-                sender, person = rng.sample(people, 2)
-                built = builders.internal_built(
-                    rng, sender=_who(sender), recipient=_who(person),
-                    when=_office_time(rng, start, days), attachment=rng.random() < 0.2)
-                writer.write(person, person.address, built, "ham",
-                             flags=rng.choice(("S", "S", "RS", "FS")))
-            for _ in range(counts["newsletter"]):
-                roll = rng.random()
-                outlet = (rng.choice(OUTLETS) if roll < 0.75 else
-                          rng.choice(THINK_TANKS) if roll < 0.9 else ORG_BULLETIN)
-                person = rng.choice(subscribers[outlet.name])
-                # one issue a day, sent to every subscriber at about the same time
-                day = rng.randrange(days)
-                when = start + dt.timedelta(days=day, hours=5 + stable_number(outlet.name) % 3,
-                                            minutes=rng.randrange(20), seconds=rng.randrange(60))
-                issue = random.Random(f"{seed}|{outlet.name}|{day}")
-                built = builders.newsletter_built(rng, outlet=outlet, recipient=_who(person),
-                                                  when=when, content=issue)
-                writer.write(person, person.address, built, "newsletter",
-                             flags=rng.choice(("S", "S", "")))
-            for _ in range(counts["journalist"]):
-                person = rng.choice(members)
-                outlet = rng.choice(OUTLETS)
-                freelance = rng.random() < 0.2
-                tracker = not freelance and rng.random() < 0.12
-                journalist = rng.choice(journalists[outlet.name])
-                built = builders.journalist_built(
-                    rng, outlet=outlet, journalist=journalist, recipient=_who(person),
-                    when=_office_time(rng, start, days), freelance=freelance, tracker=tracker)
-                writer.write(person, person.address, built, "journalist",
-                             label_kind="freelance-journalist" if freelance else
-                             "tracked-journalist" if tracker else None,
-                             flags=rng.choice(("S", "RS")))
-            for _ in range(counts["spam"]):
-                person = rng.choice(people)
-                built = builders.spam_built(rng, recipient=_who(person),
-                                            when=_office_time(rng, start, days),
-                                            place=rng.choice(PLACES))
-                writer.write(person, person.address, built, "spam", flags=rng.choice(("S", "")))
-            for i in range(counts["malformed"]):
-                person = rng.choice(people)
-                variant = builders.MALFORMED_VARIANTS[i % len(builders.MALFORMED_VARIANTS)]
-                built = builders.malformed_built(rng, recipient=_who(person),
-                                                 when=_office_time(rng, start, days), variant=variant)
-                writer.write(person, person.address, built, "malformed")
-            # people who report lures: forward them as attachments to IT security
-            security = [p for p in staff if "Security" in p.role] or staff[:1]
-            forwards_left = counts["forwarded"]
-            for index, truth in enumerate(truths):
-                campaign = truth.campaign
-                kept: list[tuple[Person, Built]] = []
-                share = math.ceil(counts["forwarded"] / len(truths))
-                for person, address, built in _campaign_messages(
-                        rng, truth, counts[campaign.id], start, days, index, seed):
-                    truth.add(address, built)
-                    writer.write(person, address, built, campaign.kind, campaign=campaign.id,
-                                 flags=rng.choice(("S", "S", "")))
-                    if campaign.kind == "recon" and len(kept) < min(share, forwards_left):
-                        kept.append((person, built))
-                for person, lure in kept:
-                    to = rng.choice(security)
-                    fwd = builders.forward_built(
-                        rng, sender=_who(person), recipient=_who(to),
-                        when=lure.date + dt.timedelta(hours=rng.randrange(1, 30)),
-                        original=lure.raw, original_subject=lure.subject,
-                        original_beacons=lure.beacons)
-                    writer.write(to, to.address, fwd, "forwarded",
-                                 flags=rng.choice(("S", "RS")),
-                                 extra={"forwarded_campaign": campaign.id,
-                                        "forwarded_message_id": lure.message_id})
-                    forwards_left -= 1
-            # what the campaigns did not use for forwards stays ordinary internal mail
-            for _ in range(forwards_left):
-                sender, person = rng.sample(people, 2)
-                built = builders.internal_built(
-                    rng, sender=_who(sender), recipient=_who(person),
-                    when=_office_time(rng, start, days))
-                writer.write(person, person.address, built, "ham", flags="S")
+            run = _Run(rng, seed, start, days, counts, people, members, staff, taken, writer)
+            _write_everyday_mail(run, subscribers, journalists)
+            _write_campaigns(run, truths)
     finally:
         if mbox_file is not None:
             mbox_file.close()
@@ -496,6 +400,140 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, messages: int | None = 
         out_dir=out_dir, seed=seed, messages=sum(writer.by_kind.values()),
         mailboxes=len(people), by_kind=dict(sorted(writer.by_kind.items())),
         campaigns={t.campaign.id: t.messages for t in truths}, start=start, end=end, files=files)
+
+
+@dataclass
+class _Run:
+    """What the writing steps of one ``generate`` share (the one RNG, in call order)."""
+
+    rng: random.Random
+    seed: int
+    start: dt.datetime
+    days: int
+    counts: dict[str, int]
+    people: list[Person]
+    members: list[Person]
+    staff: list[Person]
+    taken: set[str]
+    writer: _Writer
+
+
+def _campaign_targets(rng: random.Random, members: list[Person], staff: list[Person],
+                      counts: dict[str, int]) -> list[_CampaignTruth]:
+    truths = []
+    for campaign in CAMPAIGNS:
+        k_members = max(1, round(len(members) * campaign.member_share))
+        k_staff = round(len(staff) * campaign.staff_share)
+        chosen = rng.sample(members, min(len(members), k_members)) + rng.sample(staff, k_staff)
+        while len(chosen) < campaign.min_targets:
+            extra = rng.choice(members)
+            if extra not in chosen:
+                chosen.append(extra)
+        chosen = chosen[: max(campaign.min_targets, min(len(chosen), counts[campaign.id]))]
+        truths.append(_CampaignTruth(campaign, chosen))
+    return truths
+
+
+def _write_everyday_mail(run: _Run, subscribers: dict[str, list[Person]],
+                         journalists: dict[str, list[str]]) -> None:
+    """Constituents, colleagues, newsletters, journalists, spam and malformed mail."""
+    rng, start, days, counts, writer = run.rng, run.start, run.days, run.counts, run.writer
+    members, staff, people = run.members, run.staff, run.people
+    for _ in range(counts["constituent"]):
+        person = rng.choice(members) if rng.random() < 0.85 else rng.choice(staff)
+        writer_name = (rng.choice(ACCENTED_NAMES) if rng.random() < 0.1
+                       else _outsider(rng, run.taken))
+        built = builders.constituent_built(
+            rng, recipient=_who(person), when=_office_time(rng, start, days),
+            writer=writer_name, place=rng.choice(PLACES), attachment=rng.random() < 0.15)
+        writer.write(person, person.address, built, "ham",
+                     flags=rng.choice(("S", "S", "S", "RS")))
+    for _ in range(counts["internal"]):
+        sender, person = rng.sample(people, 2)
+        built = builders.internal_built(
+            rng, sender=_who(sender), recipient=_who(person),
+            when=_office_time(rng, start, days), attachment=rng.random() < 0.2)
+        writer.write(person, person.address, built, "ham",
+                     flags=rng.choice(("S", "S", "RS", "FS")))
+    for _ in range(counts["newsletter"]):
+        roll = rng.random()
+        outlet = (rng.choice(OUTLETS) if roll < 0.75 else
+                  rng.choice(THINK_TANKS) if roll < 0.9 else ORG_BULLETIN)
+        person = rng.choice(subscribers[outlet.name])
+        # one issue a day, sent to every subscriber at about the same time
+        day = rng.randrange(days)
+        when = start + dt.timedelta(days=day, hours=5 + stable_number(outlet.name) % 3,
+                                    minutes=rng.randrange(20), seconds=rng.randrange(60))
+        issue = random.Random(f"{run.seed}|{outlet.name}|{day}")
+        built = builders.newsletter_built(rng, outlet=outlet, recipient=_who(person),
+                                          when=when, content=issue)
+        writer.write(person, person.address, built, "newsletter",
+                     flags=rng.choice(("S", "S", "")))
+    for _ in range(counts["journalist"]):
+        person = rng.choice(members)
+        outlet = rng.choice(OUTLETS)
+        freelance = rng.random() < 0.2
+        tracker = not freelance and rng.random() < 0.12
+        journalist = rng.choice(journalists[outlet.name])
+        built = builders.journalist_built(
+            rng, outlet=outlet, journalist=journalist, recipient=_who(person),
+            when=_office_time(rng, start, days), freelance=freelance, tracker=tracker)
+        writer.write(person, person.address, built, "journalist",
+                     label_kind="freelance-journalist" if freelance else
+                     "tracked-journalist" if tracker else None,
+                     flags=rng.choice(("S", "RS")))
+    for _ in range(counts["spam"]):
+        person = rng.choice(people)
+        built = builders.spam_built(rng, recipient=_who(person),
+                                    when=_office_time(rng, start, days),
+                                    place=rng.choice(PLACES))
+        writer.write(person, person.address, built, "spam", flags=rng.choice(("S", "")))
+    for i in range(counts["malformed"]):
+        person = rng.choice(people)
+        variant = builders.MALFORMED_VARIANTS[i % len(builders.MALFORMED_VARIANTS)]
+        built = builders.malformed_built(rng, recipient=_who(person),
+                                         when=_office_time(rng, start, days), variant=variant)
+        writer.write(person, person.address, built, "malformed")
+
+
+def _write_campaigns(run: _Run, truths: list[_CampaignTruth]) -> None:
+    """The campaigns' messages, the lures people forward to IT security, and the
+    ordinary internal mail that the unused forwards become."""
+    rng, start, days, counts, writer = run.rng, run.start, run.days, run.counts, run.writer
+    staff, people, seed = run.staff, run.people, run.seed
+    # people who report lures: forward them as attachments to IT security
+    security = [p for p in staff if "Security" in p.role] or staff[:1]
+    forwards_left = counts["forwarded"]
+    for index, truth in enumerate(truths):
+        campaign = truth.campaign
+        kept: list[tuple[Person, Built]] = []
+        share = math.ceil(counts["forwarded"] / len(truths))
+        for person, address, built in _campaign_messages(
+                rng, truth, counts[campaign.id], start, days, index, seed):
+            truth.add(address, built)
+            writer.write(person, address, built, campaign.kind, campaign=campaign.id,
+                         flags=rng.choice(("S", "S", "")))
+            if campaign.kind == "recon" and len(kept) < min(share, forwards_left):
+                kept.append((person, built))
+        for person, lure in kept:
+            to = rng.choice(security)
+            fwd = builders.forward_built(
+                rng, sender=_who(person), recipient=_who(to),
+                when=lure.date + dt.timedelta(hours=rng.randrange(1, 30)),
+                original=lure.raw, original_subject=lure.subject,
+                original_beacons=lure.beacons)
+            writer.write(to, to.address, fwd, "forwarded",
+                         flags=rng.choice(("S", "RS")),
+                         extra={"forwarded_campaign": campaign.id,
+                                "forwarded_message_id": lure.message_id})
+            forwards_left -= 1
+    # what the campaigns did not use for forwards stays ordinary internal mail
+    for _ in range(forwards_left):
+        sender, person = rng.sample(people, 2)
+        built = builders.internal_built(
+            rng, sender=_who(sender), recipient=_who(person),
+            when=_office_time(rng, start, days))
+        writer.write(person, person.address, built, "ham", flags="S")
 
 
 def stable_number(name: str) -> int:

@@ -51,7 +51,7 @@ class Action(StrEnum):
 DEFAULT_ACTIONS: Mapping[Verdict, Action] = {
     Verdict.CLEAN: Action.DELIVER,
     Verdict.TRACKING: Action.DEFUSE,
-    Verdict.SUSPICIOUS: Action.DEFUSE,  # DESIGN: "deliver with banner"; defusing also removes the beacons
+    Verdict.SUSPICIOUS: Action.DEFUSE,  # the verdict table says "deliver with banner"; defusing also removes the beacons
     Verdict.RECON: Action.QUARANTINE,
     Verdict.PHISHING: Action.QUARANTINE,
     Verdict.MALICIOUS: Action.REJECT,

@@ -123,7 +123,3 @@ class IdentityReport:
     claim_fails: bool = False  # at least one claim that does not hold
     lookalike: bool = False  # From, Reply-To or a claim's domain is a lookalike
     impersonation: bool = False  # claim_fails or lookalike or display-name address mismatch
-
-    @property
-    def failed_claims(self) -> tuple[Claim, ...]:
-        return tuple(c for c in self.claims if not c.holds)

@@ -2,7 +2,8 @@
 text/href mismatch, attachment categories, archive encryption, phrases.
 
 Every function is pure and cheap; reference data is loaded once per process.
-Regexes run on message-controlled text, so they use google-re2 (linear time).
+Regexes run on message-controlled text, so they use google-re2 (linear time),
+or stdlib ``re`` where a comment shows the pattern cannot backtrack badly.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re2
 import yaml
 
 from .. import domains
+from ..defects import EVASION
 from ..sniff import zip_directory
 
 _RE2_OPTIONS = re2.Options()
@@ -297,24 +299,4 @@ def member_categories(members: Iterable[str]) -> list[str]:
 
 # Defects that make mail filters and mail clients disagree on what the message
 # contains: the classic ways to hide a payload or a link from a filter.
-EVASION_DEFECTS = frozenset(
-    {
-        # names as recorded by mailward.parse
-        "MISSING_BOUNDARY",
-        "START_BOUNDARY_NOT_FOUND",
-        "CLOSE_BOUNDARY_NOT_FOUND",
-        "MISSING_HEADER_BODY_SEPARATOR",
-        "MULTIPART_INVARIANT_VIOLATION",
-        "MULTIPART_BAD_ENCODING",
-        "BAD_BASE64",
-        "UNDECODABLE_PAYLOAD",
-        "UNKNOWN_TRANSFER_ENCODING",
-        "NUL_IN_BODY",
-        "NUL_IN_HEADER",
-        "HEADER_CONTINUATION_FIRST",
-        "CONTENT_TYPE_INVALID",
-        "FROM_MULTIPLE",
-        "PART_UNPARSABLE",
-        "HEADER_TOO_LONG",
-    }
-)
+EVASION_DEFECTS = EVASION  # the catalogue in mailward.defects

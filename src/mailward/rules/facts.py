@@ -327,7 +327,7 @@ def _content(message: Message) -> dict[str, Any]:
     for part in parts:
         if size >= MAX_TEXT:
             break
-        text = part.text if part.content_type == "text/plain" else _html_text(message, part.part, part.text)
+        text = part.text if part.content_type == "text/plain" else _html_text(part.text)
         chunks.append(text[: MAX_TEXT - size])
         size += len(chunks[-1])
     text = "\n".join(chunks)[:MAX_TEXT]
@@ -339,11 +339,8 @@ def _content(message: Message) -> dict[str, Any]:
     }
 
 
-def _html_text(message: Message, part: str, html: str) -> str:
-    """Visible text of an HTML part: the parser may keep it in ``message.extra``."""
-    extracted = message.extra.get("html_text") if message.extra else None
-    if isinstance(extracted, Mapping) and isinstance(extracted.get(part), str):
-        return str(extracted[part])
+def _html_text(html: str) -> str:
+    """Text of an HTML part, tags stripped (the first ``MAX_TEXT * 4`` characters)."""
     return " ".join(derive.strip_tags(html[: MAX_TEXT * 4]).split())
 
 

@@ -9,7 +9,7 @@ Every unexpired indicator is compiled ONCE into lookup structures:
 - email addresses, IP addresses and SHA-256 hashes: exact dicts (IP networks by
   prefix length);
 - URLs: one Aho-Corasick automaton (ahocorasick-rs, the fastest candidate measured
-  in DEPENDENCIES.md) over the normalised URL keys, run once per message over all
+  when it was chosen) over the normalised URL keys, run once per message over all
   its URLs joined; a hit counts when it starts a URL or follows a non-host
   character (so ``evil.example/x`` matches inside a redirector's ``?u=`` but not
   inside ``notevil.example/x``).
@@ -26,7 +26,7 @@ import datetime as dt
 import ipaddress
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -427,10 +427,6 @@ def _own_domains(config: Any) -> list[str]:
     if config is None:
         return []
     return list(config.section("organisation").get("domains", []))
-
-
-def matches_to_facts(matches: Sequence[IntelMatch]) -> list[Mapping[str, Any]]:
-    return [m.as_fact() for m in matches]
 
 
 def intel_lookup(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import stix2
@@ -126,6 +127,22 @@ def build_bundle(export: CampaignExport, *, now: dt.datetime | None = None) -> s
             source, kind, target, id=ids("relationship", source.id, kind, target.id), **common
         )
 
+    campaign = _campaign(export, ids, common)
+    objects: list[Any] = [producer, campaign]
+    relationships: list[Any] = []
+    for kind, target in _related(export, ids, common):
+        objects.append(target)
+        source, other = (target, campaign) if kind == "indicates" else (campaign, target)
+        relationships.append(relationship(source, kind, other))
+    return stix2.Bundle(
+        objects=[*objects, *relationships, marking],
+        id=ids("bundle", export.id, modified.isoformat()),
+        allow_custom=False,
+    )
+
+
+def _campaign(export: CampaignExport, ids: _Ids, common: dict[str, Any]) -> Any:
+    """The STIX Campaign: what was seen, in words, and when."""
     description = [f"Email campaign found by mailward; strongest verdict: {export.verdict or 'unknown'}."]
     if export.message_count:
         description.append(f"{export.message_count} messages.")
@@ -146,9 +163,13 @@ def build_bundle(export: CampaignExport, *, now: dt.datetime | None = None) -> s
     }
     if export.last_seen is not None and export.last_seen >= export.first_seen:
         campaign_args["last_seen"] = export.last_seen
-    campaign = stix2.Campaign(id=ids("campaign", export.id), **campaign_args)
-    objects: list[Any] = [producer, campaign]
-    relationships: list[Any] = []
+    return stix2.Campaign(id=ids("campaign", export.id), **campaign_args)
+
+
+def _related(export: CampaignExport, ids: _Ids, common: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(relationship kind, object) for the campaign's indicators, ATT&CK techniques,
+    attribution and (when shared) targets, in that order."""
+    settings = export.settings
     for item in export.indicators:
         pattern = pattern_for(item)
         if pattern is None or not item.for_detection:
@@ -166,8 +187,7 @@ def build_bundle(export: CampaignExport, *, now: dt.datetime | None = None) -> s
             confidence=export.confidence,
             **common,
         )
-        objects.append(indicator)
-        relationships.append(relationship(indicator, "indicates", campaign))
+        yield "indicates", indicator
     for technique in export.attack:
         if not _attack.valid_id(technique):
             continue
@@ -183,14 +203,12 @@ def build_bundle(export: CampaignExport, *, now: dt.datetime | None = None) -> s
             ],
             **common,
         )
-        objects.append(pattern_obj)
-        relationships.append(relationship(campaign, "uses", pattern_obj))
+        yield "uses", pattern_obj
     if settings.attribute_to:
         intrusion_set = stix2.IntrusionSet(
             id=ids("intrusion-set", settings.attribute_to.strip().lower()), name=settings.attribute_to, **common
         )
-        objects.append(intrusion_set)
-        relationships.append(relationship(campaign, "attributed-to", intrusion_set))
+        yield "attributed-to", intrusion_set
     if settings.include_targets:
         for person_name, address in export.targets:
             target = stix2.Identity(
@@ -200,13 +218,7 @@ def build_bundle(export: CampaignExport, *, now: dt.datetime | None = None) -> s
                 contact_information=address,
                 **common,
             )
-            objects.append(target)
-            relationships.append(relationship(campaign, "targets", target))
-    return stix2.Bundle(
-        objects=[*objects, *relationships, marking],
-        id=ids("bundle", export.id, modified.isoformat()),
-        allow_custom=False,
-    )
+            yield "targets", target
 
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
@@ -611,11 +611,6 @@ class Store:
         from .history import StoreSenderHistory
 
         return StoreSenderHistory(self.engine)
-
-    def execute_sql(self, sql: str) -> list[Any]:
-        """Read-only helper for diagnostics (``db info``)."""
-        with self.engine.connect() as conn:
-            return list(conn.execute(text(sql)).all())
 
 
 def history_upsert(s: Session, rows: Sequence[tuple[str, str, dt.datetime, dt.datetime, int]]) -> None:

@@ -48,10 +48,6 @@ class Principal:
         return _RANK[self.role] >= _RANK[role]
 
 
-def role_allows(have: str, need: str) -> bool:
-    return _RANK.get(have, -1) >= _RANK[need]
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

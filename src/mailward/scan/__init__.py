@@ -12,12 +12,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from .config import Config
-from .identity import Resolver, SenderHistory
-from .model import Envelope, Message
-from .parse import DEFAULT_LIMITS, Limits, parse_message
-from .pipeline import Analyser, IntelLookup
-from .result import Beacon, Finding, ScanResult, Verdict
+from ..config import Config
+from ..identity import Resolver, SenderHistory
+from ..model import Envelope, Message
+from ..parse import DEFAULT_LIMITS, Limits, parse_message
+from ..pipeline import Analyser, IntelLookup
+from ..result import Beacon, Finding, ScanResult, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def _default_intel(config: Config) -> IntelLookup | None:
     """
     if not config.section("store").get("url") and not (config.data_dir / "mailward.db").is_file():
         return None
-    from .share.matcher import intel_lookup  # imported here: it loads the database layer
+    from ..share.matcher import intel_lookup  # imported here: it loads the database layer
 
     try:
         return intel_lookup(config)

@@ -18,12 +18,12 @@ from typing import IO
 
 import click
 
-from .config import Config, ConfigError, load_config
-from .model import Envelope
-from .pipeline import with_model
-from .result import Verdict
-from .scan import Scanner
-from .sources import RawMessage, SourceNotFound, UnreadableSource, check_paths, iter_sources
+from ..config import Config, ConfigError, load_config
+from ..model import Envelope
+from ..pipeline import with_model
+from ..result import Verdict
+from ..sources import RawMessage, SourceNotFound, UnreadableSource, check_paths, iter_sources
+from . import Scanner
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_ERROR = 0, 1, 2
 _CHUNK = 8  # messages per task sent to a worker process
