@@ -234,16 +234,15 @@ class Analyser:
 
     def facts_from(self, message: Message, found: Found) -> dict[str, Any]:
         """The facts of ``message`` from the analysers' output."""
-        facts = build_facts(
+        return build_facts(
             message,
             beacons=found.beacons,
             identity=found.identity,
             intel=found.intel,
             org_domains=self.context.org_domains,
             domain_lookalike=self.context.lookalike,
+            model=model_facts(found.model, self.context.model),
         )
-        facts["model"] = model_facts(found.model, self.context.model)
-        return facts
 
     def analyse(self, message: Message) -> Analysis:
         errors: list[str] = []

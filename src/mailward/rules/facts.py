@@ -37,6 +37,7 @@ def build_facts(
     org_domains: Iterable[str] = (),
     attachment_info: Mapping[str, derive.ArchiveInfo] | None = None,
     domain_lookalike: Callable[[str], Any] | None = None,
+    model: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The facts for one message.
 
@@ -69,6 +70,7 @@ def build_facts(
             "domains": list(own),
             "inbound_from_own": bool(sender["registrable"]) and sender["registrable"] in own,
         },
+        "model": dict(model) if model is not None else SCHEMA["model"].empty(),
     }
     facts["identity"]["claim_holds"] = True
     if identity is not None:
