@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_rule_samples import CRED, FORUM, ORG, SAMPLES, Builder, Mail, newsletter, page
+from make_rule_samples import CRED, FORUM, ORG, SAMPLES, Builder, Mail, auth, newsletter, page
 
 MS_FAKE = "Microsoft 365 <security@account-alerts.net>"
 MS_REAL = "Microsoft 365 <security@microsoft.com>"
@@ -32,6 +32,10 @@ RETIDA = "<p>Sua encomenda está retida na alfândega. Pague a taxa de importaç
 FEE = ("I am the personal attorney to the late client who left an unclaimed inheritance fund. "
        "You were chosen as the beneficiary of the sum of US$ 8.5 million. This is strictly confidential; "
        "kindly reply with your details.")
+
+EXTORT = ("I gained access to your devices a few months ago and recorded you through your webcam. "
+          "Pay 1300 USD in bitcoin within 48 hours or I will send the video to your contacts.")
+PRIZE = "<p>Congratulations, you have won! Claim your free spins and your welcome bonus today.</p>"
 
 
 def link(url: str, text: str) -> str:
@@ -110,6 +114,42 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     "PHISHING_ADVANCE_FEE": (
         [lambda: Mail("Barrister James Cole <james.cole.chambers@gmail.com>", "Confidential").with_text(FEE)],
         [lambda: Mail(FORUM, "Confidential").with_text(FEE)],
+    ),
+    "PHISHING_EXTORTION": (
+        [lambda: Mail("Warning Notice <alert@mailbox-notice.example>", "You are in danger").with_text(EXTORT)],
+        [lambda: Mail(FORUM, "Agenda").with_text("Please reply within 48 hours with your comments on the agenda.")],
+    ),
+    "CONTENT_LURE_PHRASES": (
+        [lambda: Mail(FORUM, "Account notice").with_html(page(CRED + HELD + link("https://www.policy-forum.org/x", "Open")))],
+        [lambda: Mail(FORUM, "Account notice").with_html(page(CRED + link("https://www.policy-forum.org/x", "Open")))],
+    ),
+    "IMPERSONATION_SENDER_HOSTING": (
+        [lambda: Mail("Rewards <noreply@casino-485f7.firebaseapp.com>", "Welcome").with_text("Welcome.")],
+        [lambda: Mail("Rewards <noreply@rewards.policy-forum.org>", "Welcome").with_text("Welcome.")],
+    ),
+    "PHISHING_SENDER_HOSTING_LURE": (
+        [lambda: Mail("Rewards <noreply@casino-485f7.firebaseapp.com>", "Your bonus").with_html(page(PRIZE + link("https://casino-485f7.firebaseapp.com/claim", "Claim")))],
+        [lambda: Mail("Rewards <noreply@casino-485f7.firebaseapp.com>", "Your bonus").with_text("Welcome to the club.")],
+    ),
+    "IMPERSONATION_BRAND_SPOOFED": (
+        [lambda: Mail(DHL_REAL, "Shipment update", auth_header=auth("dhl.com", spf="fail", dkim="none", dmarc="fail", spf_domain="bulk-relay.net")).with_text("Your shipment is on its way.")],
+        [lambda: Mail(DHL_REAL, "Shipment update").with_text("Your shipment is on its way.")],
+    ),
+    "PHISHING_BRAND_BODY_LURE": (
+        [lambda: Mail("Notificacao <aviso@entregas-rapidas.example>", "Aviso").with_html(page(
+            '<img src="https://entregas-rapidas.example/l.png" alt="Correios">' + RETIDA + link("https://entregas-rapidas.example/pagar", "Pagar")))],
+        [lambda: Mail("Notificacao <aviso@entregas-rapidas.example>", "Aviso").with_html(page(
+            '<img src="https://entregas-rapidas.example/l.png" alt="Correios">' + "<p>Obrigado pela sua compra.</p>" + link("https://entregas-rapidas.example/loja", "Loja")))],
+    ),
+    "MIME_FROM_OBFUSCATED": (
+        [lambda: Mail("Home Offers <offer_48425@a.b.c.d.e.deals-weekly.example>", "Save today").with_text("Our offer.")],
+        [lambda: Mail("Home Offers <offer@deals-weekly.example>", "Save today").with_text("Our offer.")],
+    ),
+    "CONTENT_AFFILIATE_AD": (
+        [lambda: Mail("Home Offers <offer@deals-weekly.example>", "Save today").with_text(
+            "Save on windows today.\n\nThis is an advertisement. The advertiser does not manage your subscription.")],
+        [lambda: Mail("Home Offers <offer@deals-weekly.example>", "Save today").with_text(
+            "Save on windows today.\n\nYou can unsubscribe from our newsletter at any time.")],
     ),
 }
 

@@ -93,6 +93,14 @@ _HOST_WORDS = (
 )
 
 
+# Second-level suffixes that anyone can register under (sold like domains, listed as
+# private suffixes): a brand's name under one of them is not the brand's own domain.
+OPEN_SUFFIXES = frozenset(
+    "sa.com ru.com it.com us.com uk.com eu.com de.com br.com cn.com jpn.com za.com gb.net uk.net se.net in.net "
+    "us.org ae.org gr.com hu.net jp.net mex.com kr.com no.com qc.com".split()
+)
+
+
 @dataclass(frozen=True, slots=True)
 class BrandData:
     brands: tuple[Entity, ...]
@@ -312,7 +320,8 @@ def brand_in_host(host: str) -> str:
     reg = registrable(host)
     if not reg or within(host, m.official) or within(reg, m.official):
         return ""
-    if reg.split(".", 1)[0] in m.official_labels:
+    label, _, suffix = reg.partition(".")
+    if label in m.official_labels and suffix not in OPEN_SUFFIXES:
         return ""  # the brand's own domain under another suffix: yahoo.com.au, amazon.co.jp
     suffix_start = len(host) - len(reg.split(".", 1)[1]) if "." in reg else len(host)
     for pattern_index, start, end in m.automaton.find_matches_as_indexes(host, overlapping=True):

@@ -7,6 +7,7 @@ intel matches in, a dict out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ from ..result import Beacon
 from . import derive
 from . import links as linkfacts
 from .identity_facts import apply_identity, lookalike_kind
-from .lures import find_lures
+from .lures import ad_footer, find_lures
 from .schema import FACTS_VERSION, SCHEMA
 
 __all__ = ["FACTS_VERSION", "SCHEMA", "IntelMatch", "build_facts"]
@@ -139,8 +140,26 @@ def _sender(message: Message) -> dict[str, Any]:
         if return_path
         else "",
         "sender_header": message.sender.addr.lower() if message.sender else "",
-        "domain_invalid": bool(addr) and not (domain and "." in domain.strip(".") and reg),
+        "domain_invalid": bool(domain) and not ("." in domain.strip(".") and reg),
+        "hosting": _sender_hosting(domain),
+        "address_obfuscated": _obfuscated_from(message.header("From") or "", domain),
     }
+
+
+_SINGLE_LABELS = re.compile(r"(?:^|\.)(?:[a-z0-9]\.){4,}")
+
+
+def _obfuscated_from(raw_from: str, domain: str) -> bool:
+    """The From field is written to dodge filters: a space before the closing '>'
+    ("<x@host.shop >") or a chain of one-letter labels ("a.b.c.d.e.host.com")."""
+    raw = raw_from[:500].rstrip()
+    spaced = raw.endswith(">") and raw[:-1] != raw[:-1].rstrip() and "<" in raw
+    return spaced or bool(domain and _SINGLE_LABELS.search(domain.lower()))
+
+
+def _sender_hosting(domain: str) -> str:
+    found = linkfacts.hosting_of(domain) if domain else None
+    return found.kind if found is not None else ""
 
 
 def _aligned(domain: str, other: str) -> bool:
@@ -442,15 +461,26 @@ def _content(message: Message) -> dict[str, Any]:
         chunks.append(text[: MAX_TEXT - size])
         size += len(chunks[-1])
     text = "\n".join(chunks)[:MAX_TEXT]
-    topics, phrases = find_lures(text)
+    subject = chunks[0]
+    # look-alike letters in the subject ("Amаzon accоunt on hоld"): read it folded too
+    topics, phrases = find_lures(text if subject.isascii() else text + "\n" + _folded(subject))
     return {
         "lure_topics": topics,
         "lure_phrases": phrases,
+        "ad_footer": ad_footer(text),
         "text": text,
         "credential_phrases": derive.credential_phrases(text),
         "urgency_phrases": derive.urgency_phrases(text),
         "newsroom_words": derive.newsroom_words(text),
     }
+
+
+def _folded(text: str) -> str:
+    try:
+        from ..identity.text import fold
+    except ImportError:
+        return text
+    return str(fold(text[:500]))
 
 
 def _html_text(message: Message, part: str, html: str) -> str:

@@ -107,7 +107,7 @@ def _as_url(value: str) -> str:
         if low.startswith(("http%3a", "https%3a", "http:%2f", "https:%2f")):
             value = unquote(value)
             continue
-        if low.startswith("a1aht") and len(value) < 4000:  # Bing: "a1" + base64url("http...")
+        if low.startswith("a1ahr0c") and len(value) < 4000:  # Bing: "a1" + base64url("http...")
             decoded = _b64(value[2:])
             if decoded.startswith(("http://", "https://")):
                 return decoded

@@ -132,6 +132,8 @@ SCHEMA: dict[str, Field] = {
         return_path_registrable=S("Registrable domain of Return-Path."),
         sender_header=S("Sender header address, lower case."),
         domain_invalid=B("The From address has no usable domain (no dot, no public suffix: 'parcelas@correios')."),
+        hosting=S("The From domain is on a hosting service anyone can use (data/hosting.yaml: free-hosting, cloud-bucket, ...), else ''."),
+        address_obfuscated=B("The From field is written to dodge filters: a space before the closing '>' or a chain of one-letter labels (a.b.c.d.host.com)."),
     ),
     "auth": _obj(
         "Authentication results trusted by this installation (Authentication-Results from configured authserv-ids, or live checks).",
@@ -182,7 +184,7 @@ SCHEMA: dict[str, Field] = {
         claimed=B("A brand or own service is claimed."),
         name=S("Name of the claimed brand ('Microsoft', 'DHL'), or of the organisation's IT services."),
         kind=S("Brand kind (idp, saas, bank, payment, delivery, postal, tax, government, telecom, crypto, security, retailer, ...) or 'own-service'."),
-        where=S("Where the claim is made: display_name, local_part, subject, signature."),
+        where=S("Where the claim is made: display_name, local_part, subject, signature, logo (an image's alt text)."),
         text=S("The text that makes the claim."),
         official_domains=L("A few official domains of the claimed brand (the organisation's own for own-service)."),
         status=S("holds, unverified, spoofed, lookalike, free-mail, unrelated-domain (or '')."),
@@ -302,8 +304,9 @@ SCHEMA: dict[str, Field] = {
         credential_phrases=L("Credential-phishing phrases found (lower case)."),
         urgency_phrases=L("Pressure phrases found (lower case)."),
         newsroom_words=B("Speaks of an interview, article, story, comment request, or press."),
-        lure_topics=L("What the text asks for, by topic: credential, payment, delivery, prize, crypto, advance_fee (English, Portuguese, German, Spanish, French, Dutch)."),
+        lure_topics=L("What the text asks for, by topic: credential, payment, delivery, prize, crypto, advance_fee, extortion (English, Portuguese, German, Spanish, French, Dutch)."),
         lure_phrases=L("The lure phrases found (lower case, at most 12)."),
+        ad_footer=S("A bulk-advertising footer ('This is an advertisement', 'the advertiser does not manage your subscription'), lower case, else ''."),
     ),
     "intel": _list(
         "Matches against imported threat intelligence (mailward intel import; empty when nothing is imported).",
