@@ -161,3 +161,14 @@ def test_forwarded_lure_nests_the_original() -> None:
     inner = attached[0].get_content()
     assert inner["From"].addresses[0].domain == "reuters-newsdesk.com"
     assert "media.newswire-cdn.com/i/" in inner.as_string()
+
+
+@pytest.mark.parametrize("variant", [3, 4, 5, 6, 7])
+def test_credential_phishing_variants_come_out_phishing(variant: int) -> None:
+    from mailward.config import Config
+    from mailward.scan import Scanner
+
+    config = Config(data={"organisation": {"name": "Example Parliament", "domains": ["parliament.example", "parl.example"]},
+                          "auth": {"trusted_authserv_ids": ["mx.parliament.example"]}})
+    result = Scanner(config).scan_bytes(builders.phishing(RCPT, variant=variant), f"variant-{variant}")
+    assert str(result.verdict) == "phishing", [f.rule for f in result.findings]

@@ -599,7 +599,25 @@ PHISHING_SENDERS = (
      "https://parliament.example.mailbox-verify.test/owa/?login={token}"),
     ("SharePoint Online", "no-reply@sharepoint-docs.test",
      "https://parliament-example-my.sharepoint-docs.test/:b:/g/personal/{token}"),
+    # 3: "Microsoft 365" asks to re-register MFA; the link carries Microsoft's sign-in host
+    # as subdomains of an unrelated domain
+    ("Microsoft 365", "account-security@msft-notice.test",
+     "https://login.microsoftonline.com.auth-session.test/common/oauth2/authorize?mfa=reregister&u={token}"),
+    # 4: a Teams voicemail notice from a compromised third party, the page on a public bucket
+    ("Microsoft Teams", "voicemail@harbourside-logistics.example",
+     "https://storage.googleapis.com/vm-inbox-4471/voicemail.html#{token}"),
+    # 5: a quarantine-release notice in the name of the mail gateway
+    ("Email Quarantine", "quarantine@mailguard-notify.test",
+     "https://release.mailguard-notify.test/quarantine/release?u={token}"),
+    # 6: SharePoint "shared with you" from a compromised supplier, the page on free hosting
+    ("SharePoint Online", "notifications@nordic-catering.example",
+     "https://docs-viewer-7f3a.web.app/personal/shared?id={token}"),
+    # 7: IT Service Desk quota notice from a lookalike of the parliament's domain
+    ("IT Service Desk", "helpdesk@parlaiment.example",
+     "https://parlaiment.example/mailbox/quota?u={token}"),
 )
+# alt text of the logo image per variant (default: the parliament's name)
+PHISHING_LOGOS = {3: "Microsoft", 4: "Microsoft Teams", 5: "Email Security", 6: "SharePoint"}
 
 
 def phishing_built(rng: random.Random, *, recipient: tuple[str, str], when: dt.datetime,
@@ -616,11 +634,12 @@ def phishing_built(rng: random.Random, *, recipient: tuple[str, str], when: dt.d
     text = body_t.format(**fields)
     action = link.split("?")[0]
     html = ('<html><body style="font-family:Segoe UI,Arial,sans-serif">\n'
-            f'<img src="https://{sender.rpartition("@")[2]}/assets/logo.png" width="180" height="40" alt="{ORG_NAME}">\n'
+            f'<img src="https://{sender.rpartition("@")[2]}/assets/logo.png" width="180" height="40" '
+            f'alt="{PHISHING_LOGOS.get(variant, ORG_NAME)}">\n'
             + _paras_html(text.replace(link, "").rstrip())
             + f'<p><a href="{link}" style="background:#0078d4;color:#fff;padding:10px 18px">'
             'Sign in to continue</a></p>\n')
-    if variant % 3 == 1:
+    if variant == 1:
         html += (f'<form action="{action}" method="post"><input type="hidden" name="u" value="{token}">'
                  f'<input type="email" name="login" value="{rcpt}"><input type="password" name="pw">'
                  '<input type="submit" value="Verify"></form>\n')
@@ -650,7 +669,8 @@ def phishing_built(rng: random.Random, *, recipient: tuple[str, str], when: dt.d
 
 def phishing(recipient: tuple[str, str] = DEFAULT_RECIPIENT, *, variant: int = 0,
              when: dt.datetime = DEFAULT_WHEN, seed: int = 0) -> bytes:
-    """Credential phishing (expected verdict ``phishing``); ``variant`` 0-2 picks the lure."""
+    """Credential phishing (expected verdict ``phishing``); ``variant`` 0-7 picks the lure
+    (see ``PHISHING_SENDERS``)."""
     return phishing_built(random.Random(seed), recipient=recipient, when=when, variant=variant).raw
 
 

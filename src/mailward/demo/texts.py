@@ -164,6 +164,23 @@ PHISHING = (
     ("[Secure] A document has been shared with you",
      "{sender} has shared \"Committee draft report - RESTRICTED.pdf\" with you.\n\nOpen the "
      "document:\n{link}\n\nYou will be asked to sign in with your {org} account."),
+    ("Action required: re-register your multi-factor authentication",
+     "Microsoft 365\n\nYour organisation has updated its security defaults. Multi-factor "
+     "authentication will be disabled for {addr} on {day} unless you re-register your MFA "
+     "methods.\n\nRe-register now:\n{link}\n\nMicrosoft account team"),
+    ("You have a new voicemail (0:47)",
+     "Microsoft Teams\n\nYou have 1 new voicemail from +44 20 7946 0321.\n\nSign in to listen "
+     "to the voice message:\n{link}\n\nThis message was sent by the Teams voicemail service."),
+    ("4 messages are held in quarantine",
+     "Email Quarantine\n\n4 incoming messages for {addr} were held by the mail filter on "
+     "{day}. Release your pending messages before they are deleted:\n{link}\n\nMessages "
+     "are deleted after 72 hours."),
+    ("{sender} shared \"Supplier invoice Q2.pdf\" with you",
+     "{sender} has shared a document with you.\n\nSupplier invoice Q2.pdf\n\nSign in to view "
+     "the document:\n{link}\n\nSharePoint Online"),
+    ("Mailbox quota exceeded",
+     "Your mailbox has exceeded its storage quota and incoming messages are held. Sign in "
+     "to restore full access before {day}:\n{link}\n\nIT Service Desk, {org}"),
 )
 
 SPAM = (

@@ -69,10 +69,7 @@ def _load_real_destination() -> Callable[[str], str | None]:
     Only URLs the scan already named click-tracking links get here, so a query
     parameter holding a full http(s) URL is taken as the destination.
     """
-    try:
-        from mailward.beacons import real_destination  # known redirectors' URL shapes
-    except ImportError:
-        return _query_destination
+    from mailward.beacons import real_destination  # known redirectors' URL shapes
 
     def chained(url: str) -> str | None:
         found: str | None = real_destination(url)

@@ -8,6 +8,12 @@ import re
 from mailward.domains import domain_of, site, split_registrable, to_unicode, within
 from mailward.identity import report as r
 from mailward.identity.auth import Resolver, analyse_auth, live_auth
+from mailward.identity.brands import (
+    brand_catalogue,
+    brand_in_host,
+    host_matcher,
+    judge_brand_claims,
+)
 from mailward.identity.claims import RawClaim, find_claims
 from mailward.identity.history import SenderHistory, first_contact
 from mailward.identity.lookalike import LookalikeMatch, lookalike_index, lookalike_of
@@ -22,8 +28,9 @@ _WHERE_WORDS = {
     r.LOCAL_PART: "address",
     r.SUBJECT: "subject",
     r.SIGNATURE: "signature",
+    r.LOGO: "logo alt text",
 }
-_ORDER = {r.DISPLAY_NAME: 0, r.LOCAL_PART: 1, r.SUBJECT: 2, r.SIGNATURE: 3}
+_ORDER = {r.DISPLAY_NAME: 0, r.LOCAL_PART: 1, r.SUBJECT: 2, r.SIGNATURE: 3, r.LOGO: 4}
 
 
 def prepare(settings: IdentitySettings) -> None:
@@ -31,6 +38,8 @@ def prepare(settings: IdentitySettings) -> None:
     providers, the lookalike index) now, at start-up, instead of on the first message."""
     lookalike_index(settings)
     freemail_domains()
+    brand_catalogue(settings)
+    host_matcher()
 
 
 def analyse_identity(
@@ -65,6 +74,7 @@ def analyse_identity(
     contact = first_contact(history, sending.from_addr, message.recipients)
     lookalike = bool(sending.from_lookalike or sending.reply_to_lookalike or any(c.lookalike for c in claims))
     claim_fails = any(not c.holds for c in claims)
+    brand_claims = judge_brand_claims(message, settings, sending, auth)
     return IdentityReport(
         claims=claims,
         sending=sending,
@@ -78,6 +88,8 @@ def analyse_identity(
         claim_fails=claim_fails,
         lookalike=lookalike,
         impersonation=claim_fails or lookalike or sending.display_name_address_mismatch,
+        brand_claims=brand_claims,
+        sender_brand=brand_in_host(sending.from_domain) if sending.from_domain else "",
     )
 
 

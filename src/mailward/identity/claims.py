@@ -139,6 +139,8 @@ _EDITION_WORDS = frozenset("""
     america us uk eu china india japan korea middle east latin pacific australia canada germany
     france london washington brussels beijing hong kong moscow english espanol deutsch francais
     nachrichten eilmeldung noticias actualites notizie nieuws wiadomosci
+    notification notifications notice notices support service services security billing customer
+    customers care center centre help helpdesk account accounts info information official
 """.split())
 
 _FREELANCE = ("freelance", "freelancer", "freier", "freie", "pigiste", "independent journalist", "autonomo")

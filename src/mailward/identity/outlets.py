@@ -230,6 +230,14 @@ def catalogue(settings: IdentitySettings) -> Catalogue:
     org = _organisation_entity(settings)
     if org is not None:
         entities.append(org)
+    return compile_catalogue(entities, settings.people, org, data.ambiguous_names)
+
+
+def compile_catalogue(
+    entities: list[Entity], people: tuple[Person, ...], org: Entity | None, ambiguous_names: frozenset[str]
+) -> Catalogue:
+    """Compile the matchers over ``entities`` (outlets, brands, the organisation) and
+    ``people``. ``ambiguous_names`` are folded names never matched on their own."""
     segments: dict[str, int] = {}
     anywhere: dict[str, tuple[str, int]] = {}
     local_aliases: dict[str, int] = {}
@@ -244,7 +252,7 @@ def catalogue(settings: IdentitySettings) -> Catalogue:
             folded = fold(alias)
             if not folded:
                 continue
-            if alias == entity.name and folded not in short_folded and (folded in data.ambiguous_names or len(folded) <= 2):
+            if alias == entity.name and folded not in short_folded and (folded in ambiguous_names or len(folded) <= 2):
                 continue
             segments.setdefault(folded, index)
             if folded in short_folded or (alias == entity.name and not _distinctive_name(alias)):
@@ -265,7 +273,7 @@ def catalogue(settings: IdentitySettings) -> Catalogue:
             if len(brand) >= 5 and brand.isascii():
                 local_aliases.setdefault(brand, index)
     person_segments: dict[str, int] = {}
-    for p_index, person in enumerate(settings.people):
+    for p_index, person in enumerate(people):
         for form in person_name_forms(person.name):
             anywhere.setdefault(form, ("person", p_index))
             person_segments.setdefault(form, p_index)
@@ -276,7 +284,7 @@ def catalogue(settings: IdentitySettings) -> Catalogue:
         matcher = ahocorasick_rs.AhoCorasick(padded, matchkind=ahocorasick_rs.MatchKind.Standard)
     return Catalogue(
         entities=tuple(entities),
-        people=settings.people,
+        people=people,
         organisation=org,
         segments=segments,
         anywhere=matcher,

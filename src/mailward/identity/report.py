@@ -21,6 +21,7 @@ DISPLAY_NAME = "display-name"
 LOCAL_PART = "local-part"
 SUBJECT = "subject"
 SIGNATURE = "signature"
+LOGO = "logo"  # an image's alt text (brand claims only)
 
 # Claim status, one per claim
 HOLDS = "holds"  # official From domain (or listed address) and authentication aligned
@@ -123,3 +124,7 @@ class IdentityReport:
     claim_fails: bool = False  # at least one claim that does not hold
     lookalike: bool = False  # From, Reply-To or a claim's domain is a lookalike
     impersonation: bool = False  # claim_fails or lookalike or display-name address mismatch
+    # brands and the organisation's own IT services claimed (identity/brands.py), failing
+    # claims first; kept apart from ``claims`` so that outlet rules see only outlets
+    brand_claims: tuple[Claim, ...] = ()
+    sender_brand: str = ""  # a brand written into the From domain, which is not the brand's

@@ -30,6 +30,9 @@ class IdentitySettings:
     trusted_authserv_ids: tuple[str, ...] = ()
     live: bool = False  # verify DKIM / SPF / DMARC through DNS
     dns_timeout: float = 3.0
+    # what phishing calls the organisation's own IT ("IT Service Desk"); empty: the defaults
+    # of mailward.identity.brands.DEFAULT_SERVICE_NAMES
+    service_names: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: Config) -> IdentitySettings:
@@ -64,6 +67,7 @@ class IdentitySettings:
             trusted_authserv_ids=_strings(auth.get("trusted_authserv_ids", []), "auth.trusted_authserv_ids", where, lower=True),
             live=live,
             dns_timeout=float(timeout),
+            service_names=_strings(org.get("service_names", []), "organisation.service_names", where),
         )
 
 

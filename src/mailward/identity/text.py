@@ -62,8 +62,13 @@ def _strip_marks(text: str) -> str:
     return _MARKS.sub("", unicodedata.normalize("NFD", text))
 
 
+_MARK_SIGNS = {ord(c): " " for c in "\u2122\u00ae\u00a9\u2120"}  # trade mark, registered, copyright, service mark
+
+
 def fold_chars(text: str) -> str:
     """Compatibility-normalise, map confusables to Latin, drop accents, lower-case."""
+    if not text.isascii():
+        text = text.translate(_MARK_SIGNS)  # "McAfee™": the sign is not part of the name
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
         text = text.translate(_confusable_table())

@@ -7,15 +7,19 @@ intel matches in, a dict out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import domains
 from ..beacons import describe_exposure
+from ..identity.text import fold
 from ..model import Attachment, Message
 from ..result import Beacon
 from . import derive
+from . import links as linkfacts
 from .identity_facts import apply_identity, lookalike_kind
+from .lures import ad_footer, find_lures
 from .schema import FACTS_VERSION, SCHEMA
 
 __all__ = ["FACTS_VERSION", "SCHEMA", "IntelMatch", "build_facts"]
@@ -56,6 +60,7 @@ def build_facts(
         "sender": sender,
         "auth": SCHEMA["auth"].empty(),  # filled from the identity report
         "identity": SCHEMA["identity"].empty(),
+        "brand": SCHEMA["brand"].empty(),
         "history": SCHEMA["history"].empty(),
         "beacons": [],
         "beacon_summary": SCHEMA["beacon_summary"].empty(),
@@ -140,7 +145,26 @@ def _sender(message: Message) -> dict[str, Any]:
         if return_path
         else "",
         "sender_header": message.sender.addr.lower() if message.sender else "",
+        "domain_invalid": bool(domain) and not ("." in domain.strip(".") and reg),
+        "hosting": _sender_hosting(domain),
+        "address_obfuscated": _obfuscated_from(message.header("From") or "", domain),
     }
+
+
+_SINGLE_LABELS = re.compile(r"(?:^|\.)(?:[a-z0-9]\.){4,}")
+
+
+def _obfuscated_from(raw_from: str, domain: str) -> bool:
+    """The From field is written to dodge filters: a space before the closing '>'
+    ("<x@host.shop >") or a chain of one-letter labels ("a.b.c.d.e.host.com")."""
+    raw = raw_from[:500].rstrip()
+    spaced = raw.endswith(">") and raw[:-1] != raw[:-1].rstrip() and "<" in raw
+    return spaced or bool(domain and _SINGLE_LABELS.search(domain.lower()))
+
+
+def _sender_hosting(domain: str) -> str:
+    found = linkfacts.hosting_of(domain) if domain else None
+    return found.kind if found is not None else ""
 
 
 def _beacons(facts: dict[str, Any], beacons: Sequence[Beacon], sender_reg: str) -> None:
@@ -212,12 +236,16 @@ def _links(
     hosts: dict[str, None] = {}
     by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
     totals = {"count": 0, "ip_hosts": 0, "shorteners": 0, "text_mismatches": 0, "lookalikes": 0, "own_brand": 0,
-              "url_text_mismatches": 0}
+              "url_text_mismatches": 0, "brand_hosts": 0, "brand_paths": 0, "hosting": 0, "punycode": 0,
+              "redirects": 0, "script_links": 0}
+    hosting_kinds: dict[str, None] = {}
+    link_brands: dict[str, None] = {}
     own = tuple(facts["org"]["domains"])
     brands = derive.brand_variants(own)
     for link in message.links[:MAX_LINKS]:
         parts = derive.split_url(link.url)
         if parts.scheme not in ("http", "https", ""):
+            totals["script_links"] += bool(linkfacts.script_scheme(link.url))
             continue
         shown = derive.text_domain(link.text) if link.source == "html" else ""
         shown_reg = domains.site(shown) if shown else ""
@@ -244,6 +272,18 @@ def _links(
         totals["lookalikes"] += bool(look_kind)
         own_brand = bool(brands) and derive.has_own_brand(parts.host, reg, own, brands)
         totals["own_brand"] += own_brand
+        phish = _phishing_link(link.url, parts, destination)
+        destination = destination or phish["destination"]
+        totals["brand_hosts"] += bool(phish["brand_host"])
+        totals["brand_paths"] += bool(phish["brand_path"])
+        totals["hosting"] += bool(phish["hosting"])
+        totals["punycode"] += phish["punycode"]
+        totals["redirects"] += bool(phish["redirect_host"])
+        if phish["hosting"]:
+            hosting_kinds.setdefault(phish["hosting"], None)
+        for name in (phish["brand_host"], phish["brand_path"]):
+            if name and len(link_brands) < 10:
+                link_brands.setdefault(name, None)
         if parts.host:
             hosts.setdefault(parts.host, None)
         # one entry per (host, shown domain, tracker): see MAX_ITEMS
@@ -251,6 +291,7 @@ def _links(
         entry = by_key.get(key)
         if entry is not None:
             entry["login_words"] = entry["login_words"] or login
+            entry["brand_path"] = entry["brand_path"] or phish["brand_path"]
             continue
         if len(out) >= MAX_ITEMS:
             continue
@@ -273,12 +314,54 @@ def _links(
                 "lookalike_target": look_target,
                 "own_brand": own_brand,
                 "source": link.source,
+                "brand_host": phish["brand_host"],
+                "brand_path": phish["brand_path"],
+                "hosting": phish["hosting"],
+                "hosting_service": phish["hosting_service"],
+                "punycode": phish["punycode"],
+                "redirect_host": phish["redirect_host"],
             }
         )
         by_key[key] = entry
         out.append(entry)
     facts["links"] = out
-    facts["link_summary"] = {**totals, "hosts": list(hosts)[:MAX_ITEMS]}
+    facts["link_summary"] = {**totals, "hosts": list(hosts)[:MAX_ITEMS], "hosting_kinds": list(hosting_kinds),
+                             "brands": list(link_brands)}
+
+
+def _phishing_link(url: str, parts: derive.UrlParts, destination: str) -> dict[str, Any]:
+    """Brand, hosting and redirect facts of one link, also for the destination it carries."""
+    unwrapped = "" if destination else linkfacts.unwrap(url, parts.host)
+    dest = destination or unwrapped
+    dest_parts = derive.split_url(dest) if dest else None
+    brand_host = _brand_in_host(parts.host)
+    hosting = linkfacts.hosting_of(parts.host, parts.path)
+    brand_path = _brand_in_path(parts.host, parts.path) if not brand_host else ""
+    if dest_parts is not None and dest_parts.host and dest_parts.host != parts.host:
+        brand_host = brand_host or _brand_in_host(dest_parts.host)
+        hosting = hosting or linkfacts.hosting_of(dest_parts.host, dest_parts.path)
+        brand_path = brand_path or (_brand_in_path(dest_parts.host, dest_parts.path) if not brand_host else "")
+    return {
+        "destination": unwrapped,
+        "brand_host": brand_host,
+        "brand_path": brand_path,
+        "hosting": hosting.kind if hosting else "",
+        "hosting_service": hosting.service if hosting else "",
+        "punycode": linkfacts.punycode(parts.host),
+        "redirect_host": dest_parts.host if unwrapped and dest_parts is not None else "",
+    }
+
+
+def _brand_in_host(host: str) -> str:
+    from ..identity.brands import brand_in_host
+
+    return brand_in_host(host) if host and not domains.is_ip_literal(host) else ""
+
+
+def _brand_in_path(host: str, path: str) -> str:
+    from ..identity.brands import brand_in_path
+
+    return brand_in_path(host, path) if host else ""
 
 
 def _forms(message: Message) -> list[dict[str, Any]]:
@@ -333,12 +416,22 @@ def _content(message: Message) -> dict[str, Any]:
         chunks.append(text[: MAX_TEXT - size])
         size += len(chunks[-1])
     text = "\n".join(chunks)[:MAX_TEXT]
+    subject = chunks[0]
+    # look-alike letters in the subject ("Amаzon accоunt on hоld"): read it folded too
+    topics, phrases = find_lures(text if subject.isascii() else text + "\n" + _folded(subject))
     return {
+        "lure_topics": topics,
+        "lure_phrases": phrases,
+        "ad_footer": ad_footer(text),
         "text": text,
         "credential_phrases": derive.credential_phrases(text),
         "urgency_phrases": derive.urgency_phrases(text),
         "newsroom_words": derive.newsroom_words(text),
     }
+
+
+def _folded(text: str) -> str:
+    return str(fold(text[:500]))
 
 
 def _html_text(html: str) -> str:

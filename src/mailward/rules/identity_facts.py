@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import domains
 from ..domains import site
 from .schema import SCHEMA
 
@@ -101,6 +102,7 @@ def apply_identity(facts: dict[str, Any], report: Any) -> None:
             "variant": match.kind,
             "detail": match.detail,
         }
+    _apply_brand(facts, report)
     identity["findings"] = [f"{c.kind}:{c.status}" for c in report.claims]
     identity["summary"] = " ".join(report.explanations)
 
@@ -134,3 +136,28 @@ def apply_identity(facts: dict[str, Any], report: Any) -> None:
         "sender_seen": int(contact.previous_messages),
         "domain_seen": 0 if contact.domain else 1,
     }
+
+
+def _apply_brand(facts: dict[str, Any], report: Any) -> None:
+    """The brand and own-service claims (``report.brand_claims``, failing claims first)."""
+    brand = facts["brand"]
+    brand["sender_brand"] = str(getattr(report, "sender_brand", "") or "")
+    claims = tuple(getattr(report, "brand_claims", ()))
+    if not claims:
+        return
+    from ..identity.brands import OWN_SERVICE, brand_kind
+
+    claim = claims[0]
+    official = {domains.registrable(d) for d in claim.official_domains}
+    brand.update(
+        claimed=True,
+        name=claim.name,
+        kind=brand_kind(claim.entity_id),
+        where=claim.where.replace("-", "_"),
+        text=claim.matched,
+        official_domains=list(claim.official_domains),
+        status=claim.status,
+        mismatch=claim.status in MISMATCH and facts["sender"]["registrable"] not in official,
+        own_service=claim.kind == OWN_SERVICE,
+        names=[c.name for c in claims[:10]],
+    )

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""(Re)generate the sample messages of the brand, link and lure rules (phishing).
+
+Same builders and conventions as ``make_rule_samples.py`` (which writes the other
+rules' samples); kept apart so that each script owns its rules' folders:
+
+    .venv/bin/python scripts/make_phishing_samples.py
+
+and commit the .eml files under ``src/mailward/rules/builtin/samples/<RULE>/``.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_rule_samples import CRED, FORUM, ORG, SAMPLES, Builder, Mail, auth, newsletter, page
+
+MS_FAKE = "Microsoft 365 <security@account-alerts.net>"
+MS_REAL = "Microsoft 365 <security@microsoft.com>"
+DHL_FAKE = "DHL Express <noreply@parcel-updates.net>"
+DHL_REAL = "DHL Express <noreply@dhl.com>"
+DESK_FAKE = "IT Service Desk <helpdesk@mailbox-admin.net>"
+DESK_REAL = f"IT Service Desk <it@{ORG}>"
+HELD = "<p>Your parcel is on hold. Please pay the customs fee to schedule a redelivery.</p>"
+QUOTA = "<p>Your mailbox is almost full. Sign in to restore full access before messages are held.</p>"
+RETIDA = "<p>Sua encomenda está retida na alfândega. Pague a taxa de importação para liberar a entrega.</p>"
+FEE = ("I am the personal attorney to the late client who left an unclaimed inheritance fund. "
+       "You were chosen as the beneficiary of the sum of US$ 8.5 million. This is strictly confidential; "
+       "kindly reply with your details.")
+
+EXTORT = ("I gained access to your devices a few months ago and recorded you through your webcam. "
+          "Pay 1300 USD in bitcoin within 48 hours or I will send the video to your contacts.")
+PRIZE = "<p>Congratulations, you have won! Claim your free spins and your welcome bonus today.</p>"
+
+
+def link(url: str, text: str) -> str:
+    return f'<p><a href="{url}">{text}</a></p>'
+
+
+SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
+    "IMPERSONATION_BRAND_UNRELATED_DOMAIN": (
+        [lambda: Mail(DHL_FAKE, "Shipment update").with_text("Your shipment is on its way.")],
+        [lambda: Mail(DHL_REAL, "Shipment update").with_text("Your shipment is on its way.")],
+    ),
+    "IMPERSONATION_BRAND_FREE_MAIL": (
+        [lambda: Mail("PayPal Service <paypal.service2026@gmail.com>", "Account notice").with_text("Please read the notice.")],
+        [lambda: Mail("Jane Doe <jane.doe@gmail.com>", "Account notice").with_text("Please read the notice.")],
+    ),
+    "IMPERSONATION_BRAND_SENDER_DOMAIN": (
+        [lambda: Mail("Account Team <info@paypal-secure-login.com>", "Account notice").with_text("Please read the notice.")],
+        [lambda: Mail("Account Team <info@shop-weekly.com>", "Account notice").with_text("Please read the notice.")],
+    ),
+    "IMPERSONATION_OWN_SERVICE": (
+        [lambda: Mail(DESK_FAKE, "Maintenance window").with_text("The mail service is down on Sunday.")],
+        [lambda: Mail(DESK_REAL, "Maintenance window").with_text("The mail service is down on Sunday.")],
+    ),
+    "PHISHING_BRAND_CREDENTIAL": (
+        [lambda: Mail(MS_FAKE, "Password expiry").with_html(page(CRED + link("https://account-alerts.net/m365/login", "Keep my password")))],
+        [lambda: Mail(MS_REAL, "Password expiry").with_html(page(CRED + link("https://account.microsoft.com/security", "Keep my password")))],
+    ),
+    "PHISHING_BRAND_LURE": (
+        [lambda: Mail(DHL_FAKE, "Delivery attempt").with_html(page(HELD + link("https://parcel-updates.net/pay", "Pay now")))],
+        [lambda: Mail(DHL_REAL, "Delivery attempt").with_html(page(HELD + link("https://www.dhl.com/redelivery", "Pay now")))],
+    ),
+    "PHISHING_OWN_SERVICE_CREDENTIAL": (
+        [lambda: Mail(DESK_FAKE, "Mailbox quota").with_html(page(QUOTA + link("https://mailbox-admin.net/quota", "Restore access")))],
+        [lambda: Mail(DESK_REAL, "Mailbox quota").with_html(page(QUOTA + link(f"https://intranet.{ORG}/quota", "Restore access")))],
+    ),
+    "LINK_BRAND_IN_HOST": (
+        [lambda: newsletter(FORUM, link("https://paypal-secure-login.com/donate", "Donate"))],
+        [lambda: newsletter(FORUM, link("https://www.paypal.com/donate", "Donate"))],
+    ),
+    "PHISHING_BRAND_HOST_LOGIN": (
+        [lambda: newsletter(FORUM, link("https://login.microsoftonline.com.auth-verify.net/common/oauth2", "Sign in"))],
+        [lambda: newsletter(FORUM, link("https://login.microsoftonline.com/common/oauth2", "Sign in"))],
+    ),
+    "LINK_BRAND_IN_PATH": (
+        [lambda: newsletter(FORUM, link("https://files-cdn.example.net/www.paypal.com/signin", "Sign in"))],
+        [lambda: newsletter(FORUM, link("https://www.paypal.com/signin", "Sign in"))],
+    ),
+    "LINK_HOSTING_SERVICE": (
+        [lambda: newsletter(FORUM, link("https://agenda-2026.web.app/", "Agenda"))],
+        [lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda", "Agenda"))],
+    ),
+    "PHISHING_HOSTED_CREDENTIAL_PAGE": (
+        [lambda: Mail(FORUM, "Password expiry").with_html(page(CRED + link("https://mail-verify-4471.firebaseapp.com/", "Keep my password")))],
+        [lambda: newsletter(FORUM, link("https://agenda-2026.web.app/", "Agenda"))],
+    ),
+    "LINK_SCRIPT_SCHEME": (
+        [lambda: newsletter(FORUM, link("javascript:window.location='https://account-review.net/'", "Agenda"))],
+        [lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda", "Agenda"))],
+    ),
+    "LINK_PUNYCODE_HOST": (
+        [lambda: newsletter(FORUM, link("https://xn--80ak6aa92e.com/agenda", "Agenda"))],
+        [lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda", "Agenda"))],
+    ),
+    "LINK_OPEN_REDIRECT": (
+        [lambda: newsletter(FORUM, link("https://out.example-links.net/go?url=https://account-review.net/x", "Agenda"))],
+        [lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda?ref=mail", "Agenda"))],
+    ),
+    "MIME_FROM_NO_DOMAIN": (
+        [lambda: Mail("Correios <parcelas@correios>", "Aviso").with_text("Aviso de entrega.")],
+        [lambda: Mail("Correios <parcelas@correios.com.br>", "Aviso").with_text("Aviso de entrega.")],
+    ),
+    "PHISHING_LURE_UNTRUSTED_SENDER": (
+        [lambda: Mail("Entregas <parcelas@entregas>", "Encomenda retida").with_html(page(RETIDA + link("https://taxa-entrega.example/pagar", "Pagar")))],
+        [lambda: Mail("Entregas <parcelas@entregas-rapidas.com.br>", "Encomenda retida").with_html(page(RETIDA + link("https://entregas-rapidas.com.br/pagar", "Pagar")))],
+    ),
+    "PHISHING_ADVANCE_FEE": (
+        [lambda: Mail("Barrister James Cole <james.cole.chambers@gmail.com>", "Confidential").with_text(FEE)],
+        [lambda: Mail(FORUM, "Confidential").with_text(FEE)],
+    ),
+    "PHISHING_EXTORTION": (
+        [lambda: Mail("Warning Notice <alert@mailbox-notice.example>", "You are in danger").with_text(EXTORT)],
+        [lambda: Mail(FORUM, "Agenda").with_text("Please reply within 48 hours with your comments on the agenda.")],
+    ),
+    "CONTENT_LURE_PHRASES": (
+        [lambda: Mail(FORUM, "Account notice").with_html(page(CRED + HELD + link("https://www.policy-forum.org/x", "Open")))],
+        [lambda: Mail(FORUM, "Account notice").with_html(page(CRED + link("https://www.policy-forum.org/x", "Open")))],
+    ),
+    "IMPERSONATION_SENDER_HOSTING": (
+        [lambda: Mail("Rewards <noreply@casino-485f7.firebaseapp.com>", "Welcome").with_text("Welcome.")],
+        [lambda: Mail("Rewards <noreply@rewards.policy-forum.org>", "Welcome").with_text("Welcome.")],
+    ),
+    "PHISHING_SENDER_HOSTING_LURE": (
+        [lambda: Mail("Rewards <noreply@casino-485f7.firebaseapp.com>", "Your bonus").with_html(page(PRIZE + link("https://casino-485f7.firebaseapp.com/claim", "Claim")))],
+        [lambda: Mail("Rewards <noreply@casino-485f7.firebaseapp.com>", "Your bonus").with_text("Welcome to the club.")],
+    ),
+    "IMPERSONATION_BRAND_SPOOFED": (
+        [lambda: Mail(DHL_REAL, "Shipment update", auth_header=auth("dhl.com", spf="fail", dkim="none", dmarc="fail", spf_domain="bulk-relay.net")).with_text("Your shipment is on its way.")],
+        [lambda: Mail(DHL_REAL, "Shipment update").with_text("Your shipment is on its way.")],
+    ),
+    "PHISHING_BRAND_BODY_LURE": (
+        [lambda: Mail("Notificacao <aviso@entregas-rapidas.example>", "Aviso").with_html(page(
+            '<img src="https://entregas-rapidas.example/l.png" alt="Correios">' + RETIDA + link("https://entregas-rapidas.example/pagar", "Pagar")))],
+        [lambda: Mail("Notificacao <aviso@entregas-rapidas.example>", "Aviso").with_html(page(
+            '<img src="https://entregas-rapidas.example/l.png" alt="Correios">' + "<p>Obrigado pela sua compra.</p>" + link("https://entregas-rapidas.example/loja", "Loja")))],
+    ),
+    "MIME_FROM_OBFUSCATED": (
+        [lambda: Mail("Home Offers <offer_48425@a.b.c.d.e.deals-weekly.example>", "Save today").with_text("Our offer.")],
+        [lambda: Mail("Home Offers <offer@deals-weekly.example>", "Save today").with_text("Our offer.")],
+    ),
+    "CONTENT_AFFILIATE_AD": (
+        [lambda: Mail("Home Offers <offer@deals-weekly.example>", "Save today").with_text(
+            "Save on windows today.\n\nThis is an advertisement. The advertiser does not manage your subscription.")],
+        [lambda: Mail("Home Offers <offer@deals-weekly.example>", "Save today").with_text(
+            "Save on windows today.\n\nYou can unsubscribe from our newsletter at any time.")],
+    ),
+}
+
+
+def main() -> int:
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
+    count = 0
+    for rule, (hits, misses) in SAMPLES_BY_RULE.items():
+        if (target / rule).exists():
+            shutil.rmtree(target / rule)
+        for kind, builders in (("hit", hits), ("miss", misses)):
+            for i, build in enumerate(builders, start=1):
+                ident = f"{rule.lower()}-{kind}-{i}"
+                random.seed(ident)  # MIME boundaries come from random: same input, same bytes
+                path = target / rule / kind / f"{i:02d}.eml"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(build().build(ident))
+                count += 1
+    print(f"wrote {count} sample messages to {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

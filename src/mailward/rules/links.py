@@ -1,0 +1,159 @@
+"""Offline link facts for phishing: where a link really goes and what kind of host serves it.
+
+- ``hosting_of(host, path)``: free hosting, cloud buckets, form services, IPFS gateways,
+  dynamic DNS and tunnels (``data/hosting.yaml``), where anyone can put up a login page;
+- ``unwrap(url)``: the destination an open redirector or a redirect parameter carries
+  (``google.com/url?q=``, ``?redirect=https://...``, Bing's base64 ``u=a1...``), decoded
+  from the URL itself, never fetched;
+- ``script_scheme(url)``: ``javascript:``, ``data:`` and ``vbscript:`` links;
+- ``punycode(host)``: a host with an IDNA (``xn--``) label.
+
+Every function is pure; reference data is loaded once per process.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from urllib.parse import parse_qsl, unquote
+
+import yaml
+
+HOSTING_KINDS = frozenset({"free-hosting", "cloud-bucket", "form", "ipfs", "dynamic-dns", "tunnel", "file-share"})
+
+
+class HostingDataError(ValueError):
+    """``hosting.yaml`` is malformed; the message says which entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hosting:
+    domain: str
+    kind: str
+    service: str
+    path: str = ""
+    label: str = ""
+
+
+def parse_hosting(text: str, origin: str = "hosting.yaml") -> Mapping[str, tuple[Hosting, ...]]:
+    loaded = yaml.safe_load(text)
+    if not isinstance(loaded, Mapping) or not isinstance(loaded.get("hosting"), list):
+        raise HostingDataError(f"{origin}: expected a mapping with a 'hosting' list")
+    out: dict[str, list[Hosting]] = {}
+    for i, entry in enumerate(loaded["hosting"]):
+        if not isinstance(entry, Mapping) or not entry.get("domain") or not entry.get("source"):
+            raise HostingDataError(f"{origin}: hosting[{i}] needs a domain and a source note")
+        kind = str(entry.get("kind", ""))
+        if kind not in HOSTING_KINDS:
+            raise HostingDataError(f"{origin}: hosting[{i}] kind must be one of {', '.join(sorted(HOSTING_KINDS))}")
+        domain = str(entry["domain"]).lower().strip(".")
+        out.setdefault(domain, []).append(
+            Hosting(domain, kind, str(entry.get("service", domain)), str(entry.get("path", "") or ""),
+                    str(entry.get("label", "") or ""))
+        )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@functools.cache
+def hosting_data() -> Mapping[str, tuple[Hosting, ...]]:
+    text = resources.files("mailward.data").joinpath("hosting.yaml").read_text("utf-8")
+    return parse_hosting(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _hosting_candidates(host: str) -> tuple[Hosting, ...]:
+    data = hosting_data()
+    labels = host.split(".")
+    found: list[Hosting] = []
+    for i in range(len(labels) - 1):
+        suffix = ".".join(labels[i:])
+        entries = data.get(suffix)
+        if entries:
+            sub = labels[:i]
+            for entry in entries:
+                if entry.label and not any(lab.startswith(entry.label) for lab in sub):
+                    continue
+                found.append(entry)
+    return tuple(found)
+
+
+def hosting_of(host: str, path: str = "") -> Hosting | None:
+    """The hosting service ``host`` (and ``path``) belongs to, or None."""
+    if not host or "." not in host:
+        return None
+    for entry in _hosting_candidates(host.lower().strip(".")):
+        if not entry.path or path.lower().startswith(entry.path):
+            return entry
+    return None
+
+
+# Query parameters that carry the next hop of a redirect.
+REDIRECT_PARAMS = frozenset(
+    "url u q target dest destination redirect redirect_url redirect_uri redirecturl redir r link goto to "
+    "next continue return returnurl return_url returnto out forward fwd location loc site page".split()
+)
+
+
+def _as_url(value: str) -> str:
+    value = value.strip()
+    for _ in range(3):
+        low = value[:12].lower()
+        if low.startswith(("http://", "https://")):
+            return value
+        if low.startswith(("http%3a", "https%3a", "http:%2f", "https:%2f")):
+            value = unquote(value)
+            continue
+        if low.startswith("a1ahr0c") and len(value) < 4000:  # Bing: "a1" + base64url("http...")
+            decoded = _b64(value[2:])
+            if decoded.startswith(("http://", "https://")):
+                return decoded
+        break
+    return ""
+
+
+def _b64(text: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return ""
+    return raw.decode("utf-8", "replace")
+
+
+def unwrap(url: str, host: str) -> str:
+    """The URL a redirect link carries in its query (first hop only), or ''.
+
+    Only when the carried URL points to another host than the link itself.
+    """
+    _, _, query = url.partition("?")
+    if not query:
+        return ""
+    query = query.split("#", 1)[0][:4000]
+    for key, value in parse_qsl(query, keep_blank_values=False):
+        if key.lower() in REDIRECT_PARAMS:
+            found = _as_url(value)
+            if found:
+                rest = found.split("//", 1)[-1]
+                target = rest.split("/", 1)[0].split("?", 1)[0].split("@")[-1].split(":", 1)[0].lower()
+                if target and target != host:
+                    return found
+    return ""
+
+
+SCRIPT_SCHEMES = ("javascript", "data", "vbscript")
+
+
+def script_scheme(url: str) -> str:
+    """``javascript``, ``data`` or ``vbscript`` when the link runs code or carries a page."""
+    head = url[:20].strip().lower().replace("\t", "").replace("\n", "").replace("\r", "")
+    for scheme in SCRIPT_SCHEMES:
+        if head.startswith(scheme + ":"):
+            return scheme
+    return ""
+
+
+def punycode(host: str) -> bool:
+    return host.startswith("xn--") or ".xn--" in host

@@ -1,0 +1,90 @@
+"""Offline link facts (hosting, redirects, script links) and lure topics."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailward.rules import links
+from mailward.rules.lures import TOPICS, find_lures
+
+
+@pytest.mark.parametrize(
+    ("host", "path", "kind"),
+    [
+        ("mail-verify-4471.firebaseapp.com", "/", "free-hosting"),
+        ("storage.googleapis.com", "/bucket/x.html", "cloud-bucket"),
+        ("my-bucket.s3.eu-west-1.amazonaws.com", "/x.html", "cloud-bucket"),
+        ("docs.google.com", "/forms/d/e/1/viewform", "form"),
+        ("bafy.ipfs.dweb.link", "/", "ipfs"),
+        ("home.duckdns.org", "/", "dynamic-dns"),
+        ("abc.trycloudflare.com", "/", "tunnel"),
+    ],
+)
+def test_hosting_of(host: str, path: str, kind: str) -> None:
+    found = links.hosting_of(host, path)
+    assert found is not None and found.kind == kind
+
+
+@pytest.mark.parametrize(("host", "path"), [("docs.google.com", "/document/d/1"), ("ec2.amazonaws.com", "/"), ("example.org", "/")])
+def test_not_hosting(host: str, path: str) -> None:
+    assert links.hosting_of(host, path) is None
+
+
+def test_hosting_data_needs_sources() -> None:
+    with pytest.raises(links.HostingDataError, match="source"):
+        links.parse_hosting("hosting: [{domain: x.example, kind: tunnel}]")
+    with pytest.raises(links.HostingDataError, match="kind"):
+        links.parse_hosting("hosting: [{domain: x.example, kind: bad, source: s}]")
+
+
+def test_unwrap_is_offline_decoding() -> None:
+    assert links.unwrap("https://out.example/go?url=https%3A%2F%2Fevil.example%2Fx", "out.example") == "https://evil.example/x"
+    assert links.unwrap("https://www.bing.com/ck/a?u=a1aHR0cHM6Ly9ldmlsLmV4YW1wbGUveA", "www.bing.com") == "https://evil.example/x"
+    assert links.unwrap("https://site.example/a?next=https://site.example/b", "site.example") == ""
+    assert links.unwrap("https://site.example/a?q=shoes", "site.example") == ""
+
+
+@pytest.mark.parametrize(("url", "scheme"), [("javascript:alert(1)", "javascript"), (" JaVa\tscript:x", "javascript"),
+                                             ("data:text/html;base64,PGgx", "data"), ("https://a.example", "")])
+def test_script_scheme(url: str, scheme: str) -> None:
+    assert links.script_scheme(url) == scheme
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Your account has been suspended, verify your account today.", "credential"),
+        ("Sua conta foi bloqueada. Verifique seus dados.", "credential"),
+        ("Ihr Konto wurde gesperrt. Bestätigen Sie Ihre Daten.", "credential"),
+        ("Su cuenta ha sido suspendida. Verifique su cuenta.", "credential"),
+        ("Votre compte a été suspendu. Vérifiez votre compte.", "credential"),
+        ("Uw account is geblokkeerd. Verifieer uw gegevens.", "credential"),
+        ("Your payment was declined; update your billing information.", "payment"),
+        ("Your parcel is on hold until you pay the customs fee.", "delivery"),
+        ("Sua encomenda está retida. Pague a taxa de importação.", "delivery"),
+        ("Congratulations, you have won! Claim your prize.", "prize"),
+        ("Enter your seed phrase to verify your wallet.", "crypto"),
+        ("I am the next of kin's attorney; the sum of USD 4.5 million awaits.", "advance_fee"),
+        ("I gained access to your devices and recorded you.", "extortion"),
+    ],
+)
+def test_lure_topics(text: str, topic: str) -> None:
+    topics, phrases = find_lures(text)
+    assert topic in topics and phrases
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please find the committee agenda attached. The password for the guest wifi is on the board.",
+        "Our newsletter: the parcel service market grew in 2024; prize-winning journalism; crypto regulation.",
+        "Reset the router and log in again if the connection drops.",
+    ],
+)
+def test_lures_quiet_on_ordinary_text(text: str) -> None:
+    assert find_lures(text) == ([], [])
+
+
+def test_every_topic_has_phrases() -> None:
+    assert set(TOPICS) == {"credential", "payment", "delivery", "prize", "crypto", "advance_fee", "extortion"}
+    assert all(len(p) >= 5 for p in TOPICS.values())
