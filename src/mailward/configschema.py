@@ -104,10 +104,12 @@ class RulesSection(Section):
     scores: dict[str, Number] = {}
 
 
-# [limits]: one non-negative integer per field of ``mailward.parse.Limits``
+# [limits]: one non-negative integer per field of ``mailward.parse.Limits``, and the
+# scan time budget in seconds (``time_budget``, read by the time-budget guard; 0: none)
 LimitsSection: type[Section] = create_model(  # type: ignore[call-overload]
     "LimitsSection",
     __base__=Section,
+    time_budget=(Annotated[Number, Field(ge=0)], 30.0),
     **{f.name: (Annotated[int, Field(ge=0)], f.default) for f in dataclasses.fields(Limits)},
 )
 

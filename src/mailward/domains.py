@@ -302,8 +302,11 @@ _EMPTY = UrlParts("", "", "", "", "", "", "")
 def split_url(url: str) -> UrlParts:
     """Split ``url``; never raises. Absolute URLs with a special scheme (http,
     https, ftp, ws, wss) and protocol-relative ones (``//host/...``) get a host;
-    other schemes (mailto:, cid:, data:) and relative references only a path."""
+    other schemes (mailto:, cid:, data:) and relative references only a path.
+    Tabs and line breaks anywhere are dropped first, as browsers do."""
     text = url.strip()
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\t", "").replace("\n", "").replace("\r", "")
     scheme = ""
     m = _SCHEME.match(text)
     if m:

@@ -44,3 +44,5 @@ def test_bad_config_names_file_and_key(tmp_path: Path, toml: str, expected: str)
 def test_limits_come_from_the_validated_section() -> None:
     assert Scanner(Config({"limits": {"max_parts": 7}})).limits.max_parts == 7
     assert Config({"limits": {}}).section("limits") == {}
+    # the time budget sits in [limits] too but is not a parser limit
+    assert Scanner(Config({"limits": {"time_budget": 10}})).limits == Scanner().limits

@@ -114,6 +114,8 @@ def test_split_url() -> None:
         ("http:\\\\evil.example\\x", "evil.example"),
         ("https://good.example\\@evil.example/", "good.example"),
         ("https://[an_10]@bit.example/4aU6", "bit.example"),
+        ("http\n://www.amazon.example/", "www.amazon.example"),
+        ("http://rds.yaho\no.example/x", "rds.yahoo.example"),
         ("relative/path.html", ""),
         ("", ""),
     ],

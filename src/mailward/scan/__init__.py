@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 def _limits_from(config: Config) -> Limits:
     """``[limits]``, validated by ``mailward.config`` (unknown keys and bad values are errors)."""
-    values = config.section("limits")
+    fields = {f.name for f in dataclasses.fields(Limits)}
+    values = {k: v for k, v in config.section("limits").items() if k in fields}  # not time_budget
     return Limits(**values) if values else DEFAULT_LIMITS
 
 
