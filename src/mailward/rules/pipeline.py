@@ -88,6 +88,9 @@ class Analyser:
         derive.shortener_domains()  # reference data loaded at start-up, not on the first message
         domains = self.config.section("organisation").get("domains", [])
         self.org_domains = tuple(str(d).lower().strip(".") for d in domains) if isinstance(domains, list) else ()
+        from .recon_extra import ReconExtra
+
+        self.recon = ReconExtra(self.config, self._identity_settings, history)
 
     def beacons(self, message: Message) -> tuple[Beacon, ...]:
         return tuple(self._find_beacons(message)) if self._find_beacons else ()
@@ -113,6 +116,9 @@ class Analyser:
             intel=intel,
             org_domains=self.org_domains,
             domain_lookalike=self._lookalike,
+            protected=self.recon.protected,
+            history=self.history,
+            recon_extra=self.recon,
         )
 
     @staticmethod
