@@ -24,13 +24,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO))
 
+from tests.recon.adversarial import KNOWN_DOMAINS, Case, build_cases  # noqa: E402
+
 from mailward.config import load_config  # noqa: E402
 from mailward.identity import InMemorySenderHistory  # noqa: E402
 from mailward.parse import parse_message  # noqa: E402
 from mailward.result import Verdict  # noqa: E402
 from mailward.scan import Scanner  # noqa: E402
 from mailward.tokens import template_tokens  # noqa: E402
-from tests.recon.adversarial import KNOWN_DOMAINS, Case, build_cases  # noqa: E402
 
 CONFIG = REPO / "src" / "mailward" / "rules" / "builtin" / "samples" / "mailward.toml"
 CAUGHT = {Verdict.SUSPICIOUS, Verdict.RECON, Verdict.PHISHING, Verdict.MALICIOUS}
@@ -72,11 +73,10 @@ def evaluate(cases: list[Case], *, history: bool = False) -> dict[str, dict[str,
         else:
             row["token"] += any(b.per_recipient and b.token is not None and b.token.confidence == "high"
                                 for b in result.beacons)
-    for key, batch in batches.items():
-        technique = "token-numeric-id"
+    for batch in batches.values():
         tokens = template_tokens(batch)
         covered = {k for t in tokens for k in t.values}
-        table[technique]["token"] += sum(1 for k, _ in batch if k in covered)
+        table["token-numeric-id"]["token"] += sum(1 for k, _ in batch if k in covered)
     return {k: dict(v) for k, v in table.items()}
 
 

@@ -69,7 +69,7 @@ class OrgClaim:
     where: str  # display_name, signature, byline
     text: str
     listed: bool
-    status: str  # holds, free-mail, lookalike, unrelated-domain, name-in-domain
+    status: str  # holds, free-mail, lookalike, unrelated-domain, same-name, name-in-domain
     official_domains: tuple[str, ...] = ()
 
 
@@ -162,7 +162,7 @@ _STOP = frozenset(
     "european programme program network trust think tank news daily weekly".split()
 )
 _BYLINE = re.compile(
-    r"\b(?:i\s+(?:write|report|work)|(?:writes|writing|wrote|reporting|reports|working)|contribut(?:e|es|ing|or)"
+    r"\b(?:[Ii]\s+(?:write|report|work)|(?:writes|writing|wrote|reporting|reports|working)|contribut(?:e|es|ing|or)"
     r"|commissioned|on assignment|correspondent|reporter|columnist|stringer)\s+(?:regularly\s+)?(?:for|to|by|with|at)\s+"
     r"((?:the\s+)?[A-Z][\w'&.-]{1,30}(?:\s+(?:of\s+|for\s+|and\s+|&\s+)?[A-Z][\w'&.-]{1,30}){0,5})"
 )
@@ -321,11 +321,20 @@ def _lookalike(domain: str, official: Sequence[str]) -> bool:
         target_label = split_registrable(target)[0]
         if len(target_label) < 4 or not label:
             continue
-        if label == target_label or (len(target_label) >= 5 and target_label in label.replace("-", "")):
+        if label == target_label or _contains(label, target_label):
             return True
         if len(target_label) >= 6 and Levenshtein.distance(label, target_label, score_cutoff=2) <= 2:
             return True
     return False
+
+
+def _contains(label: str, target_label: str) -> bool:
+    """``label`` carries ``target_label`` with other words: as a hyphenated part
+    (``osce-mission``), or inside it once hyphens are dropped (``balticpolicy-events``)."""
+    if target_label in label.split("-"):
+        return True
+    packed = target_label.replace("-", "")
+    return len(packed) >= 5 and packed in label.replace("-", "")
 
 
 def _status(domains: Sequence[str], name: str, listed: bool, sender_domain: str, free_mail: bool) -> str:
@@ -333,6 +342,11 @@ def _status(domains: Sequence[str], name: str, listed: bool, sender_domain: str,
         return "holds"
     if free_mail:
         return "free-mail"
+    label = split_registrable(sender_domain)[0]
+    if domains and label and any(split_registrable(d)[0] == label for d in domains):
+        # the same name under another suffix: a national chapter (wwf.de for wwf.org)
+        # as often as a TLD-swap lookalike; the behaviour rules judge what it sends
+        return "same-name"
     if domains and _lookalike(sender_domain, domains):
         return "lookalike"
     if not listed and not domains and _name_in_domain(name, sender_domain):
@@ -340,7 +354,7 @@ def _status(domains: Sequence[str], name: str, listed: bool, sender_domain: str,
     return "unrelated-domain"
 
 
-_RANK = {"lookalike": 0, "free-mail": 1, "unrelated-domain": 2, "name-in-domain": 3, "holds": 4}
+_RANK = {"lookalike": 0, "free-mail": 1, "unrelated-domain": 2, "same-name": 3, "name-in-domain": 4, "holds": 5}
 
 
 def find_org_claim(
@@ -384,7 +398,7 @@ def correspondent_lookalike(domain: str, known: Iterable[str]) -> str:
             continue
         if label == target_label and suffix != target_suffix:
             return target  # TLD swap
-        if len(target_label) >= 5 and target_label in label.replace("-", "") and label != target_label:
+        if label != target_label and _contains(label, target_label):
             return target  # combosquat
         if len(target_label) >= 5 and Levenshtein.distance(label, target_label, score_cutoff=2) <= 2:
             return target

@@ -11,6 +11,7 @@ when the sender history offers ``correspondent_domains()``, the domains it has s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,8 @@ from ..config import Config
 from ..model import Message
 
 __all__ = ["ReconExtra"]
+
+log = logging.getLogger(__name__)
 
 
 class ReconExtra:
@@ -64,7 +67,7 @@ class ReconExtra:
             try:
                 known = (*known, *lookup())
             except Exception:  # a history that cannot answer adds nothing
-                pass
+                log.debug("recon: sender history gave no correspondent domains", exc_info=True)
         return known
 
     def __call__(self, message: Message, facts: dict[str, Any]) -> None:

@@ -305,7 +305,7 @@ SCHEMA: dict[str, Field] = {
             where=S("display_name, signature, byline."),
             text=S("The text that makes the claim."),
             listed=B("The organisation is in the reference data."),
-            status=S("holds, free-mail, lookalike, unrelated-domain, name-in-domain (unlisted, the domain carries its name), or ''."),
+            status=S("holds, free-mail, lookalike, unrelated-domain, same-name (the listed name under another suffix: a national chapter or a TLD swap), name-in-domain (unlisted, the domain carries its name), or ''."),
             official_domains=L("The listed organisation's domains."),
         ),
         correspondent_lookalike=_obj(
