@@ -56,6 +56,12 @@ excellency director editor colleague colleagues commissioner speaker rapporteur 
 frau herr mr mrs ms mx madam sir
 """.split())
 _GENERIC = frozenset({"sir", "madam", "sir or madam", "all", "friend", "friends", "customer", "subscriber", "reader"})
+# greetings of bulk and spam mail: never personal
+_GENERIC_WORDS = frozenset("""
+investor investors customer customers client clients user users beneficiary winner valued account holder
+friend friends partner partners recipient subscriber subscribers reader readers shopper member members
+everyone everybody all team there folks guys colleagues sir madam applicant owner
+""".split())
 _HIDING_RANK = {"pixel": 3, "hidden": 3, "css": 2, "font": 2, "stylesheet": 2, "frame": 1, "embed": 1, "refresh": 1,
                 "remote": 0, "media": 0}
 _SALES = ("sales-tracker", "read-receipt")
@@ -112,9 +118,9 @@ def _salutation(message: Message, facts: Mapping[str, Any]) -> tuple[str, str]:
     if found is None:
         return "", ""
     line = found.group(0).strip()[:120]
-    rest = found.group(1).strip(" ,.:;!").lower()
+    rest = re.split(r"[,.:;!?\n]", found.group(1), maxsplit=1)[0].strip().lower()
     words = [w.lower() for w in _WORD.findall(rest)][:6]
-    if not words or rest in _GENERIC:
+    if not words or rest in _GENERIC or words[-1] in _GENERIC_WORDS or words[0] in _GENERIC_WORDS:
         return "generic", line
     names = _recipient_words(message)
     if any(w in names for w in words if w not in _ROLE_WORDS):
@@ -123,7 +129,7 @@ def _salutation(message: Message, facts: Mapping[str, Any]) -> tuple[str, str]:
         # "Dear Ms Keller" with a name the headers do not show is still personal
         return ("name" if len(words) >= 2 and words[0] in ("ms", "mr", "mrs", "dr", "prof", "mx", "frau", "herr")
                 else "role"), line
-    if len(words) <= 3 and words[0] not in ("all", "team", "everyone", "friends", "there", "folks", "guys", "colleagues"):
+    if len(words) <= 3:
         return "name", line
     return "generic", line
 
