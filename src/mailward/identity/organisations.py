@@ -32,6 +32,7 @@ from importlib import resources
 from typing import Any
 
 import ahocorasick_rs
+import re2
 
 from mailward.identity.domains import registrable, split_registrable, within
 from mailward.identity.outlets import ReferenceDataError
@@ -152,7 +153,7 @@ _ORG_WORDS = (
     "forum", "initiative", "observatory", "alliance", "ministry", "parliament", "commission", "agency",
     "think tank", "school of", "policy studies", "programme", "program on", "network for", "trust for",
 )
-_ORG_WORD = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _ORG_WORDS) + r")\b")
+_ORG_WORD = re2.compile(r"\b(?:" + "|".join(re.escape(w) for w in _ORG_WORDS) + r")\b")
 # words that carry no name of their own
 _STOP = frozenset(
     "the of for and on in at de la le des du der die das fur und for to a an & institute institut centre center "
@@ -161,7 +162,7 @@ _STOP = frozenset(
     "ministry parliament commission agency school policy studies study research international national global "
     "european programme program network trust think tank news daily weekly".split()
 )
-_BYLINE = re.compile(
+_BYLINE = re2.compile(
     r"\b(?:[Ii]\s+(?:write|report|work)|(?:writes|writing|wrote|reporting|reports|working)|contribut(?:e|es|ing|or)"
     r"|commissioned|on assignment|correspondent|reporter|columnist|stringer)\s+(?:regularly\s+)?(?:for|to|by|with|at)\s+"
     r"((?:the\s+)?[A-Z][\w'&.-]{1,30}(?:\s+(?:of\s+|for\s+|and\s+|&\s+)?[A-Z][\w'&.-]{1,30}){0,5})"
@@ -211,7 +212,7 @@ def prepare() -> None:
 # -- claims --------------------------------------------------------------------------
 
 
-_SEGMENTS = re.compile(r"\s*(?:[|,;/()\[\]–—·•]|\s-\s|\bat\b)\s*")
+_SEGMENTS = re.compile(r"[|,;/()\[\]–—·•]|\s-\s|\bat\b")  # pieces are stripped by the callers
 
 
 def _listed_in(text: str, index: _Index) -> int | None:
@@ -267,7 +268,7 @@ def _raw_claims(message: Message, outlet_lookup: Any) -> Iterable[tuple[str, str
     """(where, text, name, listed index, kind, domains) in the order they are judged."""
     index = _index()
     author = message.sender_address
-    display = (author.display_name if author else "") or ""
+    display = ((author.display_name if author else "") or "")[:300]
     if display:
         hit = _listed_in(display, index)
         if hit is None:

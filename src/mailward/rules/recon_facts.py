@@ -23,6 +23,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import re2
+
 from ..model import Message
 from ..result import Beacon
 from . import derive
@@ -42,12 +44,11 @@ _ROLE_LOCALS = frozenset("""
 noreply no-reply donotreply do-not-reply newsletter newsletters news info marketing mailer
 notifications notification alerts alert updates digest bounce bounces postmaster support hello
 """.split())
-_BULK_TEXT = re.compile(r"\bunsubscribe\b|\babmelden\b|\bdésinscri|\bview (?:it |this )?in (?:your|a) browser\b", re.I)
+_BULK_TEXT = re2.compile(r"(?i)\bunsubscribe\b|\babmelden\b|\bdésinscri|\bview (?:it |this )?in (?:your|a) browser\b")
 
-_GREETING = re.compile(
-    r"^\W{0,3}(?:dear|hi|hello|hey|good (?:morning|afternoon|evening)|greetings|liebe[rs]?|hallo|"
-    r"sehr geehrte[rs]?|bonjour|cher|ch[eè]re|madame|monsieur|beste|geachte|estimad[oa]|querid[oa])\b[ ,]*([^\n]{0,80})",
-    re.I,
+_GREETING = re2.compile(
+    r"(?i)^\W{0,3}(?:dear|hi|hello|hey|good (?:morning|afternoon|evening)|greetings|liebe[rs]?|hallo|"
+    r"sehr geehrte[rs]?|bonjour|cher|ch[eè]re|madame|monsieur|beste|geachte|estimad[oa]|querid[oa])\b[ ,]*([^\n]{0,80})"
 )
 _ROLE_WORDS = frozenset("""
 minister ministre member mp mep mps senator representative deputy councillor councilor chair chairman
