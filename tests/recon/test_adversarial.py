@@ -11,7 +11,7 @@ import pytest
 from tests.recon.adversarial import build_cases
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from recon_adversarial import evaluate  # noqa: E402
+from recon_adversarial import evaluate
 
 
 @pytest.fixture(scope="module")
