@@ -153,7 +153,7 @@ _ORG_WORDS = (
     "forum", "initiative", "observatory", "alliance", "ministry", "parliament", "commission", "agency",
     "think tank", "school of", "policy studies", "programme", "program on", "network for", "trust for",
 )
-_ORG_WORD = re2.compile(r"\b(?:" + "|".join(re.escape(w) for w in _ORG_WORDS) + r")\b")
+_ORG_WORD = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _ORG_WORDS) + r")\b")
 # words that carry no name of their own
 _STOP = frozenset(
     "the of for and on in at de la le des du der die das fur und for to a an & institute institut centre center "
@@ -168,6 +168,7 @@ _BYLINE = re2.compile(
     r"((?:the\s+)?[A-Z][\w'&.-]{1,30}(?:\s+(?:of\s+|for\s+|and\s+|&\s+)?[A-Z][\w'&.-]{1,30}){0,5})"
 )
 _ACRONYM_MAX = 5
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -215,8 +216,8 @@ def prepare() -> None:
 _SEGMENTS = re.compile(r"[|,;/()\[\]–—·•]|\s-\s|\bat\b")  # pieces are stripped by the callers
 
 
-def _listed_in(text: str, index: _Index) -> int | None:
-    f = f" {fold(text)} "
+def _listed_in(text: str, index: _Index, folded: str | None = None) -> int | None:
+    f = f" {fold(text) if folded is None else folded} "
     best: tuple[int, int] | None = None
     for pattern, start, end in index.matcher.find_matches_as_indexes(f):
         if best is None or end - start > best[1]:
@@ -225,13 +226,31 @@ def _listed_in(text: str, index: _Index) -> int | None:
 
 
 def _segment_claim(segments: Sequence[str], index: _Index) -> int | None:
-    for segment in segments:
-        hit = index.acronyms.get(segment.strip())
+    for segment in segments[:8]:
+        segment = segment.strip()
+        if not segment or len(segment) > 80:
+            continue
+        hit = index.acronyms.get(segment)
         if hit is None:
-            hit = index.folded.get(fold(segment))
+            # most names are ASCII: lower-case and punctuation to spaces is their fold
+            key = _NON_WORD.sub(" ", segment.lower()).strip() if segment.isascii() else fold(segment)
+            hit = index.folded.get(key)
         if hit is not None:
             return hit
     return None
+
+
+def _line_claim(text: str, index: _Index) -> tuple[int | None, str]:
+    """(listed organisation, unlisted name) named on one line (display name or signature)."""
+    folded = fold(text)
+    hit = _listed_in(text, index, folded)
+    if hit is None:
+        hit = _segment_claim(_SEGMENTS.split(text), index)
+    if hit is not None:
+        return hit, ""
+    if _ORG_WORD.search(folded) is None:
+        return None, ""
+    return None, _unlisted_name(text)
 
 
 def _unlisted_name(text: str) -> str:
@@ -270,15 +289,11 @@ def _raw_claims(message: Message, outlet_lookup: Any) -> Iterable[tuple[str, str
     author = message.sender_address
     display = ((author.display_name if author else "") or "")[:300]
     if display:
-        hit = _listed_in(display, index)
-        if hit is None:
-            hit = _segment_claim(_SEGMENTS.split(display), index)
+        hit, name = _line_claim(display, index)
         if hit is not None:
             yield "display_name", display, index.orgs[hit].name, hit, index.orgs[hit].kind, index.orgs[hit].domains
-        else:
-            name = _unlisted_name(display)
-            if name:
-                yield "display_name", display, name, None, "unlisted", ()
+        elif name:
+            yield "display_name", display, name, None, "unlisted", ()
     body = _body(message)
     for found in _BYLINE.finditer(body):
         name = found.group(1).strip(" .,")
@@ -290,14 +305,10 @@ def _raw_claims(message: Message, outlet_lookup: Any) -> Iterable[tuple[str, str
         if hit is not None:
             yield "byline", found.group(0)[:200], index.orgs[hit].name, hit, index.orgs[hit].kind, index.orgs[hit].domains
     for line in _signature_lines(message):
-        hit = _listed_in(line, index)
-        if hit is None:
-            hit = _segment_claim(_SEGMENTS.split(line), index)
+        hit, name = _line_claim(line, index)
         if hit is not None:
             yield "signature", line, index.orgs[hit].name, hit, index.orgs[hit].kind, index.orgs[hit].domains
-            continue
-        name = _unlisted_name(line)
-        if name:
+        elif name:
             yield "signature", line, name, None, "unlisted", ()
 
 
