@@ -162,6 +162,7 @@ def _forms_for(address: str) -> list[_Form]:
     out.append(_Form(address, "urlencoded-twice", twice, False, _ADDR_CHARS))
     # a URL-encoded value inside a URL that is itself a parameter of another URL
     out.append(_Form(address, "urlencoded-thrice", quote(twice, safe=""), False, _ADDR_CHARS))
+    digests: dict[tuple[str, str], str] = {}
     variants = [(address, "")]
     if lower != address:
         variants.append((lower, "(lower)"))
@@ -180,16 +181,17 @@ def _forms_for(address: str) -> list[_Form]:
             if url_inner != inner:
                 out.append(_Form(address, "base64url-embedded" + suffix, url_inner, True, frozenset()))
         for algo, constructor in _HASH_CONSTRUCTORS:
-            out.append(_Form(address, algo + suffix, constructor(raw).hexdigest(), False, _HEXDIGITS))
+            digest = constructor(raw).hexdigest()
+            digests[(algo, suffix)] = digest
+            out.append(_Form(address, algo + suffix, digest, False, _HEXDIGITS))
         for name, value in _b32_variants(raw):
             out.append(_Form(address, name + suffix, value, False, _ALNUM))
         for inner in _b32_inner(raw):
             out.append(_Form(address, "base32-embedded" + suffix, inner, False, frozenset()))
     # after every full-length form, so that a whole digest is reported as such
-    for text, suffix in variants:
-        raw = text.encode("utf-8")
+    for _text, suffix in variants:
         for algo in _CUT_HASHES:
-            prefix = hashlib.new(algo, raw).hexdigest()[:_CUT_MIN]
+            prefix = digests[(algo, suffix)][:_CUT_MIN]
             out.append(_Form(address, f"{algo}-truncated{suffix}", prefix, False, _HEXDIGITS, open_end=True))
     out.append(_Form(address, "reversed", address[::-1], False, _ADDR_CHARS))
     out.append(_Form(address, "rot13", codecs.encode(address, "rot13"), False, _ADDR_CHARS))
@@ -317,7 +319,18 @@ _DNS_SAFE = ("base32", "md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 def _host_labels(url: str, low: str, forms: RecipientForms) -> TokenMatch | None:
     """A DNS-safe encoding (base32, hex digest) in the host's labels, also when it is
     cut into several labels (``mfrgg.zdfmy.t.example.net``)."""
-    host = url_components(url)[0][1].lower() if "//" in url[:10] else ""
+    scheme_end = low.find("//", 0, 10)
+    if scheme_end < 0:
+        return None
+    start = scheme_end + 2
+    end = len(low)
+    for sep in "/?#":
+        found = low.find(sep, start, end)
+        if found >= 0:
+            end = found
+    host = low[start:end].rpartition("@")[2].partition(":")[0]
+    if host.count(".") < 2:
+        return None
     labels = host.split(".")
     if len(labels) < 3 or max(len(label) for label in labels[:-2]) < 12:
         return None
