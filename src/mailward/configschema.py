@@ -133,6 +133,10 @@ class IntelSection(Section):
     refresh_seconds: Annotated[Number, Field(gt=0)] = 300.0
 
 
+class ReconSection(Section):
+    correspondents: DomainList = []  # domains this site corresponds with (docs/recon.md)
+
+
 class ModelSection(Section):
     path: str = ""  # a model file from `mailward learn`; relative to the config file
 
@@ -156,5 +160,6 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "share": ShareSection,
     "intel": IntelSection,
     "model": ModelSection,
+    "recon": ReconSection,
     "gateway": PassThrough,
 }

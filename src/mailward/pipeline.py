@@ -123,6 +123,8 @@ SECTION_OWNERS: Mapping[str, str] = {
     "intel": "intel",
     "org": "message",
     "model": "model",
+    "brand": "identity",
+    "recon": "beacons",  # the beacons' shape read with the message's personal signs and history
 }
 
 
@@ -202,6 +204,9 @@ class Analyser:
         def lookalike(domain: str) -> LookalikeMatch | None:
             return lookalike_of(domain, settings)
 
+        from .rules.recon_extra import ReconExtra
+
+        self.recon = ReconExtra(self.config, settings, history)
         self.context = Context(
             config=self.config,
             identity=settings,
@@ -242,6 +247,9 @@ class Analyser:
             org_domains=self.context.org_domains,
             domain_lookalike=self.context.lookalike,
             model=model_facts(found.model, self.context.model),
+            protected=self.recon.protected,
+            history=self.context.history,
+            recon_extra=self.recon,
         )
 
     def analyse(self, message: Message) -> Analysis:

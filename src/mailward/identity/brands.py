@@ -27,8 +27,8 @@ from typing import Any
 import ahocorasick_rs
 import yaml
 
+from mailward.domains import registrable, within
 from mailward.identity.claims import RawClaim
-from mailward.identity.domains import registrable, within
 from mailward.identity.outlets import (
     Catalogue,
     Entity,

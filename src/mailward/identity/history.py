@@ -31,11 +31,15 @@ class InMemorySenderHistory:
         self._pairs: dict[tuple[str, str], int] = defaultdict(int)
         self._domain_pairs: dict[tuple[str, str], int] = defaultdict(int)
         self._domains: dict[str, int] = defaultdict(int)
+        self._hosts: dict[str, set[str]] = {}
 
-    def record(self, sender: str, recipients: Iterable[str]) -> None:
+    def record(self, sender: str, recipients: Iterable[str], hosts: Iterable[str] | None = None) -> None:
+        """One delivered message; ``hosts``: where its remote loads came from (when known)."""
         sender = sender.lower()
         domain = site(domain_of(sender))
         self._domains[domain] += 1
+        if hosts is not None:
+            self._hosts.setdefault(sender, set()).update(h.lower() for h in hosts)
         for rcpt in recipients:
             rcpt = rcpt.lower()
             self._pairs[(sender, rcpt)] += 1
@@ -50,6 +54,16 @@ class InMemorySenderHistory:
         if recipients is None:
             return self._domains.get(domain, 0)
         return sum(self._domain_pairs.get((domain, r.lower()), 0) for r in recipients)
+
+
+    def load_hosts(self, sender: str) -> set[str] | None:
+        """Hosts this sender's earlier mail loaded from; None when nothing was recorded."""
+        hosts = self._hosts.get(sender.lower())
+        return set(hosts) if hosts is not None else None
+
+    def correspondent_domains(self) -> tuple[str, ...]:
+        """Registrable domains that have written here (lookalikes of them are suspect)."""
+        return tuple(self._domains)
 
 
 def first_contact(history: SenderHistory | None, sender: str, recipients: tuple[str, ...]) -> FirstContact:

@@ -20,6 +20,7 @@ from . import derive
 from . import links as linkfacts
 from .identity_facts import apply_identity, lookalike_kind
 from .lures import ad_footer, find_lures
+from .recon_facts import recon_facts
 from .schema import FACTS_VERSION, SCHEMA
 
 __all__ = ["FACTS_VERSION", "SCHEMA", "IntelMatch", "build_facts"]
@@ -42,6 +43,9 @@ def build_facts(
     attachment_info: Mapping[str, derive.ArchiveInfo] | None = None,
     domain_lookalike: Callable[[str], Any] | None = None,
     model: Mapping[str, Any] | None = None,
+    protected: Mapping[str, str] | None = None,
+    history: Any = None,
+    recon_extra: Callable[[Message, dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """The facts for one message.
 
@@ -51,7 +55,8 @@ def build_facts(
     archive details when the caller could read the attachment bytes.
     ``domain_lookalike`` maps a registrable domain to a
     ``mailward.identity.LookalikeMatch`` (or None); it is asked once per distinct
-    link domain.
+    link domain. ``protected`` (address -> name), ``history`` and ``recon_extra``
+    (fills organisation claims) feed the ``recon`` section (``recon_facts``).
     """
     own = tuple(d.lower() for d in org_domains)
     sender = _sender(message)
@@ -82,6 +87,9 @@ def build_facts(
         apply_identity(facts, identity)
     _beacons(facts, beacons, sender["registrable"])
     _links(facts, message, beacons, domain_lookalike)
+    facts["recon"] = recon_facts(message, facts, beacons, protected=protected, history=history)
+    if recon_extra is not None:
+        recon_extra(message, facts)
     return facts
 
 

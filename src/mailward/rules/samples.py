@@ -2,8 +2,9 @@
 
 Samples are scanned through the whole analysis (parse, beacons, identity, facts,
 rules) with the organisation of ``<dir>/samples/mailward.toml`` when present, the
-indicators of ``<dir>/samples/intel.json`` when present, and an empty sender
-history, so every sender is a first contact.
+indicators of ``<dir>/samples/intel.json`` when present, and a sender history that
+is empty (every sender is a first contact) apart from the senders listed in
+``<dir>/samples/history.json`` (``[{"sender", "recipients", "count", "hosts"}]``).
 """
 
 from __future__ import annotations
@@ -58,10 +59,19 @@ def iter_cases(ruleset: RuleSet, rules_dir: Path | None = None) -> Iterator[Samp
 def sample_analyser(rules_dir: Path, ruleset: RuleSet) -> Analyser:
     from ..identity import InMemorySenderHistory
 
-    # an empty history: every sender of a sample is a first contact; the indicators
-    # of samples/intel.json (a STIX bundle or feed) stand for imported intelligence
-    return Analyser(sample_config(rules_dir), history=InMemorySenderHistory(), ruleset=ruleset,
-                    intel=sample_intel(rules_dir))
+    # an empty history (every sender of a sample is a first contact) but for the
+    # senders of samples/history.json; the indicators of samples/intel.json (a STIX
+    # bundle or feed) stand for imported intelligence
+    history = InMemorySenderHistory()
+    path = rules_dir / "samples" / "history.json"
+    if path.is_file():
+        import json
+
+        for entry in json.loads(path.read_text(encoding="utf-8")):
+            for _ in range(int(entry.get("count", 1))):
+                history.record(str(entry["sender"]), [str(r) for r in entry.get("recipients", [])],
+                               hosts=entry.get("hosts"))
+    return Analyser(sample_config(rules_dir), history=history, ruleset=ruleset, intel=sample_intel(rules_dir))
 
 
 def sample_intel(rules_dir: Path) -> IntelLookup | None:

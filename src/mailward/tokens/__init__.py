@@ -6,7 +6,10 @@ Three analyses, weakest assumptions last:
   lower or upper case), URL-encoded once or twice, base64 / base64url with and
   without padding (also base64 blobs that contain the address, such as encoded
   JSON), and hex MD5 / SHA-1 / SHA-224 / SHA-256 / SHA-384 / SHA-512 of the address
-  and of its lower-cased form. Confidence "high": the token *is* the address.
+  and of its lower-cased form; base32 (any case, padded or not, also embedded); hex
+  digests cut to 16 or more digits; the local part and the domain in two separate
+  components; a DNS-safe form (base32, hex) in the host's labels; the address
+  reversed or in rot13. Confidence "high": the token *is* the address.
 * ``opaque_token(url)`` flags a high-entropy identifier (a path segment or query
   value) that looks unique per message. Confidence "low": campaign ids look the same.
 * ``template_tokens(batch)`` compares messages built from one template: beacon URLs

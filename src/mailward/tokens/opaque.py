@@ -36,6 +36,8 @@ _SLUG = re2.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")  # re2: search() would be quadr
 _WORD_SPLIT = re.compile(r"[-_.]")
 
 
+_LABEL_MIN = 20
+
 _DROP_DIGITS = str.maketrans("", "", "0123456789")
 
 
@@ -72,7 +74,14 @@ def opaque_token(url: str) -> TokenMatch | None:
     """The longest high-entropy path segment or query value of ``url`` (low confidence)."""
     best: tuple[str, str] | None = None
     for location, value in url_components(url):
-        if location in ("host", "userinfo", "fragment"):
+        if location == "host":
+            # a token as a subdomain label (``<token>.t.example.net``): long labels
+            # only, CDN and cloud host names have shorter ids
+            for label in value.split(".")[:-2]:
+                if len(label) >= _LABEL_MIN and _looks_opaque(label) and (best is None or len(label) > len(best[1])):
+                    best = ("host", label)
+            continue
+        if location in ("userinfo", "fragment"):
             continue
         if _looks_opaque(value) and (best is None or len(value) > len(best[1])):
             best = (location, value)

@@ -4,23 +4,28 @@ encodings trackers use (raw, URL-encoded, base64, hex digests), found in a URL."
 from __future__ import annotations
 
 import base64
+import codecs
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import ahocorasick_rs
 
 from mailward.result import TokenMatch
-from mailward.tokens.urls import _locate
+from mailward.tokens.urls import _locate, url_components
 
 __all__ = ["NO_RECIPIENTS", "RecipientForms", "find_recipient_token", "is_hex_digest", "looks_base64", "recipient_forms"]
 
 _HASHES = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 _HASH_CONSTRUCTORS = tuple((name, getattr(hashlib, name)) for name in _HASHES)
 _HEX_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
+# digests that trackers cut short: a prefix of at least this many hex digits is matched
+_CUT_HASHES = ("md5", "sha1", "sha256")
+_CUT_MIN = 16
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _HEXDIGITS = frozenset("0123456789abcdefABCDEF")
 # characters that may continue an e-mail address on either side
@@ -41,6 +46,7 @@ class _Form:
     text: str  # the form as it would appear in the URL
     case_sensitive: bool
     boundary: frozenset[str]  # characters that may not touch the form on either side
+    open_end: bool = False  # a digest prefix: more hex digits may follow (a longer cut)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +116,38 @@ def _b64_inner(data: bytes) -> list[str]:
     return out
 
 
+def _b32_variants(data: bytes) -> list[tuple[str, str]]:
+    """base32 (RFC 4648), padded then unpadded; matched in any case (DNS labels are lower)."""
+    padded = base64.b32encode(data).decode("ascii")
+    out = [("base32", padded)]
+    if padded.endswith("="):
+        out.append(("base32-unpadded", padded.rstrip("=")))
+    return out
+
+
+def _b32_inner(data: bytes) -> list[str]:
+    """The base32 characters fixed by ``data`` at each of the five byte alignments
+    (the base32 counterpart of ``_b64_inner``)."""
+    out = []
+    n = len(data)
+    for k in range(5):
+        enc = base64.b32encode(b"\0" * k + data).decode("ascii")
+        start = -(-8 * k // 5)
+        end = (8 * (k + n)) // 5
+        inner = enc[start:end]
+        if len(inner) >= 12:
+            out.append(inner)
+    return out
+
+
+def _title_local(address: str) -> str:
+    """``maria.keller@x`` -> ``Maria.Keller@x``: how a mail-merge often writes the
+    address it took from the display name (base64 keeps the case, so it is a form of its own)."""
+    local, _, domain = address.partition("@")
+    pieces = re.split(r"([._-])", local)
+    return "".join(p[:1].upper() + p[1:] for p in pieces) + "@" + domain
+
+
 def _forms_for(address: str) -> list[_Form]:
     address = address.strip().strip("<>")
     if "@" not in address:
@@ -124,6 +162,7 @@ def _forms_for(address: str) -> list[_Form]:
     out.append(_Form(address, "urlencoded-twice", twice, False, _ADDR_CHARS))
     # a URL-encoded value inside a URL that is itself a parameter of another URL
     out.append(_Form(address, "urlencoded-thrice", quote(twice, safe=""), False, _ADDR_CHARS))
+    digests: dict[tuple[str, str], str] = {}
     variants = [(address, "")]
     if lower != address:
         variants.append((lower, "(lower)"))
@@ -142,7 +181,27 @@ def _forms_for(address: str) -> list[_Form]:
             if url_inner != inner:
                 out.append(_Form(address, "base64url-embedded" + suffix, url_inner, True, frozenset()))
         for algo, constructor in _HASH_CONSTRUCTORS:
-            out.append(_Form(address, algo + suffix, constructor(raw).hexdigest(), False, _HEXDIGITS))
+            digest = constructor(raw).hexdigest()
+            digests[(algo, suffix)] = digest
+            out.append(_Form(address, algo + suffix, digest, False, _HEXDIGITS))
+        for name, value in _b32_variants(raw):
+            out.append(_Form(address, name + suffix, value, False, _ALNUM))
+        for inner in _b32_inner(raw):
+            out.append(_Form(address, "base32-embedded" + suffix, inner, False, frozenset()))
+    # after every full-length form, so that a whole digest is reported as such
+    for _text, suffix in variants:
+        for algo in _CUT_HASHES:
+            prefix = digests[(algo, suffix)][:_CUT_MIN]
+            out.append(_Form(address, f"{algo}-truncated{suffix}", prefix, False, _HEXDIGITS, open_end=True))
+    out.append(_Form(address, "reversed", address[::-1], False, _ADDR_CHARS))
+    out.append(_Form(address, "rot13", codecs.encode(address, "rot13"), False, _ADDR_CHARS))
+    title = _title_local(lower)
+    if title not in (address, lower):
+        for inner in _b64_inner(title.encode("utf-8")):
+            out.append(_Form(address, "base64-embedded(titlecase)", inner, True, frozenset()))
+            url_inner = inner.replace("+", "-").replace("/", "_")
+            if url_inner != inner:
+                out.append(_Form(address, "base64url-embedded(titlecase)", url_inner, True, frozenset()))
     return out
 
 
@@ -182,12 +241,24 @@ def _recipient_forms(addresses: tuple[str, ...]) -> RecipientForms:
 # ---------------------------------------------------------------------------
 
 
-def _bounded(text: str, start: int, end: int, boundary: frozenset[str]) -> bool:
+def _bounded(text: str, start: int, end: int, boundary: frozenset[str], open_end: bool = False) -> bool:
     if start > 0 and text[start - 1] in boundary:
         # "%3D" before the token is an encoded separator, not part of the token
         if not (start >= 3 and text[start - 3] == "%" and text[start - 2] in _HEXDIGITS):
             return False
-    return not (end < len(text) and text[end] in boundary)
+    return open_end or not (end < len(text) and text[end] in boundary)
+
+
+def _cut_name(encoding: str, length: int) -> str:
+    """``sha256-truncated(lower)`` cut at 20 digits -> ``sha256[:20](lower)``."""
+    algo, _, rest = encoding.partition("-truncated")
+    return f"{algo}[:{length}]{rest}"
+
+
+def _hex_extent(text: str, end: int) -> int:
+    while end < len(text) and text[end] in _HEXDIGITS:
+        end += 1
+    return end
 
 
 def _b64_extent(url: str, start: int, end: int) -> tuple[int, int]:
@@ -220,6 +291,66 @@ def _find_all(low: str, lowered: Sequence[str]) -> list[tuple[int, int, int]]:
     return hits
 
 
+def _split_address(url: str, low: str, recipients: Sequence[str]) -> TokenMatch | None:
+    """The local part and the domain as two separate components (``/maria.keller/parl.example/``)."""
+    components: list[tuple[str, str]] | None = None
+    for rcpt in recipients:
+        local, _, domain = rcpt.lower().partition("@")
+        if len(local) < 3 or local not in low or domain not in low:
+            continue
+        if components is None:
+            components = [(loc, unquote(v).lower()) for loc, v in url_components(url) if loc != "host"]
+        where_local = [loc for loc, v in components if v == local]
+        where_domain = [loc for loc, v in components if v == domain]
+        if where_local and where_domain:
+            return TokenMatch(
+                recipient=rcpt,
+                encoding="split",
+                location=f"{where_local[0]}+{where_domain[0]}",
+                value=f"{local} {domain}",
+                confidence="high",
+            )
+    return None
+
+
+_DNS_SAFE = ("base32", "md5", "sha1", "sha224", "sha256", "sha384", "sha512")
+
+
+def _host_labels(url: str, low: str, forms: RecipientForms) -> TokenMatch | None:
+    """A DNS-safe encoding (base32, hex digest) in the host's labels, also when it is
+    cut into several labels (``mfrgg.zdfmy.t.example.net``)."""
+    scheme_end = low.find("//", 0, 10)
+    if scheme_end < 0:
+        return None
+    start = scheme_end + 2
+    end = len(low)
+    for sep in "/?#":
+        found = low.find(sep, start, end)
+        if found >= 0:
+            end = found
+    host = low[start:end].rpartition("@")[2].partition(":")[0]
+    if host.count(".") < 2:
+        return None
+    labels = host.split(".")
+    if len(labels) < 3 or max(len(label) for label in labels[:-2]) < 12:
+        return None
+    joined = "".join(labels[:-2])
+    for index, start, end in _find_all(joined, forms.lowered):
+        form = forms.forms[index]
+        if not form.encoding.startswith(_DNS_SAFE):
+            continue
+        if form.open_end:
+            end = _hex_extent(joined, end)
+        return TokenMatch(
+            recipient=form.recipient,
+            encoding=_cut_name(form.encoding, end - start) if form.open_end else form.encoding,
+            location="host",
+            value=joined[start:end],
+            confidence="high",
+        )
+    return None
+
+
 def _match(url: str, forms: RecipientForms) -> TokenMatch | None:
     if not forms.forms:
         return None
@@ -227,26 +358,30 @@ def _match(url: str, forms: RecipientForms) -> TokenMatch | None:
     automaton = forms.matcher()
     hits = automaton.find_matches_as_indexes(low, overlapping=True) if automaton else _find_all(low, forms.lowered)
     if not hits:
-        return None
+        return _split_address(url, low, forms.recipients) or _host_labels(url, low, forms)
     best: tuple[int, int, int] | None = None  # (form index, start, end): earliest form wins
     for index, start, end in hits:
         form = forms.forms[index]
         if form.case_sensitive and url[start:end] != form.text:
             continue
-        if not _bounded(url, start, end, form.boundary):
+        if not _bounded(url, start, end, form.boundary, form.open_end):
             continue
         if best is None or index < best[0]:
             best = (index, start, end)
     if best is None:
-        return None
+        return _split_address(url, low, forms.recipients) or _host_labels(url, low, forms)
     index, pos, end = best
     form = forms.forms[index]
-    if "-embedded" in form.encoding:
+    encoding = form.encoding
+    if "-embedded" in encoding:
         pos, end = _b64_extent(url, pos, end)
+    elif form.open_end:
+        end = _hex_extent(url, end)
+        encoding = _cut_name(encoding, end - pos)
     found = url[pos:end]
     return TokenMatch(
         recipient=form.recipient,
-        encoding=_raw_case(found, form),
+        encoding=_raw_case(found, form) if encoding == "raw" else encoding,
         location=_locate(url, pos, end),
         value=found,
         confidence="high",
