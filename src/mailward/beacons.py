@@ -70,6 +70,34 @@ _RESOURCE_KIND = {
     "track": "media",
     "meta-refresh": "refresh",
     "link-other": "remote",
+    # loads a document attachment makes when it is opened (mailward.attachments)
+    "office-template": "document",
+    "office-image": "document",
+    "office-ole": "document",
+    "office-frame": "document",
+    "office-field": "document",
+    "office-external": "document",
+    "pdf-open-action": "document",
+    "pdf-remote-goto": "document",
+    "calendar-attach": "remote",
+    "calendar-image": "remote",
+    "shortcut-icon": "remote",
+    "shortcut-target": "document",
+}
+# evidence words for the loads of attachments (mailward.attachments)
+_ATTACHMENT_LOADS = {
+    "office-template": "remote template loaded when the document opens",
+    "office-image": "linked image loaded when the document opens",
+    "office-ole": "linked OLE object loaded when the document opens",
+    "office-frame": "remote frame or sub-document loaded when the document opens",
+    "office-field": "field (INCLUDEPICTURE/INCLUDETEXT) loaded when the document opens",
+    "office-external": "external link of the document",
+    "pdf-open-action": "PDF action that runs when the file opens",
+    "pdf-remote-goto": "PDF action that opens a remote file",
+    "calendar-attach": "calendar ATTACH the calendar client fetches",
+    "calendar-image": "calendar IMAGE the calendar client fetches",
+    "shortcut-icon": "shortcut icon fetched when the folder is shown",
+    "shortcut-target": "shortcut target",
 }
 _IMAGE_KINDS = frozenset({"img", "srcset", "input-image", "background", "image", "picture"})
 
@@ -167,7 +195,7 @@ def _load_kind(resource: Resource, info: UrlTracking) -> tuple[str, str]:
             reasons.append(f"hidden ({resource.hidden_reason or 'by style'})")
     else:
         beacon_kind = _RESOURCE_KIND.get(kind, "remote")
-        label = {
+        label = _ATTACHMENT_LOADS.get(kind) or {
             "css-url": "CSS url()",
             "import": "CSS @import",
             "stylesheet": "remote stylesheet",
