@@ -256,7 +256,7 @@ class _Builder:
             return None
         is_image = sniffed.startswith("image/") and sniffed != "image/svg+xml"
         if is_image:
-            if self.qr_images >= self.limits.max_qr_images or len(data) < 1024:
+            if self.qr_images >= self.limits.max_qr_images or len(data) < 200:
                 return None
             self.qr_images += 1
         report = analyse_attachment(data, part=path, filename=filename, declared_type=ctype, sniffed_type=sniffed)

@@ -205,7 +205,8 @@ def _qr_images(pdf: Any, collector: Collector) -> None:
         if index >= QR_PAGES or decoded >= collector.limits.max_qr_images or collector.out_of_time():
             return
         try:
-            images = list(page.images.items())
+            getter = getattr(page, "get_images", None)  # pikepdf >= 10 (Page.images is deprecated)
+            images = list((getter() if getter is not None else page.images).items())[:20]
         except Exception:  # noqa: S112 - a page whose resources cannot be read has no image to decode
             continue
         for name, raw in images:

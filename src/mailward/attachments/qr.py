@@ -33,6 +33,8 @@ def decode_pil(image: Any, collector: Collector, where: str) -> list[str]:
     if libs is None:
         return []
     zxingcpp, _ = libs
+    import numpy
+
     width, height = image.size
     if min(width, height) < MIN_SIDE:
         return []
@@ -41,7 +43,7 @@ def decode_pil(image: Any, collector: Collector, where: str) -> list[str]:
         return []
     try:
         gray = image.convert("L")
-        found = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.MicroQRCode)
+        found = zxingcpp.read_barcodes(numpy.asarray(gray), formats=zxingcpp.BarcodeFormat.QRCode)
     except Exception as exc:  # a decoder error on odd pixel data is a defect, not a failure
         collector.defect("ATTACHMENT_UNPARSABLE", f"{where}: {type(exc).__name__}")
         return []
