@@ -321,6 +321,8 @@ class _LazyForms:
 def _collect(message: Message, forms: _LazyForms, found: dict[str, Beacon], *, prefix: str, depth: int) -> None:
     tokens: dict[str, tuple[TokenMatch | None, bool]] = {}
     where = ", in an attached message" if prefix else ""
+    # loads and links read from attachments' bytes (mailward.attachments) carry the attachment's part
+    files = {a.part: a.filename or a.declared_type for a in message.attachments if a.report is not None}
 
     for resource in message.resources:
         url = resource.url.strip()
@@ -359,7 +361,7 @@ def _collect(message: Message, forms: _LazyForms, found: dict[str, Beacon], *, p
             per_recipient=personal,
             token=token,
             leaks=LEAKS_OPEN + (("identity",) if personal else ()),
-            evidence=evidence + where,
+            evidence=evidence + (f", in the attachment {files[resource.part]}" if resource.part in files else "") + where,
         )
 
     for link in message.links:
@@ -391,7 +393,7 @@ def _collect(message: Message, forms: _LazyForms, found: dict[str, Beacon], *, p
             token=token,
             leaks=LEAKS_CLICK + (("identity",) if personal else ()),
             destination=real_destination(clean) or "",
-            evidence=", ".join(reasons) + where,
+            evidence=", ".join(reasons) + (f", in the attachment {files[link.part]}" if link.part in files else "") + where,
         )
     if depth < _MAX_ATTACHED_DEPTH:
         for attachment in message.attachments:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from ..model import AttachmentReport, Defect
 from .base import DEFAULT_LIMITS, AttachmentLimits, Collector
+from .shortcuts import disk_image_kind
 
 __all__ = ["DEFAULT_LIMITS", "AttachmentLimits", "analyse_attachment", "attachment_format"]
 
@@ -60,7 +61,7 @@ def attachment_format(data: bytes, filename: str, declared_type: str, sniffed_ty
         return "onenote"
     if sniffed_type == "application/x-ms-shortcut" or ext == "lnk":
         return "lnk"
-    if ext in _DISK_EXTS or sniffed_type in ("application/x-iso9660-image", "application/x-apple-diskimage") or head[:8] in (b"vhdxfile", b"conectix"):
+    if ext in _DISK_EXTS or sniffed_type in ("application/x-iso9660-image", "application/x-apple-diskimage") or disk_image_kind(data):
         return "disk-image"
     if declared in ("text/calendar", "application/ics") or ext in ("ics", "ical", "icalendar", "vcs") or head.lstrip().upper().startswith(b"BEGIN:VCALENDAR"):
         return "calendar"
