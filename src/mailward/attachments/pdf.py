@@ -23,7 +23,9 @@ from typing import Any
 from .base import Collector, is_remote_url
 from .qr import decode_pil
 
-QR_PAGES = 3
+QR_PAGES = 2
+PDF_RAW_PIXELS = 4_000_000  # non-JPEG page images are decompressed whole: only up to this size
+QR_SIDE = 1200  # JPEG page images are decoded at about this size (a QR code survives it)
 
 
 def _name(value: Any) -> str:
@@ -214,10 +216,24 @@ def _qr_images(pdf: Any, collector: Collector) -> None:
                 return
             try:
                 width, height = int(raw.get("/Width", 0)), int(raw.get("/Height", 0))
-                if width * height > collector.limits.max_qr_pixels or min(width, height) < 40:
+                flate_cap = PDF_RAW_PIXELS if _name(raw.get("/Filter", "")) != "/DCTDecode" else collector.limits.max_qr_pixels
+                if width * height > min(flate_cap, collector.limits.max_qr_pixels) or min(width, height) < 40:
                     continue
-                image = pikepdf.PdfImage(raw).as_pil_image()
+                image = _page_image(raw)
             except Exception:  # noqa: S112 - an unsupported filter or colour space: not decodable
                 continue
             decoded += 1
             decode_pil(image, collector, f"page {index + 1} image {name}")
+
+
+def _page_image(raw: Any) -> Any:
+    """A PIL image of an image XObject; JPEGs are decoded at reduced size (PIL draft mode),
+    which is most of the cost on scanned pages."""
+    import pikepdf
+    from PIL import Image
+
+    if _name(raw.get("/Filter", "")) == "/DCTDecode":
+        image = Image.open(io.BytesIO(raw.read_raw_bytes()))
+        image.draft("L", (QR_SIDE, QR_SIDE))
+        return image
+    return pikepdf.PdfImage(raw).as_pil_image()

@@ -16,6 +16,7 @@ from typing import Any
 from .base import Collector
 
 MIN_SIDE = 40  # a QR code needs at least 21 modules of 2 pixels
+MAX_SIDE = 1600  # larger images are scaled down before decoding
 
 
 def _libraries() -> tuple[Any, Any] | None:
@@ -43,6 +44,8 @@ def decode_pil(image: Any, collector: Collector, where: str) -> list[str]:
         return []
     try:
         gray = image.convert("L")
+        if max(width, height) > MAX_SIDE:  # a box reduction is cheaper than zxing's own downscaling
+            gray = gray.reduce(-(-max(width, height) // MAX_SIDE))
         found = zxingcpp.read_barcodes(numpy.asarray(gray), formats=zxingcpp.BarcodeFormat.QRCode)
     except Exception as exc:  # a decoder error on odd pixel data is a defect, not a failure
         collector.defect("ATTACHMENT_UNPARSABLE", f"{where}: {type(exc).__name__}")
