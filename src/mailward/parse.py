@@ -10,6 +10,7 @@ parts that analysers need are decoded.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from email.message import Message as MimeMessage
 from email.parser import BytesParser
 
 from . import headers as hdr
+from .attachments import DEFAULT_LIMITS as ATTACHMENT_LIMITS
 from .attachments import analyse_attachment
 from .attachments.calendar import calendar_text
 from .html import extract_html
@@ -59,6 +61,7 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+_NO_QR = dataclasses.replace(ATTACHMENT_LIMITS, max_qr_images=0)  # [limits] max_qr_images = 0: no QR decoding at all
 
 # Defect class names from the stdlib mapped to our stable names.
 _STDLIB_DEFECTS = {
@@ -259,7 +262,9 @@ class _Builder:
             if self.qr_images >= self.limits.max_qr_images or len(data) < 200:
                 return None
             self.qr_images += 1
-        report = analyse_attachment(data, part=path, filename=filename, declared_type=ctype, sniffed_type=sniffed)
+        limits = ATTACHMENT_LIMITS if self.limits.max_qr_images else _NO_QR
+        report = analyse_attachment(data, part=path, filename=filename, declared_type=ctype, sniffed_type=sniffed,
+                                    limits=limits)
         if report is None:
             return None
         self.analysed += 1

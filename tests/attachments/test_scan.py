@@ -101,3 +101,11 @@ def test_plain_attachments_are_not_opened(scanner: Scanner) -> None:
     parsed = parse_message(message(("minutes.txt", "text/plain", b"Minutes of the meeting.\n"),
                                    ("photo.jpg", "image/jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 100)))
     assert [a.report for a in parsed.attachments] == [None, None]
+
+
+def test_qr_decoding_can_be_switched_off() -> None:
+    raw = message(("notice.pdf", "application/pdf", F.pdf_with_qr("https://qr.example.net/login")),
+                  ("code.png", "image/png", F.qr_png("https://qr.example.net/login")))
+    assert len(parse_message(raw).links) == 2
+    off = parse_message(raw, limits=Limits(max_qr_images=0))
+    assert off.links == () and off.attachments[0].report is not None  # the PDF is still read
