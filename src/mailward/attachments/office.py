@@ -202,6 +202,8 @@ def analyse_ole(data: bytes, part: str, collector: Collector) -> None:
         e in ("macros", "_vba_project_cur", "vba") or e.startswith(("macros/", "_vba_project_cur/")) for e in lowered
     ):
         collector.signal("VBA_MACRO", next((e for e in entries if "vba" in e.lower()), "VBA storage"))
+    if "encryptedpackage" in lowered or "encryptioninfo" in lowered:
+        collector.signal("OFFICE_ENCRYPTED", "password-protected Office document (content not readable)")
     if any("objectpool" in e for e in lowered):
         collector.signal("OLE_EMBEDDED_OBJECT", "ObjectPool")
     if any(e.endswith("\x01ole10native") for e in lowered):
