@@ -200,7 +200,6 @@ def _object(obj: Any, walk: _PdfWalk) -> None:
 
 
 def _qr_images(pdf: Any, collector: Collector) -> None:
-    import pikepdf
 
     decoded = 0
     for index, page in enumerate(pdf.pages):
