@@ -69,6 +69,34 @@ _RESOURCE_KIND = {
     "track": "media",
     "meta-refresh": "refresh",
     "link-other": "remote",
+    # loads a document attachment makes when it is opened (mailward.attachments)
+    "office-template": "document",
+    "office-image": "document",
+    "office-ole": "document",
+    "office-frame": "document",
+    "office-field": "document",
+    "office-external": "document",
+    "pdf-open-action": "document",
+    "pdf-remote-goto": "document",
+    "calendar-attach": "remote",
+    "calendar-image": "remote",
+    "shortcut-icon": "remote",
+    "shortcut-target": "document",
+}
+# evidence words for the loads of attachments (mailward.attachments)
+_ATTACHMENT_LOADS = {
+    "office-template": "remote template loaded when the document opens",
+    "office-image": "linked image loaded when the document opens",
+    "office-ole": "linked OLE object loaded when the document opens",
+    "office-frame": "remote frame or sub-document loaded when the document opens",
+    "office-field": "field (INCLUDEPICTURE/INCLUDETEXT) loaded when the document opens",
+    "office-external": "external link of the document",
+    "pdf-open-action": "PDF action that runs when the file opens",
+    "pdf-remote-goto": "PDF action that opens a remote file",
+    "calendar-attach": "calendar ATTACH the calendar client fetches",
+    "calendar-image": "calendar IMAGE the calendar client fetches",
+    "shortcut-icon": "shortcut icon fetched when the folder is shown",
+    "shortcut-target": "shortcut target",
 }
 _IMAGE_KINDS = frozenset({"img", "srcset", "input-image", "background", "image", "picture"})
 
@@ -159,7 +187,7 @@ def _load_kind(resource: Resource, info: UrlTracking) -> tuple[str, str]:
             reasons.append(f"hidden ({resource.hidden_reason or 'by style'})")
     else:
         beacon_kind = _RESOURCE_KIND.get(kind, "remote")
-        label = {
+        label = _ATTACHMENT_LOADS.get(kind) or {
             "css-url": "CSS url()",
             "import": "CSS @import",
             "stylesheet": "remote stylesheet",
@@ -285,6 +313,8 @@ class _LazyForms:
 def _collect(message: Message, forms: _LazyForms, found: dict[str, Beacon], *, prefix: str, depth: int) -> None:
     tokens: dict[str, tuple[TokenMatch | None, bool]] = {}
     where = ", in an attached message" if prefix else ""
+    # loads and links read from attachments' bytes (mailward.attachments) carry the attachment's part
+    files = {a.part: a.filename or a.declared_type for a in message.attachments if a.report is not None}
 
     for resource in message.resources:
         url = resource.url.strip()
@@ -323,7 +353,7 @@ def _collect(message: Message, forms: _LazyForms, found: dict[str, Beacon], *, p
             per_recipient=personal,
             token=token,
             leaks=LEAKS_OPEN + (("identity",) if personal else ()),
-            evidence=evidence + where,
+            evidence=evidence + (f", in the attachment {files[resource.part]}" if resource.part in files else "") + where,
         )
 
     for link in message.links:
@@ -355,7 +385,7 @@ def _collect(message: Message, forms: _LazyForms, found: dict[str, Beacon], *, p
             token=token,
             leaks=LEAKS_CLICK + (("identity",) if personal else ()),
             destination=real_destination(clean) or "",
-            evidence=", ".join(reasons) + where,
+            evidence=", ".join(reasons) + (f", in the attachment {files[link.part]}" if link.part in files else "") + where,
         )
     if depth < _MAX_ATTACHED_DEPTH:
         for attachment in message.attachments:

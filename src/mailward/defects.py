@@ -43,6 +43,10 @@ class DefectKind(StrEnum):
     NUL_IN_BODY = "NUL_IN_BODY"
     HTML_UNPARSABLE = "HTML_UNPARSABLE"
     HTML_DEEP_NESTING = "HTML_DEEP_NESTING"
+    ATTACHMENT_LIMIT = "ATTACHMENT_LIMIT"  # an attachment too large (or too many) to open
+    ATTACHMENT_TIME_LIMIT = "ATTACHMENT_TIME_LIMIT"  # an attachment's analysis stopped at its time limit
+    ATTACHMENT_UNPARSABLE = "ATTACHMENT_UNPARSABLE"  # an attachment its format's reader could not read
+    CALENDAR_NO_VCALENDAR = "CALENDAR_NO_VCALENDAR"  # a calendar part without a VCALENDAR object
     HTML_ATTRIBUTES_CAPPED = "HTML_ATTRIBUTES_CAPPED"  # attributes past the bounds dropped before Lexbor
     FILENAME_UNPARSABLE = "FILENAME_UNPARSABLE"
     ATTACHMENT_TYPE_MISMATCH = "ATTACHMENT_TYPE_MISMATCH"

@@ -116,6 +116,37 @@ class Form:
 
 
 @dataclass(frozen=True, slots=True)
+class Signal:
+    """Something an attachment analyser found in a file: a stable name and its evidence."""
+
+    kind: str  # UPPER_SNAKE, e.g. "PDF_JAVASCRIPT", "OOXML_EXTERNAL_TEMPLATE", "VBA_MACRO"
+    detail: str = ""  # what and where, e.g. the URL, the object number, the member name
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentReport:
+    """What ``mailward.attachments`` read from one attachment's bytes (nothing fetched).
+
+    ``resources`` are what the file loads from elsewhere when it is opened (a remote
+    template, an image in an attached HTML page, a calendar ATTACH); ``links`` what the
+    reader can click (PDF links, calendar URL, a decoded QR code). Both carry the
+    attachment's part path and are also in ``Message.resources`` / ``Message.links``.
+    """
+
+    format: str  # "html", "pdf", "ooxml", "odf", "ole", "rtf", "svg", "calendar", "archive", "image", "url-file", ...
+    resources: tuple[Resource, ...] = ()
+    links: tuple[Link, ...] = ()
+    forms: tuple[Form, ...] = ()
+    signals: tuple[Signal, ...] = ()
+    defects: tuple[Defect, ...] = ()  # the file is malformed or analysis was cut at a limit
+    organizer: str = ""  # calendar: the ORGANIZER address
+
+    @property
+    def signal_kinds(self) -> frozenset[str]:
+        return frozenset(s.kind for s in self.signals)
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
     part: str
     filename: str  # as declared (decoded); never used as a path
@@ -127,6 +158,7 @@ class Attachment:
     message: Message | None = None  # parsed message/rfc822 attachments
     encrypted: bool = False  # a password-protected archive (ZIP encryption flag)
     members: tuple[str, ...] = ()  # file names inside a ZIP archive (read from its directory)
+    report: AttachmentReport | None = None  # what mailward.attachments read from the bytes, when the type calls for it
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ parts that analysers need are decoded.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
@@ -18,9 +19,23 @@ from email.message import Message as MimeMessage
 from email.parser import BytesParser
 
 from . import headers as hdr
+from .attachments import DEFAULT_LIMITS as ATTACHMENT_LIMITS
+from .attachments import analyse_attachment
+from .attachments.calendar import calendar_text
 from .defects import DefectKind, stdlib_kind
 from .html import extract_html
-from .model import Attachment, AuthResult, BodyPart, Defect, Envelope, Form, Link, Message, Resource
+from .model import (
+    Attachment,
+    AttachmentReport,
+    AuthResult,
+    BodyPart,
+    Defect,
+    Envelope,
+    Form,
+    Link,
+    Message,
+    Resource,
+)
 from .sniff import sniff, zip_directory
 
 _PARSER = BytesParser(policy=policy.compat32)
@@ -42,9 +57,12 @@ class Limits:
     max_resources: int = 2000
     max_html_chars: int = 2 * 1024 * 1024  # per HTML part analysed
     max_text_chars: int = 2 * 1024 * 1024
+    max_analysed_attachments: int = 20  # attachments opened by mailward.attachments (0: none)
+    max_qr_images: int = 3  # image attachments decoded for QR codes per message
 
 
 DEFAULT_LIMITS = Limits()
+_NO_QR = dataclasses.replace(ATTACHMENT_LIMITS, max_qr_images=0)  # [limits] max_qr_images = 0: no QR decoding at all
 
 class _Builder:
     """Walks one parsed MIME tree and collects what the model needs."""
@@ -61,6 +79,8 @@ class _Builder:
         self.forms: list[Form] = []
         self.attachments: list[Attachment] = []
         self.part_count = 0
+        self.analysed = 0
+        self.qr_images = 0
 
     def hit(self, limit: str) -> None:
         if limit not in self.limits_hit:
@@ -164,7 +184,7 @@ class _Builder:
 
     # -- attachments ------------------------------------------------------------
 
-    def add_attachment(self, part: MimeMessage, ctype: str, path: str, disposition: str) -> None:
+    def add_attachment(self, part: MimeMessage, ctype: str, path: str, disposition: str, payload: bytes | None = None) -> None:
         filename = ""
         try:
             raw_name = part.get_filename() or part.get_param("name") or ""
@@ -184,9 +204,10 @@ class _Builder:
             elif isinstance(inner, MimeMessage):
                 nested = _build(inner, data, None, self.limits, self.depth + 1)
         else:
-            data = self.payload_bytes(part, path)
+            data = self.payload_bytes(part, path) if payload is None else payload
         sniffed = sniff(data)
         encrypted, members = zip_directory(data) if sniffed == "application/zip" else (False, ())
+        report = self.analyse(data, path, filename, ctype, sniffed) if nested is None else None
         self.attachments.append(
             Attachment(
                 part=path,
@@ -199,11 +220,53 @@ class _Builder:
                 message=nested,
                 encrypted=encrypted,
                 members=members,
+                report=report,
             )
         )
         if sniffed and ctype not in ("application/octet-stream", sniffed) and ctype != "message/rfc822":
             if sniffed in ("application/x-dosexec", "application/x-executable", "text/html") or ctype.startswith("image/"):
                 self.defects.append(Defect(DefectKind.ATTACHMENT_TYPE_MISMATCH, f"declared {ctype}, bytes are {sniffed}", path))
+
+    def analyse(self, data: bytes, path: str, filename: str, ctype: str, sniffed: str) -> AttachmentReport | None:
+        """Open the attachment when its type calls for it (``mailward.attachments``); its
+        remote loads, links and forms join the message's, with the attachment's part path."""
+        if self.analysed >= self.limits.max_analysed_attachments:
+            if self.limits.max_analysed_attachments:
+                self.hit("max_analysed_attachments")
+            return None
+        is_image = sniffed.startswith("image/") and sniffed != "image/svg+xml"
+        if is_image:
+            if self.qr_images >= self.limits.max_qr_images or len(data) < 200:
+                return None
+            self.qr_images += 1
+        limits = ATTACHMENT_LIMITS if self.limits.max_qr_images else _NO_QR
+        report = analyse_attachment(data, part=path, filename=filename, declared_type=ctype, sniffed_type=sniffed,
+                                    limits=limits)
+        if report is None:
+            return None
+        self.analysed += 1
+        room = max(0, self.limits.max_resources - len(self.resources))
+        if len(report.resources) > room:
+            self.hit("max_resources")
+        self.resources.extend(report.resources[:room])
+        room = max(0, self.limits.max_links - len(self.links))
+        if len(report.links) > room:
+            self.hit("max_links")
+        self.links.extend(report.links[:room])
+        self.forms.extend(report.forms)
+        return report
+
+    def add_calendar(self, part: MimeMessage, path: str, disposition: str) -> None:
+        """An invite: an attachment (its analysis reads the unfolded lines) and, shown
+        inline, its summary and description as text."""
+        payload = self.payload_bytes(part, path)
+        self.add_attachment(part, "text/calendar", path, disposition, payload)
+        if disposition == "attachment":
+            return
+        text, charset, declared = self.decode_text(part, payload, path)
+        shown = calendar_text(text[: self.limits.max_text_chars])
+        if shown.strip():
+            self.text_parts.append(BodyPart(path, "text/plain", shown, charset, declared))
 
     # -- the walk ---------------------------------------------------------------
 
@@ -253,6 +316,8 @@ class _Builder:
         has_name = bool(part.get_param("name")) or "filename" in str(part.get("content-disposition", "")).lower()
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not has_name:
             self.add_body(part, ctype, path or "1")
+        elif ctype in ("text/calendar", "application/ics"):
+            self.add_calendar(part, path or "1", disposition)
         elif ctype.startswith("text/") and ctype not in ("text/plain", "text/html") and not has_name and disposition != "attachment":
             # text/enriched, text/calendar...: keep as text for link extraction
             self.add_body(part, "text/plain", path or "1")

@@ -23,6 +23,7 @@ class Decision:
     result: ScanResult | None
     rewritten: bytes | None = None
     reason: str = ""  # why the failure policy was applied, when it was
+    attachments: str = ""  # what defusing did to attachments (DefuseReport.attachments_header)
 
 
 def failure_decision(settings: GatewaySettings, reason: str) -> Decision:
@@ -79,6 +80,8 @@ def verdict_headers(settings: GatewaySettings, decision: Decision) -> list[p.Rep
     ]
     if decision.action in (Action.DEFUSE, Action.BANNER) and decision.rewritten is not None:
         out.append(p.add_header(prefix + "Action", str(decision.action)))
+        if decision.attachments:
+            out.append(p.add_header(prefix + "Attachments", _printable(decision.attachments, MAX_HEADER_VALUE)))
     if result.reason:
         out.append(p.add_header(prefix + "Reason", _printable(result.reason, MAX_HEADER_VALUE)))
     return out

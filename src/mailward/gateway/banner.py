@@ -21,6 +21,12 @@ class DefuseReport:
     active_removed: int = 0  # frames, objects, scripts, base, meta refresh
     banner: str = ""
     parts_changed: list[str] = field(default_factory=list)
+    # attachments defused (mailward.gateway.attachdefuse): "rewritten" or "removed", file name, what
+    attachments: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def attachments_header(self) -> str:
+        """One line for the X-Mailward-Attachments header ("" when no attachment was touched)."""
+        return "; ".join(f"{action} {name or 'attachment'} ({what})" for action, name, what in self.attachments)
 
     @property
     def changed(self) -> bool:
@@ -80,6 +86,12 @@ def banner_lines(result: ScanResult, report: DefuseReport, *, neutralise: bool =
         rest = [d for d in done if not d.startswith("removed")]
         if rest:
             lines.append(f"mailward also {_join(rest)}, so opening the message reports nothing.")
+    for action, name, what in report.attachments:
+        shown = f"the attachment {name}" if name else "an attachment"
+        if action == "removed":
+            lines.append(f"mailward removed {shown}, which contains {what}; the original is kept by the gateway.")
+        else:
+            lines.append(f"mailward took the {what} out of {shown}, so opening it loads nothing from the network.")
     if report.links_rewritten:
         lines.append(_plural(
             report.links_rewritten,

@@ -391,6 +391,8 @@ def defuse_report(
     """
     settings = settings or GatewaySettings()
     worker = _Defuser(result, settings, neutralise)
+    if neutralise and settings.defuse_attachments:
+        raw = _defuse_attachments(raw, result, settings, worker.report)
     trees: dict[str, LexborHTMLParser] = {}
     texts: dict[str, str] = {}
 
@@ -433,6 +435,26 @@ def defuse_report(
 
     new_raw = rewrite_text_parts(raw, second_pass)
     return new_raw, worker.report
+
+
+def _defuse_attachments(raw: bytes, result: ScanResult, settings: GatewaySettings, report: DefuseReport) -> bytes:
+    """Attachments first (``attachdefuse``): remote relationships out of Office files, remote
+    lines out of invites, attached pages through the HTML defuser, active files replaced."""
+    from mailward.gateway.attachdefuse import defuse_attachments
+
+    pages = _Defuser(result, settings, True)  # its own counters: the banner names attachments apart
+
+    def html_defuser(text: str) -> str:
+        return _serialise(pages.html(text))
+
+    try:
+        new_raw, actions = defuse_attachments(raw, html_defuser)
+    except Exception:  # an attachment the rewriter chokes on stays as it was; the body is still defused
+        return raw
+    for action in actions:
+        report.attachments.append((action.action, action.filename, action.what))
+        report.parts_changed.append(action.part)
+    return new_raw
 
 
 def defuse(raw: bytes, result: ScanResult, settings: GatewaySettings | None = None) -> bytes:

@@ -120,7 +120,8 @@ class Gateway:
             raw = p.rebuild_message(headers, bytes(message.body), bool(conn.protocol & p.P_HDR_LEADSPC))
             try:
                 prepared = await self.scanner.prepare(raw, source, envelope)
-                decision = Decision(prepared.action, prepared.result, prepared.rewritten)
+                decision = Decision(prepared.action, prepared.result, prepared.rewritten,
+                                    attachments=prepared.report.attachments_header() if prepared.report else "")
             except ScanError as exc:
                 prepared = None
                 decision = failure_decision(self.settings, str(exc))

@@ -12,6 +12,7 @@ max_macro_bytes = 65536          # macro data per connection and per message
 on_limit = "reject"              # or "tempfail": a message past one of these limits
 workers = 2                      # scanning processes; 0 scans in threads of the milter
 remote_images = "placeholder"    # or "remove" or "alt"
+defuse_attachments = true        # remote loads out of Office files and invites; active files replaced (docs/attachments.md)
 quarantine_dir = "/var/lib/mailward/quarantine"
 audit_log = "/var/lib/mailward/audit.jsonl"
 release_host = "127.0.0.1"       # the next hop released messages go to (no milter on it!)
@@ -80,6 +81,7 @@ class GatewaySettings:
     actions: Mapping[Verdict, Action] = field(default_factory=lambda: dict(DEFAULT_ACTIONS))
     remote_images: str = "placeholder"
     mark_tracked_links: bool = True
+    defuse_attachments: bool = True
     banner: bool = True
     quarantine_dir: Path = Path("quarantine")
     audit_log: Path = Path("audit.jsonl")
@@ -165,7 +167,7 @@ def load_settings(config: Config | None) -> GatewaySettings:
             values[key] = _choice(key, value, REMOTE_IMAGE_MODES)
         elif key == "quarantine_mode":
             values[key] = _choice(key, value, QUARANTINE_MODES)
-        elif key in ("mark_tracked_links", "banner", "keep_rejected", "history"):
+        elif key in ("mark_tracked_links", "banner", "keep_rejected", "history", "defuse_attachments"):
             if not isinstance(value, bool):
                 raise ConfigError(f"[gateway] {key} must be true or false")
             values[key] = value

@@ -72,7 +72,7 @@ def build_facts(
         "links": [],
         "link_summary": SCHEMA["link_summary"].empty(),
         "forms": _forms(message),
-        "attachments": [_attachment(a, (attachment_info or {}).get(a.part)) for a in message.attachments],
+        "attachments": [_attachment(a, (attachment_info or {}).get(a.part), sender["registrable"]) for a in message.attachments],
         "mime": _mime(message),
         "content": _content(message),
         "intel": [_intel(m) for m in intel],
@@ -85,7 +85,7 @@ def build_facts(
     facts["identity"]["claim_holds"] = True
     if identity is not None:
         apply_identity(facts, identity)
-    _beacons(facts, beacons, sender["registrable"])
+    _beacons(facts, beacons, sender["registrable"], {a.part for a in message.attachments if a.report is not None})
     _links(facts, message, beacons, domain_lookalike)
     facts["recon"] = recon_facts(message, facts, beacons, protected=protected, history=history)
     if recon_extra is not None:
@@ -175,12 +175,12 @@ def _sender_hosting(domain: str) -> str:
     return found.kind if found is not None else ""
 
 
-def _beacons(facts: dict[str, Any], beacons: Sequence[Beacon], sender_reg: str) -> None:
+def _beacons(facts: dict[str, Any], beacons: Sequence[Beacon], sender_reg: str, attachment_parts: set[str]) -> None:
     out: list[dict[str, Any]] = []
     operators: dict[str, None] = {}
     seen: set[tuple[object, ...]] = set()
     counts = {"count": 0, "loads": 0, "pixels": 0, "hidden": 0, "per_recipient": 0, "per_recipient_high": 0,
-              "unknown_operator_loads": 0}
+              "unknown_operator_loads": 0, "in_attachments": 0}
     for b in beacons:
         token = b.token
         confidence = token.confidence if token else ""
@@ -194,7 +194,9 @@ def _beacons(facts: dict[str, Any], beacons: Sequence[Beacon], sender_reg: str) 
         operators.setdefault(b.operator, None)
         # one entry per distinct kind of beacon (see the schema): the CEL conversion
         # of the facts costs ~10 us per field, and newsletters carry dozens of beacons
-        key = (b.kind, b.host, b.tracker, b.per_recipient, confidence, token.encoding if token else "")
+        in_attachment = b.part in attachment_parts
+        counts["in_attachments"] += in_attachment
+        key = (b.kind, b.host, b.tracker, b.per_recipient, confidence, token.encoding if token else "", in_attachment)
         if key in seen or len(out) >= MAX_ITEMS:
             continue
         seen.add(key)
@@ -213,6 +215,8 @@ def _beacons(facts: dict[str, Any], beacons: Sequence[Beacon], sender_reg: str) 
                 "leaks": list(b.leaks),
                 "evidence": b.evidence,
                 "sender_aligned": bool(reg) and reg == sender_reg,
+                "part": b.part,
+                "in_attachment": in_attachment,
             }
         )
     facts["beacons"] = out
@@ -383,10 +387,36 @@ def _forms(message: Message) -> list[dict[str, Any]]:
     ]
 
 
-def _attachment(att: Attachment, info: derive.ArchiveInfo | None) -> dict[str, Any]:
+_CATEGORY_BY_FORMAT = {"disk-image": "disk_image", "lnk": "shortcut", "url-file": "shortcut", "webloc": "shortcut"}
+MAX_ATTACHMENT_ITEMS = 20
+
+
+def _attachment(att: Attachment, info: derive.ArchiveInfo | None, sender_reg: str = "") -> dict[str, Any]:
     exts = derive.extensions(att.filename)
     encrypted = bool(info.encrypted) if info else bool(getattr(att, "encrypted", False))
     members = list(info.members if info else getattr(att, "members", ()))
+    category = derive.category(att.filename, att.declared_type, att.sniffed_type)
+    report = att.report
+    fmt = report.format if report is not None else ""
+    if _CATEGORY_BY_FORMAT.get(fmt) and category not in derive.DANGEROUS:
+        category = _CATEGORY_BY_FORMAT[fmt]  # recognised by its bytes, whatever the name says
+    signals: dict[str, None] = {}
+    details: list[str] = []
+    remote: dict[str, None] = {}
+    qr: list[str] = []
+    organizer = organizer_reg = ""
+    if report is not None:
+        for sig in report.signals:
+            signals.setdefault(sig.kind, None)
+            if len(details) < MAX_ATTACHMENT_ITEMS:
+                details.append(f"{sig.kind}: {sig.detail}"[:300] if sig.detail else sig.kind)
+            if sig.kind == "QR_URL" and len(qr) < MAX_ATTACHMENT_ITEMS:
+                qr.append(sig.detail.rsplit(" (", 1)[0][:2000])
+        for res in report.resources:
+            if len(remote) < MAX_ATTACHMENT_ITEMS and _loads_remotely(res.url):
+                remote.setdefault(res.url[:2000], None)
+        organizer = report.organizer
+        organizer_reg = domains.registrable(organizer.rsplit("@", 1)[-1]) if "@" in organizer else ""
     return {
         "filename": att.filename,
         "ext": exts[-1] if exts else "",
@@ -394,12 +424,29 @@ def _attachment(att: Attachment, info: derive.ArchiveInfo | None) -> dict[str, A
         "declared_type": att.declared_type.lower(),
         "sniffed_type": att.sniffed_type.lower(),
         "size": att.size,
-        "category": derive.category(att.filename, att.declared_type, att.sniffed_type),
+        "category": category,
         "type_mismatch": derive.type_mismatch(att.filename, att.sniffed_type),
-        "encrypted": encrypted,
+        "encrypted": encrypted or "ARCHIVE_ENCRYPTED" in signals,
         "members": members[:50],
         "member_categories": derive.member_categories(members),
+        "part": att.part,
+        "format": fmt,
+        "signals": list(signals),
+        "signal_details": details,
+        "remote_loads": list(remote),
+        "link_count": len(report.links) if report is not None else 0,
+        "qr_urls": qr,
+        "organizer": organizer,
+        "organizer_registrable": organizer_reg,
+        "organizer_elsewhere": bool(organizer_reg) and bool(sender_reg) and organizer_reg != sender_reg,
+        "analysis_defects": sorted({d.kind for d in report.defects}) if report is not None else [],
     }
+
+
+def _loads_remotely(url: str) -> bool:
+    value = url.strip().lower()
+    return value.startswith(("http://", "https://", "//", "ftp://", "\\\\")) or (
+        value.startswith("file://") and not value.startswith("file:///"))
 
 
 def _mime(message: Message) -> dict[str, Any]:

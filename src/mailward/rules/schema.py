@@ -214,6 +214,8 @@ SCHEMA: dict[str, Field] = {
         leaks=L("What opening/clicking leaks: ip, location, device, mail-client, open-time, identity, click."),
         evidence=S("Why this is a beacon, in words."),
         sender_aligned=B("The beacon host's registrable domain is the sender's registrable domain."),
+        part=S("MIME part path the beacon was found in."),
+        in_attachment=B("Found in an attachment the analysis opened (HTML page, calendar, Office, PDF, SVG, shortcut)."),
     ),
     "beacon_summary": _obj(
         "Counts over beacons.",
@@ -224,6 +226,7 @@ SCHEMA: dict[str, Field] = {
         per_recipient=I("Beacons with a per-recipient token."),
         per_recipient_high=I("Per-recipient tokens that decode to the recipient's address."),
         unknown_operator_loads=I("Loads on open whose operator is not a known tracking service."),
+        in_attachments=I("Beacons found in attachments."),
         operators=L("Distinct operators."),
         description=S("One sentence saying what opening the message leaks and to whom."),
     ),
@@ -291,6 +294,19 @@ SCHEMA: dict[str, Field] = {
         encrypted=B("A password-protected archive."),
         members=L("File names inside an archive (when readable)."),
         member_categories=L("Categories of the archive members."),
+        part=S("MIME part path of the attachment."),
+        format=S("Format the attachment analysis opened it as ('' when its type called for none): html, svg, "
+                 "calendar, pdf, ooxml, odf, ole, rtf, archive, image, url-file, webloc, lnk, disk-image, onenote."),
+        signals=L("What the analysis found, stable UPPER_SNAKE names (docs/attachments.md), e.g. "
+                  "OOXML_EXTERNAL_TEMPLATE, VBA_MACRO, PDF_OPEN_URI, HTML_SCRIPT_REDIRECT, QR_URL."),
+        signal_details=L("'SIGNAL: detail' lines (URL, member, object), at most 20."),
+        remote_loads=L("URLs (http(s), ftp, UNC) the file loads when it is opened, at most 20."),
+        link_count=I("Links found in the file (PDF links, calendar URLs, QR codes, ...)."),
+        qr_urls=L("URLs decoded from QR codes in the file."),
+        organizer=S("Calendar: the ORGANIZER address."),
+        organizer_registrable=S("Calendar: registrable domain of the organizer."),
+        organizer_elsewhere=B("Calendar: the organizer's registrable domain differs from the sender's."),
+        analysis_defects=L("Why the analysis was incomplete: ATTACHMENT_UNPARSABLE, ATTACHMENT_LIMIT, ATTACHMENT_TIME_LIMIT."),
     ),
     "mime": _obj(
         "MIME structure and defects.",
