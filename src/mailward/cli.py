@@ -28,6 +28,7 @@ _COMMANDS: dict[str, str] = {
     "quarantine": "mailward.gateway.cli:quarantine",
     "export": "mailward.share.cli:export",
     "intel": "mailward.share.cli:intel",
+    "rescan": "mailward.share.cli_retro:rescan",
     "serve": "mailward.web.cli:serve",
     "token": "mailward.web.cli:token",
 }

@@ -422,8 +422,12 @@ async def import_intel(
     except IntelError as exc:
         raise HTTPException(400, str(exc)) from None
     ctx.audit.record("intel-import", source=name, added=added, updated=updated, by=who.name)
+    from mailward.share.retromatch import rematch
+
+    # every way indicators arrive re-matches the store at once (a database join)
+    matched = rematch(ctx.store, ctx.config, alert_wait=0)  # alerts go out in the background
     return {"format": feed.format, "source": name, "added": added, "updated": updated,
-            "problems": list(feed.problems)}
+            "problems": list(feed.problems), "retro_match": matched.to_json()}
 
 
 # -- tokens (admin) --------------------------------------------------------------------------
