@@ -29,6 +29,7 @@ _COMMANDS: dict[str, str] = {
     "export": "mailward.share.cli:export",
     "intel": "mailward.share.cli:intel",
     "rescan": "mailward.share.cli_retro:rescan",
+    "notify": "mailward.notify.cli:notify",
     "serve": "mailward.web.cli:serve",
     "token": "mailward.web.cli:token",
 }
