@@ -157,6 +157,32 @@ def export_misp(
     _write(event_json(exported), output)
 
 
+@export.command("fingerprints")
+@click.argument("campaign")
+@click.option("--out", "-o", "--output", "output", metavar="FILE", help="Write here instead of standard output.")
+@click.option("--config", "config_path", metavar="FILE", help="Configuration file.")
+@click.option("--db", metavar="URL", help="Store database URL (default: the configured store).")
+@click.option("--tlp", metavar="LEVEL", help="TLP level: clear, green, amber (default), red; default [share] tlp.")
+def export_fingerprints(campaign: str, output: str | None, config_path: str | None, db: str | None,
+                        tlp: str | None) -> None:
+    """Export CAMPAIGN's fingerprint (STIX 2.1): what lets a peer find the same campaign in its
+    own mail without revealing any recipient, subject, body text or token."""
+    from mailward.share.campaign import roster_from_config
+    from mailward.share.fingerprints import build_fingerprint, fingerprint_json
+
+    config = _config(config_path)
+    try:
+        settings = ShareSettings.from_config(config, tlp=tlp)
+        with _open_store(config, db, create=False) as store:
+            found = build_fingerprint(store, campaign, settings, roster=roster_from_config(config))
+        text = fingerprint_json(found)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in found.counts().items())
+    click.echo(f"fingerprint of {found.export.id}: {counts}", err=True)
+    _write(text, output)
+
+
 # -- intel ------------------------------------------------------------------
 
 

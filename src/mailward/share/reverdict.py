@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from mailward.config import Config
 from mailward.hunt.features import unpack_rule_facts
@@ -85,14 +85,25 @@ def reevaluate(store: Any, pks: Sequence[int], judge: Reevaluator) -> Outcome:
                     MessageRow.id.in_(chunk)
                 )
             ).all()
+            updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for pk, blob, old, features in rows:
-                _apply(conn, judge, outcome, int(pk), blob, str(old), dict(features or {}), matches.get(int(pk), []))
+                values = _apply(judge, outcome, blob, str(old), dict(features or {}), matches.get(int(pk), []))
+                if values:
+                    updates.setdefault(tuple(sorted(values)), []).append(
+                        {"pk": int(pk), **{f"new_{k}": v for k, v in values.items()}}
+                    )
+            for keys, batch in updates.items():  # one executemany per set of changed columns
+                stmt = update(MessageRow).where(MessageRow.id == bindparam("pk")).values(
+                    {k: bindparam(f"new_{k}") for k in keys}
+                )
+                conn.execute(stmt, batch)
     outcome.seconds = time.perf_counter() - began
     return outcome
 
 
-def _apply(conn: Any, judge: Reevaluator, outcome: Outcome, pk: int, blob: bytes | None, old: str,
-           features: dict[str, Any], matches: list[dict[str, Any]]) -> None:
+def _apply(judge: Reevaluator, outcome: Outcome, blob: bytes | None, old: str,
+           features: dict[str, Any], matches: list[dict[str, Any]]) -> dict[str, Any]:
+    """The columns of one message that change (its verdict, findings, campaign keys)."""
     outcome.messages += 1
     values: dict[str, Any] = {}
     if matches:
@@ -115,8 +126,7 @@ def _apply(conn: Any, judge: Reevaluator, outcome: Outcome, pk: int, blob: bytes
             outcome.changed += 1
             key = f"{old}->{verdict}"
             outcome.transitions[key] = outcome.transitions.get(key, 0) + 1
-    if values:
-        conn.execute(update(MessageRow).where(MessageRow.id == pk).values(**values))
+    return values
 
 
 def rescan(store: Any, config: Config | None = None, *, since: dt.datetime | None = None,
