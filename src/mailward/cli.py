@@ -28,6 +28,8 @@ _COMMANDS: dict[str, str] = {
     "quarantine": "mailward.gateway.cli:quarantine",
     "export": "mailward.share.cli:export",
     "intel": "mailward.share.cli:intel",
+    "rescan": "mailward.share.cli_retro:rescan",
+    "notify": "mailward.notify.cli:notify",
     "serve": "mailward.web.cli:serve",
     "token": "mailward.web.cli:token",
     "learn": "mailward.learn.cli:learn",

@@ -131,6 +131,7 @@ class ShareSection(Section):
 
 class IntelSection(Section):
     refresh_seconds: Annotated[Number, Field(gt=0)] = 300.0
+    sketch_threshold: Annotated[Number, Field(gt=0, le=1)] = 0.8  # body-sketch similarity (retro-match)
 
 
 class ReconSection(Section):
@@ -162,4 +163,9 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "model": ModelSection,
     "recon": ReconSection,
     "gateway": PassThrough,
+    # checked by their own loaders when read: mailward.alerts.channels, mailward.alerts.smtp,
+    # mailward.notify.notices (each raises ConfigError naming the key)
+    "alerts": PassThrough,
+    "smtp": PassThrough,
+    "notify": PassThrough,
 }

@@ -37,3 +37,35 @@ def test_round_trip_on_postgresql(postgres, lures, tmp_path):
     for _recipient, message in lures:
         assert {m.source for m in matcher.match(message)} == {"peer"}
     assert matcher.match(benign()) == ()
+
+
+def test_retro_match_on_postgresql(postgres):
+    """The same joins (equality, URL prefix ranges in byte order, networks, sketches) on PostgreSQL."""
+    from sqlalchemy import select
+
+    from mailward.share.intel import FeedIndicator, add_indicators
+    from mailward.share.msgfacts import sketch_text
+    from mailward.share.retromatch import list_matches, rematch
+    from mailward.store import open_store
+    from mailward.store.models import MessageRow
+
+    from .retro_helpers import store_messages
+    from .test_retromatch import ATTACHED, BENIGN, TARGETS, lure_text
+
+    with open_store(postgres.create_database("retro")) as store:
+        store_messages(store, [lure_text(t, i) for i, t in enumerate(TARGETS)] + [BENIGN, ATTACHED])
+        with store.engine.connect() as conn:
+            minhash = conn.execute(select(MessageRow.minhash).where(MessageRow.source == "m/0")).scalar_one()
+        add_indicators(store, [
+            FeedIndicator("email", "desk@reuters-newsdesk.example", 90, None, ""),
+            FeedIndicator("url", "https://kit.phish.example/login/", 90, None, ""),
+            FeedIndicator("url", "https://kit.phish.example/logout/", 90, None, ""),
+            FeedIndicator("ipv4", "203.0.113.0/24", 90, None, ""),
+            FeedIndicator("body-minhash", sketch_text(minhash), 90, None, ""),
+        ], source="peer")
+        report = rematch(store, Config())
+        assert report.by_kind["email"] == 3 and report.by_kind["url"] == 1
+        assert report.by_kind["ip-network"] == 1 and report.by_kind["band"] == 3
+        assert {r.source for r in list_matches(store)} == {"m/0", "m/1", "m/2", "m/4"}
+        assert {m.verdict for m in store.messages() if m.source != "m/3"} == {"malicious"}
+        assert rematch(store, Config()).new_matches == 0

@@ -102,7 +102,13 @@ def hunt(
         settings = WorkerSettings(dict(config.data), str(config.path) if config.path else None, store.keep_bodies)
         stats = run_hunt(store, hunt_sources, settings, jobs=jobs, dask=dask_address, progress=progress, batch=batch)
         # nothing new, nothing to re-cluster (a nightly hunt over quiet mailboxes stays cheap)
-        cluster_stats = None if no_cluster or stats.messages == 0 else recluster(store)
+        cluster_stats = None
+        if not no_cluster and stats.messages:
+            from mailward.alerts.events import diff, snapshot
+
+            before = snapshot(store)
+            cluster_stats = recluster(store)
+            _alert(diff(before, snapshot(store), {c.id: c for c in store.campaigns(kind="attack")}), config)
     except SourceError as exc:
         _fail(str(exc))
         return
@@ -120,6 +126,15 @@ def hunt(
     click.echo(f"scanned {stats.messages} new messages in {stats.seconds:.1f} s ({stats.rate:.0f}/s): {verdicts}")
     if cluster_stats is not None:
         click.echo(f"{cluster_stats.campaigns} campaigns, {cluster_stats.benign_groups} benign groups")
+
+
+def _alert(events: Sequence[Any], config: Config) -> None:
+    """Campaigns a hunt found or grew go to the configured alert channels (background)."""
+    if not events:
+        return
+    from mailward.alerts.dispatch import send_events
+
+    send_events(events, config)
 
 
 def _when(value: Any) -> str:

@@ -9,8 +9,10 @@ and how strongly each links messages is documented in ``hunt.campaigns``.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import unicodedata
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +23,7 @@ from datasketch import MinHash
 from mailward import domains
 from mailward.model import Message
 from mailward.result import ScanResult
+from mailward.share.msgfacts import message_facts
 from mailward.store.records import MessageRecord
 
 NUM_PERM = 64  # 64 permutations: 256 bytes per message, Jaccard error ~0.06
@@ -278,9 +281,9 @@ def build_record(
     dkim = dkim_domains(message)
     rank = result.verdict.rank
     features = campaign_keys(message, result, ips, dkim)
-    minhash = None
-    if result.verdict.is_attack:  # only suspicious mail is compared by content
-        minhash = content_minhash(content_words(message, tuple(result.recipients)))
+    # every message gets a sketch: a peer's fingerprint may describe mail this
+    # organisation judged clean (only suspicious mail is clustered by content)
+    minhash = content_minhash(content_words(message, tuple(result.recipients)))
     attack: dict[str, None] = {}
     for finding in result.findings:
         for tid in finding.attack:
@@ -312,4 +315,35 @@ def build_record(
         features=features,
         minhash=minhash,
         body=raw,
+        match_facts=message_facts(message, [(b.url, b.token.value if b.token else "") for b in result.beacons], minhash),
+        rule_facts=pack_rule_facts(result.facts),
     )
+
+
+def pack_rule_facts(facts: Any) -> bytes | None:
+    """The scan's rule facts as compressed JSON (what ``mailward rescan`` re-evaluates)."""
+    if not isinstance(facts, Mapping) or not facts:
+        return None
+    try:
+        text = json.dumps(facts, separators=(",", ":"), default=_json_default)
+    except (TypeError, ValueError):
+        return None
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def unpack_rule_facts(blob: bytes | None) -> dict[str, Any] | None:
+    if not blob:
+        return None
+    try:
+        loaded = json.loads(zlib.decompress(blob))
+    except (zlib.error, ValueError):
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return str(value)

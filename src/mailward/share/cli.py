@@ -157,6 +157,32 @@ def export_misp(
     _write(event_json(exported), output)
 
 
+@export.command("fingerprints")
+@click.argument("campaign")
+@click.option("--out", "-o", "--output", "output", metavar="FILE", help="Write here instead of standard output.")
+@click.option("--config", "config_path", metavar="FILE", help="Configuration file.")
+@click.option("--db", metavar="URL", help="Store database URL (default: the configured store).")
+@click.option("--tlp", metavar="LEVEL", help="TLP level: clear, green, amber (default), red; default [share] tlp.")
+def export_fingerprints(campaign: str, output: str | None, config_path: str | None, db: str | None,
+                        tlp: str | None) -> None:
+    """Export CAMPAIGN's fingerprint (STIX 2.1): what lets a peer find the same campaign in its
+    own mail without revealing any recipient, subject, body text or token."""
+    from mailward.share.campaign import roster_from_config
+    from mailward.share.fingerprints import build_fingerprint, fingerprint_json
+
+    config = _config(config_path)
+    try:
+        settings = ShareSettings.from_config(config, tlp=tlp)
+        with _open_store(config, db, create=False) as store:
+            found = build_fingerprint(store, campaign, settings, roster=roster_from_config(config))
+        text = fingerprint_json(found)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in found.counts().items())
+    click.echo(f"fingerprint of {found.export.id}: {counts}", err=True)
+    _write(text, output)
+
+
 # -- intel ------------------------------------------------------------------
 
 
@@ -194,6 +220,7 @@ def intel() -> None:
 @click.option("--config", "config_path", metavar="FILE", help="Configuration file.")
 @click.option("--db", metavar="URL", help="Store database URL.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--no-match", is_flag=True, help="Do not match the stored messages now (the next import or `intel rematch` will).")
 def intel_import(
     paths: tuple[str, ...],
     source: str | None,
@@ -203,11 +230,14 @@ def intel_import(
     config_path: str | None,
     db: str | None,
     fmt: str,
+    no_match: bool,
 ) -> None:
-    """Import STIX 2.1 bundles, MISP event JSON and plain lists (one indicator per line).
+    """Import STIX 2.1 bundles, MISP event JSON and plain lists (one indicator per line),
+    then match every stored message against them at once (retro-match).
 
     A directory imports every file below it; "-" reads standard input.
     """
+    from mailward.share.cli_retro import run_rematch
     from mailward.share.intel import IntelError, import_path
 
     config = _config(config_path)
@@ -231,6 +261,12 @@ def intel_import(
                 )
             except IntelError as exc:
                 raise click.ClickException(str(exc)) from None
+        _print_reports(reports, fmt)
+        if not no_match:
+            run_rematch(store, config, fmt)
+
+
+def _print_reports(reports: list[Any], fmt: str) -> None:
     if fmt == "json":
         for r in reports:
             click.echo(json.dumps({"path": r.path, "format": r.format, "source": r.source, "added": r.added, "updated": r.updated, "problems": list(r.problems)}))
@@ -280,11 +316,14 @@ def intel_add_campaign(
     items = campaign_indicators(exported)
     if confidence is not None:
         items = [dataclasses.replace(i, confidence=confidence) for i in items]
+    from mailward.share.cli_retro import run_rematch
+
     with _open_store(config, db) as store:
         added, updated = add_indicators(
             store, items, source=f"campaign:{exported.id}", expires_at=_parse_expiry(expires)
         )
-    click.echo(f"campaign {exported.id} ({exported.name}): {added} added, {updated} refreshed")
+        click.echo(f"campaign {exported.id} ({exported.name}): {added} added, {updated} refreshed")
+        run_rematch(store, config)
 
 
 @intel.command("list")
@@ -384,3 +423,21 @@ def intel_remove(
         if expired:
             removed += remove_expired(store)
     click.echo(f"removed {removed} indicator(s)")
+
+
+@intel.command("rematch")
+@click.option("--config", "config_path", metavar="FILE", help="Configuration file.")
+@click.option("--db", metavar="URL", help="Store database URL.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def intel_rematch(config_path: str | None, db: str | None, fmt: str) -> None:
+    """Match every stored message against every unexpired indicator now (what an import does)."""
+    from mailward.share.cli_retro import run_rematch
+
+    config = _config(config_path)
+    with _open_store(config, db, create=False) as store:
+        run_rematch(store, config, fmt)
+
+
+from mailward.share.cli_retro import register as _register_retro  # noqa: E402
+
+_register_retro(intel)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +130,9 @@ def _read_stix(doc: dict[str, Any], path: str) -> Feed:
         if obj.get("revoked"):
             feed.problems.append(f"{ident}: revoked, skipped")
             continue
+        if obj.get("pattern_type") == "mailward-fingerprint":
+            _read_fingerprint(obj, ident, feed)
+            continue
         if obj.get("pattern_type", "stix") != "stix":
             feed.problems.append(f"{ident}: pattern type {obj.get('pattern_type')!r} is not read")
             continue
@@ -161,6 +165,27 @@ def _read_stix(doc: dict[str, Any], path: str) -> Feed:
                     continue
                 feed.indicators.append(FeedIndicator(kind, value, conf, expires, note))
     return feed
+
+
+_FINGERPRINT = re.compile(r"^\s*(url-template|body-minhash)\s*=\s*'([A-Za-z0-9+/=]{1,400})'\s*$")
+
+
+def _read_fingerprint(obj: dict[str, Any], ident: str, feed: Feed) -> None:
+    """A campaign fingerprint (``mailward export fingerprints``): ``url-template = '<sha256>'``
+    or ``body-minhash = '<base64>'``; matched against the store by the retro-match."""
+    found = _FINGERPRINT.match(str(obj.get("pattern", "")))
+    if found is None:
+        feed.problems.append(f"{ident}: mailward-fingerprint pattern not understood")
+        return
+    try:
+        value = _kinds.normalise(found.group(1), found.group(2))
+    except _kinds.IndicatorError as exc:
+        feed.problems.append(f"{ident}: {exc}")
+        return
+    confidence = obj.get("confidence")
+    conf = int(confidence) if isinstance(confidence, int) and 0 <= confidence <= 100 else None
+    feed.indicators.append(FeedIndicator(found.group(1), value, conf, _parse_time(obj.get("valid_until")),
+                                         str(obj.get("name") or "")[:500]))
 
 
 _MISP_TYPES: dict[str, str] = {

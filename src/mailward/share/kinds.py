@@ -25,6 +25,8 @@ KINDS: dict[str, str] = {
     "sha1": "a SHA-1 file hash (stored and shared; attachments are matched by SHA-256)",
     "md5": "an MD5 file hash (stored and shared; attachments are matched by SHA-256)",
     "subject": "an email subject (shared as context; never matched)",
+    "url-template": "SHA-256 of a token-stripped URL template (campaign fingerprint; matched against the store)",
+    "body-minhash": "MinHash sketch of a token-stripped body, base64 (campaign fingerprint; matched against the store)",
 }
 
 MATCHABLE_KINDS = frozenset({"domain", "url", "email", "ipv4", "ipv6", "sha256"})
@@ -164,6 +166,14 @@ def normalise(kind: str, value: str) -> str:
         return normalise_url(value)
     if kind == "subject":
         return value
+    if kind == "url-template":
+        return normalise_hash(value, "sha256")
+    if kind == "body-minhash":
+        from mailward.share.msgfacts import sketch_bytes
+
+        if sketch_bytes(value.strip()) is None:
+            raise IndicatorError(f"not a 64-value MinHash sketch: {value[:40]!r}")
+        return value.strip()
     raise IndicatorError(f"unknown indicator kind {kind!r} (known: {', '.join(KINDS)})")
 
 

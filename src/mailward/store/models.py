@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -86,6 +87,44 @@ class MessageRow(Base):
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # the rule facts of the scan (zlib-compressed JSON): `mailward rescan` and the
+    # retro-match re-run the rules over them without reading the mailbox again
+    rule_facts: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+# Byte order on both databases, so that a URL prefix is a range of the index
+# (PostgreSQL's default collation would order by locale).
+FactText = Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
+
+
+class MessageFactRow(Base):
+    """What an indicator can match in one stored message (mailward.share.msgfacts):
+    the retro-match joins indicators to these rows instead of re-reading mailboxes."""
+
+    __tablename__ = "message_facts"
+    __table_args__ = (Index("ix_message_facts_message_pk", "message_pk"),)
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # email, domain, url, ip, sha256, tmpl, band
+    value: Mapped[str] = mapped_column(FactText, primary_key=True)
+    message_pk: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class IntelMatchRow(Base):
+    """An indicator that matched a stored message (found by the retro-match)."""
+
+    __tablename__ = "intel_matches"
+
+    message_pk: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    matched: Mapped[str] = mapped_column(Text, default="")  # the message's value that matched
+    location: Mapped[str] = mapped_column(String(16), default="")  # which fact kind
+    matched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class RecipientRow(Base):
@@ -173,6 +212,7 @@ class IndicatorRow(Base):
     __table_args__ = (
         UniqueConstraint("kind", "value", "source", name="uq_indicators_kind_value_source"),
         Index("ix_indicators_value", "value"),
+        Index("ix_indicators_kind_match_key", "kind", "match_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -183,3 +223,6 @@ class IndicatorRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # the form stored facts are compared in (mailward.share.msgfacts.match_key);
+    # "" when the indicator is matched some other way (networks, sketches) or never
+    match_key: Mapped[str] = mapped_column(FactText, default="")

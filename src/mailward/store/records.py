@@ -42,6 +42,8 @@ class MessageRecord:
     features: dict[str, Any] = field(default_factory=dict)  # campaign keys (hunt.features)
     minhash: bytes | None = None
     body: bytes | None = None
+    match_facts: list[tuple[str, str]] = field(default_factory=list)  # mailward.share.msgfacts
+    rule_facts: bytes | None = None  # zlib-compressed JSON of the scan's rule facts
 
 
 @dataclass(frozen=True, slots=True)

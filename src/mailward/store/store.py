@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from mailward.config import Config
 from mailward.errors import MailwardError
+from mailward.share.msgfacts import match_key
 
 from . import migrate
 from .models import (
@@ -31,6 +32,7 @@ from .models import (
     FileProgressRow,
     ImapProgressRow,
     IndicatorRow,
+    MessageFactRow,
     MessageRow,
     RecipientRow,
     SenderHistoryRow,
@@ -249,6 +251,13 @@ class Store:
                 ]
                 if rcpt_rows:
                     s.execute(insert(RecipientRow), rcpt_rows)
+                fact_rows = [
+                    {"message_pk": pk_by_source[r.source], "kind": kind, "value": value}
+                    for r in records
+                    for kind, value in dict.fromkeys(r.match_facts)
+                ]
+                for chunk in _chunks(fact_rows, 5000):
+                    s.execute(insert(MessageFactRow), chunk)
                 self._record_history(s, records, now)
             if imap is not None:
                 key, validity, last_uid = imap
@@ -295,6 +304,7 @@ class Store:
             "minhash": r.minhash,
             "body": r.body if self.keep_bodies else None,
             "scanned_at": now,
+            "rule_facts": r.rule_facts,
         }
 
     def _record_history(self, s: Session, records: Sequence[MessageRecord], now: dt.datetime) -> None:
@@ -539,10 +549,12 @@ class Store:
             confidence = int(item.get("confidence", 50))
             if not 0 <= confidence <= 100:
                 raise StoreError(f"confidence must be 0-100, got {confidence} for {item.get('value')!r}")
+            value = str(item["value"])[:2048]
             rows.append(
                 {
-                    "value": str(item["value"])[:2048],
+                    "value": value,
                     "kind": str(item["kind"]),
+                    "match_key": match_key(str(item["kind"]), value),
                     "source": str(item.get("source", ""))[:500],
                     "confidence": confidence,
                     "created_at": item.get("created_at") or now,
@@ -559,6 +571,7 @@ class Store:
             stmt = ins.on_conflict_do_update(
                 index_elements=["kind", "value", "source"],
                 set_={
+                    "match_key": ins.excluded.match_key,
                     "confidence": ins.excluded.confidence,
                     "expires_at": ins.excluded.expires_at,
                     "note": ins.excluded.note,

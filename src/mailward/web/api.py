@@ -437,8 +437,47 @@ async def import_intel(
     except IntelError as exc:
         raise HTTPException(400, str(exc)) from None
     ctx.audit.record("intel-import", source=name, added=added, updated=updated, by=who.name)
+    from mailward.share.retromatch import rematch
+
+    # every way indicators arrive re-matches the store at once (a database join)
+    matched = rematch(ctx.store, ctx.config, alert_wait=0)  # alerts go out in the background
     return {"format": feed.format, "source": name, "added": added, "updated": updated,
-            "problems": list(feed.problems)}
+            "problems": list(feed.problems), "retro_match": matched.to_json()}
+
+
+# -- notices to targets (analyst) ----------------------------------------------------------
+
+
+class NotifyRequest(BaseModel):
+    send: bool = False
+    confirm: bool = Field(default=False, description="Must be true to send: the analyst confirms the sending")
+    only: list[str] = Field(default_factory=list, description="Only these target addresses")
+
+
+@router.post("/campaigns/{campaign_id}/notify", tags=["campaigns"],
+             summary="Notices to the people a campaign targeted; with send and confirm, send them (analyst, audited)")
+def notify_targets(campaign_id: str, who: Analyst, ctx: Ctx, body: NotifyRequest | None = None) -> dict[str, Any]:
+    from mailward.notify import NotifyError, build_notices, send_notices
+
+    request = body or NotifyRequest(send=False, confirm=False)
+    try:
+        notices = build_notices(ctx.store, campaign_id, ctx.config)
+    except NotifyError as exc:
+        raise HTTPException(404, str(exc)) from None
+    if request.only:
+        wanted = {a.lower() for a in request.only}
+        notices = [n for n in notices if n.address.lower() in wanted]
+    sent: list[str] = []
+    if request.send:
+        if not request.confirm:
+            raise HTTPException(400, "sending notices needs confirm: true")
+        try:
+            sent = send_notices(notices, ctx.config, analyst=who.name or "api", audit=ctx.audit)
+        except NotifyError as exc:
+            raise HTTPException(424, str(exc)) from None  # the relay failed, not this server
+    return {"campaign": campaign_id, "notices": [
+        {"address": n.address, "name": n.name, "messages": n.messages, "subject": n.subject, "text": n.text,
+         "html": n.html, "sent": n.address in sent} for n in notices]}
 
 
 # -- tokens (admin) --------------------------------------------------------------------------

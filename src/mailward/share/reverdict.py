@@ -1,0 +1,149 @@
+"""Re-run the current rules over the rule facts a hunt stored: ``mailward rescan``,
+and the second half of the retro-match (a message that new indicators matched is
+judged again with the matches as its ``intel`` facts).
+
+Nothing is read from a mailbox: every stored message since the hunts that keep rule
+facts (schema revision 0002) carries them, compressed, in ``messages.rule_facts``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+
+from mailward.config import Config
+from mailward.hunt.features import unpack_rule_facts
+from mailward.result import Verdict
+from mailward.rules.engine import default_ruleset, load_ruleset
+from mailward.rules.policy import Policy, summarise
+from mailward.store.models import MessageRow
+
+BATCH = 1000
+
+
+class Reevaluator:
+    """The rules and policy of a configuration, compiled once."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.policy = Policy.from_config(config)
+        self.ruleset = load_ruleset(self.policy.rule_dirs) if self.policy.rule_dirs else default_ruleset()
+
+    def judge(self, facts: dict[str, Any]) -> tuple[Verdict, float, list[dict[str, Any]], str, list[str]]:
+        hits = self.ruleset.evaluate(facts, skip=self.policy.disabled)
+        verdict, score, findings = self.policy.decide(hits, facts)
+        attack: dict[str, None] = {}
+        for finding in findings:
+            for tid in finding.attack:
+                attack.setdefault(tid, None)
+        return verdict, float(score), [f.to_json() for f in findings], summarise(verdict, findings), list(attack)
+
+
+@dataclass
+class Outcome:
+    messages: int = 0
+    changed: int = 0  # verdict changed
+    missing: int = 0  # no stored rule facts (hunted before they were kept)
+    transitions: dict[str, int] = field(default_factory=dict)  # "clean->malicious": n
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "messages": self.messages,
+            "verdicts_changed": self.changed,
+            "without_rule_facts": self.missing,
+            "transitions": dict(sorted(self.transitions.items())),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _merge_intel(scanned: Any, stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in [*(scanned if isinstance(scanned, list) else []), *stored]:
+        if isinstance(item, dict):
+            out.setdefault((str(item.get("indicator")), str(item.get("source"))), item)
+    return sorted(out.values(), key=lambda m: (-int(m.get("confidence", 0)), str(m.get("kind")), str(m.get("indicator"))))
+
+
+def reevaluate(store: Any, pks: Sequence[int], judge: Reevaluator) -> Outcome:
+    """Judge the given stored messages again (with their stored intel matches)."""
+    from mailward.share.retromatch import intel_facts
+
+    began = time.perf_counter()
+    outcome = Outcome()
+    ordered = sorted(set(pks))
+    for start in range(0, len(ordered), BATCH):
+        chunk = ordered[start : start + BATCH]
+        with store.engine.begin() as conn:
+            matches = intel_facts(conn, chunk)
+            rows = conn.execute(
+                select(MessageRow.id, MessageRow.rule_facts, MessageRow.verdict, MessageRow.features).where(
+                    MessageRow.id.in_(chunk)
+                )
+            ).all()
+            updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for pk, blob, old, features in rows:
+                values = _apply(judge, outcome, blob, str(old), dict(features or {}), matches.get(int(pk), []))
+                if values:
+                    updates.setdefault(tuple(sorted(values)), []).append(
+                        {"pk": int(pk), **{f"new_{k}": v for k, v in values.items()}}
+                    )
+            for keys, batch in updates.items():  # one executemany per set of changed columns
+                stmt = update(MessageRow).where(MessageRow.id == bindparam("pk")).values(
+                    {k: bindparam(f"new_{k}") for k in keys}
+                )
+                conn.execute(stmt, batch)
+    outcome.seconds = time.perf_counter() - began
+    return outcome
+
+
+def _apply(judge: Reevaluator, outcome: Outcome, blob: bytes | None, old: str,
+           features: dict[str, Any], matches: list[dict[str, Any]]) -> dict[str, Any]:
+    """The columns of one message that change (its verdict, findings, campaign keys)."""
+    outcome.messages += 1
+    values: dict[str, Any] = {}
+    if matches:
+        keys = list(features.get("keys", []))
+        for m in matches:
+            key = f"intel:{m['kind']}:{m['indicator']}"[:300]
+            if key not in keys:
+                keys.append(key)
+        features["keys"] = keys
+        values["features"] = features
+    facts = unpack_rule_facts(blob)
+    if facts is None:
+        outcome.missing += 1
+    else:
+        facts["intel"] = _merge_intel(facts.get("intel"), matches)
+        verdict, score, findings, summary, attack = judge.judge(facts)
+        values.update(verdict=str(verdict), verdict_rank=verdict.rank, score=score, findings=findings,
+                      summary=summary, attack=attack)
+        if str(verdict) != old:
+            outcome.changed += 1
+            key = f"{old}->{verdict}"
+            outcome.transitions[key] = outcome.transitions.get(key, 0) + 1
+    return values
+
+
+def rescan(store: Any, config: Config | None = None, *, since: dt.datetime | None = None,
+           recluster: bool = True, alert: bool = True) -> tuple[Outcome, list[Any]]:
+    """Re-run the current rules over every stored message (dated ``since`` or later)
+    and rebuild the campaigns when a verdict changed. Returns the outcome and the
+    campaign events (found, grown)."""
+    query = select(MessageRow.id).order_by(MessageRow.id)
+    if since is not None:
+        query = query.where(MessageRow.date >= since)
+    with store.engine.connect() as conn:
+        pks = [int(r[0]) for r in conn.execute(query)]
+    from mailward.alerts.events import rebuild_and_report, snapshot
+
+    before = snapshot(store) if recluster else None
+    outcome = reevaluate(store, pks, Reevaluator(config))
+    events: list[Any] = []
+    if recluster and outcome.changed:
+        events = rebuild_and_report(store, before, config, alert=alert)
+    return outcome, events
