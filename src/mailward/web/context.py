@@ -32,6 +32,49 @@ class WebContext:
     _scanner: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _rules: list[dict[str, Any]] | None = None
+    _hits: tuple[float, Any] | None = None
+
+    def audit_tail(self, max_bytes: int = 4 * 1024 * 1024) -> list[dict[str, Any]]:
+        """The audit log's last lines (at most ``max_bytes`` of it), oldest first; a bad line is skipped."""
+        import json
+        import os
+
+        path = self.audit.path
+        try:
+            with path.open("rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size > max_bytes:
+                    fh.seek(size - max_bytes)
+                    fh.readline()  # the first line is cut
+                data = fh.read()
+        except OSError:
+            return []
+        out = []
+        for line in data.splitlines():
+            try:
+                item = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(item, dict):
+                out.append(item)
+        return out
+
+    def actions(self) -> Any:
+        """Quarantine entries and audit lines, indexed for the pages' "what was done"."""
+        from .story import ActionIndex
+
+        return ActionIndex.build(self.quarantine.entries(), self.audit_tail())
+
+    def rule_hits(self, max_age: float = 300.0) -> Any:
+        """Messages per rule in the store, recomputed at most every ``max_age`` seconds."""
+        import time
+
+        from .queries import rule_hits
+
+        now = time.monotonic()
+        if self._hits is None or now - self._hits[0] > max_age:
+            self._hits = (now, rule_hits(self.store))
+        return self._hits[1]
 
     @classmethod
     def build(cls, config: Config, store: Store) -> WebContext:
