@@ -21,6 +21,7 @@ from mailward.gateway.quarantine import Entry, FileQuarantine, new_entry_id, now
 from mailward.scan import Scanner
 from mailward.store import Store
 
+
 def _source_file(source: str) -> Path | None:
     """The hunted file (a Maildir message is stored without its ``:2,S`` flags)."""
     from mailward.web.context import _candidates
