@@ -45,7 +45,9 @@ def stacked_bars(days: list[dt.date], series: dict[str, list[int]], *, title: st
     n = max(len(days), 1)
     bar_w = min(plot_w / n, 60.0)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height + 24}" '
+        # with links inside, the chart is a group of links (an "img" must not hold interactive parts)
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="{"group" if link else "img"}" '
+        f'viewBox="0 0 {width} {height + 24}" '
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
     ]
     for value in ticks:
