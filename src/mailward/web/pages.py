@@ -371,4 +371,4 @@ def api_docs(request: Request) -> HTMLResponse:
             endpoints.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
                               "tags": op.get("tags", []), "params": params,
                               "body": bool(op.get("requestBody"))})
-    return _render(request, "api_docs.html", None, endpoints=endpoints, title=schema["info"]["title"])
+    return _render(request, "api_docs.html", _maybe_user(request), endpoints=endpoints, title=schema["info"]["title"])
