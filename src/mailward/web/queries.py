@@ -197,6 +197,37 @@ def verdicts_by_day(store: Store, days: int = 30) -> tuple[list[dt.date], dict[s
     return axis, {v: [counts[v][d] for d in axis] for v in VERDICTS if v in counts}
 
 
+@dataclass
+class CampaignOverview:
+    """What a campaign page needs over all its members, without loading every full row."""
+
+    points: list[dict[str, Any]]  # as campaign_timeline
+    members: list[tuple[int, str, str]]  # (id, sha256, message_id), newest first
+    recent: list[StoredMessage]  # the newest ``limit`` in full
+    beacons: list[list[dict[str, Any]]]  # the beacon lists of up to ``sample`` newest members
+
+
+def campaign_overview(store: Store, campaign_id: str, *, limit: int = 200, sample: int = 2000) -> CampaignOverview:
+    member = select(CampaignMemberRow.message_pk).where(CampaignMemberRow.campaign_id == campaign_id)
+    with Session(store.engine) as s:
+        rows = s.execute(select(MessageRow.id, MessageRow.date, MessageRow.sha256, MessageRow.message_id)
+                         .where(MessageRow.id.in_(member))
+                         .order_by(MessageRow.date.desc(), MessageRow.id.desc())).all()
+        recipients: dict[int, list[str]] = defaultdict(list)
+        for pk, address in s.execute(select(RecipientRow.message_pk, RecipientRow.address)
+                                     .where(RecipientRow.message_pk.in_(member))):
+            recipients[pk].append(address)
+        ids = [r[0] for r in rows]
+        beacons = [list(b or ()) for b in s.scalars(select(MessageRow.beacons).where(MessageRow.id.in_(ids[:sample])))]
+    per_day: dict[dt.date, list[int]] = defaultdict(list)
+    for pk, when, _sha, _mid in rows:
+        if when is not None:
+            per_day[when.date()].append(pk)
+    points = [{"date": day.isoformat(), "messages": len(pks),
+               "recipients": len({a for pk in pks for a in recipients[pk]})} for day, pks in sorted(per_day.items())]
+    return CampaignOverview(points, [(r[0], r[2], r[3]) for r in rows], store.messages_by_id(ids[:limit]), beacons)
+
+
 def campaign_timeline(messages: list[StoredMessage]) -> list[dict[str, Any]]:
     """Per day: how many campaign messages and how many distinct recipients."""
     per_day: dict[dt.date, list[StoredMessage]] = defaultdict(list)

@@ -121,15 +121,20 @@ class Leaks:
 
 
 def leaks_of(messages: Iterable[StoredMessage]) -> Leaks:
+    return leaks_from(m.beacons for m in messages)
+
+
+def leaks_from(beacon_lists: Iterable[Sequence[Mapping[str, Any]]]) -> Leaks:
+    """The roll-up over messages' beacon lists (one list per message)."""
     seen: Counter[str] = Counter()
     identified: dict[str, None] = {}
     with_beacons = per_recipient = 0
-    for m in messages:
-        if not m.beacons:
+    for beacons in beacon_lists:
+        if not beacons:
             continue
         with_beacons += 1
         tagged = False
-        for b in m.beacons:
+        for b in beacons:
             seen.update(set(b.get("leaks") or ()))
             token = b.get("token") or {}
             if b.get("per_recipient"):
@@ -232,13 +237,19 @@ class ActionIndex:
         return index
 
     def entries_of(self, m: StoredMessage) -> list[Any]:
-        found = {e.id: e for e in self.by_sha.get(m.sha256, [])}
-        if m.message_id:
-            found.update({e.id: e for e in self.by_msgid.get(m.message_id.strip(), [])})
+        return self.entries_for(m.sha256, m.message_id)
+
+    def entries_for(self, sha256: str, message_id: str) -> list[Any]:
+        found = {e.id: e for e in self.by_sha.get(sha256, [])}
+        if message_id:
+            found.update({e.id: e for e in self.by_msgid.get(message_id.strip(), [])})
         return sorted(found.values(), key=lambda e: e.stored_at)
 
     def outcome(self, m: StoredMessage) -> str:
-        entries = self.entries_of(m)
+        return self.outcome_for(m.sha256, m.message_id)
+
+    def outcome_for(self, sha256: str, message_id: str) -> str:
+        entries = self.entries_for(sha256, message_id)
         return entries[-1].status if entries else "mailbox"
 
     def history(self, entry: Any) -> list[Action]:
@@ -339,7 +350,7 @@ def message_sentence(m: StoredMessage) -> str:
 
 
 def campaign_sentence(c: Campaign, messages: Sequence[StoredMessage]) -> str:
-    """``37 messages claiming to be Reuters, from 2 addresses to 18 people, 21 Apr – 18 May 2021: <why>``."""
+    """(``messages``: the campaign's messages, or its newest ones: they give the typical finding.)"""
     names = list(dict.fromkeys(re.sub(r"\s*<[^>]*>\s*", " ", i).strip() for i in c.identities))
     claimed = f" claiming to be {' / '.join(n for n in names[:2] if n)}" if names else ""
     senders = len(c.senders)

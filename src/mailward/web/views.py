@@ -26,7 +26,7 @@ from .queries import (
     VERDICTS,
     MessageQuery,
     campaign_names,
-    campaign_timeline,
+    campaign_overview,
     count_since,
     newest_date,
     search_messages,
@@ -187,24 +187,25 @@ def campaign_page(request: Request, campaign_id: str) -> HTMLResponse:
     found = ctx.store.campaign(campaign_id) if len(campaign_id) <= 32 else None
     if found is None:
         raise HTTPException(404, f"no campaign {campaign_id!r}")
-    messages = ctx.store.campaign_messages(found.id)
-    points = campaign_timeline(messages)
+    overview = campaign_overview(ctx.store, found.id)
 
     def day_link(day: dt.date, _series: str) -> str:
         return "/messages?" + urlencode({"campaign": found.id, "since": day.isoformat(), "until": day.isoformat()})
 
-    chart = charts.timeline(points, title=f"Messages per day in campaign {found.name or found.id[:12]}", link=day_link)
+    chart = charts.timeline(overview.points, title=f"Messages per day in campaign {found.name or found.id[:12]}",
+                            link=day_link)
     actions = ctx.actions()
-    outcomes = {m.id: actions.outcome(m) for m in messages}
-    done = [a for m in messages for a in actions.actions_of(m)]
+    outcomes = {pk: actions.outcome_for(sha, mid) for pk, sha, mid in overview.members}
+    done = [a for pk, sha, mid in overview.members if outcomes[pk] != "mailbox"
+            for e in actions.entries_for(sha, mid) for a in actions.history(e)]
     done.sort(key=lambda a: a.time, reverse=True)
     return _render(
-        request, "campaign.html", who, campaign=found, messages=messages[:200],
+        request, "campaign.html", who, campaign=found, messages=overview.recent,
         targets=targets_of(ctx, found.id), chart=Markup(chart),  # noqa: S704 - escaped in charts.py
-        can_export=who.allows("analyst"), sentence=story.campaign_sentence(found, messages),
-        leaks=story.leaks_of(messages), outcomes=outcomes, outcome_counts=Counter(outcomes.values()),
+        can_export=who.allows("analyst"), sentence=story.campaign_sentence(found, overview.recent),
+        leaks=story.leaks_from(overview.beacons), outcomes=outcomes, outcome_counts=Counter(outcomes.values()),
         done=done[:20], indicators=story.top_indicators(found.indicators, 8),
-        names={found.id: found.name or found.id[:12]},
+        names={found.id: found.name or found.id[:12]}, sampled=len(overview.beacons) < len(overview.members),
     )
 
 
