@@ -65,7 +65,7 @@ class WebContext:
 
         return ActionIndex.build(self.quarantine.entries(), self.audit_tail())
 
-    def rule_hits(self, max_age: float = 300.0) -> Any:
+    def rule_hits(self, max_age: float = 900.0) -> Any:
         """Messages per rule in the store, recomputed at most every ``max_age`` seconds."""
         import time
 

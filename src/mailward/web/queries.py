@@ -207,7 +207,7 @@ class CampaignOverview:
     beacons: list[list[dict[str, Any]]]  # the beacon lists of up to ``sample`` newest members
 
 
-def campaign_overview(store: Store, campaign_id: str, *, limit: int = 200, sample: int = 2000) -> CampaignOverview:
+def campaign_overview(store: Store, campaign_id: str, *, limit: int = 200, sample: int = 500) -> CampaignOverview:
     member = select(CampaignMemberRow.message_pk).where(CampaignMemberRow.campaign_id == campaign_id)
     with Session(store.engine) as s:
         rows = s.execute(select(MessageRow.id, MessageRow.date, MessageRow.sha256, MessageRow.message_id)
@@ -226,6 +226,22 @@ def campaign_overview(store: Store, campaign_id: str, *, limit: int = 200, sampl
     points = [{"date": day.isoformat(), "messages": len(pks),
                "recipients": len({a for pk in pks for a in recipients[pk]})} for day, pks in sorted(per_day.items())]
     return CampaignOverview(points, [(r[0], r[2], r[3]) for r in rows], store.messages_by_id(ids[:limit]), beacons)
+
+
+def campaign_targets(store: Store, campaign_id: str, roster: Any) -> list[dict[str, Any]]:
+    """One campaign's recipients with their roster names and roles, most messages first."""
+    member = select(CampaignMemberRow.message_pk).where(CampaignMemberRow.campaign_id == campaign_id)
+    with Session(store.engine) as s:
+        rows = s.execute(select(RecipientRow.address, func.count(), func.min(MessageRow.date), func.max(MessageRow.date))
+                         .join(MessageRow, MessageRow.id == RecipientRow.message_pk)
+                         .where(RecipientRow.message_pk.in_(member)).group_by(RecipientRow.address)).all()
+    people = {a.lower(): p for p in roster for a in p.addresses}
+    out = []
+    for address, count, first, last in rows:
+        person = people.get(address)
+        out.append({"address": address, "name": person.name if person else "", "role": person.role if person else "",
+                    "messages": int(count), "first_seen": first, "last_seen": last})
+    return sorted(out, key=lambda x: (-x["messages"], x["address"]))
 
 
 def campaign_timeline(messages: list[StoredMessage]) -> list[dict[str, Any]]:

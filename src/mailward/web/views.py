@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from . import charts, story
-from .api import ctx_of, targets_of
+from .api import ctx_of
 from .pages import _need, _render
 from .queries import (
     SORTS,
@@ -27,6 +27,7 @@ from .queries import (
     MessageQuery,
     campaign_names,
     campaign_overview,
+    campaign_targets,
     count_since,
     newest_date,
     search_messages,
@@ -201,7 +202,7 @@ def campaign_page(request: Request, campaign_id: str) -> HTMLResponse:
     done.sort(key=lambda a: a.time, reverse=True)
     return _render(
         request, "campaign.html", who, campaign=found, messages=overview.recent,
-        targets=targets_of(ctx, found.id), chart=Markup(chart),  # noqa: S704 - escaped in charts.py
+        targets=campaign_targets(ctx.store, found.id, ctx.roster), chart=Markup(chart),  # noqa: S704 - escaped in charts.py
         can_export=who.allows("analyst"), sentence=story.campaign_sentence(found, overview.recent),
         leaks=story.leaks_from(overview.beacons), outcomes=outcomes, outcome_counts=Counter(outcomes.values()),
         done=done[:20], indicators=story.top_indicators(found.indicators, 8),
