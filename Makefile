@@ -36,6 +36,7 @@ demo: venv
 
 system:
 	bash scripts/install-system.sh
+	bash scripts/install-axe.sh
 
 test: $(VENV)/.installed-test system
 	$(PY) -m ruff check src tests bench

@@ -122,6 +122,10 @@ class StoreSection(Section):
 class WebSection(Section):
     secure_cookies: bool = False
     preview_from_source: bool = True
+    scan_workers: Annotated[int, Field(ge=0, le=64)] = 1  # processes that parse, scan and render previews
+    login_account_failures: Annotated[int, Field(ge=0)] = 5  # free failures per account before backoff
+    login_address_failures: Annotated[int, Field(ge=0)] = 20  # free failures per client address
+    login_max_lock: Annotated[Number, Field(ge=0)] = 900.0  # longest backoff, seconds
 
 
 class ShareSection(Section):

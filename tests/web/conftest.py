@@ -23,6 +23,7 @@ import pytest
 
 from mailward.config import load_config
 from mailward.demo import generate
+from mailward.gateway.audit import AuditLog
 from mailward.gateway.quarantine import Entry, FileQuarantine, new_entry_id, now_iso
 from mailward.gateway.settings import load_settings
 from mailward.hunt.campaigns import recluster
@@ -33,6 +34,7 @@ from mailward.store import open_store
 from mailward.web.auth import Auth
 
 from .crafted import ATTACKS, crafted_message
+from .seed import Story, seed_gateway_story
 from .smtp_sink import SmtpSink
 
 SEED = 2021
@@ -52,6 +54,7 @@ class Site:
     sink: SmtpSink
     truth: list[dict] = field(default_factory=list)
     log: Path | None = None
+    story: Story | None = None
 
     def client(self, role: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
@@ -119,7 +122,9 @@ def site(tmp_path_factory):
     hunt(store, sources, WorkerSettings(dict(config.data), str(config_path), store.keep_bodies), jobs=1, progress=False)
     recluster(store)
 
-    quarantine = FileQuarantine(load_settings(config).quarantine_dir)
+    settings = load_settings(config)
+    quarantine = FileQuarantine(settings.quarantine_dir)
+    story = seed_gateway_story(store, quarantine, AuditLog(settings.audit_log), config)
     ids = {}
     for key, name in (("script", "script"), ("css-url", "css-url"), ("pixel", "pixel"),
                       ("release-api", "pixel"), ("release-web", "pixel")):
@@ -139,7 +144,7 @@ def site(tmp_path_factory):
 
     proc, url, log = start_server(root, db, config_path)
     truth = json.loads((demo / "campaigns.json").read_text())["campaigns"]
-    yield Site(root, url, db, config_path, tokens, ids, sink, truth, log)
+    yield Site(root, url, db, config_path, tokens, ids, sink, truth, log, story)
     proc.terminate()
     try:
         proc.wait(timeout=10)

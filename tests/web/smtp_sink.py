@@ -1,4 +1,5 @@
-"""A minimal SMTP server for release tests: accepts everything, keeps what it got."""
+"""A minimal SMTP server for release tests: accepts everything (but addresses with
+"refused." in them), keeps what it got."""
 
 from __future__ import annotations
 
@@ -24,7 +25,11 @@ class _Handler(socketserver.StreamRequestHandler):
                 mail_from, rcpts = cmd.split(":", 1)[1].strip(), []
                 self.wfile.write(b"250 ok\r\n")
             elif verb == "RCPT":
-                rcpts.append(cmd.split(":", 1)[1].strip())
+                rcpt = cmd.split(":", 1)[1].strip()
+                if "refused." in rcpt:  # a mailbox the next hop does not know: a release that fails
+                    self.wfile.write(b"550 5.1.1 no such mailbox\r\n")
+                    continue
+                rcpts.append(rcpt)
                 self.wfile.write(b"250 ok\r\n")
             elif verb == "DATA":
                 self.wfile.write(b"354 go\r\n")

@@ -83,12 +83,12 @@ def test_dashboard(site, browser_page):
     assert page.locator("svg.chart rect[fill]").count() > 10
     campaigns = page.locator("section[aria-labelledby=camp-h] tbody tr")
     assert campaigns.count() >= 3
-    people = page.locator("section[aria-labelledby=tgt-h] tbody tr")
+    people = page.locator("section[aria-labelledby=heat-h] tbody tr")
     assert people.count() >= 3
     roster_names = {p["name"] for t in site.truth for p in t["targets"]}
-    shown = people.first.locator("td").first.inner_text()
+    shown = people.first.locator("th").first.inner_text()
     assert any(name in shown for name in roster_names), shown
-    assert page.get_by_text("ada (analyst)").is_visible()
+    assert page.locator("header").get_by_text("ada (analyst)").is_visible()
     shot(page, "dashboard")
     assert rec.foreign(site.url) == []
 

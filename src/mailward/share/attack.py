@@ -37,6 +37,13 @@ TECHNIQUES: dict[str, str] = {
     "T1204.001": "Malicious Link",
     "T1204.002": "Malicious File",
     "T1036": "Masquerading",
+    "T1036.007": "Double File Extension",
+    "T1036.008": "Masquerade File Type",
+    "T1027": "Obfuscated Files or Information",
+    "T1059": "Command and Scripting Interpreter",
+    "T1204": "User Execution",
+    "T1553": "Subvert Trust Controls",
+    "T1553.005": "Mark-of-the-Web Bypass",
     "T1534": "Internal Spearphishing",
     "T1608.005": "Link Target",
 }
@@ -50,6 +57,17 @@ def valid_id(technique: str) -> bool:
 
 def name(technique: str) -> str:
     return TECHNIQUES.get(technique, technique)
+
+
+def full_name(technique: str) -> str:
+    """``T1598.003`` -> ``Phishing for Information: Spearphishing Link`` (the parent's name first)."""
+    own = TECHNIQUES.get(technique)
+    if own is None:
+        return technique
+    parent, dot, _sub = technique.partition(".")
+    if dot and parent in TECHNIQUES:
+        return f"{TECHNIQUES[parent]}: {own}"
+    return own
 
 
 def url(technique: str) -> str:

@@ -371,6 +371,19 @@ class Store:
             ).first()
             return None if got is None else _stored(got[0], got[1])
 
+    def messages_by_id(self, pks: Sequence[int]) -> list[StoredMessage]:
+        """The stored messages with these ids, in the order given (missing ones left out)."""
+        if not pks:
+            return []
+        with Session(self.engine) as s:
+            rows = s.execute(
+                select(MessageRow, CampaignMemberRow.campaign_id)
+                .outerjoin(CampaignMemberRow, CampaignMemberRow.message_pk == MessageRow.id)
+                .where(MessageRow.id.in_(list(pks)))
+            ).all()
+        found = {row.id: _stored(row, cid) for row, cid in rows}
+        return [found[pk] for pk in pks if pk in found]
+
     def message_body(self, pk: int) -> bytes | None:
         with Session(self.engine) as s:
             return s.scalar(select(MessageRow.body).where(MessageRow.id == pk))

@@ -30,7 +30,13 @@ PAGE_CSP = (
 
 
 class LoginRequired(Exception):
-    """A page was asked for without a valid session."""
+    """A page was asked for without a valid session (``expired``: a session cookie was
+    there but no longer valid; ``wanted``: the page to return to after sign-in)."""
+
+    def __init__(self, *, expired: bool = False, wanted: str = "") -> None:
+        super().__init__("sign-in needed")
+        self.expired = expired
+        self.wanted = wanted
 
 
 ENV_CONFIG = "MAILWARD_WEB_CONFIG"
@@ -57,7 +63,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(config: Config, store: Store) -> FastAPI:
-    from . import api, pages
+    from urllib.parse import urlencode
+
+    from . import api, pages, views
 
     app = FastAPI(
         lifespan=_lifespan,
@@ -71,11 +79,15 @@ def create_app(config: Config, store: Store) -> FastAPI:
     app.state.ctx = WebContext.build(config, store)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(views.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(LoginRequired)
-    async def _login(request: Request, _exc: LoginRequired) -> Response:
-        return RedirectResponse("/login", status_code=303)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        query = {"next": pages.local_path(exc.wanted)} if exc.wanted and exc.wanted != "/" else {}
+        if exc.expired:
+            query["expired"] = "1"
+        return RedirectResponse("/login" + (f"?{urlencode(query)}" if query else ""), status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def _error(request: Request, exc: StarletteHTTPException) -> Response:

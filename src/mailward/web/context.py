@@ -37,6 +37,49 @@ class WebContext:
     _pool: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _rules: list[dict[str, Any]] | None = None
+    _hits: tuple[float, Any] | None = None
+
+    def audit_tail(self, max_bytes: int = 4 * 1024 * 1024) -> list[dict[str, Any]]:
+        """The audit log's last lines (at most ``max_bytes`` of it), oldest first; a bad line is skipped."""
+        import json
+        import os
+
+        path = self.audit.path
+        try:
+            with path.open("rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size > max_bytes:
+                    fh.seek(size - max_bytes)
+                    fh.readline()  # the first line is cut
+                data = fh.read()
+        except OSError:
+            return []
+        out = []
+        for line in data.splitlines():
+            try:
+                item = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(item, dict):
+                out.append(item)
+        return out
+
+    def actions(self) -> Any:
+        """Quarantine entries and audit lines, indexed for the pages' "what was done"."""
+        from .story import ActionIndex
+
+        return ActionIndex.build(self.quarantine.entries(), self.audit_tail())
+
+    def rule_hits(self, max_age: float = 900.0) -> Any:
+        """Messages per rule in the store, recomputed at most every ``max_age`` seconds."""
+        import time
+
+        from .queries import rule_hits
+
+        now = time.monotonic()
+        if self._hits is None or now - self._hits[0] > max_age:
+            self._hits = (now, rule_hits(self.store))
+        return self._hits[1]
 
     @classmethod
     def build(cls, config: Config, store: Store) -> WebContext:
@@ -44,6 +87,7 @@ class WebContext:
 
         gateway = load_settings(config)
         web = config.section("web")
+        _web_indexes(store)
         return cls(
             config=config,
             store=store,
@@ -153,6 +197,27 @@ def _throttle_settings(web: Any) -> ThrottleSettings:
                 raise ConfigError(f"[web] {key} must be a number >= 0, got {value!r}")
             values[attr] = kind(value)
     return ThrottleSettings(**values)
+
+
+# Indexes the pages' queries need on the store's tables (the message list is newest
+# first and the dashboard counts recent days): created on start when missing, like
+# the web's own tables; "IF NOT EXISTS" reads the same in SQLite and PostgreSQL and
+# lets several workers start at once.
+WEB_INDEXES = ("CREATE INDEX IF NOT EXISTS ix_web_messages_date ON messages (date)",)
+
+
+def _web_indexes(store: Store) -> None:
+    import logging
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    for sql in WEB_INDEXES:
+        try:
+            with store.engine.begin() as conn:
+                conn.execute(text(sql))
+        except SQLAlchemyError as exc:  # a read-only database still serves, only slower
+            logging.getLogger("mailward.web").warning("could not add an index (%s): %s", sql, exc)
 
 
 def _candidates(source: str) -> list[Path]:

@@ -12,21 +12,20 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
 
 from mailward.gateway.quarantine import QuarantineError
 
-from . import charts
-from .api import ctx_of, delete_entry, export_campaign, quarantine_entry, release_entry, targets_of
+from . import story
+from .api import ctx_of, delete_entry, export_campaign, quarantine_entry, release_entry
 from .app import LoginRequired
 from .auth import ROLES, AuthError, Principal, csrf_ok
 from .preview import PREVIEW_CSP
-from .queries import VERDICTS, MessageQuery, campaign_timeline, search_messages, verdicts_by_day
+from .queries import campaign_names, stored_copies
 
 SESSION_COOKIE = "mw_session"
 MAX_SCAN_BYTES = 25 * 1024 * 1024
@@ -34,21 +33,20 @@ LOGIN_CSRF_COOKIE = "mw_login_csrf"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
 
-# status notices a page shows, chosen by key (?notice=KEY): a crafted link can pick one of
-# these sentences, never put its own words on a trusted page; an unknown key shows nothing
-NOTICES = {
-    "released": "The message was released to its recorded recipients.",
-    "released-other": "The message was released to the recipients you confirmed; the release is in the audit log.",
-}
+templates.env.filters["evidence"] = story.evidence_text
+templates.env.filters["grouped_because"] = story.grouped_because
+templates.env.globals["techniques"] = story.techniques
+templates.env.globals["pivot"] = story.pivot
+templates.env.globals["outcome_words"] = story.OUTCOME_WORDS
+LEAK_WORDS = story.LEAK_WORDS
 
-LEAK_WORDS = {
-    "ip": "your IP address (and so your rough location and network)",
-    "location": "where you are",
-    "device": "your device and operating system",
-    "mail-client": "which mail program you use",
-    "open-time": "when you opened the message",
-    "identity": "who you are (your address is in the URL)",
-    "click": "that you clicked, and when",
+QUARANTINE_STATUSES = ("held", "delivered", "rejected", "released")
+# notices after an action, chosen by key: a crafted link cannot put its own words on a page
+NOTICES = {
+    "released": "Released: the original message was sent on to its recipients.",
+    "released-defused": "Released: the defused copy (beacons removed) was sent on to its recipients.",
+    "deleted": "Deleted: the quarantine entry and its stored bytes are gone.",
+    "released-other": "Released to the recipients you confirmed; the release is in the audit log.",
 }
 
 
@@ -60,8 +58,27 @@ def _user(request: Request) -> Principal:
     sid = request.cookies.get(SESSION_COOKIE, "")
     who = ctx_of(request).auth.session(sid) if sid else None
     if who is None:
-        raise LoginRequired
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(expired=bool(sid), wanted=wanted if request.method == "GET" else "")
     return who
+
+
+def _maybe_user(request: Request) -> Principal | None:
+    sid = request.cookies.get(SESSION_COOKIE, "")
+    return ctx_of(request).auth.session(sid) if sid else None
+
+
+def local_path(value: str) -> str:
+    """``value`` when it is a path on this site (``/messages?x=1``), else "/": the sign-in
+    page's ``next`` must never send the browser to another host."""
+    if not value or len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    if any(c in value for c in "\\\r\n\t") or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or value.startswith("/login") or value.startswith("/logout"):
+        return "/"
+    return value
 
 
 def _need(request: Request, role: str) -> Principal:
@@ -85,19 +102,25 @@ def _render(request: Request, name: str, who: Principal | None, *, status_code: 
 
 
 def error_page(request: Request, status_code: int, detail: str) -> HTMLResponse:
-    """A plain page for errors on page routes (the API answers JSON)."""
-    return _render(request, "error.html", None, status_code=status_code, code=status_code, detail=detail)
+    """A plain page for errors on page routes (the API answers JSON), with the navigation."""
+    try:
+        who = _maybe_user(request)
+    except Exception:
+        who = None
+    return _render(request, "error.html", who, status_code=status_code, code=status_code, detail=detail)
 
 
 # -- sign in and out --------------------------------------------------------------------------
 
 
 @router.get("/login")
-def login_page(request: Request, error: str = "") -> HTMLResponse:
+def login_page(request: Request, error: str = "", expired: str = "", next: str = "") -> HTMLResponse:
     token = secrets.token_urlsafe(32)
     # a fixed text: a crafted link must not be able to put its own words on the sign-in page
     shown = "Sign-in failed: check the token, or the user and password." if error else ""
-    response = _render(request, "login.html", None, error=shown, login_csrf=token)
+    notice = "Your session has expired. Sign in again to go on where you were." if expired and not error else ""
+    response = _render(request, "login.html", None, error=shown, notice=notice, login_csrf=token,
+                       next=local_path(next))
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                         secure=_secure(request), max_age=3600, path="/login")
     return response
@@ -147,6 +170,7 @@ async def login(request: Request) -> Response:
     username = form.get("username", "").strip()[:200]
     password = form.get("password", "")
     account = "" if token else username
+    wanted = local_path(str(form.get("next") or ""))
     wait = ctx.throttle.wait(account, client)
     if wait > 0:
         ctx.audit.record("sign-in-failed", name=username, token=bool(token), client=client, reason="throttled",
@@ -167,11 +191,11 @@ async def login(request: Request) -> Response:
         ctx.throttle.failed(account, client)
         ctx.audit.record("sign-in-failed", name=username, token=bool(token), client=client,
                          reason="unknown token" if token else "wrong user or password")
-        return RedirectResponse("/login?error=1", status_code=303)
+        return RedirectResponse("/login?" + urlencode({"error": 1, "next": wanted}), status_code=303)
     ctx.throttle.succeeded(account)
     sid, _csrf = await run_in_threadpool(auth.start_session, who)
     ctx.audit.record("signed-in", name=who.name, role=who.role, client=client)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(wanted, status_code=303)
     response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict", secure=_secure(request),
                         path="/")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
@@ -188,49 +212,7 @@ async def logout(request: Request) -> Response:
     return response
 
 
-# -- dashboard ----------------------------------------------------------------------------------
-
-
-@router.get("/")
-def dashboard(request: Request) -> HTMLResponse:
-    who = _need(request, "viewer")
-    ctx = ctx_of(request)
-    days, series = verdicts_by_day(ctx.store, 30)
-    chart = charts.stacked_bars(days, series, title="Messages by verdict per day, last 30 days") if days else ""
-    info = ctx.store.info()
-    return _render(
-        request, "dashboard.html", who,
-        chart=Markup(chart),  # noqa: S704 - built by charts.py, every text escaped there
-        campaigns=ctx.store.campaigns()[:10],
-        targets=ctx.store.targets(ctx.roster)[:10],
-        counts=info["counts"], verdicts=info["verdicts"],
-    )
-
-
 # -- campaigns ----------------------------------------------------------------------------------
-
-
-@router.get("/campaigns")
-def campaigns_page(request: Request) -> HTMLResponse:
-    who = _need(request, "viewer")
-    return _render(request, "campaigns.html", who, campaigns=ctx_of(request).store.campaigns())
-
-
-@router.get("/campaigns/{campaign_id}")
-def campaign_page(request: Request, campaign_id: str) -> HTMLResponse:
-    who = _need(request, "viewer")
-    ctx = ctx_of(request)
-    found = ctx.store.campaign(campaign_id) if len(campaign_id) <= 32 else None
-    if found is None:
-        raise HTTPException(404, f"no campaign {campaign_id!r}")
-    messages = ctx.store.campaign_messages(found.id)
-    points = campaign_timeline(messages)
-    chart = charts.timeline(points, title=f"Messages per day in campaign {found.id[:12]}")
-    return _render(
-        request, "campaign.html", who, campaign=found, messages=messages[:200],
-        targets=targets_of(ctx, found.id), chart=Markup(chart),  # noqa: S704 - escaped in charts.py
-        can_export=who.allows("analyst"),
-    )
 
 
 @router.get("/campaigns/{campaign_id}/export/{fmt}")
@@ -247,18 +229,6 @@ def campaign_export(request: Request, campaign_id: str, fmt: str) -> Response:
 # -- messages -----------------------------------------------------------------------------------
 
 
-@router.get("/messages")
-def messages_page(request: Request, verdict: str = "", sender: str = "", recipient: str = "", rule: str = "",
-                  page: int = 1) -> HTMLResponse:
-    who = _need(request, "viewer")
-    page = max(1, min(page, 100_000))
-    query = MessageQuery(verdict=verdict if verdict in VERDICTS else None, sender=sender[:320] or None,
-                         recipient=recipient[:320] or None, rule=rule[:100] or None, limit=50, offset=(page - 1) * 50)
-    found, total = search_messages(ctx_of(request).store, query)
-    filters = {"verdict": verdict, "sender": sender, "recipient": recipient, "rule": rule}
-    return _render(request, "messages.html", who, messages=found, total=total, page=page, filters=filters,
-                   verdicts=VERDICTS, next_query=urlencode({**filters, "page": page + 1}),
-                   prev_query=urlencode({**filters, "page": page - 1}))
 
 
 @router.get("/messages/{message_id}")
@@ -270,8 +240,14 @@ def message_page(request: Request, message_id: int) -> HTMLResponse:
         raise HTTPException(404, f"no message {message_id}")
     raw, origin = ctx.message_bytes(message_id)
     headers = ctx.analysis.preview_sync(raw)[0] if raw else ()  # parsed in a worker, within the budget
+    campaign = ctx.store.campaign(found.campaign_id) if found.campaign_id else None
+    actions = ctx.actions()
     return _render(request, "message.html", who, m=found, origin=origin, headers=headers,
-                   preview_url=f"/messages/{message_id}/preview" if raw else "", leak_words=LEAK_WORDS)
+                   preview_url=f"/messages/{message_id}/preview" if raw else "", leak_words=LEAK_WORDS,
+                   campaign=campaign, sentence=story.message_sentence(found), leaks=story.leaks_of([found]),
+                   people=story.people_of(found.recipients, ctx.roster), done=actions.actions_of(found),
+                   outcome=actions.outcome(found), indicators=story.top_indicators(found.indicators, 8),
+                   groups=story.severity_groups(found.findings))
 
 
 def _preview_response(request: Request, raw: bytes) -> HTMLResponse:
@@ -319,21 +295,38 @@ async def scan_upload(request: Request) -> HTMLResponse:
 
 
 @router.get("/quarantine")
-def quarantine_page(request: Request, status: str = "") -> HTMLResponse:
+def quarantine_page(request: Request, status: str = "", notice: str = "") -> HTMLResponse:
     who = _need(request, "viewer")
-    entries = [e for e in ctx_of(request).quarantine.entries() if not status or e.status == status]
+    ctx = ctx_of(request)
+    if status and status not in QUARANTINE_STATUSES:
+        raise HTTPException(400, f"status: use one of {', '.join(QUARANTINE_STATUSES)}")
+    entries = [e for e in ctx.quarantine.entries() if not status or e.status == status]
     entries.sort(key=lambda e: e.id, reverse=True)
-    return _render(request, "quarantine.html", who, entries=entries, status=status,
-                   can_act=who.allows("analyst"))
+    return _render(request, "quarantine.html", who, entries=entries, status=status, statuses=QUARANTINE_STATUSES,
+                   can_act=who.allows("analyst"), copies=stored_copies(ctx.store, entries),
+                   names=campaign_names(ctx.store), notice=NOTICES.get(notice, ""),
+                   quarantine_dir=str(ctx.gateway.quarantine_dir))
+
+
+def _entry_page(request: Request, who: Principal, entry: Any, *, notice: str = "", error: str = "",
+                status_code: int = 200, can_release_other: bool | None = None) -> HTMLResponse:
+    ctx = ctx_of(request)
+    actions = ctx.actions()
+    if can_release_other is None:
+        can_release_other = who.allows("admin") and entry.status == "held"
+    return _render(request, "quarantine_entry.html", who, e=entry, can_act=who.allows("analyst"),
+                   can_release_other=can_release_other,
+                   notice=notice, error=error, history=actions.history(entry),
+                   copies=stored_copies(ctx.store, [entry]).get(entry.id, []), names=campaign_names(ctx.store),
+                   status_code=status_code)
 
 
 @router.get("/quarantine/{entry_id}")
-def quarantine_entry_page(request: Request, entry_id: str) -> HTMLResponse:
+def quarantine_entry_page(request: Request, entry_id: str, notice: str = "") -> HTMLResponse:
     who = _need(request, "viewer")
     entry = quarantine_entry(ctx_of(request), entry_id)
-    return _render(request, "quarantine_entry.html", who, e=entry, can_act=who.allows("analyst"),
-                   can_release_other=who.allows("admin") and entry.status == "held",
-                   notice=NOTICES.get(request.query_params.get("notice", ""), ""))
+    return _entry_page(request, who, entry, notice=NOTICES.get(notice, ""),
+                       can_release_other=who.allows("admin") and entry.status == "held")
 
 
 @router.get("/quarantine/{entry_id}/preview")
@@ -352,12 +345,28 @@ def quarantine_preview(request: Request, entry_id: str) -> HTMLResponse:
 async def quarantine_release(request: Request, entry_id: str) -> Response:
     who = _need(request, "analyst")
     form = await _form(request, who)
+    defused = form.get("defused") == "1"
     rcpt_to = tuple(str(form.get("rcpt_to") or "").replace(",", " ").split())[:100]
     confirmed = form.get("confirm_other_recipients") == "1"
-    release_entry(ctx_of(request), entry_id, who, defused=form.get("defused") == "1", rcpt_to=rcpt_to,
-                  confirm_other_recipients=confirmed)
-    notice = "released-other" if rcpt_to and confirmed else "released"
+    try:
+        release_entry(ctx_of(request), entry_id, who, defused=defused, rcpt_to=rcpt_to,
+                      confirm_other_recipients=confirmed)
+    except HTTPException as exc:
+        if exc.status_code not in (409, 502):
+            raise
+        # show the entry with what went wrong, and the way on from there
+        entry = quarantine_entry(ctx_of(request), entry_id)
+        return _entry_page(request, who, entry, error=f"The release did not happen: {exc.detail}",
+                           status_code=exc.status_code)
+    notice = "released-other" if rcpt_to and confirmed else "released-defused" if defused else "released"
     return RedirectResponse(f"/quarantine/{entry_id}?notice={notice}", status_code=303)
+
+
+@router.get("/quarantine/{entry_id}/delete")
+def quarantine_delete_confirm(request: Request, entry_id: str) -> HTMLResponse:
+    """The confirm step for delete: a page with one button (no JavaScript needed)."""
+    who = _need(request, "analyst")
+    return _render(request, "quarantine_delete.html", who, e=quarantine_entry(ctx_of(request), entry_id))
 
 
 @router.post("/quarantine/{entry_id}/delete")
@@ -365,16 +374,10 @@ async def quarantine_delete(request: Request, entry_id: str) -> Response:
     who = _need(request, "analyst")
     await _form(request, who)
     delete_entry(ctx_of(request), entry_id, who)
-    return RedirectResponse("/quarantine", status_code=303)
+    return RedirectResponse("/quarantine?notice=deleted", status_code=303)
 
 
-# -- rules, tokens, API docs --------------------------------------------------------------------
-
-
-@router.get("/rules")
-def rules_page(request: Request) -> HTMLResponse:
-    who = _need(request, "viewer")
-    return _render(request, "rules.html", who, rules=ctx_of(request).rules())
+# -- tokens, API docs --------------------------------------------------------------------
 
 
 @router.get("/admin/tokens")
@@ -425,4 +428,4 @@ def api_docs(request: Request) -> HTMLResponse:
             endpoints.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
                               "tags": op.get("tags", []), "params": params,
                               "body": bool(op.get("requestBody"))})
-    return _render(request, "api_docs.html", None, endpoints=endpoints, title=schema["info"]["title"])
+    return _render(request, "api_docs.html", _maybe_user(request), endpoints=endpoints, title=schema["info"]["title"])

@@ -117,7 +117,7 @@ def preview_document(message: Message) -> Preview:
 # Served with the preview document: nothing may load except inline styles and data: images.
 PREVIEW_CSP = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src 'none'; "
-    "form-action 'none'; frame-src 'none'; base-uri 'none'; navigate-to 'none'; sandbox"
+    "form-action 'none'; frame-src 'none'; base-uri 'none'; sandbox"
 )
 
 __all__ = ["PLACEHOLDER", "PREVIEW_CSP", "Preview", "preview_document", "sanitise_html"]
