@@ -142,9 +142,9 @@ def _load_kind(beacon: Beacon, sender_reg: str) -> str:
         return "sales_tool"
     if kind in _SERVICES:
         return "mail_service"
-    if kind in ("shortener", "redirector") or derive.is_shortener(beacon.host, domains.registrable(beacon.host)):
+    if kind in ("shortener", "redirector") or derive.is_shortener(beacon.host, domains.site(beacon.host)):
         return "shortener"
-    reg = domains.registrable(beacon.host)
+    reg = domains.site(beacon.host)
     if reg and reg == sender_reg:
         return "own_domain"
     return "third_party"
@@ -221,5 +221,5 @@ def _new_host(history: Any, sender: str, host: str) -> str:
         return ""
     if hosts is None:
         return ""
-    reg = domains.registrable(host)
-    return "seen" if any(domains.registrable(h) == reg for h in hosts) else "new"
+    reg = domains.site(host)
+    return "seen" if any(domains.site(h) == reg for h in hosts) else "new"
