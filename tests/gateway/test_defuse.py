@@ -302,3 +302,14 @@ def test_image_in_hidden_container_counts_as_a_beacon_without_scan_help() -> Non
     out, report = defuse_report(raw, result())
     assert report.beacons_removed == 2 and report.images_blocked == 0
     assert "t.example" not in body_html(out)
+
+
+def test_bare_cr_line_endings_are_defused_as_clients_read_them() -> None:
+    """Found by the browser oracle: with CR-only line ends the splice saw one header
+    line and rewrote nothing, while mail clients (and the scan) find the HTML part."""
+    raw = html_message(f'<html><body><img src="{PIXEL}" width="1" height="1"><p>x</p></body></html>')
+    raw = raw.replace(b"\r\n", b"\r")
+    out = defuse(raw, result(Beacon(url=PIXEL, kind="pixel", operator="T", host="t.tracker.example")))
+    msg = email.message_from_bytes(out, policy=policy.default)
+    htmls = [str(p.get_content()) for p in msg.walk() if p.get_content_type() == "text/html"]  # type: ignore[attr-defined]
+    assert htmls and all(remote_loads(h) == [] and PIXEL not in h for h in htmls)

@@ -79,6 +79,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.hunt.features._TOKENISH": ("URL path parts", "anchored; one lookahead and one class per branch"),
     "mailward.gateway.defuse._PX": ("width/height attributes", "anchored, digits bounded to 6"),
     "mailward.gateway.defuse._HIDDEN_STYLE": ("style attributes", "alternation of literals with single whitespace runs"),
+    "mailward.gateway.defuse._BARE_CR": ("defused messages", "one character then a fixed one-character lookahead"),
     "mailward.gateway.settings._REPLY": ("configuration", NOT_MESSAGE),
     "mailward.web.preview._BAD_CSS": ("CSS shown in the web preview", "alternation of literals"),
     "mailward.rules.derive._TEXT_DOMAIN": ("link text", RE2),

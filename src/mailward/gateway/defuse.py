@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from mailward.gateway.banner import DefuseReport, banner_html, banner_lines, banner_text
-from mailward.gateway.mimesplice import Leaf, rewrite_text_parts
+from mailward.gateway.mimesplice import Leaf, rewrite_text_parts, split_head
 from mailward.gateway.settings import GatewaySettings
 from mailward.htmlprep import prepare_html
 from mailward.remote import (
@@ -398,6 +398,7 @@ def defuse_report(
     puts the banner built from those counts at the top of the first HTML and text part.
     """
     settings = settings or GatewaySettings()
+    raw = _bare_cr_as_crlf(raw)
     worker = _Defuser(result, settings, neutralise)
     trees: dict[str, LexborHTMLParser] = {}
     texts: dict[str, str] = {}
@@ -441,6 +442,18 @@ def defuse_report(
 
     new_raw = rewrite_text_parts(raw, second_pass)
     return new_raw, worker.report
+
+
+_BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _bare_cr_as_crlf(raw: bytes) -> bytes:
+    """A message whose lines end in a bare CR: mail clients (and the scanner's parser)
+    take CR as a line end and find the HTML part, while the splice would see one header
+    line and rewrite nothing. Found by the browser oracle over fuzzed messages."""
+    if b"\r" not in raw or split_head(raw)[1]:
+        return raw  # a blank line ends the header: the splice reads this message as clients do
+    return _BARE_CR.sub(b"\r\n", raw)
 
 
 def defuse(raw: bytes, result: ScanResult, settings: GatewaySettings | None = None) -> bytes:
