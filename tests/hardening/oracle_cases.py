@@ -100,6 +100,18 @@ def run(oracle_: Oracle, name: str, template: str, *, raw_too: bool = True) -> C
     )
 
 
+TABLE_HEAD = ("| sample | chromium on the original (requests / connections) | verdict | beacons (kinds) "
+              "| gateway action | delivered: requests / connections | preview: requests |\n"
+              "|---|---|---|---|---|---|---|")
+
+
+def table_row(case: Case) -> str:
+    kinds = ",".join(sorted({b.kind for b in case.result.beacons})) or "-"
+    return (f"| {case.name} | {case.raw_requests} / {case.raw_connections} | {case.result.verdict.value} "
+            f"| {len(case.result.beacons)} ({kinds}) | {case.action} | {len(case.defused_requests)} / "
+            f"{case.defused_connections} | {len(case.preview_requests)} |")
+
+
 def main() -> None:  # pragma: no cover - prints the table for docs/security.md
     with oracle() as o:
         print("| sample | chromium on the original (requests / connections) | verdict | beacons (kinds) "
