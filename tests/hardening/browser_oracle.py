@@ -162,7 +162,8 @@ class Oracle:
             connections = self.beacon_server.log.connections - beacon_before[1]
         with self.page_server.log.lock:
             own = self.page_server.log.requests[page_before:]
-        others = [u for u in seen if u != page_url and not u.startswith(("data:", "about:"))
+        # what goes to the network (cid:, data:, about: and the like resolve locally or nowhere)
+        others = [u for u in seen if u != page_url and u.lower().startswith(("http:", "https:", "ws:", "wss:", "ftp:"))
                   and not u.endswith("/favicon.ico")]
         return Render(list(beacon), connections, list(own), others,
                       f"http://127.0.0.1:{self.page_server.server_address[1]}")

@@ -80,6 +80,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.gateway.defuse._PX": ("width/height attributes", "anchored, digits bounded to 6"),
     "mailward.gateway.defuse._HIDDEN_STYLE": ("style attributes", "alternation of literals with single whitespace runs"),
     "mailward.gateway.defuse._BARE_CR": ("defused messages", "one character then a fixed one-character lookahead"),
+    "mailward.gateway.defuse._LINE_END": ("defused messages", "alternation of literals"),
     "mailward.gateway.settings._REPLY": ("configuration", NOT_MESSAGE),
     "mailward.web.preview._BAD_CSS": ("CSS shown in the web preview", "alternation of literals"),
     "mailward.rules.derive._TEXT_DOMAIN": ("link text", RE2),
