@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--limit", type=int, default=0, help="messages per set (0 = all); for smoke runs")
     parser.add_argument("--no-rules", action="store_true", help="skip the rules-only scan (faster)")
+    parser.add_argument("--extra-ham", type=Path,
+                        help="more wanted mail to train on (e.g. the demo generator's ham and newsletters): "
+                             "adds plans that train on it too")
     args = parser.parse_args(argv)
     sets = [s for s in ("phishing_pot", "phishing_nazario", "sa_ham", "newsletters_unspy") if (args.corpus / s).is_dir()]
     if not sets:
@@ -68,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.monotonic()
     data = load(args.corpus, sets, args.limit)
+    if args.extra_ham:
+        files = sorted(p for p in args.extra_ham.rglob("*") if p.is_file())[: args.limit or None]
+        data["extra_ham"] = [(p.name, "dev", parse_message(p.read_bytes())) for p in files]
+        for plan in list(PLANS):
+            PLANS[plan + "+extra"] = [*PLANS[plan], ("extra_ham", "all")]
     parse_s = time.monotonic() - started
     feats = {name: [features(m) for _, _, m in items] for name, items in data.items()}  # type: ignore[arg-type]
     rules_flagged: dict[str, list[bool]] = {}
@@ -79,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                                  "load_average": os.getloadavg(), "plans": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for plan, trained_on in PLANS.items():
-            if any(s not in data for s, _ in trained_on):
+            if any(s not in data for s, _ in trained_on) or (args.extra_ham and not plan.endswith("+extra")):
                 continue
             pos, neg = [], []
             for name, which in trained_on:

@@ -302,3 +302,27 @@ def test_image_in_hidden_container_counts_as_a_beacon_without_scan_help() -> Non
     out, report = defuse_report(raw, result())
     assert report.beacons_removed == 2 and report.images_blocked == 0
     assert "t.example" not in body_html(out)
+
+
+def test_bare_cr_line_endings_are_defused_as_clients_read_them() -> None:
+    """Found by the browser oracle: with CR-only line ends the splice saw one header
+    line and rewrote nothing, while mail clients (and the scan) find the HTML part."""
+    raw = html_message(f'<html><body><img src="{PIXEL}" width="1" height="1"><p>x</p></body></html>')
+    raw = raw.replace(b"\r\n", b"\r")
+    out = defuse(raw, result(Beacon(url=PIXEL, kind="pixel", operator="T", host="t.tracker.example")))
+    msg = email.message_from_bytes(out, policy=policy.default)
+    htmls = [str(p.get_content()) for p in msg.walk() if p.get_content_type() == "text/html"]  # type: ignore[attr-defined]
+    assert htmls and all(remote_loads(h) == [] and PIXEL not in h for h in htmls)
+
+
+def test_mixed_line_endings_are_defused_as_clients_read_them() -> None:
+    """Found by the browser oracle: alternating LF and CRLF line ends made the splice and
+    a client's parser disagree on the parts; the defused message is checked the
+    client's way and defused again with every line end as CRLF."""
+    raw = html_message('<html><body background="//t.example/b.gif"><p>x</p></body></html>',
+                       text="plain text\n")
+    raw = b"".join(line + (b"\n" if i % 2 else b"\r\n") for i, line in enumerate(raw.splitlines()))
+    out = defuse(raw, result())
+    msg = email.message_from_bytes(out, policy=policy.compat32)
+    htmls = [p.get_payload(decode=True).decode() for p in msg.walk() if p.get_content_type() == "text/html"]
+    assert htmls and all("t.example" not in h for h in htmls)

@@ -105,6 +105,14 @@ class Render:
     def count(self) -> int:
         return len(self.beacon_requests) + len(self.page_requests)
 
+    page_origin: str = ""
+
+    @property
+    def remote_loads(self) -> list[str]:
+        """Loads that left for another host than the page's own (a relative URL in a
+        message shown by webmail goes to the webmail, not to the sender)."""
+        return [*self.beacon_requests, *(u for u in self.browser_requests if not u.startswith(self.page_origin + "/"))]
+
     @property
     def loads(self) -> list[str]:
         """Everything that left the page: server-side logs and chromium's own request list."""
@@ -154,9 +162,11 @@ class Oracle:
             connections = self.beacon_server.log.connections - beacon_before[1]
         with self.page_server.log.lock:
             own = self.page_server.log.requests[page_before:]
-        others = [u for u in seen if u != page_url and not u.startswith(("data:", "about:"))
+        # what goes to the network (cid:, data:, about: and the like resolve locally or nowhere)
+        others = [u for u in seen if u != page_url and u.lower().startswith(("http:", "https:", "ws:", "wss:", "ftp:"))
                   and not u.endswith("/favicon.ico")]
-        return Render(list(beacon), connections, list(own), others)
+        return Render(list(beacon), connections, list(own), others,
+                      f"http://127.0.0.1:{self.page_server.server_address[1]}")
 
 
 @contextmanager

@@ -115,6 +115,8 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.gateway.attachdefuse._FILENAME": ("MIME part headers", "literal word, whitespace runs around '=', then one class"),
     "mailward.gateway.attachdefuse._REL_ELEMENT": ("Office .rels parts", "'<' then an optional class-and-colon prefix, a literal, then one class excluding '>'"),
     "mailward.gateway.attachdefuse._TARGET": ("Office .rels elements", "literal, whitespace runs, then one quoted class"),
+    "mailward.gateway.defuse._BARE_CR": ("defused messages", "one character then a fixed one-character lookahead"),
+    "mailward.gateway.defuse._LINE_END": ("defused messages", "alternation of literals"),
     "mailward.gateway.settings._REPLY": ("configuration", NOT_MESSAGE),
     "mailward.web.preview._BAD_CSS": ("CSS shown in the web preview", "alternation of literals"),
     "mailward.rules.derive._TEXT_DOMAIN": ("link text", RE2),

@@ -21,6 +21,8 @@ their bytes.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from collections.abc import Callable
 from typing import Any
@@ -30,8 +32,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from mailward import domains
 from mailward.gateway.banner import DefuseReport, banner_html, banner_lines, banner_text
-from mailward.gateway.mimesplice import Leaf, rewrite_text_parts
+from mailward.gateway.mimesplice import Leaf, rewrite_text_parts, split_head
 from mailward.gateway.settings import GatewaySettings
+from mailward.html import extract_html
 from mailward.htmlprep import prepare_html
 from mailward.remote import (
     DROP_WITH_CONTENT,
@@ -390,6 +393,19 @@ def defuse_report(
     puts the banner built from those counts at the top of the first HTML and text part.
     """
     settings = settings or GatewaySettings()
+    raw = _bare_cr_as_crlf(raw)
+    new_raw, report = _defuse_once(raw, result, settings, neutralise)
+    if neutralise and _still_loads(new_raw):
+        # The splice and a mail client's parser disagreed on where the parts are (mixed
+        # line ends, found by the browser oracle over fuzzed messages): read with every
+        # line end as CRLF, as clients do, and defuse again.
+        new_raw, report = _defuse_once(_LINE_END.sub(b"\r\n", raw), result, settings, neutralise)
+    return new_raw, report
+
+
+def _defuse_once(
+    raw: bytes, result: ScanResult, settings: GatewaySettings, neutralise: bool
+) -> tuple[bytes, DefuseReport]:
     worker = _Defuser(result, settings, neutralise)
     if neutralise and settings.defuse_attachments:
         raw = _defuse_attachments(raw, result, settings, worker.report)
@@ -455,6 +471,39 @@ def _defuse_attachments(raw: bytes, result: ScanResult, settings: GatewaySetting
         report.attachments.append((action.action, action.filename, action.what))
         report.parts_changed.append(action.part)
     return new_raw
+
+
+_BARE_CR = re.compile(rb"\r(?!\n)")
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _still_loads(raw: bytes) -> bool:
+    """Would a mail client, parsing the defused message its own way, still find an
+    HTML part that loads something? (the stdlib parser, as most clients read MIME)"""
+    try:
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+        for part in msg.walk():
+            if part.get_content_type() != "text/html" or part.is_multipart():
+                continue
+            payload = part.get_payload(decode=True)
+            if not isinstance(payload, bytes):
+                continue
+            text = payload.decode(part.get_content_charset() or "utf-8", "replace")
+            facts = extract_html(text, "check")
+            if any(is_remote(resource.url) for resource in facts.resources):
+                return True
+    except (LookupError, ValueError, RecursionError, UnicodeError):
+        return False
+    return False
+
+
+def _bare_cr_as_crlf(raw: bytes) -> bytes:
+    """A message whose lines end in a bare CR: mail clients (and the scanner's parser)
+    take CR as a line end and find the HTML part, while the splice would see one header
+    line and rewrite nothing. Found by the browser oracle over fuzzed messages."""
+    if b"\r" not in raw or split_head(raw)[1]:
+        return raw  # a blank line ends the header: the splice reads this message as clients do
+    return _BARE_CR.sub(b"\r\n", raw)
 
 
 def defuse(raw: bytes, result: ScanResult, settings: GatewaySettings | None = None) -> bytes:
