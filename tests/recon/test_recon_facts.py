@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from mailward.rules.pipeline import Analyser
+from mailward.pipeline import Analyser
 
 from mailward.config import Config
 from mailward.identity import InMemorySenderHistory
