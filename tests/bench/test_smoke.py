@@ -74,5 +74,5 @@ def test_bench_script_runs_with_tiny_sizes(name: str, corpora: dict[str, Path]) 
     assert res.returncode == 0, f"{name}: {res.stderr[-3000:]}"
     assert res.stdout.strip() or res.stderr.strip()
     if name == "hostile_bench.py":
-        row = json.loads((corpora["root"] / "hostile.json").read_text())["nul_bytes"]
+        row = json.loads((corpora["root"] / "hostile.json").read_text())["scan"]["nul_bytes"]
         assert "error" not in row and row["scan_s"] >= 0
