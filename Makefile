@@ -63,6 +63,8 @@ fuzz: $(VENV)/.installed-test
 	$(PY) fuzz/seed_corpus.py fuzz/corpus
 	mkdir -p fuzz/crashes
 	$(PY) fuzz/fuzz_scan.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -artifact_prefix=fuzz/crashes/ fuzz/corpus
+	mkdir -p fuzz/corpus-milter-work
+	$(PY) fuzz/fuzz_milter.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -artifact_prefix=fuzz/crashes/milter- fuzz/corpus-milter-work fuzz/corpus-milter
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

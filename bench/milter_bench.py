@@ -79,7 +79,7 @@ class RssSampler(threading.Thread):
             self.halt.wait(0.02)
 
 
-def tree_cpu(pid: int, *, children: bool = True) -> float:
+def tree_cpu(pid: int, *, descendants: bool = True) -> float:
     """User + system CPU seconds of ``pid`` and (by default) its live descendants."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
@@ -92,7 +92,7 @@ def tree_cpu(pid: int, *, children: bool = True) -> float:
             total += (int(fields[11]) + int(fields[12])) / tick
         except OSError:
             pass
-        if children:
+        if descendants:
             stack += children(current)
     return total
 
@@ -154,10 +154,13 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=os.environ.get("MAILWARD_BENCH_OUT") or None,
                         help="write the results here as JSON")
     parser.add_argument("--workers", type=int, default=2, help="scanning processes in the milter (default 2)")
+    parser.add_argument("--small", type=int, default=0, help="small messages per run (default 400, --quick 60)")
+    parser.add_argument("--large", type=int, default=0, help="large messages per run (default 40, --quick 8)")
     parser.add_argument("--history", action="store_true",
                         help="sender history on ([gateway] history = true, SQLite store in the work dir)")
     args = parser.parse_args()
     small_n, large_n = (60, 8) if args.quick else (400, 40)
+    small_n, large_n = args.small or small_n, args.large or large_n
 
     work = Path(tempfile.mkdtemp(prefix="mailward-milter-bench-"))
     milter_port = free_port()
@@ -178,18 +181,18 @@ def main() -> int:
         sampler = RssSampler(milter.pid)
         sampler.start()
         audit = work / "audit.jsonl"
-        for raw in make_batch("small", 10):  # warm-up: workers' first defuse, Postfix processes
+        for raw in make_batch("small", min(10, small_n)):  # warm-up: workers' first defuse, Postfix processes
             send_one(postfix.smtp_port, raw)
         offset = audit.stat().st_size
         for kind, count in (("small", small_n), ("large", large_n)):
             batch = make_batch(kind, count)
             for clients in (1, 4):
                 cpu_before = tree_cpu(milter.pid)
-                main_before = tree_cpu(milter.pid, children=False)
+                main_before = tree_cpu(milter.pid, descendants=False)
                 run = run_config(postfix.smtp_port, batch, clients)
                 run["milter_cpu_ms_per_msg"] = round((tree_cpu(milter.pid) - cpu_before) * 1000 / len(batch), 1)
                 run["milter_main_cpu_ms_per_msg"] = round(
-                    (tree_cpu(milter.pid, children=False) - main_before) * 1000 / len(batch), 1)
+                    (tree_cpu(milter.pid, descendants=False) - main_before) * 1000 / len(batch), 1)
                 ms, offset, actions = audit_ms(audit, offset)
                 run.update(kind=kind, actions=actions,
                            milter_ms={f"p{int(q * 100)}": round(percentile(ms, q), 1) for q in (0.5, 0.95, 0.99)})

@@ -3,7 +3,9 @@
 ``PinnedScanner`` runs the real ``mailward.scan.Scanner`` (so beacons and findings are
 real) and then pins the verdict to the message's ``X-Test-Verdict`` header, so that
 gateway tests exercise every action whatever the rules currently decide.
-``X-Test-Sleep: N`` and ``X-Test-Raise: 1`` simulate a slow and a broken scan.
+``X-Test-Sleep: N`` and ``X-Test-Raise: 1`` simulate a slow and a broken scan;
+``X-Test-Stuck: N`` a scan stuck where no timer reaches it (SIGALRM blocked, as in
+a long call into C), so that only killing the worker ends it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,17 @@ from mailward.result import Finding, ScanResult, Severity, Verdict
 _PARSER = BytesHeaderParser(policy=policy.default)
 
 
+def _stuck(seconds: object) -> None:
+    if seconds:
+        import signal
+
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        try:
+            time.sleep(float(str(seconds)))
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+
+
 class PinnedScanner:
     def __init__(self, config: Config) -> None:
         from mailward.scan import Scanner
@@ -33,6 +46,7 @@ class PinnedScanner:
         sleep = head.get("X-Test-Sleep")
         if sleep:
             time.sleep(float(str(sleep)))
+        _stuck(head.get("X-Test-Stuck"))
         result = self.inner.scan_bytes(raw, source, envelope=envelope)
         pinned = head.get("X-Test-Verdict")
         if pinned:
@@ -63,6 +77,7 @@ class StaticScanner:
         sleep = head.get("X-Test-Sleep")
         if sleep:
             time.sleep(float(str(sleep)))
+        _stuck(head.get("X-Test-Stuck"))
         verdict = Verdict(str(head.get("X-Test-Verdict") or "clean").strip())
         beacons = []
         for url in head.get_all("X-Test-Pixel") or ():

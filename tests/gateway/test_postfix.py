@@ -169,8 +169,11 @@ def test_tracked_newsletter_is_defused_and_original_kept(flow: Flow) -> None:
     assert entry.status == "delivered" and entry.action == "defuse"
     assert flow.store.get_bytes(entry.sha256) == raw
     assert msg["X-Mailward-Quarantine-Id"] == entry.id
-    # the defused copy can be sent again, to someone else, through the release hop
-    released = flow.cli("quarantine", "release", entry.id, "--defused", "--to", "bob@test.local")
+    # the defused copy can be sent again, to someone else, through the release hop: confirmed only
+    refused = flow.cli("quarantine", "release", entry.id, "--defused", "--to", "bob@test.local")
+    assert refused.returncode == 1 and "recorded recipients" in refused.stderr
+    released = flow.cli("quarantine", "release", entry.id, "--defused", "--to", "bob@test.local",
+                        "--confirm-other-recipients")
     assert released.returncode == 0, released.stderr
     again = flow.delivered_raw("bob", token)
     assert b"tracking/open" not in again and b"data-mailward-banner" in again

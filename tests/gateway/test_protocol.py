@@ -251,7 +251,7 @@ def test_garbage_closes_connection_without_killing_server(tmp_path: Path) -> Non
 
 def test_stuck_worker_processes_are_replaced(tmp_path: Path) -> None:
     """A scan that never ends must not take the gateway down with it."""
-    stuck = build("From: a@example.org\nSubject: slow\nX-Test-Sleep: 60", "x\n")
+    stuck = build("From: a@example.org\nSubject: slow\nX-Test-Stuck: 60", "x\n")
     fine = build("From: a@example.org\nSubject: fine", "x\n")
 
     async def scenario() -> None:
@@ -267,6 +267,30 @@ def test_stuck_worker_processes_are_replaced(tmp_path: Path) -> None:
             assert dict(out.added)["X-Mailward-Verdict"] == "clean"
             assert asyncio.get_running_loop().time() - started < 30
     run(scenario())
+
+
+@pytest.mark.parametrize("on_failure", ["tempfail", "accept"])
+def test_a_slow_scan_ends_unscannable_within_the_budget(tmp_path: Path, on_failure: str) -> None:
+    """The worker's own timer stops a scan at 80% of ``timeout``: the message is
+    ``unscannable`` ("time budget exceeded") and nothing has to be killed."""
+    slow = build("From: a@example.org\nSubject: slow\nX-Test-Sleep: 60", "x\n")
+
+    async def scenario() -> None:
+        settings = unit_settings(tmp_path, workers=1, timeout=2.0, on_failure=on_failure)
+        async with running_gateway(settings) as (port, gw), MilterClient("127.0.0.1", port) as client:
+            gw.scanner.warm_up()
+            out = await client.message(slow)
+            if on_failure == "tempfail":
+                assert out.reply_text.startswith("451")
+            else:
+                added = dict(out.added)
+                assert out.final == p.R_ACCEPT and added["X-Mailward-Verdict"] == "unscannable"
+                assert added["X-Mailward-Reason"] == "time budget exceeded (1.6 s)"
+            assert gw.scanner.recycled == 0
+    run(scenario())
+    events = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    message = [e for e in events if e["event"] == "message"][-1]
+    assert message["verdict"] == "unscannable" and message["sha256"]
 
 
 def test_unix_socket_and_listen_parsing(tmp_path: Path) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from mailward.pipeline import Analyser
 
 from mailward.config import Config
 from mailward.identity import InMemorySenderHistory
 from mailward.parse import parse_message
+from mailward.pipeline import Analyser
 from mailward.rules.schema import schema_problems
 from tests.recon import adversarial as adv
 

@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from mailward.budget import BudgetExceeded, over_budget, time_budget
 from mailward.config import Config
 from mailward.errors import MailwardError
 from mailward.gateway.defuse import DefuseReport, defuse_report
@@ -86,19 +87,33 @@ def _warm() -> int:
     return os.getpid()
 
 
+SOFT_BUDGET = 0.8  # of ``timeout``: the worker stops itself first; the pool's deadline is the backstop
+
+
 def prepare_message(raw: bytes, source: str, envelope: Envelope) -> Prepared:
-    """Scan, choose the action, defuse if asked. Runs inside a worker."""
+    """Scan, choose the action, defuse if asked, within the time budget. Runs inside a worker.
+
+    Past ``SOFT_BUDGET * timeout`` (where a timer can interrupt: a worker process's
+    main thread) the message is ``unscannable``, "time budget exceeded", and gets the
+    action for that verdict (by default the failure policy).
+    """
     if "error" in _WORKER:
         raise ScannerStartError(_WORKER["error"])
     scanner: MessageScanner = _WORKER["scanner"]
     settings: GatewaySettings = _WORKER["settings"]
-    result = scanner.scan_bytes(raw, source, envelope=envelope)
-    result = replace(result, facts=None)  # facts stay in the worker: not needed, maybe not picklable
-    action = settings.resolve(settings.action_for(result.verdict))
-    if action in (Action.DEFUSE, Action.BANNER):
-        rewritten, report = defuse_report(raw, result, settings, neutralise=action is Action.DEFUSE)
-        return Prepared(result, action, rewritten if rewritten != raw else None, report)
-    return Prepared(result, action)
+    budget = settings.timeout * SOFT_BUDGET
+    try:
+        with time_budget(budget):
+            result = scanner.scan_bytes(raw, source, envelope=envelope)
+            result = replace(result, facts=None)  # facts stay in the worker: not needed, maybe not picklable
+            action = settings.resolve(settings.action_for(result.verdict))
+            if action in (Action.DEFUSE, Action.BANNER):
+                rewritten, report = defuse_report(raw, result, settings, neutralise=action is Action.DEFUSE)
+                return Prepared(result, action, rewritten if rewritten != raw else None, report)
+            return Prepared(result, action)
+    except BudgetExceeded:
+        result = over_budget(raw, source, budget)
+        return Prepared(result, settings.resolve(settings.action_for(result.verdict)))
 
 
 class ScanPool:
@@ -158,7 +173,7 @@ class ScanPool:
             return await asyncio.wait_for(future, self.settings.timeout)
         except TimeoutError:
             self._note_overdue(future)
-            raise ScanError(f"scan took longer than {self.settings.timeout:g} s") from None
+            raise ScanError(f"time budget exceeded: scan took longer than {self.settings.timeout:g} s") from None
         except BrokenProcessPool:
             self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = self._new_executor()
