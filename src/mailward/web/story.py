@@ -52,7 +52,6 @@ _KEY_WORDS = {
     "content": "{v}",
 }
 
-_MORE_FINDINGS = re.compile(r"\s*\(\+\d+ more findings?\)\s*$")
 
 
 def grouped_because(key: str) -> str:
@@ -107,7 +106,11 @@ def severity_groups(findings: Sequence[Mapping[str, Any]]) -> list[tuple[str, li
 
 def one_sentence(summary: str) -> str:
     """The store's summary without its "(+N more findings)" tail."""
-    return _MORE_FINDINGS.sub("", summary or "").strip()
+    text = (summary or "").strip()
+    head, sep, tail = text.rpartition(" (+")
+    if sep and tail.endswith(")") and tail.split(" ", 1)[0].isdigit() and " more finding" in tail:
+        return head.strip()
+    return text
 
 
 @dataclass(frozen=True)
