@@ -18,6 +18,7 @@ def test_retromatch_bench_runs_and_matches(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["db"] == "sqlite" and result["messages"] == 300 and result["indicators"] == 400
+    assert result["db"] == "sqlite" and result["messages"] == 300
+    assert 380 <= result["indicators"] <= 400  # a value drawn twice is one indicator
     assert result["new_matches"] > 0 and result["second_run_new_matches"] == 0
     assert result["facts"] > 300 * 10

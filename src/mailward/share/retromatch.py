@@ -176,6 +176,12 @@ def _match_networks(conn: Connection, now: dt.datetime) -> int:
     ]
     if not nets:
         return 0
+    # networks by (version, prefix length) -> network int -> indicator ids: a few dict
+    # look-ups per stored IP, whatever the number of networks
+    table: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for ident, net in nets:
+        table[(net.version, net.prefixlen)][int(net.network_address)].append(ident)
+    masks = {key: (((1 << key[1]) - 1) << ((32 if key[0] == 4 else 128) - key[1])) for key in table}
     hits: list[tuple[int, str]] = []
     ips = conn.execute(text("SELECT DISTINCT value FROM message_facts WHERE kind = 'ip'")).scalars()
     for value in ips:
@@ -183,7 +189,10 @@ def _match_networks(conn: Connection, now: dt.datetime) -> int:
             ip = ipaddress.ip_address(value)
         except ValueError:
             continue
-        hits.extend((ident, value) for ident, net in nets if ip.version == net.version and ip in net)
+        number = int(ip)
+        for key, networks in table.items():
+            if key[0] == ip.version:
+                hits.extend((ident, value) for ident in networks.get(number & masks[key], ()))
     rows: list[dict[str, Any]] = []
     for ident, value in hits:
         pks = conn.execute(
