@@ -152,23 +152,19 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         id="phish-servicedesk",
         name="Fake IT service desk sign-in",
         kind="phishing",
-        description=("Credential phishing from the lookalikes parliarnent.example ('rn' for 'm'), "
-                     "parlaiment.example (letters swapped) and parliament-example.com, and a "
-                     "quarantine-release notice, linking to fake sign-in pages."),
+        description=("Credential phishing from the lookalike parliarnent.example ('rn' for 'm') "
+                     "and parliament-example.com, linking to fake Outlook sign-in pages."),
         share=0.02, member_share=0.15, staff_share=0.3, min_targets=3,
         attack=("T1566.002", "T1656", "T1583.001"),
-        variants=(0, 1, 7, 5),
+        variants=(0, 1),
     ),
     Campaign(
         id="phish-shared-document",
-        name="Fake cloud-service notifications",
+        name="Fake shared-document notification",
         kind="phishing",
-        description=("'SharePoint' document shares (one from a compromised supplier, the page on "
-                     "free hosting), a 'Microsoft 365' MFA re-registration linking to "
-                     "login.microsoftonline.com.auth-session.test and a 'Teams' voicemail on a "
-                     "public cloud-storage bucket: fake sign-in pages."),
+        description="A 'SharePoint' document share that leads to a fake sign-in page.",
         share=0.01, member_share=0.05, staff_share=0.1, min_targets=2,
-        attack=("T1566.002", "T1656", "T1583.006"),
-        variants=(2, 3, 4, 6),
+        attack=("T1566.002", "T1656"),
+        variants=(2,),
     ),
 )
