@@ -68,6 +68,7 @@ class PersonSection(Section):
 class OrganisationSection(Section):
     name: str = ""
     aliases: StringList = []
+    service_names: StringList = []  # the organisation's own IT services, as claims (docs/phishing.md)
     domains: DomainList = []
     people: list[PersonSection] = []
 
