@@ -24,7 +24,8 @@ from .test_harness import _corpus
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / "bench"
 MODULES = {"proctree.py", "results.py"}  # imported by the scripts, run through them
-ELSEWHERE = {"run.py": "tests/bench/test_harness.py", "durability.py": "tests/hardening/test_durability.py"}
+ELSEWHERE = {"run.py": "tests/bench/test_harness.py", "durability.py": "tests/hardening/test_durability.py",
+             "retromatch_bench.py": "tests/bench/test_retromatch_bench.py", "two_orgs.py": "tests/share/test_two_orgs.py"}
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +33,19 @@ def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("bench-smoke")
     demo = root / "demo"
     generate(demo, seed=7, messages=100)  # the smallest demo set
-    return {"root": root, "corpus": _corpus(root), "demo": demo}
+    corpus = _corpus(root)
+    sets = root / "sets"  # model_eval.py reads sets by name; 8 copies each so both halves have messages
+    for name in ("phishing_pot", "sa_ham"):
+        (sets / name).mkdir(parents=True)
+        for n, message in enumerate(sorted(corpus.iterdir()) * 3):
+            (sets / name / f"{n}.eml").write_bytes(message.read_bytes())
+    return {"root": root, "corpus": corpus, "demo": demo, "sets": sets}
 
 
 def _argv(name: str, c: dict[str, Path]) -> list[str]:
     corpus, demo, root = str(c["corpus"]), c["demo"], c["root"]
     return {
+        "attachments_bench.py": ["formats", corpus],
         "beacons_eval.py": [corpus, "--rounds", "1", "--show", "1"],
         "fingerprint.py": ["--out", str(root / "fp.tsv"), corpus],
         "history_bench.py": ["--senders", "200", "--lookups", "20"],
@@ -46,12 +54,15 @@ def _argv(name: str, c: dict[str, Path]) -> list[str]:
         "identity_eval.py": ["--labels", str(demo / "labels.jsonl"), "--config", str(demo / "mailward.toml")],
         "intel_bench.py": ["--messages", "20", "--sizes", "0,100", "--scan", "5"],
         "milter_bench.py": ["--small", "2", "--large", "1", "--workers", "1"],
+        "model_eval.py": ["--corpus", str(c["sets"]), "--no-rules"],
         "parse_bench.py": [corpus],
         "parser_choice.py": [corpus],
         "profile_stages.py": [corpus, "--limit", "3"],
+        "recon_adversarial.py": ["--per-technique", "1"],
         "scan_profile.py": [corpus, "--limit", "3"],
         "web_bench.py": ["--requests", "4"],
         "web_loop_bench.py": ["--elements", "300", "--signins", "1"],
+        "web_pages_bench.py": ["--messages", "40", "--rounds", "1", "--work", str(root / "web-pages")],
     }[name]
 
 
