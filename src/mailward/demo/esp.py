@@ -68,104 +68,131 @@ def _slug(domain: str) -> str:
 def sending(esp: str, domain: str, recipient: str, rng: random.Random,
             ip: str) -> Sending:
     """One message from ``domain`` to ``recipient`` sent through ``esp``."""
-    local, _, rdomain = recipient.partition("@")
+    build = _SENDERS.get(esp)
+    if build is None:
+        raise ValueError(f"unknown email service provider {esp!r}; known: {', '.join(ESPS)}")
+    return build(esp, domain, recipient, rng, ip)
+
+
+def _mailchimp(esp: str, domain: str, recipient: str, rng: random.Random, ip: str) -> Sending:
     slug = _slug(domain)
-    if esp == "mailchimp":
-        dc = f"us{_num(domain, digits=2) % 21 + 1}"
-        u = _stable(domain, "u", n=25)
-        list_id = _stable(domain, "list", n=10)
-        cid = hexid(rng, 40)
-        e = _stable(domain, recipient, n=10)
-        base = f"https://{slug}.{dc}.list-manage.com"
-        atl = f"mail{rng.randrange(100, 240)}.atl{rng.randrange(11, 99)}.mcdlv.net"
-        return Sending(
-            esp, f"{base}/track/open.php?u={u}&id={cid}&e={e}",
-            lambda dest, i: f"{base}/track/click?u={u}&id={_stable(cid, dest, n=10)}&e={e}",
-            f"bounce-mc.{dc}_{_num(domain)}.{rng.randrange(10**6)}-{e}@{atl}", atl, ip,
-            ((domain, "k2"), ("mcdlv.net", "k1")),
-            (f"X-MC-User: {u}", f"X-Campaign: mailchimp{u}.{cid}",
-             f"X-campaignid: mailchimp{u}.{cid}", f"X-Mailer: Mailchimp Mailer - **CID{cid}**",
-             f"List-ID: {u}mc list <{u}.{list_id}.list-id.mcsv.net>"),
-            f"<{base}/unsubscribe?u={u}&id={list_id}&e={e}&c={cid}>, "
-            f"<mailto:unsubscribe-mc.{dc}_{u}.{cid}-{e}@unsubscribe.mailchimpapp.net?subject=unsubscribe>",
-            f"https://mcusercontent.com/{u}/images",
-        )
-    if esp == "sendgrid":
-        acct = _num(domain, digits=8)
-        host = f"u{acct}.ct.sendgrid.net"
-        em = f"em{_num(domain, 'em', digits=4)}.{domain}"
+    dc = f"us{_num(domain, digits=2) % 21 + 1}"
+    u = _stable(domain, "u", n=25)
+    list_id = _stable(domain, "list", n=10)
+    cid = hexid(rng, 40)
+    e = _stable(domain, recipient, n=10)
+    base = f"https://{slug}.{dc}.list-manage.com"
+    atl = f"mail{rng.randrange(100, 240)}.atl{rng.randrange(11, 99)}.mcdlv.net"
+    return Sending(
+        esp, f"{base}/track/open.php?u={u}&id={cid}&e={e}",
+        lambda dest, i: f"{base}/track/click?u={u}&id={_stable(cid, dest, n=10)}&e={e}",
+        f"bounce-mc.{dc}_{_num(domain)}.{rng.randrange(10**6)}-{e}@{atl}", atl, ip,
+        ((domain, "k2"), ("mcdlv.net", "k1")),
+        (f"X-MC-User: {u}", f"X-Campaign: mailchimp{u}.{cid}",
+         f"X-campaignid: mailchimp{u}.{cid}", f"X-Mailer: Mailchimp Mailer - **CID{cid}**",
+         f"List-ID: {u}mc list <{u}.{list_id}.list-id.mcsv.net>"),
+        f"<{base}/unsubscribe?u={u}&id={list_id}&e={e}&c={cid}>, "
+        f"<mailto:unsubscribe-mc.{dc}_{u}.{cid}-{e}@unsubscribe.mailchimpapp.net?subject=unsubscribe>",
+        f"https://mcusercontent.com/{u}/images",
+    )
 
-        def upn() -> str:
-            return b64id(rng, 72)
 
-        mta = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(8))
-        unsub_token = upn()
-        return Sending(
-            esp, f"https://{host}/wf/open?upn={upn()}",
-            lambda dest, i: f"https://{host}/ls/click?upn={upn()}",
-            f"bounces+{acct}-{hexid(rng, 16)}-{local}={rdomain}@{em}",
-            f"{mta}.outbound-mail.sendgrid.net", ip,
-            ((domain, "s1"), ("sendgrid.info", "smtpapi")),
-            (f"X-SG-EID: {b64id(rng, 60)}", f"X-Entity-ID: {b64id(rng, 18)}"),
-            f"<https://{host}/asm/unsubscribe/?user_id={acct}&data={unsub_token}>, "
-            f"<mailto:unsubscribe@{em}?subject=unsubscribe>",
-            f"https://{host}/wf/images",
-        )
-    if esp == "ses":
-        trk = f"{_stable(domain, 'ses', n=8)}.r.eu-west-1.awstrack.me"
-        mid = f"0102{hexid(rng, 48)}-{hexid(rng, 32)}-{hexid(rng, 16)}-000000"
-        token = _stable(domain, recipient, "ses", n=44)
-        sel = _stable(domain, "sel", n=32)
-        return Sending(
-            esp, f"https://{trk}/I0/{mid}/{token}",
-            lambda dest, i: f"https://{trk}/L0/{urllib.parse.quote(dest, safe='')}/{i + 1}/{mid}/{token}",
-            f"{mid}@eu-west-1.amazonses.com",
-            f"a{rng.randrange(1, 255)}-{rng.randrange(1, 255)}.smtp-out.eu-west-1.amazonses.com",
-            ip, ((domain, sel), ("amazonses.com", "ihchhvubuqgjsxyuhssfvqohv7z3u4hn")),
-            (f"Feedback-ID: 1.eu-west-1.{b64id(rng, 30)}=:AmazonSES",
-             f"X-SES-Outgoing: 2021.01.01-{ip}"),
-            f"<https://{trk}/L0/{urllib.parse.quote(f'https://www.{domain}/newsletters/unsubscribe', safe='')}"
-            f"/99/{mid}/{token}>",
-            f"https://static.{domain}/newsletters",
-        )
-    if esp == "sfmc":
-        job = rng.randrange(10**6, 10**7)
-        sub = f"e.{domain}"
-        return Sending(
-            esp, f"https://click.{sub}/open.aspx?ffcb10-{hexid(rng, 64)}-{hexid(rng, 64)}",
-            lambda dest, i: f"https://click.{sub}/?qs={hexid(rng, 256)}",
-            f"bounce-{_num(domain, digits=3)}_HTML-{rng.randrange(10**9)}-{job}-"
-            f"{_num(domain, digits=7)}-{rng.randrange(100)}@bounce.{sub}",
-            f"mta{rng.randrange(1, 40)}.{sub}", ip, ((sub, "200608"),),
-            (f"x-job: {_num(domain, digits=7)}_{job}", "X-SFMC-Stack: 7"),
-            f"<mailto:leave-{hexid(rng, 96)}@leave.{sub}>, "
-            f"<https://click.{sub}/subscription_center.aspx?jwt={b64id(rng, 48)}>",
-            f"https://image.{sub}/lib",
-        )
-    if esp == "mailgun":
-        mg = f"mg.{domain}"
-        token = b64id(rng, 48)
-        return Sending(
-            esp, f"https://email.{mg}/o/{token}",
-            lambda dest, i: f"https://email.{mg}/c/{b64id(rng, 60)}",
-            f"bounce+{hexid(rng, 24)}.{hexid(rng, 24)}-{local}={rdomain}@{mg}",
-            f"m{rng.randrange(200, 250)}-{rng.randrange(1, 20)}.mailgun.net", ip,
-            ((mg, "krs"), ("mailgun.org", "mailo")),
-            (f"X-Mailgun-Sid: {b64id(rng, 45)}", "X-Mailgun-Tag: newsletter"),
-            f"<https://email.{mg}/u/{b64id(rng, 50)}>",
-            f"https://static.{domain}/email",
-        )
-    if esp == "createsend":
-        cm_account = slug
-        sub_id = _stable(domain, recipient, "cm", n=16).upper()
-        cid = hexid(rng, 32).upper()
-        return Sending(
-            esp, f"https://{cm_account}.cmail20.com/t/r-o-{cid}-{sub_id}/o.gif",
-            lambda dest, i: f"https://{cm_account}.createsend1.com/t/r-l-{cid}-{sub_id}-{chr(97 + i % 26)}/",
-            f"{hexid(rng, 64)}@cmail20.com", f"mail{rng.randrange(1, 9)}.cmail20.com", ip,
-            ((domain, "cm"), ("cmail2.com", "cs2013")),
-            (f"X-CMail-GroupId: {cid}",),
-            f"<https://{cm_account}.createsend1.com/t/r-u-{cid}-{sub_id}/>",
-            f"https://i{rng.randrange(1, 9)}.createsend1.com/ei/r/{cid}",
-        )
-    raise ValueError(f"unknown email service provider {esp!r}; known: {', '.join(ESPS)}")
+def _sendgrid(esp: str, domain: str, recipient: str, rng: random.Random, ip: str) -> Sending:
+    local, _, rdomain = recipient.partition("@")
+    acct = _num(domain, digits=8)
+    host = f"u{acct}.ct.sendgrid.net"
+    em = f"em{_num(domain, 'em', digits=4)}.{domain}"
+
+    def upn() -> str:
+        return b64id(rng, 72)
+
+    mta = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(8))
+    unsub_token = upn()
+    return Sending(
+        esp, f"https://{host}/wf/open?upn={upn()}",
+        lambda dest, i: f"https://{host}/ls/click?upn={upn()}",
+        f"bounces+{acct}-{hexid(rng, 16)}-{local}={rdomain}@{em}",
+        f"{mta}.outbound-mail.sendgrid.net", ip,
+        ((domain, "s1"), ("sendgrid.info", "smtpapi")),
+        (f"X-SG-EID: {b64id(rng, 60)}", f"X-Entity-ID: {b64id(rng, 18)}"),
+        f"<https://{host}/asm/unsubscribe/?user_id={acct}&data={unsub_token}>, "
+        f"<mailto:unsubscribe@{em}?subject=unsubscribe>",
+        f"https://{host}/wf/images",
+    )
+
+
+def _ses(esp: str, domain: str, recipient: str, rng: random.Random, ip: str) -> Sending:
+    trk = f"{_stable(domain, 'ses', n=8)}.r.eu-west-1.awstrack.me"
+    mid = f"0102{hexid(rng, 48)}-{hexid(rng, 32)}-{hexid(rng, 16)}-000000"
+    token = _stable(domain, recipient, "ses", n=44)
+    sel = _stable(domain, "sel", n=32)
+    return Sending(
+        esp, f"https://{trk}/I0/{mid}/{token}",
+        lambda dest, i: f"https://{trk}/L0/{urllib.parse.quote(dest, safe='')}/{i + 1}/{mid}/{token}",
+        f"{mid}@eu-west-1.amazonses.com",
+        f"a{rng.randrange(1, 255)}-{rng.randrange(1, 255)}.smtp-out.eu-west-1.amazonses.com",
+        ip, ((domain, sel), ("amazonses.com", "ihchhvubuqgjsxyuhssfvqohv7z3u4hn")),
+        (f"Feedback-ID: 1.eu-west-1.{b64id(rng, 30)}=:AmazonSES",
+         f"X-SES-Outgoing: 2021.01.01-{ip}"),
+        f"<https://{trk}/L0/{urllib.parse.quote(f'https://www.{domain}/newsletters/unsubscribe', safe='')}"
+        f"/99/{mid}/{token}>",
+        f"https://static.{domain}/newsletters",
+    )
+
+
+def _sfmc(esp: str, domain: str, recipient: str, rng: random.Random, ip: str) -> Sending:
+    job = rng.randrange(10**6, 10**7)
+    sub = f"e.{domain}"
+    return Sending(
+        esp, f"https://click.{sub}/open.aspx?ffcb10-{hexid(rng, 64)}-{hexid(rng, 64)}",
+        lambda dest, i: f"https://click.{sub}/?qs={hexid(rng, 256)}",
+        f"bounce-{_num(domain, digits=3)}_HTML-{rng.randrange(10**9)}-{job}-"
+        f"{_num(domain, digits=7)}-{rng.randrange(100)}@bounce.{sub}",
+        f"mta{rng.randrange(1, 40)}.{sub}", ip, ((sub, "200608"),),
+        (f"x-job: {_num(domain, digits=7)}_{job}", "X-SFMC-Stack: 7"),
+        f"<mailto:leave-{hexid(rng, 96)}@leave.{sub}>, "
+        f"<https://click.{sub}/subscription_center.aspx?jwt={b64id(rng, 48)}>",
+        f"https://image.{sub}/lib",
+    )
+
+
+def _mailgun(esp: str, domain: str, recipient: str, rng: random.Random, ip: str) -> Sending:
+    local, _, rdomain = recipient.partition("@")
+    mg = f"mg.{domain}"
+    token = b64id(rng, 48)
+    return Sending(
+        esp, f"https://email.{mg}/o/{token}",
+        lambda dest, i: f"https://email.{mg}/c/{b64id(rng, 60)}",
+        f"bounce+{hexid(rng, 24)}.{hexid(rng, 24)}-{local}={rdomain}@{mg}",
+        f"m{rng.randrange(200, 250)}-{rng.randrange(1, 20)}.mailgun.net", ip,
+        ((mg, "krs"), ("mailgun.org", "mailo")),
+        (f"X-Mailgun-Sid: {b64id(rng, 45)}", "X-Mailgun-Tag: newsletter"),
+        f"<https://email.{mg}/u/{b64id(rng, 50)}>",
+        f"https://static.{domain}/email",
+    )
+
+
+def _createsend(esp: str, domain: str, recipient: str, rng: random.Random, ip: str) -> Sending:
+    slug = _slug(domain)
+    cm_account = slug
+    sub_id = _stable(domain, recipient, "cm", n=16).upper()
+    cid = hexid(rng, 32).upper()
+    return Sending(
+        esp, f"https://{cm_account}.cmail20.com/t/r-o-{cid}-{sub_id}/o.gif",
+        lambda dest, i: f"https://{cm_account}.createsend1.com/t/r-l-{cid}-{sub_id}-{chr(97 + i % 26)}/",
+        f"{hexid(rng, 64)}@cmail20.com", f"mail{rng.randrange(1, 9)}.cmail20.com", ip,
+        ((domain, "cm"), ("cmail2.com", "cs2013")),
+        (f"X-CMail-GroupId: {cid}",),
+        f"<https://{cm_account}.createsend1.com/t/r-u-{cid}-{sub_id}/>",
+        f"https://i{rng.randrange(1, 9)}.createsend1.com/ei/r/{cid}",
+    )
+
+
+_SENDERS: dict[str, Callable[[str, str, str, random.Random, str], Sending]] = {
+    "mailchimp": _mailchimp,
+    "sendgrid": _sendgrid,
+    "ses": _ses,
+    "sfmc": _sfmc,
+    "mailgun": _mailgun,
+    "createsend": _createsend,
+}

@@ -14,7 +14,7 @@ from typing import Any
 from .. import domains
 from ..beacons import describe_exposure
 from ..identity.text import fold
-from ..model import Attachment, Message
+from ..model import Attachment, Link, Message
 from ..result import Beacon
 from . import derive
 from . import links as linkfacts
@@ -307,38 +307,57 @@ def _links(
             continue
         if len(out) >= MAX_ITEMS:
             continue
-        entry = (
-            {
-                "url": link.url[:2000],
-                "scheme": parts.scheme,
-                "host": parts.host,
-                "registrable": parts.registrable,
-                "text": link.text[:300],
-                "text_domain": shown,
-                "text_mismatch": mismatch,
-                "text_is_url": mismatch and link.text.lstrip().lower().startswith(("http://", "https://", "www.")),
-                "ip_host": ip_host,
-                "shortener": shortener,
-                "tracker": tracker,
-                "destination": destination,
-                "login_words": login,
-                "lookalike": look_kind,
-                "lookalike_target": look_target,
-                "own_brand": own_brand,
-                "source": link.source,
-                "brand_host": phish["brand_host"],
-                "brand_path": phish["brand_path"],
-                "hosting": phish["hosting"],
-                "hosting_service": phish["hosting_service"],
-                "punycode": phish["punycode"],
-                "redirect_host": phish["redirect_host"],
-            }
-        )
+        entry = _link_entry(link, parts, shown=shown, mismatch=mismatch, ip_host=ip_host,
+                            shortener=shortener, tracker=tracker, destination=destination, login=login,
+                            lookalike=(look_kind, look_target), own_brand=own_brand, phish=phish)
         by_key[key] = entry
         out.append(entry)
     facts["links"] = out
     facts["link_summary"] = {**totals, "hosts": list(hosts)[:MAX_ITEMS], "hosting_kinds": list(hosting_kinds),
                              "brands": list(link_brands)}
+
+
+def _link_entry(
+    link: Link,
+    parts: derive.UrlParts,
+    *,
+    shown: str,
+    mismatch: bool,
+    ip_host: bool,
+    shortener: bool,
+    tracker: str,
+    destination: str,
+    login: bool,
+    lookalike: tuple[str, str],
+    own_brand: bool,
+    phish: dict[str, Any],
+) -> dict[str, Any]:
+    """The facts entry of one link (see ``_links``)."""
+    return {
+        "url": link.url[:2000],
+        "scheme": parts.scheme,
+        "host": parts.host,
+        "registrable": parts.registrable,
+        "text": link.text[:300],
+        "text_domain": shown,
+        "text_mismatch": mismatch,
+        "text_is_url": mismatch and link.text.lstrip().lower().startswith(("http://", "https://", "www.")),
+        "ip_host": ip_host,
+        "shortener": shortener,
+        "tracker": tracker,
+        "destination": destination,
+        "login_words": login,
+        "lookalike": lookalike[0],
+        "lookalike_target": lookalike[1],
+        "own_brand": own_brand,
+        "source": link.source,
+        "brand_host": phish["brand_host"],
+        "brand_path": phish["brand_path"],
+        "hosting": phish["hosting"],
+        "hosting_service": phish["hosting_service"],
+        "punycode": phish["punycode"],
+        "redirect_host": phish["redirect_host"],
+    }
 
 
 def _phishing_link(url: str, parts: derive.UrlParts, destination: str) -> dict[str, Any]:

@@ -153,7 +153,7 @@ def _unexpired(now: dt.datetime) -> Any:
 def _insert_matches(conn: Connection, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
-    from mailward.store.store import _dialect_insert
+    from mailward.store.base import _dialect_insert
 
     stmt = _dialect_insert(conn.dialect.name, IntelMatchRow).on_conflict_do_nothing()
     # executemany's rowcount is not reliable on every driver: count this run's rows

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from mailward import domains
 
+from .base import history_upsert
 from .models import SenderHistoryRow
-from .store import history_upsert
 
 
 class StoreSenderHistory:

@@ -17,7 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _create_campaigns_progress_indicators()
+    _create_messages_history_members()
 
+
+def _create_campaigns_progress_indicators() -> None:
     op.create_table(
         "campaigns",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -71,6 +75,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_indicators_value", "indicators", ["value"], unique=False)
 
+
+def _create_messages_history_members() -> None:
     op.create_table(
         "messages",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -1,0 +1,320 @@
+"""Stored messages: the hunt's batched writes with their progress, and the message queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from .base import StoreBase, _chunks, _now, history_upsert
+from .models import (
+    CampaignMemberRow,
+    FileProgressRow,
+    ImapProgressRow,
+    MessageFactRow,
+    MessageRow,
+    RecipientRow,
+)
+from .records import MessageRecord, StoredMessage
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    size: int
+    mtime_ns: int
+    messages: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterInput:
+    """The part of a stored message the campaign clustering reads."""
+
+    id: int
+    sha256: str
+    mailbox: str
+    verdict: str
+    verdict_rank: int
+    date: dt.datetime | None
+    from_addr: str
+    from_name: str
+    subject: str
+    recipients: tuple[str, ...]
+    features: dict[str, Any]
+    minhash: bytes | None
+    indicators: tuple[dict[str, str], ...]
+    attack: tuple[str, ...]
+
+
+class MessagesMixin(StoreBase):
+    """Hunt progress, the hunt's batched writes and the message queries."""
+
+    # -- hunt progress ----------------------------------------------------------
+
+    def imap_progress(self, folder_key: str) -> tuple[int, int] | None:
+        """(UIDVALIDITY, last UID read) of a folder, or None if never hunted."""
+        with Session(self.engine) as s:
+            row = s.get(ImapProgressRow, folder_key)
+            return None if row is None else (int(row.uidvalidity), int(row.last_uid))
+
+    def file_states(self, prefix: str = "") -> dict[str, FileState]:
+        with Session(self.engine) as s:
+            query = select(FileProgressRow)
+            if prefix:
+                query = query.where(FileProgressRow.path.startswith(prefix, autoescape=True))
+            return {
+                r.path: FileState(int(r.size), int(r.mtime_ns), int(r.messages))
+                for r in s.scalars(query)
+            }
+
+    def reset_imap_folder(self, folder_key: str, uidvalidity: int) -> int:
+        """UIDVALIDITY changed: forget the folder's old messages; they will be read again."""
+        with Session(self.engine) as s, s.begin():
+            pattern = folder_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            result = s.execute(
+                delete(MessageRow).where(MessageRow.source.like(pattern + ";UIDVALIDITY=%", escape="\\"))
+            )
+            s.execute(delete(ImapProgressRow).where(ImapProgressRow.folder_key == folder_key))
+            s.add(ImapProgressRow(folder_key=folder_key, uidvalidity=uidvalidity, last_uid=0, updated_at=_now()))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def write_batch(
+        self,
+        records: Sequence[MessageRecord],
+        *,
+        imap: tuple[str, int, int] | None = None,
+        files: Sequence[tuple[str, int, int, int]] = (),
+    ) -> None:
+        """Store scanned messages and the progress they represent, in one transaction.
+
+        ``imap`` is (folder key, UIDVALIDITY, last UID); ``files`` are (path, size,
+        mtime_ns, messages). A source already stored is replaced.
+        """
+        now = _now()
+        with Session(self.engine) as s, s.begin():
+            if records:
+                sources = [r.source for r in records]
+                for chunk in _chunks(sources, 500):
+                    s.execute(delete(MessageRow).where(MessageRow.source.in_(chunk)))
+                rows = [self._row(r, now) for r in records]
+                ids = s.execute(insert(MessageRow).returning(MessageRow.id, MessageRow.source), rows).all()
+                pk_by_source = {source: pk for pk, source in ids}
+                rcpt_rows = [
+                    {"message_pk": pk_by_source[r.source], "address": a}
+                    for r in records
+                    for a in dict.fromkeys(addr.lower() for addr in r.recipients if addr)
+                ]
+                if rcpt_rows:
+                    s.execute(insert(RecipientRow), rcpt_rows)
+                fact_rows = [
+                    {"message_pk": pk_by_source[r.source], "kind": kind, "value": value}
+                    for r in records
+                    for kind, value in dict.fromkeys(r.match_facts)
+                ]
+                for chunk in _chunks(fact_rows, 5000):
+                    s.execute(insert(MessageFactRow), chunk)
+                self._record_history(s, records, now)
+            if imap is not None:
+                key, validity, last_uid = imap
+                row = s.get(ImapProgressRow, key)
+                if row is None:
+                    s.add(ImapProgressRow(folder_key=key, uidvalidity=validity, last_uid=last_uid, updated_at=now))
+                else:
+                    row.uidvalidity = validity
+                    row.last_uid = max(int(row.last_uid), last_uid) if row.uidvalidity == validity else last_uid
+                    row.updated_at = now
+            for path, size, mtime_ns, count in files:
+                row_f = s.get(FileProgressRow, path)
+                if row_f is None:
+                    s.add(FileProgressRow(path=path, size=size, mtime_ns=mtime_ns, messages=count, updated_at=now))
+                else:
+                    row_f.size, row_f.mtime_ns, row_f.messages, row_f.updated_at = size, mtime_ns, count, now
+
+    def _row(self, r: MessageRecord, now: dt.datetime) -> dict[str, Any]:
+        return {
+            "source": r.source[:1024],
+            "mailbox": r.mailbox[:320],
+            "message_id": r.message_id[:998],
+            "sha256": r.sha256,
+            "size": r.size,
+            "from_addr": r.from_addr[:320],
+            "from_name": r.from_name[:500],
+            "from_domain": r.from_domain[:255],
+            "reply_to": r.reply_to[:320],
+            "subject": r.subject,
+            "date": r.date,
+            "received_ips": list(r.received_ips),
+            "dkim_domains": list(r.dkim_domains),
+            "verdict": r.verdict,
+            "verdict_rank": r.verdict_rank,
+            "score": float(r.score),
+            "summary": r.summary,
+            "reason": r.reason,
+            "findings": r.findings,
+            "beacons": r.beacons,
+            "indicators": r.indicators,
+            "attack": r.attack,
+            "recipients": r.recipients,
+            "features": r.features,
+            "minhash": r.minhash,
+            "body": r.body if self.keep_bodies else None,
+            "scanned_at": now,
+            "rule_facts": r.rule_facts,
+        }
+
+    def _record_history(self, s: Session, records: Sequence[MessageRecord], now: dt.datetime) -> None:
+        # Only mail that looked legitimate makes a sender familiar: an attacker's
+        # earlier messages must not turn their next one into a "known" contact.
+        pairs: dict[tuple[str, str], list[Any]] = {}
+        for r in records:
+            if r.verdict_rank >= 2 or not r.from_addr:
+                continue
+            when = r.date or now
+            sender = r.from_addr.lower()
+            for rcpt in r.recipients:
+                key = (sender, rcpt.lower())
+                entry = pairs.get(key)
+                if entry is None:
+                    pairs[key] = [when, when, 1]
+                else:
+                    entry[0] = min(entry[0], when)
+                    entry[1] = max(entry[1], when)
+                    entry[2] += 1
+        if pairs:
+            history_upsert(s, [(k[0], k[1], v[0], v[1], v[2]) for k, v in pairs.items()])
+
+    # -- messages --------------------------------------------------------------------
+
+    def count_messages(self, *, min_rank: int = 0) -> int:
+        with Session(self.engine) as s:
+            return int(
+                s.scalar(select(func.count()).select_from(MessageRow).where(MessageRow.verdict_rank >= min_rank))
+                or 0
+            )
+
+    def messages(
+        self,
+        *,
+        verdicts: Iterable[str] | None = None,
+        campaign: str | None = None,
+        recipient: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[StoredMessage]:
+        """Newest first; filters combine."""
+        with Session(self.engine) as s:
+            q = select(MessageRow, CampaignMemberRow.campaign_id).outerjoin(
+                CampaignMemberRow, CampaignMemberRow.message_pk == MessageRow.id
+            )
+            if verdicts:
+                q = q.where(MessageRow.verdict.in_(list(verdicts)))
+            if campaign:
+                q = q.where(CampaignMemberRow.campaign_id == campaign)
+            if recipient:
+                q = q.join(RecipientRow, RecipientRow.message_pk == MessageRow.id).where(
+                    RecipientRow.address == recipient.lower()
+                )
+            q = q.order_by(MessageRow.date.desc(), MessageRow.id.desc()).limit(limit).offset(offset)
+            return [_stored(row, cid) for row, cid in s.execute(q).all()]
+
+    def message(self, pk: int) -> StoredMessage | None:
+        with Session(self.engine) as s:
+            got = s.execute(
+                select(MessageRow, CampaignMemberRow.campaign_id)
+                .outerjoin(CampaignMemberRow, CampaignMemberRow.message_pk == MessageRow.id)
+                .where(MessageRow.id == pk)
+            ).first()
+            return None if got is None else _stored(got[0], got[1])
+
+    def messages_by_id(self, pks: Sequence[int]) -> list[StoredMessage]:
+        """The stored messages with these ids, in the order given (missing ones left out)."""
+        if not pks:
+            return []
+        with Session(self.engine) as s:
+            rows = s.execute(
+                select(MessageRow, CampaignMemberRow.campaign_id)
+                .outerjoin(CampaignMemberRow, CampaignMemberRow.message_pk == MessageRow.id)
+                .where(MessageRow.id.in_(list(pks)))
+            ).all()
+        found = {row.id: _stored(row, cid) for row, cid in rows}
+        return [found[pk] for pk in pks if pk in found]
+
+    def message_body(self, pk: int) -> bytes | None:
+        with Session(self.engine) as s:
+            return s.scalar(select(MessageRow.body).where(MessageRow.id == pk))
+
+    def cluster_inputs(self, *, batch: int = 5000) -> Iterator[ClusterInput]:
+        """Every stored message, in id order, with what clustering needs (streams)."""
+        cols = (
+            MessageRow.id,
+            MessageRow.sha256,
+            MessageRow.mailbox,
+            MessageRow.verdict,
+            MessageRow.verdict_rank,
+            MessageRow.date,
+            MessageRow.from_addr,
+            MessageRow.from_name,
+            MessageRow.subject,
+            MessageRow.recipients,
+            MessageRow.features,
+            MessageRow.minhash,
+            MessageRow.indicators,
+            MessageRow.attack,
+        )
+        last = 0
+        with Session(self.engine) as s:
+            while True:
+                rows = s.execute(select(*cols).where(MessageRow.id > last).order_by(MessageRow.id).limit(batch)).all()
+                if not rows:
+                    return
+                for r in rows:
+                    yield ClusterInput(
+                        id=r[0],
+                        sha256=r[1],
+                        mailbox=r[2],
+                        verdict=r[3],
+                        verdict_rank=r[4],
+                        date=r[5],
+                        from_addr=r[6],
+                        from_name=r[7],
+                        subject=r[8],
+                        recipients=tuple(r[9] or ()),
+                        features=r[10] or {},
+                        minhash=r[11],
+                        indicators=tuple(r[12] or ()),
+                        attack=tuple(r[13] or ()),
+                    )
+                last = rows[-1][0]
+
+
+def _stored(row: MessageRow, campaign_id: str | None) -> StoredMessage:
+    return StoredMessage(
+        id=row.id,
+        source=row.source,
+        mailbox=row.mailbox,
+        message_id=row.message_id,
+        sha256=row.sha256,
+        size=row.size,
+        from_addr=row.from_addr,
+        from_name=row.from_name,
+        from_domain=row.from_domain,
+        reply_to=row.reply_to,
+        subject=row.subject,
+        date=row.date,
+        received_ips=tuple(row.received_ips or ()),
+        dkim_domains=tuple(row.dkim_domains or ()),
+        verdict=row.verdict,
+        score=row.score,
+        summary=row.summary,
+        reason=row.reason,
+        findings=tuple(row.findings or ()),
+        beacons=tuple(row.beacons or ()),
+        indicators=tuple(row.indicators or ()),
+        attack=tuple(row.attack or ()),
+        recipients=tuple(row.recipients or ()),
+        scanned_at=row.scanned_at,
+        campaign_id=campaign_id,
+    )
