@@ -4,7 +4,9 @@ learning who was targeted or what the messages said.
 ``mailward export fingerprints CAMPAIGN`` writes a STIX 2.1 bundle holding only:
 
 * **sender infrastructure**: the sending addresses, their domains (not free-mail or
-  email-service domains) and the sending servers' IPs, as standard STIX patterns;
+  email-service domains) and the sending servers' IPs, as standard STIX patterns; an IP
+  only when no stored message outside the campaign has it (shared sending servers would
+  make the peer match unrelated mail too);
 * **tracker hosts**: the hosts the campaign's beacons load from (not a known mailing
   service's, not a host this organisation's ordinary mail also uses);
 * **hashed, token-stripped URL templates**: SHA-256 of each beacon URL with the
@@ -73,6 +75,21 @@ def _common_facts(store: Any, kind: str, values: Sequence[str]) -> set[str]:
         return {str(r[0]) for r in rows}
 
 
+def _facts_outside(store: Any, kind: str, values: Sequence[str], campaign_pks: Sequence[int]) -> set[str]:
+    """Values of ``kind`` that stored messages outside the campaign also have (any verdict)."""
+    from mailward.store.models import MessageFactRow
+
+    if not values:
+        return set()
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(MessageFactRow.value).distinct()
+            .where(MessageFactRow.kind == kind, MessageFactRow.value.in_(list(values)),
+                   MessageFactRow.message_pk.not_in(list(campaign_pks)))
+        )
+        return {str(r[0]) for r in rows}
+
+
 def _minhashes(store: Any, pks: Sequence[int]) -> list[bytes]:
     from mailward.store.models import MessageRow
 
@@ -118,8 +135,12 @@ def build_fingerprint(store: Any, ident: str, settings: ShareSettings, *, roster
     own_hosts = [h for h, service in beacon_hosts.items() if not service]
     common_hosts = _common_facts(store, "domain", own_hosts)
     found.trackers = sorted(h for h in own_hosts if h not in common_hosts)
+    ips = [item.value for item in export.indicators if item.kind in ("ipv4", "ipv6")]
+    shared_ips = _facts_outside(store, "ip", ips, campaign.message_ids)
     for item in export.indicators:
         if item.for_detection and item.kind in ("email", "domain", "ipv4", "ipv6") and item.value not in found.trackers:
+            if item.value in shared_ips:
+                continue  # a sending IP this store also saw outside the campaign: it would match other mail
             found.senders.append((item.kind, item.value))
     kept: list[bytes] = []
     for sketch in _minhashes(store, campaign.message_ids):
