@@ -87,8 +87,10 @@ def domain_forms(domain: str) -> tuple[str, str]:
 
 # A mailbox repeats the same address headers (To: its owner, From: its correspondents)
 # message after message: their parse is kept per process. Only short values are kept,
-# so that the cache stays small whatever the messages hold.
-_CACHED_CHARS = 2000
+# so that the cache stays small whatever the messages hold (at most 8,192 entries
+# per cache, keys of at most 512 characters: tens of MB in the worst case, a few MB
+# in practice).
+_CACHED_CHARS = 512
 
 
 def make_address(display_name: str, addr: str) -> Address:
@@ -97,7 +99,7 @@ def make_address(display_name: str, addr: str) -> Address:
     return _make_address(display_name, addr)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _cached_address(display_name: str, addr: str) -> Address:
     return _make_address(display_name, addr)  # Address is frozen: safe to share
 
@@ -147,7 +149,7 @@ def _getaddresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(email.utils.getaddresses(list(values)))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _cached_getaddresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     # an exception is not cached: the next call raises it again, as before
     return tuple(email.utils.getaddresses(list(values)))
