@@ -13,6 +13,7 @@ import email.errors
 import email.utils
 import re
 from email.header import decode_header, make_header
+from functools import lru_cache
 
 from . import domains
 from .defects import DefectKind
@@ -84,7 +85,26 @@ def domain_forms(domain: str) -> tuple[str, str]:
     return domains.to_unicode(domain), domains.to_ascii(domain)
 
 
+# A mailbox repeats the same address headers (To: its owner, From: its correspondents)
+# message after message: their parse is kept per process. Only short values are kept,
+# so that the cache stays small whatever the messages hold (at most 8,192 entries
+# per cache, keys of at most 512 characters: tens of MB in the worst case, a few MB
+# in practice).
+_CACHED_CHARS = 512
+
+
 def make_address(display_name: str, addr: str) -> Address:
+    if len(display_name) + len(addr) <= _CACHED_CHARS:
+        return _cached_address(display_name, addr)
+    return _make_address(display_name, addr)
+
+
+@lru_cache(maxsize=8192)
+def _cached_address(display_name: str, addr: str) -> Address:
+    return _make_address(display_name, addr)  # Address is frozen: safe to share
+
+
+def _make_address(display_name: str, addr: str) -> Address:
     addr = addr.strip().strip("<>").strip()
     local, at, domain = addr.rpartition("@")
     if not at:
@@ -108,7 +128,7 @@ def parse_addresses(values: list[str], header: str, defects: list[Defect]) -> tu
         return ()
     out: list[Address] = []
     try:
-        pairs = email.utils.getaddresses(values)
+        pairs = _getaddresses(tuple(values))
     except (ValueError, TypeError, IndexError):
         defects.append(Defect(DefectKind.ADDRESS_UNPARSABLE, f"{header}: {values[0][:200]}"))
         return ()
@@ -121,6 +141,18 @@ def parse_addresses(values: list[str], header: str, defects: list[Defect]) -> tu
     if not out and "@" in values[0]:
         defects.append(Defect(DefectKind.ADDRESS_UNPARSABLE, f"{header}: {values[0][:200]}"))
     return tuple(out)
+
+
+def _getaddresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    if sum(len(v) for v in values) <= _CACHED_CHARS:
+        return _cached_getaddresses(values)
+    return tuple(email.utils.getaddresses(list(values)))
+
+
+@lru_cache(maxsize=8192)
+def _cached_getaddresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    # an exception is not cached: the next call raises it again, as before
+    return tuple(email.utils.getaddresses(list(values)))
 
 
 def parse_date(value: str | None, defects: list[Defect]) -> dt.datetime | None:
