@@ -46,6 +46,19 @@ TECHNIQUES: dict[str, str] = {
     "T1553.005": "Mark-of-the-Web Bypass",
     "T1534": "Internal Spearphishing",
     "T1608.005": "Link Target",
+    "T1586": "Compromise Accounts",
+    "T1027.006": "HTML Smuggling",
+    "T1027.009": "Embedded Payloads",
+    "T1027.017": "SVG Smuggling",
+    "T1059.007": "JavaScript",
+    "T1137": "Office Application Startup",
+    "T1559": "Inter-Process Communication",
+    "T1559.002": "Dynamic Data Exchange",
+    "T1221": "Template Injection",
+    "T1583.006": "Web Services",
+    "T1056": "Input Capture",
+    "T1056.003": "Web Portal Capture",
+    "T1187": "Forced Authentication",
 }
 
 _ID_RE = re.compile(r"T\d{4}(?:\.\d{3})?")
