@@ -44,7 +44,7 @@ DEFAULT_ACTIONS = (
 )
 
 _URL = re.compile(r"(?i)\b(https?)://")
-_DOMAINISH = re.compile(r"(?i)\b((?:[a-z0-9-]+\.)+[a-z]{2,})\b")
+_DOMAINISH = re.compile(r"(?i)\b((?:[a-z0-9-]{1,63}\.){1,10}[a-z]{2,63})\b")
 
 
 class NotifyError(Exception):
