@@ -5,7 +5,7 @@ process (so peak RSS is that message's), after a warm-up message that loads the
 reference data and rules:
 
 - ``scan``: ``Scanner.scan_bytes`` then ``defuse`` (timed apart);
-- ``hunt``: ``hunt.work.analyse_item`` (parse, scan, the stored record; time budget);
+- ``hunt``: ``hunt.analysis.analyse_item`` (parse, scan, the stored record; time budget);
 - ``web``: the web worker's ``scan_task`` (scan and safe preview; time budget);
 - ``milter``: the protocol ``Session`` fed the message as packets, then the worker's
   ``prepare_message`` (scan, action, defuse; time budget).
@@ -42,7 +42,7 @@ if entry == "scan":
     scanner.scan_bytes(WARM, "warm")
     steps = [("scan", lambda raw: scanner.scan_bytes(raw, name)), ("defuse", lambda raw, r: defuse(raw, r))]
 elif entry == "hunt":
-    from mailward.hunt.work import WorkItem, WorkerSettings, analyse_item
+    from mailward.hunt.analysis import WorkItem, WorkerSettings, analyse_item
     settings = WorkerSettings({}, None)
     analyse_item(WorkItem("warm", WARM), settings)
     steps = [("hunt", lambda raw: analyse_item(WorkItem(name, raw), settings))]

@@ -48,10 +48,10 @@ def build_store(work: Path, total: int) -> tuple[str, Path]:
 
     from mailward.config import load_config
     from mailward.demo import generate
+    from mailward.hunt.analysis import WorkerSettings
     from mailward.hunt.campaigns import recluster
     from mailward.hunt.runner import hunt
     from mailward.hunt.sources import FileSource
-    from mailward.hunt.work import WorkerSettings
     from mailward.store import MessageRecord, open_store
     from mailward.store.models import MessageRow
 

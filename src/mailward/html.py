@@ -592,6 +592,6 @@ def extract_html(
     if "<!--[if" in html.lower():
         for resource in _conditional_resources(html, part):
             collector.add(resource)
-    # no visible text: nothing read it (the rules take theirs from ``rules.derive.strip_tags``)
+    # no visible text: nothing read it (the rules take theirs from ``rules.message_cues.strip_tags``)
     return HtmlFacts(tuple(collector.links), tuple(collector.resources), tuple(collector.forms), collector.truncated,
                      flattened, capped)

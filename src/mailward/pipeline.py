@@ -35,7 +35,7 @@ from .identity import (
 )
 from .model import Message
 from .result import Beacon, Finding, Verdict
-from .rules import derive
+from .rules import message_cues
 from .rules.engine import RuleSet, default_ruleset, load_ruleset
 from .rules.facts import IntelMatch, build_facts
 from .rules.policy import Policy, summarise
@@ -198,7 +198,7 @@ class Analyser:
             self.ruleset = default_ruleset()
         settings = IdentitySettings.from_config(self.config)
         prepare(settings)  # reference data loaded at start-up, not on the first message
-        derive.shortener_domains()
+        message_cues.shortener_domains()
 
         @functools.lru_cache(maxsize=8192)
         def lookalike(domain: str) -> LookalikeMatch | None:

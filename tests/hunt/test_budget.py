@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mailward.hunt import work
+from mailward.hunt import analysis
+from mailward.hunt.analysis import WorkerSettings
 from mailward.hunt.runner import hunt
 from mailward.hunt.sources import FileSource
-from mailward.hunt.work import WorkerSettings
 from mailward.store import open_store
 
 MESSAGE = b"From: a@example.org\r\nTo: b@example.net\r\nSubject: %d\r\nMessage-ID: <%d@example.org>\r\n\r\nhello\r\n"
@@ -41,8 +41,8 @@ class _SlowOnSubjectOne:
 
 
 def test_a_message_over_the_budget_is_stored_unscannable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = work._scanner
-    monkeypatch.setattr(work, "_scanner", lambda settings: _SlowOnSubjectOne(real(settings)))
+    real = analysis._scanner
+    monkeypatch.setattr(analysis, "_scanner", lambda settings: _SlowOnSubjectOne(real(settings)))
     store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
     settings = WorkerSettings({"limits": {"time_budget": 0.5}}, None)
     started = time.monotonic()

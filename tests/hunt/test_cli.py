@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from mailward.cli import cli
 from mailward.config import load_config
 from mailward.demo import generate
+from mailward.hunt.analysis import WorkerSettings
 from mailward.hunt.runner import hunt
 from mailward.hunt.sources import FileSource
-from mailward.hunt.work import WorkerSettings
 from mailward.store import open_store
 
 

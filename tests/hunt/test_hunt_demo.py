@@ -15,10 +15,10 @@ from imapclient import IMAPClient
 
 from mailward.cli import cli
 from mailward.config import load_config
+from mailward.hunt.analysis import WorkerSettings
 from mailward.hunt.campaigns import recluster
 from mailward.hunt.runner import hunt
 from mailward.hunt.sources import FileSource
-from mailward.hunt.work import WorkerSettings
 from mailward.store import open_store
 
 pytestmark = pytest.mark.integration

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from imapclient import IMAPClient
 
+from mailward.hunt.analysis import WorkItem
 from mailward.hunt.sources import (
     Checkpoint,
     ImapSource,
@@ -13,7 +14,6 @@ from mailward.hunt.sources import (
     load_accounts,
     parse_imap_url,
 )
-from mailward.hunt.work import WorkItem
 from mailward.store import open_store
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import pytest
 
 from mailward.parse import parse_message
 from mailward.pipeline import Analyser
-from mailward.rules import derive
+from mailward.rules import message_cues
 from mailward.rules.facts import build_facts
 from mailward.rules.schema import empty_facts, example_facts, schema_problems
 
@@ -79,13 +79,13 @@ def test_link_facts() -> None:
     ("noname", "text/html", "", "html"),
 ])
 def test_attachment_category(name: str, ctype: str, sniffed: str, category: str) -> None:
-    assert derive.category(name, ctype, sniffed) == category
+    assert message_cues.category(name, ctype, sniffed) == category
 
 
 def test_double_extension_and_mismatch() -> None:
-    assert derive.extensions("Invoice.PDF.exe") == ["pdf", "exe"]
-    assert derive.type_mismatch("photo.jpg", "application/x-dosexec") is True
-    assert derive.type_mismatch("setup.exe", "application/x-dosexec") is False
+    assert message_cues.extensions("Invoice.PDF.exe") == ["pdf", "exe"]
+    assert message_cues.type_mismatch("photo.jpg", "application/x-dosexec") is True
+    assert message_cues.type_mismatch("setup.exe", "application/x-dosexec") is False
 
 
 def test_inspect_archive() -> None:
@@ -93,13 +93,13 @@ def test_inspect_archive() -> None:
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("a/run.js", b"x")
     plain = buf.getvalue()
-    assert derive.inspect_archive(plain) == derive.ArchiveInfo(False, ("a/run.js",))
+    assert message_cues.inspect_archive(plain) == message_cues.ArchiveInfo(False, ("a/run.js",))
     flagged = bytearray(plain)
     flagged[6] |= 1
     flagged[flagged.find(b"PK\x01\x02") + 8] |= 1
-    assert derive.inspect_archive(bytes(flagged)).encrypted is True
-    assert derive.inspect_archive(b"PK garbage") == derive.ArchiveInfo()
-    assert derive.member_categories(["a/run.js", "b.txt"]) == ["script", "other"]
+    assert message_cues.inspect_archive(bytes(flagged)).encrypted is True
+    assert message_cues.inspect_archive(b"PK garbage") == message_cues.ArchiveInfo()
+    assert message_cues.member_categories(["a/run.js", "b.txt"]) == ["script", "other"]
 
 
 def test_content_phrases() -> None:
@@ -159,9 +159,9 @@ def test_own_brand_hosts() -> None:
 
 
 def test_login_words_in_host_and_path() -> None:
-    assert derive.login_words("click here", "/x", "confirm-ebaymain.com")
-    assert derive.login_words("click here", "/account/login_now", "example.com")
-    assert not derive.login_words("Read more", "/news/today", "example.com")
+    assert message_cues.login_words("click here", "/x", "confirm-ebaymain.com")
+    assert message_cues.login_words("click here", "/account/login_now", "example.com")
+    assert not message_cues.login_words("Read more", "/news/today", "example.com")
 
 
 @pytest.mark.parametrize("text", [
@@ -173,7 +173,7 @@ def test_login_words_in_host_and_path() -> None:
     "Uw wachtwoord verloopt vandaag.",
 ])
 def test_credential_phrases_in_european_languages(text: str) -> None:
-    assert derive.credential_phrases(text)
+    assert message_cues.credential_phrases(text)
 
 
 def _report(**claim_kw):

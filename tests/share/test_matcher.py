@@ -7,7 +7,7 @@ import pytest
 
 from mailward.model import Attachment
 from mailward.parse import parse_message
-from mailward.share import kinds
+from mailward.share import indicator_values
 from mailward.share.matcher import IndicatorRecord, IntelMatch, IntelMatcher, load_matcher
 
 from .conftest import benign
@@ -208,19 +208,19 @@ def test_load_matcher_reads_store_and_caches(tmp_path):
     ],
 )
 def test_detect(text, kind, value):
-    assert kinds.detect(text) == (kind, value)
+    assert indicator_values.detect(text) == (kind, value)
 
 
 @pytest.mark.parametrize("text", ["", "nodots", "a b.example", "999.1.1.1.1", "@evil.example", "http://"])
 def test_detect_rejects(text):
-    with pytest.raises(kinds.IndicatorError):
-        kinds.detect(text)
+    with pytest.raises(indicator_values.IndicatorError):
+        indicator_values.detect(text)
 
 
 def test_url_key():
-    assert kinds.url_key("HTTPS://Evil.Example:443/T?x=1#frag") == "evil.example/t?x=1"
-    assert kinds.url_key("http://user@evil.example") == "evil.example/"
-    assert kinds.url_key("//evil.example:8080/a") == "evil.example:8080/a"
+    assert indicator_values.url_key("HTTPS://Evil.Example:443/T?x=1#frag") == "evil.example/t?x=1"
+    assert indicator_values.url_key("http://user@evil.example") == "evil.example/"
+    assert indicator_values.url_key("//evil.example:8080/a") == "evil.example:8080/a"
 
 
 def test_refreshing_lookup_picks_up_imports(tmp_path):

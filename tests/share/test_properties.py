@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailward.parse import parse_message
-from mailward.share import kinds
+from mailward.share import indicator_values
 from mailward.share.intel import IntelError, read_feed
 from mailward.share.matcher import IndicatorRecord, IntelMatcher
 
@@ -28,12 +28,12 @@ MATCHER = IntelMatcher(
 @given(st.text(max_size=200))
 def test_detect_raises_only_indicator_error(text):
     try:
-        kind, value = kinds.detect(text)
-    except kinds.IndicatorError:
+        kind, value = indicator_values.detect(text)
+    except indicator_values.IndicatorError:
         return
-    assert kind in kinds.KINDS
+    assert kind in indicator_values.KINDS
     # normalising is idempotent
-    assert kinds.normalise(kind, value) == value
+    assert indicator_values.normalise(kind, value) == value
 
 
 @settings(max_examples=200, deadline=None)

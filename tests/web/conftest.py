@@ -26,10 +26,10 @@ from mailward.demo import generate
 from mailward.gateway.audit import AuditLog
 from mailward.gateway.quarantine import Entry, FileQuarantine, new_entry_id, now_iso
 from mailward.gateway.settings import load_settings
+from mailward.hunt.analysis import WorkerSettings
 from mailward.hunt.campaigns import recluster
 from mailward.hunt.runner import hunt
 from mailward.hunt.sources import FileSource
-from mailward.hunt.work import WorkerSettings
 from mailward.store import open_store
 from mailward.web.auth import Auth
 

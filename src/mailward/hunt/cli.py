@@ -71,6 +71,7 @@ def hunt(
     BODY.PEEK, no flag changes; FOLDER "*" = every folder), a Maildir, an mbox, a
     message file or a directory. Only mail not read by an earlier hunt is scanned.
     """
+    from .analysis import WorkerSettings
     from .campaigns import recluster
     from .runner import hunt as run_hunt
     from .sources import (
@@ -81,7 +82,6 @@ def hunt(
         load_accounts,
         read_password,
     )
-    from .work import WorkerSettings
 
     if not sources and not accounts_file:
         _fail("nothing to hunt: give SOURCE arguments or --accounts FILE")

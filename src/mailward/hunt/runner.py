@@ -19,8 +19,8 @@ from typing import Any, Protocol
 
 from mailward.store import MessageRecord, Store
 
+from .analysis import WorkerSettings, WorkItem, analyse_chunk, analyse_item, pool_analyse, pool_init
 from .sources import Checkpoint, Entry, SourceError
-from .work import WorkerSettings, WorkItem, analyse_chunk, analyse_item, pool_analyse, pool_init
 
 BATCH = 500  # messages per transaction
 

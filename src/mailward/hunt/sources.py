@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 from mailward.errors import MailwardError
 from mailward.store import FileState, Store
 
-from .work import WorkItem
+from .analysis import WorkItem
 
 FETCH_CHUNK = 50  # UIDs per FETCH; also how often IMAP progress is checkpointed
 

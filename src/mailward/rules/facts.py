@@ -16,8 +16,8 @@ from ..beacons import describe_exposure
 from ..identity.text import fold
 from ..model import Attachment, Link, Message
 from ..result import Beacon
-from . import derive
 from . import links as linkfacts
+from . import message_cues
 from .identity_facts import apply_identity, lookalike_kind
 from .lures import ad_footer, find_lures
 from .recon_facts import recon_facts
@@ -40,7 +40,7 @@ def build_facts(
     identity: Any = None,
     intel: Iterable[IntelMatch] = (),
     org_domains: Iterable[str] = (),
-    attachment_info: Mapping[str, derive.ArchiveInfo] | None = None,
+    attachment_info: Mapping[str, message_cues.ArchiveInfo] | None = None,
     domain_lookalike: Callable[[str], Any] | None = None,
     model: Mapping[str, Any] | None = None,
     protected: Mapping[str, str] | None = None,
@@ -253,18 +253,18 @@ def _links(
     hosting_kinds: dict[str, None] = {}
     link_brands: dict[str, None] = {}
     own = tuple(facts["org"]["domains"])
-    brands = derive.brand_variants(own)
+    brands = message_cues.brand_variants(own)
     for link in message.links[:MAX_LINKS]:
-        parts = derive.split_url(link.url)
+        parts = message_cues.split_url(link.url)
         if parts.scheme not in ("http", "https", ""):
             totals["script_links"] += bool(linkfacts.script_scheme(link.url))
             continue
-        shown = derive.text_domain(link.text) if link.source == "html" else ""
+        shown = message_cues.text_domain(link.text) if link.source == "html" else ""
         shown_reg = domains.site(shown) if shown else ""
         beacon = trackers.get(link.url)
         tracker = beacon.tracker if beacon else ""
         destination = beacon.destination if beacon else ""
-        dest_reg = derive.split_url(destination).registrable if destination else ""
+        dest_reg = message_cues.split_url(destination).registrable if destination else ""
         mismatch = bool(shown_reg and parts.host and shown_reg != parts.registrable)
         if mismatch and tracker and (not dest_reg or dest_reg == shown_reg):
             mismatch = False  # a known click tracker in front of the shown domain
@@ -273,16 +273,16 @@ def _links(
             found = domain_lookalike(parts.host)
             checked[reg] = (lookalike_kind(found.kind), found.target) if found is not None else ("", "")
         look_kind, look_target = checked.get(reg, ("", ""))
-        login = derive.login_words(link.text, parts.path, parts.host)
+        login = message_cues.login_words(link.text, parts.path, parts.host)
         ip_host = domains.is_ip_literal(parts.host)
-        shortener = bool(parts.host) and derive.is_shortener(parts.host, parts.registrable)
+        shortener = bool(parts.host) and message_cues.is_shortener(parts.host, parts.registrable)
         totals["count"] += 1
         totals["ip_hosts"] += ip_host
         totals["shorteners"] += shortener
         totals["text_mismatches"] += mismatch
         totals["url_text_mismatches"] += mismatch and link.text.lstrip().lower().startswith(("http://", "https://", "www."))
         totals["lookalikes"] += bool(look_kind)
-        own_brand = bool(brands) and derive.has_own_brand(parts.host, reg, own, brands)
+        own_brand = bool(brands) and message_cues.has_own_brand(parts.host, reg, own, brands)
         totals["own_brand"] += own_brand
         phish = _phishing_link(link.url, parts, destination)
         destination = destination or phish["destination"]
@@ -319,7 +319,7 @@ def _links(
 
 def _link_entry(
     link: Link,
-    parts: derive.UrlParts,
+    parts: message_cues.UrlParts,
     *,
     shown: str,
     mismatch: bool,
@@ -360,11 +360,11 @@ def _link_entry(
     }
 
 
-def _phishing_link(url: str, parts: derive.UrlParts, destination: str) -> dict[str, Any]:
+def _phishing_link(url: str, parts: message_cues.UrlParts, destination: str) -> dict[str, Any]:
     """Brand, hosting and redirect facts of one link, also for the destination it carries."""
     unwrapped = "" if destination else linkfacts.unwrap(url, parts.host)
     dest = destination or unwrapped
-    dest_parts = derive.split_url(dest) if dest else None
+    dest_parts = message_cues.split_url(dest) if dest else None
     brand_host = _brand_in_host(parts.host)
     hosting = linkfacts.hosting_of(parts.host, parts.path)
     brand_path = _brand_in_path(parts.host, parts.path) if not brand_host else ""
@@ -399,7 +399,7 @@ def _forms(message: Message) -> list[dict[str, Any]]:
     return [
         {
             "action": f.action[:2000],
-            "action_host": derive.split_url(f.action).host,
+            "action_host": message_cues.split_url(f.action).host,
             "has_password": "password" in f.inputs,
         }
         for f in message.forms
@@ -410,14 +410,14 @@ _CATEGORY_BY_FORMAT = {"disk-image": "disk_image", "lnk": "shortcut", "url-file"
 MAX_ATTACHMENT_ITEMS = 20
 
 
-def _attachment(att: Attachment, info: derive.ArchiveInfo | None, sender_reg: str = "") -> dict[str, Any]:
-    exts = derive.extensions(att.filename)
+def _attachment(att: Attachment, info: message_cues.ArchiveInfo | None, sender_reg: str = "") -> dict[str, Any]:
+    exts = message_cues.extensions(att.filename)
     encrypted = bool(info.encrypted) if info else bool(getattr(att, "encrypted", False))
     members = list(info.members if info else getattr(att, "members", ()))
-    category = derive.category(att.filename, att.declared_type, att.sniffed_type)
+    category = message_cues.category(att.filename, att.declared_type, att.sniffed_type)
     report = att.report
     fmt = report.format if report is not None else ""
-    if _CATEGORY_BY_FORMAT.get(fmt) and category not in derive.DANGEROUS:
+    if _CATEGORY_BY_FORMAT.get(fmt) and category not in message_cues.DANGEROUS:
         category = _CATEGORY_BY_FORMAT[fmt]  # recognised by its bytes, whatever the name says
     signals: dict[str, None] = {}
     details: list[str] = []
@@ -444,10 +444,10 @@ def _attachment(att: Attachment, info: derive.ArchiveInfo | None, sender_reg: st
         "sniffed_type": att.sniffed_type.lower(),
         "size": att.size,
         "category": category,
-        "type_mismatch": derive.type_mismatch(att.filename, att.sniffed_type),
+        "type_mismatch": message_cues.type_mismatch(att.filename, att.sniffed_type),
         "encrypted": encrypted or "ARCHIVE_ENCRYPTED" in signals,
         "members": members[:50],
-        "member_categories": derive.member_categories(members),
+        "member_categories": message_cues.member_categories(members),
         "part": att.part,
         "format": fmt,
         "signals": list(signals),
@@ -473,7 +473,7 @@ def _mime(message: Message) -> dict[str, Any]:
     return {
         "defects": kinds,
         "defect_count": len(message.defects),
-        "evasion_defects": [k for k in kinds if k in derive.EVASION_DEFECTS],
+        "evasion_defects": [k for k in kinds if k in message_cues.EVASION_DEFECTS],
     }
 
 
@@ -498,9 +498,9 @@ def _content(message: Message) -> dict[str, Any]:
         "lure_phrases": phrases,
         "ad_footer": ad_footer(text),
         "text": text,
-        "credential_phrases": derive.credential_phrases(text),
-        "urgency_phrases": derive.urgency_phrases(text),
-        "newsroom_words": derive.newsroom_words(text),
+        "credential_phrases": message_cues.credential_phrases(text),
+        "urgency_phrases": message_cues.urgency_phrases(text),
+        "newsroom_words": message_cues.newsroom_words(text),
     }
 
 
@@ -510,7 +510,7 @@ def _folded(text: str) -> str:
 
 def _html_text(html: str) -> str:
     """Text of an HTML part, tags stripped (the first ``MAX_TEXT * 4`` characters)."""
-    return " ".join(derive.strip_tags(html[: MAX_TEXT * 4]).split())
+    return " ".join(message_cues.strip_tags(html[: MAX_TEXT * 4]).split())
 
 
 def _intel(match: IntelMatch) -> dict[str, Any]:

@@ -28,7 +28,7 @@ import re2
 from .. import domains
 from ..model import Message
 from ..result import Beacon
-from . import derive
+from . import message_cues
 from .schema import SCHEMA
 
 __all__ = ["recon_facts"]
@@ -142,7 +142,7 @@ def _load_kind(beacon: Beacon, sender_reg: str) -> str:
         return "sales_tool"
     if kind in _SERVICES:
         return "mail_service"
-    if kind in ("shortener", "redirector") or derive.is_shortener(beacon.host, domains.site(beacon.host)):
+    if kind in ("shortener", "redirector") or message_cues.is_shortener(beacon.host, domains.site(beacon.host)):
         return "shortener"
     reg = domains.site(beacon.host)
     if reg and reg == sender_reg:

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from mailward.errors import MailwardError
 from mailward.identity.outlets import is_freemail
-from mailward.share import kinds as _kinds
+from mailward.share import indicator_values
 from mailward.trackers import tracker_for_host
 
 TLP_LEVELS = ("clear", "white", "green", "amber", "amber+strict", "red")
@@ -188,8 +188,8 @@ def build_export(
 
     def add(kind: str, value: str) -> None:
         try:
-            value = _kinds.normalise(kind, value)
-        except _kinds.IndicatorError:
+            value = indicator_values.normalise(kind, value)
+        except indicator_values.IndicatorError:
             withhold("invalid value")
             return
         if kind == "subject":
@@ -208,7 +208,7 @@ def build_export(
                 if scrubbed is None:
                     withhold("URL names a target")
                     return
-                if scrubbed[1] and shared(_kinds.url_key(scrubbed[0]).split("/", 1)[0]):
+                if scrubbed[1] and shared(indicator_values.url_key(scrubbed[0]).split("/", 1)[0]):
                     # without its per-recipient part a URL on an email service is that
                     # service's generic tracking path: useless and harmful to block
                     withhold("per-recipient URL on a shared service")

@@ -400,7 +400,7 @@ def intel_remove(
     db: str | None,
 ) -> None:
     """Remove indicators by id, by source, by value, or the expired ones."""
-    from mailward.share import kinds as _kinds
+    from mailward.share import indicator_values
     from mailward.share.intel import remove_expired
 
     if not (ids or source or values or expired):
@@ -415,8 +415,8 @@ def intel_remove(
         for value in values:
             candidates = {value.strip()}
             try:
-                candidates.add(_kinds.detect(value)[1])
-            except _kinds.IndicatorError:
+                candidates.add(indicator_values.detect(value)[1])
+            except indicator_values.IndicatorError:
                 pass
             for candidate in candidates:
                 removed += store.remove_indicators(value=candidate)

@@ -1,6 +1,6 @@
 """Read threat-intel files: STIX 2.1 bundles, MISP events, plain lists.
 
-Pure: bytes in, ``FeedIndicator`` objects (normalised by ``mailward.share.kinds``)
+Pure: bytes in, ``FeedIndicator`` objects (normalised by ``mailward.share.indicator_values``)
 and per-entry problems out. Storing them is ``mailward.share.intel``'s job.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mailward.errors import MailwardError
-from mailward.share import kinds as _kinds
+from mailward.share import indicator_values
 
 
 class IntelError(MailwardError):
@@ -25,7 +25,7 @@ class IntelError(MailwardError):
 @dataclass(frozen=True, slots=True)
 class FeedIndicator:
     kind: str
-    value: str  # normalised (mailward.share.kinds.normalise)
+    value: str  # normalised (mailward.share.indicator_values.normalise)
     confidence: int | None = None  # from the feed, when it says
     expires_at: dt.datetime | None = None
     note: str = ""
@@ -159,8 +159,8 @@ def _read_stix(doc: dict[str, Any], path: str) -> Feed:
                         continue
                     raw = raw[:-1]  # 'prefix%' is a URL prefix
                 try:
-                    value = _kinds.normalise(kind, raw)
-                except _kinds.IndicatorError as exc:
+                    value = indicator_values.normalise(kind, raw)
+                except indicator_values.IndicatorError as exc:
                     feed.problems.append(f"{ident}: {exc}")
                     continue
                 feed.indicators.append(FeedIndicator(kind, value, conf, expires, note))
@@ -178,8 +178,8 @@ def _read_fingerprint(obj: dict[str, Any], ident: str, feed: Feed) -> None:
         feed.problems.append(f"{ident}: mailward-fingerprint pattern not understood")
         return
     try:
-        value = _kinds.normalise(found.group(1), found.group(2))
-    except _kinds.IndicatorError as exc:
+        value = indicator_values.normalise(found.group(1), found.group(2))
+    except indicator_values.IndicatorError as exc:
         feed.problems.append(f"{ident}: {exc}")
         return
     confidence = obj.get("confidence")
@@ -277,10 +277,10 @@ def _read_misp(doc: Any, path: str, *, all_attributes: bool) -> Feed:
             for piece_kind, piece in pieces:
                 try:
                     if piece_kind == "ip":
-                        found_kind, normal = _kinds.normalise_ip(_kinds.refang(piece))
+                        found_kind, normal = indicator_values.normalise_ip(indicator_values.refang(piece))
                     else:
-                        found_kind, normal = piece_kind, _kinds.normalise(piece_kind, piece)
-                except _kinds.IndicatorError as exc:
+                        found_kind, normal = piece_kind, indicator_values.normalise(piece_kind, piece)
+                except indicator_values.IndicatorError as exc:
                     feed.problems.append(f"{ident}: {exc}")
                     continue
                 feed.indicators.append(FeedIndicator(found_kind, normal, None, None, note))
@@ -295,11 +295,11 @@ def _read_list(text: str, path: str) -> Feed:
             continue
         kind_hint, sep, rest = entry.partition(":")
         try:
-            if sep and kind_hint.lower() in _kinds.KINDS and not rest.startswith("//"):
-                kind, value = kind_hint.lower(), _kinds.normalise(kind_hint, rest)
+            if sep and kind_hint.lower() in indicator_values.KINDS and not rest.startswith("//"):
+                kind, value = kind_hint.lower(), indicator_values.normalise(kind_hint, rest)
             else:
-                kind, value = _kinds.detect(entry)
-        except _kinds.IndicatorError as exc:
+                kind, value = indicator_values.detect(entry)
+        except indicator_values.IndicatorError as exc:
             feed.problems.append(f"line {number}: {exc}")
             continue
         feed.indicators.append(FeedIndicator(kind, value))

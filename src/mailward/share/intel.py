@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mailward.share import kinds as _kinds
+from mailward.share import indicator_values
 from mailward.share.feeds import (
     MAX_FEED_BYTES,
     Feed,
@@ -133,7 +133,7 @@ def indicator_records(engine: Any) -> Iterator[IndicatorRecord]:
         IndicatorRow.expires_at,
         IndicatorRow.note,
     )
-    query = select(*cols).where(IndicatorRow.kind.in_(sorted(_kinds.MATCHABLE_KINDS)))
+    query = select(*cols).where(IndicatorRow.kind.in_(sorted(indicator_values.MATCHABLE_KINDS)))
     with engine.connect() as conn:
         for value, kind, source, confidence, expires_at, note in conn.execute(query):
             yield IndicatorRecord(value, kind, source, int(confidence), expires_at, note or "")
@@ -200,7 +200,7 @@ def campaign_indicators(export: Any) -> list[FeedIndicator]:
     what ``intel add-campaign`` stores so that the campaign's next message is matched."""
     out = []
     for item in export.indicators:
-        if item.kind not in _kinds.MATCHABLE_KINDS or not item.for_detection:
+        if item.kind not in indicator_values.MATCHABLE_KINDS or not item.for_detection:
             continue
         out.append(FeedIndicator(item.kind, item.value, export.confidence, None, f"campaign {export.id}: {export.name}"[:500]))
     return out

@@ -35,7 +35,7 @@ import ahocorasick_rs
 
 from mailward import domains
 from mailward.model import Address, Message
-from mailward.share import kinds as _kinds
+from mailward.share import indicator_values
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class IntelMatcher:
         when = _aware(now) or _utcnow()
         protected: set[str] = set()
         for own in own_domains:
-            host = _kinds.host_ascii(str(own))
+            host = indicator_values.host_ascii(str(own))
             while "." in host:
                 protected.add(host)
                 host = host.partition(".")[2]
@@ -122,12 +122,12 @@ class IntelMatcher:
                 self._skip("expired")
                 continue
             kind = record.kind
-            if kind not in _kinds.MATCHABLE_KINDS:
+            if kind not in indicator_values.MATCHABLE_KINDS:
                 self._skip(f"kind {kind} is not matched")
                 continue
             try:
-                value = _kinds.canonical(kind, record.value)
-            except _kinds.IndicatorError:
+                value = indicator_values.canonical(kind, record.value)
+            except indicator_values.IndicatorError:
                 self._skip("invalid value")
                 continue
             if kind == "domain" and domains.is_public_suffix(value):
@@ -156,7 +156,7 @@ class IntelMatcher:
                 else:
                     self._ips.setdefault(value, []).append(index)
             elif kind == "url":
-                url_patterns.setdefault(_kinds.url_key(value), []).append(index)
+                url_patterns.setdefault(indicator_values.url_key(value), []).append(index)
         self._url_keys = list(url_patterns)
         self._url_records = [url_patterns[key] for key in self._url_keys]
         self._automaton = (
@@ -281,7 +281,7 @@ class IntelMatcher:
     def _match_urls(self, urls: list[tuple[str, str]], add: Any) -> None:
         keys: list[str] = []
         for location, url in urls:
-            key = _kinds.url_key(url)
+            key = indicator_values.url_key(url)
             keys.append(key)
             host = key.split("/", 1)[0].rsplit(":", 1)[0] if not key.startswith("[") else key
             if self._domains and host:
@@ -331,7 +331,7 @@ def _sender_addresses(message: Message) -> Iterator[tuple[str, Address]]:
     envelope = message.envelope
     if envelope is not None and "@" in envelope.mail_from:
         local, _, domain = envelope.mail_from.strip("<>").rpartition("@")
-        ascii_domain = _kinds.host_ascii(domain)
+        ascii_domain = indicator_values.host_ascii(domain)
         yield "envelope-from", Address("", f"{local}@{domain}", local, domain.lower(), ascii_domain, "")
 
 

@@ -7,7 +7,7 @@ A hunt writes, per message, rows of ``(kind, value)`` into ``message_facts``:
 |---|---|---|
 | ``email`` | From, Reply-To, Return-Path, Sender, envelope sender (lower case, ASCII domain) | ``email`` |
 | ``domain`` | every host of those addresses and of every URL, with each parent domain that is not a public suffix | ``domain`` |
-| ``url`` | every URL (links, remote resources, forms, beacons) as ``kinds.url_key``, plus URLs found inside another URL's parameters | ``url`` (prefix: a range of the index) |
+| ``url`` | every URL (links, remote resources, forms, beacons) as ``indicator_values.url_key``, plus URLs found inside another URL's parameters | ``url`` (prefix: a range of the index) |
 | ``ip`` | the Received IPs and hosts given as IPs | ``ipv4``, ``ipv6`` (networks: compared in Python) |
 | ``sha256`` | the message's and every attachment's SHA-256 | ``sha256`` |
 | ``tmpl`` | SHA-256 of each beacon or form URL's token-stripped template (``hunt.features.url_template``) | ``url-template`` |
@@ -28,7 +28,7 @@ import numpy as np
 
 from mailward import domains
 from mailward.model import Message
-from mailward.share import kinds as _kinds
+from mailward.share import indicator_values
 
 MAX_VALUE = 1000  # characters of a fact value (an index key); a longer URL keeps its start
 BANDS = 8
@@ -74,7 +74,7 @@ def match_key(kind: str, value: str) -> str:
     """How an indicator of ``kind`` is compared with the facts; "" when it is not
     compared by equality (IP networks, body sketches, public suffixes, subjects)."""
     if kind == "url":
-        return _kinds.url_key(value)[:MAX_VALUE]
+        return indicator_values.url_key(value)[:MAX_VALUE]
     if kind == "domain":
         return "" if domains.is_public_suffix(value) else value
     if kind in ("ipv4", "ipv6"):
@@ -85,7 +85,7 @@ def match_key(kind: str, value: str) -> str:
 
 
 def _domain_facts(host: str, out: dict[tuple[str, str], None]) -> None:
-    host = _kinds.host_ascii(host)
+    host = indicator_values.host_ascii(host)
     while "." in host:
         if domains.is_public_suffix(host):
             return
@@ -103,7 +103,7 @@ def _embedded_urls(key: str) -> Iterable[str]:
     for marker in ("https://", "http://", "www."):
         start = lowered.find(marker)
         while start >= 0:
-            yield _kinds.url_key(text[start:])
+            yield indicator_values.url_key(text[start:])
             start = lowered.find(marker, start + len(marker))
 
 
@@ -128,7 +128,7 @@ def message_facts(
             _domain_facts(address.domain_ascii, out)
     tokens = dict(beacons)
     for where, url in _message_urls(message, [u for u, _t in beacons]):
-        key = _kinds.url_key(url)
+        key = indicator_values.url_key(url)
         out[("url", key[:MAX_VALUE])] = None
         for inner in _embedded_urls(key):
             out[("url", inner[:MAX_VALUE])] = None
@@ -159,8 +159,8 @@ def message_facts(
 
 def _add_ip(text: str, out: dict[tuple[str, str], None]) -> None:
     try:
-        _kind, canonical = _kinds.normalise_ip(text.strip().strip("[]"))
-    except _kinds.IndicatorError:
+        _kind, canonical = indicator_values.normalise_ip(text.strip().strip("[]"))
+    except indicator_values.IndicatorError:
         return
     out[("ip", canonical)] = None
 
@@ -219,7 +219,7 @@ def stored_row_facts(
         url = str(beacon.get("url", ""))
         if not url.lower().startswith(("http://", "https://")):
             continue
-        key = _kinds.url_key(url)
+        key = indicator_values.url_key(url)
         out[("url", key[:MAX_VALUE])] = None
         host = key.split("/", 1)[0].rsplit(":", 1)[0]
         if host and not host[-1].isdigit():

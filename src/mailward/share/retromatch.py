@@ -90,7 +90,7 @@ class RematchReport:
 def protected_indicator_ids(conn: Connection, own_domains: Iterable[str]) -> list[int]:
     """Domain indicators naming the organisation's own domains or their parents: a bad
     feed entry would otherwise flag all internal mail (the scan-time matcher skips them too)."""
-    from mailward.share.kinds import host_ascii
+    from mailward.share.indicator_values import host_ascii
 
     protected: set[str] = set()
     for own in own_domains:

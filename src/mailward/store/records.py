@@ -110,7 +110,7 @@ class Campaign:
     ``kind`` is "attack" (members are suspicious or worse) or "benign" (newsletters
     and other bulk mail grouped by identical infrastructure; never mixed with attacks).
     ``indicators`` are ``{"kind", "value"}`` objects with kinds from
-    ``mailward.share.kinds`` (domain, url, email, ipv4, ipv6, sha256, subject).
+    ``mailward.share.indicator_values`` (domain, url, email, ipv4, ipv6, sha256, subject).
     """
 
     id: str
