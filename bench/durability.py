@@ -79,10 +79,10 @@ def make_corpus(root: Path, messages: int, seed: int) -> Path:
     return root
 
 
-def hunt_loop(corpus: Path, work: Path, iterations: int, rng: random.Random, batch: int = 20,
+def hunt_loop(corpus: Path, scratch: Path, iterations: int, rng: random.Random, batch: int = 20,
               log=print) -> dict[str, object]:
     """Kill ``iterations`` hunts at random points, then let one finish; compare with a clean run."""
-    clean_db = work / "clean.db"
+    clean_db = scratch / "clean.db"
     start = time.monotonic()
     subprocess.run(_hunt_cmd(corpus, clean_db, batch), env=_env(), check=True, capture_output=True)
     clean_seconds = time.monotonic() - start
@@ -90,7 +90,7 @@ def hunt_loop(corpus: Path, work: Path, iterations: int, rng: random.Random, bat
     if len(clean) != len(set(clean)) or not clean:
         raise DurabilityError(f"the clean run stored {len(clean)} messages ({len(set(clean))} distinct)")
 
-    db = work / "killed.db"
+    db = scratch / "killed.db"
     kills, progress = 0, []
     for i in range(iterations):
         proc = subprocess.Popen(_hunt_cmd(corpus, db, batch), env=_env(), stdout=subprocess.DEVNULL,
@@ -154,12 +154,12 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> 
     raise DurabilityError(f"the web server did not answer {url} within {timeout} s")
 
 
-def web_loop(work: Path, db: Path, iterations: int, rng: random.Random, log=print) -> dict[str, object]:
+def web_loop(scratch: Path, db: Path, iterations: int, rng: random.Random, log=print) -> dict[str, object]:
     """SIGKILL ``mailward serve`` at random points (also mid-request) and restart it on the same store."""
     import httpx
 
-    config = work / "web.toml"
-    config.write_text(f'[mailward]\ndata_dir = "{work / "web-data"}"\n')
+    config = scratch / "web.toml"
+    config.write_text(f'[mailward]\ndata_dir = "{scratch / "web-data"}"\n')
     token = subprocess.run([*MAILWARD, "token", "create", "--role", "analyst", "--db", f"sqlite:///{db}",
                             "--config", str(config)], env=_env(), capture_output=True, text=True, check=True
                            ).stdout.strip().splitlines()[-1]
@@ -190,14 +190,14 @@ def web_loop(work: Path, db: Path, iterations: int, rng: random.Random, log=prin
     return {"kills": iterations, "restart_seconds_max": max(restarts) if restarts else None}
 
 
-def milter_loop(work: Path, iterations: int, rng: random.Random, log=print) -> dict[str, object]:
+def milter_loop(scratch: Path, iterations: int, rng: random.Random, log=print) -> dict[str, object]:
     """Kill the milter at a random moment while messages are in the scan; nothing may be lost."""
     import concurrent.futures
 
     from tests.gateway import messages as M
     from tests.gateway.test_postfix import _start_flow, _stop_flow
 
-    flow = _start_flow(work / "milter")
+    flow = _start_flow(scratch / "milter")
     totals = {"sent": 0, "tempfailed": 0, "delivered": 0, "held": 0}
     try:
         for i in range(iterations):
@@ -245,24 +245,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    work = Path(tempfile.mkdtemp(prefix="mailward-durability-"))
+    scratch = Path(tempfile.mkdtemp(prefix="mailward-durability-"))
     summary: dict[str, object] = {}
     try:
         parts = args.parts.split(",")
         if "hunt" in parts or "web" in parts:
-            corpus = make_corpus(work / "corpus", args.messages, args.seed)
+            corpus = make_corpus(scratch / "corpus", args.messages, args.seed)
         if "hunt" in parts:
-            summary["hunt"] = hunt_loop(corpus, work, args.iterations, rng)
+            summary["hunt"] = hunt_loop(corpus, scratch, args.iterations, rng)
         if "web" in parts:
-            db = work / "killed.db" if (work / "killed.db").exists() else work / "web.db"
-            summary["web"] = web_loop(work, db, args.iterations, rng)
+            db = scratch / "killed.db" if (scratch / "killed.db").exists() else scratch / "web.db"
+            summary["web"] = web_loop(scratch, db, args.iterations, rng)
         if "milter" in parts:
-            summary["milter"] = milter_loop(work, args.iterations, rng)
+            summary["milter"] = milter_loop(scratch, args.iterations, rng)
     except DurabilityError as exc:
         print(f"DURABILITY FAILURE: {exc}", file=sys.stderr)
         return 1
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     print(json.dumps(summary, indent=1))
     return 0
 

@@ -4,7 +4,7 @@
                                          [--cluster-sizes 10000,100000] [--json OUT]
 
 1. Generates the demo mail set (``mailward.demo.generate``, seed 2021) once per size
-   under ``--work`` and hunts its Maildirs into a fresh SQLite store with
+   under ``--scratch`` and hunts its Maildirs into a fresh SQLite store with
    ``mailward hunt --jobs 1``, ``--jobs 2`` and ``--dask`` on a 2-worker local Dask
    cluster (processes, 127.0.0.1). Reports messages/s and the peak resident memory
    summed over the hunting process and its workers (sampled from /proc every 0.1 s).
@@ -92,8 +92,8 @@ class PeakRss:
 # -- hunting -------------------------------------------------------------------
 
 
-def demo_set(work: Path, messages: int) -> Path:
-    root = work / f"demo-{messages}"
+def demo_set(scratch: Path, messages: int) -> Path:
+    root = scratch / f"demo-{messages}"
     if (root / "campaigns.json").exists():
         return root
     from mailward.demo import generate
@@ -103,9 +103,9 @@ def demo_set(work: Path, messages: int) -> Path:
     return root
 
 
-def hunt_once(root: Path, work: Path, mode: str) -> dict[str, Any]:
-    db = work / f"hunt-{mode}.db"
-    for stale in work.glob(f"hunt-{mode}.db*"):
+def hunt_once(root: Path, scratch: Path, mode: str) -> dict[str, Any]:
+    db = scratch / f"hunt-{mode}.db"
+    for stale in scratch.glob(f"hunt-{mode}.db*"):
         stale.unlink()
     argv = [*MW, "hunt", str(root / "maildir"), "--config", str(root / "mailward.toml"),
             "--db", f"sqlite:///{db}", "--no-cluster", "--no-progress", "--format", "json"]
@@ -240,23 +240,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--messages", type=int, default=10_000, help="demo messages to hunt (default 10000)")
     p.add_argument("--modes", default="1,2,dask", help="comma-separated: job counts and/or 'dask'")
     p.add_argument("--cluster-sizes", default="10000,100000", help="synthetic clustering sizes")
-    p.add_argument("--work", type=Path, default=REPO / "var" / "bench" / "hunt")
+    p.add_argument("--scratch", "--work", type=Path, default=REPO / "var" / "bench" / "hunt")
     p.add_argument("--json", type=Path, help="write the results as JSON here")
     p.add_argument("--quick", action="store_true", help="1,000 messages; clustering at 10,000 only")
     args = p.parse_args(argv)
     if args.quick:
         args.messages, args.cluster_sizes = 1000, "10000"
-    args.work.mkdir(parents=True, exist_ok=True)
+    args.scratch.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "loadavg_start": os.getloadavg()},
         "hunt": [],
         "clustering": [],
     }
     if args.messages > 0:
-        root = demo_set(args.work, args.messages)
+        root = demo_set(args.scratch, args.messages)
         for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
             log(f"hunting {args.messages} messages, mode {mode}")
-            res = hunt_once(root, args.work, mode)
+            res = hunt_once(root, args.scratch, mode)
             log(json.dumps(res))
             results["hunt"].append(res)
     for size in [int(s) for s in args.cluster_sizes.split(",") if s.strip()]:
@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(text + "\n")
     if os.environ.get("MAILWARD_BENCH_CLEAN"):
-        shutil.rmtree(args.work, ignore_errors=True)
+        shutil.rmtree(args.scratch, ignore_errors=True)
     return 0
 
 

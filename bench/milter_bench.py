@@ -157,19 +157,19 @@ def main() -> int:
     parser.add_argument("--small", type=int, default=0, help="small messages per run (default 400, --quick 60)")
     parser.add_argument("--large", type=int, default=0, help="large messages per run (default 40, --quick 8)")
     parser.add_argument("--history", action="store_true",
-                        help="sender history on ([gateway] history = true, SQLite store in the work dir)")
+                        help="sender history on ([gateway] history = true, SQLite store in the scratch dir)")
     args = parser.parse_args()
     small_n, large_n = (60, 8) if args.quick else (400, 40)
     small_n, large_n = args.small or small_n, args.large or large_n
 
-    work = Path(tempfile.mkdtemp(prefix="mailward-milter-bench-"))
+    scratch = Path(tempfile.mkdtemp(prefix="mailward-milter-bench-"))
     milter_port = free_port()
     postfix = PrivatePostfix(milter_port=milter_port)
     postfix.start()
-    config = work / "mailward.toml"
-    write_milter_config(config, work, postfix.release_port, scanner="mailward.scan:Scanner", workers=args.workers,
+    config = scratch / "mailward.toml"
+    write_milter_config(config, scratch, postfix.release_port, scanner="mailward.scan:Scanner", workers=args.workers,
                         timeout=30.0, **({"history": True} if args.history else {}))
-    milter = Milter(config, milter_port, work / "milter.log")
+    milter = Milter(config, milter_port, scratch / "milter.log")
     results: dict[str, Any] = {
         "machine": f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "milter_workers": args.workers,
@@ -180,7 +180,7 @@ def main() -> int:
         milter.start()
         sampler = RssSampler(milter.pid)
         sampler.start()
-        audit = work / "audit.jsonl"
+        audit = scratch / "audit.jsonl"
         for raw in make_batch("small", min(10, small_n)):  # warm-up: workers' first defuse, Postfix processes
             send_one(postfix.smtp_port, raw)
         offset = audit.stat().st_size

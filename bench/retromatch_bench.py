@@ -176,12 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(REPO))
     messages, facts = message_rows(args.messages, args.seed)
     feed = indicators(args.indicators, facts, args.hit_rate, args.seed)
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="mailward-retro-"))
+    scratch = Path(args.workdir or tempfile.mkdtemp(prefix="mailward-retro-"))
     results = []
     try:
         for db in args.db or ["sqlite"]:
             if db == "sqlite":
-                path = work / "bench.db"
+                path = scratch / "bench.db"
                 path.unlink(missing_ok=True)
                 results.append(run_one(f"sqlite:///{path}", args, messages, facts, feed))
             elif args.pg_url:
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(results[-1]), flush=True)
     finally:
         if not args.workdir:
-            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 

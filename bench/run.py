@@ -138,12 +138,12 @@ def versions(with_peers: bool) -> dict[str, str]:
 # -- preparation --------------------------------------------------------------
 
 
-def start_peers(work: Path) -> tuple[dict[str, int], bool]:
+def start_peers(scratch: Path) -> tuple[dict[str, int], bool]:
     """Install and start the peers; returns their PIDs and whether this run started them."""
     import peers.peers as control
 
     control.install()
-    base = work / "peers"
+    base = scratch / "peers"
     for candidate in (base, control.DEFAULT_DIR):  # peers started by hand are reused
         running = control.read_pids(candidate)
         if {"rspamd", "spamassassin"} <= running.keys():
@@ -153,15 +153,15 @@ def start_peers(work: Path) -> tuple[dict[str, int], bool]:
     return control.start(base), True
 
 
-def stop_peers(work: Path) -> None:
+def stop_peers(scratch: Path) -> None:
     import peers.peers as control
 
-    control.stop(work / "peers")
+    control.stop(scratch / "peers")
 
 
-def generate_demo(work: Path, size: int) -> Path:
-    target = work / f"demo-{size}"
-    marker = work / f".demo-{size}.done"
+def generate_demo(scratch: Path, size: int) -> Path:
+    target = scratch / f"demo-{size}"
+    marker = scratch / f".demo-{size}.done"
     if marker.exists() and target.is_dir():
         return target
     if target.exists():
@@ -178,11 +178,11 @@ def generate_demo(work: Path, size: int) -> Path:
     return target
 
 
-def sample_dir(work: Path, name: str, inputs: list[Path], size: int) -> tuple[Path, int]:
+def sample_dir(scratch: Path, name: str, inputs: list[Path], size: int) -> tuple[Path, int]:
     """Hard links to the first ``size`` message files of ``inputs`` (same messages every run)."""
     from mailward.evaluate.sets import iter_files
 
-    target = work / "samples" / f"{name}-{size}"
+    target = scratch / "samples" / f"{name}-{size}"
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -303,7 +303,7 @@ def run_peer_throughput(peer: Any, pid: int, inputs: list[Path], concurrency: in
 
 
 def throughput(
-    name: str, inputs: list[Path], config: Path | None, args: argparse.Namespace, pids: dict[str, int], work: Path
+    name: str, inputs: list[Path], config: Path | None, args: argparse.Namespace, pids: dict[str, int], scratch: Path
 ) -> dict[str, Any]:
     messages = count_messages(inputs)
     total_bytes = sum(p.stat().st_size for root in inputs for p in _files(root))
@@ -311,7 +311,7 @@ def throughput(
     for jobs in args.jobs:
         entry["runs"].append(run_mailward_scan(inputs, jobs, messages, config))
         if jobs not in STARTUP and STARTUP_RUNS > 0:
-            STARTUP[jobs] = startup_cost(work, jobs, config)
+            STARTUP[jobs] = startup_cost(scratch, jobs, config)
         if jobs not in STARTUP:
             continue
         entry["runs"][-1]["startup_cpu_s"] = STARTUP[jobs]
@@ -322,12 +322,12 @@ def throughput(
     if "rspamd" in pids:
         entry["runs"].append(run_peer_throughput(Rspamd(), pids["rspamd"], inputs, args.rspamd_concurrency))
     if "spamassassin" in pids and args.sa_sample > 0:
-        sample, n = sample_dir(work, name, inputs, args.sa_sample)
+        sample, n = sample_dir(scratch, name, inputs, args.sa_sample)
         entry["sa_sample"] = {"messages": n}
         mw = run_mailward_scan([sample], 1, n, config)
         mw["tool"] = "mailward --jobs 1 (SpamAssassin sample)"
         if 1 not in STARTUP and STARTUP_RUNS > 0:
-            STARTUP[1] = startup_cost(work, 1, config)
+            STARTUP[1] = startup_cost(scratch, 1, config)
         if not mw.get("error") and n > 1 and STARTUP.get(1) is not None:
             mw["startup_cpu_s"] = STARTUP[1]
             mw["cpu_ms_per_msg_net"] = round(1000 * max(mw["cpu_s"] - STARTUP[1], 0.0) / n, 3)
@@ -343,9 +343,9 @@ STARTUP: dict[int, float | None] = {}
 STARTUP_RUNS = 3
 
 
-def startup_cost(work: Path, jobs: int, config: Path | None) -> float | None:
+def startup_cost(scratch: Path, jobs: int, config: Path | None) -> float | None:
     """CPU seconds of ``mailward scan`` on one tiny message: interpreter, imports, reference data."""
-    one = work / "samples" / "startup"
+    one = scratch / "samples" / "startup"
     one.mkdir(parents=True, exist_ok=True)
     (one / "1.eml").write_bytes(b"From: a@example.org\r\nTo: b@example.org\r\nSubject: x\r\n\r\nx\r\n")
     best = None
@@ -403,8 +403,8 @@ def run_profile(inputs: list[Path], config: Path | None, limit: int, out: Path) 
     return dict(json.loads(out.read_text()))
 
 
-def run_eval(sets: list[str], args: argparse.Namespace, work: Path, out: Path, with_peers: bool) -> dict[str, Any]:
-    argv = [*mailward_argv(), "eval", "--bench-dir", str(work), "--output", str(out), "--details",
+def run_eval(sets: list[str], args: argparse.Namespace, scratch: Path, out: Path, with_peers: bool) -> dict[str, Any]:
+    argv = [*mailward_argv(), "eval", "--bench-dir", str(scratch), "--output", str(out), "--details",
             str(out.with_suffix(".details.jsonl")), "--jobs", str(args.eval_jobs)]
     if not with_peers:
         argv.append("--no-peers")
@@ -445,7 +445,7 @@ def _script_options(path: Path, out_json: Path, args: argparse.Namespace, corpus
     return options
 
 
-def run_others(args: argparse.Namespace, work: Path, outdir: Path, corpus: list[Path]) -> dict[str, Any]:
+def run_others(args: argparse.Namespace, scratch: Path, outdir: Path, corpus: list[Path]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for script in other_benches():
         path = REPO / "bench" / script
@@ -456,7 +456,7 @@ def run_others(args: argparse.Namespace, work: Path, outdir: Path, corpus: list[
         out_json = outdir / f"{name}.json"
         env = dict(
             os.environ,
-            MAILWARD_BENCH_DIR=str(work),
+            MAILWARD_BENCH_DIR=str(scratch),
             MAILWARD_BENCH_OUT=str(out_json),
             MAILWARD_BENCH_SIZES=",".join(map(str, args.sizes)),
             MAILWARD_BENCH_QUICK="1" if args.quick else "",
@@ -520,7 +520,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--other-timeout", type=int, default=1800)
     p.add_argument("--startup-runs", type=int, default=3, help="runs on one message to measure start-up cost (0: do not measure)")
     p.add_argument("--quick", action="store_true", help="shorthand: --sizes 1000 --sa-sample 200 --profile-limit 500")
-    p.add_argument("--work", type=Path, default=REPO / "var" / "bench", help="corpora, samples, peer state")
+    p.add_argument("--scratch", "--work", type=Path, default=REPO / "var" / "bench", help="corpora, samples, peer state")
     p.add_argument("--out", type=Path, default=REPO / "bench" / "out", help="machine-readable results")
     p.add_argument("--results", type=Path, default=REPO / "bench" / "RESULTS.md")
     args = p.parse_args(argv)
@@ -535,11 +535,11 @@ def main(argv: list[str] | None = None) -> int:
     global STARTUP_RUNS
     args = parse_args(argv)
     STARTUP_RUNS = max(0, args.startup_runs)
-    work = args.work.resolve()
+    scratch = args.scratch.resolve()
     outdir = args.out.resolve()
-    work.mkdir(parents=True, exist_ok=True)
+    scratch.mkdir(parents=True, exist_ok=True)
     outdir.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("MAILWARD_BENCH_DIR", str(work))
+    os.environ.setdefault("MAILWARD_BENCH_DIR", str(scratch))
     report: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
@@ -549,13 +549,13 @@ def main(argv: list[str] | None = None) -> int:
     started = False
     try:
         if not args.no_peers:
-            pids, started = start_peers(work)
+            pids, started = start_peers(scratch)
         report["versions"] = versions(bool(pids))
 
         corpora: list[tuple[str, list[Path], Path | None]] = []
         eval_sets: list[str] = []
         for size in args.sizes:
-            demo = generate_demo(work, size)
+            demo = generate_demo(scratch, size)
             config = demo / "mailward.toml"
             corpora.append((f"demo-{size}", [demo / "maildir"], config if config.is_file() else None))
             if size == min(args.sizes):
@@ -566,8 +566,8 @@ def main(argv: list[str] | None = None) -> int:
 
             archives = Path(args.shared_corpus) if args.shared_corpus else shared_corpus_dir()
             if archives is not None and archives.is_dir():
-                log(f"unpacking {archives} into {work / 'corpus'}")
-                shared_sets = unpack_corpus(archives, work / "corpus")
+                log(f"unpacking {archives} into {scratch / 'corpus'}")
+                shared_sets = unpack_corpus(archives, scratch / "corpus")
         if shared_sets:
             corpora.append(("shared-corpus", shared_sets, None))
             eval_sets += [f"{p}:{CORPUS_LABELS.get(p.name, 'mixed')}" for p in shared_sets]
@@ -578,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         report["corpora"] = [{"name": n, "inputs": [str(p) for p in i], "config": str(c or "")} for n, i, c in corpora]
 
         if not args.no_throughput:
-            report["throughput"] = [throughput(n, i, c, args, pids, work) for n, i, c in corpora]
+            report["throughput"] = [throughput(n, i, c, args, pids, scratch) for n, i, c in corpora]
             _save(outdir / "throughput.json", report["throughput"])
         if not args.no_profile and corpora:
             # the smallest demo corpus and the shared corpus: synthetic and real mail
@@ -588,14 +588,14 @@ def main(argv: list[str] | None = None) -> int:
                 for name, inputs, config in chosen
             }
         if not args.no_eval and eval_sets:
-            report["eval"] = run_eval(eval_sets, args, work, outdir / "eval.json", bool(pids))
+            report["eval"] = run_eval(eval_sets, args, scratch, outdir / "eval.json", bool(pids))
         if not args.no_others:
             # the real corpora when there are some, else the smallest synthetic one
             corpus = shared_sets or [p for _, inputs, _ in corpora[:1] for p in inputs]
-            report["others"] = run_others(args, work, outdir, corpus)
+            report["others"] = run_others(args, scratch, outdir, corpus)
     finally:
         if started and not args.keep_peers:
-            stop_peers(work)
+            stop_peers(scratch)
     report["commands"] = COMMANDS
     _save(outdir / "bench.json", report)
     from results import write_results

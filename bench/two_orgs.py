@@ -57,15 +57,15 @@ def campaign_of(db: str, labels: list[dict[str, Any]], truth: str) -> str:
         return best.id
 
 
-def trial(work: Path, messages: int, seeds: tuple[int, int], truth: str) -> dict[str, Any]:
+def trial(scratch: Path, messages: int, seeds: tuple[int, int], truth: str) -> dict[str, Any]:
     from mailward.share.retromatch import list_matches
     from mailward.store import open_store
 
     began = time.perf_counter()
-    db_a, conf_a, labels_a = organisation(work / "a", seeds[0], messages)
-    db_b, conf_b, labels_b = organisation(work / "b", seeds[1], messages)
+    db_a, conf_a, labels_a = organisation(scratch / "a", seeds[0], messages)
+    db_b, conf_b, labels_b = organisation(scratch / "b", seeds[1], messages)
     campaign = campaign_of(db_a, labels_a, truth)
-    export = work / "fingerprint.json"
+    export = scratch / "fingerprint.json"
     _run("export", "fingerprints", campaign, "--config", str(conf_a), "--db", db_a, "--out", str(export))
     imported = _run("intel", "import", "--config", str(conf_b), "--db", db_b, "--source", "org A",
                     "--confidence", "80", "--format", "json", str(export))
@@ -111,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--campaign", default="recon-newsdesk")
     parser.add_argument("--workdir")
     args = parser.parse_args(argv)
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="mailward-two-orgs-"))
-    work.mkdir(parents=True, exist_ok=True)
-    print(json.dumps(trial(work, args.messages, (args.seed_a, args.seed_b), args.campaign), indent=2))
+    scratch = Path(args.workdir or tempfile.mkdtemp(prefix="mailward-two-orgs-"))
+    scratch.mkdir(parents=True, exist_ok=True)
+    print(json.dumps(trial(scratch, args.messages, (args.seed_a, args.seed_b), args.campaign), indent=2))
     return 0
 
 

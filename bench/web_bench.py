@@ -79,13 +79,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def start_server(work: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str, str]:
-    db = f"sqlite:///{work / 'bench.db'}"
-    config = work / "mailward.toml"
-    config.write_text(f'[mailward]\ndata_dir = "{work / "var"}"\n')
+def start_server(scratch: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str, str]:
+    db = f"sqlite:///{scratch / 'bench.db'}"
+    config = scratch / "mailward.toml"
+    config.write_text(f'[mailward]\ndata_dir = "{scratch / "var"}"\n')
     token = subprocess.run([MAILWARD, "token", "create", "--role", "analyst", "--db", db, "--config", str(config)],
                            check=True, capture_output=True, text=True).stdout.strip()
-    log_path = work / "serve.log"
+    log_path = scratch / "serve.log"
     with log_path.open("wb") as handle:
         proc = subprocess.Popen([MAILWARD, "serve", "--port", "0", "--db", db, "--config", str(config),
                                  "--log-level", "warning", "--workers", str(workers)],

@@ -70,14 +70,14 @@ def main() -> None:
 
     raw = many_elements(args.elements)
     with tempfile.TemporaryDirectory(prefix="mailward-loop-bench-") as tmp:
-        work = Path(tmp)
-        proc, url, analyst = start_server(work)
+        scratch = Path(tmp)
+        proc, url, analyst = start_server(scratch)
         try:
             from mailward.config import load_config
             from mailward.store import open_store
             from mailward.web.auth import Auth
 
-            store = open_store(f"sqlite:///{work / 'bench.db'}", config=load_config(work / "mailward.toml"))
+            store = open_store(f"sqlite:///{scratch / 'bench.db'}", config=load_config(scratch / "mailward.toml"))
             auth = Auth(store.engine)
             viewer = auth.create_token("viewer", "bench viewer")[1]
             auth.create_user("bench", PASSWORD, "analyst")

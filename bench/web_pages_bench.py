@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Latency of the web UI's main pages on a large store (not a test).
 
-    .venv/bin/python bench/web_pages_bench.py [--messages 100000] [--rounds 20] [--work DIR] [--json OUT]
+    .venv/bin/python bench/web_pages_bench.py [--messages 100000] [--rounds 20] [--scratch DIR] [--json OUT]
 
 1. Generates the demo mail set (seed 2021, 400 messages), hunts it into a small
    SQLite store, then fills a large store by copying those stored rows (facts,
@@ -42,7 +42,7 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def build_store(work: Path, total: int) -> tuple[str, Path]:
+def build_store(scratch: Path, total: int) -> tuple[str, Path]:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -55,17 +55,17 @@ def build_store(work: Path, total: int) -> tuple[str, Path]:
     from mailward.store import MessageRecord, open_store
     from mailward.store.models import MessageRow
 
-    demo = work / "demo"
+    demo = scratch / "demo"
     config_path = demo / "mailward.toml"
-    small_db = f"sqlite:///{work / 'small.db'}"
-    if not (work / "small.db").exists():
+    small_db = f"sqlite:///{scratch / 'small.db'}"
+    if not (scratch / "small.db").exists():
         generate(demo, seed=2021, messages=400, force=True)
         config = load_config(config_path)
         store = open_store(small_db, config=config)
         sources = [FileSource([d]) for d in sorted((demo / "maildir").iterdir())]
         hunt(store, sources, WorkerSettings(dict(config.data), str(config_path), False), jobs=1, progress=False)
         store.close()
-    db_path = work / f"big-{total}.db"
+    db_path = scratch / f"big-{total}.db"
     big_db = f"sqlite:///{db_path}"
     if db_path.exists():
         return big_db, config_path
@@ -112,17 +112,17 @@ def build_store(work: Path, total: int) -> tuple[str, Path]:
     return big_db, config_path
 
 
-def serve(db: str, config_path: Path, work: Path) -> tuple[subprocess.Popen[bytes], str, str]:
-    env = dict(os.environ, MAILWARD_DATA_DIR=str(work / "var"))
+def serve(db: str, config_path: Path, scratch: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+    env = dict(os.environ, MAILWARD_DATA_DIR=str(scratch / "var"))
     token = subprocess.run([MAILWARD, "token", "create", "--role", "admin", "--name", "bench", "--db", db,
                             "--config", str(config_path)], capture_output=True, text=True, check=True,
                            env=env).stdout.strip()
-    logf = (work / "serve.log").open("wb")
+    logf = (scratch / "serve.log").open("wb")
     proc = subprocess.Popen([MAILWARD, "serve", "--port", "0", "--db", db, "--config", str(config_path),
                              "--log-level", "warning"], stdout=logf, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        found = re.search(r"serving (http://127\.0\.0\.1:\d+)/", (work / "serve.log").read_text(errors="replace"))
+        found = re.search(r"serving (http://127\.0\.0\.1:\d+)/", (scratch / "serve.log").read_text(errors="replace"))
         if found:
             return proc, found.group(1), token
         time.sleep(0.2)
@@ -157,12 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--messages", type=int, default=100_000)
     p.add_argument("--rounds", type=int, default=20)
-    p.add_argument("--work", type=Path, default=REPO / "var" / "bench" / "web")
+    p.add_argument("--scratch", "--work", type=Path, default=REPO / "var" / "bench" / "web")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
-    args.work.mkdir(parents=True, exist_ok=True)
-    db, config_path = build_store(args.work, args.messages)
-    proc, url, token = serve(db, config_path, args.work)
+    args.scratch.mkdir(parents=True, exist_ok=True)
+    db, config_path = build_store(args.scratch, args.messages)
+    proc, url, token = serve(db, config_path, args.scratch)
     try:
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as api:
             campaigns = api.get("/api/v1/campaigns").json()["campaigns"]

@@ -58,7 +58,7 @@ def test_bench_run_smoke(tmp_path: Path) -> None:
     out, results = tmp_path / "out", tmp_path / "RESULTS.md"
     argv = [
         sys.executable, "bench/run.py", "--no-peers", "--corpus-only", "--shared-corpus", "none",
-        "--set", f"{corpus}:ham", "--work", str(tmp_path / "work"), "--out", str(out),
+        "--set", f"{corpus}:ham", "--scratch", str(tmp_path / "work"), "--out", str(out),
         "--results", str(results), "--no-others", "--profile-limit", "10", "--startup-runs", "0", "--eval-jobs", "1",
     ]
     res = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=300)

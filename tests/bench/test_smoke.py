@@ -50,7 +50,7 @@ def _argv(name: str, c: dict[str, Path]) -> list[str]:
         "fingerprint.py": ["--out", str(root / "fp.tsv"), corpus],
         "history_bench.py": ["--senders", "200", "--lookups", "20"],
         "hostile_bench.py": ["--only", "nul_bytes", "--json", str(root / "hostile.json")],
-        "hunt_bench.py": ["--messages", "100", "--modes", "1", "--cluster-sizes", "200", "--work", str(root / "hunt")],
+        "hunt_bench.py": ["--messages", "100", "--modes", "1", "--cluster-sizes", "200", "--scratch", str(root / "hunt")],
         "identity_eval.py": ["--labels", str(demo / "labels.jsonl"), "--config", str(demo / "mailward.toml")],
         "intel_bench.py": ["--messages", "20", "--sizes", "0,100", "--scan", "5"],
         "milter_bench.py": ["--small", "2", "--large", "1", "--workers", "1"],
@@ -62,7 +62,7 @@ def _argv(name: str, c: dict[str, Path]) -> list[str]:
         "scan_profile.py": [corpus, "--limit", "3"],
         "web_bench.py": ["--requests", "4"],
         "web_loop_bench.py": ["--elements", "300", "--signins", "1"],
-        "web_pages_bench.py": ["--messages", "40", "--rounds", "1", "--work", str(root / "web-pages")],
+        "web_pages_bench.py": ["--messages", "40", "--rounds", "1", "--scratch", str(root / "web-pages")],
     }[name]
 
 
