@@ -36,6 +36,7 @@ from publicsuffixlist import PublicSuffixList
 
 __all__ = [
     "Section",
+    "UrlOffsets",
     "UrlParts",
     "domain_of",
     "ip_address",
@@ -50,6 +51,7 @@ __all__ = [
     "suffix_list",
     "to_ascii",
     "to_unicode",
+    "url_offsets",
     "within",
 ]
 
@@ -295,7 +297,53 @@ class UrlParts:
     path_query: str
 
 
+@dataclass(frozen=True, slots=True)
+class UrlOffsets:
+    """Where the parts of a URL sit in the text as written: ``text[authority_start:
+    authority_end]`` is the authority (userinfo, host and port; empty when the URL
+    has none), then the path up to ``path_end``, the query (with its "?") up to
+    ``query_end`` and the fragment (with its "#") to the end."""
+
+    scheme: str
+    has_authority: bool  # a special scheme (http, https, ftp, ws, wss) or "//" first
+    authority_start: int
+    authority_end: int
+    path_end: int
+    query_end: int
+
+
 _EMPTY = UrlParts("", "", "", "", "", "", "")
+
+
+def url_offsets(url: str) -> UrlOffsets:
+    """Split ``url`` as written, without copying or cleaning it: the same rules as
+    ``split_url`` (which calls it after dropping tabs and line breaks), as offsets
+    for callers that must say where in the URL a substring sits. Never raises."""
+    scheme = ""
+    after = 0
+    m = _SCHEME.match(url)
+    if m:
+        scheme = m.group()[:-1].lower()
+        after = m.end()
+    if scheme in _SPECIAL:
+        start = _AUTHORITY_START.match(url, after).end()  # type: ignore[union-attr]  # matches ""
+    elif not scheme and url[:2] in ("//", "\\\\", "/\\", "\\/"):
+        start = 2
+    else:  # no authority: the path starts right after the scheme
+        start = end = after
+        query_end = _find(url, "#", after)
+        return UrlOffsets(scheme, False, start, end, _find(url, "?", after, query_end), query_end)
+    m = _AUTHORITY_END.search(url, start)
+    end = m.start() if m else len(url)
+    query_end = _find(url, "#", end)
+    return UrlOffsets(scheme, True, start, end, _find(url, "?", end, query_end), query_end)
+
+
+def _find(text: str, sub: str, start: int, end: int | None = None) -> int:
+    """Index of ``sub`` in ``text[start:end]``, or ``end`` (the string's end) when absent."""
+    stop = len(text) if end is None else end
+    found = text.find(sub, start, stop)
+    return stop if found < 0 else found
 
 
 @lru_cache(maxsize=32768)
@@ -307,34 +355,26 @@ def split_url(url: str) -> UrlParts:
     text = url.strip()
     if "\t" in text or "\n" in text or "\r" in text:
         text = text.replace("\t", "").replace("\n", "").replace("\r", "")
-    scheme = ""
-    m = _SCHEME.match(text)
-    if m:
-        scheme = m.group()[:-1].lower()
-        text = text[m.end() :]
-    if scheme in _SPECIAL:
-        start = _AUTHORITY_START.match(text).end()  # type: ignore[union-attr]  # matches ""
-    elif not scheme and text[:2] in ("//", "\\\\", "/\\", "\\/"):
-        start = 2
-    else:
-        if not scheme and not text:
-            return _EMPTY
-        rest, _, fragment = text.partition("#")
-        path, _, query = rest.partition("?")
-        return UrlParts(scheme, "", "", path, query, fragment, rest)
-    m = _AUTHORITY_END.search(text, start)
-    end = m.start() if m else len(text)
-    authority = text[start:end]
+    if not text:
+        return _EMPTY
+    at = url_offsets(text)
+    fragment = text[at.query_end + 1 :]
+    query = text[at.path_end + 1 : at.query_end]
+    if not at.has_authority:
+        rest = text[at.authority_end : at.query_end]
+        return UrlParts(at.scheme, "", "", text[at.authority_end : at.path_end], query, fragment, rest)
+    authority = text[at.authority_start : at.authority_end]
     if "@" in authority:
         authority = authority[authority.rfind("@") + 1 :]
-    rest, _, fragment = text[end:].partition("#")
+    rest = text[at.authority_end : at.query_end]
+    path = text[at.authority_end : at.path_end]
     if not rest.startswith("/"):
         rest = "/" + rest
-    path, _, query = rest.partition("?")
+        path = "/" + path
     if authority.startswith("["):
         close = authority.find("]")
         host = authority[: close + 1] if close > 0 else authority
         port = authority[close + 2 :] if close > 0 and authority[close + 1 : close + 2] == ":" else ""
     else:
         host, _, port = authority.partition(":")
-    return UrlParts(scheme, host.lower().rstrip("."), port, path, query, fragment, rest)
+    return UrlParts(at.scheme, host.lower().rstrip("."), port, path, query, fragment, rest)

@@ -287,7 +287,10 @@ def _b64(text: str) -> str | None:
         return None
 
 
-def _as_destination(value: str | None) -> str | None:
+def as_destination(value: str | None, *, bing_base64: bool = False) -> str | None:
+    """``value`` as the http(s) URL a redirect carries, or None: as written, or
+    percent-encoded up to three times; with ``bing_base64``, also Bing's "a1" +
+    base64url form. Only decoding: nothing is fetched."""
     if not value:
         return None
     value = value.strip()
@@ -298,6 +301,10 @@ def _as_destination(value: str | None) -> str | None:
         if low.startswith(("http%3a", "https%3a", "http:%2f", "https:%2f")):
             value = unquote(value)
             continue
+        if bing_base64 and low.startswith("a1ahr0c") and len(value) < 4000:  # "a1" + base64url("http...")
+            decoded = _b64(value[2:])
+            if decoded and decoded.startswith(("http://", "https://")):
+                return decoded
         break
     return None
 
@@ -306,11 +313,11 @@ def _proofpoint(url: str, path_query: str) -> str | None:
     if path_query.startswith("/v3/__"):
         body = path_query[len("/v3/__") :]
         end = body.find("__;")
-        return _as_destination(body[:end] if end >= 0 else None)
+        return as_destination(body[:end] if end >= 0 else None)
     if path_query.startswith("/v2/url?"):
         for key, value in parse_qsl(path_query.split("?", 1)[1]):
             if key == "u":
-                return _as_destination(value.replace("_", "/").replace("-", "%"))
+                return as_destination(value.replace("_", "/").replace("-", "%"))
     return None
 
 
@@ -335,7 +342,7 @@ def real_destination(url: str) -> str | None:
         wanted = spec[len("query:") :]
         for key, value in parse_qsl(query, keep_blank_values=False):
             if key == wanted:
-                found = _as_destination(value)
+                found = as_destination(value)
                 if found:
                     return found
     elif spec.startswith("path["):
@@ -348,14 +355,14 @@ def real_destination(url: str) -> str | None:
         if index < len(segments):
             segment = segments[index]
             if decoder == ":base64":
-                return _as_destination(_b64(segment))
-            found = _as_destination(unquote(segment) if "%" in segment else segment)
+                return as_destination(_b64(segment))
+            found = as_destination(unquote(segment) if "%" in segment else segment)
             if found:
                 return found
     if info.role == "click" or tracker.kind in ("redirector", "shortener", "link-protection"):
         for key, value in parse_qsl(query):
             if key.lower() in _GENERIC_REDIRECT_PARAMS:
-                found = _as_destination(value)
+                found = as_destination(value)
                 if found:
                     return found
     return None

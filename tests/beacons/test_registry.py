@@ -128,3 +128,14 @@ def test_invalid_registry_data_is_reported_clearly() -> None:
         load_registry("trackers:\n- {name: X, kind: nope, domains: [x.example], source: 'recalled: t'}\n")
     with pytest.raises(RegistryError, match="twice"):
         load_registry("trackers:\n- {name: X, kind: esp, domains: [a.example], source: 'recalled: t'}\n- {name: X, kind: esp, domains: [b.example], source: 'recalled: t'}\n")
+
+
+def test_redirect_destinations_are_decoded_in_one_place() -> None:
+    """``trackers.as_destination`` serves the tracker registry and the rules' link facts."""
+    from mailward.trackers import as_destination
+
+    assert as_destination("https%3A%2F%2Fx.example%2Fa") == "https://x.example/a"
+    bing = "a1aHR0cHM6Ly9ldmlsLmV4YW1wbGUvbG9naW4"
+    assert as_destination(bing) is None
+    assert as_destination(bing, bing_base64=True) == "https://evil.example/login"
+    assert as_destination("ftp://x.example") is None

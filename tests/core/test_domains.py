@@ -132,3 +132,36 @@ def test_nothing_raises(text: str) -> None:
     domains.site(text)
     domains.to_ascii(text)
     domains.to_unicode(text)
+
+
+@pytest.mark.parametrize(
+    ("url", "authority", "path", "query", "fragment"),
+    [
+        ("https://user@Host.example:8443/a/b?x=1#f", "user@Host.example:8443", "/a/b", "?x=1", "#f"),
+        ("http:\\\\evil.example\\p", "evil.example", "\\p", "", ""),
+        ("//cdn.example?q", "cdn.example", "", "?q", ""),
+        ("mailto:a@b.example?subject=x", "", "a@b.example", "?subject=x", ""),
+        ("relative/path#top", "", "relative/path", "", "#top"),
+    ],
+)
+def test_url_offsets_say_where_each_part_is_written(
+    url: str, authority: str, path: str, query: str, fragment: str
+) -> None:
+    at = domains.url_offsets(url)
+    assert url[at.authority_start : at.authority_end] == authority
+    assert url[at.authority_end : at.path_end] == path
+    assert url[at.path_end : at.query_end] == query
+    assert url[at.query_end :] == fragment
+
+
+@given(st.text(alphabet="htps:/\\?#@[]:.a1%", max_size=40))
+def test_split_url_is_built_from_the_offsets(url: str) -> None:
+    """One splitter: the parts ``split_url`` gives are the slices ``url_offsets`` finds."""
+    parts = domains.split_url(url)
+    at = domains.url_offsets(url)
+    assert parts.fragment == url[at.query_end + 1 :]
+    assert parts.query == url[at.path_end + 1 : at.query_end]
+    if at.has_authority:
+        assert parts.host in url[at.authority_start : at.authority_end].lower()
+    else:
+        assert parts.host == "" and parts.path == url[at.authority_end : at.path_end]

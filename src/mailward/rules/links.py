@@ -13,15 +13,16 @@ Every function is pure; reference data is loaded once per process.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 import yaml
+
+from .. import domains
+from ..trackers import as_destination
 
 HOSTING_KINDS = frozenset({"free-hosting", "cloud-bucket", "form", "ipfs", "dynamic-dns", "tunnel", "file-share"})
 
@@ -98,31 +99,6 @@ REDIRECT_PARAMS = frozenset(
 )
 
 
-def _as_url(value: str) -> str:
-    value = value.strip()
-    for _ in range(3):
-        low = value[:12].lower()
-        if low.startswith(("http://", "https://")):
-            return value
-        if low.startswith(("http%3a", "https%3a", "http:%2f", "https:%2f")):
-            value = unquote(value)
-            continue
-        if low.startswith("a1ahr0c") and len(value) < 4000:  # Bing: "a1" + base64url("http...")
-            decoded = _b64(value[2:])
-            if decoded.startswith(("http://", "https://")):
-                return decoded
-        break
-    return ""
-
-
-def _b64(text: str) -> str:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        return ""
-    return raw.decode("utf-8", "replace")
-
-
 def unwrap(url: str, host: str) -> str:
     """The URL a redirect link carries in its query (first hop only), or ''.
 
@@ -134,10 +110,9 @@ def unwrap(url: str, host: str) -> str:
     query = query.split("#", 1)[0][:4000]
     for key, value in parse_qsl(query, keep_blank_values=False):
         if key.lower() in REDIRECT_PARAMS:
-            found = _as_url(value)
+            found = as_destination(value, bing_base64=True)
             if found:
-                rest = found.split("//", 1)[-1]
-                target = rest.split("/", 1)[0].split("?", 1)[0].split("@")[-1].split(":", 1)[0].lower()
+                target = domains.split_url(found).host
                 if target and target != host:
                     return found
     return ""

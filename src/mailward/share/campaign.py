@@ -14,8 +14,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
+from mailward import domains
 from mailward.errors import MailwardError
 from mailward.identity.outlets import is_freemail
 from mailward.share import indicator_values
@@ -141,8 +142,9 @@ def scrub_url(url: str, tokens: Sequence[str]) -> tuple[str, bool] | None:
     """
     if not _mentions(url, tokens):
         return url, False
-    parts = urlsplit(url)
-    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    parts = domains.split_url(url)
+    origin = f"{parts.scheme}://{parts.host}" + (f":{parts.port}" if parts.port else "")
+    bare = origin + parts.path
     if not _mentions(bare, tokens):
         return bare, True
     kept: list[str] = []
@@ -152,7 +154,7 @@ def scrub_url(url: str, tokens: Sequence[str]) -> tuple[str, bool] | None:
         kept.append(segment)
     if not any(kept):
         return None
-    prefix = urlunsplit((parts.scheme, parts.netloc, "/" + "/".join(kept) + "/", "", ""))
+    prefix = origin + "/" + "/".join(kept) + "/"
     return (prefix, True) if not _mentions(prefix, tokens) else None
 
 
@@ -208,7 +210,7 @@ def build_export(
                 if scrubbed is None:
                     withhold("URL names a target")
                     return
-                if scrubbed[1] and shared(indicator_values.url_key(scrubbed[0]).split("/", 1)[0]):
+                if scrubbed[1] and shared(domains.to_ascii(domains.split_url(scrubbed[0]).host)):
                     # without its per-recipient part a URL on an email service is that
                     # service's generic tracking path: useless and harmful to block
                     withhold("per-recipient URL on a shared service")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import urlsplit
 
 from mailward import domains
 from mailward.errors import MailwardError
@@ -122,30 +121,31 @@ def normalise_hash(value: str, kind: str) -> str:
     return text
 
 
+def _split_url(text: str) -> tuple[str, domains.UrlParts]:
+    """The scheme ("" when none) and the parts of ``text`` (``mailward.domains``),
+    whatever the scheme: what follows ``scheme://`` is always an authority."""
+    match = _SCHEME_RE.match(text.lower())
+    if match:
+        return match.group()[:-3], domains.split_url("//" + text[match.end() :])
+    return "", domains.split_url("//" + text.lstrip("/"))
+
+
 def normalise_url(value: str) -> str:
     text = value.strip()
     if not _SCHEME_RE.match(text.lower()):
         text = "http://" + text
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname or ""
-    except ValueError:
-        raise IndicatorError(f"not a URL: {value!r}") from None
-    if not host:
+    scheme, parts = _split_url(text)
+    if ("[" in parts.host or "]" in parts.host) and domains.ip_literal(parts.host) is None:
+        raise IndicatorError(f"not a URL: {value!r}")
+    if not parts.host.strip("[]"):
         raise IndicatorError(f"not a URL (no host): {value!r}")
-    scheme = parts.scheme.lower()
-    netloc = host_ascii(host)
-    if ":" in netloc:
-        netloc = f"[{netloc}]"
-    try:
-        port = parts.port
-    except ValueError:
-        raise IndicatorError(f"not a URL (bad port): {value!r}") from None
-    if port is not None and port not in (80, 443):
-        netloc = f"{netloc}:{port}"
-    path = parts.path or "/"
+    netloc = host_ascii(parts.host)
+    if parts.port and (not parts.port.isascii() or not parts.port.isdigit() or int(parts.port) > 65535):
+        raise IndicatorError(f"not a URL (bad port): {value!r}")
+    if parts.port and int(parts.port) not in (80, 443):
+        netloc = f"{netloc}:{int(parts.port)}"
     query = f"?{parts.query}" if parts.query else ""
-    return f"{scheme}://{netloc}{path}{query}"
+    return f"{scheme}://{netloc}{parts.path or '/'}{query}"
 
 
 def normalise(kind: str, value: str) -> str:
@@ -234,22 +234,9 @@ def url_key(url: str) -> str:
     ``https://Evil.example/T?x=1#f`` -> ``evil.example/t?x=1``. A URL without a path
     gets ``/`` so that ``evil.example`` and ``evil.example/`` compare equal.
     """
-    text = url.strip()
-    lowered = text.lower()
-    match = _SCHEME_RE.match(lowered)
-    rest = text[match.end() :] if match else text.lstrip("/")
-    rest = rest.split("#", 1)[0]
-    cut = len(rest)
-    for sep in "/?":
-        pos = rest.find(sep)
-        if 0 <= pos < cut:
-            cut = pos
-    authority, tail = rest[:cut], rest[cut:]
-    authority = authority.rpartition("@")[2]
-    host, _, port = authority.partition(":") if not authority.startswith("[") else (authority, "", "")
-    host = host_ascii(host)
-    if port and port not in ("80", "443"):
-        host = f"{host}:{port}"
-    if not tail.startswith("/"):
-        tail = "/" + tail
+    _, parts = _split_url(url.strip())
+    host = host_ascii(parts.host)
+    if parts.port and parts.port not in ("80", "443"):
+        host = f"{host}:{parts.port}"
+    tail = parts.path_query
     return (host + tail).lower()

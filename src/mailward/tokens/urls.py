@@ -1,13 +1,15 @@
 """URL components and where a substring sits in them (path segment, query value,
-nested URL-encoded URL). Linear string scanning, no regular expressions."""
+nested URL-encoded URL). The parts come from ``mailward.domains.url_offsets``;
+the rest is linear string scanning."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-__all__ = ["url_components"]
+from mailward import domains
 
+__all__ = ["url_components"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,20 +20,10 @@ class _Span:
 
 
 def _split(url: str) -> tuple[int, int, int, int, int]:
-    """Offsets of (host start, host end, path end, query end, len) in ``url``."""
-    n = len(url)
-    scheme_end = url.find("//")
-    host_start = scheme_end + 2 if 0 <= scheme_end <= 8 else 0
-    i = host_start
-    while i < n and url[i] not in "/?#":
-        i += 1
-    host_end = i
-    while i < n and url[i] not in "?#":
-        i += 1
-    path_end = i
-    while i < n and url[i] != "#":
-        i += 1
-    return host_start, host_end, path_end, i, n
+    """Offsets of (host start, host end, path end, query end, len) in ``url``
+    (``mailward.domains.url_offsets``; the "host" is the whole authority)."""
+    at = domains.url_offsets(url)
+    return at.authority_start, at.authority_end, at.path_end, at.query_end, len(url)
 
 
 def _spans(url: str) -> list[_Span]:
