@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, unquote
 import re2
 import yaml
 
-from mailward import domains
+from mailward import domains, linear_regex
 from mailward.errors import MailwardError
 
 __all__ = [
@@ -123,9 +123,7 @@ class Registry:
 
     def _compile(self) -> tuple[Any, list[tuple[Tracker, str]]]:
         """Every open and click shape of every entry in one RE2 set."""
-        options = re2.Options()
-        options.max_mem = 64 << 20
-        shape_set = re2.Set.SearchSet(options)
+        shape_set = re2.Set.SearchSet(linear_regex.options(max_mem=64 << 20))
         owners: list[tuple[Tracker, str]] = []
         for tracker in self.trackers:
             for role, patterns in (("open", tracker.open), ("click", tracker.click)):

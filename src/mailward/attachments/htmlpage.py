@@ -15,13 +15,14 @@ from dataclasses import replace
 
 import re2
 
+from mailward import linear_regex
+
 from ..defects import DefectKind
 from ..html import extract_html
 from ..model import Link
 from .base import Collector, decode_text, is_remote_url
 
-_OPTIONS = re2.Options()
-_OPTIONS.max_mem = 16 << 20
+_OPTIONS = linear_regex.OPTIONS
 _SCRIPT_REDIRECT = re2.compile(
     r"(?i)(?:\blocation(?:\.href)?\s*=(?:[^=]|$)|\blocation\.(?:replace|assign)\s*\(|\bwindow\.open\s*\(|\bnavigate\s*\()",
     _OPTIONS,

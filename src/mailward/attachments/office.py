@@ -25,12 +25,13 @@ import io
 
 import re2
 
+from mailward import linear_regex
+
 from ..defects import DefectKind
 from .base import Collector, is_remote_url
 from .zipread import ZipReader
 
-_OPTIONS = re2.Options()
-_OPTIONS.max_mem = 16 << 20
+_OPTIONS = linear_regex.OPTIONS
 _RELATIONSHIP = re2.compile(r"(?s)<(?:[A-Za-z0-9_]+:)?Relationship\b([^>]*)>", _OPTIONS)
 _ATTR = re2.compile(r"""([A-Za-z:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""", _OPTIONS)
 _DDE = re2.compile(r"(?i)\bDDE(?:AUTO)?\b", _OPTIONS)

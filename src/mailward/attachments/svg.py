@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re2
 
+from mailward import linear_regex
+
 from .base import Collector, decode_text
 from .htmlpage import read_markup, read_scripts
 
-_OPTIONS = re2.Options()
-_OPTIONS.max_mem = 16 << 20
+_OPTIONS = linear_regex.OPTIONS
 _XLINK_A = re2.compile(r"""(?is)<a\b[^>]*?\b(?:xlink:)?href\s*=\s*["']([^"']+)["']""", _OPTIONS)
 
 

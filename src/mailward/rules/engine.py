@@ -24,6 +24,7 @@ from typing import Any
 
 import re2
 
+from .. import linear_regex
 from ..config import ConfigError
 from ..result import Finding, Severity
 from .celcore import cel
@@ -31,8 +32,7 @@ from .rulefile import RuleSpec, load_rule_files
 
 log = logging.getLogger(__name__)
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.max_mem = 16 << 20
+_RE2_OPTIONS = linear_regex.OPTIONS
 
 
 @functools.lru_cache(maxsize=1024)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re2
 
-_OPTIONS = re2.Options()
-_OPTIONS.max_mem = 64 << 20
-_OPTIONS.case_sensitive = False
+from .. import linear_regex
+
+_OPTIONS = linear_regex.options(max_mem=64 << 20, case_sensitive=False)
 
 _W = r"[\s\xa0]+"  # one or more spaces, including non-breaking ones
 

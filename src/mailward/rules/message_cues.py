@@ -17,12 +17,11 @@ from importlib import resources
 import re2
 import yaml
 
-from .. import domains
+from .. import domains, linear_regex
 from ..defects import EVASION
 from ..sniff import zip_directory
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.max_mem = 32 << 20
+_RE2_OPTIONS = linear_regex.options(max_mem=32 << 20)
 
 
 @dataclass(frozen=True, slots=True)
