@@ -34,6 +34,7 @@ from .remote import (
     LOAD_ATTRIBUTES,
     animation_urls,
     attribute_urls,
+    could_load_css,
     css_references,
     refresh_url,
     strip_css_comments,
@@ -438,7 +439,7 @@ class _Collector:
             self.add(Resource(background.strip(), "background", self.part, tag, hidden=bool(reason),
                               hidden_reason=reason))
         style = attrs.get("style")
-        if style and ("(" in style or "\\" in style):
+        if style and could_load_css(style):
             reason = self.hidden_of(node)
             for resource in _css_resources(style, self.part, tag, reason):
                 self.add(resource)
@@ -486,7 +487,7 @@ class _Collector:
                 if not url.startswith("#"):
                     self.add(Resource(url, "img", self.part, target_tag, hidden=bool(reason), hidden_reason=reason))
         for value in values:
-            if "(" in value or "\\" in value:
+            if could_load_css(value):
                 for resource in _css_resources(value, self.part, tag, ""):
                     self.add(resource)
 

@@ -25,6 +25,8 @@ from typing import Any
 import re2
 import tinycss2
 
+from mailward import linear_regex
+
 # -- what loads -------------------------------------------------------------------
 
 # attribute -> how its value holds URLs: "url" one URL, "srcset" candidates,
@@ -119,8 +121,7 @@ def refresh_url(content: str) -> str:
 # ``/\*.*?\*/`` is quadratic on "/* /* /* ..." and url( scans on "url(url(url(...".
 # The scanner runs on every message, so it uses these patterns (fast, and erring on
 # the side of reporting); defusing reads CSS with a real tokenizer (below).
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.max_mem = 16 << 20
+_RE2_OPTIONS = linear_regex.OPTIONS
 # url(...): quoted (spaces and parentheses allowed inside) or bare; one group is non-empty
 _CSS_URL = re2.compile(
     r"""(?i)url\(\s*(?:'([^'\n]+)'|"([^"\n]+)"|([^'")\s]+))\s*\)""", _RE2_OPTIONS)
@@ -199,6 +200,18 @@ def could_load_css(css: str) -> bool:
     """Cheap pre-check: CSS without these characters and words cannot load anything."""
     lower = css.lower()
     return "(" in css or "@" in css or "\\" in css or "image" in lower
+
+
+# Any spelling of a CSS construct that can load something or run code (url(),
+# image-set, @import, src(), IE expression() and behavior, -moz-binding, or an escape
+# that could hide one). Stricter than the allow-list: a place that shows CSS in our own
+# pages (the web preview) refuses a value that matches, even one the allow-list kept.
+_CSS_ACTIVE = re.compile(r"url\s*\(|image-set|@import|expression\s*\(|\\|behavior|-moz-binding|src\s*\(", re.I)
+
+
+def css_could_be_active(css: str) -> bool:
+    """Does ``css`` name anything that loads or runs, in any spelling (see ``_CSS_ACTIVE``)?"""
+    return bool(_CSS_ACTIVE.search(css))
 
 
 # -- what is safe: the allow-list ------------------------------------------------
@@ -452,6 +465,7 @@ __all__ = [
     "animation_urls",
     "attribute_urls",
     "could_load_css",
+    "css_could_be_active",
     "css_references",
     "css_unescape",
     "is_remote",

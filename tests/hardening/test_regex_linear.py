@@ -137,7 +137,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.gateway.defuse._BARE_CR": ("defused messages", "one character then a fixed one-character lookahead"),
     "mailward.gateway.defuse._LINE_END": ("defused messages", "alternation of literals"),
     "mailward.gateway.settings._REPLY": ("configuration", NOT_MESSAGE),
-    "mailward.web.preview._BAD_CSS": ("CSS shown in the web preview", "alternation of literals"),
+    "mailward.remote._CSS_ACTIVE": ("CSS shown in the web preview", "alternation of literals"),
     "mailward.rules.message_cues._TEXT_DOMAIN": ("link text", RE2),
     "mailward.rules.message_cues._LOGIN": ("link text, subjects", "alternation of literals between word boundaries"),
     "mailward.rules.message_cues._CREDENTIAL": ("text bodies", RE2),

@@ -16,7 +16,6 @@ sanitiser bug still cannot load or run anything.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
 import nh3
@@ -27,6 +26,7 @@ from mailward.remote import (
     SAFE_ATTRIBUTES,
     SAFE_ELEMENTS,
     SAFE_GLOBAL_ATTRIBUTES,
+    css_could_be_active,
     is_safe_image_source,
     safe_style_attribute,
 )
@@ -48,13 +48,11 @@ _ATTRIBUTES = {
     "*": set(SAFE_GLOBAL_ATTRIBUTES) - {"id", "hidden"},
     **{tag: set(names) - {"target"} for tag, names in SAFE_ATTRIBUTES.items() if tag in _TAGS},
 }
-# values that could make a browser fetch something or run code, in any spelling
-_BAD_CSS = re.compile(r"url\s*\(|image-set|@import|expression\s*\(|\\|behavior|-moz-binding|src\s*\(", re.I)
 
 
 def _style(value: str) -> str | None:
     kept, _dropped = safe_style_attribute(value)
-    return kept if kept and not _BAD_CSS.search(kept) else None  # the preview keeps no url() at all
+    return kept if kept and not css_could_be_active(kept) else None  # the preview keeps no url() at all
 
 
 def _filter(tag: str, attr: str, value: str) -> str | None:
@@ -64,7 +62,7 @@ def _filter(tag: str, attr: str, value: str) -> str | None:
         return value if is_safe_image_source(value) and not value.strip().lower().startswith("cid:") else PLACEHOLDER
     if tag == "a" and attr == "href":
         return None  # never followed from the preview: the message page lists links
-    if attr in ("class",) and _BAD_CSS.search(value):
+    if attr in ("class",) and css_could_be_active(value):
         return None
     return value
 
