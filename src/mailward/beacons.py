@@ -13,7 +13,6 @@ redirector or carry a per-recipient token; ordinary links are not.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from email.utils import getaddresses
 from functools import lru_cache
 
 from mailward import domains
@@ -41,7 +40,6 @@ __all__ = [
     "LEAKS_OPEN",
     "describe_exposure",
     "find_beacons",
-    "message_recipients",
     "real_destination",
     "tracker_for_host",
     "tracker_for_url",
@@ -110,33 +108,6 @@ def is_remote(url: str) -> bool:
     return head.startswith(("http://", "https://", "//")) or head.startswith(("http:\\\\", "https:\\\\"))
 
 
-def message_recipients(message: Message) -> tuple[str, ...]:
-    """Who this copy was for, as written (case kept): envelope first, then
-    Delivered-To / X-Original-To, To, Cc (the order of ``Message.recipients``)."""
-    seen: dict[str, None] = {}
-    if message.envelope and message.envelope.rcpt_to:
-        for rcpt in message.envelope.rcpt_to:
-            seen.setdefault(rcpt.strip().strip("<>"), None)
-    else:
-        for group in (message.delivered_to, message.to, message.cc):
-            for address in group:
-                if address.addr:
-                    seen.setdefault(address.addr, None)
-        # the parsed addresses have their domain lower-cased; a tracker may have
-        # hashed the address exactly as the list holds it, so keep the header's case too
-        values = tuple(
-            value
-            for key, value in message.headers
-            if key.lower() in ("delivered-to", "x-original-to", "to", "cc")
-        )
-        for addr in _header_addresses(values):
-            seen.setdefault(addr, None)
-    return tuple(a for a in seen if a)
-
-
-@lru_cache(maxsize=4096)
-def _header_addresses(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(addr for _, addr in getaddresses(list(values)) if "@" in addr)
 
 
 def _registrable(host: str) -> str:
@@ -306,7 +277,7 @@ class _LazyForms:
 
     def get(self) -> RecipientForms:
         if self._forms is None:
-            self._forms = recipient_forms(message_recipients(self._message))
+            self._forms = recipient_forms(self._message.recipients_as_written)
         return self._forms
 
 

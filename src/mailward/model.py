@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import getaddresses
 from functools import cached_property
 
 
@@ -222,21 +223,31 @@ class Message:
         """The author: the first From address."""
         return self.from_[0] if self.from_ else None
 
+    def _recipients_written(self) -> list[str]:
+        """Who this copy was for, best source first, as written: the envelope's
+        recipients, else Delivered-To/X-Original-To, To, Cc."""
+        if self.envelope and self.envelope.rcpt_to:
+            return [rcpt.strip().strip("<>") for rcpt in self.envelope.rcpt_to]
+        return [address.addr for group in (self.delivered_to, self.to, self.cc) for address in group]
+
     @cached_property
     def recipients(self) -> tuple[str, ...]:
         """Who this copy was for, best source first: envelope, Delivered-To/X-Original-To, To, Cc.
 
         Lower-cased addresses, de-duplicated, order kept.
         """
-        seen: dict[str, None] = {}
-        if self.envelope and self.envelope.rcpt_to:
-            for rcpt in self.envelope.rcpt_to:
-                seen.setdefault(rcpt.strip("<>").lower(), None)
-        else:
-            for group in (self.delivered_to, self.to, self.cc):
-                for address in group:
-                    if address.addr:
-                        seen.setdefault(address.addr.lower(), None)
+        return tuple(dict.fromkeys(a.lower() for a in self._recipients_written() if a))
+
+    @cached_property
+    def recipients_as_written(self) -> tuple[str, ...]:
+        """The same people with the case each address was written in (a tracker may
+        have hashed an address exactly as the list holds it). Without an envelope,
+        the header values' own spelling follows the parsed addresses (whose domain
+        the parser lower-cased)."""
+        seen = dict.fromkeys(a for a in self._recipients_written() if a)
+        if not (self.envelope and self.envelope.rcpt_to):
+            values = [value for key, value in self.headers if key.lower() in ("delivered-to", "x-original-to", "to", "cc")]
+            seen.update(dict.fromkeys(addr for _, addr in getaddresses(values) if "@" in addr))
         return tuple(seen)
 
     @property
