@@ -27,6 +27,17 @@ ENV_CONFIG = "MAILWARD_CONFIG"
 ENV_DATA_DIR = "MAILWARD_DATA_DIR"
 
 
+def string_list(value: Any, key: str, where: str, *, lower: bool = False) -> tuple[str, ...]:
+    """A configuration value that is a list of strings (a bare string is a list of
+    one): each stripped, empty ones dropped, lower-cased on request. Anything else is
+    a ``ConfigError`` naming ``where`` (the file) and ``key``."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings")
+    return tuple((v.strip().lower() if lower else v.strip()) for v in value if v.strip())
+
+
 def default_data_dir() -> Path:
     env = os.environ.get(ENV_DATA_DIR)
     if env:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from mailward.config import Config, ConfigError
+from mailward.config import Config, ConfigError, string_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +48,7 @@ class IdentitySettings:
             people.append(
                 Person(
                     name=str(entry["name"]).strip(),
-                    addresses=_strings(entry.get("addresses", []), f"organisation.people[{i}].addresses", where, lower=True),
+                    addresses=string_list(entry.get("addresses", []), f"organisation.people[{i}].addresses", where, lower=True),
                     role=str(entry.get("role", "")),
                 )
             )
@@ -61,19 +60,13 @@ class IdentitySettings:
             raise ConfigError(f"{where}: [auth] dns_timeout must be a positive number of seconds")
         return cls(
             organisation=str(org.get("name", "")).strip(),
-            organisation_aliases=_strings(org.get("aliases", []), "organisation.aliases", where),
-            domains=tuple(d.strip(".") for d in _strings(org.get("domains", []), "organisation.domains", where, lower=True)),
+            organisation_aliases=string_list(org.get("aliases", []), "organisation.aliases", where),
+            domains=tuple(d.strip(".") for d in string_list(org.get("domains", []), "organisation.domains", where, lower=True)),
             people=tuple(people),
-            trusted_authserv_ids=_strings(auth.get("trusted_authserv_ids", []), "auth.trusted_authserv_ids", where, lower=True),
+            trusted_authserv_ids=string_list(auth.get("trusted_authserv_ids", []), "auth.trusted_authserv_ids", where, lower=True),
             live=live,
             dns_timeout=float(timeout),
-            service_names=_strings(org.get("service_names", []), "organisation.service_names", where),
+            service_names=string_list(org.get("service_names", []), "organisation.service_names", where),
         )
 
 
-def _strings(value: Any, key: str, where: str, *, lower: bool = False) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {key} must be a list of strings")
-    return tuple((v.strip().lower() if lower else v.strip()) for v in value if v.strip())

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, string_list
 from ..result import Finding, Verdict
 from .engine import Hit
 
@@ -76,14 +76,14 @@ class Policy:
         return cls(
             thresholds=thresholds,
             family_weights=weights,
-            disabled=frozenset(_strings(rules.get("disable", []), "[rules] disable", where)),
+            disabled=frozenset(string_list(rules.get("disable", []), "[rules] disable", where)),
             scores=_numbers(rules.get("scores", {}), "[rules.scores]", where),
-            allow_senders=frozenset(s.lower() for s in _strings(allow.get("senders", []), "[policy.allow] senders", where)),
+            allow_senders=frozenset(s.lower() for s in string_list(allow.get("senders", []), "[policy.allow] senders", where)),
             allow_domains=frozenset(
-                s.lower().lstrip("@.") for s in _strings(allow.get("domains", []), "[policy.allow] domains", where)
+                s.lower().lstrip("@.") for s in string_list(allow.get("domains", []), "[policy.allow] domains", where)
             ),
             allow_require_auth=require_auth,
-            rule_dirs=tuple(Path(p) for p in _strings(rules.get("dirs", []), "[rules] dirs", where)),
+            rule_dirs=tuple(Path(p) for p in string_list(rules.get("dirs", []), "[rules] dirs", where)),
             tracking_cap=float(cap),
         )
 
@@ -156,12 +156,6 @@ def _numbers(value: Any, what: str, where: str) -> dict[str, float]:
             raise ConfigError(f"{where}: {what} {key} must be a number")
         out[str(key)] = float(number)
     return out
-
-
-def _strings(value: Any, what: str, where: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {what} must be a list of strings")
-    return list(value)
 
 
 def summarise(verdict: Verdict, findings: Iterable[Finding]) -> str:
