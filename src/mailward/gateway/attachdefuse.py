@@ -32,13 +32,7 @@ from dataclasses import dataclass
 from mailward.attachments import analyse_attachment
 from mailward.attachments.calendar import unfold
 from mailward.attachments.office import external_targets
-from mailward.gateway.mimesplice import (
-    MAX_DEPTH,
-    _decode_transfer,
-    _part_info,
-    _split_multipart,
-    split_head,
-)
+from mailward.gateway.mimesplice import Entity, _decode_transfer, walk_entities
 from mailward.model import AttachmentReport
 from mailward.sniff import sniff
 
@@ -77,43 +71,26 @@ HtmlDefuser = Callable[[str], str]
 def defuse_attachments(raw: bytes, html_defuser: HtmlDefuser | None = None) -> tuple[bytes, list[AttachmentAction]]:
     """``raw`` with its attachments defused, and what was done (empty: ``raw`` itself)."""
     done: list[AttachmentAction] = []
-    new = _Walker(done, html_defuser).entity(raw, "", 0)
+    new = walk_entities(raw, _Walker(done, html_defuser), enter_messages=False)
     return new, done
 
 
 class _Walker:
+    """The attachment leaves (``mimesplice.walk_entities``; attached messages are not entered)."""
+
     def __init__(self, done: list[AttachmentAction], html_defuser: HtmlDefuser | None) -> None:
         self.done = done
         self.html_defuser = html_defuser
 
-    def entity(self, raw: bytes, path: str, depth: int) -> bytes:
-        head, sep, body = split_head(raw)
-        if depth > MAX_DEPTH or not sep:
-            return raw
-        info = _part_info(head)
-        if info is None:
-            return raw
-        if info.boundary:
-            split = _split_multipart(body, info.boundary.encode("utf-8", "surrogateescape"))
-            if split is None:
-                return raw
-            preamble, parts, rest = split
-            out = [preamble]
-            changed = False
-            for index, (delimiter, content, tail) in enumerate(parts, start=1):
-                child = self.entity(content, f"{path}.{index}" if path else str(index), depth + 1)
-                changed = changed or child is not content
-                out += [delimiter, child, tail]
-            if not changed:
-                return raw
-            out.append(rest)
-            return head + sep + b"".join(out)
+    def __call__(self, entity: Entity) -> bytes:
+        info = entity.info
         if info.ctype.startswith(("multipart/", "message/")):
-            return raw
-        is_body = info.ctype in ("text/plain", "text/html") and info.disposition != "attachment" and b"name" not in head.lower()
+            return entity.raw
+        is_body = (info.ctype in ("text/plain", "text/html") and info.disposition != "attachment"
+                   and b"name" not in entity.head.lower())
         if is_body:
-            return raw
-        return self.leaf(raw, head, sep, body, info.ctype, info.cte, path or "1")
+            return entity.raw
+        return self.leaf(entity.raw, entity.head, entity.sep, entity.body, info.ctype, info.cte, entity.path)
 
     def leaf(self, raw: bytes, head: bytes, sep: bytes, body: bytes, ctype: str, cte: str, path: str) -> bytes:
         data = _decode_transfer(body, cte)

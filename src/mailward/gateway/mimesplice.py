@@ -153,47 +153,73 @@ def _codec(charset: str) -> str:
         return "utf-8"
 
 
-class _Splicer:
-    def __init__(self, rewrite: Rewriter) -> None:
-        self.rewrite = rewrite
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One leaf entity met by ``walk_entities``: its bytes and what its headers say."""
 
-    def entity(self, raw: bytes, path: str, depth: int) -> bytes:
-        head, sep, body = split_head(raw)
-        if depth > MAX_DEPTH or not sep:
-            return raw
-        info = _part_info(head)
-        if info is None:
-            return raw
-        ctype, cte, disposition, boundary, charset = (
-            info.ctype, info.cte, info.disposition, info.boundary, info.charset)
-        if boundary:
-            new_body = self.multipart(body, boundary.encode("utf-8", "surrogateescape"), path, depth)
-        elif ctype == "message/rfc822" and cte in ("", "7bit", "8bit", "binary"):
-            new_body = self.entity(body, f"{path}.1" if path else "1", depth + 1)
-        elif ctype in ("text/html", "text/plain") and disposition != "attachment":
-            new_body = self.leaf(body, ctype, cte, charset, path or "1")
-        else:
-            return raw
-        if new_body is body:
-            return raw
-        return head + sep + new_body
+    raw: bytes  # the whole entity, header block included
+    head: bytes
+    sep: bytes  # the blank line that ends the header block
+    body: bytes
+    info: _PartInfo
+    path: str  # "1", "1.2", like the parser's part paths
 
-    def multipart(self, body: bytes, boundary: bytes, path: str, depth: int) -> bytes:
-        split = _split_multipart(body, boundary)
+
+# (leaf entity) -> the entity's new bytes, or ``entity.raw`` itself to leave it alone
+EntityRewriter = Callable[[Entity], bytes]
+
+
+def walk_entities(raw: bytes, on_leaf: EntityRewriter, *, enter_messages: bool) -> bytes:
+    """``raw`` with each leaf entity replaced by what ``on_leaf`` returns.
+
+    The one MIME walker of the gateway: multiparts are split at their boundaries and
+    rejoined byte for byte around the children that changed; with ``enter_messages``
+    an attached message (message/rfc822 in an identity transfer encoding) is walked as
+    a nested entity, else it is a leaf. Unchanged input comes back as the same object.
+    """
+    return _walk(raw, "", 0, on_leaf, enter_messages)
+
+
+def _walk(raw: bytes, path: str, depth: int, on_leaf: EntityRewriter, enter_messages: bool) -> bytes:
+    head, sep, body = split_head(raw)
+    if depth > MAX_DEPTH or not sep:
+        return raw
+    info = _part_info(head)
+    if info is None:
+        return raw
+    if info.boundary:
+        split = _split_multipart(body, info.boundary.encode("utf-8", "surrogateescape"))
         if split is None:
-            return body
+            return raw
         preamble, parts, rest = split
         out = [preamble]
         changed = False
         for index, (delimiter, content, tail) in enumerate(parts, start=1):
-            child_path = f"{path}.{index}" if path else str(index)
-            new = self.entity(content, child_path, depth + 1)
-            changed = changed or new is not content
-            out += [delimiter, new, tail]
+            child = _walk(content, f"{path}.{index}" if path else str(index), depth + 1, on_leaf, enter_messages)
+            changed = changed or child is not content
+            out += [delimiter, child, tail]
         if not changed:
-            return body
+            return raw
         out.append(rest)
-        return b"".join(out)
+        return head + sep + b"".join(out)
+    if enter_messages and info.ctype == "message/rfc822" and info.cte in ("", "7bit", "8bit", "binary"):
+        child = _walk(body, f"{path}.1" if path else "1", depth + 1, on_leaf, enter_messages)
+        return raw if child is body else head + sep + child
+    return on_leaf(Entity(raw, head, sep, body, info, path or "1"))
+
+
+class _TextRewrite:
+    """The text/plain and text/html leaves, decoded for the rewriter and encoded back."""
+
+    def __init__(self, rewrite: Rewriter) -> None:
+        self.rewrite = rewrite
+
+    def __call__(self, entity: Entity) -> bytes:
+        info = entity.info
+        if info.ctype not in ("text/html", "text/plain") or info.disposition == "attachment":
+            return entity.raw
+        new_body = self.leaf(entity.body, info.ctype, info.cte, info.charset, entity.path)
+        return entity.raw if new_body is entity.body else entity.head + entity.sep + new_body
 
     def leaf(self, body: bytes, ctype: str, cte: str, charset: str, path: str) -> bytes:
         decoded = _decode_transfer(body, cte)
@@ -240,4 +266,4 @@ def rewrite_text_parts(raw: bytes, rewrite: Rewriter) -> bytes:
     Everything the rewriter leaves alone is returned byte for byte; the header block
     of the message is never changed.
     """
-    return _Splicer(rewrite).entity(raw, "", 0)
+    return walk_entities(raw, _TextRewrite(rewrite), enter_messages=True)
