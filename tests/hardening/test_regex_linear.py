@@ -2,11 +2,15 @@
 
 ``PATTERNS`` lists each module-level compiled pattern with where its input comes from
 and why it is safe (docs/security.md prints the same table). A new pattern fails
-``test_every_pattern_is_reviewed`` until it is added here. Each pattern is then run on
-adversarial strings built from its own characters (long runs of each character, of
-each character alternating with a space or a letter, and of the openings attackers use:
-``url(``, ``/*``, ``<``, ``=?``...). A quadratic or exponential pattern takes seconds to
-minutes on 5,000 characters; a linear one takes milliseconds.
+``test_every_pattern_is_reviewed`` until it is added here. Then, without timing
+anything (a timed assertion is flaky on a loaded machine):
+
+- a pattern said to be RE2 must be a google-re2 object: linear time by construction;
+- a stdlib ``re`` pattern that reads message content must have the shape whose
+  backtracking stays bounded, read from its parse tree: no unbounded repetition
+  inside another one (the exponential case) and the body of every unbounded
+  repetition of fixed width, a character class or fixed text (so a run is consumed
+  one way only), unless the repetition is possessive (it never backtracks).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-import time
+import re._constants as sre_constants
+import re._parser as sre_parser
+from typing import Any
 
 import pytest
 import re2
@@ -177,24 +183,47 @@ def _discover() -> dict[str, object]:
 
 
 ALL = _discover()
-N = 5_000
-LIMIT = 0.5  # seconds per call; a quadratic pattern takes seconds at N, a linear one milliseconds
+
+_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT}
 
 
-def _source(pattern: object) -> str:
-    src = pattern.pattern  # type: ignore[attr-defined]
-    return src.decode("latin-1") if isinstance(src, bytes) else str(src)
+def _children(op: Any, av: Any) -> list[Any]:
+    if op in _REPEATS or op == sre_constants.POSSESSIVE_REPEAT:
+        return [av[2]]
+    if op == sre_constants.SUBPATTERN:
+        return [av[3]]
+    if op == sre_constants.BRANCH:
+        return list(av[1])
+    if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+        return [av[1]]
+    if op == sre_constants.ATOMIC_GROUP:
+        return [av]
+    if op == sre_constants.GROUPREF_EXISTS:
+        return [branch for branch in av[1:] if branch is not None]
+    return []
 
 
-def _adversarial(pattern: object) -> list[str]:
-    chars = sorted({c for c in _source(pattern) if c.isprintable()} | set(" a1<>=@./:;\"'(-_"))
-    baits = ["url(", "url( '", "/* ", "/*", "@import", "@font-face{", "image-set(", "<a ", "<", "&#",
-             "=?", "http://", "www.", "a-", "a.", "a@", "d=", "from ", "by ", "[IPv6:", "on x ", "\\75 "]
-    out = [c * N for c in chars]
-    out += [(c + " ") * (N // 2) for c in chars]
-    out += [b * (N // len(b)) for b in baits]
-    out += ["a" * N + "!", "\n".join(["x" * 99] * (N // 100))]
-    return out
+def backtracking_problems(tree: Any, inside_unbounded: bool = False) -> list[str]:
+    """What in a parsed stdlib pattern could make it backtrack more than linearly."""
+    found: list[str] = []
+    for op, av in tree:
+        if op in _REPEATS and av[1] == sre_constants.MAXREPEAT:
+            if inside_unbounded:
+                found.append("an unbounded repetition inside another")
+            low, high = av[2].getwidth()
+            if low != high:
+                found.append("an unbounded repetition of a variable-width body")
+            found += backtracking_problems(av[2], True)
+        elif op == sre_constants.POSSESSIVE_REPEAT or op == sre_constants.ATOMIC_GROUP:
+            continue  # never gives back what it matched
+        else:
+            for child in _children(op, av):
+                found += backtracking_problems(child, inside_unbounded)
+    return found
+
+
+def _source(pattern: object) -> Any:
+    return pattern.pattern  # type: ignore[attr-defined]
 
 
 def test_discovery_finds_the_patterns() -> None:
@@ -220,28 +249,43 @@ def test_docs_table_lists_every_pattern() -> None:
     assert not missing, missing
 
 
-@pytest.mark.parametrize("name", sorted(n for n, (_w, why) in PATTERNS.items() if why != NOT_MESSAGE))
-def test_pattern_is_fast_on_adversarial_input(name: str) -> None:
+MESSAGE_FACING = sorted(n for n, (_w, why) in PATTERNS.items() if not why.startswith(NOT_MESSAGE))
+
+
+@pytest.mark.parametrize("name", MESSAGE_FACING)
+def test_message_pattern_is_re2_or_has_a_linear_shape(name: str) -> None:
     pattern = ALL[name]
-    binary = isinstance(pattern.pattern, bytes)  # type: ignore[attr-defined]
-    worst, worst_input = 0.0, ""
-    for text in _adversarial(pattern):
-        subject = text.encode("latin-1", "replace") if binary else text
-        start = time.perf_counter()
-        pattern.search(subject)  # type: ignore[attr-defined]
-        pattern.findall(subject)  # type: ignore[attr-defined]
-        elapsed = time.perf_counter() - start
-        if elapsed > worst:
-            worst, worst_input = elapsed, text[:20]
-    assert worst < LIMIT, f"{name} took {worst:.2f} s on {worst_input!r}... ({N} characters)"
+    _where, why = PATTERNS[name]
+    if isinstance(pattern, re2._Regexp):
+        return  # linear time by construction
+    assert why and not why.startswith(RE2), f"{name} is stdlib re: say why it is safe"
+    problems = backtracking_problems(sre_parser.parse(_source(pattern), pattern.flags))  # type: ignore[attr-defined]
+    assert not problems, f"{name}: {problems}; make it an RE2 pattern or give it a linear shape"
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("(a+)+$", "an unbounded repetition inside another"),
+        (r"(?:\w+\s?)*x", "an unbounded repetition inside another"),
+        ("(?:ab|a)*c", "an unbounded repetition of a variable-width body"),
+    ],
+)
+def test_the_shape_check_catches_backtracking_patterns(source: str, problem: str) -> None:
+    assert problem in backtracking_problems(sre_parser.parse(source))
+
+
+@pytest.mark.parametrize("source", [r"[a-z]+@[a-z]+", r"(?:[a-z0-9]\.){4,}", r"[\w.-]++@[\w-]++(?:\.[\w-]++)*+", "a{0,40}b"])
+def test_the_shape_check_passes_linear_patterns(source: str) -> None:
+    assert backtracking_problems(sre_parser.parse(source)) == []
 
 
 def test_rule_regexes_run_on_re2() -> None:
-    """matches()/regex in CEL rules compile with re2: an exponential pattern stays fast."""
+    """matches()/regex in CEL rules compile with re2: an exponential pattern for the
+    stdlib engine is linear there (RE2 guarantees it; nothing is timed)."""
     from mailward.rules import engine
 
     compiled = engine._regex("(a+)+$")
     assert isinstance(compiled, re2._Regexp)
-    start = time.perf_counter()
     assert not engine._rx("(a+)+$", "a" * 100_000 + "!")
-    assert time.perf_counter() - start < 1.0
+    assert engine._rx("(a+)+$", "aaa")
