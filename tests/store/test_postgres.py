@@ -58,3 +58,9 @@ def test_postgres_store_round_trip(postgres):
     again = open_store(url)  # re-open: migrations are a no-op at head
     assert again.count_messages() == 5
     again.close()
+
+
+def test_web_index_migration_on_postgres(postgres):
+    from tests.store.test_store import web_index_upgrade_and_downgrade
+
+    web_index_upgrade_and_downgrade(postgres.create_database("web_index"))

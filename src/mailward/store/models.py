@@ -58,6 +58,8 @@ class MessageRow(Base):
     """One scanned copy of a message, at one source (a mailbox UID or a file)."""
 
     __tablename__ = "messages"
+    # the web lists messages newest first and counts recent days (migration 0003)
+    __table_args__ = (Index("ix_web_messages_date", "date"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(1024), unique=True)

@@ -87,7 +87,6 @@ class WebContext:
 
         gateway = load_settings(config)
         web = config.section("web")
-        _web_indexes(store)
         return cls(
             config=config,
             store=store,
@@ -197,27 +196,6 @@ def _throttle_settings(web: Any) -> ThrottleSettings:
                 raise ConfigError(f"[web] {key} must be a number >= 0, got {value!r}")
             values[attr] = kind(value)
     return ThrottleSettings(**values)
-
-
-# Indexes the pages' queries need on the store's tables (the message list is newest
-# first and the dashboard counts recent days): created on start when missing, like
-# the web's own tables; "IF NOT EXISTS" reads the same in SQLite and PostgreSQL and
-# lets several workers start at once.
-WEB_INDEXES = ("CREATE INDEX IF NOT EXISTS ix_web_messages_date ON messages (date)",)
-
-
-def _web_indexes(store: Store) -> None:
-    import logging
-
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    for sql in WEB_INDEXES:
-        try:
-            with store.engine.begin() as conn:
-                conn.execute(text(sql))
-        except SQLAlchemyError as exc:  # a read-only database still serves, only slower
-            logging.getLogger("mailward.web").warning("could not add an index (%s): %s", sql, exc)
 
 
 def _candidates(source: str) -> list[Path]:
