@@ -46,3 +46,13 @@ def test_limits_come_from_the_validated_section() -> None:
     assert Config({"limits": {}}).section("limits") == {}
     # the time budget sits in [limits] too but is not a parser limit
     assert Scanner(Config({"limits": {"time_budget": 10}})).limits == Scanner().limits
+
+
+def test_string_lists_are_read_one_way() -> None:
+    """identity settings and the rule policy read string lists through one function."""
+    from mailward.config import string_list
+
+    assert string_list("Parliament.Example", "organisation.domains", "f.toml", lower=True) == ("parliament.example",)
+    assert string_list([" a ", "", "B"], "rules.disable", "f.toml") == ("a", "B")
+    with pytest.raises(ConfigError, match=r"f\.toml: rules\.disable must be a list of strings"):
+        string_list(["a", 3], "rules.disable", "f.toml")
