@@ -58,3 +58,22 @@ def test_postgres_store_round_trip(postgres):
     again = open_store(url)  # re-open: migrations are a no-op at head
     assert again.count_messages() == 5
     again.close()
+
+
+def test_postgres_copy_tokens(postgres):
+    from mailward.hunt.campaigns import recluster
+
+    from .copies import batch_tokens, fill, verdicts
+
+    store = open_store(postgres.create_database("store_copytokens"))
+    try:
+        sources = fill(store)
+        stats = recluster(store)
+        after = verdicts(store)
+        assert stats.copy_tokens == 10 and stats.copy_token_raised == 5
+        assert {after[s][0] for s in sources["attack"]} == {"recon"}
+        assert [batch_tokens(after[s][1]) for s in sources["attack"]] == [[str(4100 + 17 * i)] for i in range(5)]
+        assert {after[s][0] for s in sources["bulletin"]} == {"tracking"}
+        assert all(not batch_tokens(after[s][1]) for s in sources["letters"])
+    finally:
+        store.close()
