@@ -73,6 +73,9 @@ def analyse_webloc(data: bytes, part: str, collector: Collector) -> None:
     for url in urls[:5]:
         collector.link(url, source="shortcut", tag="webloc")
         collector.signal("SHORTCUT_URL", url)
+        if not url.lower().startswith(("http://", "https://")):
+            # file:, smb:, afp:, a .fileloc-style local path: opens something other than a web page
+            collector.signal("SHORTCUT_LOCAL_TARGET", url)
 
 
 def analyse_lnk(data: bytes, part: str, collector: Collector) -> None:
