@@ -112,8 +112,9 @@ class CachedSenderHistory:
 
     def load_hosts(self, sender: str) -> set[str] | None:
         """The inner history's ``load_hosts`` (None when it has none or the lookup
-        fails: the rules then treat every host as not recorded). Not cached: it is
-        asked only for known, aligned senders whose message carries a tagged load."""
+        fails: the rules then treat every host as not recorded). Not cached: the recon
+        facts ask only for a DMARC-aligned known sender whose message carries a
+        per-recipient load."""
         lookup = getattr(self.inner, "load_hosts", None)
         if lookup is None:
             return None

@@ -215,9 +215,11 @@ def recon_facts(
         out["load_hiding"] = load_hiding(strongest.kind)
         out["load_operator"] = _load_kind(strongest, sender_reg)
         out["load_tracker"] = strongest.tracker
-        out["new_load_host"] = _new_host(history, facts["sender"]["address"], strongest.host)
     auth = facts["auth"]
     out["aligned_known_sender"] = bool(auth["aligned"]) and facts["history"]["sender_seen"] > 0
+    if strongest is not None and out["aligned_known_sender"]:
+        # one history lookup, only where RECON_KNOWN_SENDER_NEW_TRACKER can use it
+        out["new_load_host"] = _new_host(history, facts["sender"]["address"], strongest.host)
     return out
 
 

@@ -346,7 +346,7 @@ SCHEMA: dict[str, Field] = {
         load_hiding=_string("hidden (pixel, hidden image), styled (CSS, font, frame), visible, or ''."),
         load_operator=_string("Who runs that load: sales_tool, mail_service, own_domain, shortener, third_party, or ''."),
         load_tracker=_string("Tracker registry name of that load's service, else ''."),
-        new_load_host=_string("new / seen: whether this sender's earlier mail loaded from that host (only when the history records load hosts), else ''."),
+        new_load_host=_string("new / seen: whether this aligned known sender's earlier mail loaded from that host (only when the history records load hosts), else ''."),
         aligned_known_sender=_boolean("DMARC-aligned sender that wrote here before (history)."),
         org_claim=_obj(
             "An organisation claimed beyond the outlet list: think tank, NGO, university, international organisation, parliament, government, or an unlisted name with an organisation word (mailward.identity.organisations).",
