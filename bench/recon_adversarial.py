@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
-"""Scan the adversarial generator's messages (tests/recon/adversarial.py) and print,
-per technique: attacks caught (suspicious or worse), verdict recon, beacon found,
-token found; and genuine counterparts flagged (must be 0).
+"""Scan the adversarial generator's messages (tests/recon/adversarial.py and
+tests/recon/adversarial_attachments.py) and print, per technique: attacks caught
+(suspicious or worse), verdict recon, a recon rule fired (the verdict may be higher:
+an attached HTML page is phishing, a remote template malicious), beacon found (for
+the attachment techniques: a beacon in the attachment), token found; and genuine
+counterparts flagged (suspicious or worse) with the rules that flagged them.
 
-    python bench/recon_adversarial.py [--per-technique N] [--history] [--json]
+    python bench/recon_adversarial.py [--per-technique N] [--history] [--no-hunt] [--json]
 
 ``--history`` scans as the gateway does, with a sender history in which the
 genuine accounts have written three times before, loading only from their own domain (the compromised-account
 case then needs RECON_KNOWN_SENDER_NEW_TRACKER; every other sender is new). The numeric-id technique's token
 is counted when batch analysis over the copies of each mailing finds it
-(``mailward.tokens.template_tokens``, what a hunt does per campaign).
+(``mailward.tokens.template_tokens``). The row ``token-numeric-id (hunt)`` hunts
+those copies into a temporary SQLite store and reads the verdicts after the hunt's
+copy comparison (``mailward.hunt.copytokens``); ``--no-hunt`` leaves it out.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -52,21 +59,38 @@ class _History(InMemorySenderHistory):
         return {domain} if domain in KNOWN_DOMAINS else None
 
 
-def evaluate(cases: list[Case], *, history: bool = False) -> dict[str, dict[str, int]]:
+def _recon_rules() -> frozenset[str]:
+    from mailward.rules.engine import default_ruleset
+
+    return frozenset(rule.name for rule in default_ruleset().rules if rule.spec.verdict == "recon")
+
+
+def evaluate(cases: list[Case], *, history: bool = False, hunt: bool = False) -> dict[str, dict[str, Any]]:
     scanner = Scanner(load_config(CONFIG), history=_History() if history else InMemorySenderHistory(), intel=None)
-    table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    recon_rules = _recon_rules()
+    table: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
     batches: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
     for i, case in enumerate(cases):
         result = scanner.scan_bytes(case.raw, f"{case.technique}#{i}")
         row = table[case.technique]
         if case.label == "genuine":
             row["genuine"] += 1
-            row["genuine_flagged"] += result.verdict not in (Verdict.CLEAN, Verdict.TRACKING)
+            flagged = result.verdict not in (Verdict.CLEAN, Verdict.TRACKING)
+            row["genuine_flagged"] += flagged
+            if flagged:
+                rules = row.setdefault("flagged_by", {})
+                for finding in result.findings:
+                    rules[finding.rule] = rules.get(finding.rule, 0) + 1
             continue
         row["attacks"] += 1
         row["caught"] += result.verdict in CAUGHT
         row["recon"] += result.verdict == Verdict.RECON
-        row["beacon"] += any(b.kind != "link" for b in result.beacons)
+        row["recon_rule"] += any(f.rule in recon_rules for f in result.findings)
+        if case.technique.startswith("attach-"):
+            facts = result.facts if isinstance(result.facts, dict) else {}
+            row["beacon"] += any(b.get("in_attachment") for b in facts.get("beacons", []))
+        else:
+            row["beacon"] += any(b.kind != "link" for b in result.beacons)
         if case.batch_only:
             message = parse_message(case.raw)
             batches[case.technique + message.subject].append((str(i), [r.url for r in message.resources]))
@@ -77,24 +101,59 @@ def evaluate(cases: list[Case], *, history: bool = False) -> dict[str, dict[str,
         tokens = template_tokens(batch)
         covered = {k for t in tokens for k in t.values}
         table["token-numeric-id"]["token"] += sum(1 for k, _ in batch if k in covered)
+    if hunt:
+        table["token-numeric-id (hunt)"] = _hunted([c for c in cases if c.batch_only], recon_rules)
     return {k: dict(v) for k, v in table.items()}
+
+
+def _hunted(cases: list[Case], recon_rules: frozenset[str]) -> dict[str, Any]:
+    """Hunt the numeric-id copies into a temporary store; the verdicts after the hunt."""
+    from mailward.hunt.campaigns import recluster
+    from mailward.hunt.work import WorkerSettings, WorkItem, analyse_item
+    from mailward.store import open_store
+
+    config = load_config(CONFIG)
+    settings = WorkerSettings(dict(config.data), str(CONFIG))
+    row: dict[str, Any] = defaultdict(int)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{Path(tmp) / 'hunt.db'}")
+        try:
+            store.write_batch([analyse_item(WorkItem(f"copy/{i}", c.raw), settings) for i, c in enumerate(cases)])
+            recluster(store, config=config)
+            for message in store.messages(limit=len(cases) + 1):
+                row["attacks"] += 1
+                row["caught"] += message.verdict in {str(v) for v in CAUGHT}
+                row["recon"] += message.verdict == "recon"
+                row["recon_rule"] += any(f.get("rule") in recon_rules for f in message.findings)
+                row["beacon"] += any(b.get("kind") != "link" for b in message.beacons)
+                row["token"] += any(isinstance(b.get("token"), dict) and b["token"].get("encoding") == "batch"
+                                    for b in message.beacons)
+        finally:
+            store.close()
+    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--per-technique", type=int, default=5)
     parser.add_argument("--history", action="store_true")
+    parser.add_argument("--no-hunt", action="store_true", help="leave out the hunt over the numeric-id copies")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    table = evaluate(build_cases(args.per_technique), history=args.history)
+    table = evaluate(build_cases(args.per_technique), history=args.history, hunt=not args.no_hunt)
     if args.json:
         print(json.dumps(table, indent=2))
         return
-    print("| technique | attacks | caught | recon | beacon found | token found | genuine | genuine flagged |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| technique | attacks | caught | verdict recon | recon rule fired | beacon found | token found "
+          "| genuine | genuine flagged |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for technique, row in table.items():
+        flagged = str(row.get("genuine_flagged", 0))
+        if row.get("flagged_by"):
+            flagged += " (" + ", ".join(sorted(row["flagged_by"])) + ")"
         print(f"| {technique} | {row.get('attacks', 0)} | {row.get('caught', 0)} | {row.get('recon', 0)} | "
-              f"{row.get('beacon', 0)} | {row.get('token', 0)} | {row.get('genuine', 0)} | {row.get('genuine_flagged', 0)} |")
+              f"{row.get('recon_rule', 0)} | {row.get('beacon', 0)} | {row.get('token', 0)} | {row.get('genuine', 0)} | "
+              f"{flagged} |")
 
 
 if __name__ == "__main__":

@@ -432,8 +432,12 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
         [lambda: Mail(FORUM, "Files").with_text("Files attached.").attach("files.pdf", "application/pdf", PDF)],
     ),
     "ATTACHMENT_SHORTCUT": (
-        [lambda: Mail(FORUM, "Files").with_text("Files attached.").attach("agenda.lnk", "application/octet-stream", b"L\x00\x00\x00\x01\x14\x02\x00" + b"\x00" * 64)],
-        [lambda: Mail(FORUM, "Files").with_text("Files attached.").attach("agenda.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", plain_zip("word/document.xml", b"<document/>"))],
+        [lambda: Mail(FORUM, "Files").with_text("Files attached.").attach("agenda.lnk", "application/octet-stream", b"L\x00\x00\x00\x01\x14\x02\x00" + b"\x00" * 64),
+         lambda: Mail(FORUM, "Files").with_text("Files attached.").attach("Agenda.webloc", "application/octet-stream", _webloc("smb://files.forum-events.example/share/agenda")),
+         lambda: Mail(FORUM, "Files").with_text("Files attached.").attach("Agenda.url", "application/octet-stream", b"[InternetShortcut]\r\nURL=file://files.forum-events.example@SSL/DavWWWRoot/agenda.hta\r\n")],
+        [lambda: Mail(FORUM, "Files").with_text("Files attached.").attach("agenda.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", plain_zip("word/document.xml", b"<document/>")),
+         lambda: Mail(FORUM, "Files").with_text("The link, as promised.").attach("Agenda.webloc", "application/octet-stream", _webloc("https://www.forum-events.example/agenda")),
+         lambda: Mail(FORUM, "Files").with_text("The article I mentioned.").attach("Article.url", "application/octet-stream", b"[InternetShortcut]\r\nURL=https://www.forum-events.example/articles/oversight.html\r\n")],
     ),
     "ATTACHMENT_DOUBLE_EXTENSION": (
         [lambda: Mail(FORUM, "Invoice").with_text("Invoice attached.").attach("invoice.pdf.exe", "application/octet-stream", MZ)],
@@ -495,6 +499,12 @@ RAW_SAMPLES: dict[str, tuple[list[Callable[[str], bytes]], list[Callable[[str], 
                            '<a href="https://policy-forum.org/login">Sign in</a></body></html>\n--b1--\n')],
     ),
 }
+
+
+def _webloc(url: str) -> bytes:
+    """A macOS .webloc (XML property list) opening ``url``."""
+    return ('<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>URL</key>'
+            f"<string>{url}</string></dict></plist>").encode()
 
 
 def main() -> int:

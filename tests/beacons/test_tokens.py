@@ -285,3 +285,16 @@ def test_search_by_find_and_by_automaton_agree() -> None:
     assert forms.matcher() is not None  # built after the first URLs
     assert all(m is not None and m.encoding == "sha1" and m.location == "query:h" for m in matches)
     assert find_recipient_token("https://x.example/o?h=other", forms) is None
+
+
+@pytest.mark.parametrize(("url", "found"), [
+    ("https://t.example.net/o/alice.smith@example.org.gif", "raw"),
+    ("https://t.example.net/o/alice.smith%40example.org.png?v=2", "urlencoded"),
+    ("https://t.example.net/o/alice.smith@example.org.php/x", "raw"),
+    ("https://t.example.net/o/alice.smith@example.org.uk", None),  # another address
+    ("https://t.example.net/o/alice.smith@example.org.gifs", None),
+    ("https://t.example.net/o/x.alice.smith@example.org.gif", None),  # the address goes on to the left
+])
+def test_address_before_a_file_extension(url: str, found: str | None) -> None:
+    match = find_recipient_token(url, recipient_forms(("alice.smith@example.org",)))
+    assert (match.encoding if match else None) == found

@@ -274,6 +274,11 @@ def build_cases(per_technique: int = 5) -> list[Case]:
         for make in IMPERSONATION:
             cases.extend(make(n))
         cases.extend(token_cases(n))
+    for n in range(per_technique):
+        from tests.recon.adversarial_attachments import attachment_cases
+
+        for technique, label, raw, note in attachment_cases(n):
+            cases.append(Case(technique, label, raw, note, token_expected=label == "attack"))
     # the numeric-id technique: one mailing of five copies per round
     for n in range(per_technique):
         cases.extend(numeric_id_copies(n))

@@ -64,3 +64,39 @@ def test_web_index_migration_on_postgres(postgres):
     from tests.store.test_store import web_index_upgrade_and_downgrade
 
     web_index_upgrade_and_downgrade(postgres.create_database("web_index"))
+
+
+def test_postgres_copy_tokens(postgres):
+    from mailward.hunt.campaigns import recluster
+
+    from .copies import batch_tokens, fill, verdicts
+
+    store = open_store(postgres.create_database("store_copytokens"))
+    try:
+        sources = fill(store)
+        stats = recluster(store)
+        after = verdicts(store)
+        assert stats.copy_tokens == 10 and stats.copy_token_raised == 5
+        assert {after[s][0] for s in sources["attack"]} == {"recon"}
+        assert [batch_tokens(after[s][1]) for s in sources["attack"]] == [[str(4100 + 17 * i)] for i in range(5)]
+        assert {after[s][0] for s in sources["bulletin"]} == {"tracking"}
+        assert all(not batch_tokens(after[s][1]) for s in sources["letters"])
+    finally:
+        store.close()
+
+
+def test_postgres_sender_load_hosts(postgres):
+    store = open_store(postgres.create_database("store_loadhosts"))
+    try:
+        history = store.sender_history()
+        assert history.load_hosts("a@uu.se") is None
+        beacons = [{"url": "https://www.uu.se/l.png", "kind": "remote", "host": "www.uu.se"}]
+        for n in range(2):  # the second write goes through the upsert's conflict branch
+            store.write_batch([MessageRecord(source=f"l{n}", sha256=f"{n:064x}", verdict="clean", verdict_rank=0,
+                                             from_addr="a@uu.se", recipients=["p@parliament.example"],
+                                             date=T0 + dt.timedelta(days=n), beacons=beacons)])
+        history.record_many([("b@ngo.example", ["p@parliament.example"], ["img.ngo.example"])])
+        assert history.load_hosts("a@uu.se") == {"uu.se"}
+        assert history.load_hosts("b@ngo.example") == {"ngo.example"}
+    finally:
+        store.close()

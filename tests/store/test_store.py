@@ -192,7 +192,7 @@ def web_index_upgrade_and_downgrade(url: str) -> None:
         with engine.begin() as conn:  # what the web did on start before 0003
             conn.execute(text("CREATE INDEX IF NOT EXISTS ix_web_messages_date ON messages (date)"))
         migrate.upgrade(engine)
-        assert migrate.current_revision(engine) == "0003" == head_revision()
+        assert migrate.current_revision(engine) == head_revision()
         names = [i["name"] for i in inspect(engine).get_indexes("messages")]
         assert names.count("ix_web_messages_date") == 1
         from alembic import command

@@ -104,7 +104,7 @@ def rebuild_and_report(store: Any, before: Snapshot | None, config: Any = None, 
 
     if before is None:
         before = snapshot(store)
-    recluster(store)
+    recluster(store, config=config)
     after = snapshot(store)
     campaigns = {c.id: c for c in store.campaigns(kind="attack")}
     events = diff(before, after, campaigns)

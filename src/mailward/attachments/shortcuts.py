@@ -56,7 +56,8 @@ def analyse_url_file(data: bytes, part: str, collector: Collector) -> None:
         if key == "url" and section in ("internetshortcut", "{000214a0-0000-0000-c000-000000000046}", ""):
             collector.link(value, source="shortcut", tag="url")
             collector.signal("SHORTCUT_URL", value)
-            if value.lower().startswith(("file:", "\\\\", "search-ms:", "ms-")):
+            if not value.lower().startswith(("http://", "https://")):
+                # file:, a UNC path, search-ms:, ms-..., smb:, ...: opens something other than a web page
                 collector.signal("SHORTCUT_LOCAL_TARGET", value)
         elif key == "iconfile" and is_remote_url(value):
             collector.resource(value, "shortcut-icon", "iconfile")
@@ -73,6 +74,9 @@ def analyse_webloc(data: bytes, part: str, collector: Collector) -> None:
     for url in urls[:5]:
         collector.link(url, source="shortcut", tag="webloc")
         collector.signal("SHORTCUT_URL", url)
+        if not url.lower().startswith(("http://", "https://")):
+            # file:, smb:, afp:, a .fileloc-style local path: opens something other than a web page
+            collector.signal("SHORTCUT_LOCAL_TARGET", url)
 
 
 def analyse_lnk(data: bytes, part: str, collector: Collector) -> None:

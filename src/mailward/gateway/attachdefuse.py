@@ -47,7 +47,8 @@ STRIP_SIGNALS = frozenset({
     "ODF_EXTERNAL_LINK",
     "SVG_SCRIPT", "SVG_FOREIGN_OBJECT", "HTML_FORM_EXTERNAL", "HTML_SCRIPT_REDIRECT", "HTML_SCRIPT_POST",
     "HTML_EXFIL_CHAT_API", "HTML_ENCODED_BLOB", "HTML_META_REFRESH",
-    "SHORTCUT_REMOTE_ICON", "SHORTCUT_UNC_PATH", "LNK_REMOTE_TARGET", "LNK_RUNS_INTERPRETER", "OFFICE_UNC_PATH",
+    "SHORTCUT_REMOTE_ICON", "SHORTCUT_UNC_PATH", "SHORTCUT_LOCAL_TARGET", "LNK_REMOTE_TARGET", "LNK_RUNS_INTERPRETER",
+    "OFFICE_UNC_PATH",
     "ONENOTE_EMBEDDED_FILE", "ONENOTE_EMBEDDED_EXECUTABLE", "ARCHIVE_BOMB",
 })
 _CAL_DROP = re.compile(r"^(?:ATTACH|IMAGE|X-ALT-DESC)[;:]", re.IGNORECASE)
@@ -256,7 +257,8 @@ _WORDS = {
     "HTML_SCRIPT_REDIRECT": "a script that redirects to a web site", "HTML_SCRIPT_POST": "a script that sends data",
     "HTML_EXFIL_CHAT_API": "a script that sends data to a chat bot", "HTML_ENCODED_BLOB": "hidden encoded content",
     "HTML_META_REFRESH": "a redirect to a web site", "SHORTCUT_REMOTE_ICON": "an icon loaded from a remote share",
-    "SHORTCUT_UNC_PATH": "a path on a remote share", "LNK_REMOTE_TARGET": "a target on a remote share or web site",
+    "SHORTCUT_UNC_PATH": "a path on a remote share", "SHORTCUT_LOCAL_TARGET": "a target that is a file, a share or a program, not a web page",
+    "LNK_REMOTE_TARGET": "a target on a remote share or web site",
     "LNK_RUNS_INTERPRETER": "a command interpreter", "OFFICE_UNC_PATH": "a path on a remote share",
     "ONENOTE_EMBEDDED_FILE": "an embedded file", "ONENOTE_EMBEDDED_EXECUTABLE": "an embedded program",
     "ODF_EXTERNAL_IMAGE": "a linked remote image", "ODF_EXTERNAL_OLE": "a linked remote object", "ODF_EXTERNAL_LINK": "an external link",

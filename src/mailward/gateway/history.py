@@ -6,7 +6,8 @@ history only grows: a sender once known stays known, while an unknown sender may
 become known at any moment). The milter process records, after the verdict, that the
 From address has written to the envelope recipients, but only when the verdict is
 ``clean`` or ``tracking`` and the message was delivered: attack mail never makes its
-sender familiar. Recording goes through ``HistoryRecorder``, a background thread
+sender familiar; with the pair it records the hosts the message loaded from (for
+``recon.new_load_host``). Recording goes through ``HistoryRecorder``, a background thread
 that batches the writes, so the SMTP reply never waits on the database; a failed
 write is logged and the message is unaffected.
 
@@ -109,6 +110,22 @@ class CachedSenderHistory:
 
         return self._get(key, fetch)
 
+    def load_hosts(self, sender: str) -> set[str] | None:
+        """The inner history's ``load_hosts`` (None when it has none or the lookup
+        fails: the rules then treat every host as not recorded). Not cached: the recon
+        facts ask only for a DMARC-aligned known sender whose message carries a
+        per-recipient load."""
+        lookup = getattr(self.inner, "load_hosts", None)
+        if lookup is None:
+            return None
+        try:
+            hosts = lookup(sender)
+        except Exception as exc:
+            self.errors += 1
+            log.warning("sender load-host lookup failed (treated as not recorded): %s: %s", type(exc).__name__, exc)
+            return None
+        return None if hosts is None else set(hosts)
+
     def count_from_domain(self, domain: str, recipients: tuple[str, ...] | None) -> int:
         rcpts = None if recipients is None else tuple(sorted(r.lower() for r in recipients))
         key = ("d", _registrable(domain.lower()), rcpts)
@@ -165,16 +182,17 @@ class HistoryRecorder:
         self.batch = batch
         self.on_error = on_error
         self._close_store = close_store
-        self._queue: queue.Queue[tuple[str, tuple[str, ...]] | None] = queue.Queue(max_queue)
+        self._queue: queue.Queue[tuple[str, tuple[str, ...], tuple[str, ...] | None] | None] = queue.Queue(max_queue)
         self.recorded = 0
         self.dropped = 0
         self.failed = 0
         self._thread = threading.Thread(target=self._run, name="mailward-history", daemon=True)
         self._thread.start()
 
-    def add(self, sender: str, recipients: tuple[str, ...]) -> None:
+    def add(self, sender: str, recipients: tuple[str, ...], hosts: tuple[str, ...] | None = None) -> None:
+        """Queue one delivered message; ``hosts``: where its loads on open came from."""
         try:
-            self._queue.put_nowait((sender, recipients))
+            self._queue.put_nowait((sender, recipients, hosts))
         except queue.Full:
             self.dropped += 1
             log.warning("sender history queue full: %s not recorded", sender)
@@ -184,7 +202,8 @@ class HistoryRecorder:
         if not should_record(result, action):
             return False
         assert result is not None
-        self.add(result.sender, result.recipients)
+        hosts = tuple(dict.fromkeys(b.host for b in result.beacons if b.kind != "link" and b.host))
+        self.add(result.sender, result.recipients, hosts)
         return True
 
     def _run(self) -> None:
@@ -195,7 +214,7 @@ class HistoryRecorder:
             except queue.Empty:
                 continue
             taken = 1
-            items: list[tuple[str, tuple[str, ...]]] = []
+            items: list[tuple[str, tuple[str, ...], tuple[str, ...] | None]] = []
             if first is None:
                 stopping = True
             else:
@@ -215,7 +234,7 @@ class HistoryRecorder:
             for _ in range(taken):
                 self._queue.task_done()
 
-    def _write(self, items: list[tuple[str, tuple[str, ...]]]) -> None:
+    def _write(self, items: list[tuple[str, tuple[str, ...], tuple[str, ...] | None]]) -> None:
         try:
             self.history.record_many(items)
             self.recorded += len(items)

@@ -67,6 +67,7 @@ class ClusterParams:
     max_weak: int = 12  # weak keys per message considered for pairs
     use_content: bool = True
     use_templates: bool = True
+    use_copy_tokens: bool = True  # recluster(): mark per-recipient ids across stored copies first
 
 
 @dataclass
@@ -77,6 +78,8 @@ class ClusterStats:
     benign_groups: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    copy_tokens: int = 0  # copies given a per-recipient id found across copies
+    copy_token_raised: int = 0  # of those, copies whose verdict went up
 
 
 class _UnionFind:
@@ -323,9 +326,23 @@ def _summarise(
     )
 
 
-def recluster(store: Store, params: ClusterParams | None = None) -> ClusterStats:
-    """Re-cluster everything in the store and swap the result in."""
+def recluster(store: Store, params: ClusterParams | None = None, config: Any = None) -> ClusterStats:
+    """Re-cluster everything in the store and swap the result in.
+
+    First, per-recipient ids that only the copies of one mailing reveal are recorded
+    on those copies (``mailward.hunt.copytokens``; the rules of ``config`` judge the
+    copies again), so the clustering sees the raised verdicts and token keys."""
+    params = params or ClusterParams()
+    copy_stats = None
+    if params.use_copy_tokens:
+        from .copytokens import mark_copy_tokens
+
+        copy_stats = mark_copy_tokens(store, config)
     campaigns, stats = cluster(store.cluster_inputs(), params)
+    if copy_stats is not None:
+        stats.copy_tokens = copy_stats.messages
+        stats.copy_token_raised = copy_stats.raised
+        stats.timings["copy_tokens"] = copy_stats.seconds
     t0 = time.perf_counter()
     store.replace_campaigns(campaigns)
     stats.timings["write"] = time.perf_counter() - t0

@@ -107,7 +107,7 @@ def hunt(
             from mailward.alerts.events import diff, snapshot
 
             before = snapshot(store)
-            cluster_stats = recluster(store)
+            cluster_stats = recluster(store, config=config)
             _alert(diff(before, snapshot(store), {c.id: c for c in store.campaigns(kind="attack")}), config)
     except SourceError as exc:
         _fail(str(exc))
@@ -119,6 +119,8 @@ def hunt(
         out["campaigns"] = cluster_stats.campaigns
         out["benign_groups"] = cluster_stats.benign_groups
         out["cluster_seconds"] = round(cluster_stats.seconds, 3)
+        out["copy_tokens"] = cluster_stats.copy_tokens
+        out["copy_token_verdicts_raised"] = cluster_stats.copy_token_raised
     if fmt == "json":
         click.echo(json.dumps(out, indent=2))
         return

@@ -31,7 +31,7 @@ from ..result import Beacon
 from . import message_cues
 from .schema import SCHEMA
 
-__all__ = ["recon_facts"]
+__all__ = ["load_hiding", "load_operator", "recon_facts"]
 
 # headers only bulk senders and mail services add
 _BULK_HEADERS = (
@@ -137,17 +137,29 @@ def _salutation(message: Message, facts: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _load_kind(beacon: Beacon, sender_reg: str) -> str:
-    kind = _tracker_kind(beacon.host) if beacon.tracker else ""
+    return load_operator(beacon.host, beacon.tracker, sender_reg)
+
+
+def load_operator(host: str, tracker: str, sender_reg: str) -> str:
+    """Who runs a load on ``host`` (``tracker``: its registry name or ""): sales_tool,
+    mail_service, shortener, own_domain (the sender's registrable domain) or third_party."""
+    kind = _tracker_kind(host) if tracker else ""
     if kind in _SALES:
         return "sales_tool"
     if kind in _SERVICES:
         return "mail_service"
-    if kind in ("shortener", "redirector") or message_cues.is_shortener(beacon.host, domains.site(beacon.host)):
+    if kind in ("shortener", "redirector") or message_cues.is_shortener(host, domains.site(host)):
         return "shortener"
-    reg = domains.site(beacon.host)
+    reg = domains.site(host)
     if reg and reg == sender_reg:
         return "own_domain"
     return "third_party"
+
+
+def load_hiding(kind: str) -> str:
+    """hidden / styled / visible for a beacon kind."""
+    rank = _HIDING_RANK.get(kind, 0)
+    return "hidden" if rank >= 3 else "styled" if rank >= 1 else "visible"
 
 
 def _strongest(beacons: Sequence[Beacon]) -> Beacon | None:
@@ -200,13 +212,14 @@ def recon_facts(
         out["load_token"] = "address" if token is not None and token.confidence == "high" else "identifier"
     if strongest is not None:
         out["load_host"] = strongest.host
-        out["load_hiding"] = ("hidden" if _HIDING_RANK.get(strongest.kind, 0) >= 3
-                              else "styled" if _HIDING_RANK.get(strongest.kind, 0) >= 1 else "visible")
+        out["load_hiding"] = load_hiding(strongest.kind)
         out["load_operator"] = _load_kind(strongest, sender_reg)
         out["load_tracker"] = strongest.tracker
-        out["new_load_host"] = _new_host(history, facts["sender"]["address"], strongest.host)
     auth = facts["auth"]
     out["aligned_known_sender"] = bool(auth["aligned"]) and facts["history"]["sender_seen"] > 0
+    if strongest is not None and out["aligned_known_sender"]:
+        # one history lookup, only where RECON_KNOWN_SENDER_NEW_TRACKER can use it
+        out["new_load_host"] = _new_host(history, facts["sender"]["address"], strongest.host)
     return out
 
 

@@ -342,11 +342,11 @@ SCHEMA: dict[str, Field] = {
         bulk_markers=_strings("Why it looks like bulk mail: list-unsubscribe, list-id, feedback-id, precedence, role-sender, unsubscribe-text, mail-service, ..."),
         protected_recipient=_string("Name of the protected person this copy is for, else ''."),
         load_host=_string("Host of the strongest per-recipient (or hidden, opaque-token) load on open, else ''."),
-        load_token=_string("address (decodes to the reader's address), identifier (a service's subscriber id), opaque (a hidden load with an opaque id), or ''."),
+        load_token=_string("address (decodes to the reader's address), identifier (a service's subscriber id), copies (an id that differs per recipient across the stored copies of one mailing: hunt only), opaque (a hidden load with an opaque id), or ''."),
         load_hiding=_string("hidden (pixel, hidden image), styled (CSS, font, frame), visible, or ''."),
         load_operator=_string("Who runs that load: sales_tool, mail_service, own_domain, shortener, third_party, or ''."),
         load_tracker=_string("Tracker registry name of that load's service, else ''."),
-        new_load_host=_string("new / seen: whether this sender's earlier mail loaded from that host (only when the history records load hosts), else ''."),
+        new_load_host=_string("new / seen: whether this aligned known sender's earlier mail loaded from that host (only when the history records load hosts), else ''."),
         aligned_known_sender=_boolean("DMARC-aligned sender that wrote here before (history)."),
         org_claim=_obj(
             "An organisation claimed beyond the outlet list: think tank, NGO, university, international organisation, parliament, government, or an unlisted name with an organisation word (mailward.identity.organisations).",

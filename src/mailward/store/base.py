@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from mailward.errors import MailwardError
 
-from .models import SenderHistoryRow
+from .models import SenderHistoryRow, SenderLoadHostRow
 
 
 class StoreError(MailwardError):
@@ -73,6 +73,53 @@ def history_upsert(s: Session, rows: Sequence[tuple[str, str, dt.datetime, dt.da
     ]
     for chunk in _chunks(payload, 2000):
         s.execute(stmt, chunk)
+
+
+def load_hosts_upsert(s: Session, rows: Sequence[tuple[str, str, dt.datetime, dt.datetime, int]]) -> None:
+    """Add (sender, load host, first, last, count) observations; host "" marks a
+    sender recorded with its loads (see ``SenderLoadHostRow``)."""
+    dialect = s.get_bind().dialect.name
+    ins = _dialect_insert(dialect, SenderLoadHostRow)
+    table = SenderLoadHostRow.__table__
+    least, greatest = (func.min, func.max) if dialect == "sqlite" else (func.least, func.greatest)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["sender", "host"],
+        set_={
+            "count": table.c.count + ins.excluded.count,
+            "first_seen": least(table.c.first_seen, ins.excluded.first_seen),
+            "last_seen": greatest(table.c.last_seen, ins.excluded.last_seen),
+        },
+    )
+    payload = [
+        {"sender": a[:320], "host": h[:255], "first_seen": f, "last_seen": la, "count": c}
+        for a, h, f, la, c in sorted(rows)
+    ]
+    for chunk in _chunks(payload, 2000):
+        s.execute(stmt, chunk)
+
+
+def load_host_rows(
+    items: Sequence[tuple[str, Sequence[str], dt.datetime]],
+) -> list[tuple[str, str, dt.datetime, dt.datetime, int]]:
+    """(sender, load hosts, when) per message -> rows for ``load_hosts_upsert``: the
+    registrable domain of each host, plus the "" marker per sender."""
+    from mailward import domains
+
+    found: dict[tuple[str, str], list[Any]] = {}
+    for sender, hosts, when in items:
+        if not sender:
+            continue
+        sender = sender.lower()
+        sites = {""} | {(domains.site(h.lower()) or h.lower()) for h in hosts if h}
+        for host in sites:
+            entry = found.get((sender, host))
+            if entry is None:
+                found[(sender, host)] = [when, when, 1]
+            else:
+                entry[0] = min(entry[0], when)
+                entry[1] = max(entry[1], when)
+                entry[2] += 1
+    return [(k[0], k[1], v[0], v[1], v[2]) for k, v in found.items()]
 
 
 def _dialect_insert(dialect: str, model: Any) -> Any:

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from mailward import domains
 
-from .base import history_upsert
-from .models import SenderHistoryRow
+from .base import history_upsert, load_host_rows, load_hosts_upsert
+from .models import SenderHistoryRow, SenderLoadHostRow
 
 
 class StoreSenderHistory:
@@ -60,28 +60,47 @@ class StoreSenderHistory:
                 )
             )
 
-    def record(self, sender: str, recipients: Iterable[str], when: dt.datetime | None = None) -> None:
-        """Count one delivered message from ``sender`` to ``recipients``."""
+    def record(self, sender: str, recipients: Iterable[str], when: dt.datetime | None = None,
+               hosts: Iterable[str] | None = None) -> None:
+        """Count one delivered message from ``sender`` to ``recipients``; ``hosts``:
+        where its remote loads came from (None: not known, nothing recorded)."""
         when = when or dt.datetime.now(dt.UTC)
         rows = [(sender.lower(), r.lower(), when, when, 1) for r in dict.fromkeys(recipients)]
         if rows:
             with Session(self.engine) as s, s.begin():
                 history_upsert(s, rows)
+                if hosts is not None:
+                    load_hosts_upsert(s, load_host_rows([(sender, list(hosts), when)]))
 
-    def record_many(self, items: Iterable[tuple[str, Iterable[str]]], when: dt.datetime | None = None) -> None:
-        """Count several delivered messages (sender, recipients) in one transaction."""
+    def record_many(self, items: Iterable[tuple[Any, ...]], when: dt.datetime | None = None) -> None:
+        """Count several delivered messages in one transaction: (sender, recipients)
+        or (sender, recipients, load hosts) each."""
         when = when or dt.datetime.now(dt.UTC)
         pairs: dict[tuple[str, str], int] = {}
-        for sender, recipients in items:
+        loads: list[tuple[str, list[str], dt.datetime]] = []
+        for sender, recipients, *rest in items:
             if not sender:
                 continue
             for rcpt in dict.fromkeys(r.lower() for r in recipients):
                 if rcpt:
                     key = (sender.lower(), rcpt)
                     pairs[key] = pairs.get(key, 0) + 1
+            if rest and rest[0] is not None:
+                loads.append((sender, list(rest[0]), when))
         if pairs:
             with Session(self.engine) as s, s.begin():
                 history_upsert(s, [(a, b, when, when, n) for (a, b), n in pairs.items()])
+                if loads:
+                    load_hosts_upsert(s, load_host_rows(loads))
+
+    def load_hosts(self, sender: str) -> set[str] | None:
+        """Registrable domains this sender's earlier (clean or tracking) mail loaded
+        from; None when none of its mail was recorded with its loads."""
+        with Session(self.engine) as s:
+            hosts = s.scalars(select(SenderLoadHostRow.host).where(SenderLoadHostRow.sender == sender.lower())).all()
+        if not hosts:
+            return None
+        return {h for h in hosts if h}
 
     def contact_counts(self, sender: str, recipients: tuple[str, ...]) -> tuple[int, int, int]:
         """The three first-contact counts in one query: earlier messages from ``sender``

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from .base import StoreBase, _chunks, _now, history_upsert
+from .base import StoreBase, _chunks, _now, history_upsert, load_host_rows, load_hosts_upsert
 from .models import (
     CampaignMemberRow,
     FileProgressRow,
@@ -169,11 +169,13 @@ class MessagesMixin(StoreBase):
         # Only mail that looked legitimate makes a sender familiar: an attacker's
         # earlier messages must not turn their next one into a "known" contact.
         pairs: dict[tuple[str, str], list[Any]] = {}
+        loads: list[tuple[str, list[str], dt.datetime]] = []
         for r in records:
             if r.verdict_rank >= 2 or not r.from_addr:
                 continue
             when = r.date or now
             sender = r.from_addr.lower()
+            loads.append((sender, _load_hosts(r.beacons), when))
             for rcpt in r.recipients:
                 key = (sender, rcpt.lower())
                 entry = pairs.get(key)
@@ -185,6 +187,8 @@ class MessagesMixin(StoreBase):
                     entry[2] += 1
         if pairs:
             history_upsert(s, [(k[0], k[1], v[0], v[1], v[2]) for k, v in pairs.items()])
+        if loads:
+            load_hosts_upsert(s, load_host_rows(loads))
 
     # -- messages --------------------------------------------------------------------
 
@@ -288,6 +292,12 @@ class MessagesMixin(StoreBase):
                         attack=tuple(r[13] or ()),
                     )
                 last = rows[-1][0]
+
+
+def _load_hosts(beacons: Sequence[Any]) -> list[str]:
+    """Hosts of a stored message's loads on open (beacons of every kind but link)."""
+    return [str(b.get("host", "")) for b in beacons
+            if isinstance(b, dict) and b.get("kind") != "link" and b.get("host")]
 
 
 def _stored(row: MessageRow, campaign_id: str | None) -> StoredMessage:

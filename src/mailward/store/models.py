@@ -153,6 +153,21 @@ class SenderHistoryRow(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SenderLoadHostRow(Base):
+    """Where a sender's mail loaded remote content from (registrable domains; host ""
+    marks a sender whose mail was recorded with its loads, even when it loaded
+    nothing). Feeds ``recon.new_load_host``: a known sender that suddenly tags its
+    reader through a host its mail never used is a compromised-account sign."""
+
+    __tablename__ = "sender_load_hosts"
+
+    sender: Mapped[str] = mapped_column(String(320), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class CampaignRow(Base):
     __tablename__ = "campaigns"
 

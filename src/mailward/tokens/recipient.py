@@ -241,12 +241,29 @@ def _recipient_forms(addresses: tuple[str, ...]) -> RecipientForms:
 # ---------------------------------------------------------------------------
 
 
+# a file extension after an address in a path segment (``/o/<address>.gif``): not
+# part of the address (none of these is a top-level domain)
+_FILE_EXTS = frozenset("gif png jpg jpeg webp bmp ico svg php html htm aspx asp jsp js css txt pdf dot dotm dotx".split())
+
+
+def _file_ext_at(text: str, end: int) -> bool:
+    """``text[end:]`` is ``.EXT`` ending the component (end, "/", "?", "#", "&", ";")."""
+    if text[end] != ".":
+        return False
+    stop = end + 1
+    while stop < len(text) and text[stop].isalnum() and stop - end <= 5:
+        stop += 1
+    return text[end + 1 : stop].lower() in _FILE_EXTS and (stop == len(text) or text[stop] in "/?#&;")
+
+
 def _bounded(text: str, start: int, end: int, boundary: frozenset[str], open_end: bool = False) -> bool:
     if start > 0 and text[start - 1] in boundary:
         # "%3D" before the token is an encoded separator, not part of the token
         if not (start >= 3 and text[start - 3] == "%" and text[start - 2] in _HEXDIGITS):
             return False
-    return open_end or not (end < len(text) and text[end] in boundary)
+    if open_end or end >= len(text) or text[end] not in boundary:
+        return True
+    return boundary is _ADDR_CHARS and _file_ext_at(text, end)
 
 
 def _cut_name(encoding: str, length: int) -> str:
