@@ -108,8 +108,8 @@ def evaluate(cases: list[Case], *, history: bool = False, hunt: bool = False) ->
 
 def _hunted(cases: list[Case], recon_rules: frozenset[str]) -> dict[str, Any]:
     """Hunt the numeric-id copies into a temporary store; the verdicts after the hunt."""
+    from mailward.hunt.analysis import WorkerSettings, WorkItem, analyse_item
     from mailward.hunt.campaigns import recluster
-    from mailward.hunt.work import WorkerSettings, WorkItem, analyse_item
     from mailward.store import open_store
 
     config = load_config(CONFIG)

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from mailward.config import load_config
-from mailward.hunt.work import WorkerSettings, WorkItem, analyse_item
+from mailward.hunt.analysis import WorkerSettings, WorkItem, analyse_item
 from mailward.store import Store
 from tests.recon.adversarial import OTHERS, READER, numeric_id_copies
 

@@ -53,7 +53,7 @@ def test_copies_of_one_mailing_reveal_a_numeric_id_and_raise_the_verdict(tmp_pat
 def test_a_single_copy_is_not_enough(tmp_path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'one.db'}")
     try:
-        from mailward.hunt.work import WorkItem, analyse_item
+        from mailward.hunt.analysis import WorkItem, analyse_item
 
         from .copies import settings
 

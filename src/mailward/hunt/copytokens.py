@@ -150,7 +150,7 @@ def _pattern(token: TemplateToken) -> re.Pattern[str]:
 
 
 def _beacon_key(url: str) -> str:
-    from mailward.share.kinds import url_key
+    from mailward.share.indicator_values import url_key
 
     return "https://" + url_key(url)
 
