@@ -10,13 +10,11 @@ import click
 
 from ..parse import parse_message
 from ..sources import RawMessage, SourceNotFound, UnreadableSource, check_paths, iter_sources
-from .features import features
-from .model import DEFAULT_BITS, DEFAULT_THRESHOLD, ModelError, train
-
-Features = list[str]
+from .features import FeatureVector, features
+from .model import AUTO_HAM_RATE, AUTO_MIN_HAM, DEFAULT_BITS, DEFAULT_THRESHOLD, ModelError, train
 
 
-def _feature_lists(paths: tuple[str, ...], label: str, progress: bool) -> Iterator[list[str]]:
+def _feature_lists(paths: tuple[str, ...], label: str, progress: bool) -> Iterator[FeatureVector]:
     count = 0
     started = time.monotonic()
     for item in iter_sources(list(paths)):
@@ -33,8 +31,8 @@ def _feature_lists(paths: tuple[str, ...], label: str, progress: bool) -> Iterat
         yield features(message)
 
 
-def _store_features(url: str, config_path: str | None, positives: list[Features],
-                    negatives: list[Features]) -> dict[str, int]:
+def _store_features(url: str, config_path: str | None, positives: list[FeatureVector],
+                    negatives: list[FeatureVector]) -> dict[str, int]:
     """Add the store's labelled messages to the training lists; counts by label."""
     from ..config import ConfigError, load_config
     from ..store import StoreError, open_store
@@ -71,11 +69,13 @@ def _store_features(url: str, config_path: str | None, positives: list[Features]
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (for --store).")
 @click.option("--bits", type=click.IntRange(12, 22), default=DEFAULT_BITS, show_default=True,
               help="Hash size: 2**BITS weights (18 = 1 MiB).")
-@click.option("--threshold", type=click.FloatRange(0.5, 0.999), default=DEFAULT_THRESHOLD, show_default=True,
-              help="Probability at which the CONTENT_MODEL_PHISHING rule fires.")
+@click.option("--threshold", type=click.FloatRange(0.5, 0.999), default=None,
+              help=f"Probability at which the CONTENT_MODEL_PHISHING rule fires. Default: chosen on the training "
+                   f"ham so that at most {AUTO_HAM_RATE:.2%} of it (scored by models that did not train on it) "
+                   f"is above; {DEFAULT_THRESHOLD} with fewer than {AUTO_MIN_HAM} ham messages.")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a terminal).")
 def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], store_url: str | None,
-          config_path: str | None, bits: int, threshold: float, progress: bool | None) -> None:
+          config_path: str | None, bits: int, threshold: float | None, progress: bool | None) -> None:
     """Train the content model used by `scan --model` and `[model] path`.
 
     Features come from content only (subject, body text, display name, link shapes,
@@ -110,5 +110,6 @@ def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], stor
     model.save(model_path)
     click.echo(
         f"learn: {len(positives)} phishing and {len(negatives)} ham messages, "
-        f"{time.monotonic() - started:.1f} s; model written to {model_path}"
+        f"{time.monotonic() - started:.1f} s; threshold {model.threshold:.3f} ({model.meta['threshold_from']}); "
+        f"model written to {model_path}"
     )
