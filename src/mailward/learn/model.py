@@ -30,6 +30,10 @@ AUTO_MIN_HAM = 200  # fewer ham messages than this cannot place a threshold at t
 FORMAT = "mailward-content-model"
 
 
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
 class ModelError(MailwardError):
     """A model file that cannot be read or does not fit this version of mailward."""
 
@@ -57,17 +61,21 @@ class ContentModel:
 
     def score_vector(self, vector: FeatureVector, *, top: int = 0) -> ModelScore:
         masked = vector.masked(self.bits)
-        columns = distinct(masked)
+        if not top:
+            contributions = self.weights[distinct(masked)]
+            return ModelScore(probability=_sigmoid(float(contributions.sum()) + self.intercept), top=())
+        order = np.argsort(masked, kind="stable")  # the first feature of each column comes first
+        ordered = masked[order]
+        keep = np.ones(len(ordered), dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+        columns, first = ordered[keep], order[keep]
         contributions = self.weights[columns]
-        z = float(contributions.sum()) + self.intercept
-        probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
-        best: tuple[tuple[str, float], ...] = ()
-        if top and len(columns):
-            strength = np.abs(contributions)
-            picked = np.argpartition(strength, -top)[-top:] if len(columns) > top else np.arange(len(columns))
-            ranked = sorted(picked.tolist(), key=lambda i: -float(strength[i]))
-            best = tuple((vector.name(int(np.argmax(masked == columns[i]))), round(float(contributions[i]), 3))
-                         for i in ranked)
+        probability = _sigmoid(float(contributions.sum()) + self.intercept)
+        if not len(columns):
+            return ModelScore(probability=probability, top=())
+        picked = np.argsort(np.abs(contributions))[-top:][::-1]
+        best = tuple((vector.name(index), round(value, 3))
+                     for index, value in zip(first[picked].tolist(), contributions[picked].tolist(), strict=True))
         return ModelScore(probability=probability, top=best)
 
     # -- files --------------------------------------------------------------
