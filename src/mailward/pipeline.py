@@ -37,7 +37,7 @@ from .model import Message
 from .result import Beacon, Finding, Verdict
 from .rules import message_cues
 from .rules.engine import RuleSet, default_ruleset, load_ruleset
-from .rules.facts import IntelMatch, build_facts
+from .rules.facts import IntelMatch, build_facts, content_text
 from .rules.policy import Policy, summarise
 
 if TYPE_CHECKING:  # numpy is imported only when a model is configured
@@ -74,6 +74,7 @@ class Found:
     identity: IdentityReport | None = None
     intel: tuple[IntelMatch, ...] = ()
     model: ModelScore | None = None
+    text: str | None = None  # content_text(message), when a step already extracted it
 
 
 def _beacons(message: Message, context: Context, found: Found) -> None:
@@ -89,7 +90,11 @@ def _intel(message: Message, context: Context, found: Found) -> None:
 
 
 def _model(message: Message, context: Context, found: Found) -> None:
-    found.model = context.model.score(message, top=5) if context.model is not None else None
+    if context.model is None:
+        found.model = None
+        return
+    found.text = content_text(message)  # the facts' content section reuses it
+    found.model = context.model.score(message, text=found.text, top=5)
 
 
 AnalyserStep = Callable[[Message, Context, Found], None]
@@ -250,6 +255,7 @@ class Analyser:
             protected=self.recon.protected,
             history=self.context.history,
             recon_extra=self.recon,
+            text=found.text,
         )
 
     def analyse(self, message: Message) -> Analysis:

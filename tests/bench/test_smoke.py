@@ -55,6 +55,7 @@ def _argv(name: str, c: dict[str, Path]) -> list[str]:
         "intel_bench.py": ["--messages", "20", "--sizes", "0,100", "--scan", "5"],
         "milter_bench.py": ["--small", "2", "--large", "1", "--workers", "1"],
         "model_eval.py": ["--corpus", str(c["sets"]), "--no-rules"],
+        "model_cost.py": ["--corpus", str(c["sets"]), "--limit", "8", "--rounds", "1"],
         "parse_bench.py": [corpus],
         "parser_choice.py": [corpus],
         "profile_stages.py": [corpus, "--limit", "3"],

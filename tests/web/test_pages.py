@@ -207,3 +207,27 @@ def test_preview_policy_has_no_unrecognised_directive(site, viewer):
     mid = site.story.message_ids["held"]
     csp = viewer.get(f"/messages/{mid}/preview").headers["content-security-policy"]
     assert "navigate-to" not in csp and "default-src 'none'" in csp and "sandbox" in csp
+
+
+def test_analyst_labels_a_message_and_it_is_audited(site, viewer, analyst):
+    mid = site.story.message_ids["held"]
+    page = analyst.get(f"/messages/{mid}").text
+    assert 'id="lbl-h"' in page and "Not labelled." in page
+    assert 'action="/messages/' not in viewer.get(f"/messages/{mid}").text  # a viewer sees no label form
+    token = _csrf(page)
+    refused = viewer.post(f"/messages/{mid}/label", data={"csrf_token": _csrf(viewer.get(f"/messages/{mid}").text),
+                                                          "label": "phishing"})
+    assert refused.status_code == 403
+    assert analyst.post(f"/messages/{mid}/label", data={"label": "phishing"}).status_code == 403  # no CSRF token
+    assert analyst.post(f"/messages/{mid}/label", data={"csrf_token": token, "label": "spam"}).status_code == 400
+    done = analyst.post(f"/messages/{mid}/label", data={"csrf_token": token, "label": "phishing",
+                                                        "note": "reported <b>twice</b>"})
+    assert done.status_code == 303 and done.headers["location"] == f"/messages/{mid}?notice=labelled-phishing"
+    shown = analyst.get(done.headers["location"]).text
+    label = shown.split('id="label"', 1)[1].split("</p>", 1)[0]
+    assert "Labelled <strong>phishing</strong> by ada" in label and "reported &lt;b&gt;twice&lt;/b&gt;" in label
+    assert "Labelled phishing:" in shown  # the notice
+    audit = viewer.get("/audit").text
+    assert "labelled" in audit
+    cleared = analyst.post(f"/messages/{mid}/label", data={"csrf_token": token, "label": "clear"})
+    assert cleared.status_code == 303 and "Not labelled." in analyst.get(f"/messages/{mid}").text

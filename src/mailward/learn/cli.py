@@ -10,11 +10,11 @@ import click
 
 from ..parse import parse_message
 from ..sources import RawMessage, SourceNotFound, UnreadableSource, check_paths, iter_sources
-from .features import features
-from .model import DEFAULT_BITS, DEFAULT_THRESHOLD, ModelError, train
+from .features import FeatureVector, features
+from .model import AUTO_HAM_RATE, AUTO_MIN_HAM, DEFAULT_BITS, DEFAULT_THRESHOLD, ModelError, train
 
 
-def _feature_lists(paths: tuple[str, ...], label: str, progress: bool) -> Iterator[list[str]]:
+def _feature_lists(paths: tuple[str, ...], label: str, progress: bool) -> Iterator[FeatureVector]:
     count = 0
     started = time.monotonic()
     for item in iter_sources(list(paths)):
@@ -31,27 +31,62 @@ def _feature_lists(paths: tuple[str, ...], label: str, progress: bool) -> Iterat
         yield features(message)
 
 
+def _store_features(url: str, config_path: str | None, positives: list[FeatureVector],
+                    negatives: list[FeatureVector]) -> dict[str, int]:
+    """Add the store's labelled messages to the training lists; counts by label."""
+    from ..config import ConfigError, load_config
+    from ..store import StoreError, open_store
+
+    counts = {"phishing": 0, "ham": 0, "no_body": 0}
+    try:
+        store = open_store(None if url == "default" else url, config=load_config(config_path))
+    except (ConfigError, StoreError) as exc:
+        click.echo(f"mailward: learn: {exc}", err=True)
+        sys.exit(2)
+    with store:
+        for _digest, label, body in store.labelled_bodies():
+            if body is None:
+                counts["no_body"] += 1
+                continue
+            message = parse_message(body)
+            if not message.headers:
+                continue
+            (positives if label == "phishing" else negatives).append(features(message))
+            counts[label] += 1
+    return counts
+
+
 @click.command()
 @click.option("--model", "model_path", required=True, type=click.Path(dir_okay=False),
               help="Where to write the model file (.npz).")
-@click.option("--phishing", "phishing", multiple=True, required=True, type=str,
+@click.option("--phishing", "phishing", multiple=True, type=str,
               help="Phishing and scam mail: a file, directory, mbox or Maildir. Repeatable.")
-@click.option("--ham", "ham", multiple=True, required=True, type=str,
+@click.option("--ham", "ham", multiple=True, type=str,
               help="Wanted mail (newsletters included): a file, directory, mbox or Maildir. Repeatable.")
+@click.option("--store", "store_url", default=None, metavar="URL",
+              help="Also train on the store's analyst-labelled messages (`mailward db label`); "
+                   "'default' for [store] url or the data directory's store.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (for --store).")
 @click.option("--bits", type=click.IntRange(12, 22), default=DEFAULT_BITS, show_default=True,
               help="Hash size: 2**BITS weights (18 = 1 MiB).")
-@click.option("--threshold", type=click.FloatRange(0.5, 0.999), default=DEFAULT_THRESHOLD, show_default=True,
-              help="Probability at which the CONTENT_MODEL_PHISHING rule fires.")
+@click.option("--threshold", type=click.FloatRange(0.5, 0.999), default=None,
+              help=f"Probability at which the CONTENT_MODEL_PHISHING rule fires. Default: chosen on the training "
+                   f"ham so that at most {AUTO_HAM_RATE:.2%} of it (scored by models that did not train on it) "
+                   f"is above; {DEFAULT_THRESHOLD} with fewer than {AUTO_MIN_HAM} ham messages.")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a terminal).")
-def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], bits: int, threshold: float,
-          progress: bool | None) -> None:
+def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], store_url: str | None,
+          config_path: str | None, bits: int, threshold: float | None, progress: bool | None) -> None:
     """Train the content model used by `scan --model` and `[model] path`.
 
     Features come from content only (subject, body text, display name, link shapes,
-    attachment kinds); never recipients, dates or Received chains. Exit code 2 on a
-    missing path or when a set holds no message.
+    attachment kinds); never recipients, dates or Received chains. With --store, the
+    messages an analyst labelled (`mailward db label`) are added, when the store kept
+    their bodies. Exit code 2 on a missing path or when a class has no message.
     """
     show = sys.stderr.isatty() if progress is None else progress
+    if store_url is None and not (phishing and ham):
+        click.echo("mailward: learn: give --phishing and --ham, or --store", err=True)
+        sys.exit(2)
     try:
         check_paths(list(phishing) + list(ham))
     except SourceNotFound as exc:
@@ -60,14 +95,21 @@ def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], bits
     started = time.monotonic()
     positives = list(_feature_lists(phishing, "phishing", show))
     negatives = list(_feature_lists(ham, "ham", show))
+    from_store = {"phishing": 0, "ham": 0, "no_body": 0}
+    if store_url is not None:
+        from_store = _store_features(store_url, config_path, positives, negatives)
+        click.echo(f"learn: store: {from_store['phishing']} phishing and {from_store['ham']} ham labelled messages; "
+                   f"{from_store['no_body']} labelled without a stored body (skipped)", err=True)
     try:
         model = train(positives, negatives, bits=bits, threshold=threshold,
-                      meta={"phishing_sources": len(phishing), "ham_sources": len(ham)})
+                      meta={"phishing_sources": len(phishing), "ham_sources": len(ham),
+                            "store_labels": {k: v for k, v in from_store.items() if k != "no_body"}})
     except ModelError as exc:
         click.echo(f"mailward: learn: {exc}", err=True)
         sys.exit(2)
     model.save(model_path)
     click.echo(
         f"learn: {len(positives)} phishing and {len(negatives)} ham messages, "
-        f"{time.monotonic() - started:.1f} s; model written to {model_path}"
+        f"{time.monotonic() - started:.1f} s; threshold {model.threshold:.3f} ({model.meta['threshold_from']}); "
+        f"model written to {model_path}"
     )

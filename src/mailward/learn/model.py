@@ -1,7 +1,7 @@
 """A small learned content model: hashed content features, logistic regression.
 
-Training uses scikit-learn (``train``); scoring needs only the weight vector, so a scan
-pays one CRC-32 and one array read per feature (about 0.1 ms a message). The model file
+Training uses scikit-learn (``train``); scoring needs only the weight vector: the
+feature hashes (``FeatureVector``), masked to the model's size, index it. The model file
 is a NumPy ``.npz`` read with ``allow_pickle=False``: a model file from elsewhere can
 hold numbers and JSON text, never code.
 """
@@ -20,11 +20,18 @@ import numpy as np
 
 from ..errors import MailwardError
 from ..model import Message
-from .features import FEATURE_VERSION, feature_index, features
+from .features import FEATURE_VERSION, FeatureVector, distinct, features
 
 DEFAULT_BITS = 18  # 262,144 columns: 1 MiB of float32 weights
-DEFAULT_THRESHOLD = 0.9  # probability at which the model's rule fires
+DEFAULT_THRESHOLD = 0.9  # probability at which the model's rule fires, unless chosen on the ham
+DEFAULT_REGULARISATION = 1.0  # liblinear's C
+AUTO_HAM_RATE = 0.0025  # a chosen threshold lets at most this share of the training ham through
+AUTO_MIN_HAM = 200  # fewer ham messages than this cannot place a threshold at that rate
 FORMAT = "mailward-content-model"
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 class ModelError(MailwardError):
@@ -47,17 +54,28 @@ class ContentModel:
 
     # -- scoring ------------------------------------------------------------
 
-    def score(self, message: Message, *, top: int = 0) -> ModelScore:
-        names = features(message)
-        mask = (1 << self.bits) - 1
-        columns = [feature_index(name, self.bits) & mask for name in names]
-        contributions = self.weights[columns] if columns else np.zeros(0, dtype=np.float32)
-        z = float(contributions.sum()) + self.intercept
-        probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
-        best: tuple[tuple[str, float], ...] = ()
-        if top and columns:
-            order = np.argsort(-np.abs(contributions))[:top]
-            best = tuple((names[i], round(float(contributions[i]), 3)) for i in order)
+    def score(self, message: Message, *, text: str | None = None, top: int = 0) -> ModelScore:
+        """The phishing probability of ``message``; ``text`` is ``content_text(message)``
+        when the scan has it already; ``top`` names the features that pushed it most."""
+        return self.score_vector(features(message, text), top=top)
+
+    def score_vector(self, vector: FeatureVector, *, top: int = 0) -> ModelScore:
+        masked = vector.masked(self.bits)
+        if not top:
+            contributions = self.weights[distinct(masked)]
+            return ModelScore(probability=_sigmoid(float(contributions.sum()) + self.intercept), top=())
+        order = np.argsort(masked, kind="stable")  # the first feature of each column comes first
+        ordered = masked[order]
+        keep = np.ones(len(ordered), dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+        columns, first = ordered[keep], order[keep]
+        contributions = self.weights[columns]
+        probability = _sigmoid(float(contributions.sum()) + self.intercept)
+        if not len(columns):
+            return ModelScore(probability=probability, top=())
+        picked = np.argsort(np.abs(contributions))[-top:][::-1]
+        best = tuple((vector.name(index), round(value, 3))
+                     for index, value in zip(first[picked].tolist(), contributions[picked].tolist(), strict=True))
         return ModelScore(probability=probability, top=best)
 
     # -- files --------------------------------------------------------------
@@ -96,46 +114,82 @@ class ContentModel:
                    threshold=float(meta.get("threshold", DEFAULT_THRESHOLD)), meta=meta)
 
 
-def _matrix(samples: Sequence[Sequence[str]], bits: int) -> Any:
+def _matrix(samples: Sequence[FeatureVector], bits: int) -> Any:
     from scipy.sparse import csr_matrix
 
     indptr = [0]
-    indices: list[int] = []
-    for names in samples:
-        columns = sorted({feature_index(name, bits) for name in names})
-        indices.extend(columns)
-        indptr.append(len(indices))
+    parts: list[np.ndarray] = []
+    for vector in samples:
+        columns = vector.columns(bits)
+        parts.append(columns)
+        indptr.append(indptr[-1] + len(columns))
+    indices = np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, dtype=np.int32)
     data = np.ones(len(indices), dtype=np.float32)
-    return csr_matrix((data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
-                      shape=(len(samples), 1 << bits))
+    return csr_matrix((data, indices, np.asarray(indptr, dtype=np.int64)), shape=(len(samples), 1 << bits))
+
+
+def _fit(x: Any, y: np.ndarray, regularisation: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    classifier = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=2000, solver="liblinear",
+                                    random_state=0)
+    return classifier.fit(x, y)
+
+
+def ham_threshold(x: Any, y: np.ndarray, regularisation: float, *, ham_rate: float = AUTO_HAM_RATE,
+                  folds: int = 3) -> float:
+    """The probability above which at most ``ham_rate`` of the training ham scores, each ham
+    message scored by a model that did not train on it (``folds``-fold): chosen on training
+    ham only, never on the sets the model is measured on."""
+    n = x.shape[0]
+    fold = np.arange(n) % folds
+    ham_scores: list[np.ndarray] = []
+    for k in range(folds):
+        train_rows = np.flatnonzero(fold != k)
+        test_rows = np.flatnonzero((fold == k) & (y == 0))
+        if not len(test_rows) or len(set(y[train_rows].tolist())) < 2:
+            continue
+        model = _fit(x[train_rows], y[train_rows], regularisation)
+        ham_scores.append(model.predict_proba(x[test_rows])[:, 1])
+    if not ham_scores:
+        return DEFAULT_THRESHOLD
+    scores = np.sort(np.concatenate(ham_scores))
+    allowed = int(len(scores) * ham_rate)  # this many ham may score at or above the threshold
+    above = float(scores[len(scores) - allowed - 1])  # the highest ham score that must stay below
+    return float(min(0.999, max(0.5, above + 1e-4)))
 
 
 def train(
-    positives: Iterable[Sequence[str]],
-    negatives: Iterable[Sequence[str]],
+    positives: Iterable[FeatureVector],
+    negatives: Iterable[FeatureVector],
     *,
     bits: int = DEFAULT_BITS,
-    threshold: float = DEFAULT_THRESHOLD,
-    regularisation: float = 1.0,
+    threshold: float | None = DEFAULT_THRESHOLD,
+    regularisation: float = DEFAULT_REGULARISATION,
     meta: dict[str, Any] | None = None,
 ) -> ContentModel:
-    """Fit a logistic regression on feature lists (phishing = positive, ham = negative).
+    """Fit a logistic regression on feature vectors (phishing = positive, ham = negative).
 
     Classes are weighted so that an unbalanced set (many ham, few phishing) does not
-    simply teach the model to say "ham".
+    simply teach the model to say "ham". ``threshold=None`` chooses it on the training
+    ham (``ham_threshold``) when there are at least ``AUTO_MIN_HAM`` ham messages, else
+    uses ``DEFAULT_THRESHOLD``.
     """
-    from sklearn.linear_model import LogisticRegression
-
     pos = list(positives)
     neg = list(negatives)
     if not pos or not neg:
         raise ModelError("training needs at least one phishing and one ham message")
     x = _matrix(pos + neg, bits)
     y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
-    classifier = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=2000, solver="liblinear",
-                                    random_state=0)
-    classifier.fit(x, y)
+    classifier = _fit(x, y, regularisation)
+    chosen = "given"
+    if threshold is None:
+        if len(neg) >= AUTO_MIN_HAM:
+            threshold, chosen = ham_threshold(x, y, regularisation), f"training ham, at most {AUTO_HAM_RATE:.2%} above"
+        else:
+            threshold, chosen = DEFAULT_THRESHOLD, f"default (fewer than {AUTO_MIN_HAM} ham to choose it on)"
     weights = np.asarray(classifier.coef_[0], dtype=np.float32)
-    info = dict(meta or {}, trained_on={"phishing": len(pos), "ham": len(neg)})
+    info = dict(meta or {}, trained_on={"phishing": len(pos), "ham": len(neg)}, threshold_from=chosen,
+                regularisation=regularisation)
     return ContentModel(weights=weights, intercept=float(classifier.intercept_[0]), bits=bits,
                         threshold=threshold, meta=info)

@@ -46,6 +46,7 @@ def build_facts(
     protected: Mapping[str, str] | None = None,
     history: Any = None,
     recon_extra: Callable[[Message, dict[str, Any]], None] | None = None,
+    text: str | None = None,
 ) -> dict[str, Any]:
     """The facts for one message.
 
@@ -57,6 +58,7 @@ def build_facts(
     ``mailward.identity.LookalikeMatch`` (or None); it is asked once per distinct
     link domain. ``protected`` (address -> name), ``history`` and ``recon_extra``
     (fills organisation claims) feed the ``recon`` section (``recon_facts``).
+    ``text`` is ``content_text(message)`` when the caller already has it.
     """
     own = tuple(d.lower() for d in org_domains)
     sender = _sender(message)
@@ -74,7 +76,7 @@ def build_facts(
         "forms": _forms(message),
         "attachments": [_attachment(a, (attachment_info or {}).get(a.part), sender["registrable"]) for a in message.attachments],
         "mime": _mime(message),
-        "content": _content(message),
+        "content": _content(message, text),
         "intel": [_intel(m) for m in intel],
         "org": {
             "domains": list(own),
@@ -477,10 +479,13 @@ def _mime(message: Message) -> dict[str, Any]:
     }
 
 
-def _content(message: Message) -> dict[str, Any]:
+def content_text(message: Message) -> str:
+    """The subject, a newline, then the body text the rules read (``content.text``): the
+    plain-text parts, and the HTML parts' text when the plain text says little ("see
+    the HTML version"); at most ``MAX_TEXT`` characters. The content model reads the
+    same text (``mailward.learn.features``), so a scan extracts it once."""
     chunks = [message.subject or ""]
     size = len(chunks[0])
-    # HTML text only when the plain-text parts say little ("see the HTML version")
     plain = sum(len(p.text.strip()) for p in message.text_parts)
     parts = message.text_parts if plain >= 500 else (*message.text_parts, *message.html_parts)
     for part in parts:
@@ -489,8 +494,12 @@ def _content(message: Message) -> dict[str, Any]:
         text = part.text if part.content_type == "text/plain" else _html_text(part.text)
         chunks.append(text[: MAX_TEXT - size])
         size += len(chunks[-1])
-    text = "\n".join(chunks)[:MAX_TEXT]
-    subject = chunks[0]
+    return "\n".join(chunks)[:MAX_TEXT]
+
+
+def _content(message: Message, text: str | None = None) -> dict[str, Any]:
+    text = content_text(message) if text is None else text
+    subject = message.subject or ""
     # look-alike letters in the subject ("Amаzon accоunt on hоld"): read it folded too
     topics, phrases = find_lures(text if subject.isascii() else text + "\n" + _folded(subject))
     return {

@@ -113,6 +113,19 @@ class MessageFactRow(Base):
     )
 
 
+class AnalystLabelRow(Base):
+    """What an analyst confirmed a message to be ("phishing" or "ham"), by content hash:
+    every stored copy of the message carries it. Training data for ``mailward learn --store``."""
+
+    __tablename__ = "analyst_labels"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(16), index=True)
+    analyst: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    labelled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class IntelMatchRow(Base):
     """An indicator that matched a stored message (found by the retro-match)."""
 

@@ -23,8 +23,10 @@ from . import migrate
 from .base import StoreBase, StoreError, history_upsert
 from .campaigns import CampaignsMixin
 from .indicators import IndicatorsMixin
+from .labels import LabelsMixin
 from .messages import ClusterInput, FileState
 from .models import (
+    AnalystLabelRow,
     CampaignRow,
     FileProgressRow,
     ImapProgressRow,
@@ -97,12 +99,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class Store(CampaignsMixin, IndicatorsMixin, StoreBase):
+class Store(CampaignsMixin, IndicatorsMixin, LabelsMixin, StoreBase):
     """Queries and writes over one database. Thread-compatible, not shared across processes.
 
     The queries live in mixins by concern: messages and hunt progress
     (``messages.py``), campaigns and targets (``campaigns.py``), indicators and
-    sender history (``indicators.py``).
+    sender history (``indicators.py``), analyst labels (``labels.py``).
     """
 
     def __enter__(self) -> Store:
@@ -127,6 +129,7 @@ class Store(CampaignsMixin, IndicatorsMixin, StoreBase):
                 "sender_pairs": s.scalar(select(func.count()).select_from(SenderHistoryRow)) or 0,
                 "imap_folders": s.scalar(select(func.count()).select_from(ImapProgressRow)) or 0,
                 "files": s.scalar(select(func.count()).select_from(FileProgressRow)) or 0,
+                "labels": s.scalar(select(func.count()).select_from(AnalystLabelRow)) or 0,
             }
             verdicts = dict(
                 s.execute(select(MessageRow.verdict, func.count()).group_by(MessageRow.verdict)).all()

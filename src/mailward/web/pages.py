@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -47,6 +48,9 @@ NOTICES = {
     "released-defused": "Released: the defused copy (beacons removed) was sent on to its recipients.",
     "deleted": "Deleted: the quarantine entry and its stored bytes are gone.",
     "released-other": "Released to the recipients you confirmed; the release is in the audit log.",
+    "labelled-phishing": "Labelled phishing: `mailward learn --store` will train on it; the label is in the audit log.",
+    "labelled-ham": "Labelled wanted mail: `mailward learn --store` will train on it; the label is in the audit log.",
+    "label-cleared": "Label removed; the change is in the audit log.",
 }
 
 
@@ -158,7 +162,7 @@ def _client(request: Request) -> str:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    from fastapi.concurrency import run_in_threadpool
+
 
     form = await _login_form(request)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -232,7 +236,7 @@ def campaign_export(request: Request, campaign_id: str, fmt: str) -> Response:
 
 
 @router.get("/messages/{message_id}")
-def message_page(request: Request, message_id: int) -> HTMLResponse:
+def message_page(request: Request, message_id: int, notice: str = "") -> HTMLResponse:
     who = _need(request, "viewer")
     ctx = ctx_of(request)
     found = ctx.store.message(message_id) if 0 < message_id < 2**62 else None
@@ -247,7 +251,34 @@ def message_page(request: Request, message_id: int) -> HTMLResponse:
                    campaign=campaign, sentence=story.message_sentence(found), leaks=story.leaks_of([found]),
                    people=story.people_of(found.recipients, ctx.roster), done=actions.actions_of(found),
                    outcome=actions.outcome(found), indicators=story.top_indicators(found.indicators, 8),
-                   groups=story.severity_groups(found.findings))
+                   groups=story.severity_groups(found.findings), label=ctx.store.label(found.sha256),
+                   notice=NOTICES.get(notice, ""))
+
+
+@router.post("/messages/{message_id}/label")
+async def message_label(request: Request, message_id: int) -> Response:
+    """An analyst confirms what a stored message is (phishing or wanted mail), or clears it:
+    training data for `mailward learn --store`, written to the audit log."""
+    who = _need(request, "analyst")
+    form = await _form(request, who)
+    ctx = ctx_of(request)
+    found = ctx.store.message(message_id) if 0 < message_id < 2**62 else None
+    if found is None:
+        raise HTTPException(404, f"no message {message_id}")
+    choice = str(form.get("label") or "")
+    if choice == "clear":
+        had = await run_in_threadpool(ctx.store.clear_label, found.sha256)
+        ctx.audit.record("label-cleared", sha256=found.sha256, message=message_id, by=who.name, role=who.role,
+                         had_label=had)
+        return RedirectResponse(f"/messages/{message_id}?notice=label-cleared", status_code=303)
+    if choice not in ("phishing", "ham"):
+        raise HTTPException(400, "label must be phishing, ham or clear")
+    note = str(form.get("note") or "")[:2000]
+    await run_in_threadpool(lambda: ctx.store.set_label(found.sha256, choice, analyst=who.name or who.role,
+                                                        note=note))
+    ctx.audit.record("labelled", sha256=found.sha256, message=message_id, label=choice, by=who.name,
+                     role=who.role, note=note, source="web")
+    return RedirectResponse(f"/messages/{message_id}?notice=labelled-{choice}", status_code=303)
 
 
 def _preview_response(request: Request, raw: bytes) -> HTMLResponse:
