@@ -71,6 +71,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.notify.notices._DOMAINISH": ("words of a notice (defanging)", "repetitions bounded: 10 labels of 63"),
     "mailward.notify.notices._URL": ("notice text", "fixed text only"),
     "mailward.share.feeds._FINGERPRINT": ("imported indicator patterns", NOT_MESSAGE),
+    "mailward.hunt.copytokens._SUBJECT_PREFIX": ("stored subjects (reply prefixes)", RE2),
     "mailward.store.labels._SHA256": ("a SHA-256 an analyst typed (fullmatch)", "one class bounded to 64"),
     "mailward.tokens.opaque._OPAQUE_SHAPE": ("URL path and query parts", CLASS + "; bounded to 512"),
     "mailward.tokens.opaque._SLUG": ("URL path parts", RE2),

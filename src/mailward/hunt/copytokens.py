@@ -35,9 +35,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import re2
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from mailward import linear_regex
 from mailward.store import Store
 from mailward.store.models import CampaignMemberRow, CampaignRow, MessageFactRow, MessageRow
 from mailward.tokens import TemplateToken, template_tokens
@@ -48,7 +50,7 @@ MAX_SHORT = 16  # characters of a non-numeric id counted as "short"
 MAX_NUMERIC = 20
 MAX_GROUP = 2000  # copies compared at once (a bigger group is a newsletter list)
 _HIDDEN = frozenset({"pixel", "hidden"})
-_SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|wg|tr)\s*:\s*)+", re.IGNORECASE)
+_SUBJECT_PREFIX = re2.compile(r"(?i)^(?:\s*(?:re|fwd?|aw|wg|tr)\s*:\s*)+", linear_regex.OPTIONS)
 
 
 @dataclass
