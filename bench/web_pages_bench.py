@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/web_pages_bench.py [--messages 100000] [--rounds 20] [--scratch DIR] [--json OUT]
 
-1. Generates the demo mail set (seed 2021, 400 messages), hunts it into a small
+1. Generates the demo mail set (seed 2021, ``--demo-messages``, 400 by default), hunts it into a small
    SQLite store, then fills a large store by copying those stored rows (facts,
    findings, beacons, campaign keys) until it holds ``--messages`` rows: each copy
    gets its own source, SHA-256, Message-ID and a date spread over a year, and copy
@@ -42,7 +42,7 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def build_store(scratch: Path, total: int) -> tuple[str, Path]:
+def build_store(scratch: Path, total: int, demo_messages: int = 400) -> tuple[str, Path]:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -59,7 +59,7 @@ def build_store(scratch: Path, total: int) -> tuple[str, Path]:
     config_path = demo / "mailward.toml"
     small_db = f"sqlite:///{scratch / 'small.db'}"
     if not (scratch / "small.db").exists():
-        generate(demo, seed=2021, messages=400, force=True)
+        generate(demo, seed=2021, messages=demo_messages, force=True)
         config = load_config(config_path)
         store = open_store(small_db, config=config)
         sources = [FileSource([d]) for d in sorted((demo / "maildir").iterdir())]
@@ -157,11 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--messages", type=int, default=100_000)
     p.add_argument("--rounds", type=int, default=20)
+    p.add_argument("--demo-messages", type=int, default=400,
+                   help="demo messages hunted for the rows that are copied up to --messages")
     p.add_argument("--scratch", "--work", type=Path, default=REPO / "var" / "bench" / "web")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
     args.scratch.mkdir(parents=True, exist_ok=True)
-    db, config_path = build_store(args.scratch, args.messages)
+    db, config_path = build_store(args.scratch, args.messages, args.demo_messages)
     proc, url, token = serve(db, config_path, args.scratch)
     try:
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as api:

@@ -63,7 +63,7 @@ def _argv(name: str, c: dict[str, Path]) -> list[str]:
         "scan_profile.py": [corpus, "--limit", "3"],
         "web_bench.py": ["--requests", "4"],
         "web_loop_bench.py": ["--elements", "300", "--signins", "1"],
-        "web_pages_bench.py": ["--messages", "40", "--rounds", "1", "--scratch", str(root / "web-pages")],
+        "web_pages_bench.py": ["--messages", "40", "--demo-messages", "100", "--rounds", "1", "--scratch", str(root / "web-pages")],
     }[name]
 
 
