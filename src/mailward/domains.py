@@ -13,7 +13,8 @@
 - **URLs.** ``split_url`` splits a URL the way a browser finds the host it will
   contact (WHATWG rules for http/https: backslashes end the authority and any
   run of slashes or backslashes starts it; userinfo and port dropped). It never
-  raises and uses no regular expression.
+  raises; its three small patterns (scheme, slashes, end of authority) are single
+  character classes, linear on any input.
 - **IP literals.** ``ip_literal`` recognises every form a browser accepts as an
   IPv4 host (dotted, decimal ``3232235777``, hex ``0xc0a80101``, octal
   ``0300.0250.1.1``, mixes and short forms such as ``127.1``) and bracketed
