@@ -53,7 +53,10 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     ),
     "IMPERSONATION_BRAND_SENDER_DOMAIN": (
         [lambda: Mail("Account Team <info@paypal-secure-login.com>", "Account notice").with_text("Please read the notice.")],
-        [lambda: Mail("Account Team <info@shop-weekly.com>", "Account notice").with_text("Please read the notice.")],
+        [lambda: Mail("Account Team <info@shop-weekly.com>", "Account notice").with_text("Please read the notice."),
+         # a short brand name as someone else's whole domain; a brand's own mail domain
+         lambda: Mail("Jo Smith <jo.smith@usa.net>", "Account notice").with_text("Please read the notice."),
+         lambda: Mail("Ryanair <itinerary@ryanairmail.com>", "Your booking").with_text("Your flight is booked.")],
     ),
     "IMPERSONATION_OWN_SERVICE": (
         [lambda: Mail(DESK_FAKE, "Maintenance window").with_text("The mail service is down on Sunday.")],
@@ -85,7 +88,11 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     ),
     "LINK_HOSTING_SERVICE": (
         [lambda: newsletter(FORUM, link("https://agenda-2026.web.app/", "Agenda"))],
-        [lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda", "Agenda"))],
+        [lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda", "Agenda")),
+         # blogs on free hosting among other links: ordinary reading tips
+         lambda: newsletter(FORUM, "".join(link(u, "blog") for u in (
+             "https://atrios.blogspot.com/", "https://epeus.blogspot.com/2002/09/", "https://www.policy-forum.org/",
+             "https://www.policy-forum.org/events")))],
     ),
     "PHISHING_HOSTED_CREDENTIAL_PAGE": (
         [lambda: Mail(FORUM, "Password expiry").with_html(page(CRED + link("https://mail-verify-4471.firebaseapp.com/", "Keep my password")))],
@@ -101,7 +108,9 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     ),
     "LINK_OPEN_REDIRECT": (
         [lambda: newsletter(FORUM, link("https://out.example-links.net/go?url=https://account-review.net/x", "Agenda"))],
-        [lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda?ref=mail", "Agenda"))],
+        [lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda?ref=mail", "Agenda")),
+         # a redirect within the sender's own site
+         lambda: newsletter(FORUM, link("https://click.policy-forum.org/r?url=https://www.policy-forum.org/agenda", "Agenda"))],
     ),
     "MIME_FROM_NO_DOMAIN": (
         [lambda: Mail("Correios <parcelas@correios>", "Aviso").with_text("Aviso de entrega.")],

@@ -56,6 +56,8 @@ def _argv(name: str, c: dict[str, Path]) -> list[str]:
         "milter_bench.py": ["--small", "2", "--large", "1", "--workers", "1"],
         "model_eval.py": ["--corpus", str(c["sets"]), "--no-rules"],
         "parse_bench.py": [corpus],
+        "phishing_eval.py": ["--corpus", str(c["sets"]), "--demo", str(demo), "--limit", "6",
+                             "--out", str(root / "phishing.json")],
         "parser_choice.py": [corpus],
         "profile_stages.py": [corpus, "--limit", "3"],
         "recon_adversarial.py": ["--per-technique", "1"],

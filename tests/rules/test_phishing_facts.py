@@ -42,6 +42,9 @@ def test_unwrap_is_offline_decoding() -> None:
     assert links.unwrap("https://www.bing.com/ck/a?u=a1aHR0cHM6Ly9ldmlsLmV4YW1wbGUveA", "www.bing.com") == "https://evil.example/x"
     assert links.unwrap("https://site.example/a?next=https://site.example/b", "site.example") == ""
     assert links.unwrap("https://site.example/a?q=shoes", "site.example") == ""
+    # same registrable domain: not an open redirect to someone else
+    assert links.unwrap("https://click.shop.co.uk/r?url=https://www.shop.co.uk/sale", "click.shop.co.uk") == ""
+    assert links.unwrap("https://click.shop.co.uk/r?url=https://evil.co.uk/", "click.shop.co.uk") == "https://evil.co.uk/"
 
 
 @pytest.mark.parametrize(("url", "scheme"), [("javascript:alert(1)", "javascript"), (" JaVa\tscript:x", "javascript"),

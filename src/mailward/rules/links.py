@@ -23,6 +23,8 @@ from urllib.parse import parse_qsl, unquote
 
 import yaml
 
+from mailward.domains import site
+
 HOSTING_KINDS = frozenset({"free-hosting", "cloud-bucket", "form", "ipfs", "dynamic-dns", "tunnel", "file-share"})
 
 
@@ -126,7 +128,9 @@ def _b64(text: str) -> str:
 def unwrap(url: str, host: str) -> str:
     """The URL a redirect link carries in its query (first hop only), or ''.
 
-    Only when the carried URL points to another host than the link itself.
+    Only when the carried URL points to another site than the link itself: a redirect
+    within one registrable domain (``www.example.com/out?url=https://shop.example.com/``)
+    borrows no one's reputation.
     """
     _, _, query = url.partition("?")
     if not query:
@@ -138,7 +142,7 @@ def unwrap(url: str, host: str) -> str:
             if found:
                 rest = found.split("//", 1)[-1]
                 target = rest.split("/", 1)[0].split("?", 1)[0].split("@")[-1].split(":", 1)[0].lower()
-                if target and target != host:
+                if target and target != host and site(target) != site(host):
                     return found
     return ""
 
