@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_rule_samples import CRED, FORUM, ORG, SAMPLES, Builder, Mail, auth, newsletter, page
+from make_rule_samples import CRED, FORUM, ORG, RCPT, SAMPLES, Builder, Mail, auth, newsletter, page
 
 MS_FAKE = "Microsoft 365 <security@account-alerts.net>"
 MS_REAL = "Microsoft 365 <security@microsoft.com>"
@@ -44,7 +44,9 @@ def link(url: str, text: str) -> str:
 
 SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     "IMPERSONATION_BRAND_UNRELATED_DOMAIN": (
-        [lambda: Mail(DHL_FAKE, "Shipment update").with_text("Your shipment is on its way.")],
+        [lambda: Mail(DHL_FAKE, "Shipment update").with_text("Your shipment is on its way."),
+         # "lRS": a lower-case l for the I of IRS
+         lambda: Mail("lRS Notice <notice@refund-center.example>", "Tax notice").with_text("Please read the notice.")],
         [lambda: Mail(DHL_REAL, "Shipment update").with_text("Your shipment is on its way.")],
     ),
     "IMPERSONATION_BRAND_FREE_MAIL": (
@@ -153,6 +155,52 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     "MIME_FROM_OBFUSCATED": (
         [lambda: Mail("Home Offers <offer_48425@a.b.c.d.e.deals-weekly.example>", "Save today").with_text("Our offer.")],
         [lambda: Mail("Home Offers <offer@deals-weekly.example>", "Save today").with_text("Our offer.")],
+    ),
+    "IMPERSONATION_BRAND_NAME_LINK": (
+        [lambda: Mail("Ledger <noreply@harbour-events.example>", "Important security notice").with_html(page(
+            "<p>Please read the notice about your device.</p>" + link("https://harbour-events.example/n", "Read")))],
+        [lambda: Mail("Ledger <noreply@harbour-events.example>", "Important security notice").with_html(page(
+            "<p>Please read the notice about your device.</p>" + link("https://harbour-events.example/n", "Read")))
+         .header("List-Unsubscribe", "<https://harbour-events.example/u>"),
+         lambda: Mail("Tim <tim@harbour-events.example>", "Lunch").with_html(page(
+             "<p>Menu attached.</p>" + link("https://harbour-events.example/menu", "Menu")))],
+    ),
+    "CONTENT_TRACKING_ONLY_BODY": (
+        [lambda: Mail("Offers <deal@promo-mailer.example>", "Re: Your reward", auth_header="").with_html(page(
+            '<a href="https://promo-mailer.example/c"><img src="https://img.promo-mailer.example/banner.jpg" alt=""></a>'))],
+        [lambda: Mail("Offers <deal@promo-mailer.example>", "Re: Your reward", auth_header="").with_html(page(
+            '<a href="https://promo-mailer.example/c"><img src="https://img.promo-mailer.example/banner.jpg" alt=""></a>'))
+         .header("List-Unsubscribe", "<https://promo-mailer.example/u>"),
+         lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda", "Agenda"))],
+    ),
+    "CONTENT_PRIZE_BULK": (
+        [lambda: Mail("Rewards <win@promo-mailer.example>", "Final notice", auth_header="").with_html(page(
+            PRIZE + link("https://bit.ly/3xYz", "Claim")))],
+        [lambda: Mail("Rewards <win@promo-mailer.example>", "Final notice", auth_header="").with_html(page(
+            PRIZE + link("https://bit.ly/3xYz", "Claim"))).header("List-Unsubscribe", "<https://promo-mailer.example/u>")],
+    ),
+    "CONTENT_SUBJECT_RECIPIENT": (
+        [lambda: Mail("Service <info@promo-mailer.example>", f"{RCPT}, your parcel is waiting").with_html(page(
+            "<p>See the details.</p>" + link("https://promo-mailer.example/p", "Details")))],
+        [lambda: Mail("Service <info@promo-mailer.example>", "Maria, your parcel is waiting").with_html(page(
+            "<p>See the details.</p>" + link("https://promo-mailer.example/p", "Details")))],
+    ),
+    "PHISHING_CALLBACK_INVOICE": (
+        [lambda: Mail("Billing Dept <billing.dept2291@gmail.com>", "Invoice INV-55812").with_text(
+            "Thank you for your purchase. Your subscription renewal of $499.99 has been charged today.\n"
+            "If you did not authorise this order, call our billing desk at +1 (808) 555-0143 within 24 hours.")],
+        [lambda: Mail("Billing Dept <billing@harbour-events.example>", "Invoice INV-55812").with_text(
+            "Thank you for your purchase. Your subscription renewal of $499.99 has been charged today.\n"
+            "Questions? Call our billing desk at +1 (808) 555-0143."),
+         lambda: Mail("Jane Doe <jane.doe@gmail.com>", "Dinner").with_text(
+            "The restaurant is booked for Friday, about $40 each. Call me on 020 7946 0321 if you are late.")],
+    ),
+    "CONTENT_CRYPTO_LURE": (
+        [lambda: Mail("Wallet Team <team@chain-notice.example>", "Action needed", auth_header="").with_html(page(
+            "<p>The airdrop ends on Friday.</p>" + link("https://chain-notice.example/w", "Claim")))],
+        [lambda: Mail("Wallet Team <team@chain-notice.example>", "Action needed", auth_header="").with_html(page(
+            "<p>The airdrop ends on Friday.</p>" + link("https://chain-notice.example/w", "Claim")))
+         .header("List-Unsubscribe", "<https://chain-notice.example/u>")],
     ),
     "CONTENT_AFFILIATE_AD": (
         [lambda: Mail("Home Offers <offer@deals-weekly.example>", "Save today").with_text(

@@ -91,3 +91,62 @@ def test_lures_quiet_on_ordinary_text(text: str) -> None:
 def test_every_topic_has_phrases() -> None:
     assert set(TOPICS) == {"credential", "payment", "delivery", "prize", "crypto", "advance_fee", "extortion"}
     assert all(len(p) >= 5 for p in TOPICS.values())
+
+
+def test_lure_data_needs_sources_and_known_topics() -> None:
+    from mailward.rules.lures import LureDataError, parse_lures
+
+    good = "topics: {prize: [{languages: [en], source: s, phrases: ['you have won']}]}"
+    assert parse_lures(good) == {"prize": ("you have won",)}
+    with pytest.raises(LureDataError, match="source"):
+        parse_lures("topics: {prize: [{languages: [en], phrases: ['x']}]}")
+    with pytest.raises(LureDataError, match="unknown topic"):
+        parse_lures("topics: {gossip: [{languages: [en], source: s, phrases: ['x']}]}")
+    with pytest.raises(LureDataError, match="capture"):
+        parse_lures("topics: {prize: [{languages: [en], source: s, phrases: ['(won)']}]}")
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Wir hebben je bevestiging nodig om je bestelling te verzenden".replace("Wir", "We"), "credential"),
+        ("Ihr Konto wird in 2 Tagen gelöscht", "credential"),
+        ("Te estás quedando sin espacio en iCloud", "credential"),
+        ("Vos droits CPF expirent", "credential"),
+        ("Final Notice Coming for a AirPods Reward", "prize"),
+        ("Withdrawals are now available for eligible clients", "crypto"),
+        ("I am Diplomatic agent Mr. Wood", "advance_fee"),
+        ("Volg uw pakket: 45888029", "delivery"),
+    ],
+)
+def test_new_lure_phrases(text: str, topic: str) -> None:
+    assert topic in find_lures(text)[0]
+
+
+def test_callback_signals() -> None:
+    from mailward.rules.lures import callback_signals
+
+    phones, amounts, order = callback_signals(
+        "Your order #4421 of $499.99 has been processed. Call +1 (808) 555-0143 to cancel.")
+    assert phones == 1 and amounts == 1 and order
+    assert callback_signals("See you at 10 for lunch") == (0, 0, False)
+
+
+def test_case_disguise_is_undone_for_brand_names() -> None:
+    from mailward.identity.brands import unmask_case
+
+    assert unmask_case("lRS") == "IRS"
+    assert unmask_case("PayPaI") == "PayPal"
+    assert unmask_case("MlCROSOFT") == "MICROSOFT"
+    assert unmask_case("Bill Smith") == "Bill Smith"
+    assert unmask_case("IBM") == "IBM"
+
+
+def test_brand_in_sender_domain_skips_real_senders_readings() -> None:
+    from mailward.identity.brands import brand_in_sender_domain
+
+    assert brand_in_sender_domain("usa.net") == ""  # a short name as someone else's whole domain
+    assert brand_in_sender_domain("ryanairmail.com") == ""  # the brand's mail domain
+    assert brand_in_sender_domain("paypal-secure-login.com") == "PayPal"
+    assert brand_in_sender_domain("amazon-mail.com") == "Amazon"
+    assert brand_in_sender_domain("login.microsoftonline.com.auth-session.test") == "Microsoft"

@@ -201,6 +201,7 @@ def judge_brand_claims(message: Any, settings: IdentitySettings, sending: Any, a
     cat = brand_catalogue(settings)
     raw = [c for c in find_claims(message, cat) if c.where != LOCAL_PART or _local_part_ok(c.matched)]
     raw.extend(_logo_claims(message, cat))
+    raw.extend(_disguised_name_claims(message, cat))
     out = []
     for claim in _merge(raw):
         judged = _judge(claim, cat, sending, auth, settings)
@@ -227,6 +228,35 @@ def _logo_claims(message: Any, cat: Catalogue) -> list[RawClaim]:
         out.extend(replace(c, where=LOGO) for c in _display_name_claims(alt, cat) if c.target == "entity")
         if len(seen) >= MAX_LOGOS:
             break
+    return out
+
+
+# Letters swapped for their look-alike of the other case: "lRS" (l for I), "PayPaI",
+# "MlCROSOFT" (I for l). Unicode look-alikes (Cyrillic "а") are folded by text.fold.
+_L_FOR_I = re.compile(r"(?<![a-z])l(?=[A-Z]{2})|(?<=[A-Z])l(?=[A-Z])|(?<=[A-Z]{2})l(?![a-z])")
+_I_FOR_L = re.compile(r"(?<=[a-z])I(?![A-Z])")
+
+
+def unmask_case(text: str) -> str:
+    """``text`` with look-alike letters of the other case put back ("lRS" -> "IRS",
+    "PayPaI" -> "Paypal"), or ``text`` itself when it has none."""
+    if "l" not in text and "I" not in text:
+        return text
+    return _I_FOR_L.sub("l", _L_FOR_I.sub("I", text))
+
+
+def _disguised_name_claims(message: Any, cat: Catalogue) -> list[RawClaim]:
+    """Brand claims of a From display name that only shows once its case disguise is
+    undone ("lRS" for IRS): whole-segment names are matched exactly, so the disguise
+    would hide them."""
+    from mailward.identity.claims import _display_name_claims
+
+    out: list[RawClaim] = []
+    for address in message.from_[:1]:
+        name = address.display_name or ""
+        unmasked = unmask_case(name)
+        if unmasked != name:
+            out.extend(c for c in _display_name_claims(unmasked, cat) if c.target == "entity")
     return out
 
 

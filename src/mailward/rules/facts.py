@@ -19,7 +19,7 @@ from ..result import Beacon
 from . import derive
 from . import links as linkfacts
 from .identity_facts import apply_identity, lookalike_kind
-from .lures import ad_footer, find_lures
+from .lures import ad_footer, callback_signals, find_lures
 from .recon_facts import recon_facts
 from .schema import FACTS_VERSION, SCHEMA
 
@@ -113,9 +113,18 @@ def _message(message: Message) -> dict[str, Any]:
         "received_count": len(message.received),
         "mailer": (message.header("X-Mailer") or message.header("User-Agent") or "").lower()[:200],
         "list_unsubscribe": message.header("List-Unsubscribe") is not None,
+        "subject_has_recipient": _subject_has_recipient(message.subject or "", recipients),
         "list_id": (message.header("List-Id") or "").lower()[:200],
         "precedence": (message.header("Precedence") or "").strip().lower()[:50],
     }
+
+
+def _subject_has_recipient(subject: str, recipients: list[str]) -> bool:
+    """The subject spells out a recipient's full address ("jane@example.org, your parcel")."""
+    if "@" not in subject:
+        return False
+    lowered = subject.lower()
+    return any(r and "@" in r and r in lowered for r in recipients)
 
 
 def _sender(message: Message) -> dict[str, Any]:
@@ -493,10 +502,15 @@ def _content(message: Message) -> dict[str, Any]:
     subject = chunks[0]
     # look-alike letters in the subject ("Amаzon accоunt on hоld"): read it folded too
     topics, phrases = find_lures(text if subject.isascii() else text + "\n" + _folded(subject))
+    phones, amounts, order_words = callback_signals(text)
     return {
         "lure_topics": topics,
         "lure_phrases": phrases,
         "ad_footer": ad_footer(text),
+        "body_chars": sum(len(chunk) - chunk.count(" ") - chunk.count("\n") for chunk in chunks[1:]),
+        "phone_numbers": phones,
+        "amounts": amounts,
+        "order_words": order_words,
         "text": text,
         "credential_phrases": derive.credential_phrases(text),
         "urgency_phrases": derive.urgency_phrases(text),

@@ -110,6 +110,7 @@ SCHEMA: dict[str, Field] = {
         received_count=_integer("Number of Received headers."),
         mailer=_string("X-Mailer or User-Agent, lower case."),
         list_unsubscribe=_boolean("Has a List-Unsubscribe header (bulk mail)."),
+        subject_has_recipient=_boolean("The subject spells out a recipient's full address ('jane@example.org, your parcel')."),
         list_id=_string("List-Id header value, lower case."),
         precedence=_string("Precedence header value, lower case."),
     ),
@@ -323,6 +324,10 @@ SCHEMA: dict[str, Field] = {
         lure_topics=_strings("What the text asks for, by topic: credential, payment, delivery, prize, crypto, advance_fee, extortion (English, Portuguese, German, Spanish, French, Dutch)."),
         lure_phrases=_strings("The lure phrases found (lower case, at most 12)."),
         ad_footer=_string("A bulk-advertising footer ('This is an advertisement', 'the advertiser does not manage your subscription'), lower case, else ''."),
+        body_chars=_integer("Characters of body text (without the subject), not counting spaces and line breaks."),
+        phone_numbers=_integer("Phone numbers in the text (up to 10)."),
+        amounts=_integer("Money amounts in the text ($499.99, 120 EUR; up to 10)."),
+        order_words=_boolean("The text speaks of an invoice, order, receipt, subscription, renewal or purchase (six languages)."),
     ),
     "intel": _list(
         "Matches against imported threat intelligence (mailward intel import; empty when nothing is imported).",
