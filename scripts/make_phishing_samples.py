@@ -202,6 +202,18 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
             "<p>The airdrop ends on Friday.</p>" + link("https://chain-notice.example/w", "Claim")))
          .header("List-Unsubscribe", "<https://chain-notice.example/u>")],
     ),
+    "PHISHING_IP_LINK_NOTICE": (
+        [lambda: Mail("eBay <support_ref_26@ebay.com>", "Important information").with_html(page(
+            "<p>Please review your account.</p>" + link("http://203.0.113.7/ebay/signin/", "https://signin.ebay.com/")))],
+        [lambda: Mail("Lab notes <lab@harbour-events.example>", "Test server").with_html(page(
+            "<p>The test build is up.</p>" + link("http://203.0.113.7:8080/build/", "build 42")))],
+    ),
+    "MIME_DISGUISED_WORDS": (
+        [lambda: Mail("eBay <support@auction-notice.example>", "eBay BiIIing Department: Important Information").with_text("Read the notice."),
+         lambda: Mail("L\u043ec\u0430l D\u0430ting <date@auction-notice.example>", "You have a message").with_text("Read it.")],
+        [lambda: Mail("eBay <support@auction-notice.example>", "eBay Billing Department: iPhone 15, COVID-19 and Q1 results").with_text("Read the notice."),
+         lambda: Mail("Fiona McIntyre <fiona@auction-notice.example>", "\u041f\u0440\u0438\u0432\u0435\u0442 from Zürich").with_text("Hi.")],
+    ),
     "CONTENT_AFFILIATE_AD": (
         [lambda: Mail("Home Offers <offer@deals-weekly.example>", "Save today").with_text(
             "Save on windows today.\n\nThis is an advertisement. The advertiser does not manage your subscription.")],

@@ -150,3 +150,10 @@ def test_brand_in_sender_domain_skips_real_senders_readings() -> None:
     assert brand_in_sender_domain("paypal-secure-login.com") == "PayPal"
     assert brand_in_sender_domain("amazon-mail.com") == "Amazon"
     assert brand_in_sender_domain("login.microsoftonline.com.auth-session.test") == "Microsoft"
+
+
+def test_disguised_words() -> None:
+    from mailward.rules.lures import disguised_words
+
+    assert disguised_words("0fficiaI notice to CIients: BiIIing, L\u043ec\u0430l") == ["0fficiaI", "CIients", "BiIIing", "L\u043ec\u0430l"]
+    assert disguised_words("iPhone 15, COVID-19, McIntyre, WiFi, IPv6, Q1 results, FY2021, \u041f\u0440\u0438\u0432\u0435\u0442, Zürich") == []

@@ -234,7 +234,8 @@ def _logo_claims(message: Any, cat: Catalogue) -> list[RawClaim]:
 # Letters swapped for their look-alike of the other case: "lRS" (l for I), "PayPaI",
 # "MlCROSOFT" (I for l). Unicode look-alikes (Cyrillic "а") are folded by text.fold.
 _L_FOR_I = re.compile(r"(?<![a-z])l(?=[A-Z]{2})|(?<=[A-Z])l(?=[A-Z])|(?<=[A-Z]{2})l(?![a-z])")
-_I_FOR_L = re.compile(r"(?<=[a-z])I(?![A-Z])")
+_I_FOR_L = re.compile(r"(?<=[a-z])I+(?![A-Z])|(?<=\b[A-Z])I(?=[a-z]{2})")
+_SCOTTISH = re.compile(r"\bMa?cI")  # McIntyre, MacIver: a real capital I
 
 
 def unmask_case(text: str) -> str:
@@ -242,7 +243,10 @@ def unmask_case(text: str) -> str:
     "PayPaI" -> "Paypal"), or ``text`` itself when it has none."""
     if "l" not in text and "I" not in text:
         return text
-    return _I_FOR_L.sub("l", _L_FOR_I.sub("I", text))
+    text = _L_FOR_I.sub("I", text)
+    if "I" in text and not _SCOTTISH.search(text):
+        text = _I_FOR_L.sub(lambda m: "l" * len(m.group(0)), text)
+    return text
 
 
 def _disguised_name_claims(message: Any, cat: Catalogue) -> list[RawClaim]:

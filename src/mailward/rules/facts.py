@@ -19,7 +19,7 @@ from ..result import Beacon
 from . import derive
 from . import links as linkfacts
 from .identity_facts import apply_identity, lookalike_kind
-from .lures import ad_footer, callback_signals, find_lures
+from .lures import ad_footer, callback_signals, disguised_words, find_lures
 from .recon_facts import recon_facts
 from .schema import FACTS_VERSION, SCHEMA
 
@@ -114,6 +114,7 @@ def _message(message: Message) -> dict[str, Any]:
         "mailer": (message.header("X-Mailer") or message.header("User-Agent") or "").lower()[:200],
         "list_unsubscribe": message.header("List-Unsubscribe") is not None,
         "subject_has_recipient": _subject_has_recipient(message.subject or "", recipients),
+        "disguised_words": disguised_words(" ".join([message.subject or "", *(a.display_name or "" for a in message.from_[:1])])),
         "list_id": (message.header("List-Id") or "").lower()[:200],
         "precedence": (message.header("Precedence") or "").strip().lower()[:50],
     }

@@ -16,6 +16,8 @@ each topic is a capture group of one alternation.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from importlib import resources
 
 import re2
@@ -135,3 +137,45 @@ def callback_signals(text: str) -> tuple[int, int, bool]:
     phones = sum(1 for _ in zip(range(10), _PHONE.finditer(text), strict=False))
     amounts = sum(1 for _ in zip(range(10), _AMOUNT.finditer(text), strict=False))
     return phones, amounts, _ORDER_WORDS.search(text) is not None
+
+
+# Words disguised against filters: look-alike letters of another script inside a Latin
+# word ("Lоcаl" with Cyrillic о and а), a digit for a letter ("0fficial", "Micr0soft")
+# or a letter of the other case ("BiIIing", "lRS").
+_WORD = re.compile(r"[^\W_]{3,}")
+_DIGIT_FOR_LETTER = re.compile(r"^0[a-z]{3,}$|[a-z]{2}[01][a-z]{2}", re.IGNORECASE)
+_CONFUSABLE_SCRIPTS = ("CYRILLIC", "GREEK")
+
+
+def _mixed_script(word: str) -> bool:
+    latin = other = False
+    for char in word:
+        if not char.isalpha():
+            continue
+        if char.isascii():
+            latin = True
+        else:
+            name = unicodedata.name(char, "")
+            other = other or name.startswith(_CONFUSABLE_SCRIPTS)
+        if latin and other:
+            return True
+    return False
+
+
+def disguised_words(text: str, limit: int = 5) -> list[str]:
+    """Words of ``text`` written to look like something they are not (see above)."""
+    from mailward.identity.brands import unmask_case
+
+    found: list[str] = []
+    for word in _WORD.findall(text[:1000]):
+        if word.isascii():
+            letters = sum(c.isalpha() for c in word)
+            disguised = (letters >= 4 and sum(c.isdigit() for c in word) == 1 and _DIGIT_FOR_LETTER.search(word) is not None) \
+                or (unmask_case(word) != word and not word.isupper())
+        else:
+            disguised = _mixed_script(word)
+        if disguised and word not in found:
+            found.append(word)
+            if len(found) >= limit:
+                break
+    return found

@@ -111,6 +111,7 @@ SCHEMA: dict[str, Field] = {
         mailer=_string("X-Mailer or User-Agent, lower case."),
         list_unsubscribe=_boolean("Has a List-Unsubscribe header (bulk mail)."),
         subject_has_recipient=_boolean("The subject spells out a recipient's full address ('jane@example.org, your parcel')."),
+        disguised_words=_strings("Words of the subject or From display name disguised against filters: another script's look-alike letters inside a Latin word, a digit or a letter of the other case for a letter ('Lоcаl', '0fficiaI', 'BiIIing'); at most 5."),
         list_id=_string("List-Id header value, lower case."),
         precedence=_string("Precedence header value, lower case."),
     ),
