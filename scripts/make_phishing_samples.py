@@ -176,7 +176,8 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     "CONTENT_PRIZE_BULK": (
         [lambda: Mail("Rewards <win@promo-mailer.example>", "Final notice", auth_header="").with_html(page(
             PRIZE + link("https://bit.ly/3xYz", "Claim")))],
-        [lambda: Mail("Rewards <win@promo-mailer.example>", "Final notice", auth_header="").with_html(page(
+        # list mail with its hygiene: List-Unsubscribe and aligned authentication
+        [lambda: Mail("Rewards <win@promo-mailer.example>", "Final notice").with_html(page(
             PRIZE + link("https://bit.ly/3xYz", "Claim"))).header("List-Unsubscribe", "<https://promo-mailer.example/u>")],
     ),
     "CONTENT_SUBJECT_RECIPIENT": (
@@ -198,7 +199,7 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     "CONTENT_CRYPTO_LURE": (
         [lambda: Mail("Wallet Team <team@chain-notice.example>", "Action needed", auth_header="").with_html(page(
             "<p>The airdrop ends on Friday.</p>" + link("https://chain-notice.example/w", "Claim")))],
-        [lambda: Mail("Wallet Team <team@chain-notice.example>", "Action needed", auth_header="").with_html(page(
+        [lambda: Mail("Wallet Team <team@chain-notice.example>", "Action needed").with_html(page(
             "<p>The airdrop ends on Friday.</p>" + link("https://chain-notice.example/w", "Claim")))
          .header("List-Unsubscribe", "<https://chain-notice.example/u>")],
     ),
