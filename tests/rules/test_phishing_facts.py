@@ -157,3 +157,4 @@ def test_disguised_words() -> None:
 
     assert disguised_words("0fficiaI notice to CIients: BiIIing, L\u043ec\u0430l") == ["0fficiaI", "CIients", "BiIIing", "L\u043ec\u0430l"]
     assert disguised_words("iPhone 15, COVID-19, McIntyre, WiFi, IPv6, Q1 results, FY2021, \u041f\u0440\u0438\u0432\u0435\u0442, Zürich") == []
+    assert disguised_words("MyIncErrors: WordInfo in ZixIt, OpenAI, VoIP") == []  # CamelCase, not a disguise

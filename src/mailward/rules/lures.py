@@ -144,7 +144,11 @@ def callback_signals(text: str) -> tuple[int, int, bool]:
 # or a letter of the other case ("BiIIing", "lRS").
 _WORD = re.compile(r"[^\W_]{3,}")
 _DIGIT_FOR_LETTER = re.compile(r"^0[a-z]{3,}$|[a-z]{2}[01][a-z]{2}", re.IGNORECASE)
+# the other case: "PayPaI", "0fficiaI" (I ending a word), "BiIIing" (II), "CIients" (I after a
+# capital, then lower case), "lRS"; not a single I inside a word (CamelCase: "WordInfo", "ZixIt")
+_CASE_FOR_LETTER = re.compile(r"[a-z]I$|[a-z]II|^[A-Z]I[a-z]{2}|^l[A-Z]{2}")
 _CONFUSABLE_SCRIPTS = ("CYRILLIC", "GREEK")
+_SCOTTISH = re.compile(r"Ma?cI")  # McIntyre, MacIver: a real capital I
 
 
 def _mixed_script(word: str) -> bool:
@@ -164,14 +168,12 @@ def _mixed_script(word: str) -> bool:
 
 def disguised_words(text: str, limit: int = 5) -> list[str]:
     """Words of ``text`` written to look like something they are not (see above)."""
-    from mailward.identity.brands import unmask_case
-
     found: list[str] = []
     for word in _WORD.findall(text[:1000]):
         if word.isascii():
             letters = sum(c.isalpha() for c in word)
             disguised = (letters >= 4 and sum(c.isdigit() for c in word) == 1 and _DIGIT_FOR_LETTER.search(word) is not None) \
-                or (unmask_case(word) != word and not word.isupper())
+                or (_CASE_FOR_LETTER.search(word) is not None and not _SCOTTISH.match(word))
         else:
             disguised = _mixed_script(word)
         if disguised and word not in found:
