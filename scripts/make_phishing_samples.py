@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_rule_samples import CRED, FORUM, ORG, SAMPLES, Builder, Mail, auth, newsletter, page
+from make_rule_samples import CRED, FORUM, ORG, RCPT, SAMPLES, Builder, Mail, auth, newsletter, page
 
 MS_FAKE = "Microsoft 365 <security@account-alerts.net>"
 MS_REAL = "Microsoft 365 <security@microsoft.com>"
@@ -44,7 +44,9 @@ def link(url: str, text: str) -> str:
 
 SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     "IMPERSONATION_BRAND_UNRELATED_DOMAIN": (
-        [lambda: Mail(DHL_FAKE, "Shipment update").with_text("Your shipment is on its way.")],
+        [lambda: Mail(DHL_FAKE, "Shipment update").with_text("Your shipment is on its way."),
+         # "lRS": a lower-case l for the I of IRS
+         lambda: Mail("lRS Notice <notice@refund-center.example>", "Tax notice").with_text("Please read the notice.")],
         [lambda: Mail(DHL_REAL, "Shipment update").with_text("Your shipment is on its way.")],
     ),
     "IMPERSONATION_BRAND_FREE_MAIL": (
@@ -53,7 +55,10 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     ),
     "IMPERSONATION_BRAND_SENDER_DOMAIN": (
         [lambda: Mail("Account Team <info@paypal-secure-login.com>", "Account notice").with_text("Please read the notice.")],
-        [lambda: Mail("Account Team <info@shop-weekly.com>", "Account notice").with_text("Please read the notice.")],
+        [lambda: Mail("Account Team <info@shop-weekly.com>", "Account notice").with_text("Please read the notice."),
+         # a short brand name as someone else's whole domain; a brand's own mail domain
+         lambda: Mail("Jo Smith <jo.smith@usa.net>", "Account notice").with_text("Please read the notice."),
+         lambda: Mail("Ryanair <itinerary@ryanairmail.com>", "Your booking").with_text("Your flight is booked.")],
     ),
     "IMPERSONATION_OWN_SERVICE": (
         [lambda: Mail(DESK_FAKE, "Maintenance window").with_text("The mail service is down on Sunday.")],
@@ -85,7 +90,11 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     ),
     "LINK_HOSTING_SERVICE": (
         [lambda: newsletter(FORUM, link("https://agenda-2026.web.app/", "Agenda"))],
-        [lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda", "Agenda"))],
+        [lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda", "Agenda")),
+         # blogs on free hosting among other links: ordinary reading tips
+         lambda: newsletter(FORUM, "".join(link(u, "blog") for u in (
+             "https://atrios.blogspot.com/", "https://epeus.blogspot.com/2002/09/", "https://www.policy-forum.org/",
+             "https://www.policy-forum.org/events")))],
     ),
     "PHISHING_HOSTED_CREDENTIAL_PAGE": (
         [lambda: Mail(FORUM, "Password expiry").with_html(page(CRED + link("https://mail-verify-4471.firebaseapp.com/", "Keep my password")))],
@@ -101,7 +110,9 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     ),
     "LINK_OPEN_REDIRECT": (
         [lambda: newsletter(FORUM, link("https://out.example-links.net/go?url=https://account-review.net/x", "Agenda"))],
-        [lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda?ref=mail", "Agenda"))],
+        [lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda?ref=mail", "Agenda")),
+         # a redirect within the sender's own site
+         lambda: newsletter(FORUM, link("https://click.policy-forum.org/r?url=https://www.policy-forum.org/agenda", "Agenda"))],
     ),
     "MIME_FROM_NO_DOMAIN": (
         [lambda: Mail("Correios <parcelas@correios>", "Aviso").with_text("Aviso de entrega.")],
@@ -144,6 +155,65 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     "MIME_FROM_OBFUSCATED": (
         [lambda: Mail("Home Offers <offer_48425@a.b.c.d.e.deals-weekly.example>", "Save today").with_text("Our offer.")],
         [lambda: Mail("Home Offers <offer@deals-weekly.example>", "Save today").with_text("Our offer.")],
+    ),
+    "IMPERSONATION_BRAND_NAME_LINK": (
+        [lambda: Mail("Ledger <noreply@harbour-events.example>", "Important security notice").with_html(page(
+            "<p>Please read the notice about your device.</p>" + link("https://harbour-events.example/n", "Read")))],
+        [lambda: Mail("Ledger <noreply@harbour-events.example>", "Important security notice").with_html(page(
+            "<p>Please read the notice about your device.</p>" + link("https://harbour-events.example/n", "Read")))
+         .header("List-Unsubscribe", "<https://harbour-events.example/u>"),
+         lambda: Mail("Tim <tim@harbour-events.example>", "Lunch").with_html(page(
+             "<p>Menu attached.</p>" + link("https://harbour-events.example/menu", "Menu")))],
+    ),
+    "CONTENT_TRACKING_ONLY_BODY": (
+        [lambda: Mail("Offers <deal@promo-mailer.example>", "Re: Your reward", auth_header="").with_html(page(
+            '<a href="https://promo-mailer.example/c"><img src="https://img.promo-mailer.example/banner.jpg" alt=""></a>'))],
+        [lambda: Mail("Offers <deal@promo-mailer.example>", "Re: Your reward", auth_header="").with_html(page(
+            '<a href="https://promo-mailer.example/c"><img src="https://img.promo-mailer.example/banner.jpg" alt=""></a>'))
+         .header("List-Unsubscribe", "<https://promo-mailer.example/u>"),
+         lambda: newsletter(FORUM, link("https://www.policy-forum.org/agenda", "Agenda"))],
+    ),
+    "CONTENT_PRIZE_BULK": (
+        [lambda: Mail("Rewards <win@promo-mailer.example>", "Final notice", auth_header="").with_html(page(
+            PRIZE + link("https://bit.ly/3xYz", "Claim")))],
+        # list mail with its hygiene: List-Unsubscribe and aligned authentication
+        [lambda: Mail("Rewards <win@promo-mailer.example>", "Final notice").with_html(page(
+            PRIZE + link("https://bit.ly/3xYz", "Claim"))).header("List-Unsubscribe", "<https://promo-mailer.example/u>")],
+    ),
+    "CONTENT_SUBJECT_RECIPIENT": (
+        [lambda: Mail("Service <info@promo-mailer.example>", f"{RCPT}, your parcel is waiting").with_html(page(
+            "<p>See the details.</p>" + link("https://promo-mailer.example/p", "Details")))],
+        [lambda: Mail("Service <info@promo-mailer.example>", "Maria, your parcel is waiting").with_html(page(
+            "<p>See the details.</p>" + link("https://promo-mailer.example/p", "Details")))],
+    ),
+    "PHISHING_CALLBACK_INVOICE": (
+        [lambda: Mail("Billing Dept <billing.dept2291@gmail.com>", "Invoice INV-55812").with_text(
+            "Thank you for your purchase. Your subscription renewal of $499.99 has been charged today.\n"
+            "If you did not authorise this order, call our billing desk at +1 (808) 555-0143 within 24 hours.")],
+        [lambda: Mail("Billing Dept <billing@harbour-events.example>", "Invoice INV-55812").with_text(
+            "Thank you for your purchase. Your subscription renewal of $499.99 has been charged today.\n"
+            "Questions? Call our billing desk at +1 (808) 555-0143."),
+         lambda: Mail("Jane Doe <jane.doe@gmail.com>", "Dinner").with_text(
+            "The restaurant is booked for Friday, about $40 each. Call me on 020 7946 0321 if you are late.")],
+    ),
+    "CONTENT_CRYPTO_LURE": (
+        [lambda: Mail("Wallet Team <team@chain-notice.example>", "Action needed", auth_header="").with_html(page(
+            "<p>The airdrop ends on Friday.</p>" + link("https://chain-notice.example/w", "Claim")))],
+        [lambda: Mail("Wallet Team <team@chain-notice.example>", "Action needed").with_html(page(
+            "<p>The airdrop ends on Friday.</p>" + link("https://chain-notice.example/w", "Claim")))
+         .header("List-Unsubscribe", "<https://chain-notice.example/u>")],
+    ),
+    "PHISHING_IP_LINK_NOTICE": (
+        [lambda: Mail("eBay <support_ref_26@ebay.com>", "Important information").with_html(page(
+            "<p>Please review your account.</p>" + link("http://203.0.113.7/ebay/signin/", "https://signin.ebay.com/")))],
+        [lambda: Mail("Lab notes <lab@harbour-events.example>", "Test server").with_html(page(
+            "<p>The test build is up.</p>" + link("http://203.0.113.7:8080/build/", "build 42")))],
+    ),
+    "MIME_DISGUISED_WORDS": (
+        [lambda: Mail("eBay <support@auction-notice.example>", "eBay BiIIing Department: Important Information").with_text("Read the notice."),
+         lambda: Mail("L\u043ec\u0430l D\u0430ting <date@auction-notice.example>", "You have a message").with_text("Read it.")],
+        [lambda: Mail("eBay <support@auction-notice.example>", "eBay Billing Department: iPhone 15, COVID-19 and Q1 results").with_text("Read the notice."),
+         lambda: Mail("Fiona McIntyre <fiona@auction-notice.example>", "\u041f\u0440\u0438\u0432\u0435\u0442 from Zürich").with_text("Hi.")],
     ),
     "CONTENT_AFFILIATE_AD": (
         [lambda: Mail("Home Offers <offer@deals-weekly.example>", "Save today").with_text(

@@ -384,3 +384,22 @@ def test_expected_verdicts_are_mailward_verdicts(demo_dir: Path) -> None:
     for label in _labels(demo_dir):
         assert label["verdict"] in known
         assert set(label["acceptable"]) <= known
+
+
+def test_credential_phishing_campaigns(demo_dir: Path) -> None:
+    """The M365 MFA, Teams voicemail and quarantine-release lures are campaigns of their own;
+    the quota notice and the supplier's SharePoint share join the campaigns with the same lure."""
+    truth = {c["id"]: c for c in json.loads((demo_dir / "campaigns.json").read_text("utf-8"))["campaigns"]}
+    labels = _labels(demo_dir)
+    subjects: dict[str, set[str]] = {}
+    for label in labels:
+        if label["campaign"]:
+            subjects.setdefault(label["campaign"], set()).add(label["subject"])
+    expected = {"phish-m365-mfa": "multi-factor", "phish-teams-voicemail": "voicemail",
+                "phish-quarantine-release": "quarantine", "phish-servicedesk": "quota",
+                "phish-shared-document": "Supplier invoice"}
+    for cid, word in expected.items():
+        assert truth[cid]["kind"] == "phishing" and truth[cid]["messages"] >= 2, cid
+        assert all(x["verdict"] == "phishing" for x in labels if x["campaign"] == cid), cid
+        assert any(word in s for s in subjects[cid]), (cid, subjects[cid])
+    assert sum(1 for c in truth.values() if c["kind"] == "phishing") == 5

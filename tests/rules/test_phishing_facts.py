@@ -42,6 +42,9 @@ def test_unwrap_is_offline_decoding() -> None:
     assert links.unwrap("https://www.bing.com/ck/a?u=a1aHR0cHM6Ly9ldmlsLmV4YW1wbGUveA", "www.bing.com") == "https://evil.example/x"
     assert links.unwrap("https://site.example/a?next=https://site.example/b", "site.example") == ""
     assert links.unwrap("https://site.example/a?q=shoes", "site.example") == ""
+    # same registrable domain: not an open redirect to someone else
+    assert links.unwrap("https://click.shop.co.uk/r?url=https://www.shop.co.uk/sale", "click.shop.co.uk") == ""
+    assert links.unwrap("https://click.shop.co.uk/r?url=https://evil.co.uk/", "click.shop.co.uk") == "https://evil.co.uk/"
 
 
 @pytest.mark.parametrize(("url", "scheme"), [("javascript:alert(1)", "javascript"), (" JaVa\tscript:x", "javascript"),
@@ -88,3 +91,70 @@ def test_lures_quiet_on_ordinary_text(text: str) -> None:
 def test_every_topic_has_phrases() -> None:
     assert set(TOPICS) == {"credential", "payment", "delivery", "prize", "crypto", "advance_fee", "extortion"}
     assert all(len(p) >= 5 for p in TOPICS.values())
+
+
+def test_lure_data_needs_sources_and_known_topics() -> None:
+    from mailward.rules.lures import LureDataError, parse_lures
+
+    good = "topics: {prize: [{languages: [en], source: s, phrases: ['you have won']}]}"
+    assert parse_lures(good) == {"prize": ("you have won",)}
+    with pytest.raises(LureDataError, match="source"):
+        parse_lures("topics: {prize: [{languages: [en], phrases: ['x']}]}")
+    with pytest.raises(LureDataError, match="unknown topic"):
+        parse_lures("topics: {gossip: [{languages: [en], source: s, phrases: ['x']}]}")
+    with pytest.raises(LureDataError, match="capture"):
+        parse_lures("topics: {prize: [{languages: [en], source: s, phrases: ['(won)']}]}")
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Wir hebben je bevestiging nodig om je bestelling te verzenden".replace("Wir", "We"), "credential"),
+        ("Ihr Konto wird in 2 Tagen gelöscht", "credential"),
+        ("Te estás quedando sin espacio en iCloud", "credential"),
+        ("Vos droits CPF expirent", "credential"),
+        ("Final Notice Coming for a AirPods Reward", "prize"),
+        ("Withdrawals are now available for eligible clients", "crypto"),
+        ("I am Diplomatic agent Mr. Wood", "advance_fee"),
+        ("Volg uw pakket: 45888029", "delivery"),
+    ],
+)
+def test_new_lure_phrases(text: str, topic: str) -> None:
+    assert topic in find_lures(text)[0]
+
+
+def test_callback_signals() -> None:
+    from mailward.rules.lures import callback_signals
+
+    phones, amounts, order = callback_signals(
+        "Your order #4421 of $499.99 has been processed. Call +1 (808) 555-0143 to cancel.")
+    assert phones == 1 and amounts == 1 and order
+    assert callback_signals("See you at 10 for lunch") == (0, 0, False)
+
+
+def test_case_disguise_is_undone_for_brand_names() -> None:
+    from mailward.identity.brands import unmask_case
+
+    assert unmask_case("lRS") == "IRS"
+    assert unmask_case("PayPaI") == "PayPal"
+    assert unmask_case("MlCROSOFT") == "MICROSOFT"
+    assert unmask_case("Bill Smith") == "Bill Smith"
+    assert unmask_case("IBM") == "IBM"
+
+
+def test_brand_in_sender_domain_skips_real_senders_readings() -> None:
+    from mailward.identity.brands import brand_in_sender_domain
+
+    assert brand_in_sender_domain("usa.net") == ""  # a short name as someone else's whole domain
+    assert brand_in_sender_domain("ryanairmail.com") == ""  # the brand's mail domain
+    assert brand_in_sender_domain("paypal-secure-login.com") == "PayPal"
+    assert brand_in_sender_domain("amazon-mail.com") == "Amazon"
+    assert brand_in_sender_domain("login.microsoftonline.com.auth-session.test") == "Microsoft"
+
+
+def test_disguised_words() -> None:
+    from mailward.rules.lures import disguised_words
+
+    assert disguised_words("0fficiaI notice to CIients: BiIIing, L\u043ec\u0430l") == ["0fficiaI", "CIients", "BiIIing", "L\u043ec\u0430l"]
+    assert disguised_words("iPhone 15, COVID-19, McIntyre, WiFi, IPv6, Q1 results, FY2021, \u041f\u0440\u0438\u0432\u0435\u0442, Zürich") == []
+    assert disguised_words("MyIncErrors: WordInfo in ZixIt, OpenAI, VoIP") == []  # CamelCase, not a disguise

@@ -152,19 +152,54 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         id="phish-servicedesk",
         name="Fake IT service desk sign-in",
         kind="phishing",
-        description=("Credential phishing from the lookalike parliarnent.example ('rn' for 'm') "
-                     "and parliament-example.com, linking to fake Outlook sign-in pages."),
+        description=("Credential phishing from the lookalike parliarnent.example ('rn' for 'm'), "
+                     "parliament-example.com and parlaiment.example (a mailbox-quota notice), "
+                     "linking to fake Outlook sign-in pages."),
         share=0.02, member_share=0.15, staff_share=0.3, min_targets=3,
         attack=("T1566.002", "T1656", "T1583.001"),
-        variants=(0, 1),
+        variants=(0, 1, 7),  # 7: the quota notice; it clusters with 0 (same lure, same kind of sender)
     ),
     Campaign(
         id="phish-shared-document",
         name="Fake shared-document notification",
         kind="phishing",
-        description="A 'SharePoint' document share that leads to a fake sign-in page.",
+        description=("'SharePoint' document shares that lead to fake sign-in pages: one from a "
+                     "lookalike sender, one from a compromised supplier's mailbox with the page "
+                     "on free hosting (web.app)."),
         share=0.01, member_share=0.05, staff_share=0.1, min_targets=2,
         attack=("T1566.002", "T1656"),
-        variants=(2,),
+        variants=(2, 6),  # 6: the supplier's share; it clusters with 2 (same lure)
+    ),
+    # Credential phishing that follows reconnaissance, one sending infrastructure per
+    # campaign (builders.phishing variants 3-5; 6 and 7 join the campaigns with the same lure): small, so
+    # they take little of the mix.
+    Campaign(
+        id="phish-m365-mfa",
+        name="Fake Microsoft 365 MFA re-registration",
+        kind="phishing",
+        description=("'Microsoft 365' asks to re-register multi-factor authentication; the link "
+                     "carries login.microsoftonline.com as subdomains of an unrelated domain."),
+        share=0.005, member_share=0.05, staff_share=0.05, min_targets=2,
+        attack=("T1566.002", "T1656", "T1583.001"),
+        variants=(3,),
+    ),
+    Campaign(
+        id="phish-teams-voicemail",
+        name="Fake Teams voicemail",
+        kind="phishing",
+        description=("A 'Microsoft Teams' voicemail notice from a compromised third party, the "
+                     "player page on a public cloud-storage bucket."),
+        share=0.005, member_share=0.05, staff_share=0.05, min_targets=2,
+        attack=("T1566.002", "T1656", "T1583.006"),
+        variants=(4,),
+    ),
+    Campaign(
+        id="phish-quarantine-release",
+        name="Fake quarantine release notice",
+        kind="phishing",
+        description="An 'Email Quarantine' notice asking to sign in to release held messages.",
+        share=0.005, member_share=0.05, staff_share=0.05, min_targets=2,
+        attack=("T1566.002", "T1656"),
+        variants=(5,),
     ),
 )

@@ -10,7 +10,7 @@ from mailward.identity import report as r
 from mailward.identity.auth import Resolver, analyse_auth, live_auth
 from mailward.identity.brands import (
     brand_catalogue,
-    brand_in_host,
+    brand_in_sender_domain,
     host_matcher,
     judge_brand_claims,
 )
@@ -89,7 +89,7 @@ def analyse_identity(
         lookalike=lookalike,
         impersonation=claim_fails or lookalike or sending.display_name_address_mismatch,
         brand_claims=brand_claims,
-        sender_brand=brand_in_host(sending.from_domain) if sending.from_domain else "",
+        sender_brand=brand_in_sender_domain(sending.from_domain) if sending.from_domain else "",
     )
 
 

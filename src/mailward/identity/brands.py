@@ -201,6 +201,7 @@ def judge_brand_claims(message: Any, settings: IdentitySettings, sending: Any, a
     cat = brand_catalogue(settings)
     raw = [c for c in find_claims(message, cat) if c.where != LOCAL_PART or _local_part_ok(c.matched)]
     raw.extend(_logo_claims(message, cat))
+    raw.extend(_disguised_name_claims(message, cat))
     out = []
     for claim in _merge(raw):
         judged = _judge(claim, cat, sending, auth, settings)
@@ -227,6 +228,39 @@ def _logo_claims(message: Any, cat: Catalogue) -> list[RawClaim]:
         out.extend(replace(c, where=LOGO) for c in _display_name_claims(alt, cat) if c.target == "entity")
         if len(seen) >= MAX_LOGOS:
             break
+    return out
+
+
+# Letters swapped for their look-alike of the other case: "lRS" (l for I), "PayPaI",
+# "MlCROSOFT" (I for l). Unicode look-alikes (Cyrillic "а") are folded by text.fold.
+_L_FOR_I = re.compile(r"(?<![a-z])l(?=[A-Z]{2})|(?<=[A-Z])l(?=[A-Z])|(?<=[A-Z]{2})l(?![a-z])")
+_I_FOR_L = re.compile(r"(?<=[a-z])I+(?![A-Z])|(?<=\b[A-Z])I(?=[a-z]{2})")
+_SCOTTISH = re.compile(r"\bMa?cI")  # McIntyre, MacIver: a real capital I
+
+
+def unmask_case(text: str) -> str:
+    """``text`` with look-alike letters of the other case put back ("lRS" -> "IRS",
+    "PayPaI" -> "Paypal"), or ``text`` itself when it has none."""
+    if "l" not in text and "I" not in text:
+        return text
+    text = _L_FOR_I.sub("I", text)
+    if "I" in text and not _SCOTTISH.search(text):
+        text = _I_FOR_L.sub(lambda m: "l" * len(m.group(0)), text)
+    return text
+
+
+def _disguised_name_claims(message: Any, cat: Catalogue) -> list[RawClaim]:
+    """Brand claims of a From display name that only shows once its case disguise is
+    undone ("lRS" for IRS): whole-segment names are matched exactly, so the disguise
+    would hide them."""
+    from mailward.identity.claims import _display_name_claims
+
+    out: list[RawClaim] = []
+    for address in message.from_[:1]:
+        name = address.display_name or ""
+        unmasked = unmask_case(name)
+        if unmasked != name:
+            out.extend(c for c in _display_name_claims(unmasked, cat) if c.target == "entity")
     return out
 
 
@@ -313,29 +347,66 @@ def _bounded(host: str, start: int, end: int, token: str) -> bool:
 @lru_cache(maxsize=8192)
 def brand_in_host(host: str) -> str:
     """Name of a brand written into ``host`` when ``host`` is not the brand's, else ''."""
-    host = host.lower().strip(".")
-    if not host or "." not in host:
+    found = _brand_match(host.lower().strip("."))
+    return found[0] if found else ""
+
+
+# A brand glued to one of these in a sender's own domain is how brands name their
+# mail domains (ryanairmail.com, "brand" + "news"), not an attacker's disguise.
+_MAIL_DOMAIN_WORDS = frozenset({"mail", "email", "mailer", "mailing", "news", "newsletter", "info", "mails"})
+
+
+@lru_cache(maxsize=8192)
+def brand_in_sender_domain(domain: str) -> str:
+    """``brand_in_host`` for a From domain, less the readings that real senders' domains
+    give: a short brand name (3-4 letters) that is the whole registered name
+    (usa.net, gmx.co.uk: other companies or the brand under another suffix) and a brand
+    glued, without a hyphen, to a mail word (ryanairmail.com)."""
+    domain = domain.lower().strip(".")
+    found = _brand_match(domain)
+    if not found:
         return ""
+    name, start, end, is_domain = found
+    if is_domain:
+        return name
+    reg = registrable(domain)
+    label_start = len(domain) - len(reg)
+    label = reg.split(".", 1)[0]
+    if start == label_start and end == label_start + len(label) and len(label) <= 4:
+        return ""
+    if label_start <= start and end <= label_start + len(label):
+        rest = (label[: start - label_start] + label[end - label_start:]).strip("0123456789")
+        if rest in _MAIL_DOMAIN_WORDS:  # glued, not hyphenated: amazon-mail.com still counts
+            return ""
+    return name
+
+
+def _brand_match(host: str) -> tuple[str, int, int, bool] | None:
+    """(brand name, start, end, matched an official domain) of the first brand written
+    into ``host`` when ``host`` is not the brand's."""
+    if not host or "." not in host:
+        return None
     m = host_matcher()
     reg = registrable(host)
     if not reg or within(host, m.official) or within(reg, m.official):
-        return ""
+        return None
     label, _, suffix = reg.partition(".")
     if label in m.official_labels and suffix not in OPEN_SUFFIXES:
-        return ""  # the brand's own domain under another suffix: yahoo.com.au, amazon.co.jp
+        return None  # the brand's own domain under another suffix: yahoo.com.au, amazon.co.jp
     suffix_start = len(host) - len(reg.split(".", 1)[1]) if "." in reg else len(host)
     for pattern_index, start, end in m.automaton.find_matches_as_indexes(host, overlapping=True):
         if end > suffix_start:
             continue  # inside the public suffix (web.app, co.uk): not the owner's choice
         pattern = m.patterns[pattern_index]
+        name = m.entities[m.owners[pattern_index]].name
         if m.is_domain[pattern_index]:
             # an official domain followed by more labels: login.microsoftonline.com.evil.net
             if start == 0 or host[start - 1] in ".-":
-                return m.entities[m.owners[pattern_index]].name
+                return name, start, end, True
             continue
         if _bounded(host, start, end, pattern):
-            return m.entities[m.owners[pattern_index]].name
-    return ""
+            return name, start, end, False
+    return None
 
 
 _PATH_SPLIT = re.compile(r"[/._\-?=&%+]+")

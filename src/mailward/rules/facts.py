@@ -19,7 +19,7 @@ from ..result import Beacon
 from . import links as linkfacts
 from . import message_cues
 from .identity_facts import apply_identity, lookalike_kind
-from .lures import ad_footer, find_lures
+from .lures import ad_footer, callback_signals, disguised_words, find_lures
 from .recon_facts import recon_facts
 from .schema import FACTS_VERSION, SCHEMA
 
@@ -115,9 +115,19 @@ def _message(message: Message) -> dict[str, Any]:
         "received_count": len(message.received),
         "mailer": (message.header("X-Mailer") or message.header("User-Agent") or "").lower()[:200],
         "list_unsubscribe": message.header("List-Unsubscribe") is not None,
+        "subject_has_recipient": _subject_has_recipient(message.subject or "", recipients),
+        "disguised_words": disguised_words(" ".join([message.subject or "", *(a.display_name or "" for a in message.from_[:1])])),
         "list_id": (message.header("List-Id") or "").lower()[:200],
         "precedence": (message.header("Precedence") or "").strip().lower()[:50],
     }
+
+
+def _subject_has_recipient(subject: str, recipients: list[str]) -> bool:
+    """The subject spells out a recipient's full address ("jane@example.org, your parcel")."""
+    if "@" not in subject:
+        return False
+    lowered = subject.lower()
+    return any(r and "@" in r and r in lowered for r in recipients)
 
 
 def _sender(message: Message) -> dict[str, Any]:
@@ -502,10 +512,16 @@ def _content(message: Message, text: str | None = None) -> dict[str, Any]:
     subject = message.subject or ""
     # look-alike letters in the subject ("Amаzon accоunt on hоld"): read it folded too
     topics, phrases = find_lures(text if subject.isascii() else text + "\n" + _folded(subject))
+    phones, amounts, order_words = callback_signals(text)
+    body = text[len(subject) + 1:]  # content_text puts the subject and a newline first
     return {
         "lure_topics": topics,
         "lure_phrases": phrases,
         "ad_footer": ad_footer(text),
+        "body_chars": len(body) - body.count(" ") - body.count("\n"),
+        "phone_numbers": phones,
+        "amounts": amounts,
+        "order_words": order_words,
         "text": text,
         "credential_phrases": message_cues.credential_phrases(text),
         "urgency_phrases": message_cues.urgency_phrases(text),

@@ -102,7 +102,9 @@ REDIRECT_PARAMS = frozenset(
 def unwrap(url: str, host: str) -> str:
     """The URL a redirect link carries in its query (first hop only), or ''.
 
-    Only when the carried URL points to another host than the link itself.
+    Only when the carried URL points to another site than the link itself: a redirect
+    within one registrable domain (``www.example.com/out?url=https://shop.example.com/``)
+    borrows no one's reputation.
     """
     _, _, query = url.partition("?")
     if not query:
@@ -113,7 +115,7 @@ def unwrap(url: str, host: str) -> str:
             found = as_destination(value, bing_base64=True)
             if found:
                 target = domains.split_url(found).host
-                if target and target != host:
+                if target and target != host and domains.site(target) != domains.site(host):
                     return found
     return ""
 

@@ -7,7 +7,8 @@ invoice overdue, update billing), ``delivery`` (parcel held, customs fee, redeli
 airdrop, withdrawal) and ``advance_fee`` (inheritance, beneficiary, compensation fund,
 consignment).
 
-The phrases are specific on purpose: a newsletter that mentions a "password" or a
+The phrases are data (``data/lures.yaml``, grouped by language, each group with
+where its wording comes from). They are specific on purpose: a newsletter that mentions a "password" or a
 "parcel" does not match; one that says "your parcel is held until you pay the customs
 fee" does. One RE2 pass over the text (linear time, no backtracking) finds every topic:
 each topic is a capture group of one alternation.
@@ -15,7 +16,12 @@ each topic is a capture group of one alternation.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from importlib import resources
+
 import re2
+import yaml
 
 from .. import linear_regex
 
@@ -23,139 +29,40 @@ _OPTIONS = linear_regex.options(max_mem=64 << 20, case_sensitive=False)
 
 _W = r"[\s\xa0]+"  # one or more spaces, including non-breaking ones
 
-TOPICS: dict[str, tuple[str, ...]] = {
-    "credential": (
-        # English
-        r"verify (?:your|the) (?:account|identity|e-?mail|mailbox|wallet|login|information|details)",
-        r"confirm (?:your|the) (?:account|password|identity|e-?mail|mailbox|login|credentials|details)",
-        r"(?:your )?password (?:will )?expires?\b", r"password (?:has )?expired", r"reset your password",
-        r"update your (?:account|password|payment|billing) (?:details|information|method)",
-        r"(?:account|mailbox|access) (?:has been |will be |is |was )?(?:temporarily )?(?:suspended|locked|disabled|deactivated|restricted|limited|blocked|on hold|terminated)",
-        r"unusual (?:sign-?in|login|log-in) activity", r"unusual activity", r"suspicious (?:sign-?in|login|activity)",
-        r"(?:mailbox|e-?mail|storage) (?:is )?(?:almost )?(?:full|quota)", r"storage quota", r"exceeded (?:its|your|the) (?:storage|quota)",
-        r"validate your (?:account|mailbox|e-?mail)", r"re-?activate your (?:account|mailbox)",
-        r"(?:sign|log) ?in to (?:view|access|read|continue|review|download|restore)",
-        r"(?:shared|sent) (?:a |an )?(?:document|file|folder|fax|voice ?mail|voice message) with you",
-        r"enter your (?:password|credentials|login)", r"keep (?:the )?same password", r"re-?register (?:your )?(?:mfa|multi-factor|2fa|authenticator)",
-        r"multi-?factor authentication (?:will|has|is|must)", r"(?:pending|held|quarantined) (?:incoming )?(?:messages|e-?mails)",
-        r"release (?:your )?(?:pending|held|quarantined) (?:messages|e-?mails)", r"messages? (?:are|were|have been) (?:held|quarantined|blocked)",
-        r"you have (?:\d+ )?(?:new |unread )?voice ?mail", r"new voice ?mail (?:message|received)",
-        r"(?:failed|undelivered) (?:incoming )?messages", r"restore (?:full )?access", r"regain (?:full )?access",
-        r"avoid (?:service )?(?:interruption|suspension|deactivation)", r"security (?:check|verification) (?:required|needed)",
-        # Portuguese
-        r"(?:verifique|confirme|atualize|valide) (?:seus|os seus|sua|a sua|seu|o seu) (?:dados|cadastro|conta|identidade|senha|acesso)",
-        r"sua conta (?:foi|ser[aá]|est[aá]) (?:bloqueada|suspensa|desativada|restrita|limitada)",
-        r"sua senha (?:expira|expirou|ir[aá] expirar)", r"acesso (?:foi )?bloqueado", r"novo acesso (?:a|[aà]) sua conta",
-        r"dispositivo n[aã]o (?:reconhecido|autorizado)", r"token (?:de seguran[cç]a )?(?:expirado|vencido|desatualizado)",
-        r"atualiza[cç][aã]o cadastral", r"regularize (?:seu|sua|o seu|a sua) (?:cadastro|conta|acesso|cpf|situa[cç][aã]o)",
-        # German
-        r"best[äa]tigen sie ihr(?:e)? (?:konto|identit[äa]t|e-mail|daten|kontoinformationen|zugangsdaten)",
-        r"ihr konto wurde (?:vor[üu]bergehend )?(?:gesperrt|eingeschr[äa]nkt|deaktiviert)", r"ihr passwort l[äa]uft (?:heute )?ab",
-        r"konto (?:verifizieren|best[äa]tigen|entsperren)", r"ihr postfach ist (?:voll|fast voll)", r"verifizieren sie ihr(?:e)? (?:konto|identit[äa]t|daten)",
-        r"aktualisieren sie ihre (?:daten|kontodaten|zahlungsdaten|informationen)", r"ungew[öo]hnliche (?:anmelde)?aktivit[äa]t",
-        # Spanish
-        r"verifique su (?:cuenta|identidad|correo|informaci[oó]n)", r"su cuenta (?:ha sido|ser[aá]|est[aá]) (?:suspendida|bloqueada|desactivada|restringida)",
-        r"su contrase[nñ]a (?:caducar[aá]|ha caducado|expira)", r"confirme su (?:cuenta|identidad|informaci[oó]n)",
-        r"actualice su (?:cuenta|informaci[oó]n|m[eé]todo de pago)", r"actividad (?:inusual|sospechosa)",
-        # French
-        r"v[ée]rifie[zr] votre (?:compte|identit[ée]|adresse)", r"votre compte (?:a [ée]t[ée]|sera|est) (?:suspendu|bloqu[ée]|d[ée]sactiv[ée]|restreint|limit[ée])",
-        r"votre mot de passe (?:expire|a expir[ée])", r"confirme[zr] votre (?:identit[ée]|compte|adresse)", r"mettre [àa] jour vos (?:informations|coordonn[ée]es)",
-        r"activit[ée] (?:inhabituelle|suspecte)", r"votre bo[iî]te (?:mail|aux lettres) est pleine",
-        # Dutch
-        r"verifieer uw (?:account|identiteit|gegevens)", r"uw account is (?:tijdelijk )?(?:geblokkeerd|opgeschort|beperkt)",
-        r"uw wachtwoord verloopt", r"bevestig uw (?:gegevens|identiteit|account)", r"ongebruikelijke (?:inlog)?activiteit",
-        r"werk uw gegevens bij", r"(?:mailbox|postvak|brievenbus) (?:is )?vol",
-        r"(?:account|conta|konto|cuenta|compte) (?:on hold|em espera|temporarily on hold)", r"temporarily on hold",
-        r"(?:last|final) (?:warning|notice|reminder)[:!]? (?:your )?(?:account|mailbox|password)",
-        r"best[äa]tigen sie ihre (?:angaben|adresse|anschrift)", r"(?:confirm|verify) your (?:shipping |delivery |home )?address",
-    ),
-    "payment": (
-        r"payment (?:was |has been )?(?:declined|failed|unsuccessful|rejected)", r"(?:card|payment method) (?:was |has been )?(?:declined|expired)",
-        r"unable to (?:process|charge) your (?:payment|card)", r"update your (?:payment|billing) (?:details|information|method)",
-        r"(?:subscription|membership) (?:has )?(?:expired|will be (?:cancelled|canceled|suspended|renewed))", r"auto-?renewal",
-        r"invoice (?:is )?(?:overdue|past due|attached|due)", r"outstanding (?:balance|invoice|payment)", r"refund (?:of|is) (?:pending|available|approved)",
-        r"(?:you are|you're) (?:eligible|entitled) (?:for|to) (?:a )?refund", r"tax refund", r"billing (?:problem|issue|information)",
-        r"pagamento (?:recusado|n[aã]o autorizado|pendente|em atraso)", r"fatura (?:em aberto|vencida|pendente|dispon[ií]vel)",
-        r"boleto (?:em aberto|vencido|dispon[ií]vel)", r"d[ée]bito(?:s)? (?:pendente|em aberto)", r"restitui[cç][aã]o", r"valores a receber",
-        r"zahlung (?:ist )?(?:fehlgeschlagen|abgelehnt|ausstehend)", r"offene (?:rechnung|zahlung|forderung)", r"zahlungsinformationen",
-        r"pago (?:rechazado|pendiente|fallido)", r"factura (?:pendiente|vencida)", r"reembolso",
-        r"paiement (?:refus[ée]|[ée]chou[ée]|en attente)", r"facture (?:impay[ée]e|en attente|en retard)", r"remboursement",
-        r"betaling (?:is )?(?:mislukt|geweigerd|openstaand)", r"openstaande (?:factuur|betaling|rekening)", r"terugbetaling",
-        r"(?:subscription|membership|order|plan) (?:has been |was )?(?:successfully )?(?:renewed|charged|processed)",
-        r"(?:if you did not|if you didn't|didn't|did not) (?:authori[sz]e|make|request) (?:this|the) (?:purchase|transaction|payment|charge|order|renewal)",
-        r"to cancel (?:the|your|this) (?:subscription|order|renewal|transaction|payment)", r"(?:call|contact) (?:us|our (?:billing|support) (?:team|department)) (?:at|on) \+?\d",
-        r"(?:voc[eê] )?possui (?:um )?(?:valor|saldo|cr[eé]dito|pontos)", r"(?:cr[eé]dito|empr[eé]stimo|saldo) (?:pr[eé]-)?aprovado", r"pontos (?:acumulados|a vencer)",
-        r"subscription (?:\w+ ){0,3}(?:has )?expired", r"(?:renew|reactivate|restore) (?:your )?(?:subscription|protection|membership|antivirus)",
-        r"protection (?:has )?expired", r"your (?:pc|computer|device) (?:may be|is) (?:at risk|infected|unprotected|vulnerable)",
-        r"(?:abonnement|schutz) (?:ist )?abgelaufen", r"(?:assinatura|prote[cç][aã]o) (?:expirou|expirada|vencida)",
-        r"guthaben von", r"steht zur (?:abholung|auszahlung) bereit", r"auf ihr konto (?:erhalten|gutgeschrieben)",
-        r"(?:order|purchase|transaction) (?:\w+ )?(?:is |has been |was )?(?:placed|confirmed|processed) successfully",
-    ),
-    "delivery": (
-        r"(?:parcel|package|shipment|delivery) (?:is |has been |was )?(?:on hold|held|pending|suspended|returned|undeliverable|waiting|delayed)",
-        r"(?:unable|failed|could not|couldn't) (?:to )?deliver (?:your )?(?:parcel|package|shipment)", r"delivery (?:attempt|failed|failure)",
-        r"(?:customs|shipping|delivery|redelivery) (?:fee|charge|duty|payment)", r"schedule (?:a )?redelivery", r"(?:confirm|update) (?:your )?(?:delivery|shipping) (?:address|details)",
-        r"(?:encomenda|pedido|objeto|mercadoria|pacote) (?:retid[ao]|aguardando|pendente|bloquead[ao]|taxad[ao]|devolvid[ao])",
-        r"taxa (?:de )?(?:importa[cç][aã]o|alfandeg[aá]ria|de entrega|de despacho|de libera[cç][aã]o)", r"alf[aâ]ndega", r"fiscaliza[cç][aã]o aduaneira",
-        r"sendung (?:konnte nicht|wird zur[üu]ckgehalten|ist unterwegs und)", r"paket (?:konnte nicht|wartet|wird zur[üu]ckgeschickt)", r"zollgeb[üu]hr",
-        r"(?:paquete|env[ií]o) (?:retenido|pendiente|no entregado)", r"tasas? de aduana", r"gastos de env[ií]o pendientes",
-        r"(?:colis|livraison) (?:en attente|retenu|bloqu[ée]|suspendu|[ée]chou[ée])", r"frais de (?:douane|livraison|r[ée]exp[ée]dition)",
-        r"(?:pakket|zending) (?:kon niet|wordt vastgehouden|is vertraagd|in afwachting)", r"douanekosten", r"bezorgpoging",
-        r"(?:encomenda|pedido|objeto|mercadoria) (?:est[aá] )?(?:temporariamente )?(?:retid[ao]|parad[ao]|bloquead[ao]|suspens[ao])",
-        r"regularize (?:a situa[cç][aã]o d[ae] )?(?:sua|seu|a sua|o seu) (?:encomenda|pedido|entrega|objeto)", r"evit(?:e|ar) a devolu[cç][aã]o",
-        r"(?:reschedule|rearrange) (?:your |the )?delivery", r"tried to deliver your (?:parcel|package)", r"return(?:ed)? to (?:the )?(?:warehouse|sender)",
-        r"(?:paket|sendung) (?:zur[üu]ck|nicht zugestellt)", r"zustellversuch", r"(?:trackingmelding|pakketvrijgave)",
-    ),
-    "prize": (
-        r"(?:you have|you've) (?:been )?(?:won|selected|chosen)", r"you (?:have )?been (?:selected|chosen)", r"congratulations[,!]? (?:you|your)", r"claim your (?:prize|reward|gift|bonus|winnings|free)",
-        r"(?:gift ?card|reward|prize|bonus) (?:is )?(?:waiting|pending|available) for you", r"free spins", r"lottery (?:winner|award|prize)",
-        r"(?:winning|lucky) (?:number|draw|winner)", r"(?:exclusive|loyalty) reward", r"(?:complete|take) (?:our|a|this) (?:short )?survey (?:and|to) (?:get|receive|claim|win)",
-        r"voc[eê] (?:foi )?(?:ganhou|sorteado|selecionad[oa]|contemplad[oa])", r"parab[ée]ns[,!]? voc[eê]", r"resgate (?:seu|o seu|sua) (?:pr[eê]mio|brinde|b[oô]nus|pontos)",
-        r"pontos (?:expiram|v[aã]o expirar|a expirar)", r"(?:sie haben|du hast) gewonnen", r"gl[üu]ckwunsch[,!]? sie", r"ihr gewinn", r"freispiele",
-        r"(?:usted ha|has) (?:ganado|sido seleccionado)", r"reclame su premio", r"(?:vous avez|tu as) (?:gagn[ée]|[ée]t[ée] s[ée]lectionn[ée])", r"r[ée]clamez votre",
-        r"(?:u heeft|je hebt) gewonnen", r"cadeaukaart", r"gefeliciteerd[,!]? (?:u|je)",
-        r"(?:gratis ?spins|free ?spins|freispiele|giros gr[aá]tis|tours gratuits)", r"(?:no|keine|sem|sin) (?:deposit|einzahlung|dep[oó]sito)",
-        r"welcome bonus", r"(?:you|u|je|sie|voc[eê]) (?:earned|received|verdiend|erhalten|recebeu) (?:\d[\d.,]* )?(?:bitcoin|btc|usdt|eth)",
-        r"(?:mystery|surprise) (?:box|gift)", r"caixa misteriosa", r"(?:selected|chosen) (?:to receive|for) (?:a|an|our) (?:reward|gift|prize)",
-        r"(?:your )?chance to (?:win|receive|get)", r"gewinnen sie (?:ein|einen|eine)", r"(?:umfrage|gewinnspiel) teil", r"kans op (?:prijzen|een|de)",
-        r"maak (?:nu )?kans", r"(?:ontvang|krijg) (?:gratis|een gratis)", r"(?:free|gratis|kostenlose?[sn]?) (?:\w+ )?(?:kit|set|gift|geschenk(?:set)?|sample|probe)",
-        r"(?:concorra|participe)(?: a| do| ao)? (?:sorteio|pr[eê]mio)", r"ganhe (?:um|uma) ", r"\d+ (?:free )?spins", r"casino (?:bonus|rewards|deal|welcome)",
-        r"welcome (?:pack|package|offer)", r"(?:spins|bonus) on the house", r"claim your (?:jackpot|spins|cash)",
-    ),
-    "crypto": (
-        r"(?:seed|recovery|secret) phrase", r"(?:12|24)[- ]word", r"wallet (?:verification|validation|synchroni[sz]ation|has been (?:suspended|restricted|locked))",
-        r"(?:verify|validate|sync|synchroni[sz]e|connect) your wallet", r"airdrop", r"(?:claim|receive) (?:your )?(?:\$?\w+ )?tokens?",
-        r"(?:bitcoin|btc|ethereum|eth|usdt|crypto) (?:withdrawal|deposit|giveaway|reward|bonus)", r"(?:withdraw|withdrawal of) (?:your )?(?:funds|profit|balance|earnings)",
-        r"crypto(?:currency)? (?:investment|profit|balance|account)", r"(?:investment|trading) platform", r"mining (?:profit|pool|reward)",
-        r"carteira (?:digital|cripto) (?:bloqueada|suspensa)", r"frase (?:de recupera[cç][aã]o|semente)", r"saque (?:dispon[ií]vel|pendente|bloqueado)",
-        r"wiederherstellungsphrase", r"phrase de r[ée]cup[ée]ration", r"frase de recuperaci[oó]n", r"herstelzin",
-        r"withdraw(?:ing|al of)? (?:your )?(?:digital assets|crypto(?:currency)?|coins|tokens)", r"staking (?:feature|reward|program)",
-        r"allocation program", r"(?:balance|saldo) of \d[\d.,]*\s?(?:\$|usd|usdt|btc)", r"(?:wallet|account) (?:will be|has been) (?:blocked|frozen|closed)",
-    ),
-    "advance_fee": (
-        r"next of kin", r"(?:late|deceased) (?:client|husband|father|customer)", r"inheritance (?:fund|claim|transfer)", r"unclaimed (?:fund|inheritance|deposit|consignment)",
-        r"beneficiary (?:of|to) (?:the )?(?:sum|fund|estate|deposit)", r"(?:sum|total) of (?:us\$|usd|\$|eur|€|£)? ?\d[\d,.]* (?:million|m\b)", r"(?:\d+(?:\.\d+)?|\w+) million (?:us )?(?:dollars|usd|euros|pounds)",
-        r"compensation (?:fund|payment|award)", r"(?:diplomatic|trunk) (?:box|consignment)", r"consignment (?:box|package)", r"atm (?:visa )?card (?:worth|valued|containing)",
-        r"(?:strictly|highly) confidential", r"(?:business|investment) proposal", r"mutual benefit", r"(?:my|our) share (?:of|will be)", r"(?:donate|donation of) (?:\$|usd|us\$|€)? ?\d",
-        r"(?:charity|charitable) (?:donation|work|project)", r"(?:barrister|attorney|solicitor) (?:at law)?", r"(?:united nations|world bank|imf) (?:compensation|payment|fund)",
-        r"reply (?:me )?(?:with|via) (?:my|this) (?:private|personal) (?:e-?mail|address)", r"kindly (?:reply|respond|get back|contact)", r"(?:dear )?(?:beloved|friend in christ)",
-        r"heran[cç]a", r"fundos? n[aã]o reclamad[oa]s?", r"erbschaft", r"herencia", r"h[ée]ritage", r"erfenis",
-        r"(?:decided|wish|want) to donate", r"lucrative (?:deal|business|offer)", r"(?:mega|lottery|jackpot) winner", r"i await your (?:response|reply)",
-        r"(?:orphanage|charity) (?:home|foundation|project)", r"divine (?:intervention|direction)", r"(?:my|the) (?:late|deceased) (?:husband|wife|father|client)",
-        r"monetary crimes", r"anti-?terrorist", r"fund (?:release|transfer|clearance)", r"clearance certificate",
-        r"(?:your|the) (?:fund|funds|payment|compensation) (?:has been |was |have been )?(?:approved|released|credited)",
-    ),
-    "extortion": (
-        r"(?:i|we) (?:have )?(?:gained|got|obtained) (?:full )?access to (?:your|all your) (?:device|devices|computer|system|account)",
-        r"(?:i|we) (?:hacked|infected|compromised) your (?:device|computer|account|email|phone)", r"(?:recorded|filmed) you",
-        r"(?:your|the) (?:webcam|camera) (?:was|has been|recorded)", r"(?:intimate|compromising|adult) (?:video|videos|material|content)",
-        r"pay (?:me )?(?:\$|usd|€)? ?\d[\d.,]* ?(?:\$|usd|€|eur|dollars|euros)? (?:in )?(?:bitcoin|btc)", r"(?:send|transfer) (?:\$|usd|€)? ?\d[\d.,]* (?:in |to (?:my|the) )?(?:bitcoin|btc)",
-        r"(?:my )?bitcoin (?:wallet|address)[: ]", r"(?:within|in the next) (?:24|48|72) hours", r"(?:i|we) (?:will|shall) (?:send|share|publish|release) (?:the|this|your) (?:video|recording|photos)",
-        r"(?:tenho|temos) (?:acesso total|acesso) (?:ao|a) (?:seu|sua) (?:dispositivo|computador|conta)", r"(?:gravei|filmei) (?:voc[eê]|tu)",
-        r"(?:ich habe|wir haben) (?:vollen )?zugriff auf (?:ihr|dein)(?:en)? (?:ger[äa]t|computer|konto)", r"(?:he|hemos) (?:obtenido|tenido) acceso (?:total )?a (?:tu|su) (?:dispositivo|ordenador|cuenta)",
-        r"(?:j'ai|nous avons) (?:eu )?acc[eè]s (?:complet )?[àa] (?:votre|ton) (?:appareil|ordinateur|compte)", r"(?:ik heb|wij hebben) (?:volledige )?toegang tot (?:uw|je) (?:apparaat|computer|account)",
-    ),
-}
+TOPIC_NAMES = ("credential", "payment", "delivery", "prize", "crypto", "advance_fee", "extortion")
+
+
+class LureDataError(ValueError):
+    """``lures.yaml`` is malformed; the message says which group."""
+
+
+def parse_lures(text: str, origin: str = "lures.yaml") -> dict[str, tuple[str, ...]]:
+    """Topic -> phrases (RE2 patterns) from the YAML text of ``data/lures.yaml``."""
+    loaded = yaml.safe_load(text)
+    topics = loaded.get("topics") if isinstance(loaded, dict) else None
+    if not isinstance(topics, dict):
+        raise LureDataError(f"{origin}: expected a mapping with a 'topics' mapping")
+    out: dict[str, tuple[str, ...]] = {}
+    for topic, groups in topics.items():
+        if topic not in TOPIC_NAMES or not isinstance(groups, list):
+            raise LureDataError(f"{origin}: unknown topic {topic!r} or not a list of groups")
+        phrases: list[str] = []
+        for i, group in enumerate(groups):
+            where = f"{origin}: {topic}[{i}]"
+            if not isinstance(group, dict) or not str(group.get("source", "")).strip():
+                raise LureDataError(f"{where} needs a source note")
+            if not group.get("languages") or not isinstance(group.get("phrases"), list):
+                raise LureDataError(f"{where} needs languages and a phrases list")
+            for phrase in group["phrases"]:
+                if not isinstance(phrase, str) or not phrase.strip() or "(" in phrase.replace("(?:", ""):
+                    raise LureDataError(f"{where}: {phrase!r}: a phrase is a non-empty pattern without capture groups")
+                phrases.append(phrase)
+        out[str(topic)] = tuple(phrases)
+    return {name: out[name] for name in TOPIC_NAMES if name in out}
+
+
+TOPICS: dict[str, tuple[str, ...]] = parse_lures(
+    resources.files("mailward.data").joinpath("lures.yaml").read_text("utf-8"))
 
 _TOPIC_NAMES = tuple(TOPICS)
 _PATTERN = re2.compile(
@@ -200,3 +107,77 @@ def ad_footer(text: str) -> str:
     """The bulk-advertising footer phrase in ``text`` (lower case), or ''."""
     match = _AD_FOOTER.search(text[:MAX_TEXT]) if text else None
     return " ".join(match.group(0).lower().split()) if match else ""
+
+
+# Call-back scams ("your order of $499.99 was processed; call +1 (808) 555-0143 to
+# cancel"): a phone number, an amount and order/invoice wording, usually no link.
+_PHONE = re2.compile(
+    r"(?:\+\d{1,3}[\s.\-]?)?\(?\b\d{3}\)?[\s.\-]\d{3}[\s.\-]\d{4}\b"
+    r"|\+\d{2,3}[\s.\-]?\d{1,4}(?:[\s.\-]\d{2,4}){2,4}\b",
+    _OPTIONS,
+)
+_AMOUNT = re2.compile(
+    r"(?:[$€£]|\b(?:usd|eur|gbp|r\$))\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:usd|eur|gbp|dollars|euros)\b",
+    _OPTIONS,
+)
+_ORDER_WORDS = re2.compile(
+    r"\b(?:invoice|receipt|order (?:id|number|no|#)|transaction (?:id|number|no)|subscription|renewal|auto-?renew"
+    r"|purchase|charged|billing|payment (?:id|of|confirmation)|refund|rechnung|bestellung|fatura|pedido|factura"
+    r"|facture|commande|abonnement|bestelling|factuur)\b",
+    _OPTIONS,
+)
+
+
+def callback_signals(text: str) -> tuple[int, int, bool]:
+    """(phone numbers, money amounts, order or invoice wording) in ``text``, each counted
+    up to 10."""
+    if not text:
+        return 0, 0, False
+    text = text[:MAX_TEXT]
+    phones = sum(1 for _ in zip(range(10), _PHONE.finditer(text), strict=False))
+    amounts = sum(1 for _ in zip(range(10), _AMOUNT.finditer(text), strict=False))
+    return phones, amounts, _ORDER_WORDS.search(text) is not None
+
+
+# Words disguised against filters: look-alike letters of another script inside a Latin
+# word ("Lоcаl" with Cyrillic о and а), a digit for a letter ("0fficial", "Micr0soft")
+# or a letter of the other case ("BiIIing", "lRS").
+_WORD = re.compile(r"[^\W_]{3,}")
+_DIGIT_FOR_LETTER = re.compile(r"^0[a-z]{3,}$|[a-z]{2}[01][a-z]{2}", re.IGNORECASE)
+# the other case: "PayPaI", "0fficiaI" (I ending a word), "BiIIing" (II), "CIients" (I after a
+# capital, then lower case), "lRS"; not a single I inside a word (CamelCase: "WordInfo", "ZixIt")
+_CASE_FOR_LETTER = re.compile(r"[a-z]I$|[a-z]II|^[A-Z]I[a-z]{2}|^l[A-Z]{2}")
+_CONFUSABLE_SCRIPTS = ("CYRILLIC", "GREEK")
+_SCOTTISH = re.compile(r"Ma?cI")  # McIntyre, MacIver: a real capital I
+
+
+def _mixed_script(word: str) -> bool:
+    latin = other = False
+    for char in word:
+        if not char.isalpha():
+            continue
+        if char.isascii():
+            latin = True
+        else:
+            name = unicodedata.name(char, "")
+            other = other or name.startswith(_CONFUSABLE_SCRIPTS)
+        if latin and other:
+            return True
+    return False
+
+
+def disguised_words(text: str, limit: int = 5) -> list[str]:
+    """Words of ``text`` written to look like something they are not (see above)."""
+    found: list[str] = []
+    for word in _WORD.findall(text[:1000]):
+        if word.isascii():
+            letters = sum(c.isalpha() for c in word)
+            disguised = (letters >= 4 and sum(c.isdigit() for c in word) == 1 and _DIGIT_FOR_LETTER.search(word) is not None) \
+                or (_CASE_FOR_LETTER.search(word) is not None and not _SCOTTISH.match(word))
+        else:
+            disguised = _mixed_script(word)
+        if disguised and word not in found:
+            found.append(word)
+            if len(found) >= limit:
+                break
+    return found

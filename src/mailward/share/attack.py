@@ -19,6 +19,7 @@ TECHNIQUES: dict[str, str] = {
     "T1566.001": "Spearphishing Attachment",
     "T1566.002": "Spearphishing Link",
     "T1566.003": "Spearphishing via Service",
+    "T1566.004": "Spearphishing Voice",
     "T1656": "Impersonation",
     "T1589": "Gather Victim Identity Information",
     "T1589.001": "Credentials",
