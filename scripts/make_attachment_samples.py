@@ -116,10 +116,12 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Callable[[], Mail]], list[Callable[[], Mai
     ),
     "BEACON_ATTACHMENT_LOAD": (
         [lambda: mail("Programme").attach("programme.html", "text/html",
-            b'<html><body><h1>Programme</h1><img src="https://cdn.policy-forum.org/banner.png" width="600" height="200"></body></html>'),
+            b'<html><body><h1>Programme</h1><img src="https://cdn.forum-assets.net/banner.png" width="600" height="200"></body></html>'),
          lambda: mail("Invitation").attach("invite.ics", "text/calendar",
-            F.calendar("ATTACH;FMTTYPE=application/pdf:https://files.policy-forum.org/agenda.pdf", organizer="mailto:info@policy-forum.org"))],
-        [lambda: mail("Programme").attach("programme.html", "text/html", PAGE_OK)],
+            F.calendar("ATTACH;FMTTYPE=application/pdf:https://files.event-files.net/agenda.pdf", organizer="mailto:info@policy-forum.org"))],
+        [lambda: mail("Programme").attach("programme.html", "text/html", PAGE_OK),
+         lambda: mail("Programme").attach("programme.html", "text/html",
+            b'<html><body><h1>Programme</h1><img src="https://www.policy-forum.org/logo.png" width="180" height="60"></body></html>')],
     ),
     "BEACON_DOCUMENT_OPEN_LOAD": (
         [lambda: mail("Draft").attach("draft.docx", DOCX, F.docx(image="https://assets.docs-cdn.net/logo.png")),

@@ -27,7 +27,7 @@ def table_with_history() -> dict[str, dict[str, Any]]:
 
 NUMERIC = ("token-numeric-id", "token-numeric-id (hunt)")
 # an attached HTML page (or SVG) argues for phishing whatever it holds (ATTACHMENT_HTML,
-# score 3); with the tracking score of a remote logo it reaches suspicious
+# score 3); with the first-contact tracking score of a remote logo it reaches suspicious
 HTML_PAGE = "attach-html-remote-image"
 TRACKING_RULES = {"BEACON_ATTACHMENT_LOAD", "BEACON_FIRST_CONTACT_LOAD", "BEACON_REMOTE_CONTENT"}
 
