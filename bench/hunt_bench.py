@@ -103,12 +103,15 @@ def demo_set(scratch: Path, messages: int) -> Path:
     return root
 
 
-def hunt_once(root: Path, scratch: Path, mode: str) -> dict[str, Any]:
-    db = scratch / f"hunt-{mode}.db"
-    for stale in scratch.glob(f"hunt-{mode}.db*"):
-        stale.unlink()
+def hunt_once(root: Path, scratch: Path, mode: str, db_url: str = "") -> dict[str, Any]:
+    """One hunt into a fresh store: SQLite under ``scratch``, or ``db_url`` (an empty database)."""
+    if not db_url:
+        db = scratch / f"hunt-{mode}.db"
+        for stale in scratch.glob(f"hunt-{mode}.db*"):
+            stale.unlink()
+        db_url = f"sqlite:///{db}"
     argv = [*MW, "hunt", str(root / "maildir"), "--config", str(root / "mailward.toml"),
-            "--db", f"sqlite:///{db}", "--no-cluster", "--no-progress", "--format", "json"]
+            "--db", db_url, "--no-cluster", "--no-progress", "--format", "json"]
     cluster = client = None
     extra: list[int] = []
     if mode == "dask":
@@ -122,11 +125,15 @@ def hunt_once(root: Path, scratch: Path, mode: str) -> dict[str, Any]:
     else:
         argv += ["--jobs", mode]
     started = time.perf_counter()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     sampler = PeakRss(proc.pid, extra)
     stdout, stderr = proc.communicate()
     sampler.stop()
     wall = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # user+system of the hunting process and the workers it reaped (not a database server's)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     if client is not None and cluster is not None:
         client.close()
         cluster.close()
@@ -140,6 +147,12 @@ def hunt_once(root: Path, scratch: Path, mode: str) -> dict[str, Any]:
         "wall_seconds": round(wall, 2),
         "messages_per_second": round(out["messages"] / out["seconds"], 1) if out["seconds"] else 0.0,
         "peak_rss_mb": round(sampler.peak_kb / 1024, 1),
+        "cpu_seconds": round(cpu, 2),
+        "cpu_ms_per_message": round(cpu * 1000 / out["messages"], 2) if out["messages"] else 0.0,
+        # what 2 idle cores would do if the hunt were CPU-bound: the figure that survives a shared machine
+        "cpu_bound_messages_per_second_2_cores": round(2 * out["messages"] / cpu, 1) if cpu else 0.0,
+        "database": db_url.split(":", 1)[0],
+        "loadavg_end": os.getloadavg(),
         "verdicts": out["verdicts"],
     }
     if mode == "dask":
@@ -148,7 +161,7 @@ def hunt_once(root: Path, scratch: Path, mode: str) -> dict[str, Any]:
     from mailward.hunt.campaigns import recluster
     from mailward.store import open_store
 
-    store = open_store(f"sqlite:///{db}")
+    store = open_store(db_url)
     t0 = time.perf_counter()
     stats = recluster(store)
     result["recluster_seconds"] = round(time.perf_counter() - t0, 3)
@@ -156,6 +169,21 @@ def hunt_once(root: Path, scratch: Path, mode: str) -> dict[str, Any]:
     result["attack_messages"] = stats.attack_messages
     store.close()
     return result
+
+
+def hunt_postgres(root: Path, scratch: Path, mode: str) -> dict[str, Any]:
+    """``hunt_once`` into a private PostgreSQL server (tests/hunt/services.py), stopped afterwards."""
+    sys.path.insert(0, str(REPO))
+    from tests.hunt.services import start_postgres
+
+    server = start_postgres()
+    try:
+        result = hunt_once(root, scratch, mode, server.create_database("hunt_bench"))
+        result["note"] = "the PostgreSQL server's own CPU and memory are not counted"
+        return result
+    finally:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
 
 
 # -- clustering on synthetic inputs ------------------------------------------------
@@ -243,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scratch", "--work", type=Path, default=REPO / "var" / "bench" / "hunt")
     p.add_argument("--json", type=Path, help="write the results as JSON here")
     p.add_argument("--quick", action="store_true", help="1,000 messages; clustering at 10,000 only")
+    p.add_argument("--db", action="append", choices=["sqlite", "postgresql"],
+                   help="store to hunt into (repeatable; default sqlite); postgresql starts a private server")
     args = p.parse_args(argv)
     if args.quick:
         args.messages, args.cluster_sizes = 1000, "10000"
@@ -254,11 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.messages > 0:
         root = demo_set(args.scratch, args.messages)
-        for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
-            log(f"hunting {args.messages} messages, mode {mode}")
-            res = hunt_once(root, args.scratch, mode)
-            log(json.dumps(res))
-            results["hunt"].append(res)
+        for db in args.db or ["sqlite"]:
+            for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
+                log(f"hunting {args.messages} messages, mode {mode}, {db}")
+                res = hunt_postgres(root, args.scratch, mode) if db == "postgresql" else hunt_once(root, args.scratch, mode)
+                log(json.dumps(res))
+                results["hunt"].append(res)
     for size in [int(s) for s in args.cluster_sizes.split(",") if s.strip()]:
         log(f"clustering {size} synthetic messages")
         res = time_clustering(size)

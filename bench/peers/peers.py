@@ -43,6 +43,9 @@ RSPAMD_PORT = 11333
 RSPAMD_CONTROLLER_PORT = 11334
 RSPAMD_PROXY_PORT = 11336  # away from 11332, where a milter bench may listen
 SPAMD_PORT = 7830
+# seconds a daemon may take to answer after its start; rspamd loads its Lua
+# configuration for minutes on a crowded machine, so it can be raised
+START_TIMEOUT = float(os.environ.get("MAILWARD_PEERS_START_TIMEOUT", "300"))
 
 # rspamd modules that would ask the network (DNS lists, Redis, HTTP services)
 RSPAMD_NETWORK_MODULES = (
@@ -251,10 +254,10 @@ def start(base: Path, which: tuple[str, ...] = ("rspamd", "spamassassin")) -> di
     (base / "pids.json").write_text(json.dumps(pids))
     try:
         if "rspamd" in procs:
-            _wait(_rspamd_ping, 300, "rspamd", procs["rspamd"])
+            _wait(_rspamd_ping, START_TIMEOUT, "rspamd", procs["rspamd"])
             log(f"rspamd answers on 127.0.0.1:{RSPAMD_PORT}")
         if "spamassassin" in procs:
-            _wait(_spamd_ping, 180, "spamd", procs["spamassassin"])
+            _wait(_spamd_ping, START_TIMEOUT, "spamd", procs["spamassassin"])
             log(f"spamd answers on 127.0.0.1:{SPAMD_PORT}")
     except SystemExit:
         stop(base)

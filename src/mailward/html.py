@@ -19,6 +19,7 @@ import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from urllib.parse import unquote, urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -222,16 +223,35 @@ def _selector_key(selector: str) -> str:
     return key if _SIMPLE_SELECTOR.match(key) else ""
 
 
+def _uncached_style_hiding(style: str) -> str:
+    return hiding_reason(_declarations(style))
+
+
+# Newsletters repeat the same few inline styles on hundreds of elements: what a style
+# hides and sizes is kept per style text, per process. Longer styles are read afresh,
+# so each cache holds at most 4,096 x 2 KB.
+_style_hiding = lru_cache(maxsize=4096)(_uncached_style_hiding)
+MAX_CACHED_STYLE = 2048
+
+
 def _own_hiding(node: LexborNode, sheet: _StyleSheet) -> str:
     attrs = node.attributes
     if "hidden" in attrs:
         return "hidden attribute"
     style = attrs.get("style")
     if style:
-        reason = hiding_reason(_declarations(style))
+        reason = _style_hiding(style) if len(style) <= MAX_CACHED_STYLE else _uncached_style_hiding(style)
         if reason:
             return reason
     return sheet.reason_for(node)
+
+
+def _uncached_style_size(style: str) -> tuple[int | None, int | None]:
+    decls = _declarations(style)
+    return _px(decls.get("width")), _px(decls.get("height"))
+
+
+_style_size = lru_cache(maxsize=4096)(_uncached_style_size)
 
 
 def _ancestor_hiding(node: LexborNode, sheet: _StyleSheet, cache: dict[int, str]) -> str:
@@ -264,8 +284,7 @@ def _size(node: LexborNode, sheet: _StyleSheet) -> tuple[int | None, int | None]
     width, height = _px(attrs.get("width")), _px(attrs.get("height"))
     style = attrs.get("style")
     if style:
-        decls = _declarations(style)
-        css_w, css_h = _px(decls.get("width")), _px(decls.get("height"))
+        css_w, css_h = _style_size(style) if len(style) <= MAX_CACHED_STYLE else _uncached_style_size(style)
         width = css_w if css_w is not None else width
         height = css_h if css_h is not None else height
     if (width is None or height is None) and sheet.sizes:

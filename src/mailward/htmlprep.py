@@ -75,6 +75,43 @@ def open_templates(html: str) -> str:
     return _TEMPLATE_TAG.sub(" ", html)
 
 
+# A whole start tag as ``_bound_attributes_exact`` reads it (name, then gap+attribute
+# units, greedy, nothing after): one C-level match per tag instead of a Python loop per
+# attribute. Its span bounds the attribute count (every attribute is at least a character).
+# Possessive quantifiers: no match of these patterns needs to give characters back
+# (each run stops at a character the next piece cannot start with), so they read the
+# same units as ``_ATTRIBUTE_GAP`` + ``_ATTRIBUTE``, a third faster.
+_UNIT = r"""[\s/]*+[^\s/>][^\s/>=]*+(?:\s*+=\s*+(?:"[^"]*+(?:"|\Z)|'[^']*+(?:'|\Z)|[^\s>]*+))?"""
+_START_TAG = re.compile(r"<[A-Za-z][^\s/>]*+(?:" + _UNIT + ")*+")
+_UNITS = re.compile(_UNIT)
+
+
+def _within_bounds(html: str) -> bool:
+    """True when no element can have more than ``MAX_ATTRIBUTES_PER_ELEMENT`` attributes and
+    the part not more than ``MAX_ATTRIBUTES_TOTAL`` (then the exact scan would change nothing).
+
+    A short tag is bounded by its length, a long one counted; when those bounds add up
+    past ``MAX_ATTRIBUTES_TOTAL`` every tag is counted."""
+    tags = [tag.span() for tag in _START_TAG.finditer(html)]
+    bound = 0
+    for start, end in tags:
+        if end - start <= MAX_ATTRIBUTES_PER_ELEMENT:
+            bound += end - start
+        else:
+            found = _attribute_count(html, start, end)
+            if found > MAX_ATTRIBUTES_PER_ELEMENT:
+                return False
+            bound += found
+    if bound <= MAX_ATTRIBUTES_TOTAL:
+        return True
+    return sum(_attribute_count(html, start, end) for start, end in tags) <= MAX_ATTRIBUTES_TOTAL
+
+
+def _attribute_count(html: str, start: int, end: int) -> int:
+    name_end = _TAG_NAME.match(html, start + 1)
+    return len(_UNITS.findall(html, name_end.end() if name_end else start + 1, end))
+
+
 def bound_attributes(html: str) -> tuple[str, bool]:
     """(html, capped): at most ``MAX_ATTRIBUTES_PER_ELEMENT`` attributes on an element and
     ``MAX_ATTRIBUTES_TOTAL`` in the part, before the HTML parser runs.
@@ -84,8 +121,12 @@ def bound_attributes(html: str) -> tuple[str, bool]:
     browser's tokenizer does; past a bound only the first attribute of each name that
     can load or hide something stays (a browser ignores repeated names anyway), so
     beacons are still found and defusing still removes them."""
-    if len(html) < 2 * MAX_ATTRIBUTES_PER_ELEMENT:
+    if len(html) < 2 * MAX_ATTRIBUTES_PER_ELEMENT or _within_bounds(html):
         return html, False
+    return _bound_attributes_exact(html)
+
+
+def _bound_attributes_exact(html: str) -> tuple[str, bool]:
     out: list[str] = []
     emitted = 0  # html[:emitted] is in out
     scanned = 0  # end of the last start tag read
@@ -106,6 +147,8 @@ def bound_attributes(html: str) -> tuple[str, bool]:
             attrs.append((found.start(1), found.end(), found.group(1).lower()))
             cursor = found.end()
         scanned = cursor
+        if not attrs:
+            continue  # nothing to bound (the total may already be past its bound: kept names)
         if len(attrs) <= MAX_ATTRIBUTES_PER_ELEMENT and total + len(attrs) <= MAX_ATTRIBUTES_TOTAL:
             total += len(attrs)
             continue

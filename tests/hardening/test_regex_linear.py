@@ -57,6 +57,8 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.htmlprep._ATTRIBUTE_GAP": ("HTML start tags", CLASS),
     "mailward.htmlprep._ATTRIBUTE": ("HTML start tags", "classes that exclude their terminators; the gap before a name is matched apart; an unclosed quote ends at the end"),
     "mailward.htmlprep._TEMPLATE_TAG": ("HTML bodies", "fixed '<template' then one class bounded to 8,192"),
+    "mailward.htmlprep._START_TAG": ("HTML bodies", "fixed '<' and a letter, then possessive runs of classes that exclude their terminators; nothing gives characters back"),
+    "mailward.htmlprep._UNITS": ("HTML start tags", "possessive runs of classes that exclude their terminators; nothing gives characters back"),
     "mailward.html._PX": ("width/height attributes", "anchored, digits bounded to 7"),
     "mailward.html._HAS_SCHEME": ("URLs in HTML", "anchored, one class bounded to 30"),
     "mailward.html._BRACE": ("CSS in HTML", CLASS),

@@ -41,10 +41,22 @@ class WorkerSettings:
 
 
 _SCANNERS: dict[str, Any] = {}
+# (settings, its key, its time budget) of the last settings object seen: a pool worker
+# or a Dask chunk passes the same object for every message, and hashing the
+# configuration and rebuilding it for the budget cost ~0.5 ms a message
+_LAST: list[tuple[WorkerSettings, str, float]] = []
+
+
+def _derived(settings: WorkerSettings) -> tuple[str, float]:
+    if _LAST and _LAST[0][0] is settings:
+        return _LAST[0][1], _LAST[0][2]
+    key, budget = settings.key, _budget(settings)
+    _LAST[:] = [(settings, key, budget)]
+    return key, budget
 
 
 def _scanner(settings: WorkerSettings) -> Any:
-    key = settings.key
+    key = _derived(settings)[0]
     scanner = _SCANNERS.get(key)
     if scanner is None:
         from mailward.scan import Scanner
@@ -69,7 +81,7 @@ def analyse_item(item: WorkItem, settings: WorkerSettings) -> MessageRecord:
 
     from .features import build_record
 
-    budget = _budget(settings)
+    budget = _derived(settings)[1]
     try:
         scanner = _scanner(settings)  # built once per process, outside any message's budget
         with time_budget(budget):

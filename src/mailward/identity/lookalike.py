@@ -111,13 +111,39 @@ def permutations(label: str) -> dict[str, tuple[str, str]]:
     return out
 
 
+def _variant_order(label: str) -> list[str]:
+    """The strings ``permutations`` tries, in its order and with repeats, without the
+    kind and detail texts (building those for every variant of every official label
+    was most of the index's start-up cost); ``permutations(label)[variant]`` gives
+    them for the one variant that matched."""
+    n = len(label)
+    out: list[str] = []
+    extend = out.extend
+    for i in range(n):
+        ch = label[i]
+        extend((label[:i] + ch + label[i:], label[:i] + label[i + 1:]))
+        if i + 1 < n:
+            out.append(label[:i] + label[i + 1] + ch + label[i + 2:])
+    for i in range(n):
+        head, rest, after = label[:i], label[i + 1:], label[i:]
+        for near in _NEAR.get(label[i], ""):
+            extend((head + near + rest, head + near + after, label[:i + 1] + near + rest))
+    for i in range(n):
+        ch = label[i]
+        if ch in _VOWELS:
+            extend(label[:i] + vowel + label[i + 1:] for vowel in _VOWELS if vowel != ch)
+        if 0 < i:
+            out.append(label[:i] + "-" + label[i:])
+    return out
+
+
 @dataclass(frozen=True)
 class LookalikeIndex:
     cat: Catalogue
     official: frozenset[str]
     registrables: frozenset[str]  # registrable domains of official domains (same owner)
     not_lookalikes: frozenset[str]
-    perms: dict[str, tuple[int, str, str, str]]  # label -> (entity, target, kind, detail)
+    perms: dict[str, tuple[int, str, str]]  # variant -> (entity, target, the official label it varies)
     skeletons: dict[str, tuple[int, str]]  # skeleton(registrable) or skeleton(label) -> (entity, target)
     labels: dict[str, list[tuple[int, str, str]]]  # label -> [(entity, target, suffix)]
     fuzzy_labels: tuple[str, ...]
@@ -137,7 +163,7 @@ def lookalike_index(settings: IdentitySettings) -> LookalikeIndex:
     data = outlet_data()
     common = data.common_labels
     official = frozenset(cat.domain_owner)
-    perms: dict[str, tuple[int, str, str, str]] = {}
+    perms: dict[str, tuple[int, str, str]] = {}
     skeletons: dict[str, tuple[int, str]] = {}
     labels: dict[str, list[tuple[int, str, str]]] = {}
     fuzzy: dict[str, tuple[int, str]] = {}
@@ -164,9 +190,12 @@ def lookalike_index(settings: IdentitySettings) -> LookalikeIndex:
         if len(label) < 5 or label in common:
             continue
         index, reg, _ = owners[0]
-        for variant, (kind, detail) in permutations(label).items():
-            if variant not in official_labels and variant not in perms:
-                perms[variant] = (index, reg, kind, detail)
+        hit = (index, reg, label)
+        for variant in _variant_order(label):
+            # permutations() keeps what is not the label, not empty and not hyphen-edged
+            if variant not in perms and variant not in official_labels and variant != label \
+                    and variant and variant[0] != "-" and variant[-1] != "-":
+                perms[variant] = hit
     brand_list = tuple(brand_map)
     domain_list = tuple(domain_map)
     return LookalikeIndex(
@@ -223,7 +252,8 @@ def lookalike_of(domain: str, settings: IdentitySettings | None = None) -> Looka
     # 2. precomputed typo permutations
     hit = index.perms.get(label)
     if hit is not None:
-        entity, target, kind, detail = hit
+        entity, target, official_label = hit
+        kind, detail = permutations(official_label)[label]
         return match(entity, target, kind, detail, Levenshtein.distance(label, split_registrable(target)[0]))
     # 3. homoglyphs / mixed scripts (TR39 skeleton)
     skel_hit = index.skeletons.get(skeleton(reg))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,27 @@ def project(value: Any, spec: Projection | None) -> Any:
     return value
 
 
+def projector(spec: Projection | None) -> Callable[[Any], Any]:
+    """``project(value, spec)`` as a function made once: the projection's names and
+    sub-projections are read when it is built, not walked again for every message."""
+    if spec is None:
+        return _keep
+    items = tuple((name, None if sub is None else projector(sub)) for name, sub in spec.items())
+
+    def apply(value: Any) -> Any:
+        if isinstance(value, list):
+            return [apply(item) for item in value]
+        if isinstance(value, Mapping):
+            return {name: value[name] if sub is None else sub(value[name]) for name, sub in items if name in value}
+        return value
+
+    return apply
+
+
+def _keep(value: Any) -> Any:
+    return value
+
+
 MAX_ERROR_TEXT = 300
 
 
@@ -155,6 +176,8 @@ class RuleSet:
     projection: Projection = field(default_factory=dict)
     # evaluation errors per rule: one entry per rule at most, so bounded by the rule count
     evaluation_errors: dict[str, RuleErrors] = field(default_factory=dict)
+    _project: Callable[[Any], Any] = field(init=False, repr=False, compare=False)
+    _enabled: tuple[tuple[str, Any, CompiledRule], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.projection:
@@ -168,6 +191,9 @@ class RuleSet:
                 for expr in rule.spec.evidence.values():
                     paths.extend(used_fields(expr))
             self.projection = projection_of(paths)
+        self._project = projector(self.projection)
+        # (name, program, rule) of the enabled rules, in order: the loop of ``evaluate``
+        self._enabled = tuple((rule.spec.name, rule.program, rule) for rule in self.rules if rule.spec.enabled)
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -179,7 +205,7 @@ class RuleSet:
         return None
 
     def context(self, facts: Mapping[str, Any]) -> Any:
-        return cel.Context(variables=project(facts, self.projection), functions=FUNCTIONS)
+        return cel.Context(variables=self._project(facts), functions=FUNCTIONS)
 
     def evaluate(
         self, facts: Mapping[str, Any], *, skip: Iterable[str] = (), context: Any = None
@@ -188,13 +214,13 @@ class RuleSet:
         ctx = context if context is not None else self.context(facts)
         skipped = frozenset(skip)
         hits: list[Hit] = []
-        for rule in self.rules:
-            if rule.name in skipped or not rule.spec.enabled:
+        for name, program, rule in self._enabled:
+            if name in skipped:
                 continue
             try:
-                fired = rule.program.execute(ctx)
+                fired = program.execute(ctx)
             except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
-                self._count_error(rule.name, exc)
+                self._count_error(name, exc)
                 continue
             if fired is True:
                 hits.append(_hit(rule, ctx))
