@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     model = train(pos, neg, threshold=0.9)
     reuses_text = "text" in inspect.signature(ContentModel.score).parameters
     if reuses_text:
-        from mailward.rules.facts import content_text
+        from mailward.facts.build import content_text
 
         texts = [content_text(m) for m in messages]  # the scan's facts have it already
 

@@ -24,11 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from mailward.facts.build import content_text
 from mailward.learn.features import features
 from mailward.learn.model import ContentModel, train
 from mailward.parse import parse_message
 from mailward.result import Verdict
-from mailward.rules.facts import content_text
 from mailward.scan import Scanner
 
 FLAGGED = {Verdict.SUSPICIOUS, Verdict.RECON, Verdict.PHISHING, Verdict.MALICIOUS}

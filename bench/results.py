@@ -78,7 +78,7 @@ def throughput_section(entries: list[dict[str, Any]]) -> list[str]:
 
 
 def _modules(names: list[str]) -> str:
-    """mailward.rules.engine, mailward.rules.facts -> mailward.rules.*"""
+    """mailward.rules.engine, mailward.facts.build -> mailward.rules.*"""
     groups: dict[str, int] = {}
     for name in names:
         parts = name.split(".")

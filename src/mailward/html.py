@@ -24,6 +24,9 @@ from urllib.parse import unquote, urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from .html_conditional import conditional_resources as _conditional_resources
+from .html_conditional import css_resources as _css_resources
+from .html_conditional import px as _px
 from .htmlprep import prepare_html
 from .model import Form, Link, Resource
 from .remote import (
@@ -36,12 +39,10 @@ from .remote import (
     animation_urls,
     attribute_urls,
     could_load_css,
-    css_references,
     refresh_url,
     strip_css_comments,
 )
 
-_PX = re.compile(r"^\s*(-?\d{1,7})(?:\.\d+)?\s*(px)?\s*$", re.IGNORECASE)
 _HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{0,30}:")
 
 _MEDIA_TAGS = {
@@ -72,13 +73,6 @@ def _declarations(style: str) -> dict[str, str]:
         if sep:
             out[name.strip().lower()] = value.strip().lower()
     return out
-
-
-def _px(value: str | None) -> int | None:
-    if not value:
-        return None
-    match = _PX.match(value.replace("!important", ""))
-    return int(match.group(1)) if match else None
 
 
 def hiding_reason(decls: dict[str, str]) -> str:
@@ -298,69 +292,6 @@ def _size(node: LexborNode, sheet: _StyleSheet) -> tuple[int | None, int | None]
 
 def _srcset_urls(value: str) -> Iterable[str]:
     return attribute_urls("srcset", value)
-
-
-def _css_resources(css: str, part: str, tag: str, hidden: str) -> list[Resource]:
-    found: list[Resource] = []
-    for kind, url in css_references(css):
-        if kind == "css-url":
-            found.append(Resource(url=url, kind=kind, part=part, tag=tag, hidden=bool(hidden), hidden_reason=hidden))
-        else:
-            found.append(Resource(url=url, kind=kind, part=part, tag=tag))
-    return found
-
-
-_MSO_OPEN = "<!--[if"
-_MSO_CLOSE = "<![endif]-->"
-_VML_SOURCES = ("src", "href", "o:href")
-
-
-def _conditional_blocks(html: str, limit: int = 200) -> list[str]:
-    """Inner HTML of ``<!--[if mso]> ... <![endif]-->`` blocks.
-
-    HTML parsers treat them as comments, but Outlook renders them: newsletters put
-    VML backgrounds (``<v:fill src=...>``) and images there, and a tracker can too.
-    """
-    blocks: list[str] = []
-    lower = html.lower()
-    pos = lower.find(_MSO_OPEN)
-    while pos >= 0 and len(blocks) < limit:
-        open_end = lower.find("]>", pos)
-        if open_end < 0:
-            break
-        close = lower.find(_MSO_CLOSE, open_end)
-        if close < 0:
-            break
-        blocks.append(html[open_end + 2 : close])
-        pos = lower.find(_MSO_OPEN, close)
-    return blocks
-
-
-def _conditional_resources(html: str, part: str) -> list[Resource]:
-    """Remote loads inside Outlook conditional comments (VML fills, images, styles)."""
-    found: list[Resource] = []
-    for block in _conditional_blocks(html):
-        if "src" not in block.lower() and "url(" not in block.lower() and "background" not in block.lower():
-            continue
-        tree = LexborHTMLParser(block)
-        root = tree.root
-        for node in root.traverse(include_text=False) if root is not None else ():
-            tag = (node.tag or "").lower()
-            attrs = node.attributes
-            width, height = _px(attrs.get("width")), _px(attrs.get("height"))
-            for name in _VML_SOURCES:
-                value = attrs.get(name)
-                if value and (tag.startswith("v:") or (name == "src" and tag == "img")):
-                    found.append(Resource(value.strip(), "img", part, tag, width, height))
-            background = attrs.get("background")
-            if background:
-                found.append(Resource(background.strip(), "background", part, tag))
-            style = attrs.get("style")
-            if style and "url(" in style.lower():
-                found.extend(_css_resources(style, part, tag, ""))
-        for style_node in tree.css("style"):
-            found.extend(_css_resources(style_node.text(deep=False), part, "style", ""))
-    return found
 
 
 _GENERIC_KIND = {
@@ -612,6 +543,6 @@ def extract_html(
     if "<!--[if" in html.lower():
         for resource in _conditional_resources(html, part):
             collector.add(resource)
-    # no visible text: nothing read it (the rules take theirs from ``rules.message_cues.strip_tags``)
+    # no visible text: nothing read it (the rules take theirs from ``facts.message_cues.strip_tags``)
     return HtmlFacts(tuple(collector.links), tuple(collector.resources), tuple(collector.forms), collector.truncated,
                      flattened, capped)

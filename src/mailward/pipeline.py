@@ -2,7 +2,7 @@
 
 ``ANALYSERS`` is the explicit list of analysers, run in that order. Each is a
 function ``(message, context, found) -> output`` whose output lands in ``Found``
-under its name; the facts builder (``mailward.rules.facts.build_facts``) then
+under its name; the facts builder (``mailward.facts.build.build_facts``) then
 turns ``Found`` into the facts sections, and ``SECTION_OWNERS`` says which step
 owns each section (one owner per section, checked by a test). The rules only
 evaluate the facts (``mailward.rules.engine``); the policy turns rule hits into a
@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .beacons import find_beacons
 from .config import Config, ConfigError
+from .facts import message_cues
+from .facts.build import IntelMatch, build_facts, content_text
 from .identity import (
     IdentityReport,
     IdentitySettings,
@@ -35,9 +37,7 @@ from .identity import (
 )
 from .model import Message
 from .result import Beacon, Finding, Verdict
-from .rules import message_cues
 from .rules.engine import RuleSet, default_ruleset, load_ruleset
-from .rules.facts import IntelMatch, build_facts, content_text
 from .rules.policy import Policy, summarise
 
 if TYPE_CHECKING:  # numpy is imported only when a model is configured
@@ -209,7 +209,7 @@ class Analyser:
         def lookalike(domain: str) -> LookalikeMatch | None:
             return lookalike_of(domain, settings)
 
-        from .rules.recon_extra import ReconExtra
+        from .facts.recon_extra import ReconExtra
 
         self.recon = ReconExtra(self.config, settings, history)
         self.context = Context(

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mailward.facts.build import content_text
 from mailward.learn.features import FEATURE_VERSION, FeatureVector, feature_hash, features
 from mailward.learn.model import (
     DEFAULT_THRESHOLD,
@@ -20,7 +21,6 @@ from mailward.learn.model import (
     train,
 )
 from mailward.parse import parse_message
-from mailward.rules.facts import content_text
 
 MAILWARD = shutil.which("mailward") or str(Path(sys.executable).parent / "mailward")
 

@@ -8,10 +8,10 @@ from email.message import EmailMessage
 
 import pytest
 
+from mailward.facts import message_cues
+from mailward.facts.build import build_facts
 from mailward.parse import parse_message
 from mailward.pipeline import Analyser
-from mailward.rules import message_cues
-from mailward.rules.facts import build_facts
 from mailward.rules.schema import empty_facts, example_facts, schema_problems
 
 
@@ -193,7 +193,7 @@ def _report(**claim_kw):
 
 
 def test_identity_mapping_official_domain_is_no_mismatch() -> None:
-    from mailward.rules.identity_facts import apply_identity
+    from mailward.facts.identity import apply_identity
 
     m = message(from_="Yahoo!News <refertofriend@reply.yahoo.com>")
     facts = build_facts(m)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mailward.rules import links
-from mailward.rules.lures import TOPICS, find_lures
+from mailward.facts import links
+from mailward.facts.lures import TOPICS, find_lures
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_every_topic_has_phrases() -> None:
 
 
 def test_lure_data_needs_sources_and_known_topics() -> None:
-    from mailward.rules.lures import LureDataError, parse_lures
+    from mailward.facts.lures import LureDataError, parse_lures
 
     good = "topics: {prize: [{languages: [en], source: s, phrases: ['you have won']}]}"
     assert parse_lures(good) == {"prize": ("you have won",)}
@@ -124,7 +124,7 @@ def test_new_lure_phrases(text: str, topic: str) -> None:
 
 
 def test_callback_signals() -> None:
-    from mailward.rules.lures import callback_signals
+    from mailward.facts.lures import callback_signals
 
     phones, amounts, order = callback_signals(
         "Your order #4421 of $499.99 has been processed. Call +1 (808) 555-0143 to cancel.")
@@ -153,7 +153,7 @@ def test_brand_in_sender_domain_skips_real_senders_readings() -> None:
 
 
 def test_disguised_words() -> None:
-    from mailward.rules.lures import disguised_words
+    from mailward.facts.lures import disguised_words
 
     assert disguised_words("0fficiaI notice to CIients: BiIIing, L\u043ec\u0430l") == ["0fficiaI", "CIients", "BiIIing", "L\u043ec\u0430l"]
     assert disguised_words("iPhone 15, COVID-19, McIntyre, WiFi, IPv6, Q1 results, FY2021, \u041f\u0440\u0438\u0432\u0435\u0442, Zürich") == []

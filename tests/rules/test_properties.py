@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mailward.facts.build import build_facts
 from mailward.parse import parse_message
 from mailward.rules.engine import default_ruleset
-from mailward.rules.facts import build_facts
 from mailward.rules.schema import schema_problems
 from mailward.scan import Scanner
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailward.rules.message_cues import _TAG, strip_tags
+from mailward.facts.message_cues import _TAG, strip_tags
 
 
 def reference(html: str) -> str:

@@ -230,7 +230,7 @@ def _token_json(location: str, value: str) -> dict[str, str]:
 
 def _patch_facts(facts: dict[str, Any], beacons: Sequence[dict[str, Any]]) -> None:
     """Mark the matched beacons in the rule facts; make the strongest one the recon load."""
-    from mailward.rules.recon_facts import load_hiding, load_operator
+    from mailward.facts.recon import load_hiding, load_operator
 
     listed = facts.get("beacons")
     if not isinstance(listed, list):

@@ -4,7 +4,7 @@ A feature is a short string such as ``"b:password"`` (a body word), ``"s:verify"
 subject word) or ``"lp:login"`` (a word of a link path). Only content goes in:
 
 - subject words and word pairs, body words and word pairs (the text the rules read,
-  ``mailward.rules.facts.content_text``: plain text, or the visible text of HTML),
+  ``mailward.facts.build.content_text``: plain text, or the visible text of HTML),
   the sender's display-name words;
 - link shape: IP-literal or punycode hosts, path words, a URL shown as the link text;
 - attachment kinds, forms and password inputs.
@@ -247,7 +247,7 @@ def features(message: Message, text: str | None = None) -> FeatureVector:
     """The content features of ``message``. ``text`` is ``content_text(message)`` when the
     scan already extracted it (the subject, a newline, the body text)."""
     if text is None:
-        from ..rules.facts import content_text
+        from ..facts.build import content_text
 
         text = content_text(message)
     subject_text = message.subject or ""

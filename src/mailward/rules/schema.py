@@ -1,7 +1,7 @@
 """The facts schema: the analysed message as rules see it.
 
 Rules are CEL expressions over a plain dict of primitives, lists and maps built by
-``mailward.rules.facts.build_facts``. This module declares every field once, with
+``mailward.facts.build.build_facts``. This module declares every field once, with
 its type and meaning; the rule linter checks each rule's field paths against it and
 ``scripts/gen_rules_doc.py`` renders it into docs/rules.md.
 
@@ -340,7 +340,7 @@ SCHEMA: dict[str, Field] = {
         location=_string("Where it matched: from, reply-to, return-path, sender, link, beacon, resource, form, received, client-ip, attachment, message."),
     ),
     "recon": _obj(
-        "Behaviour: a personal message that tags its one reader with a hidden or per-recipient load, whoever it claims to be (mailward.rules.recon_facts).",
+        "Behaviour: a personal message that tags its one reader with a hidden or per-recipient load, whoever it claims to be (mailward.facts.recon).",
         personal=_boolean("One visible recipient, a salutation by name or role, and no bulk markers."),
         visible_recipients=_integer("Distinct To and Cc addresses."),
         salutation=_string("name, role, generic, or '' (no greeting in the first lines)."),

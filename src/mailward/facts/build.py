@@ -16,12 +16,12 @@ from ..beacons import describe_exposure
 from ..identity.text import fold
 from ..model import Attachment, Link, Message
 from ..result import Beacon
+from ..rules.schema import FACTS_VERSION, SCHEMA
 from . import links as linkfacts
 from . import message_cues
-from .identity_facts import apply_identity, lookalike_kind
+from .identity import apply_identity, lookalike_kind
 from .lures import ad_footer, callback_signals, disguised_words, find_lures
-from .recon_facts import recon_facts
-from .schema import FACTS_VERSION, SCHEMA
+from .recon import recon_facts
 
 __all__ = ["FACTS_VERSION", "SCHEMA", "IntelMatch", "build_facts"]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import domains
 from ..domains import site
-from .schema import SCHEMA
+from ..rules.schema import SCHEMA
 
 # LookalikeMatch.kind -> identity.lookalike.kind
 LOOKALIKE_KINDS = {

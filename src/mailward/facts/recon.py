@@ -28,8 +28,8 @@ import re2
 from .. import domains
 from ..model import Message
 from ..result import Beacon
+from ..rules.schema import SCHEMA
 from . import message_cues
-from .schema import SCHEMA
 
 __all__ = ["load_hiding", "load_operator", "recon_facts"]
 
