@@ -70,6 +70,7 @@ class RematchReport:
     not_reevaluated: int = 0  # stored before rule facts were kept: verdict left as it was
     match_seconds: float = 0.0
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     by_kind: dict[str, int] = field(default_factory=dict)
     events: list[Any] = field(default_factory=list)  # mailward.alerts.CampaignEvent
 
@@ -82,6 +83,7 @@ class RematchReport:
             "not_reevaluated": self.not_reevaluated,
             "match_seconds": round(self.match_seconds, 3),
             "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "by_kind": dict(self.by_kind),
             "campaign_events": [e.to_json() for e in self.events],
         }
@@ -249,9 +251,12 @@ def matched_pks(conn: Connection, now: dt.datetime) -> list[int]:
 
 
 def rematch(store: Any, config: Any = None, *, recluster: bool = True, alert: bool = True,
-            alert_wait: float | None = None, now: dt.datetime | None = None) -> RematchReport:
+            alert_wait: float | None = None, now: dt.datetime | None = None,
+            incremental: bool = True) -> RematchReport:
     """Match every unexpired indicator against every stored message; re-evaluate the
-    messages with new matches, rebuild campaigns and report campaigns found or grown."""
+    messages with new matches, rebuild campaigns and report campaigns found or grown.
+    ``incremental``: re-cluster around the matched messages only
+    (``mailward.hunt.incremental``; same campaigns), else the whole store."""
     from mailward.share.reverdict import Reevaluator, reevaluate
 
     began = time.perf_counter()
@@ -265,18 +270,29 @@ def rematch(store: Any, config: Any = None, *, recluster: bool = True, alert: bo
             conn.execute(select(func.count(IndicatorRow.id)).where(_unexpired(when))).scalar_one()
         )
         report.by_kind = match_all(conn, when, own_domains=own, sketch_threshold=threshold)
+        report.timings["match"] = time.perf_counter() - began
         pks = matched_pks(conn, when)
     report.match_seconds = time.perf_counter() - began
+    report.timings["matched_messages"] = report.match_seconds - report.timings["match"]
     report.new_matches = sum(report.by_kind.values())
     report.messages = len(pks)
     if pks:
+        t0 = time.perf_counter()
         before = _snapshot(store) if recluster else None
+        # the matched messages as they are now: the re-clustering starts from them
+        changed = store.inputs_by_id(pks) if recluster and incremental else None
+        report.timings["snapshot"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         outcome = reevaluate(store, pks, Reevaluator(config))
         report.changed, report.not_reevaluated = outcome.changed, outcome.missing
+        report.timings["reevaluate"] = time.perf_counter() - t0
         if recluster:
             from mailward.alerts.events import rebuild_and_report
 
-            report.events = rebuild_and_report(store, before, config, alert=alert, wait=alert_wait)
+            t0 = time.perf_counter()
+            report.events = rebuild_and_report(store, before, config, alert=alert, wait=alert_wait,
+                                               changed=changed)
+            report.timings["recluster"] = time.perf_counter() - t0
     report.seconds = time.perf_counter() - began
     return report
 
