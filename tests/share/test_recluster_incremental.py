@@ -83,10 +83,10 @@ def _fill(store, rng: random.Random, n: int = 160) -> None:
 def _change(store, rng: random.Random, verdicts: tuple[str, ...]) -> dict[int, Any]:
     """Give some messages intel keys (as the retro-match does) and maybe a new verdict."""
     pks = rng.sample(range(1, 161), 30)
-    before = store.inputs_by_id(pks)
+    before = store.states(pks)
     with store.engine.begin() as conn:
         for pk in pks:
-            features = dict(before[pk].features)
+            features = dict(before[pk][1])
             features["keys"] = [*features["keys"], f"intel:domain:bad{rng.randrange(4)}.example"]
             values: dict[str, Any] = {"features": features}
             if verdicts and rng.random() < 0.5:

@@ -99,16 +99,19 @@ def diff(before: Snapshot, after: Snapshot, campaigns: dict[str, Any]) -> list[C
 
 
 def rebuild_and_report(store: Any, before: Snapshot | None, config: Any = None, *, alert: bool = True,
-                       wait: float | None = None, changed: Mapping[int, Any] | None = None) -> list[CampaignEvent]:
-    """Re-cluster the store (only around the ``changed`` messages, given as they were
-    before the change, when given); return (and, when alerts are configured, send) the events."""
+                       wait: float | None = None,
+                       changed: Mapping[int, tuple[Any, Any]] | None = None) -> list[CampaignEvent]:
+    """Re-cluster the store (only around the ``changed`` messages when given: their
+    (verdict, features) before and after the change); return (and, when alerts are
+    configured, send) the events."""
     from mailward.hunt.campaigns import recluster
     from mailward.hunt.incremental import recluster_changed
 
     if before is None:
         before = snapshot(store)
     if changed is not None:
-        recluster_changed(store, changed)
+        recluster_changed(store, {pk: b for pk, (b, _a) in changed.items()},
+                          {pk: a for pk, (_b, a) in changed.items()})
     else:
         recluster(store)
     after = snapshot(store)

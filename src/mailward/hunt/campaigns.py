@@ -34,7 +34,7 @@ import datetime as dt
 import hashlib
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -242,11 +242,14 @@ def cluster_attack(attack: list[ClusterInput], benign: BenignStats, params: Clus
 
 
 def _benign_key(item: ClusterInput) -> str:
+    return benign_key(item.verdict, item.features)
+
+
+def benign_key(verdict: str, features: Mapping[str, Any]) -> str:
     """Identical infrastructure for bulk mail: its List-Id, or a domain signing its own mail."""
-    features = item.features
     if features.get("list_id"):
         return "list_id:" + str(features["list_id"])
-    if item.verdict == "tracking" and features.get("dkim_aligned"):
+    if verdict == "tracking" and features.get("dkim_aligned"):
         for key in features.get("keys", ()):
             if key.startswith("from_domain:"):
                 return str(key)

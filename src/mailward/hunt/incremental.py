@@ -22,36 +22,41 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import Any
 
-from mailward.store import Campaign, ClusterInput, Store
+from mailward.store import Campaign, Store
 
 from .campaigns import (
     _ATTACK_VERDICTS,
     BenignStats,
     ClusterParams,
     ClusterStats,
-    _benign_key,
     benign_groups,
+    benign_key,
     cluster_attack,
     is_benign,
     recluster,
 )
 
+State = tuple[str, Mapping[str, Any]]  # a message's verdict and campaign features
 
-def group_of(item: ClusterInput | None) -> str:
+
+def group_of(state: State | None) -> str:
     """The bulk-mail group a message belongs to ("" for none)."""
-    if item is None or not is_benign(item.verdict):
+    if state is None or not is_benign(state[0]):
         return ""
-    return _benign_key(item)
+    return benign_key(*state)
 
 
-def recluster_changed(store: Store, before: Mapping[int, ClusterInput],
+def recluster_changed(store: Store, before: Mapping[int, State], after: Mapping[int, State] | None = None,
                       params: ClusterParams | None = None) -> ClusterStats:
-    """Re-cluster after the messages of ``before`` (their state before the change) changed."""
+    """Re-cluster after the messages of ``before`` (their verdict and features before the
+    change) changed; ``after``: the same now (read from the store when not given)."""
     params = params or ClusterParams()
     stats = ClusterStats()
     started = time.perf_counter()
-    after = store.inputs_by_id(list(before))
+    if after is None:
+        after = store.states(list(before))
     benign = _benign_groups(store, before, after, stats)
     if benign is None:
         full = recluster(store, params)
@@ -77,7 +82,7 @@ def recluster_changed(store: Store, before: Mapping[int, ClusterInput],
     return stats
 
 
-def _benign_groups(store: Store, before: Mapping[int, ClusterInput], after: Mapping[int, ClusterInput],
+def _benign_groups(store: Store, before: Mapping[int, State], after: Mapping[int, State],
                    stats: ClusterStats) -> tuple[list[str], list[Campaign]] | None:
     """The stored bulk-mail groups the changed messages were in, and those groups
     summarised again; None when a group's members cannot be known without a full pass."""

@@ -96,6 +96,18 @@ class ClusterDataMixin(MessagesMixin):
             out.update((i.id, i) for i in self._inputs(MessageRow.id.in_(list(chunk))))
         return out
 
+    def states(self, pks: Sequence[int]) -> dict[int, tuple[str, dict[str, Any]]]:
+        """The verdict and campaign features of these messages."""
+        from .models import MessageRow
+
+        out: dict[int, tuple[str, dict[str, Any]]] = {}
+        with Session(self.engine) as s:
+            for chunk in _chunks(sorted(set(pks)), 2000):
+                rows = s.execute(select(MessageRow.id, MessageRow.verdict, MessageRow.features)
+                                 .where(MessageRow.id.in_(list(chunk))))
+                out.update((int(pk), (str(verdict), features or {})) for pk, verdict, features in rows)
+        return out
+
     def _inputs(self, where: Any) -> list[ClusterInput]:
         from .messages import CLUSTER_COLUMNS, cluster_input
 
