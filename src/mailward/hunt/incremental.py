@@ -15,7 +15,8 @@ databases) while reading only:
 
 When a changed message joins a bulk-mail group that has no stored campaign (fewer
 than three members before), the other members are unknown without reading the
-store: it falls back to the full re-clustering (``ClusterStats.timings["full"]``).
+store: it falls back to the full re-clustering (``ClusterStats.timings["full"]``),
+as it does when the store holds no campaign at all (never clustered).
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ def recluster_changed(store: Store, before: Mapping[int, State], after: Mapping[
     started = time.perf_counter()
     if after is None:
         after = store.states(list(before))
-    benign = _benign_groups(store, before, after, stats)
+    attack_ids = store.campaign_ids("attack")
+    # never clustered (no campaign stored): the bulk-mail groups are unknown too
+    benign = _benign_groups(store, before, after, stats) if attack_ids or store.campaign_ids("benign") else None
     if benign is None:
         full = recluster(store, params)
         full.timings["full"] = time.perf_counter() - started
@@ -76,7 +79,7 @@ def recluster_changed(store: Store, before: Mapping[int, State], after: Mapping[
     campaigns = cluster_attack(attack, BenignStats(key_counts, indicator_counts), params, stats)
 
     t0 = time.perf_counter()
-    store.swap_campaigns([*store.campaign_ids("attack"), *remove_benign], [*campaigns, *new_benign])
+    store.swap_campaigns([*attack_ids, *remove_benign], [*campaigns, *new_benign])
     stats.timings["write"] = time.perf_counter() - t0
     stats.seconds = time.perf_counter() - started
     return stats
