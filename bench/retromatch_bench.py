@@ -6,12 +6,18 @@ their hosts, a Received IP, the message and an attachment hash, a URL template a
 eight body-sketch bands) on SQLite and/or a private PostgreSQL, imports M indicators
 (40% domains, 25% URL prefixes, 15% addresses, 10% IPv4 of which a tenth are /24
 networks, 10% SHA-256; ``--hit-rate`` of them, default 0.1%, taken from stored values
-so that matches happen: a sender domain hit matches ~20 messages), and times ``mailward.share.retromatch.rematch``: the joins alone
-(``match``) and the whole call (re-judging matched messages, re-clustering).
+so that matches happen: a sender domain hit matches ~20 messages), and times
+``mailward.share.retromatch.rematch`` per phase (``phases``: joins, re-judging the
+matched messages, re-clustering), with the CPU of this process and, on PostgreSQL,
+of the server. ``--attack-share`` (default 1%) of the messages are attack mail so
+that re-clustering has campaigns to rebuild; ``--full`` re-clusters the whole store
+(the behaviour before incremental re-clustering), ``--check-full`` compares the two.
 
-    python bench/retromatch_bench.py --messages 100000 --indicators 100000 --db sqlite --db postgresql
+    python bench/retromatch_bench.py --messages 1000000 --indicators 100000 --db sqlite --db postgresql --keep /tmp/retro-bench
 
-Prints one JSON object per database. The store is built outside the timing.
+Prints one JSON object per database. The store is built outside the timing;
+``--keep DIR`` builds it once (generated once for both databases, bulk-loaded with
+the indexes rebuilt at the end) and resets it before each later run.
 """
 
 from __future__ import annotations
