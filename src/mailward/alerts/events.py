@@ -9,6 +9,7 @@ messages than that before-campaign had: grown.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,13 +99,21 @@ def diff(before: Snapshot, after: Snapshot, campaigns: dict[str, Any]) -> list[C
 
 
 def rebuild_and_report(store: Any, before: Snapshot | None, config: Any = None, *, alert: bool = True,
-                       wait: float | None = None) -> list[CampaignEvent]:
-    """Re-cluster the store; return (and, when alerts are configured, send) the events."""
+                       wait: float | None = None,
+                       changed: Mapping[int, tuple[Any, Any]] | None = None) -> list[CampaignEvent]:
+    """Re-cluster the store (only around the ``changed`` messages when given: their
+    (verdict, features) before and after the change); return (and, when alerts are
+    configured, send) the events."""
     from mailward.hunt.campaigns import recluster
+    from mailward.hunt.incremental import recluster_changed
 
     if before is None:
         before = snapshot(store)
-    recluster(store, config=config)
+    if changed is not None:
+        recluster_changed(store, {pk: b for pk, (b, _a) in changed.items()},
+                          {pk: a for pk, (_b, a) in changed.items()})
+    else:
+        recluster(store, config=config)
     after = snapshot(store)
     campaigns = {c.id: c for c in store.campaigns(kind="attack")}
     events = diff(before, after, campaigns)

@@ -34,7 +34,7 @@ import datetime as dt
 import hashlib
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,15 +113,31 @@ def _freemail() -> Any:
         return lambda _domain: False
 
 
+@dataclass
+class BenignStats:
+    """What ordinary mail contributes to clustering: how often it uses each key and
+    indicator (a key it uses does not link attack mail), and its bulk-mail groups."""
+
+    key_counts: Counter[str] = field(default_factory=Counter)
+    indicator_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    groups: dict[str, list[ClusterInput]] = field(default_factory=lambda: defaultdict(list))
+
+
+def is_attack(verdict: str) -> bool:
+    return verdict in _ATTACK_VERDICTS
+
+
+def is_benign(verdict: str) -> bool:
+    return verdict not in _ATTACK_VERDICTS and verdict != "unscannable"
+
+
 def cluster(inputs: Iterable[ClusterInput], params: ClusterParams | None = None) -> tuple[list[Campaign], ClusterStats]:
     """Group messages into attack campaigns and benign groups."""
     params = params or ClusterParams()
     stats = ClusterStats()
     started = time.perf_counter()
     attack: list[ClusterInput] = []
-    benign_counts: Counter[str] = Counter()
-    benign_indicators: Counter[tuple[str, str]] = Counter()
-    benign_groups: dict[str, list[ClusterInput]] = defaultdict(list)
+    benign = BenignStats()
     for item in inputs:
         stats.messages += 1
         if item.verdict in _ATTACK_VERDICTS:
@@ -129,15 +145,35 @@ def cluster(inputs: Iterable[ClusterInput], params: ClusterParams | None = None)
             continue
         if item.verdict == "unscannable":
             continue
-        keys = item.features.get("keys", ())
-        benign_counts.update(keys)
-        benign_indicators.update((i.get("kind", ""), i.get("value", "")) for i in item.indicators)
+        benign.key_counts.update(item.features.get("keys", ()))
+        benign.indicator_counts.update((i.get("kind", ""), i.get("value", "")) for i in item.indicators)
         group = _benign_key(item)
         if group:
-            benign_groups[group].append(item)
+            benign.groups[group].append(item)
     stats.timings["load"] = time.perf_counter() - started
-    stats.attack_messages = len(attack)
+    campaigns = cluster_attack(attack, benign, params, stats)
+    t0 = time.perf_counter()
+    campaigns.extend(benign_groups(benign.groups.items(), stats))
+    stats.timings["summarise"] += time.perf_counter() - t0
+    stats.seconds = time.perf_counter() - started
+    return campaigns, stats
 
+
+def benign_groups(groups: Iterable[tuple[str, Sequence[ClusterInput]]], stats: ClusterStats) -> list[Campaign]:
+    out = []
+    for key, items in groups:
+        if len(items) >= BENIGN_MIN_GROUP:
+            out.append(_summarise("benign", items, Counter({key: len(items) - 1}), Counter()))
+            stats.benign_groups += 1
+    return out
+
+
+def cluster_attack(attack: list[ClusterInput], benign: BenignStats, params: ClusterParams,
+                   stats: ClusterStats) -> list[Campaign]:
+    """The attack campaigns: ``attack`` is every attack message in id order; of
+    ``benign`` only the counts of the keys and indicators attack mail uses matter."""
+    stats.attack_messages = len(attack)
+    benign_counts, benign_indicators = benign.key_counts, benign.indicator_counts
     t0 = time.perf_counter()
     free = _freemail()
     attack_counts: Counter[str] = Counter()
@@ -204,21 +240,19 @@ def cluster(inputs: Iterable[ClusterInput], params: ClusterParams | None = None)
             why.update(reasons.get(i, {}))
         campaigns.append(_summarise("attack", items, why, benign_indicators))
     stats.campaigns = len(campaigns)
-    for key, items in benign_groups.items():
-        if len(items) >= BENIGN_MIN_GROUP:
-            campaigns.append(_summarise("benign", items, Counter({key: len(items) - 1}), Counter()))
-            stats.benign_groups += 1
     stats.timings["summarise"] = time.perf_counter() - t0
-    stats.seconds = time.perf_counter() - started
-    return campaigns, stats
+    return campaigns
 
 
 def _benign_key(item: ClusterInput) -> str:
+    return benign_key(item.verdict, item.features)
+
+
+def benign_key(verdict: str, features: Mapping[str, Any]) -> str:
     """Identical infrastructure for bulk mail: its List-Id, or a domain signing its own mail."""
-    features = item.features
     if features.get("list_id"):
         return "list_id:" + str(features["list_id"])
-    if item.verdict == "tracking" and features.get("dkim_aligned"):
+    if verdict == "tracking" and features.get("dkim_aligned"):
         for key in features.get("keys", ()):
             if key.startswith("from_domain:"):
                 return str(key)

@@ -70,6 +70,7 @@ class RematchReport:
     not_reevaluated: int = 0  # stored before rule facts were kept: verdict left as it was
     match_seconds: float = 0.0
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     by_kind: dict[str, int] = field(default_factory=dict)
     events: list[Any] = field(default_factory=list)  # mailward.alerts.CampaignEvent
 
@@ -82,6 +83,7 @@ class RematchReport:
             "not_reevaluated": self.not_reevaluated,
             "match_seconds": round(self.match_seconds, 3),
             "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "by_kind": dict(self.by_kind),
             "campaign_events": [e.to_json() for e in self.events],
         }
@@ -166,6 +168,10 @@ def _insert_matches(conn: Connection, rows: list[dict[str, Any]]) -> int:
 
 
 def _match_networks(conn: Connection, now: dt.datetime) -> int:
+    """IP network indicators: an IPv4 network is a few ranges of the facts index (the
+    dotted prefixes it covers: 203.0.113.0/24 is "203.0.113."), each hit checked with
+    ``ipaddress``; IPv6 networks (text prefixes do not work on compressed addresses)
+    are compared with the distinct stored IPv6 addresses."""
     nets = [
         (int(i), ipaddress.ip_network(v, strict=False))
         for i, v in conn.execute(
@@ -176,33 +182,47 @@ def _match_networks(conn: Connection, now: dt.datetime) -> int:
     ]
     if not nets:
         return 0
-    # networks by (version, prefix length) -> network int -> indicator ids: a few dict
-    # look-ups per stored IP, whatever the number of networks
-    table: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    found: set[tuple[int, int, str]] = set()  # (message, indicator, ip)
+    in_range = text("SELECT message_pk, value FROM message_facts WHERE kind = 'ip' AND value >= :lo AND value < :hi")
     for ident, net in nets:
-        table[(net.version, net.prefixlen)][int(net.network_address)].append(ident)
-    masks = {key: (((1 << key[1]) - 1) << ((32 if key[0] == 4 else 128) - key[1])) for key in table}
-    hits: list[tuple[int, str]] = []
-    ips = conn.execute(text("SELECT DISTINCT value FROM message_facts WHERE kind = 'ip'")).scalars()
-    for value in ips:
-        try:
-            ip = ipaddress.ip_address(value)
-        except ValueError:
+        if net.version != 4:
             continue
-        number = int(ip)
-        for key, networks in table.items():
-            if key[0] == ip.version:
-                hits.extend((ident, value) for ident in networks.get(number & masks[key], ()))
-    rows: list[dict[str, Any]] = []
-    for ident, value in hits:
-        pks = conn.execute(
-            text("SELECT message_pk FROM message_facts WHERE kind = 'ip' AND value = :v"), {"v": value}
-        ).scalars()
-        rows.extend(
-            {"message_pk": pk, "indicator_id": ident, "matched": value, "location": "ip", "matched_at": now}
-            for pk in pks
-        )
+        for prefix in _dotted_prefixes(net):
+            for pk, value in conn.execute(in_range, {"lo": prefix, "hi": prefix + _TOP}):
+                if _ip_in(value, net):
+                    found.add((int(pk), ident, value))
+    v6 = [(ident, net) for ident, net in nets if net.version == 6]
+    if v6:
+        ips = conn.execute(text("SELECT DISTINCT value FROM message_facts WHERE kind = 'ip' AND value LIKE '%:%'"))
+        by_ip = text("SELECT message_pk FROM message_facts WHERE kind = 'ip' AND value = :v")
+        for value in ips.scalars().all():
+            for ident, net in v6:
+                if _ip_in(value, net):
+                    found.update((int(pk), ident, value) for pk in conn.execute(by_ip, {"v": value}).scalars())
+    rows = [{"message_pk": pk, "indicator_id": ident, "matched": value, "location": "ip", "matched_at": now}
+            for pk, ident, value in sorted(found)]
     return _insert_matches(conn, rows)
+
+
+def _ip_in(value: str, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    try:
+        return ipaddress.ip_address(value) in net
+    except ValueError:
+        return False
+
+
+def _dotted_prefixes(net: ipaddress.IPv4Network) -> list[str]:
+    """Text prefixes covering every address of an IPv4 network: whole octets, with
+    their trailing dot ("10.1." for 10.1.0.0/16); a /22 is four /24 prefixes."""
+    octets = -(-net.prefixlen // 8)  # rounded up
+    if octets == 0:
+        return [""]
+    first = int(net.network_address) >> (32 - 8 * octets)
+    out = []
+    for n in range(first, first + (1 << (8 * octets - net.prefixlen))):
+        parts = [str((n >> (8 * (octets - 1 - i))) & 255) for i in range(octets)]
+        out.append(".".join(parts) + ("." if octets < 4 else ""))
+    return out
 
 
 def _match_sketches(conn: Connection, now: dt.datetime, threshold: float) -> int:
@@ -249,10 +269,13 @@ def matched_pks(conn: Connection, now: dt.datetime) -> list[int]:
 
 
 def rematch(store: Any, config: Any = None, *, recluster: bool = True, alert: bool = True,
-            alert_wait: float | None = None, now: dt.datetime | None = None) -> RematchReport:
+            alert_wait: float | None = None, now: dt.datetime | None = None,
+            incremental: bool = True) -> RematchReport:
     """Match every unexpired indicator against every stored message; re-evaluate the
-    messages with new matches, rebuild campaigns and report campaigns found or grown."""
-    from mailward.share.reverdict import Reevaluator, reevaluate
+    messages with new matches, rebuild campaigns and report campaigns found or grown.
+    ``incremental``: re-cluster around the matched messages only
+    (``mailward.hunt.incremental``; same campaigns), else the whole store."""
+    from mailward.share.reverdict import Reevaluator, States, reevaluate
 
     began = time.perf_counter()
     report = RematchReport()
@@ -265,18 +288,28 @@ def rematch(store: Any, config: Any = None, *, recluster: bool = True, alert: bo
             conn.execute(select(func.count(IndicatorRow.id)).where(_unexpired(when))).scalar_one()
         )
         report.by_kind = match_all(conn, when, own_domains=own, sketch_threshold=threshold)
+        report.timings["match"] = time.perf_counter() - began
         pks = matched_pks(conn, when)
     report.match_seconds = time.perf_counter() - began
+    report.timings["matched_messages"] = report.match_seconds - report.timings["match"]
     report.new_matches = sum(report.by_kind.values())
     report.messages = len(pks)
     if pks:
+        t0 = time.perf_counter()
         before = _snapshot(store) if recluster else None
-        outcome = reevaluate(store, pks, Reevaluator(config))
+        report.timings["snapshot"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        states: States | None = {} if recluster and incremental else None  # the re-clustering starts from them
+        outcome = reevaluate(store, pks, Reevaluator(config), states)
         report.changed, report.not_reevaluated = outcome.changed, outcome.missing
+        report.timings["reevaluate"] = time.perf_counter() - t0
         if recluster:
             from mailward.alerts.events import rebuild_and_report
 
-            report.events = rebuild_and_report(store, before, config, alert=alert, wait=alert_wait)
+            t0 = time.perf_counter()
+            report.events = rebuild_and_report(store, before, config, alert=alert, wait=alert_wait,
+                                               changed=states)
+            report.timings["recluster"] = time.perf_counter() - t0
     report.seconds = time.perf_counter() - began
     return report
 

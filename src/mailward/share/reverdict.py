@@ -69,8 +69,13 @@ def _merge_intel(scanned: Any, stored: list[dict[str, Any]]) -> list[dict[str, A
     return sorted(out.values(), key=lambda m: (-int(m.get("confidence", 0)), str(m.get("kind")), str(m.get("indicator"))))
 
 
-def reevaluate(store: Any, pks: Sequence[int], judge: Reevaluator) -> Outcome:
-    """Judge the given stored messages again (with their stored intel matches)."""
+# a message's (verdict, campaign features) before and after it was judged again
+States = dict[int, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]]
+
+
+def reevaluate(store: Any, pks: Sequence[int], judge: Reevaluator, states: States | None = None) -> Outcome:
+    """Judge the given stored messages again (with their stored intel matches);
+    ``states``, when given, receives each message's verdict and features before and after."""
     from mailward.share.retromatch import intel_facts
 
     began = time.perf_counter()
@@ -88,6 +93,9 @@ def reevaluate(store: Any, pks: Sequence[int], judge: Reevaluator) -> Outcome:
             updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for pk, blob, old, features in rows:
                 values = _apply(judge, outcome, blob, str(old), dict(features or {}), matches.get(int(pk), []))
+                if states is not None:
+                    states[int(pk)] = ((str(old), features or {}),
+                                       (str(values.get("verdict", old)), values.get("features", features or {})))
                 if values:
                     updates.setdefault(tuple(sorted(values)), []).append(
                         {"pk": int(pk), **{f"new_{k}": v for k, v in values.items()}}

@@ -27,37 +27,18 @@ class CampaignsMixin(MessagesMixin):
 
     def replace_campaigns(self, campaigns: Sequence[Campaign]) -> None:
         """Swap in a new clustering result atomically."""
-        now = _now()
         with Session(self.engine) as s, s.begin():
             s.execute(delete(CampaignMemberRow))
             s.execute(delete(CampaignRow))
-            if campaigns:
-                s.execute(
-                    insert(CampaignRow),
-                    [
-                        {
-                            "id": c.id,
-                            "kind": c.kind,
-                            "name": c.name[:500],
-                            "verdict": c.verdict,
-                            "verdict_rank": _RANK.get(c.verdict, 0),
-                            "first_seen": c.first_seen,
-                            "last_seen": c.last_seen,
-                            "message_count": c.message_count,
-                            "target_count": c.target_count,
-                            "senders": list(c.senders),
-                            "identities": list(c.identities),
-                            "indicators": list(c.indicators),
-                            "attack": list(c.attack),
-                            "links": list(c.links),
-                            "updated_at": now,
-                        }
-                        for c in campaigns
-                    ],
-                )
-                members = [{"campaign_id": c.id, "message_pk": pk} for c in campaigns for pk in c.message_ids]
-                for chunk in _chunks(members, 5000):
-                    s.execute(insert(CampaignMemberRow), chunk)
+            _insert_campaigns(s, campaigns)
+
+    def swap_campaigns(self, remove: Sequence[str], add: Sequence[Campaign]) -> None:
+        """Replace some campaigns (by id) with others, atomically: a partial re-clustering."""
+        with Session(self.engine) as s, s.begin():
+            for chunk in _chunks(sorted(set(remove) | {c.id for c in add}), 500):
+                s.execute(delete(CampaignMemberRow).where(CampaignMemberRow.campaign_id.in_(list(chunk))))
+                s.execute(delete(CampaignRow).where(CampaignRow.id.in_(list(chunk))))
+            _insert_campaigns(s, add)
 
     def campaigns(self, *, kind: str | None = "attack") -> list[Campaign]:
         """Strongest verdict first, then most recent."""
@@ -142,6 +123,38 @@ class CampaignsMixin(MessagesMixin):
                     out.append(Target(address, person.name, person.role, ()))
         out.sort(key=lambda t: (-len(t.campaigns), t.address))
         return out
+
+
+def _insert_campaigns(s: Session, campaigns: Sequence[Campaign]) -> None:
+    if not campaigns:
+        return
+    now = _now()
+    s.execute(
+        insert(CampaignRow),
+        [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "name": c.name[:500],
+                "verdict": c.verdict,
+                "verdict_rank": _RANK.get(c.verdict, 0),
+                "first_seen": c.first_seen,
+                "last_seen": c.last_seen,
+                "message_count": c.message_count,
+                "target_count": c.target_count,
+                "senders": list(c.senders),
+                "identities": list(c.identities),
+                "indicators": list(c.indicators),
+                "attack": list(c.attack),
+                "links": list(c.links),
+                "updated_at": now,
+            }
+            for c in campaigns
+        ],
+    )
+    members = [{"campaign_id": c.id, "message_pk": pk} for c in campaigns for pk in c.message_ids]
+    for chunk in _chunks(members, 5000):
+        s.execute(insert(CampaignMemberRow), chunk)
 
 
 def _campaign(row: CampaignRow, *, targets: tuple[str, ...] = (), message_ids: tuple[int, ...] = ()) -> Campaign:

@@ -252,45 +252,16 @@ class MessagesMixin(StoreBase):
 
     def cluster_inputs(self, *, batch: int = 5000) -> Iterator[ClusterInput]:
         """Every stored message, in id order, with what clustering needs (streams)."""
-        cols = (
-            MessageRow.id,
-            MessageRow.sha256,
-            MessageRow.mailbox,
-            MessageRow.verdict,
-            MessageRow.verdict_rank,
-            MessageRow.date,
-            MessageRow.from_addr,
-            MessageRow.from_name,
-            MessageRow.subject,
-            MessageRow.recipients,
-            MessageRow.features,
-            MessageRow.minhash,
-            MessageRow.indicators,
-            MessageRow.attack,
-        )
         last = 0
         with Session(self.engine) as s:
             while True:
-                rows = s.execute(select(*cols).where(MessageRow.id > last).order_by(MessageRow.id).limit(batch)).all()
+                rows = s.execute(
+                    select(*CLUSTER_COLUMNS).where(MessageRow.id > last).order_by(MessageRow.id).limit(batch)
+                ).all()
                 if not rows:
                     return
                 for r in rows:
-                    yield ClusterInput(
-                        id=r[0],
-                        sha256=r[1],
-                        mailbox=r[2],
-                        verdict=r[3],
-                        verdict_rank=r[4],
-                        date=r[5],
-                        from_addr=r[6],
-                        from_name=r[7],
-                        subject=r[8],
-                        recipients=tuple(r[9] or ()),
-                        features=r[10] or {},
-                        minhash=r[11],
-                        indicators=tuple(r[12] or ()),
-                        attack=tuple(r[13] or ()),
-                    )
+                    yield cluster_input(r)
                 last = rows[-1][0]
 
 
@@ -298,6 +269,44 @@ def _load_hosts(beacons: Sequence[Any]) -> list[str]:
     """Hosts of a stored message's loads on open (beacons of every kind but link)."""
     return [str(b.get("host", "")) for b in beacons
             if isinstance(b, dict) and b.get("kind") != "link" and b.get("host")]
+
+
+CLUSTER_COLUMNS = (
+    MessageRow.id,
+    MessageRow.sha256,
+    MessageRow.mailbox,
+    MessageRow.verdict,
+    MessageRow.verdict_rank,
+    MessageRow.date,
+    MessageRow.from_addr,
+    MessageRow.from_name,
+    MessageRow.subject,
+    MessageRow.recipients,
+    MessageRow.features,
+    MessageRow.minhash,
+    MessageRow.indicators,
+    MessageRow.attack,
+)
+
+
+def cluster_input(r: Any) -> ClusterInput:
+    """A row of ``CLUSTER_COLUMNS`` as clustering takes it."""
+    return ClusterInput(
+        id=r[0],
+        sha256=r[1],
+        mailbox=r[2],
+        verdict=r[3],
+        verdict_rank=r[4],
+        date=r[5],
+        from_addr=r[6],
+        from_name=r[7],
+        subject=r[8],
+        recipients=tuple(r[9] or ()),
+        features=r[10] or {},
+        minhash=r[11],
+        indicators=tuple(r[12] or ()),
+        attack=tuple(r[13] or ()),
+    )
 
 
 def _stored(row: MessageRow, campaign_id: str | None) -> StoredMessage:

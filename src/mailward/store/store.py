@@ -22,6 +22,7 @@ from mailward.config import Config
 from . import migrate
 from .base import StoreBase, StoreError, history_upsert
 from .campaigns import CampaignsMixin
+from .clusterdata import ClusterDataMixin
 from .indicators import IndicatorsMixin
 from .labels import LabelsMixin
 from .messages import ClusterInput, FileState
@@ -99,7 +100,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class Store(CampaignsMixin, IndicatorsMixin, LabelsMixin, StoreBase):
+class Store(ClusterDataMixin, CampaignsMixin, IndicatorsMixin, LabelsMixin, StoreBase):
     """Queries and writes over one database. Thread-compatible, not shared across processes.
 
     The queries live in mixins by concern: messages and hunt progress
