@@ -416,8 +416,10 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
         [lambda: Mail(FORUM, "Budget").with_text("Budget attached.").attach("budget.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", plain_zip("xl/workbook.xml", b"<workbook/>"))],
     ),
     "ATTACHMENT_HTML": (
-        [lambda: Mail(FORUM, "Statement").with_text("Statement attached.").attach("statement.html", "text/html", b"<html><body>Statement</body></html>")],
-        [lambda: Mail(FORUM, "Statement").with_text("Statement attached.").attach("statement.pdf", "application/pdf", PDF)],
+        [lambda: Mail(FORUM, "Statement", auth_header=auth("policy-forum.org", spf="none", dkim="none", dmarc="none")).with_text("Statement attached.").attach("statement.html", "text/html", b"<html><body>Statement</body></html>"),
+         lambda: Mail(FORUM, "Statement").with_text("Statement attached.").attach("statement.html", "text/html", b"<html><body>Statement<script>var x = 1;</script></body></html>")],
+        [lambda: Mail(FORUM, "Statement").with_text("Statement attached.").attach("statement.pdf", "application/pdf", PDF),
+         lambda: Mail(FORUM, "Statement").with_text("Statement attached.").attach("statement.html", "text/html", b"<html><body>Statement</body></html>")],
     ),
     "ATTACHMENT_ENCRYPTED_ARCHIVE": (
         [lambda: Mail(FORUM, "Documents").with_text("Password: 2026").attach("documents.zip", "application/zip", encrypted_zip("documents.pdf"))],

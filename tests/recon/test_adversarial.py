@@ -26,10 +26,6 @@ def table_with_history() -> dict[str, dict[str, Any]]:
 
 
 NUMERIC = ("token-numeric-id", "token-numeric-id (hunt)")
-# an attached HTML page (or SVG) argues for phishing whatever it holds (ATTACHMENT_HTML,
-# score 3); with the first-contact tracking score of a remote logo it reaches suspicious
-HTML_PAGE = "attach-html-remote-image"
-TRACKING_RULES = {"BEACON_ATTACHMENT_LOAD", "BEACON_FIRST_CONTACT_LOAD", "BEACON_REMOTE_CONTENT"}
 
 
 def test_every_technique_has_five_attacks_and_genuine_counterparts(table: dict[str, dict[str, Any]]) -> None:
@@ -44,9 +40,8 @@ def test_every_technique_has_five_attacks_and_genuine_counterparts(table: dict[s
 def test_genuine_counterparts_stay_clean_or_tracking(table: dict[str, dict[str, Any]],
                                                      table_with_history: dict[str, dict[str, Any]]) -> None:
     for rows in (table, table_with_history):
-        assert all(row.get("genuine_flagged", 0) == 0 for t, row in rows.items() if t != HTML_PAGE)
-        flagged_by = set(rows[HTML_PAGE].get("flagged_by", {}))
-        assert flagged_by - TRACKING_RULES <= {"ATTACHMENT_HTML"}
+        flagged = {t: row.get("genuine_flagged", 0) for t, row in rows.items()}
+        assert not any(flagged.values()), flagged
 
 
 def test_single_message_techniques_are_recon_with_beacon_and_token(table: dict[str, dict[str, Any]]) -> None:
