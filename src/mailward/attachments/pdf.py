@@ -18,6 +18,7 @@ crafted files (docs/attachments.md). Every indirect object is visited once (up t
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any
 
 from ..defects import DefectKind
@@ -236,4 +237,6 @@ def _page_image(raw: Any) -> Any:
         image = Image.open(io.BytesIO(raw.read_raw_bytes()))
         image.draft("L", (QR_SIDE, QR_SIDE))
         return image
-    return pikepdf.PdfImage(raw).as_pil_image()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pikepdf's notes on soft masks: not the reader's business
+        return pikepdf.PdfImage(raw).as_pil_image()

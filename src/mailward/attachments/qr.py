@@ -44,7 +44,9 @@ def decode_pil(image: Any, collector: Collector, where: str) -> list[str]:
         collector.defect(DefectKind.ATTACHMENT_LIMIT, f"{where}: image of {width}x{height} not decoded for QR codes")
         return []
     try:
-        gray = image.convert("L")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's notes on palette transparency: not the reader's business
+            gray = image.convert("L")
         if max(width, height) > MAX_SIDE:  # a box reduction is cheaper than zxing's own downscaling
             gray = gray.reduce(-(-max(width, height) // MAX_SIDE))
         found = zxingcpp.read_barcodes(numpy.asarray(gray), formats=zxingcpp.BarcodeFormat.QRCode)
