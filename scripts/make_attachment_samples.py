@@ -11,8 +11,6 @@ and commit the .eml files. Only the rules listed here are rewritten.
 
 from __future__ import annotations
 
-import random
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from make_rule_samples import FORUM, RCPT, SAMPLES, Mail  # noqa: E402
+from make_rule_samples import FORUM, RCPT, SAMPLES, Mail, write_samples  # noqa: E402
 from tests.attachments import files as F  # noqa: E402
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -139,18 +137,7 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Callable[[], Mail]], list[Callable[[], Mai
 
 def main() -> int:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
-    count = 0
-    for rule, (hits, misses) in SAMPLES_BY_RULE.items():
-        if (target / rule).exists():
-            shutil.rmtree(target / rule)
-        for kind, builders in (("hit", hits), ("miss", misses)):
-            for i, build in enumerate(builders, start=1):
-                ident = f"{rule.lower()}-{kind}-{i}"
-                random.seed(ident)  # MIME boundaries come from random: same input, same bytes
-                path = target / rule / kind / f"{i:02d}.eml"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(build().build(ident))
-                count += 1
+    count = write_samples(SAMPLES_BY_RULE, target)
     print(f"wrote {count} sample messages to {target}")
     return 0
 

@@ -11,14 +11,24 @@ and commit the .eml files under ``src/mailward/rules/builtin/samples/<RULE>/``.
 
 from __future__ import annotations
 
-import random
-import shutil
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_rule_samples import CRED, FORUM, ORG, RCPT, SAMPLES, Builder, Mail, auth, newsletter, page
+from make_rule_samples import (
+    CRED,
+    FORUM,
+    ORG,
+    RCPT,
+    SAMPLES,
+    Builder,
+    Mail,
+    auth,
+    newsletter,
+    page,
+    write_samples,
+)
 
 MS_FAKE = "Microsoft 365 <security@account-alerts.net>"
 MS_REAL = "Microsoft 365 <security@microsoft.com>"
@@ -226,18 +236,7 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
 
 def main() -> int:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
-    count = 0
-    for rule, (hits, misses) in SAMPLES_BY_RULE.items():
-        if (target / rule).exists():
-            shutil.rmtree(target / rule)
-        for kind, builders in (("hit", hits), ("miss", misses)):
-            for i, build in enumerate(builders, start=1):
-                ident = f"{rule.lower()}-{kind}-{i}"
-                random.seed(ident)  # MIME boundaries come from random: same input, same bytes
-                path = target / rule / kind / f"{i:02d}.eml"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(build().build(ident))
-                count += 1
+    count = write_samples(SAMPLES_BY_RULE, target)
     print(f"wrote {count} sample messages to {target}")
     return 0
 

@@ -509,6 +509,24 @@ def _webloc(url: str) -> bytes:
             f"<string>{url}</string></dict></plist>").encode()
 
 
+def write_samples(samples_by_rule: dict[str, tuple[list[Builder], list[Builder]]], target: Path) -> int:
+    """Write each rule's hit and miss messages under ``target/RULE/{hit,miss}/NN.eml``,
+    replacing that rule's folder; the number written."""
+    count = 0
+    for rule, (hits, misses) in samples_by_rule.items():
+        if (target / rule).exists():
+            shutil.rmtree(target / rule)
+        for kind, builders in (("hit", hits), ("miss", misses)):
+            for i, build in enumerate(builders, start=1):
+                ident = f"{rule.lower()}-{kind}-{i}"
+                random.seed(ident)  # MIME boundaries come from random: same input, same bytes
+                path = target / rule / kind / f"{i:02d}.eml"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(build().build(ident))
+                count += 1
+    return count
+
+
 def main() -> int:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
     generated = set(SAMPLES_BY_RULE) | set(RAW_SAMPLES)
@@ -518,16 +536,7 @@ def main() -> int:
                 shutil.rmtree(child)
     target.mkdir(parents=True, exist_ok=True)
     (target / "mailward.toml").write_text(SAMPLE_CONFIG, "utf-8")
-    count = 0
-    for rule, (hits, misses) in SAMPLES_BY_RULE.items():
-        for kind, builders in (("hit", hits), ("miss", misses)):
-            for i, build in enumerate(builders, start=1):
-                ident = f"{rule.lower()}-{kind}-{i}"
-                random.seed(ident)  # MIME boundaries come from random: same input, same bytes
-                path = target / rule / kind / f"{i:02d}.eml"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(build().build(ident))
-                count += 1
+    count = write_samples(SAMPLES_BY_RULE, target)
     for rule, (raw_hits, raw_misses) in RAW_SAMPLES.items():
         for kind, makers in (("hit", raw_hits), ("miss", raw_misses)):
             for i, make in enumerate(makers, start=1):
