@@ -48,6 +48,14 @@ role = "Member of Parliament"
 
 [auth]
 trusted_authserv_ids = ["{MX}"]
+
+# The content model of CONTENT_MODEL_PHISHING samples (scripts/make_sample_model.py).
+[model]
+path = "model.npz"
+
+# Domains this site corresponds with (IMPERSONATION_CORRESPONDENT_LOOKALIKE)
+[recon]
+correspondents = ["baltic-policy.org"]
 """
 
 
@@ -190,7 +198,11 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
         [lambda: Mail(SHOP, "Weekly briefing").with_html("<html><head><style>p { color: #333; }</style></head><body>" + ARTICLE + "</body></html>")],
     ),
     "BEACON_FRAME_MEDIA": (
-        [lambda: newsletter(SHOP, '<iframe src="https://shop-weekly.com/frame.html" width="300" height="200"></iframe>')],
+        [lambda: newsletter(SHOP, '<iframe src="https://shop-weekly.com/frame.html" width="300" height="200"></iframe>'),
+         # a meta refresh navigates the reading pane by itself (the page loads on open)
+         lambda: Mail(SHOP, "Weekly briefing").with_html(
+             "<html><head><meta http-equiv=\"refresh\" content=\"0; URL='https://shop-weekly.com/r/briefing'\">"
+             f"</head><body>{ARTICLE}</body></html>")],
         [lambda: newsletter(SHOP, '<p><a href="https://shop-weekly.com/frame.html">Watch the video</a></p>')],
     ),
     "BEACON_RECIPIENT_TOKEN": (

@@ -7,6 +7,7 @@ one format, carrying exactly the construct a test names. Nothing is read from di
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 ZIP_DATE = (2026, 3, 3, 9, 0, 0)
@@ -149,7 +150,10 @@ def pdf_with_qr(text: str) -> bytes:
 
     image = Image.open(io.BytesIO(qr_png(text))).convert("RGB")
     buf = io.BytesIO()
-    image.save(buf, "PDF")
+    # fixed dates: Pillow stamps the current time otherwise, and regenerated samples
+    # must be byte-identical
+    stamp = time.gmtime(1767225600)  # 2026-01-01 00:00 UTC
+    image.save(buf, "PDF", creationDate=stamp, modDate=stamp)
     return buf.getvalue()
 
 
