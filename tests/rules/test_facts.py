@@ -67,6 +67,17 @@ def test_link_facts() -> None:
     assert (summary["ip_hosts"], summary["shorteners"], summary["text_mismatches"]) == (1, 1, 1)
 
 
+def test_a_flagged_link_behind_many_plain_ones_stays_in_the_evidence() -> None:
+    # padding with plain links must not push the one bad link out of the list rules read
+    padding = "".join(f'<a href="https://site{i}.example.org/p">read more</a>' for i in range(60))
+    m = message(padding + '<a href="http://203.0.113.9/login">Sign in</a>')
+    facts = build_facts(m)
+    hosts = [link["host"] for link in facts["links"]]
+    assert facts["link_summary"]["ip_hosts"] == 1
+    assert "203.0.113.9" in hosts
+    assert sum(1 for link in facts["links"] if not link["ip_host"]) <= 40
+
+
 @pytest.mark.parametrize(("name", "ctype", "sniffed", "category"), [
     ("setup.exe", "application/octet-stream", "", "executable"),
     ("photo.jpg", "image/jpeg", "application/x-dosexec", "executable"),

@@ -28,6 +28,9 @@ __all__ = ["FACTS_VERSION", "SCHEMA", "IntelMatch", "build_facts"]
 MAX_TEXT = 20_000
 MAX_LINKS = 300  # links examined
 MAX_ITEMS = 40  # distinct entries kept in each list of objects
+# links past MAX_ITEMS still kept when they carry a warning sign, so that a rule's
+# evidence names the link its count saw (an IP link as the 41st distinct host)
+MAX_FLAGGED_LINKS = 20
 
 # Intel matches are plain mappings: {"indicator", "kind", "matched", "source", "confidence", "location"}.
 IntelMatch = Mapping[str, Any]
@@ -317,7 +320,9 @@ def _links(
             entry["login_words"] = entry["login_words"] or login
             entry["brand_path"] = entry["brand_path"] or phish["brand_path"]
             continue
-        if len(out) >= MAX_ITEMS:
+        flagged = ip_host or shortener or mismatch or bool(look_kind) or own_brand or any(
+            phish[name] for name in ("brand_host", "brand_path", "hosting", "punycode", "redirect_host"))
+        if len(out) >= (MAX_ITEMS + MAX_FLAGGED_LINKS if flagged else MAX_ITEMS):
             continue
         entry = _link_entry(link, parts, shown=shown, mismatch=mismatch, ip_host=ip_host,
                             shortener=shortener, tracker=tracker, destination=destination, login=login,
