@@ -97,6 +97,33 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
              "List-Id", "<tools.lists-example.example>").with_text(
              "Release notes for the mirror, cost $0, at http://198.51.100.23/pub/ are up.")],
     ),
+    "CONTENT_CREDENTIAL_LINKS_ELSEWHERE": (
+        [lambda: Mail("Harbour Bank <felton@harbourbank.example>", "ONLINE KONTO", auth_header=NONE).with_html(page(
+            "<p>Sehr geehrte Kundin, sehr geehrter Kunde, bitte f&uuml;llen Sie das Registrierungsformular "
+            "noch heute aus.</p>" + '<p><a href="http://server-backup.example/hb/"><img src="cid:form" alt=""></a></p>'))],
+        [  # the link goes to the sender's own site
+         lambda: Mail("Harbour Bank <service@harbourbank.example>", "Password", auth_header=NONE).with_html(page(
+            "<p>Your password expires on Friday. Reset your password on our site.</p>"
+            + link("https://online.harbourbank.example/reset", "Reset"))),
+         # free mail: PHISHING_LURE_UNTRUSTED_SENDER's business
+         lambda: Mail("Jo <jo.harbour@gmail.com>", "Password", auth_header=NONE).with_text(
+            "Your password expires on Friday, see https://wiki.example.org/howto")],
+    ),
+    "PHISHING_OWN_DOMAIN_ROLE_SPOOF": (
+        [lambda: Mail("Support@harbour-uni.example", "Your Email Account is Suspended For Security Reasons",
+                      to="maria@harbour-uni.example", auth_header=NONE).with_text(
+            "Dear user, your mailbox has been temporarily suspended. Read the attached file for details.").attach(
+            "info-text.zip", "application/zip", b"PK\x03\x04" + b"\x00" * 40),
+         lambda: Mail("IT Staff <staff@harbour-uni.example>", "Mailbox quota", to="maria@mail.harbour-uni.example",
+                      auth_header=NONE).with_text("Your mailbox is almost full. Validate your mailbox at "
+                                                  "http://quota-check.example/ to keep receiving mail.")],
+        [  # a colleague, not a role address
+         lambda: Mail("Jo Brandt <jo.brandt@harbour-uni.example>", "Password", to="maria@harbour-uni.example",
+                      auth_header=NONE).with_text("Your password expires on Friday, reset your password before the trip."),
+         # the role account's mail is authenticated
+         lambda: Mail("IT Staff <staff@harbour-uni.example>", "Mailbox quota", to="maria@harbour-uni.example").with_text(
+             "Your mailbox is almost full. See https://it.harbour-uni.example/quota")],
+    ),
 }
 
 
