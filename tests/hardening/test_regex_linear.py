@@ -155,6 +155,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.remote._CSS_ACTIVE": ("CSS shown in the web preview", "alternation of literals"),
     "mailward.facts.message_cues._TEXT_DOMAIN": ("link text", RE2),
     "mailward.facts.message_cues._LOGIN": ("link text, subjects", "alternation of literals between word boundaries"),
+    "mailward.facts.links._ACTION_TEXT": ("link text (300 characters)", "alternation of literals between word boundaries"),
     "mailward.facts.message_cues._CREDENTIAL": ("text bodies", RE2),
     "mailward.facts.message_cues._URGENCY": ("text bodies", RE2),
     "mailward.facts.message_cues._NEWSROOM": ("text bodies", RE2),

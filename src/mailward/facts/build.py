@@ -7,6 +7,7 @@ intel matches in, a dict out.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -264,7 +265,7 @@ def _links(
     by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
     totals = {"count": 0, "ip_hosts": 0, "shorteners": 0, "text_mismatches": 0, "lookalikes": 0, "own_brand": 0,
               "url_text_mismatches": 0, "brand_hosts": 0, "brand_paths": 0, "hosting": 0, "punycode": 0,
-              "redirects": 0, "script_links": 0}
+              "redirects": 0, "script_links": 0, "encoded_hosts": 0}
     hosting_kinds: dict[str, None] = {}
     link_brands: dict[str, None] = {}
     own = tuple(facts["org"]["domains"])
@@ -274,6 +275,10 @@ def _links(
         if parts.scheme not in ("http", "https", ""):
             totals["script_links"] += bool(linkfacts.script_scheme(link.url))
             continue
+        decoded = linkfacts.decode_host(parts.host)  # "%70aypal.%63om": read as a browser would
+        if decoded:
+            parts = message_cues.UrlParts(parts.scheme, decoded, parts.path, domains.site(decoded))
+            totals["encoded_hosts"] += 1
         shown = message_cues.text_domain(link.text) if link.source == "html" else ""
         shown_reg = domains.site(shown) if shown else ""
         beacon = trackers.get(link.url)
@@ -327,6 +332,8 @@ def _links(
         entry = _link_entry(link, parts, shown=shown, mismatch=mismatch, ip_host=ip_host,
                             shortener=shortener, tracker=tracker, destination=destination, login=login,
                             lookalike=(look_kind, look_target), own_brand=own_brand, phish=phish)
+        entry["host_encoded"] = bool(decoded)
+        entry["action_text"] = linkfacts.action_text(link.text)
         by_key[key] = entry
         out.append(entry)
     facts["links"] = out
@@ -506,7 +513,9 @@ def content_text(message: Message) -> str:
     for part in parts:
         if size >= MAX_TEXT:
             break
-        text = part.text if part.content_type == "text/plain" else _html_text(part.text)
+        text = part.text if part.content_type == "text/plain" and not _html_in_plain(part.text) else _html_text(part.text)
+        if "&" in text:  # "Konto&shy;best&auml;tigung": read entities as the reader sees them
+            text = html.unescape(text)
         chunks.append(text[: MAX_TEXT - size])
         size += len(chunks[-1])
     return "\n".join(chunks)[:MAX_TEXT]
@@ -538,9 +547,21 @@ def _folded(text: str) -> str:
     return str(fold(text[:500]))
 
 
-def _html_text(html: str) -> str:
+def _html_text(markup: str) -> str:
     """Text of an HTML part, tags stripped (the first ``MAX_TEXT * 4`` characters)."""
-    return " ".join(message_cues.strip_tags(html[: MAX_TEXT * 4]).split())
+    return " ".join(message_cues.strip_tags(markup[: MAX_TEXT * 4]).split())
+
+
+_PLAIN_HTML_TAGS = ("<html", "<br", "<font", "<div", "<p>", "<table", "<a href")
+
+
+def _html_in_plain(text: str) -> bool:
+    """A text/plain part that is really HTML (old mass mailers send the markup as plain
+    text): three or more tag openings among its first 4,000 characters."""
+    if "<" not in text:
+        return False
+    head = text[:4000].lower()
+    return sum(head.count(tag) for tag in _PLAIN_HTML_TAGS) >= 3
 
 
 def _intel(match: IntelMatch) -> dict[str, Any]:

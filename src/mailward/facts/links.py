@@ -6,7 +6,12 @@
   (``google.com/url?q=``, ``?redirect=https://...``, Bing's base64 ``u=a1...``), decoded
   from the URL itself, never fetched;
 - ``script_scheme(url)``: ``javascript:``, ``data:`` and ``vbscript:`` links;
-- ``punycode(host)``: a host with an IDNA (``xn--``) label.
+- ``punycode(host)``: a host with an IDNA (``xn--``) label;
+- ``decode_host(host)``: a host written with percent escapes (``%70aypal.%63om``),
+  decoded as a browser would; no real sender writes a host that way;
+- ``action_text(text)``: the visible text of a link asks the reader to act on an
+  account ("click here", "update now", "clique aqui", "klik hier"), in English,
+  Portuguese, German, Spanish, French and Dutch.
 
 Every function is pure; reference data is loaded once per process.
 """
@@ -14,10 +19,11 @@ Every function is pure; reference data is loaded once per process.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 import yaml
 
@@ -134,3 +140,30 @@ def script_scheme(url: str) -> str:
 
 def punycode(host: str) -> bool:
     return host.startswith("xn--") or ".xn--" in host
+
+
+def decode_host(host: str) -> str:
+    """``host`` with percent escapes decoded (lower case), or '' when it has none or
+    does not decode to a plain host name or address."""
+    if "%" not in host:
+        return ""
+    decoded = unquote(host[:255], errors="replace").lower()
+    if not decoded or "%" in decoded or not decoded.isascii() or any(c in decoded for c in "/\\@?# "):
+        return ""
+    return domains.to_ascii(decoded)
+
+
+# stdlib re on link text (at most 300 characters): an alternation of literals between
+# word boundaries, no nested repetition.
+_ACTION_TEXT = re.compile(
+    r"(?i)\b(?:click (?:here|this link|below)|update|renew|verify|confirm|activate|re-?activate|restore|unlock"
+    r"|validate|prove|log ?in|sign ?in|clique aqui|acesse|atualizar|atualize|confirmar|verificar|regularizar"
+    r"|klicken sie hier|hier klicken|aktualisieren|best[äa]tigen|verifizieren|entsperren"
+    r"|haga clic|pulse aqu[ií]|actualizar|cliquez ici|mettre [àa] jour|v[ée]rifier|confirmer|d[ée]bloquer"
+    r"|klik hier|bijwerken|verifi[eë]ren|bevestigen|deblokkeren)\b"
+)
+
+
+def action_text(text: str) -> bool:
+    """The visible text of a link asks the reader to act on an account (see above)."""
+    return bool(text) and _ACTION_TEXT.search(text[:300]) is not None

@@ -257,6 +257,8 @@ SCHEMA: dict[str, Field] = {
         hosting_service=_string("The hosting service's name, else ''."),
         punycode=_boolean("The host has an IDNA (xn--) label."),
         redirect_host=_string("Host of the destination an open redirector or redirect parameter carries (decoded from the URL), else ''."),
+        host_encoded=_boolean("The host was written with percent escapes (%70aypal.%63om); host and registrable are the decoded name."),
+        action_text=_boolean("The visible text asks the reader to act on an account: click here, update, renew, verify, log in (six languages)."),
     ),
     "link_summary": _obj(
         "Counts over links.",
@@ -276,6 +278,7 @@ SCHEMA: dict[str, Field] = {
         redirects=_integer("Links through an open redirector or redirect parameter to another host."),
         script_links=_integer("javascript:, data: or vbscript: links."),
         brands=_strings("Brands written into link hosts or paths (at most 10)."),
+        encoded_hosts=_integer("Links whose host is written with percent escapes."),
     ),
     "forms": _list(
         "HTML forms in the message.",

@@ -1,0 +1,79 @@
+"""Link and content facts behind the off-site rules: percent-encoded hosts, action link
+text, HTML entities and HTML sent as plain text."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+
+from mailward.config import Config
+from mailward.facts import links
+from mailward.facts.build import content_text
+from mailward.parse import parse_message
+from mailward.scan import Scanner
+
+
+@pytest.mark.parametrize(
+    ("host", "decoded"),
+    [
+        ("%31%39%32.0.2.15", "192.0.2.15"),
+        ("s6.%6d%79host.example", "s6.myhost.example"),
+        ("www.example.org", ""),  # nothing to decode
+        ("%2fevil.example", ""),  # a slash is not part of a host name
+        ("%zz.example", ""),  # not a valid escape: left as it is
+    ],
+)
+def test_decode_host(host: str, decoded: str) -> None:
+    assert links.decode_host(host) == decoded
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("Click here to verify your Information", True),
+        ("Renew Now", True),
+        ("Hier klicken", True),
+        ("clique aqui", True),
+        ("Klik hier", True),
+        ("Cliquez ici", True),
+        ("Privacy policy", False),
+        ("Read the full story", False),
+        ("", False),
+    ],
+)
+def test_action_text(text: str, action: bool) -> None:
+    assert links.action_text(text) is action
+
+
+def _message(ctype: str, body: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Bank <service@bank.example>"
+    msg["To"] = "reader@example.org"
+    msg["Subject"] = "Notice"
+    msg.set_content(body, subtype=ctype)
+    return msg.as_bytes()
+
+
+def test_html_entities_are_read_as_text() -> None:
+    text = content_text(parse_message(_message("html", "<p>Bitte f&uuml;llen Sie das Best&auml;tigungsformular aus.</p>")))
+    assert "füllen" in text and "Bestätigungsformular" in text
+
+
+def test_html_sent_as_plain_text_is_stripped() -> None:
+    body = "<html><br>Dear member,<br>failure to update your records<br>will result in account suspension.</html>"
+    text = content_text(parse_message(_message("plain", body)))
+    assert "<br>" not in text and "failure to update your records will result in" in " ".join(text.split())
+
+
+def test_plain_text_that_mentions_a_tag_is_kept() -> None:
+    body = "Use <br> for a line break in the template; that is all."
+    assert "<br>" in content_text(parse_message(_message("plain", body)))
+
+
+def test_encoded_host_is_decoded_in_link_facts() -> None:
+    raw = _message("html", '<p><a href="http://%31%39%32.0.2.15/s/">statement</a></p>')
+    facts = Scanner(Config()).scan_bytes(raw).facts
+    [link] = facts["links"]
+    assert link["host"] == "192.0.2.15" and link["ip_host"] and link["host_encoded"]
+    assert facts["link_summary"]["encoded_hosts"] == 1
