@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mailward.rules.engine import builtin_rules_dir
 from mailward.rules.lint import field_problems, lint_specs, used_fields
 from mailward.rules.rulefile import FAMILIES, load_rule_files
@@ -130,3 +132,9 @@ def test_matches_is_rejected_for_rx() -> None:
     assert any("rx(" in msg for msg, _ in field_problems('content.text.matches("a+")'))
     assert any("rx(" in msg for msg, _ in field_problems('matches(content.text, "a+")'))
     assert not field_problems('rx("a+", content.text)')
+
+
+@pytest.mark.parametrize("method", ["lowerAscii", "upperAscii", "trim", "substring"])
+def test_string_extension_methods_are_refused(method: str) -> None:
+    # the engine has no CEL strings extension: these fail on every message at run time
+    assert any(method in msg for msg, _ in field_problems(f'content.text.{method}() == "x"'))

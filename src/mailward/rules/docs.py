@@ -76,7 +76,9 @@ catch type errors.
 Useful CEL: `&&`, `||`, `!`, `==`, `in` (`x in ["a", "b"]`), `size(list)`,
 `list.exists(x, ...)`, `list.all(x, ...)`, `list.filter(x, ...)`,
 `list.map(x, ...)`, `s.contains("...")`, `s.startsWith(...)`, `s.endsWith(...)`,
-`s.lowerAscii()`. Numbers in facts are integers; compare them with integers.
+and `size(s)`. The CEL strings extension (`lowerAscii()`, `trim()`, `replace()`, ...)
+is not available: for case-insensitive tests use `rx("(?i)...", s)`. Numbers in facts
+are integers; compare them with integers.
 
 Regular expressions go through functions backed by google-re2 (linear time, no
 catastrophic backtracking; patterns compiled once per process). Do not use CEL's

@@ -34,10 +34,11 @@ _BUILTIN_NAMES = frozenset(
      "has", "type", "dyn", "duration", "timestamp", "list", "map"}
 )  # note: "matches" is deliberately absent
 _FUNCTIONS = frozenset({"rx", "rx_find", "any_rx"})
+# what the CEL engine evaluates; the strings extension (lowerAscii, trim, replace,
+# substring, ...) is not available and fails at run time, so lint refuses it
 _METHODS = frozenset(
     {"size", "contains", "startsWith", "endsWith", "matches", "exists", "all", "exists_one",
-     "filter", "map", "lowerAscii", "upperAscii", "trim", "replace", "indexOf",
-     "lastIndexOf", "substring", "charAt"}
+     "filter", "map"}
 )
 
 
