@@ -86,7 +86,8 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     ),
     "MIME_INVISIBLE_CHARACTERS": (
         [lambda: Mail("Co\u200bin\u200bbase Support <zw@agri-systems.example>", "Confirm your details").with_text("Confirm your details."),
-         lambda: Mail("Support <zw@agri-systems.example>", "M\U000e0139icrosoft 365 billing").with_text("Billing information.")],
+         lambda: Mail("Support <zw@agri-systems.example>", "M\U000e0139icrosoft 365 billing").with_text("Billing information."),
+         lambda: Mail("A\u073fm\u073fa\u073fz\u073fo\u073fn Support <k3@agri-systems.example>", "Revise payment information").with_text("Revise it.")],
         [lambda: Mail("Ana <ana@friends.example>", "\u2764\ufe0f\u200d\U0001f525 Weekend plans").with_text("See you on Saturday.")],
     ),
     "PHISHING_ADVANCE_FEE_WINDFALL": (
