@@ -50,3 +50,11 @@ def test_a_tag_without_attributes_after_the_total_bound_is_kept() -> None:
     facts = extract_html(many * 399 + last + "<br><img src=https://t.example/p.gif>", "1")
     assert facts.attributes_capped
     assert [r.url for r in facts.resources][-1] == "https://t.example/p.gif"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="<!-[iIfFİıK x", max_size=30))
+def test_conditional_comment_check_matches_lower_case_search(text: str) -> None:
+    from mailward import html
+
+    assert (html._CONDITIONAL_COMMENT.search(text) is not None) == ("<!--[if" in text.lower())
