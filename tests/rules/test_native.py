@@ -198,3 +198,35 @@ def test_evaluate_falls_back_to_cel_for_untranslated_rules(tmp_path) -> None:
         parse_message(b"From: a@example.org\r\nTo: b@example.net\r\nSubject: x\r\n\r\nhello\r\n")
     )
     assert [hit.rule.name for hit in ruleset.evaluate(facts)] == ["CONTENT_MAP_LITERAL"]
+
+
+def test_arithmetic_errors_count_as_rule_errors(tmp_path) -> None:
+    rule = tmp_path / "content_divide.yaml"
+    rule.write_text(
+        "id: MW-9002\nname: CONTENT_DIVIDE\ndescription: divides by a count that is zero here\n"
+        "severity: low\nscore: 1.0\nverdict: suspicious\nattack: [T1566]\n"
+        "condition: 'size(sender.domain) / (sender.from_count - 2) > 0'\nsummary: divide\n",
+        encoding="utf-8",
+    )
+    ruleset = load_ruleset([tmp_path], include_builtin=False, strict=False)
+    assert [r.name for r in ruleset.rules] == ["CONTENT_DIVIDE"], ruleset.errors
+    facts = sample_analyser(builtin_rules_dir(), default_ruleset()).facts(
+        parse_message(b"From: a@example.org, c@example.org\r\nTo: b@example.net\r\nSubject: x\r\n\r\nhello\r\n")
+    )
+    assert facts["sender"]["from_count"] == 2
+    assert ruleset.evaluate(facts) == []  # not raised out of the scan
+    [errors] = ruleset.error_counts()
+    assert errors.rule == "CONTENT_DIVIDE" and "ZeroDivisionError" in errors.last
+
+
+def test_lint_reports_a_condition_that_divides_by_zero(tmp_path) -> None:
+    rule = tmp_path / "content_divide_zero.yaml"
+    rule.write_text(
+        "id: MW-9003\nname: CONTENT_DIVIDE_ZERO\ndescription: divides by zero on the example facts\n"
+        "severity: low\nscore: 1.0\nverdict: suspicious\nattack: [T1566]\n"
+        "condition: 'size(sender.domain) / (sender.from_count - sender.from_count) > 0'\nsummary: divide\n",
+        encoding="utf-8",
+    )
+    ruleset = load_ruleset([tmp_path], include_builtin=False, strict=False)  # no traceback
+    assert ruleset.rules == ()
+    assert any("ZeroDivisionError" in problem for problem in ruleset.errors)

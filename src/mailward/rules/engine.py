@@ -156,6 +156,9 @@ def _keep(value: Any) -> Any:
 
 
 MAX_ERROR_TEXT = 300
+# What CEL raises when a rule cannot be evaluated on a message; integer overflow and
+# division by zero are ArithmeticErrors (OverflowError, ZeroDivisionError)
+_EVALUATION_ERRORS = (KeyError, TypeError, ValueError, RuntimeError, IndexError, ArithmeticError)
 
 
 @dataclass
@@ -227,7 +230,7 @@ class RuleSet:
                 continue
             try:
                 fired = run.value(program, rule.native)
-            except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+            except _EVALUATION_ERRORS as exc:
                 self._count_error(name, exc)
                 continue
             if fired is True:
@@ -285,7 +288,7 @@ def _hit(rule: CompiledRule, run: _Run) -> Hit:
     for (name, program), native in zip(rule.evidence, natives, strict=True):
         try:
             evidence[name] = run.value(program, native, result=True)
-        except (KeyError, TypeError, ValueError, RuntimeError, IndexError):
+        except _EVALUATION_ERRORS:
             evidence[name] = None
     return Hit(rule=rule, evidence=evidence, summary=render_summary(rule.spec.summary, evidence))
 
