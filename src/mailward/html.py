@@ -347,8 +347,7 @@ class _Collector:
         else:
             self.truncated = True
 
-    def element(self, node: LexborNode, tag: str) -> None:
-        attrs = node.attributes
+    def element(self, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
         self.node_urls = set()
         if tag in ("a", "area"):
             self._link(node, tag, attrs)
@@ -502,6 +501,18 @@ class _Collector:
             self.truncated = self.truncated or inner.truncated
 
 
+# What ``_Collector.element`` reads: the tags it handles itself, and on any other
+# element the attributes that load (``_generic``), ``background`` and ``style``.
+_ELEMENT_TAGS = frozenset({
+    "a", "area", "img", "input", "image", "feimage", "use", *ANIMATION_ELEMENTS, "link", *_MEDIA_TAGS,
+    "object", "meta", "form",
+})  # fmt: skip
+_ELEMENT_ATTRIBUTES = frozenset({*LOAD_ATTRIBUTES, "background", "style"})
+# ``"<!--[if" in html.lower()`` without lower-casing the whole part (only ASCII I and F
+# lower-case to i and f)
+_CONDITIONAL_COMMENT = re.compile(r"<!--\[[iI][fF]")
+
+
 def _data_document(url: str) -> str:
     """The text of a ``data:text/html`` or ``data:image/svg+xml`` URL, or ""."""
     value = url.strip()
@@ -539,8 +550,11 @@ def extract_html(
     for node in root.traverse(include_text=False) if root is not None else ():
         tag = (node.tag or "").lower()
         if tag and not tag.startswith(("-", "#")):
-            collector.element(node, tag)
-    if "<!--[if" in html.lower():
+            attrs = node.attributes
+            # most elements (td, tr, div...) neither load, link nor hide anything themselves
+            if tag in _ELEMENT_TAGS or not _ELEMENT_ATTRIBUTES.isdisjoint(attrs):
+                collector.element(node, tag, attrs)
+    if _CONDITIONAL_COMMENT.search(html):
         for resource in _conditional_resources(html, part):
             collector.add(resource)
     # no visible text: nothing read it (the rules take theirs from ``facts.message_cues.strip_tags``)

@@ -50,3 +50,25 @@ def test_a_tag_without_attributes_after_the_total_bound_is_kept() -> None:
     facts = extract_html(many * 399 + last + "<br><img src=https://t.example/p.gif>", "1")
     assert facts.attributes_capped
     assert [r.url for r in facts.resources][-1] == "https://t.example/p.gif"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="<!-[iIfFİıK x", max_size=30))
+def test_conditional_comment_check_matches_lower_case_search(text: str) -> None:
+    from mailward import html
+
+    assert (html._CONDITIONAL_COMMENT.search(text) is not None) == ("<!--[if" in text.lower())
+
+
+def test_elements_without_handled_tags_still_report_what_they_load() -> None:
+    html = (
+        '<table><tr><td background="https://t.example/bg.gif">x</td>'
+        '<td class="c" id="i">plain</td></tr></table>'
+        '<span style="background:url(https://t.example/s.gif)">y</span>'
+        '<custom-el src="https://t.example/c.gif"></custom-el>'
+        '<div hidden><img src="https://t.example/h.gif"></div>'
+    )
+    resources = {r.url: r for r in extract_html(html, "1").resources}
+    assert set(resources) == {"https://t.example/bg.gif", "https://t.example/s.gif", "https://t.example/c.gif",
+                              "https://t.example/h.gif"}
+    assert resources["https://t.example/h.gif"].hidden

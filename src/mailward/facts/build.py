@@ -270,42 +270,30 @@ def _links(
     link_brands: dict[str, None] = {}
     own = tuple(facts["org"]["domains"])
     brands = message_cues.brand_variants(own)
+    memo: dict[tuple[str, str, str], _LinkCues | None] = {}  # a link repeated in one message is read once
     for link in message.links[:MAX_LINKS]:
-        parts = message_cues.split_url(link.url)
-        if parts.scheme not in ("http", "https", ""):
+        link_key = (link.url, link.text, link.source)
+        if link_key in memo:
+            cues = memo[link_key]
+        else:
+            cues = memo[link_key] = _link_cues(link, trackers, own, brands)
+        if cues is None:
             totals["script_links"] += bool(linkfacts.script_scheme(link.url))
             continue
-        decoded = linkfacts.decode_host(parts.host)  # "%70aypal.%63om": read as a browser would
-        if decoded:
-            parts = message_cues.UrlParts(parts.scheme, decoded, parts.path, domains.site(decoded))
-            totals["encoded_hosts"] += 1
-        shown = message_cues.text_domain(link.text) if link.source == "html" else ""
-        shown_reg = domains.site(shown) if shown else ""
-        beacon = trackers.get(link.url)
-        tracker = beacon.tracker if beacon else ""
-        destination = beacon.destination if beacon else ""
-        dest_reg = message_cues.split_url(destination).registrable if destination else ""
-        mismatch = bool(shown_reg and parts.host and shown_reg != parts.registrable)
-        if mismatch and tracker and (not dest_reg or dest_reg == shown_reg):
-            mismatch = False  # a known click tracker in front of the shown domain
+        parts, shown, tracker, destination, mismatch, login, ip_host, shortener, own_brand, phish, encoded = cues
+        totals["encoded_hosts"] += encoded
         reg = parts.registrable
         if reg and reg not in checked and domain_lookalike is not None and len(checked) < MAX_LOOKALIKE_DOMAINS:
             found = domain_lookalike(parts.host)
             checked[reg] = (lookalike_kind(found.kind), found.target) if found is not None else ("", "")
         look_kind, look_target = checked.get(reg, ("", ""))
-        login = message_cues.login_words(link.text, parts.path, parts.host)
-        ip_host = domains.is_ip_literal(parts.host)
-        shortener = bool(parts.host) and message_cues.is_shortener(parts.host, parts.registrable)
         totals["count"] += 1
         totals["ip_hosts"] += ip_host
         totals["shorteners"] += shortener
         totals["text_mismatches"] += mismatch
         totals["url_text_mismatches"] += mismatch and link.text.lstrip().lower().startswith(("http://", "https://", "www."))
         totals["lookalikes"] += bool(look_kind)
-        own_brand = bool(brands) and message_cues.has_own_brand(parts.host, reg, own, brands)
         totals["own_brand"] += own_brand
-        phish = _phishing_link(link.url, parts, destination)
-        destination = destination or phish["destination"]
         totals["brand_hosts"] += bool(phish["brand_host"])
         totals["brand_paths"] += bool(phish["brand_path"])
         totals["hosting"] += bool(phish["hosting"])
@@ -332,13 +320,47 @@ def _links(
         entry = _link_entry(link, parts, shown=shown, mismatch=mismatch, ip_host=ip_host,
                             shortener=shortener, tracker=tracker, destination=destination, login=login,
                             lookalike=(look_kind, look_target), own_brand=own_brand, phish=phish)
-        entry["host_encoded"] = bool(decoded)
+        entry["host_encoded"] = encoded
         entry["action_text"] = linkfacts.action_text(link.text)
         by_key[key] = entry
         out.append(entry)
     facts["links"] = out
     facts["link_summary"] = {**totals, "hosts": list(hosts)[:MAX_ITEMS], "hosting_kinds": list(hosting_kinds),
                              "brands": list(link_brands)}
+
+
+# What one link says, apart from the message-wide look-alike check (see ``_links``):
+# (parts, shown domain, tracker, destination, text mismatch, login words, IP host,
+# shortener, own brand, phishing facts, host written with percent escapes)
+_LinkCues = tuple[message_cues.UrlParts, str, str, str, bool, bool, bool, bool, bool, dict[str, Any], bool]
+
+
+def _link_cues(
+    link: Link, trackers: Mapping[str, Beacon], own: tuple[str, ...], brands: Any
+) -> _LinkCues | None:
+    """The cues of one link, or None for a link that is not http(s) (a script or data URL)."""
+    parts = message_cues.split_url(link.url)
+    if parts.scheme not in ("http", "https", ""):
+        return None
+    decoded = linkfacts.decode_host(parts.host)  # "%70aypal.%63om": read as a browser would
+    if decoded:
+        parts = message_cues.UrlParts(parts.scheme, decoded, parts.path, domains.site(decoded))
+    shown = message_cues.text_domain(link.text) if link.source == "html" else ""
+    shown_reg = domains.site(shown) if shown else ""
+    beacon = trackers.get(link.url)
+    tracker = beacon.tracker if beacon else ""
+    destination = beacon.destination if beacon else ""
+    dest_reg = message_cues.split_url(destination).registrable if destination else ""
+    mismatch = bool(shown_reg and parts.host and shown_reg != parts.registrable)
+    if mismatch and tracker and (not dest_reg or dest_reg == shown_reg):
+        mismatch = False  # a known click tracker in front of the shown domain
+    login = message_cues.login_words(link.text, parts.path, parts.host)
+    ip_host = domains.is_ip_literal(parts.host)
+    shortener = bool(parts.host) and message_cues.is_shortener(parts.host, parts.registrable)
+    own_brand = bool(brands) and message_cues.has_own_brand(parts.host, parts.registrable, own, brands)
+    phish = _phishing_link(link.url, parts, destination)
+    destination = destination or phish["destination"]
+    return parts, shown, tracker, destination, mismatch, login, ip_host, shortener, own_brand, phish, bool(decoded)
 
 
 def _link_entry(

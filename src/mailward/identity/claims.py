@@ -13,7 +13,9 @@ not count as a claim.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -96,7 +98,8 @@ def _segments(text: str) -> list[str]:
     return [s.strip() for s in _SEPARATORS.split(text) if s and s.strip()]
 
 
-def _candidates(segment_folded: str) -> tuple[list[str], list[str], bool]:
+@lru_cache(maxsize=8192)  # a pure function of short text, asked for each analyser
+def _candidates(segment_folded: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """Names a segment may state: the segment itself and what follows a journalist's
     role ("senior correspondent at the financial times" -> "the financial times"); then,
     separately, what precedes the role ("reuters correspondent" -> "reuters"), which is
@@ -110,7 +113,7 @@ def _candidates(segment_folded: str) -> tuple[list[str], list[str], bool]:
         k -= 1
         direct.append(" ".join(words[:k]))
     if _ROLE_FIRST.isdisjoint(words):
-        return direct, [], False
+        return tuple(direct), (), False
     n = len(words)
     for i in range(n):
         if words[i] not in _ROLE_FIRST:
@@ -123,8 +126,8 @@ def _candidates(segment_folded: str) -> tuple[list[str], list[str], bool]:
                 if after:
                     direct.append(" ".join(after))
                 before = [" ".join(words[: i - drop]) for drop in range(0, min(2, i) + 1) if i - drop > 0]
-                return direct, before, True
-    return direct, [], False
+                return tuple(direct), tuple(before), True
+    return tuple(direct), (), False
 
 
 # Words that make a name into an edition or newsletter of it: "The Economist Asia Briefing"
@@ -150,6 +153,7 @@ def _freelance(folded: str) -> bool:
     return any(word in folded for word in _FREELANCE)
 
 
+@lru_cache(maxsize=8192)
 def _looks_like_person(segment: str) -> bool:
     words = segment.split()
     if not 2 <= len(words) <= 4 or not _ROLE_FIRST.isdisjoint(fold(segment).split()):
@@ -314,8 +318,23 @@ def _subject_claims(subject: str, cat: Catalogue) -> list[RawClaim]:
 # -- signature ------------------------------------------------------------------------
 
 
+# The last message's signature lines: the outlet, brand and organisation analysers all
+# read them (a weak reference, so the cache never keeps a message alive).
+_last_signature: tuple[weakref.ref[Message], int, tuple[str, ...]] | None = None
+
+
 def signature_lines(message: Message, count: int = SIGNATURE_LINES) -> list[str]:
     """The last ``count`` non-empty lines the sender wrote (quoted and forwarded text cut)."""
+    global _last_signature
+    last = _last_signature
+    if last is not None and last[0]() is message and last[1] == count:
+        return list(last[2])
+    lines = _signature_lines(message, count)
+    _last_signature = (weakref.ref(message), count, tuple(lines))
+    return lines
+
+
+def _signature_lines(message: Message, count: int) -> list[str]:
     text = ""
     if message.text_parts:
         text = message.text_parts[0].text

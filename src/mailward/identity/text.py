@@ -78,6 +78,18 @@ def fold_chars(text: str) -> str:
 
 def fold(text: str) -> str:
     """Fold ``text`` for matching: see the module docstring. No leading/trailing space."""
+    if len(text) <= _FOLD_CACHED_LENGTH:
+        return _fold_short(text)
+    return _NON_WORD.sub(" ", fold_chars(text)).strip()
+
+
+# Names, segments and signature lines recur across the analysers of one message and
+# across messages (a sender's display name): short texts are folded once per process.
+_FOLD_CACHED_LENGTH = 200
+
+
+@lru_cache(maxsize=16384)
+def _fold_short(text: str) -> str:
     return _NON_WORD.sub(" ", fold_chars(text)).strip()
 
 

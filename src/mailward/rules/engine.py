@@ -28,6 +28,7 @@ from .. import linear_regex
 from ..config import ConfigError
 from ..result import Finding, Severity
 from .celcore import cel
+from .native import NativeProgram, compile_native, plain
 from .rulefile import RuleSpec, load_rule_files
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,9 @@ class CompiledRule:
     spec: RuleSpec
     program: Any  # cel.Program
     evidence: tuple[tuple[str, Any], ...]  # (name, cel.Program)
+    # the same expressions as Python functions (``native``), None where CEL alone runs them
+    native: NativeProgram | None = None
+    evidence_native: tuple[NativeProgram | None, ...] = ()
 
     @property
     def name(self) -> str:
@@ -152,6 +156,9 @@ def _keep(value: Any) -> Any:
 
 
 MAX_ERROR_TEXT = 300
+# What CEL raises when a rule cannot be evaluated on a message; integer overflow and
+# division by zero are ArithmeticErrors (OverflowError, ZeroDivisionError)
+_EVALUATION_ERRORS = (KeyError, TypeError, ValueError, RuntimeError, IndexError, ArithmeticError)
 
 
 @dataclass
@@ -210,22 +217,25 @@ class RuleSet:
     def evaluate(
         self, facts: Mapping[str, Any], *, skip: Iterable[str] = (), context: Any = None
     ) -> list[Hit]:
-        """Every rule that fires on ``facts``, in rule order. Never raises on rule errors."""
-        ctx = context if context is not None else self.context(facts)
+        """Every rule that fires on ``facts``, in rule order. Never raises on rule errors.
+
+        Each rule runs as its Python translation (``native``) when it has one; where that
+        cannot decide (see ``mailward.rules.native``), CEL runs it over a context built
+        on first need, so most messages never pay for converting their facts to CEL."""
+        run = _Run(self._project(facts), context)
         skipped = frozenset(skip)
         hits: list[Hit] = []
         for name, program, rule in self._enabled:
             if name in skipped:
                 continue
             try:
-                fired = program.execute(ctx)
-            except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+                fired = run.value(program, rule.native)
+            except _EVALUATION_ERRORS as exc:
                 self._count_error(name, exc)
                 continue
             if fired is True:
-                hits.append(_hit(rule, ctx))
+                hits.append(_hit(rule, run))
         return hits
-
 
     def _count_error(self, name: str, exc: Exception) -> None:
         entry = self.evaluation_errors.get(name)
@@ -248,12 +258,37 @@ def rule_errors(ruleset: RuleSet | None = None) -> list[RuleErrors]:
     return (ruleset or default_ruleset()).error_counts()
 
 
-def _hit(rule: CompiledRule, ctx: Any) -> Hit:
+class _Run:
+    """One message's evaluation: the projected facts, and their CEL context once needed."""
+
+    __slots__ = ("context", "variables")
+
+    def __init__(self, variables: Any, context: Any = None) -> None:
+        self.variables = variables
+        self.context = context  # a caller's context: CEL runs everything, as it was given
+
+    def value(self, program: Any, native: NativeProgram | None, *, result: bool = False) -> Any:
+        """The expression's value: its Python translation's, or CEL's where that cannot
+        decide. Raises as ``program.execute`` does. With ``result``, a value to hand on
+        (lists, not the facts' own tuples), as CEL returns it."""
+        if native is not None and self.context is None:
+            try:
+                value = native(self.variables)
+                return plain(value) if result else value
+            except Exception:  # noqa: S110 - CEL decides, and reports its own error
+                pass
+        if self.context is None:
+            self.context = cel.Context(variables=self.variables, functions=FUNCTIONS)
+        return program.execute(self.context)
+
+
+def _hit(rule: CompiledRule, run: _Run) -> Hit:
     evidence: dict[str, Any] = {}
-    for name, program in rule.evidence:
+    natives = rule.evidence_native or (None,) * len(rule.evidence)
+    for (name, program), native in zip(rule.evidence, natives, strict=True):
         try:
-            evidence[name] = program.execute(ctx)
-        except (KeyError, TypeError, ValueError, RuntimeError, IndexError):
+            evidence[name] = run.value(program, native, result=True)
+        except _EVALUATION_ERRORS:
             evidence[name] = None
     return Hit(rule=rule, evidence=evidence, summary=render_summary(rule.spec.summary, evidence))
 
@@ -293,7 +328,13 @@ def compile_rule(spec: RuleSpec) -> CompiledRule:
     """Compile one rule's condition and evidence expressions (raises ValueError)."""
     program = cel.compile(spec.condition)
     evidence = tuple((name, cel.compile(expr)) for name, expr in spec.evidence.items())
-    return CompiledRule(spec=spec, program=program, evidence=evidence)
+    return CompiledRule(
+        spec=spec,
+        program=program,
+        evidence=evidence,
+        native=compile_native(spec.condition, FUNCTIONS),
+        evidence_native=tuple(compile_native(expr, FUNCTIONS) for expr in spec.evidence.values()),
+    )
 
 
 def builtin_rules_dir() -> Path:

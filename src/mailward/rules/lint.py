@@ -166,7 +166,7 @@ def _type_problems(spec: RuleSpec, where: str) -> list[Problem]:
     for label, ctx in _check_contexts().items():
         try:
             value = cel.compile(spec.condition).execute(ctx)
-        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError, ArithmeticError) as exc:
             if label == "empty" and isinstance(exc, IndexError | RuntimeError) and "index" in str(exc).lower():
                 continue
             problems.append(Problem(where, spec.name, f"condition fails on {label} facts: {type(exc).__name__}: {exc}",
@@ -179,7 +179,7 @@ def _type_problems(spec: RuleSpec, where: str) -> list[Problem]:
     for key, expr in spec.evidence.items():
         try:
             cel.compile(expr).execute(ctx)
-        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError, ArithmeticError) as exc:
             problems.append(Problem(where, spec.name, f"evidence '{key}' fails: {type(exc).__name__}: {exc}"))
     return problems
 
