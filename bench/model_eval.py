@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--words", choices=("yes", "no", "both"), default="yes",
                         help="word features (subject, body, display name): with them, shapes only, or both")
     parser.add_argument("--news-ham", action="store_true", help="add plans that train on the newsletters as ham")
+    parser.add_argument("--plan", action="append", default=[], help="run only this plan (repeatable; default: all)")
     parser.add_argument("--threshold", type=float, default=None,
                         help="fixed threshold (default: chosen on each plan's training ham, as `mailward learn` does)")
     args = parser.parse_args(argv)
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                                  "load_average": os.getloadavg(), "plans": {}}
     modes = {"yes": [True], "no": [False], "both": [True, False]}[args.words]
     runs = [(f"{plan}{'' if words else ' [shapes only]'}", trained_on, words)
-            for plan, trained_on in PLANS.items() for words in modes]
+            for plan, trained_on in PLANS.items() for words in modes if not args.plan or plan in args.plan]
     with tempfile.TemporaryDirectory() as tmp:
         for plan, trained_on, words in runs:
             feats = {name: [features(m, f, words=words) for (_, _, m), f in zip(items, facts[name], strict=True)]  # type: ignore[arg-type]
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                     rows[f"{name}/{subset}"] = row
             report["plans"][plan] = {"trained_on": trained_on, "positives": len(pos), "negatives": len(neg),  # type: ignore[index]
                                      "threshold": round(model.threshold, 4), "model_bytes": size, "results": rows}
+            print(json.dumps({plan: report["plans"][plan]}), file=sys.stderr, flush=True)  # type: ignore[index]
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

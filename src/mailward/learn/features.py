@@ -30,7 +30,7 @@ lower-cased, sentence-ending full stops and ASCII punctuation become spaces (one
 ``bytes.translate``), it is split at white space, and a token is a word when it is
 letters only (``str.isalpha``, any script) and not a single ASCII letter. A host name, URL,
 address or number is therefore never a word. Feature version 3 has no word pairs: they
-doubled the features and the cost, for a few points either way (bench/RESULTS.md).
+doubled the number of features to hash and sum.
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ _CACHE_LIMIT = 200_000  # cached word hashes per prefix before the cache starts 
 _SPACE_CHARS = b'",;!?()[]{}<>*|~^+=#%&$\'`-_'
 _SPACE = bytes.maketrans(_SPACE_CHARS, b" " * len(_SPACE_CHARS))
 _QUOTES = ("\u201c", "\u201d", "\u2019", "\u00ab", "\u00bb")  # “ ” ’ « »
-_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")  # a single ASCII letter is not a word
 _ADDRESS_SPLIT = str.maketrans("@._+-", "     ")
-_NOT_WORDS = frozenset({"http", "https", "www", "mailto"})
+# never words: pieces of URLs, and a single ASCII letter
+NOT_WORDS = frozenset({"http", "https", "www", "mailto", *"abcdefghijklmnopqrstuvwxyz"})
 _URL = re.compile(r"(?i)(?:https?://|www\.)\S++")
 _PATH_WORD = re.compile(r"[a-z]{3,20}")
 
@@ -164,14 +164,15 @@ def _recipient_words(message: Message) -> frozenset[str]:
     return frozenset(words)
 
 
-def words_of(text: str, drop: frozenset[str] = frozenset(), limit: int = MAX_WORDS) -> list[str]:
-    """The words of the first ``MAX_CHARS`` characters of ``text``, lower case, without ``drop``."""
+def words_of(text: str, drop: frozenset[str] = NOT_WORDS, limit: int = MAX_WORDS) -> list[str]:
+    """The words of the first ``MAX_CHARS`` characters of ``text``, lower case, without ``drop``
+    (which should hold ``NOT_WORDS``: ``features`` passes the recipients' words with them)."""
     text = text[:MAX_CHARS].lower().replace(". ", " ").replace(".\n", " ")
     for quote in _QUOTES:
         if quote in text:
             text = text.replace(quote, " ")
     spaced = text.encode("utf-8", "surrogatepass").translate(_SPACE).decode("utf-8", "surrogatepass")
-    words = [w for w in filter(str.isalpha, spaced.split()) if w not in drop and w not in _LETTERS]
+    words = [w for w in filter(str.isalpha, spaced.split()) if w not in drop]
     return words[:limit]
 
 
@@ -308,7 +309,7 @@ def features(message: Message, facts: Mapping[str, Any] | None = None, *, words:
         text = str((facts.get("content") or {}).get("text") or "")
         subject_text = message.subject or ""
         body_text = text[len(subject_text):] if text.startswith(subject_text) else text
-        drop = _recipient_words(message) | _NOT_WORDS
+        drop = _recipient_words(message) | NOT_WORDS
         built.words("s:", words_of(subject_text, drop, 30))
         sender = message.sender_address
         if sender and sender.display_name:
