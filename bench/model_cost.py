@@ -3,10 +3,11 @@
 Trains a throwaway model on half of the messages read (phishing set as positives, the
 others as negatives: the weights' values do not change the cost) and times
 ``ContentModel.score(..., top=5)`` over every message, best of five rounds (process
-time, so other processes on the machine count less). Since feature version 2 a scan
-hands the model the text its facts already extracted (``content_text``), so that text
-is extracted before the timing; on older versions (no ``text`` argument) the model
-extracts its own text inside the timing, which is what a scan paid then.
+time, so other processes on the machine count less). Since feature version 3 a scan
+scores the model on the facts it built anyway (their text and shapes), so the facts are
+built before the timing; on version 2 (a ``text`` argument) the text the facts extracted
+is handed over; on version 1 the model extracts its own text inside the timing, which
+is what a scan paid then.
 
     python bench/model_cost.py --corpus DIR [--limit 300]
 
@@ -36,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", required=True, type=Path, help="a directory with phishing_pot, sa_ham, ...")
     parser.add_argument("--limit", type=int, default=300, help="messages per set")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--top", type=int, default=5, help="features named for explain (a scan names 5)")
+    parser.add_argument("--top-from", type=float, default=0.9,
+                        help="name them only from this probability (a scan: the threshold; explain: 0)")
     args = parser.parse_args(argv)
     messages, positive = [], []
     for name in SETS:
@@ -45,24 +49,38 @@ def main(argv: list[str] | None = None) -> int:
     if not messages:
         print(f"model_cost: no messages under {args.corpus}", file=sys.stderr)
         return 2
-    vectors = [features(m) for m in messages]
+    parameters = inspect.signature(ContentModel.score).parameters
+    takes_facts = "facts" in parameters
+    if takes_facts:
+        from mailward.pipeline import Analyser
+
+        analyser = Analyser()
+        all_facts = [analyser.facts(m, model=False) for m in messages]  # the scan has built them already
+        vectors = [features(m, f) for m, f in zip(messages, all_facts, strict=True)]
+    else:
+        vectors = [features(m) for m in messages]
     pos = [v for v, p in zip(vectors, positive, strict=True) if p][::2] or vectors[:1]
     neg = [v for v, p in zip(vectors, positive, strict=True) if not p][::2] or vectors[-1:]
     model = train(pos, neg, threshold=0.9)
-    reuses_text = "text" in inspect.signature(ContentModel.score).parameters
-    if reuses_text:
+    reuses_text = takes_facts or "text" in parameters
+    if takes_facts:
+
+        def step() -> None:
+            for message, facts in zip(messages, all_facts, strict=True):
+                model.score(message, facts, top=args.top, top_from=args.top_from)
+    elif reuses_text:
         from mailward.facts.build import content_text
 
         texts = [content_text(m) for m in messages]  # the scan's facts have it already
 
         def step() -> None:
             for message, text in zip(messages, texts, strict=True):
-                model.score(message, text=text, top=5)
+                model.score(message, text=text, top=args.top)
     else:
 
         def step() -> None:
             for message in messages:
-                model.score(message, top=5)
+                model.score(message, top=args.top)
 
     rounds = []
     for _ in range(args.rounds):
@@ -70,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         step()
         rounds.append((time.process_time() - started) * 1000 / len(messages))
     rounds.sort()
-    print(json.dumps({"messages": len(messages), "reuses_scan_text": reuses_text,
+    print(json.dumps({"messages": len(messages), "reuses_scan_text": reuses_text, "top": args.top, "top_from": args.top_from,
                       "ms_per_message_best": round(rounds[0], 3), "ms_per_message_median": round(rounds[len(rounds) // 2], 3),
                       "load_average": [round(x, 1) for x in os.getloadavg()]}))
     return 0

@@ -7,6 +7,12 @@ the flagged rate of the model alone, of the rules alone (a scan without the mode
 both together (the model's rule adds to the rules, as in ``scan --model``).
 
     python bench/model_eval.py --corpus ../corpus [--out bench/model_eval.json] [--limit N]
+        [--words yes|no|both] [--news-ham]
+
+``--words no`` trains models of shapes only (the scan's link, claim, form and lure
+facts, link path words and attachment kinds; no subject, body or display-name words);
+``both`` runs every plan both ways. ``--news-ham`` adds plans that train on the
+newsletters as ham too (they are then measured only where a plan left them out).
 
 The corpus directory holds one folder per set (phishing_pot, phishing_nazario, sa_ham,
 newsletters_unspy). The models are written to a temporary directory and not kept: the
@@ -24,12 +30,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from mailward.facts.build import content_text
 from mailward.learn.features import features
 from mailward.learn.model import ContentModel, train
 from mailward.parse import parse_message
+from mailward.pipeline import Analyser
 from mailward.result import Verdict
-from mailward.scan import Scanner
 
 FLAGGED = {Verdict.SUSPICIOUS, Verdict.RECON, Verdict.PHISHING, Verdict.MALICIOUS}
 POSITIVE = {"phishing_pot", "phishing_nazario"}
@@ -40,6 +45,13 @@ PLANS: dict[str, list[tuple[str, str]]] = {
     "pot+ham": [("phishing_pot", "dev"), ("sa_ham", "dev")],
     "nazario+ham": [("phishing_nazario", "all"), ("sa_ham", "dev")],
     "pot+nazario+ham": [("phishing_pot", "dev"), ("phishing_nazario", "dev"), ("sa_ham", "dev")],
+}
+# with --news-ham: the newsletters as wanted mail in training (never measured on then)
+NEWS_PLANS: dict[str, list[tuple[str, str]]] = {
+    "pot+ham+news": [("phishing_pot", "dev"), ("sa_ham", "dev"), ("newsletters_unspy", "all")],
+    "nazario+ham+news": [("phishing_nazario", "all"), ("sa_ham", "dev"), ("newsletters_unspy", "all")],
+    "pot+nazario+news (no sa_ham)": [("phishing_pot", "dev"), ("phishing_nazario", "all"),
+                                     ("newsletters_unspy", "all")],
 }
 # with --extra-ham (e.g. the demo generator's ham, newsletters and journalists' mail)
 EXTRA_PLANS: dict[str, list[tuple[str, str]]] = {
@@ -74,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extra-ham", type=Path,
                         help="more wanted mail to train on (e.g. the demo generator's ham and newsletters): "
                              "adds plans that train on it too")
+    parser.add_argument("--words", choices=("yes", "no", "both"), default="yes",
+                        help="word features (subject, body, display name): with them, shapes only, or both")
+    parser.add_argument("--news-ham", action="store_true", help="add plans that train on the newsletters as ham")
+    parser.add_argument("--plan", action="append", default=[], help="run only this plan (repeatable; default: all)")
     parser.add_argument("--threshold", type=float, default=None,
                         help="fixed threshold (default: chosen on each plan's training ham, as `mailward learn` does)")
     args = parser.parse_args(argv)
@@ -87,19 +103,27 @@ def main(argv: list[str] | None = None) -> int:
         files = sorted(p for p in args.extra_ham.rglob("*") if p.is_file())[: args.limit or None]
         data["extra_ham"] = [(p.name, "dev", parse_message(p.read_bytes())) for p in files]
         PLANS.update(EXTRA_PLANS)
+    if args.news_ham:
+        PLANS.update(NEWS_PLANS)
     parse_s = time.monotonic() - started
-    texts = {name: [content_text(m) for _, _, m in items] for name, items in data.items()}  # type: ignore[arg-type]
-    feats = {name: [features(m, t) for (_, _, m), t in zip(items, texts[name], strict=True)]  # type: ignore[arg-type]
-             for name, items in data.items()}
+    analyser = Analyser()  # the scan's facts, without a model: the model's features read them
+    facts = {name: [analyser.facts(m, model=False) for _, _, m in items] for name, items in data.items()}  # type: ignore[arg-type]
     rules_flagged: dict[str, list[bool]] = {}
     if not args.no_rules:
-        scanner = Scanner()
-        for name, items in data.items():
-            rules_flagged[name] = [scanner.scan_message(m, f).verdict in FLAGGED for f, _, m in items]  # type: ignore[arg-type]
+        for name in data:
+            rules_flagged[name] = [
+                analyser.policy.decide(analyser.ruleset.evaluate(f, skip=analyser.policy.disabled), f)[0] in FLAGGED
+                for f in facts[name]]
     report: dict[str, object] = {"sets": {k: len(v) for k, v in data.items()}, "parse_s": round(parse_s, 1),
+                                 "facts_s": round(time.monotonic() - started - parse_s, 1),
                                  "load_average": os.getloadavg(), "plans": {}}
+    modes = {"yes": [True], "no": [False], "both": [True, False]}[args.words]
+    runs = [(f"{plan}{'' if words else ' [shapes only]'}", trained_on, words)
+            for plan, trained_on in PLANS.items() for words in modes if not args.plan or plan in args.plan]
     with tempfile.TemporaryDirectory() as tmp:
-        for plan, trained_on in PLANS.items():
+        for plan, trained_on, words in runs:
+            feats = {name: [features(m, f, words=words) for (_, _, m), f in zip(items, facts[name], strict=True)]  # type: ignore[arg-type]
+                     for name, items in data.items()}
             if any(s not in data for s, _ in trained_on):
                 continue
             pos, neg = [], []
@@ -109,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
                         (pos if name in POSITIVE else neg).append(f)
             if not pos or not neg:
                 continue
-            model = train(pos, neg, threshold=args.threshold)
-            path = Path(tmp) / f"{plan}.npz"
+            model = train(pos, neg, threshold=args.threshold, words=words)
+            path = Path(tmp) / f"plan{len(report['plans'])}.npz"  # type: ignore[arg-type]
             model.save(path)
             model = ContentModel.load(path)
             size = path.stat().st_size
@@ -123,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                     idx = [i for i, (_, h, _) in enumerate(items) if h == subset]
                     if not idx:
                         continue
-                    t0 = time.process_time()  # the model step as a scan pays it: the text is the facts'
-                    probs = [model.score(items[i][2], text=texts[name][i], top=5).probability  # type: ignore[arg-type]
-                             for i in idx]
+                    t0 = time.process_time()  # the model step as a scan pays it: on the facts it has
+                    probs = [model.score(items[i][2], facts[name][i], top=5,  # type: ignore[arg-type]
+                                         top_from=model.threshold).probability for i in idx]
                     cpu_ms = (time.process_time() - t0) * 1000 / len(idx)
                     model_hit = [p >= model.threshold for p in probs]
                     row: dict[str, object] = {"n": len(idx), "model": round(100 * sum(model_hit) / len(idx), 1),
@@ -138,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                     rows[f"{name}/{subset}"] = row
             report["plans"][plan] = {"trained_on": trained_on, "positives": len(pos), "negatives": len(neg),  # type: ignore[index]
                                      "threshold": round(model.threshold, 4), "model_bytes": size, "results": rows}
+            print(json.dumps({plan: report["plans"][plan]}), file=sys.stderr, flush=True)  # type: ignore[index]
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

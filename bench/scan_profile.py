@@ -82,8 +82,11 @@ def stages(scanner: Scanner, messages: list[tuple[str, bytes]]) -> dict[str, flo
                 t3 = clock()
                 times[name] = t3 - t2
                 t2 = t3
-            facts = analyser.facts_from(message, found)
+            facts = analyser.facts_from(message, found, model=False)
+            t4m = clock()
+            analyser.score_model(message, facts, found)  # the content model, on the facts (when configured)
             t4 = clock()
+            times["model"] = t4 - t4m
             hits = analyser.ruleset.evaluate(facts, skip=analyser.policy.disabled)
             t5 = clock()
             analyser.policy.decide(hits, facts)
@@ -93,7 +96,7 @@ def stages(scanner: Scanner, messages: list[tuple[str, bytes]]) -> dict[str, flo
             json.dumps(result.to_json())
             t8 = clock()
             for name, value in (("parse", t1 - t0), *times.items(),
-                                ("facts", t4 - t3), ("rules", t5 - t4), ("policy", t6 - t5), ("output", t8 - t7)):
+                                ("facts", t4m - t3), ("rules", t5 - t4), ("policy", t6 - t5), ("output", t8 - t7)):
                 totals[name] += value
     finally:
         parse_module.extract_html = real_extract

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .beacons import find_beacons
 from .config import Config, ConfigError
 from .facts import message_cues
-from .facts.build import IntelMatch, build_facts, content_text
+from .facts.build import IntelMatch, build_facts
 from .identity import (
     IdentityReport,
     IdentitySettings,
@@ -74,7 +74,6 @@ class Found:
     identity: IdentityReport | None = None
     intel: tuple[IntelMatch, ...] = ()
     model: ModelScore | None = None
-    text: str | None = None  # content_text(message), when a step already extracted it
 
 
 def _beacons(message: Message, context: Context, found: Found) -> None:
@@ -89,14 +88,6 @@ def _intel(message: Message, context: Context, found: Found) -> None:
     found.intel = tuple(context.intel(message)) if context.intel is not None else ()
 
 
-def _model(message: Message, context: Context, found: Found) -> None:
-    if context.model is None:
-        found.model = None
-        return
-    found.text = content_text(message)  # the facts' content section reuses it
-    found.model = context.model.score(message, text=found.text, top=5)
-
-
 AnalyserStep = Callable[[Message, Context, Found], None]
 
 # The order of analysis. An analyser that fails leaves its output empty and adds a
@@ -105,8 +96,10 @@ ANALYSERS: tuple[tuple[str, AnalyserStep], ...] = (
     ("beacons", _beacons),
     ("identity", _identity),
     ("intel", _intel),
-    ("model", _model),
 )
+# The content model runs after them, on the facts they produced (``Analyser.score_model``):
+# its features include the link, claim and lure shapes the facts hold.
+MODEL_STEP = "model"
 
 # Which step fills each facts section: an analyser above, or "message" (read from
 # the parsed message by the facts builder) and "links" (the message's links, with
@@ -194,6 +187,7 @@ class Analyser:
         model: ContentModel | None = None,
     ) -> None:
         self.config = config or Config()
+        self.explain_model = False  # name the model's top features for every message, not only when its rule fires
         self.policy = Policy.from_config(self.config)
         if ruleset is not None:
             self.ruleset = ruleset
@@ -238,30 +232,49 @@ class Analyser:
                 notes.append(f"{name} analysis failed: {type(exc).__name__}: {exc}"[:300])
         return found
 
-    def facts(self, message: Message, errors: list[str] | None = None) -> dict[str, Any]:
-        """The facts of ``message`` (see ``mailward.rules.schema.SCHEMA``)."""
-        return self.facts_from(message, self.run(message, errors))
+    def facts(self, message: Message, errors: list[str] | None = None, *, model: bool = True) -> dict[str, Any]:
+        """The facts of ``message`` (see ``mailward.rules.schema.SCHEMA``); ``model=False``
+        leaves the content model out (its section stays empty)."""
+        return self.facts_from(message, self.run(message, errors), errors, model=model)
 
-    def facts_from(self, message: Message, found: Found) -> dict[str, Any]:
-        """The facts of ``message`` from the analysers' output."""
-        return build_facts(
+    def facts_from(self, message: Message, found: Found, errors: list[str] | None = None, *,
+                   model: bool = True) -> dict[str, Any]:
+        """The facts of ``message`` from the analysers' output, then the content model's
+        score on them (``score_model``) unless ``model`` is false."""
+        facts = build_facts(
             message,
             beacons=found.beacons,
             identity=found.identity,
             intel=found.intel,
             org_domains=self.context.org_domains,
             domain_lookalike=self.context.lookalike,
-            model=model_facts(found.model, self.context.model),
             protected=self.recon.protected,
             history=self.context.history,
             recon_extra=self.recon,
-            text=found.text,
         )
+        if model:
+            self.score_model(message, facts, found, errors)
+        return facts
+
+    def score_model(self, message: Message, facts: dict[str, Any], found: Found,
+                    errors: list[str] | None = None) -> None:
+        """The content model's score on ``facts`` (their text and shapes) into ``found.model``
+        and ``facts["model"]``; a failure leaves the section empty and adds a note."""
+        if self.context.model is None:
+            return
+        try:
+            model = self.context.model
+            found.model = model.score(message, facts, top=5, top_from=0.0 if self.explain_model else model.threshold)
+        except Exception as exc:  # the model must not lose the message
+            found.model = None
+            if errors is not None:
+                errors.append(f"{MODEL_STEP} analysis failed: {type(exc).__name__}: {exc}"[:300])
+        facts["model"] = model_facts(found.model, self.context.model)
 
     def analyse(self, message: Message) -> Analysis:
         errors: list[str] = []
         found = self.run(message, errors)
-        facts = self.facts_from(message, found)
+        facts = self.facts_from(message, found, errors)
         hits = self.ruleset.evaluate(facts, skip=self.policy.disabled)
         verdict, score, findings = self.policy.decide(hits, facts)
         return Analysis(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -10,8 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mailward.facts.build import content_text
-from mailward.learn.features import FEATURE_VERSION, FeatureVector, feature_hash, features
+from mailward.learn.features import (
+    FEATURE_VERSION,
+    NOT_WORDS,
+    FeatureVector,
+    fact_features,
+    feature_hash,
+    features,
+    scan_facts,
+    words_of,
+)
 from mailward.learn.model import (
     DEFAULT_THRESHOLD,
     ContentModel,
@@ -55,14 +64,15 @@ def _raw(subject: str, body: str, url: str, to: str = "phishing@pot") -> bytes:
     ).encode()
 
 
-def _features(items: list[tuple[str, str, str]]) -> list[FeatureVector]:
-    return [features(parse_message(_raw(*item))) for item in items]
+def _features(items: list[tuple[str, str, str]], *, words: bool = True) -> list[FeatureVector]:
+    return [features(parse_message(_raw(*item)), words=words) for item in items]
 
 
 def test_features_leave_out_recipients_addresses_and_dates() -> None:
     names = features(parse_message(_raw(*PHISH[0]))).names()
-    assert "b:verify" in names and "s:mailbox" in names and "s2:mailbox_is" in names
-    assert "l:p:login" in names
+    assert "b:verify" in names and "s:mailbox" in names and "b:password" in names
+    assert "l:p:login" in names and "f:lure:credential" in names and "f:links:1" in names
+    assert not [n for n in names if n.startswith(("s2:", "b2:"))]  # no word pairs since version 3
     # the recipient's local part ("phishing"), every address and host name are never features
     assert not [n for n in names if "phishing" in n or "pot" == n.split(":")[-1] or "@" in n]
     assert not [n for n in names if "example" in n or "verify." in n or n.endswith(":net")]
@@ -74,13 +84,70 @@ def test_feature_hashes_name_back_and_match_strings() -> None:
     vector = features(parse_message(_raw(*PHISH[1])))
     names = vector.names()
     assert len(names) == len(vector) and isinstance(vector, FeatureVector)
-    singles = [(i, n) for i, n in enumerate(names) if not n.startswith(("s2:", "b2:"))]
-    assert singles and all(int(vector.hashes[i]) == feature_hash(n) for i, n in singles)
-    pairs = [i for i, n in enumerate(names) if n.startswith("b2:")]
-    assert pairs and len({int(vector.hashes[i]) for i in pairs}) == len({names[i] for i in pairs})
-    # the text a scan already extracted gives the same features as extracting it again
+    assert all(int(vector.hashes[i]) == feature_hash(n) for i, n in enumerate(names))
+    # the facts a scan already built give the same features as building them again
     message = parse_message(_raw(*PHISH[1]))
-    assert features(message, content_text(message)).names() == names
+    assert features(message, scan_facts(message)).names() == names
+
+
+def test_words_are_letters_only_and_skip_hosts_addresses_and_numbers() -> None:
+    text = ("Verify your ACCOUNT, now! Visit example.com/login or https://x.example/a, write to ana@example.org; "
+            "code 24h 12345. “Bitte” bestätigen Sie Ihr Konto (jetzt). Ein e-mail a b")
+    words = words_of(text)
+    assert words[:4] == ["verify", "your", "account", "now"]
+    assert "bitte" in words and "bestätigen" in words and "jetzt" in words and "konto" in words
+    assert not [w for w in words if "example" in w or "ana" == w or "24h" == w or w.isdigit()]
+    assert "e" not in words and "a" not in words and "mail" in words  # a hyphen splits, single letters go
+    assert words_of(text, NOT_WORDS | {"verify"})[0] == "your"
+    assert len(words_of("word " * 5000)) == 250 and words_of("") == []
+
+
+def test_fact_features_are_shapes_and_conjunctions() -> None:
+    facts = {
+        "link_summary": {"count": 3, "hosts": ["a", "b"], "hosting": 1, "hosting_kinds": ["free-hosting"],
+                         "text_mismatches": 1},
+        "brand": {"claimed": True, "kind": "idp", "status": "unrelated-domain", "where": "display_name",
+                  "mismatch": True, "own_service": False, "sender_brand": ""},
+        "identity": {"claim_mismatch": False, "lookalike": {"kind": "typo"}},
+        "sender": {"free_mail": True, "display_name_address": ""},
+        "content": {"lure_topics": ["credential"], "credential_phrases": ["verify your account"],
+                    "urgency_phrases": [], "amounts": 0, "body_chars": 450},
+        "forms": [{"has_password": True}],
+    }
+    shapes = fact_features(facts)
+    for expected in ("links:2-4", "hosts:2-4", "link:hosting", "link:text_mismatches", "hosting:free-hosting",
+                     "brand:idp", "brand:status:unrelated-domain", "brand:where:display_name", "brand:mismatch",
+                     "claim:lookalike:typo", "sender:free-mail", "lure:credential", "credential:1", "urgency:0",
+                     "chars:<1000", "form:password", "claim-mismatch+lure:credential", "hosting+lure:credential",
+                     "text-mismatch+lure"):
+        assert expected in shapes, expected
+    quiet = fact_features({})
+    assert quiet == ["links:0", "hosts:0", "credential:0", "urgency:0", "chars:0"]
+    assert not [s for s in shapes if "." in s or "@" in s]  # no host name or address
+
+
+def test_a_model_of_shapes_only_has_no_words(tmp_path: Path) -> None:
+    message = parse_message(_raw(*PHISH[0]))
+    names = features(message, words=False).names()
+    assert names and not [n for n in names if n.startswith(("s:", "b:", "fn:"))]
+    assert "f:lure:credential" in names
+    model = train(_features(PHISH, words=False), _features(HAM, words=False), bits=12, words=False)
+    model.save(tmp_path / "shapes.npz")
+    loaded = ContentModel.load(tmp_path / "shapes.npz")
+    assert loaded.words is False and loaded.meta["words"] is False
+    scored = loaded.score(message, top=5, top_from=0.0)
+    assert scored.top and not [n for n, _ in scored.top if n.startswith(("s:", "b:", "fn:"))]
+
+
+def test_top_features_are_named_only_from_the_given_probability() -> None:
+    model = train(_features(PHISH), _features(HAM), bits=12)
+    vector = _features([HAM[0]])[0]
+    low = model.score_vector(vector, top=5, top_from=0.0)
+    assert len(low.top) == 5 and len({name for name, _ in low.top}) == 5
+    strengths = [abs(w) for _, w in low.top]
+    assert strengths == sorted(strengths, reverse=True)  # strongest first
+    assert model.score_vector(vector, top=5, top_from=low.probability + 0.01).top == ()
+    assert model.score_vector(vector, top=5, top_from=low.probability).probability == low.probability
 
 
 def test_train_separates_and_round_trips(tmp_path: Path) -> None:
@@ -94,9 +161,10 @@ def test_train_separates_and_round_trips(tmp_path: Path) -> None:
     ham = parse_message(_raw("Committee lunch", "The committee meeting and lunch on Thursday.",
                              "https://parliament.example/committees"))
     high, low = loaded.score(phish, top=5), loaded.score(ham, top=5)
+    assert loaded.score(phish).top == ()  # named only when asked
     assert high.probability > low.probability
-    assert ("b:password", max(w for n, w in high.top if n == "b:password")) in high.top
-    assert dict(high.top)["b:password"] > 0  # a phishing word pushed the score up
+    drivers = dict(high.top)
+    assert drivers["f:lure:credential"] > 0 and drivers["b:verify"] > 0  # a lure shape and a word pushed it up
     assert all(isinstance(name, str) for name, _ in high.top)
 
 
@@ -120,6 +188,11 @@ def test_model_file_is_checked(tmp_path: Path) -> None:
     np.savez(wrong, **data)
     with pytest.raises(ModelError, match="train it again"):
         ContentModel.load(wrong)
+    older = tmp_path / "v2.npz"  # a model of the previous feature version (word pairs, no facts)
+    data["meta"] = np.array(str(data["meta"]).replace('"feature_version": 0', '"feature_version": 2'))
+    np.savez(older, **data)
+    with pytest.raises(ModelError, match=r"made for feature version 2, this mailward uses 3: train it again"):
+        ContentModel.load(older)
 
 
 def test_threshold_is_chosen_on_training_ham_only() -> None:
@@ -159,8 +232,12 @@ def test_learn_command(tmp_path: Path) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "4 phishing and 4 ham messages" in done.stdout
-    assert ContentModel.load(model).bits == 14
+    assert ContentModel.load(model).bits == 14 and ContentModel.load(model).words
     assert model.stat().st_size < 20 * 1024 * 1024
+    shapes = tmp_path / "shapes.npz"
+    only = subprocess.run([*cmd[:3], str(shapes), *cmd[4:], "--no-words"], capture_output=True, text=True, check=False)
+    assert only.returncode == 0, only.stderr
+    assert ContentModel.load(shapes).words is False
     missing = subprocess.run([*cmd[:-1], str(tmp_path / "nope")], capture_output=True, text=True, check=False)
     assert missing.returncode == 2 and "no such file or directory" in missing.stderr
     assert "Traceback" not in missing.stderr
@@ -187,6 +264,16 @@ def test_scan_and_explain_with_a_model(tmp_path: Path) -> None:
     assert explained.returncode == 0, explained.stderr
     assert "content model: phishing probability" in explained.stdout
     assert "b:password" in explained.stdout or "b:verify" in explained.stdout
+    quiet = tmp_path / "quiet.eml"
+    quiet.write_bytes(_raw(*HAM[3], to="reader@example.org"))
+    below = subprocess.run([MAILWARD, "scan", "--format", "json", "--model", str(model), str(quiet)],
+                           capture_output=True, text=True, check=False)
+    assert below.returncode == 0 and "CONTENT_MODEL_PHISHING" not in below.stdout
+    explained = subprocess.run([MAILWARD, "explain", "--model", str(model), str(quiet)], capture_output=True,
+                               text=True, check=False)
+    assert explained.returncode == 0, explained.stderr
+    # explain names the drivers below the threshold too: here words that pulled the score down
+    assert re.search(r"\n  [bsf]:\S+ \(-[0-9.]+\)\n", explained.stdout), explained.stdout
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"junk")
     refused = subprocess.run([MAILWARD, "scan", "--model", str(bad), str(lure)], capture_output=True, text=True,
@@ -198,3 +285,26 @@ def test_scan_and_explain_with_a_model(tmp_path: Path) -> None:
     configured = subprocess.run([MAILWARD, "scan", "--format", "json", "--config", str(config), str(lure)],
                                 capture_output=True, text=True, check=False)
     assert "CONTENT_MODEL_PHISHING" in configured.stdout  # [model] path, relative to the config file
+
+
+def test_the_model_scores_the_scans_facts_and_a_failure_is_noted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mailward.pipeline import Analyser
+
+    model = train(_features(PHISH), _features(HAM), bits=12, threshold=0.6)
+    analyser = Analyser(model=model)
+    message = parse_message(_raw("Verify your password now", "Log in to verify your account password.",
+                                 "https://x.example/login", to="reader@example.org"))
+    analysis = analyser.analyse(message)
+    assert analysis.facts["model"]["enabled"] and analysis.facts["model"]["score"] >= 600
+    assert analysis.facts["model"]["top"]  # the rule fired, so its evidence names the drivers
+    assert "CONTENT_MODEL_PHISHING" in {f.rule for f in analysis.findings}
+    assert analyser.facts(message, model=False)["model"]["enabled"] is False
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(model, "score", broken)
+    failed = analyser.analyse(message)
+    assert failed.errors == ("model analysis failed: RuntimeError: boom",)
+    assert failed.facts["model"]["enabled"] is False
+    assert "CONTENT_MODEL_PHISHING" not in {f.rule for f in failed.findings}

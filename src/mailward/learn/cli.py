@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import click
 
@@ -14,7 +15,21 @@ from .features import FeatureVector, features
 from .model import AUTO_HAM_RATE, AUTO_MIN_HAM, DEFAULT_BITS, DEFAULT_THRESHOLD, ModelError, train
 
 
-def _feature_lists(paths: tuple[str, ...], label: str, progress: bool) -> Iterator[FeatureVector]:
+def _analyser(config_path: str | None) -> Any:
+    """The scan's analyser (without a model) for the facts the features read: the same
+    configuration as the scans the model will serve (own domains, brands)."""
+    from ..config import ConfigError, load_config
+    from ..pipeline import Analyser
+
+    try:
+        return Analyser(load_config(config_path).with_section("model", path=""))
+    except ConfigError as exc:
+        click.echo(f"mailward: learn: {exc}", err=True)
+        sys.exit(2)
+
+
+def _feature_lists(paths: tuple[str, ...], label: str, progress: bool, analyser: Any,
+                   words: bool) -> Iterator[FeatureVector]:
     count = 0
     started = time.monotonic()
     for item in iter_sources(list(paths)):
@@ -28,11 +43,11 @@ def _feature_lists(paths: tuple[str, ...], label: str, progress: bool) -> Iterat
         count += 1
         if progress and count % 500 == 0:
             click.echo(f"learn: {label}: {count} messages ({time.monotonic() - started:.0f} s)", err=True)
-        yield features(message)
+        yield features(message, analyser.facts(message, model=False), words=words)
 
 
 def _store_features(url: str, config_path: str | None, positives: list[FeatureVector],
-                    negatives: list[FeatureVector]) -> dict[str, int]:
+                    negatives: list[FeatureVector], analyser: Any, words: bool) -> dict[str, int]:
     """Add the store's labelled messages to the training lists; counts by label."""
     from ..config import ConfigError, load_config
     from ..store import StoreError, open_store
@@ -51,7 +66,8 @@ def _store_features(url: str, config_path: str | None, positives: list[FeatureVe
             message = parse_message(body)
             if not message.headers:
                 continue
-            (positives if label == "phishing" else negatives).append(features(message))
+            vector = features(message, analyser.facts(message, model=False), words=words)
+            (positives if label == "phishing" else negatives).append(vector)
             counts[label] += 1
     return counts
 
@@ -66,7 +82,11 @@ def _store_features(url: str, config_path: str | None, positives: list[FeatureVe
 @click.option("--store", "store_url", default=None, metavar="URL",
               help="Also train on the store's analyst-labelled messages (`mailward db label`); "
                    "'default' for [store] url or the data directory's store.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (for --store).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file: the store (--store) and the settings the scan's facts use (own domains).")
+@click.option("--words/--no-words", default=True, show_default=True,
+              help="Word features (subject, body, display name). --no-words: a model of shapes only (link, "
+                   "claim, form and lure facts, link path words, attachment kinds), which does not learn languages.")
 @click.option("--bits", type=click.IntRange(12, 22), default=DEFAULT_BITS, show_default=True,
               help="Hash size: 2**BITS weights (18 = 1 MiB).")
 @click.option("--threshold", type=click.FloatRange(0.5, 0.999), default=None,
@@ -75,11 +95,12 @@ def _store_features(url: str, config_path: str | None, positives: list[FeatureVe
                    f"is above; {DEFAULT_THRESHOLD} with fewer than {AUTO_MIN_HAM} ham messages.")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a terminal).")
 def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], store_url: str | None,
-          config_path: str | None, bits: int, threshold: float | None, progress: bool | None) -> None:
+          config_path: str | None, words: bool, bits: int, threshold: float | None, progress: bool | None) -> None:
     """Train the content model used by `scan --model` and `[model] path`.
 
     Features come from content only (subject, body text, display name, link shapes,
-    attachment kinds); never recipients, dates or Received chains. With --store, the
+    attachment kinds, and the link, claim, form and lure shapes of the scan's facts);
+    never recipients, dates or Received chains. With --store, the
     messages an analyst labelled (`mailward db label`) are added, when the store kept
     their bodies. Exit code 2 on a missing path or when a class has no message.
     """
@@ -93,15 +114,16 @@ def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], stor
         click.echo(f"mailward: learn: {exc}", err=True)
         sys.exit(2)
     started = time.monotonic()
-    positives = list(_feature_lists(phishing, "phishing", show))
-    negatives = list(_feature_lists(ham, "ham", show))
+    analyser = _analyser(config_path)
+    positives = list(_feature_lists(phishing, "phishing", show, analyser, words))
+    negatives = list(_feature_lists(ham, "ham", show, analyser, words))
     from_store = {"phishing": 0, "ham": 0, "no_body": 0}
     if store_url is not None:
-        from_store = _store_features(store_url, config_path, positives, negatives)
+        from_store = _store_features(store_url, config_path, positives, negatives, analyser, words)
         click.echo(f"learn: store: {from_store['phishing']} phishing and {from_store['ham']} ham labelled messages; "
                    f"{from_store['no_body']} labelled without a stored body (skipped)", err=True)
     try:
-        model = train(positives, negatives, bits=bits, threshold=threshold,
+        model = train(positives, negatives, bits=bits, threshold=threshold, words=words,
                       meta={"phishing_sources": len(phishing), "ham_sources": len(ham),
                             "store_labels": {k: v for k, v in from_store.items() if k != "no_body"}})
     except ModelError as exc:

@@ -1,13 +1,18 @@
 """Content features for the learned model: what a message says, never who got it or when.
 
 A feature is a short string such as ``"b:password"`` (a body word), ``"s:verify"`` (a
-subject word) or ``"lp:login"`` (a word of a link path). Only content goes in:
+subject word), ``"l:p:login"`` (a word of a link path) or ``"f:brand:mismatch"`` (a shape
+the scan's facts found). Only content goes in:
 
-- subject words and word pairs, body words and word pairs (the text the rules read,
-  ``mailward.facts.build.content_text``: plain text, or the visible text of HTML),
-  the sender's display-name words;
-- link shape: IP-literal or punycode hosts, path words, a URL shown as the link text;
-- attachment kinds, forms and password inputs.
+- subject words and body words (the text the rules read, ``content.text``: plain text,
+  or the visible text of HTML), the sender's display-name words;
+- link shape: the scheme, words of the path, a URL shown as the link text;
+- attachment kinds, forms and password inputs;
+- shapes the scan's facts already computed, which do not depend on the language or the
+  year: a brand or own service claimed by a sender that is not theirs, links whose text
+  shows another domain, brands in link hosts, free hosting, lure topics (six
+  languages), credential and pressure phrases, amounts, phone numbers, the amount of text
+  (``fact_features``).
 
 Left out on purpose, because a model that learns them learns the corpus, not phishing:
 recipient addresses (removed from the text too, with their local parts), every address,
@@ -15,46 +20,50 @@ URLs in the text, dates, Received chains, Message-IDs and every other header. Ho
 are left out too: they date a message (the web hosts of 2002 are not those of 2025) more
 than they say what it wants.
 
-A message's features are a ``FeatureVector``: one 32-bit hash per feature, computed
-without building the feature strings (CRC-32 seeded with the prefix; word pairs combine
-their words' hashes with integer arithmetic in NumPy), and a way to name any of them
-back for ``explain``. Words seen before hit a cache. The cost per message stays flat:
-the first ``MAX_CHARS`` characters of the body text are read, the first ``MAX_WORDS``
-words give features and the first ``MAX_PAIR_WORDS`` give pairs.
+A message's features are a ``FeatureVector``: one 32-bit hash per feature (the CRC-32 of
+the feature string, computed as the CRC-32 of the word seeded with that of its prefix,
+through a per-prefix cache, so no feature string is built), and the words it came from,
+to name any of them back for ``explain``. The cost per message stays flat: the first
+``MAX_CHARS`` characters of the body text are read and the first ``MAX_WORDS`` words
+give features. Words are found without a regular expression over the text: the text is
+lower-cased, sentence-ending full stops and ASCII punctuation become spaces (one
+``bytes.translate``), it is split at white space, and a token is a word when it is
+letters only (``str.isalpha``, any script) and not a single ASCII letter. A host name, URL,
+address or number is therefore never a word. Feature version 3 has no word pairs: they
+doubled the number of features to hash and sum.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..model import Message
 
-FEATURE_VERSION = 2
-MAX_CHARS = 3_000  # characters of body text read per message: the lure is at the top, footers at the end
-MAX_WORDS = 400  # body words read per message
-MAX_PAIR_WORDS = 200  # of which this many give word pairs
+FEATURE_VERSION = 3
+MAX_CHARS = 2_000  # characters of body text read per message: the lure is at the top, footers at the end
+MAX_WORDS = 250  # body words read per message
 MAX_LINKS = 60
 _CACHE_LIMIT = 200_000  # cached word hashes per prefix before the cache starts again
 
-# Every pattern here is linear on attacker text: a match can only start where the
-# previous character could not continue it (a look-behind of one character), and a
-# word is at most 25 characters. A word right after ".", "/", "@", ":", "=", "?" or
-# "%" is a part of a host name, URL or address, not prose: it is skipped, so host
-# names and the domains of addresses never become features.
-_WORD = re.compile(r"(?<![\w&#./@:=?%'-])[^\W\d_][\w'-]{1,24}")
-_NOT_WORDS = frozenset({"http", "https", "www", "mailto"})
+# Words: the text is lower-cased, a "." that ends a sentence and the ASCII punctuation
+# in _SPACE become spaces (bytes.translate, one C pass), it is split at white space, and
+# a token is a word when it is letters only (any script) and not a single ASCII letter.
+# "example.com", "https://x/login", "ana@example.org" and "24h" are not words.
+_SPACE_CHARS = b'",;!?()[]{}<>*|~^+=#%&$\'`-_'
+_SPACE = bytes.maketrans(_SPACE_CHARS, b" " * len(_SPACE_CHARS))
+_QUOTES = ("\u201c", "\u201d", "\u2019", "\u00ab", "\u00bb")  # “ ” ’ « »
+_ADDRESS_SPLIT = str.maketrans("@._+-", "     ")
+# never words: pieces of URLs, and a single ASCII letter
+NOT_WORDS = frozenset({"http", "https", "www", "mailto", *"abcdefghijklmnopqrstuvwxyz"})
 _URL = re.compile(r"(?i)(?:https?://|www\.)\S++")
 _PATH_WORD = re.compile(r"[a-z]{3,20}")
-_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
-_PAIR_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-_SHIFT = np.uint64(29)
-_LOW32 = np.uint64(0xFFFFFFFF)
 _caches: dict[str, dict[str, int]] = {}
 
 
@@ -72,20 +81,14 @@ def _word_hashes(prefix: str, words: Sequence[str]) -> list[int]:
     cache = _caches.get(prefix)
     if cache is None or len(cache) > _CACHE_LIMIT:
         cache = _caches[prefix] = {}
-    missing = [w for w in dict.fromkeys(words) if w not in cache]
-    if missing:
+    try:
+        return list(map(cache.__getitem__, words))
+    except KeyError:
         seed = _seed(prefix)
-        for word in missing:
-            cache[word] = zlib.crc32(word.encode("utf-8", "surrogatepass"), seed)
-    return list(map(cache.__getitem__, words))
-
-
-def _pair_hashes(hashes: np.ndarray, salt: int) -> np.ndarray:
-    """One hash per neighbouring pair, from the two words' hashes (order matters)."""
-    first = hashes[:-1].astype(np.uint64)
-    mixed = first * _PAIR_MULTIPLIER + hashes[1:].astype(np.uint64)
-    mixed ^= mixed >> _SHIFT
-    return (mixed & _LOW32).astype(np.uint32) ^ np.uint32(salt)
+        for word in words:
+            if word not in cache:
+                cache[word] = zlib.crc32(word.encode("utf-8", "surrogatepass"), seed)
+        return list(map(cache.__getitem__, words))
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -99,12 +102,8 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
-@dataclass(frozen=True)
-class _Segment:
-    start: int
-    prefix: str  # "b:" for words, "b2:" for pairs of those words
-    tokens: tuple[str, ...]
-    pairs: bool
+# (start index in the hashes, prefix, tokens)
+_Segment = tuple[int, str, Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -129,12 +128,9 @@ class FeatureVector:
         return self.name(int(np.flatnonzero(self.masked(bits) == column)[0]))
 
     def name(self, index: int) -> str:
-        for segment in reversed(self.segments):
-            if index >= segment.start:
-                at = index - segment.start
-                if segment.pairs:
-                    return f"{segment.prefix}{segment.tokens[at]}_{segment.tokens[at + 1]}"
-                return segment.prefix + segment.tokens[at]
+        for start, prefix, tokens in reversed(self.segments):
+            if index >= start:
+                return prefix + tokens[index - start]
         raise IndexError(index)
 
     def names(self) -> list[str]:
@@ -145,85 +141,56 @@ class FeatureVector:
 
 
 class _Builder:
-    """Collects word hashes in a list; word pairs are hashed in one NumPy pass at the end."""
+    """Collects the features' hashes and, for naming them, the words they came from."""
 
     def __init__(self) -> None:
         self.hashes: list[int] = []
         self.segments: list[_Segment] = []
-        self.pairs: list[tuple[int, int, str, tuple[str, ...]]] = []  # (start, words, prefix, tokens)
 
-    def words(self, prefix: str, words: Sequence[str], pair_prefix: str = "", pair_limit: int = 0) -> None:
-        if not words:
-            return
-        start = len(self.hashes)
-        tokens = tuple(words)
-        self.segments.append(_Segment(start, prefix, tokens, False))
-        self.hashes.extend(_word_hashes(prefix, words))
-        if pair_prefix and len(words) > 1:
-            head = tokens[: pair_limit or len(tokens)]
-            self.pairs.append((start, len(head), pair_prefix, head))
+    def words(self, prefix: str, words: Sequence[str]) -> None:
+        if words:
+            self.segments.append((len(self.hashes), prefix, words))
+            self.hashes.extend(_word_hashes(prefix, words))
 
     def build(self) -> FeatureVector:
-        words = np.array(self.hashes, dtype=np.uint32)
-        parts = [words]
-        size = len(words)
-        segments = list(self.segments)
-        for start, count, prefix, tokens in self.pairs:
-            pairs = _pair_hashes(words[start : start + count], _seed(prefix))
-            segments.append(_Segment(size, prefix, tokens, True))
-            parts.append(pairs)
-            size += len(pairs)
-        hashes = np.concatenate(parts) if len(parts) > 1 else words
-        return FeatureVector(hashes=hashes, segments=tuple(segments))
+        return FeatureVector(hashes=np.array(self.hashes, dtype=np.uint32), segments=tuple(self.segments))
 
 
 def _recipient_words(message: Message) -> frozenset[str]:
     """The words of the recipients' addresses: removed from the text, never features."""
     words: set[str] = set()
     for address in message.recipients:
-        words.update(w for w in re.split(r"[@._+-]", address.lower()) if len(w) > 1)
+        words.update(w for w in address.translate(_ADDRESS_SPLIT).split() if len(w) > 1)
     return frozenset(words)
 
 
-def _words(text: str, drop: frozenset[str], limit: int) -> list[str]:
-    words = _WORD.findall(text[:MAX_CHARS].lower())
-    return [w for w in words if w not in drop][:limit]
-
-
-def _host_and_path(url: str) -> tuple[str, str]:
-    """Host and path of an http(s) URL; cheaper than ``urlsplit`` and enough here."""
-    rest = url.split("://", 1)[1] if "://" in url else url
-    cut = len(rest)
-    for stop in "/?#\\":
-        at = rest.find(stop)
-        if 0 <= at < cut:
-            cut = at
-    authority, path = rest[:cut], rest[cut:]
-    for stop in "?#":
-        path = path.split(stop, 1)[0]
-    host = authority.rpartition("@")[2]
-    if host.startswith("["):
-        return host.split("]", 1)[0] + "]", path
-    return host.split(":", 1)[0].lower(), path
+def words_of(text: str, drop: frozenset[str] = NOT_WORDS, limit: int = MAX_WORDS) -> list[str]:
+    """The words of the first ``MAX_CHARS`` characters of ``text``, lower case, without ``drop``
+    (which should hold ``NOT_WORDS``: ``features`` passes the recipients' words with them)."""
+    text = text[:MAX_CHARS].lower().replace(". ", " ").replace(".\n", " ")
+    for quote in _QUOTES:
+        if quote in text:
+            text = text.replace(quote, " ")
+    spaced = text.encode("utf-8", "surrogatepass").translate(_SPACE).decode("utf-8", "surrogatepass")
+    words = [w for w in filter(str.isalpha, spaced.split()) if w not in drop]
+    return words[:limit]
 
 
 def _link_features(message: Message) -> list[str]:
+    """Link shapes the facts do not already give: the scheme, words of the path (the
+    host is left out: it dates a message) and a URL shown as the link's text."""
     out: list[str] = []
     for link in message.links[:MAX_LINKS]:
-        url = link.url.strip()[:2000]
-        lowered = url[:12].lower()
-        if lowered.startswith(("mailto:", "tel:")):
-            out.append(lowered.split(":", 1)[0])
-            continue
+        url = link.url.strip()[:300]
+        lowered = url.lower()
         if not lowered.startswith(("http://", "https://")):
-            out.append("other")
+            out.append(lowered.split(":", 1)[0] if lowered.startswith(("mailto:", "tel:")) else "other")
             continue
-        host, path = _host_and_path(url)
-        if host.startswith("[") or _IPV4.match(host):
-            out.append("ip-literal")
-        elif host.startswith("xn--") or ".xn--" in host:
-            out.append("punycode")
-        out.extend("p:" + word for word in _PATH_WORD.findall(path.lower())[:8])
+        slash = lowered.find("/", 8)
+        if slash > 0:
+            path = lowered[slash:].split("?", 1)[0].split("#", 1)[0]
+            if len(path) > 3:
+                out.extend("p:" + word for word in _PATH_WORD.findall(path)[:8])
         if link.text and _URL.match(link.text.strip()):
             out.append("url-text")
     return list(dict.fromkeys(out))
@@ -243,24 +210,114 @@ def _other_features(message: Message) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def features(message: Message, text: str | None = None) -> FeatureVector:
-    """The content features of ``message``. ``text`` is ``content_text(message)`` when the
-    scan already extracted it (the subject, a newline, the body text)."""
-    if text is None:
-        from ..facts.build import content_text
+def _size(count: int) -> str:
+    """A count in a few buckets: 0, 1, 2-4, 5-19, 20+."""
+    return "0" if count <= 0 else "1" if count == 1 else "2-4" if count < 5 else "5-19" if count < 20 else "20+"
 
-        text = content_text(message)
-    subject_text = message.subject or ""
-    body_text = text[len(subject_text):] if text.startswith(subject_text) else text
-    drop = _recipient_words(message) | _NOT_WORDS
+
+_LINK_SHAPES = ("ip_hosts", "shorteners", "text_mismatches", "url_text_mismatches", "lookalikes", "own_brand",
+                "brand_hosts", "brand_paths", "hosting", "punycode", "redirects", "script_links")
+
+
+def _claim_features(facts: Mapping[str, Any]) -> list[str]:
+    out: list[str] = []
+    brand = facts.get("brand") or {}
+    if brand.get("claimed"):
+        out += ["brand:" + str(brand.get("kind") or "other"), "brand:status:" + str(brand.get("status") or "none"),
+                "brand:where:" + str(brand.get("where") or "other")]
+        if brand.get("mismatch"):
+            out.append("brand:mismatch")
+        if brand.get("own_service"):
+            out.append("brand:own-service")
+    if brand.get("sender_brand"):
+        out.append("brand:in-sender-domain")
+    identity = facts.get("identity") or {}
+    if identity.get("claim_mismatch"):
+        out.append("claim:mismatch")
+    lookalike = identity.get("lookalike") or {}
+    if lookalike.get("kind"):
+        out.append("claim:lookalike:" + str(lookalike["kind"]))
+    sender = facts.get("sender") or {}
+    if sender.get("free_mail"):
+        out.append("sender:free-mail")
+    if sender.get("display_name_address"):
+        out.append("sender:address-in-name")
+    return out
+
+
+def fact_features(facts: Mapping[str, Any]) -> list[str]:
+    """Language- and era-independent shapes from the scan's facts (``f:`` features):
+    link, claim, form and lure shapes, never a host name, an address or a date."""
+    links = facts.get("link_summary") or {}
+    out = ["links:" + _size(int(links.get("count") or 0)), "hosts:" + _size(len(links.get("hosts") or ()))]
+    out += ["link:" + key for key in _LINK_SHAPES if links.get(key)]
+    out += ["hosting:" + str(kind) for kind in list(links.get("hosting_kinds") or ())[:5]]
+    claims = _claim_features(facts)
+    out += claims
+    content = facts.get("content") or {}
+    topics = list(content.get("lure_topics") or ())[:8]
+    out += ["lure:" + str(topic) for topic in topics]
+    out.append("credential:" + _size(len(content.get("credential_phrases") or ())))
+    out.append("urgency:" + _size(len(content.get("urgency_phrases") or ())))
+    out += [name for name, key in (("phones", "phone_numbers"), ("amounts", "amounts"), ("order", "order_words"),
+                                   ("ad-footer", "ad_footer"), ("newsroom", "newsroom_words")) if content.get(key)]
+    chars = int(content.get("body_chars") or 0)
+    out.append("chars:" + ("0" if chars == 0 else "<200" if chars < 200 else "<1000" if chars < 1000
+                           else "<5000" if chars < 5000 else "more"))
+    if any(form.get("has_password") for form in facts.get("forms") or ()):
+        out.append("form:password")
+    # a few conjunctions a linear model cannot build itself
+    mismatch = "brand:mismatch" in claims or "claim:mismatch" in claims
+    if mismatch and topics:
+        out += ["claim-mismatch+lure:" + str(topic) for topic in topics]
+    if links.get("hosting") and topics:
+        out += ["hosting+lure:" + str(topic) for topic in topics]
+    if links.get("text_mismatches") and topics:
+        out.append("text-mismatch+lure")
+    return out
+
+
+_default_analyser: list[Any] = []
+
+
+def scan_facts(message: Message, analyser: Any = None) -> dict[str, Any]:
+    """The facts a scan computes for ``message`` (``mailward.pipeline.Analyser.facts``),
+    with ``analyser`` or one built from the default configuration (without a model)."""
+    if analyser is None:
+        if not _default_analyser:
+            from ..pipeline import Analyser
+
+            _default_analyser.append(Analyser())
+        analyser = _default_analyser[0]
+    facts: dict[str, Any] = analyser.facts(message, model=False)
+    return facts
+
+
+def features(message: Message, facts: Mapping[str, Any] | None = None, *, words: bool = True) -> FeatureVector:
+    """The content features of ``message``.
+
+    ``facts`` are the scan's facts for it (``Analyser.facts``; computed with the default
+    configuration when not given): their content text is read (``content.text``: the
+    subject, a newline, the body text the rules read) and their shapes give the ``f:``
+    features (``fact_features``). ``words=False`` leaves out the word features (subject,
+    display name, body), for a model of shapes only.
+    """
+    if facts is None:
+        facts = scan_facts(message)
     built = _Builder()
-    built.words("s:", _words(subject_text, drop, 30), "s2:")
-    sender = message.sender_address
-    if sender and sender.display_name:
-        built.words("fn:", _words(sender.display_name, drop, 8))
-    built.words("b:", _words(body_text, drop, MAX_WORDS), "b2:", MAX_PAIR_WORDS)
+    if words:
+        text = str((facts.get("content") or {}).get("text") or "")
+        subject_text = message.subject or ""
+        body_text = text[len(subject_text):] if text.startswith(subject_text) else text
+        drop = _recipient_words(message) | NOT_WORDS
+        built.words("s:", words_of(subject_text, drop, 30))
+        sender = message.sender_address
+        if sender and sender.display_name:
+            built.words("fn:", words_of(sender.display_name, drop, 8))
+        built.words("b:", words_of(body_text, drop, MAX_WORDS))
     built.words("l:", _link_features(message))
     built.words("a:", _other_features(message))
+    built.words("f:", fact_features(facts))
     return built.build()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,38 +51,46 @@ class ContentModel:
     bits: int = DEFAULT_BITS
     threshold: float = DEFAULT_THRESHOLD
     meta: dict[str, Any] = field(default_factory=dict)
+    words: bool = True  # word features (subject, display name, body); False: shapes only
 
     # -- scoring ------------------------------------------------------------
 
-    def score(self, message: Message, *, text: str | None = None, top: int = 0) -> ModelScore:
-        """The phishing probability of ``message``; ``text`` is ``content_text(message)``
-        when the scan has it already; ``top`` names the features that pushed it most."""
-        return self.score_vector(features(message, text), top=top)
+    def score(self, message: Message, facts: Mapping[str, Any] | None = None, *, top: int = 0,
+              top_from: float = 0.0) -> ModelScore:
+        """The phishing probability of ``message``; ``facts`` are the scan's facts for it
+        (computed when not given); ``top`` names the features that pushed it most, when
+        the probability is at least ``top_from`` (a scan names them when the rule fires)."""
+        return self.score_vector(features(message, facts, words=self.words), top=top, top_from=top_from)
 
-    def score_vector(self, vector: FeatureVector, *, top: int = 0) -> ModelScore:
+    def score_vector(self, vector: FeatureVector, *, top: int = 0, top_from: float = 0.0) -> ModelScore:
         masked = vector.masked(self.bits)
-        if not top:
-            contributions = self.weights[distinct(masked)]
-            return ModelScore(probability=_sigmoid(float(contributions.sum()) + self.intercept), top=())
-        order = np.argsort(masked, kind="stable")  # the first feature of each column comes first
-        ordered = masked[order]
-        keep = np.ones(len(ordered), dtype=bool)
-        np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-        columns, first = ordered[keep], order[keep]
-        contributions = self.weights[columns]
-        probability = _sigmoid(float(contributions.sum()) + self.intercept)
-        if not len(columns):
+        columns = distinct(masked)  # a feature counts once, as in training
+        probability = _sigmoid(float(self.weights[columns].sum()) + self.intercept)
+        if not top or not len(masked) or probability < top_from:
             return ModelScore(probability=probability, top=())
-        picked = np.argsort(np.abs(contributions))[-top:][::-1]
-        best = tuple((vector.name(index), round(value, 3))
-                     for index, value in zip(first[picked].tolist(), contributions[picked].tolist(), strict=True))
-        return ModelScore(probability=probability, top=best)
+        # the strongest weights among the message's features, each column named once;
+        # a few more candidates than asked, as a feature may repeat
+        per_feature = self.weights[masked]
+        strength = np.abs(per_feature)
+        wanted = min(len(strength), 4 * top)
+        candidates = np.argpartition(strength, len(strength) - wanted)[len(strength) - wanted:]
+        picked: list[tuple[str, float]] = []
+        seen: set[int] = set()
+        for index in candidates[np.argsort(-strength[candidates], kind="stable")].tolist():
+            column = int(masked[index])
+            if column in seen:
+                continue
+            seen.add(column)
+            picked.append((vector.name(index), round(float(per_feature[index]), 3)))
+            if len(picked) == top:
+                break
+        return ModelScore(probability=probability, top=tuple(picked))
 
     # -- files --------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> None:
         meta = dict(self.meta, format=FORMAT, feature_version=FEATURE_VERSION, bits=self.bits,
-                    threshold=self.threshold, intercept=self.intercept)
+                    threshold=self.threshold, intercept=self.intercept, words=self.words)
         target = Path(path)
         tmp = target.with_name(target.name + ".tmp")
         with open(tmp, "wb") as handle:
@@ -111,7 +119,8 @@ class ContentModel:
         if not 8 <= bits <= 24 or weights.shape != (1 << bits,):
             raise ModelError(f"{path}: weights do not match the declared size")
         return cls(weights=weights, intercept=float(meta.get("intercept", 0.0)), bits=bits,
-                   threshold=float(meta.get("threshold", DEFAULT_THRESHOLD)), meta=meta)
+                   threshold=float(meta.get("threshold", DEFAULT_THRESHOLD)), meta=meta,
+                   words=bool(meta.get("words", True)))
 
 
 def _matrix(samples: Sequence[FeatureVector], bits: int) -> Any:
@@ -167,13 +176,15 @@ def train(
     threshold: float | None = DEFAULT_THRESHOLD,
     regularisation: float = DEFAULT_REGULARISATION,
     meta: dict[str, Any] | None = None,
+    words: bool = True,
 ) -> ContentModel:
     """Fit a logistic regression on feature vectors (phishing = positive, ham = negative).
 
     Classes are weighted so that an unbalanced set (many ham, few phishing) does not
     simply teach the model to say "ham". ``threshold=None`` chooses it on the training
     ham (``ham_threshold``) when there are at least ``AUTO_MIN_HAM`` ham messages, else
-    uses ``DEFAULT_THRESHOLD``.
+    uses ``DEFAULT_THRESHOLD``. ``words`` says whether the vectors hold word features
+    (``features(..., words=...)``); the model scores messages the same way.
     """
     pos = list(positives)
     neg = list(negatives)
@@ -192,4 +203,4 @@ def train(
     info = dict(meta or {}, trained_on={"phishing": len(pos), "ham": len(neg)}, threshold_from=chosen,
                 regularisation=regularisation)
     return ContentModel(weights=weights, intercept=float(classifier.intercept_[0]), bits=bits,
-                        threshold=threshold, meta=info)
+                        threshold=threshold, meta=info, words=words)

@@ -162,6 +162,7 @@ def explain(message: str, config_path: str | None, as_json: bool, all_facts: boo
         scanner = Scanner(config)
     except (RuleLoadError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
+    scanner.analyser.explain_model = True  # what drove the model's score, even below its threshold
     result = scanner.scan_bytes(raw, source=message)
     if as_json:
         click.echo(json.dumps(result.to_json(with_facts=True), ensure_ascii=False))
