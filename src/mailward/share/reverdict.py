@@ -81,6 +81,7 @@ def reevaluate(store: Any, pks: Sequence[int], judge: Reevaluator, states: State
     One transaction per ``WRITE_BATCH`` messages, read ``BATCH`` at a time and written
     back set-based (``mailward.store.bulk``: one statement per set of changed columns)."""
     from mailward.share.retromatch import intel_facts
+    from mailward.store.base import id_in
     from mailward.store.bulk import update_messages
 
     began = time.perf_counter()
@@ -95,7 +96,7 @@ def reevaluate(store: Any, pks: Sequence[int], judge: Reevaluator, states: State
                 matches = intel_facts(conn, chunk)
                 rows = conn.execute(
                     select(MessageRow.id, MessageRow.rule_facts, MessageRow.verdict, MessageRow.features).where(
-                        MessageRow.id.in_(chunk)
+                        id_in(MessageRow.id, chunk, conn.dialect.name)
                     )
                 ).all()
                 t1 = time.perf_counter()
