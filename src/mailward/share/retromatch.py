@@ -110,15 +110,21 @@ def protected_indicator_ids(conn: Connection, own_domains: Iterable[str]) -> lis
 
 _EQUAL = "f.value = i.match_key"
 _PREFIX = "f.value >= i.match_key AND f.value < i.match_key || :top"
-# CROSS JOIN: SQLite then walks the (few) indicators and probes the facts index;
-# PostgreSQL treats it as an inner join and plans freely
+# The indicators in key order, then one probe of the facts index each: walked in
+# order, consecutive probes land on the same or the next index pages (PostgreSQL read
+# the indicators in table order, i.e. random places in a 1.5 GB index; SQLite already
+# walked ix_indicators_kind_match_key). CROSS JOIN keeps that order on SQLite; on
+# PostgreSQL a subquery with ORDER BY is not flattened (EXPLAIN at 1,000,000 messages:
+# a nested loop over the facts' primary key; bench/RESULTS.md, 2026-12-02 03:30).
 _JOIN = """
     INSERT INTO intel_matches (message_pk, indicator_id, matched, location, matched_at)
     SELECT f.message_pk, i.id, f.value, :location, :now
-    FROM indicators i CROSS JOIN message_facts f
-    WHERE i.kind IN :kinds AND i.match_key <> ''
-      AND (i.expires_at IS NULL OR i.expires_at > :now) AND i.id NOT IN :excluded
-      AND f.kind = :fkind AND {condition}
+    FROM (SELECT id, match_key FROM indicators
+          WHERE kind IN :kinds AND match_key <> ''
+            AND (expires_at IS NULL OR expires_at > :now) AND id NOT IN :excluded
+          ORDER BY match_key) AS i
+    CROSS JOIN message_facts f
+    WHERE f.kind = :fkind AND {condition}
     ON CONFLICT DO NOTHING
 """
 _STATEMENTS = {
@@ -135,6 +141,9 @@ def match_all(conn: Connection, now: dt.datetime, *, own_domains: Iterable[str] 
               sketch_threshold: float = SKETCH_THRESHOLD) -> dict[str, int]:
     """Insert every new (message, indicator) match; return how many per fact kind."""
     excluded = protected_indicator_ids(conn, own_domains)
+    if conn.dialect.name == "postgresql":
+        # index probes, not analytics: compiling them (JIT) cost up to a second a statement
+        conn.exec_driver_sql("SET LOCAL jit = off")
     counts: dict[str, int] = {}
     for kinds, fkind, how in _JOINS:
         params: dict[str, Any] = {"now": now, "fkind": fkind, "location": LOCATION[fkind],
@@ -303,6 +312,7 @@ def rematch(store: Any, config: Any = None, *, recluster: bool = True, alert: bo
         outcome = reevaluate(store, pks, Reevaluator(config), states)
         report.changed, report.not_reevaluated = outcome.changed, outcome.missing
         report.timings["reevaluate"] = time.perf_counter() - t0
+        report.timings.update({f"reevaluate_{k}": v for k, v in outcome.timings.items()})
         if recluster:
             from mailward.alerts.events import rebuild_and_report
 
@@ -382,6 +392,8 @@ def list_matches(store: Any, *, source: str | None = None, since: dt.datetime | 
 def intel_facts(conn: Connection, pks: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     """The ``intel`` rule facts of each message: every stored match, as the scan-time
     matcher writes them (indicator, kind, matched, source, confidence, location)."""
+    from mailward.store.base import id_in
+
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for start in range(0, len(pks), 2000):
         chunk = list(pks[start : start + 2000])
@@ -389,7 +401,10 @@ def intel_facts(conn: Connection, pks: Sequence[int]) -> dict[int, list[dict[str
             select(IntelMatchRow.message_pk, IndicatorRow.value, IndicatorRow.kind, IntelMatchRow.matched,
                    IndicatorRow.source, IndicatorRow.confidence, IntelMatchRow.location)
             .join(IndicatorRow, IndicatorRow.id == IntelMatchRow.indicator_id)
-            .where(IntelMatchRow.message_pk.in_(chunk))
+            # the range as well: PostgreSQL then reads the chunk's part of the primary key
+            # instead of scanning every match for each chunk (72 -> 18 ms a chunk at 124,552 matches)
+            .where(id_in(IntelMatchRow.message_pk, chunk, conn.dialect.name),
+                   IntelMatchRow.message_pk.between(min(chunk), max(chunk)))
             .order_by(IntelMatchRow.message_pk, IndicatorRow.confidence.desc(), IndicatorRow.id)
         )
         for pk, value, kind, matched, source, confidence, location in conn.execute(query):

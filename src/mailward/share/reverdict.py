@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
 from mailward.config import Config
 from mailward.hunt.features import unpack_rule_facts
@@ -23,7 +23,8 @@ from mailward.rules.engine import default_ruleset, load_ruleset
 from mailward.rules.policy import Policy, summarise
 from mailward.store.models import MessageRow
 
-BATCH = 1000
+BATCH = 1000  # messages read per query (IN list)
+WRITE_BATCH = 20_000  # messages judged and written back per transaction
 
 
 class Reevaluator:
@@ -50,6 +51,7 @@ class Outcome:
     missing: int = 0  # no stored rule facts (hunted before they were kept)
     transitions: dict[str, int] = field(default_factory=dict)  # "clean->malicious": n
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: read, judge, write
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,38 +77,48 @@ States = dict[int, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]
 
 def reevaluate(store: Any, pks: Sequence[int], judge: Reevaluator, states: States | None = None) -> Outcome:
     """Judge the given stored messages again (with their stored intel matches);
-    ``states``, when given, receives each message's verdict and features before and after."""
+    ``states``, when given, receives each message's verdict and features before and after.
+    One transaction per ``WRITE_BATCH`` messages, read ``BATCH`` at a time and written
+    back set-based (``mailward.store.bulk``: one statement per set of changed columns)."""
     from mailward.share.retromatch import intel_facts
+    from mailward.store.base import id_in
+    from mailward.store.bulk import update_messages
 
     began = time.perf_counter()
     outcome = Outcome()
     ordered = sorted(set(pks))
-    for start in range(0, len(ordered), BATCH):
-        chunk = ordered[start : start + BATCH]
+    for start in range(0, len(ordered), WRITE_BATCH):
         with store.engine.begin() as conn:
-            matches = intel_facts(conn, chunk)
-            rows = conn.execute(
-                select(MessageRow.id, MessageRow.rule_facts, MessageRow.verdict, MessageRow.features).where(
-                    MessageRow.id.in_(chunk)
-                )
-            ).all()
             updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-            for pk, blob, old, features in rows:
-                values = _apply(judge, outcome, blob, str(old), dict(features or {}), matches.get(int(pk), []))
-                if states is not None:
-                    states[int(pk)] = ((str(old), features or {}),
-                                       (str(values.get("verdict", old)), values.get("features", features or {})))
-                if values:
-                    updates.setdefault(tuple(sorted(values)), []).append(
-                        {"pk": int(pk), **{f"new_{k}": v for k, v in values.items()}}
+            for sub in range(start, min(start + WRITE_BATCH, len(ordered)), BATCH):
+                t0 = time.perf_counter()
+                chunk = ordered[sub : sub + BATCH]
+                matches = intel_facts(conn, chunk)
+                rows = conn.execute(
+                    select(MessageRow.id, MessageRow.rule_facts, MessageRow.verdict, MessageRow.features).where(
+                        id_in(MessageRow.id, chunk, conn.dialect.name)
                     )
-            for keys, batch in updates.items():  # one executemany per set of changed columns
-                stmt = update(MessageRow).where(MessageRow.id == bindparam("pk")).values(
-                    {k: bindparam(f"new_{k}") for k in keys}
-                )
-                conn.execute(stmt, batch)
+                ).all()
+                t1 = time.perf_counter()
+                for pk, blob, old, features in rows:
+                    values = _apply(judge, outcome, blob, str(old), dict(features or {}), matches.get(int(pk), []))
+                    if states is not None:
+                        states[int(pk)] = ((str(old), features or {}),
+                                           (str(values.get("verdict", old)), values.get("features", features or {})))
+                    if values:
+                        updates.setdefault(tuple(sorted(values)), []).append({"id": int(pk), **values})
+                _add(outcome.timings, "read", t1 - t0)
+                _add(outcome.timings, "judge", time.perf_counter() - t1)
+            t0 = time.perf_counter()
+            for keys, batch in updates.items():  # one set-based update per set of changed columns
+                update_messages(conn, keys, batch)
+            _add(outcome.timings, "write", time.perf_counter() - t0)
     outcome.seconds = time.perf_counter() - began
     return outcome
+
+
+def _add(timings: dict[str, float], phase: str, seconds: float) -> None:
+    timings[phase] = timings.get(phase, 0.0) + seconds
 
 
 def _apply(judge: Reevaluator, outcome: Outcome, blob: bytes | None, old: str,
