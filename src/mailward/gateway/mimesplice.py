@@ -47,7 +47,7 @@ def split_head(raw: bytes) -> tuple[bytes, bytes, bytes]:
         sep = b"\r\n" if raw.startswith(b"\r\n") else b"\n"
         return b"", sep, raw[len(sep) :]
     crlf = raw.find(b"\r\n\r\n")
-    lf = raw.find(b"\n\n")
+    lf = raw.find(b"\n\n", 0, crlf if crlf >= 0 else len(raw))  # only one before the CRLF one counts
     if crlf < 0 and lf < 0:
         return raw, b"", b""
     if lf < 0 or (0 <= crlf < lf):
