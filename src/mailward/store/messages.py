@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .base import StoreBase, _chunks, _now, history_upsert, load_host_rows, load_hosts_upsert
@@ -47,6 +47,11 @@ class ClusterInput:
     minhash: bytes | None
     indicators: tuple[dict[str, str], ...]
     attack: tuple[str, ...]
+
+
+# the tables themselves: a Core executemany, without the ORM's bookkeeping per row
+_RECIPIENTS = cast(Table, RecipientRow.__table__)
+_FACTS = cast(Table, MessageFactRow.__table__)
 
 
 def _write_file_progress(s: Session, files: Sequence[tuple[str, int, int, int]], now: dt.datetime) -> None:
@@ -126,14 +131,14 @@ class MessagesMixin(StoreBase):
                     for a in dict.fromkeys(addr.lower() for addr in r.recipients if addr)
                 ]
                 if rcpt_rows:
-                    s.execute(insert(RecipientRow), rcpt_rows)
+                    s.execute(insert(_RECIPIENTS), rcpt_rows)  # Core executemany: no ORM work per row
                 fact_rows = [
                     {"message_pk": pk_by_source[r.source], "kind": kind, "value": value}
                     for r in records
                     for kind, value in dict.fromkeys(r.match_facts)
                 ]
                 for chunk in _chunks(fact_rows, 5000):
-                    s.execute(insert(MessageFactRow), chunk)
+                    s.execute(insert(_FACTS), chunk)
                 self._record_history(s, records, now)
             if imap is not None:
                 key, validity, last_uid = imap
