@@ -2,7 +2,9 @@
 
 The MIME structure is parsed with the stdlib's ``compat32`` policy, chosen on
 purpose: it was ~6x faster than ``policy.default`` on mail-shaped input
-(docs/architecture.md) and still records MIME defects. Headers are then decoded
+(docs/architecture.md) and still records MIME defects. Big messages are parsed
+as a skeleton (``mailward.mimeskeleton``: the same tree, without reading every body
+line in Python). Headers are then decoded
 explicitly (``mailward.headers``) for the fields mailward reads, and only body
 parts that analysers need are decoded.
 """
@@ -13,10 +15,9 @@ import codecs
 import dataclasses
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from email import policy
 from email.message import Message as MimeMessage
-from email.parser import BytesParser
 
 from . import headers as hdr
 from .attachments import DEFAULT_LIMITS as ATTACHMENT_LIMITS
@@ -24,6 +25,7 @@ from .attachments import analyse_attachment
 from .attachments.calendar import calendar_text
 from .defects import DefectKind, stdlib_kind
 from .html import extract_html
+from .mimeskeleton import parse_mime
 from .model import (
     Attachment,
     AttachmentReport,
@@ -38,8 +40,8 @@ from .model import (
 )
 from .sniff import sniff, zip_directory
 
-_PARSER = BytesParser(policy=policy.compat32)
 _TEXT_URL = re.compile(r"""(?i)\b(?:https?://|www\.)[^\s<>"'`{}|\\^\[\]]{1,4096}""")
+_WWW = re.compile(r"[wW][wW][wW]\.")  # where a "www." URL can start ((?i) folds nothing else onto w)
 _BAD_QP = re.compile(r"=(?![0-9A-Fa-f]{2}|\r?\n|$)")
 _TRAILING = ".,;:!?)]}>'\""
 
@@ -135,7 +137,7 @@ class _Builder:
         return bytes(payload)
 
     def add_text_urls(self, text: str, path: str) -> None:
-        for match in _TEXT_URL.finditer(text):
+        for match in text_urls(text):
             if len(self.links) >= self.limits.max_links:
                 self.hit("max_links")
                 return
@@ -325,6 +327,31 @@ class _Builder:
             self.add_attachment(part, ctype, path or "1", disposition)
 
 
+def text_urls(text: str) -> Iterator[re.Match[str]]:
+    """``_TEXT_URL.finditer(text)``, without trying the pattern at every word of a long text.
+
+    A match starts with "http", "https" (the s may be the long s that (?i) folds onto
+    it) or "www.", so it starts 4 or 5 characters before a "://" or at a "www." found
+    case-insensitively; the pattern is tried at those places only, in order, skipping
+    places inside the previous match, as ``finditer`` does.
+    """
+    starts: set[int] = set()
+    index = text.find("://")
+    while index != -1:
+        starts.update((max(0, index - 5), max(0, index - 4)))
+        index = text.find("://", index + 1)
+    if "www." in text.lower():
+        starts.update(match.start() for match in _WWW.finditer(text))
+    end = 0
+    for start in sorted(starts):
+        if start < end:
+            continue
+        match = _TEXT_URL.match(text, start)
+        if match is not None:
+            end = match.end()
+            yield match
+
+
 def _build(
     mime: MimeMessage, raw: bytes, envelope: Envelope | None, limits: Limits, depth: int
 ) -> Message:
@@ -429,7 +456,7 @@ def parse_message(
         data = data[: limits.max_size]
         cut = True
     try:
-        mime = _PARSER.parsebytes(data)
+        mime = parse_mime(data)
         message = _build(mime, full, envelope, limits, 0)
     except RecursionError:
         message = _failed(full, envelope, DefectKind.RECURSION_LIMIT, "MIME nesting too deep to parse")

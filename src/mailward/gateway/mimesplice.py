@@ -14,7 +14,8 @@ import base64
 import binascii
 import codecs
 import quopri
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesHeaderParser
@@ -46,7 +47,7 @@ def split_head(raw: bytes) -> tuple[bytes, bytes, bytes]:
         sep = b"\r\n" if raw.startswith(b"\r\n") else b"\n"
         return b"", sep, raw[len(sep) :]
     crlf = raw.find(b"\r\n\r\n")
-    lf = raw.find(b"\n\n")
+    lf = raw.find(b"\n\n", 0, crlf if crlf >= 0 else len(raw))  # only one before the CRLF one counts
     if crlf < 0 and lf < 0:
         return raw, b"", b""
     if lf < 0 or (0 <= crlf < lf):
@@ -78,27 +79,42 @@ def _part_info(head: bytes) -> _PartInfo | None:
     return _PartInfo(ctype, cte, disposition, boundary, charset)
 
 
+_EOL = re.compile(rb"\r\n|\r|\n")  # the line ends of bytes.splitlines
+
+
+def _marker_lines(body: bytes, marker: bytes) -> Iterator[tuple[int, bytes]]:
+    """(offset, line with its line end) of each line of ``body`` that starts with
+    ``marker``, in order: the lines of ``body.splitlines(keepends=True)`` that start
+    with it, found with ``bytes.find`` instead of a Python loop over every line."""
+    starts = [0] if body.startswith(marker) else []
+    for line_end in (b"\n", b"\r"):  # a line starts after LF, or after a CR not followed by LF
+        needle = line_end + marker
+        index = body.find(needle)
+        while index != -1:
+            starts.append(index + 1)
+            index = body.find(needle, index + 1)
+    for start in sorted(starts):
+        match = _EOL.search(body, start)
+        yield start, body[start : match.end() if match else len(body)]
+
+
 def _split_multipart(body: bytes, boundary: bytes) -> tuple[bytes, list[tuple[bytes, bytes, bytes]], bytes] | None:
     """(preamble, [(delimiter line, part, line end before next delimiter)], rest) or None.
 
     ``rest`` starts at the closing delimiter (or is empty when it is missing).
     """
     marker = b"--" + boundary
-    lines = body.splitlines(keepends=True)
     preamble_end = None
     delimiters: list[tuple[int, int, bool]] = []  # (start offset, end offset, closing)
-    offset = 0
-    for line in lines:
-        if line.startswith(marker):
-            after = line[len(marker) :].rstrip(b"\r\n")
-            closing = after.startswith(b"--")
-            if not (after[2:] if closing else after).strip(b" \t"):
-                delimiters.append((offset, offset + len(line), closing))
-                if preamble_end is None:
-                    preamble_end = offset
-                if closing:
-                    break
-        offset += len(line)
+    for offset, line in _marker_lines(body, marker):
+        after = line[len(marker) :].rstrip(b"\r\n")
+        closing = after.startswith(b"--")
+        if not (after[2:] if closing else after).strip(b" \t"):
+            delimiters.append((offset, offset + len(line), closing))
+            if preamble_end is None:
+                preamble_end = offset
+            if closing:
+                break
     if preamble_end is None:
         return None
     preamble = body[:preamble_end]

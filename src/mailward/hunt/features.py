@@ -8,9 +8,13 @@ and how strongly each links messages is documented in ``hunt.campaigns``.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import ipaddress
 import json
 import re
+import sys
+import types
 import unicodedata
 import zlib
 from collections.abc import Mapping
@@ -18,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import re2
-from datasketch import MinHash
 
 from mailward import domains
 from mailward.model import Message
@@ -46,6 +49,37 @@ _INTERNAL = tuple(
     ipaddress.ip_network(n)
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
 )
+
+
+def _datasketch_minhash() -> Any:
+    """datasketch's ``MinHash`` class, without running ``datasketch/__init__``.
+
+    That file imports every index datasketch offers and, with its LSH, SciPy: about
+    56 MB more in each hunting process (the hunter and every worker) for a class that
+    needs only numpy. The module ``datasketch.minhash`` is loaded under a bare package
+    object that is removed again, so a later ``import datasketch`` (the clustering's
+    LSH parameters) initialises the real package and reuses the loaded module.
+    """
+    loaded = sys.modules.get("datasketch.minhash")
+    spec = importlib.util.find_spec("datasketch") if loaded is None else None
+    if loaded is None and "datasketch" not in sys.modules and spec is not None and spec.submodule_search_locations:
+        bare = types.ModuleType("datasketch")
+        bare.__path__ = list(spec.submodule_search_locations)
+        sys.modules["datasketch"] = bare
+        try:
+            loaded = importlib.import_module("datasketch.minhash")
+        except ImportError:
+            sys.modules.pop("datasketch.minhash", None)
+        finally:
+            del sys.modules["datasketch"]
+    if loaded is None:
+        from datasketch import MinHash as ordinary
+
+        return ordinary
+    return loaded.MinHash
+
+
+MinHash = _datasketch_minhash()
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)  # permutations computed once per process
 
 

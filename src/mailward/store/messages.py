@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .base import StoreBase, _chunks, _now, history_upsert, load_host_rows, load_hosts_upsert
@@ -47,6 +47,29 @@ class ClusterInput:
     minhash: bytes | None
     indicators: tuple[dict[str, str], ...]
     attack: tuple[str, ...]
+
+
+# the tables themselves: a Core executemany, without the ORM's bookkeeping per row
+_RECIPIENTS = cast(Table, RecipientRow.__table__)
+_FACTS = cast(Table, MessageFactRow.__table__)
+
+
+def _write_file_progress(s: Session, files: Sequence[tuple[str, int, int, int]], now: dt.datetime) -> None:
+    """Insert or update the files' progress rows: one query for which exist, then one
+    executemany each way (not a get and a flush per file: a Maildir is a file per message)."""
+    rows = {
+        path: {"path": path, "size": size, "mtime_ns": mtime_ns, "messages": count, "updated_at": now}
+        for path, size, mtime_ns, count in files
+    }
+    known: set[str] = set()
+    for chunk in _chunks(list(rows), 500):
+        known.update(s.scalars(select(FileProgressRow.path).where(FileProgressRow.path.in_(chunk))))
+    new = [row for path, row in rows.items() if path not in known]
+    old = [row for path, row in rows.items() if path in known]
+    if new:
+        s.execute(insert(FileProgressRow), new)
+    if old:
+        s.execute(update(FileProgressRow), old)
 
 
 class MessagesMixin(StoreBase):
@@ -108,14 +131,14 @@ class MessagesMixin(StoreBase):
                     for a in dict.fromkeys(addr.lower() for addr in r.recipients if addr)
                 ]
                 if rcpt_rows:
-                    s.execute(insert(RecipientRow), rcpt_rows)
+                    s.execute(insert(_RECIPIENTS), rcpt_rows)  # Core executemany: no ORM work per row
                 fact_rows = [
                     {"message_pk": pk_by_source[r.source], "kind": kind, "value": value}
                     for r in records
                     for kind, value in dict.fromkeys(r.match_facts)
                 ]
                 for chunk in _chunks(fact_rows, 5000):
-                    s.execute(insert(MessageFactRow), chunk)
+                    s.execute(insert(_FACTS), chunk)
                 self._record_history(s, records, now)
             if imap is not None:
                 key, validity, last_uid = imap
@@ -126,12 +149,8 @@ class MessagesMixin(StoreBase):
                     row.uidvalidity = validity
                     row.last_uid = max(int(row.last_uid), last_uid) if row.uidvalidity == validity else last_uid
                     row.updated_at = now
-            for path, size, mtime_ns, count in files:
-                row_f = s.get(FileProgressRow, path)
-                if row_f is None:
-                    s.add(FileProgressRow(path=path, size=size, mtime_ns=mtime_ns, messages=count, updated_at=now))
-                else:
-                    row_f.size, row_f.mtime_ns, row_f.messages, row_f.updated_at = size, mtime_ns, count, now
+            if files:
+                _write_file_progress(s, files, now)
 
     def _row(self, r: MessageRecord, now: dt.datetime) -> dict[str, Any]:
         return {

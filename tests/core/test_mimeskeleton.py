@@ -1,0 +1,120 @@
+"""The skeleton parse of big messages builds the stdlib's own tree, and the fast
+text-URL finder finds what ``finditer`` finds."""
+
+from __future__ import annotations
+
+from email import policy
+from email.message import Message as MimeMessage
+from email.parser import BytesParser
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mailward import mimeskeleton
+from mailward.gateway.mimesplice import _marker_lines
+from mailward.mimeskeleton import parse_mime
+from mailward.parse import _TEXT_URL, text_urls
+
+_STDLIB = BytesParser(policy=policy.compat32)
+
+
+def _shape(message: MimeMessage) -> list[Any]:
+    payload = message._payload
+    return [
+        message._headers,
+        message.get_unixfrom(),
+        message.preamble,
+        message.epilogue,
+        message.get_default_type(),
+        [type(defect).__name__ for defect in message.defects],
+        [_shape(child) for child in payload] if isinstance(payload, list) else payload,
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _every_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mimeskeleton, "MIN_RUN", 1)  # every run of body lines becomes a placeholder
+
+
+_EOLS = st.sampled_from(["\r\n", "\n", "\r"])
+_LINES = st.sampled_from([
+    "--b1", "--b1--", "--b1  ", "--b2", "--b2--", "--", "-- ", "--b1--x", "plain text", "", "  folded",
+    "Content-Type: text/plain", "Content-Type: multipart/mixed; boundary=b2", "Content-Type: message/rfc822",
+    "Content-Type: multipart/digest; boundary=b2", "Content-Transfer-Encoding: base64", "From nobody",
+    "X-Head: v", "no colon here", "aGVsbG8=", "=E9t=E9", "\x0b\x0cvt", "caf\xe9",
+])
+
+
+@st.composite
+def _messages(draw: st.DrawFn) -> bytes:
+    head = draw(st.sampled_from([
+        "From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n",
+        "Content-Type: multipart/alternative; boundary=\"b1\"\n\n",
+        "Subject: x\r\n\r\n", "Content-Type: multipart/mixed\r\n\r\n", "", "Content-Type: message/rfc822\r\n\r\n",
+    ]))
+    lines = draw(st.lists(st.tuples(_LINES, _EOLS), max_size=40))
+    body = "".join(line + eol for line, eol in lines)
+    if draw(st.booleans()) and body:
+        body = body.rstrip("\r\n")
+    return (head + body).encode("latin-1")
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_messages())
+def test_skeleton_tree_is_the_stdlib_tree(raw: bytes) -> None:
+    assert _shape(parse_mime(raw, fast_from=0)) == _shape(_STDLIB.parsebytes(raw))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=600))
+def test_skeleton_tree_of_any_bytes(raw: bytes) -> None:
+    assert _shape(parse_mime(raw, fast_from=0)) == _shape(_STDLIB.parsebytes(raw))
+
+
+def test_big_multipart_takes_the_skeleton_path() -> None:
+    body = "".join(f"line {n} of the body\r\n" for n in range(5000))
+    raw = (
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\npreamble\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+        f"{body}--b\r\nContent-Type: text/html\r\n\r\n<p>{body}</p>\r\n--b--\r\nepilogue\r\n"
+    ).encode()
+    assert mimeskeleton._skeleton_parse(raw.decode("ascii")) is not None
+    fast = parse_mime(raw)
+    assert _shape(fast) == _shape(_STDLIB.parsebytes(raw))
+    assert fast.get_payload(0).get_payload() == body.removesuffix("\r\n")
+
+
+def test_message_parts_fall_back_to_the_stdlib() -> None:
+    inner = "".join(f"line {n}\r\n" for n in range(2000))
+    raw = (
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n"
+        f"Subject: inner\r\nContent-Type: text/plain\r\n\r\n{inner}--b--\r\n"
+    ).encode()
+    assert mimeskeleton._skeleton_parse(raw.decode("ascii")) is None
+    assert _shape(parse_mime(raw, fast_from=0)) == _shape(_STDLIB.parsebytes(raw))
+
+
+_URL_TEXT = st.lists(st.sampled_from([
+    "http://a.example/x", "HTTPS://b.example", "httpſ://c.example", "www.d.example", "WwW.e.example", "xwww.f",
+    "://", "http:/", " ", "\n", "word", "http://g.example/http://h.example", "ahttp://i.example", "é", "<", "İ",
+]), max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_URL_TEXT)
+def test_text_urls_is_finditer(text: str) -> None:
+    fast = [(m.start(), m.group(0)) for m in text_urls(text)]
+    assert fast == [(m.start(), m.group(0)) for m in _TEXT_URL.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"--b", b"--b--", b"x--b", b"\r", b"\n", b"\r\n", b"text", b"-"]), max_size=30))
+def test_marker_lines_are_the_lines_that_start_with_the_marker(parts: list[bytes]) -> None:
+    body = b"".join(parts)
+    expected, offset = [], 0
+    for line in body.splitlines(keepends=True):
+        if line.startswith(b"--b"):
+            expected.append((offset, line))
+        offset += len(line)
+    assert list(_marker_lines(body, b"--b")) == expected
