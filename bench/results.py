@@ -11,11 +11,28 @@ from pathlib import Path
 from typing import Any
 
 GOALS = (
-    "Goal (issue): mailward spends no more CPU per message than rspamd on the same corpus "
-    "(rspamd's network checks off) and is at least 20 times faster than SpamAssassin; on the "
-    "real corpora it flags most malicious mail, flags under 1% of ham as an attack, and finds "
-    "the trackers in tracked newsletters without calling them attacks."
+    "Goal (issue): mailward spends at most half of rspamd's CPU per message on the same "
+    "messages (rspamd's network checks off; mailward's start-up reported apart) and is at "
+    "least 20 times faster than SpamAssassin; on the real corpora it flags most malicious "
+    "mail, flags under 1% of ham as an attack, and finds the trackers in tracked "
+    "newsletters without calling them attacks."
 )
+RSPAMD_GOAL = 0.5  # mailward CPU per message / rspamd's, at most
+
+# bench/run.py rewrites the file above this line and keeps everything below it: the
+# sections added by hand (one-off measurements, before/after figures) are never lost
+HAND_MARKER = ("<!-- Sections below were added by hand. bench/run.py rewrites everything above "
+               "this line and keeps everything below it. -->")
+
+
+def kept_sections(previous: str) -> str:
+    """What a rewrite must keep of the ``previous`` results file: everything below the
+    marker, or, in a file without one, the whole previous file (nothing is dropped)."""
+    if HAND_MARKER in previous:
+        return previous.split(HAND_MARKER, 1)[1].lstrip("\n")
+    if not previous.strip():
+        return ""
+    return "## Previous results file (kept by bench/run.py)\n\n" + previous
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
@@ -65,7 +82,7 @@ def throughput_section(entries: list[dict[str, Any]]) -> list[str]:
         if ratios:
             out.append("")
             names = {
-                "cpu_per_msg_mailward_over_rspamd": "CPU per message, mailward (1 job) / rspamd (goal ≤ 1)",
+                "cpu_per_msg_mailward_over_rspamd": f"CPU per message, mailward (1 job) / rspamd (goal ≤ {RSPAMD_GOAL})",
                 "cpu_per_msg_mailward_net_over_rspamd": "CPU per message without mailward's start-up, mailward (1 job) / rspamd",
                 "cpu_per_msg_spamassassin_over_mailward": "CPU per message, SpamAssassin / mailward (goal ≥ 20)",
                 "cpu_per_msg_spamassassin_over_mailward_net": "CPU per message, SpamAssassin / mailward without its start-up",
@@ -191,7 +208,7 @@ def summary_section(report: dict[str, Any]) -> list[str]:
         if rs is not None:
             net = r.get("cpu_per_msg_mailward_net_over_rspamd")
             parts.append(
-                f"CPU/message mailward ÷ rspamd = {rs} ({'met' if rs <= 1 else 'NOT met'}: goal ≤ 1"
+                f"CPU/message mailward ÷ rspamd = {rs} ({'met' if rs <= RSPAMD_GOAL else 'NOT met'}: goal ≤ {RSPAMD_GOAL}"
                 + (f"; {net} without mailward's start-up" if net is not None else "") + ")"
             )
         if sa is not None:
@@ -223,7 +240,8 @@ def summary_section(report: dict[str, Any]) -> list[str]:
     return out
 
 
-def write_results(report: dict[str, Any]) -> str:
+def write_results(report: dict[str, Any], kept: str = "") -> str:
+    """The results file for ``report``, with ``kept`` (see ``kept_sections``) below the marker."""
     m = report.get("machine", {})
     v = report.get("versions", {})
     out = ["# mailward benchmark results", ""]
@@ -259,8 +277,8 @@ def write_results(report: dict[str, Any]) -> str:
         out += others_section(report["others"])
     out += ["## Commands", "", "```"]
     out += report.get("commands", [])
-    out += ["```", ""]
-    return "\n".join(out)
+    out += ["```", "", HAND_MARKER, ""]
+    return "\n".join(out) + ("\n" + kept if kept else "")
 
 
 if __name__ == "__main__":

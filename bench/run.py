@@ -598,9 +598,10 @@ def main(argv: list[str] | None = None) -> int:
             stop_peers(scratch)
     report["commands"] = COMMANDS
     _save(outdir / "bench.json", report)
-    from results import write_results
+    from results import kept_sections, write_results
 
-    args.results.write_text(write_results(report))
+    previous = args.results.read_text("utf-8") if args.results.exists() else ""
+    args.results.write_text(write_results(report, kept_sections(previous)))
     log(f"wrote {args.results} and {outdir / 'bench.json'}")
     failed = [r for t in report.get("throughput", []) for r in t["runs"] if r.get("error")]
     return 1 if failed else 0

@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from mailward.cli import cli
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "bench"))
+from results import HAND_MARKER, kept_sections  # noqa: E402  (bench/ is not a package)
 
 HAM = b"""From: Ana Lopez <ana@example.org>\r
 To: bob@example.net\r
@@ -56,6 +58,8 @@ def _corpus(root: Path) -> Path:
 def test_bench_run_smoke(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path)
     out, results = tmp_path / "out", tmp_path / "RESULTS.md"
+    # a results file with a section added by hand: the run rewrites the generated part only
+    results.write_text("# old generated part\n\n" + HAND_MARKER + "\n\n## Measured by hand\n\nkeep me\n")
     argv = [
         sys.executable, "bench/run.py", "--no-peers", "--corpus-only", "--shared-corpus", "none",
         "--set", f"{corpus}:ham", "--scratch", str(tmp_path / "work"), "--out", str(out),
@@ -91,6 +95,14 @@ def test_bench_run_smoke(tmp_path: Path) -> None:
     assert "## Throughput" in text and "| mailward --jobs 2 | 3 |" in text
     assert f"{report['machine']['nproc']} cores" in text
     assert "mailward scan --format json --jobs 1" in text  # the exact commands are recorded
+    assert "# old generated part" not in text
+    assert text.count(HAND_MARKER) == 1 and text.index(HAND_MARKER) < text.index("## Measured by hand\n\nkeep me")
+
+
+def test_results_without_a_marker_keep_the_whole_previous_file() -> None:
+    assert "old figures" in kept_sections("# results\n\nold figures\n")
+    assert kept_sections("") == ""
+    assert kept_sections("generated\n" + HAND_MARKER + "\n\nby hand\n") == "by hand\n"
 
 
 def test_eval_command_without_peers(tmp_path: Path) -> None:
