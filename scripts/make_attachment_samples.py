@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from make_rule_samples import FORUM, RCPT, SAMPLES, Mail, write_samples  # noqa: E402
+from make_rule_samples import FORUM, RCPT, Mail, script_main  # noqa: E402
 from tests.attachments import files as F  # noqa: E402
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -136,10 +136,7 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Callable[[], Mail]], list[Callable[[], Mai
 
 
 def main() -> int:
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
-    count = write_samples(SAMPLES_BY_RULE, target)
-    print(f"wrote {count} sample messages to {target}")
-    return 0
+    return script_main(SAMPLES_BY_RULE)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_rule_samples import SAMPLES, Builder, Mail, page, write_samples
+from make_rule_samples import Builder, Mail, page, script_main
 
 NONE = ""  # no Authentication-Results header: nothing confirms the sender
 
@@ -128,10 +128,7 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
 
 
 def main() -> int:
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
-    count = write_samples(SAMPLES_BY_RULE, target)
-    print(f"wrote {count} sample messages to {target}")
-    return 0
+    return script_main(SAMPLES_BY_RULE)
 
 
 if __name__ == "__main__":

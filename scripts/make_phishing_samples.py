@@ -21,13 +21,12 @@ from make_rule_samples import (
     FORUM,
     ORG,
     RCPT,
-    SAMPLES,
     Builder,
     Mail,
     auth,
     newsletter,
     page,
-    write_samples,
+    script_main,
 )
 
 MS_FAKE = "Microsoft 365 <security@account-alerts.net>"
@@ -235,10 +234,7 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
 
 
 def main() -> int:
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
-    count = write_samples(SAMPLES_BY_RULE, target)
-    print(f"wrote {count} sample messages to {target}")
-    return 0
+    return script_main(SAMPLES_BY_RULE)
 
 
 if __name__ == "__main__":

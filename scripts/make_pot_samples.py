@@ -13,14 +13,13 @@ message is made up here; none is taken from a corpus.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_rule_samples import DATE, RCPT, SAMPLES, Builder, Mail, auth, page, raw, write_samples
+from make_rule_samples import DATE, RCPT, Builder, Mail, auth, page, raw, script_main
 
 
 def link(url: str, text: str) -> str:
@@ -172,19 +171,7 @@ RAW_SAMPLES: dict[str, tuple[list[Callable[[str], bytes]], list[Callable[[str], 
 
 
 def main() -> int:
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
-    count = write_samples(SAMPLES_BY_RULE, target)
-    for rule, (hits, misses) in RAW_SAMPLES.items():
-        if (target / rule).exists():
-            shutil.rmtree(target / rule)
-        for kind, makers in (("hit", hits), ("miss", misses)):
-            for i, make in enumerate(makers, start=1):
-                path = target / rule / kind / f"{i:02d}.eml"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(make(f"{rule.lower()}-{kind}-{i}"))
-                count += 1
-    print(f"wrote {count} sample messages to {target}")
-    return 0
+    return script_main(SAMPLES_BY_RULE, RAW_SAMPLES)
 
 
 if __name__ == "__main__":

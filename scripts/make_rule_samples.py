@@ -521,13 +521,19 @@ def _webloc(url: str) -> bytes:
             f"<string>{url}</string></dict></plist>").encode()
 
 
-def write_samples(samples_by_rule: dict[str, tuple[list[Builder], list[Builder]]], target: Path) -> int:
+RawMaker = Callable[[str], bytes]  # the message's bytes, given its sample id
+
+
+def write_samples(samples_by_rule: dict[str, tuple[list[Builder], list[Builder]]], target: Path,
+                  raw: dict[str, tuple[list[RawMaker], list[RawMaker]]] | None = None) -> int:
     """Write each rule's hit and miss messages under ``target/RULE/{hit,miss}/NN.eml``,
-    replacing that rule's folder; the number written."""
+    replacing that rule's folder: built messages from ``samples_by_rule``, byte-exact
+    ones (malformed on purpose) from ``raw``; the number written."""
     count = 0
-    for rule, (hits, misses) in samples_by_rule.items():
+    for rule in (*samples_by_rule, *(raw or {})):
         if (target / rule).exists():
             shutil.rmtree(target / rule)
+    for rule, (hits, misses) in samples_by_rule.items():
         for kind, builders in (("hit", hits), ("miss", misses)):
             for i, build in enumerate(builders, start=1):
                 ident = f"{rule.lower()}-{kind}-{i}"
@@ -536,29 +542,32 @@ def write_samples(samples_by_rule: dict[str, tuple[list[Builder], list[Builder]]
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(build().build(ident))
                 count += 1
+    for rule, (raw_hits, raw_misses) in (raw or {}).items():
+        for kind, makers in (("hit", raw_hits), ("miss", raw_misses)):
+            for i, make in enumerate(makers, start=1):
+                path = target / rule / kind / f"{i:02d}.eml"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(make(f"{rule.lower()}-{kind}-{i}"))
+                count += 1
     return count
+
+
+def script_main(samples_by_rule: dict[str, tuple[list[Builder], list[Builder]]],
+                raw: dict[str, tuple[list[RawMaker], list[RawMaker]]] | None = None) -> int:
+    """The main of every sample script: write into the folder given as the only
+    argument, or into the built-in samples."""
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
+    target.mkdir(parents=True, exist_ok=True)
+    count = write_samples(samples_by_rule, target, raw)
+    print(f"wrote {count} sample messages to {target}")
+    return 0
 
 
 def main() -> int:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
-    generated = set(SAMPLES_BY_RULE) | set(RAW_SAMPLES)
-    if target.exists():
-        for child in target.iterdir():
-            if child.is_dir() and child.name in generated:  # other rules keep their own samples
-                shutil.rmtree(child)
     target.mkdir(parents=True, exist_ok=True)
     (target / "mailward.toml").write_text(SAMPLE_CONFIG, "utf-8")
-    count = write_samples(SAMPLES_BY_RULE, target)
-    for rule, (raw_hits, raw_misses) in RAW_SAMPLES.items():
-        for kind, makers in (("hit", raw_hits), ("miss", raw_misses)):
-            for i, make in enumerate(makers, start=1):
-                ident = f"{rule.lower()}-{kind}-{i}"
-                path = target / rule / kind / f"{i:02d}.eml"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(make(ident))
-                count += 1
-    print(f"wrote {count} sample messages to {target}")
-    return 0
+    return script_main(SAMPLES_BY_RULE, RAW_SAMPLES)
 
 
 if __name__ == "__main__":
