@@ -29,10 +29,13 @@ def test_soft_budget_in_the_worker_gives_unscannable() -> None:
 
 def test_hard_deadline_kills_a_stuck_worker_and_recovers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workers, "GRACE", 0.5)
-    pool = AnalysisPool(Config(), workers=1, budget=0.5)
+    # an ample budget for the ordinary scans, so that a loaded CI machine cannot turn
+    # them into "time budget exceeded"; the short one only for the stuck worker
+    pool = AnalysisPool(Config(), workers=1, budget=30)
     try:
         assert pool.scan_sync(RAW, "warm")[0].verdict == "clean"  # started and warm
         old = list(getattr(pool.executor, "_processes", {}).values())
+        pool.budget = 0.5
         monkeypatch.setattr(workers, "scan_task", stuck)
         began = time.monotonic()
         result, _preview = pool.scan_sync(RAW, "upload")
@@ -43,6 +46,7 @@ def test_hard_deadline_kills_a_stuck_worker_and_recovers(monkeypatch: pytest.Mon
             process.join(timeout=10)
             assert not process.is_alive()
         monkeypatch.undo()
+        pool.budget = 30
         assert pool.scan_sync(RAW, "after")[0].verdict == "clean"  # the new worker answers
     finally:
         pool.close()
