@@ -271,7 +271,7 @@ def _apply(store: Store, copies: dict[int, _Copy], marks: dict[int, list[tuple[i
     from mailward.hunt.features import pack_rule_facts, unpack_rule_facts
     from mailward.result import Verdict
     from mailward.share.retromatch import intel_facts
-    from mailward.share.reverdict import Reevaluator, _merge_intel
+    from mailward.share.reverdict import Reevaluator, merge_intel
 
     judge: Reevaluator | None = None
     pks = sorted(marks)
@@ -298,7 +298,7 @@ def _apply(store: Store, copies: dict[int, _Copy], marks: dict[int, list[tuple[i
                 if facts is not None:
                     _patch_facts(facts, [beacons[i] for i, _, _ in marks[int(pk)]])
                     values["rule_facts"] = pack_rule_facts(facts)
-                    facts["intel"] = _merge_intel(facts.get("intel"), intel.get(int(pk), []))
+                    facts["intel"] = merge_intel(facts.get("intel"), intel.get(int(pk), []))
                     judge = judge or Reevaluator(config)
                     verdict, score, findings, summary, attack = judge.judge(facts)
                     if verdict.rank > int(rank) and verdict != Verdict.UNSCANNABLE:

@@ -63,7 +63,9 @@ class Outcome:
         }
 
 
-def _merge_intel(scanned: Any, stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def merge_intel(scanned: Any, stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A message's intel matches: those found when it was scanned, then the stored ones,
+    each (indicator, source) once (used by re-judging and by the copy-token step)."""
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for item in [*(scanned if isinstance(scanned, list) else []), *stored]:
         if isinstance(item, dict):
@@ -138,7 +140,7 @@ def _apply(judge: Reevaluator, outcome: Outcome, blob: bytes | None, old: str,
     if facts is None:
         outcome.missing += 1
     else:
-        facts["intel"] = _merge_intel(facts.get("intel"), matches)
+        facts["intel"] = merge_intel(facts.get("intel"), matches)
         verdict, score, findings, summary, attack = judge.judge(facts)
         values.update(verdict=str(verdict), verdict_rank=verdict.rank, score=score, findings=findings,
                       summary=summary, attack=attack)
