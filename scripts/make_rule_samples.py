@@ -553,21 +553,21 @@ def write_samples(samples_by_rule: dict[str, tuple[list[Builder], list[Builder]]
 
 
 def script_main(samples_by_rule: dict[str, tuple[list[Builder], list[Builder]]],
-                raw: dict[str, tuple[list[RawMaker], list[RawMaker]]] | None = None) -> int:
+                raw: dict[str, tuple[list[RawMaker], list[RawMaker]]] | None = None,
+                config: str = "") -> int:
     """The main of every sample script: write into the folder given as the only
-    argument, or into the built-in samples."""
+    argument, or into the built-in samples (with ``config`` as its mailward.toml)."""
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
     target.mkdir(parents=True, exist_ok=True)
+    if config:
+        (target / "mailward.toml").write_text(config, "utf-8")
     count = write_samples(samples_by_rule, target, raw)
     print(f"wrote {count} sample messages to {target}")
     return 0
 
 
 def main() -> int:
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "mailward.toml").write_text(SAMPLE_CONFIG, "utf-8")
-    return script_main(SAMPLES_BY_RULE, RAW_SAMPLES)
+    return script_main(SAMPLES_BY_RULE, RAW_SAMPLES, config=SAMPLE_CONFIG)
 
 
 if __name__ == "__main__":
