@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from .. import domains
 from ..beacons import describe_exposure
@@ -329,20 +329,10 @@ def _links(
                              "brands": list(link_brands)}
 
 
-class _LinkCues(NamedTuple):
-    """What one link says, apart from the message-wide look-alike check (see ``_links``)."""
-
-    parts: message_cues.UrlParts
-    shown: str  # the domain its text shows
-    tracker: str
-    destination: str
-    mismatch: bool  # the text shows another domain
-    login: bool
-    ip_host: bool
-    shortener: bool
-    own_brand: bool
-    phish: dict[str, Any]
-    encoded: bool  # the host was written with percent escapes
+# What one link says, apart from the message-wide look-alike check (see ``_links``):
+# (parts, shown domain, tracker, destination, text mismatch, login words, IP host,
+# shortener, own brand, phishing facts, host written with percent escapes)
+_LinkCues = tuple[message_cues.UrlParts, str, str, str, bool, bool, bool, bool, bool, dict[str, Any], bool]
 
 
 def _link_cues(
@@ -370,8 +360,7 @@ def _link_cues(
     own_brand = bool(brands) and message_cues.has_own_brand(parts.host, parts.registrable, own, brands)
     phish = _phishing_link(link.url, parts, destination)
     destination = destination or phish["destination"]
-    return _LinkCues(parts, shown, tracker, destination, mismatch, login, ip_host, shortener, own_brand, phish,
-                     bool(decoded))
+    return parts, shown, tracker, destination, mismatch, login, ip_host, shortener, own_brand, phish, bool(decoded)
 
 
 def _link_entry(
