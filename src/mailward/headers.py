@@ -132,6 +132,7 @@ def parse_addresses(values: list[str], header: str, defects: list[Defect]) -> tu
     except (ValueError, TypeError, IndexError):
         defects.append(Defect(DefectKind.ADDRESS_UNPARSABLE, f"{header}: {values[0][:200]}"))
         return ()
+    pairs = _comma_in_name(values, pairs)
     for name, addr in pairs:
         if not addr and not name:
             continue
@@ -141,6 +142,39 @@ def parse_addresses(values: list[str], header: str, defects: list[Defect]) -> tu
     if not out and "@" in values[0]:
         defects.append(Defect(DefectKind.ADDRESS_UNPARSABLE, f"{header}: {values[0][:200]}"))
     return tuple(out)
+
+
+def _comma_in_name(values: list[str], pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """``Doe, John <john@example.org>``: an unquoted comma in a person's display name
+    makes getaddresses read ``Doe`` as an address of its own. When the header is one
+    value with one angle-bracket address and the text before ``<`` is a name written
+    surname first (one to three capitalised words on each side of one comma, nothing
+    quoted, the two sides different), it is one mailbox with that display name.
+
+    Spam kits write ``Team ,_<a@b>``, ``HUUSK-MESSER, jehd <a@b>`` or ``Router, Router
+    <a@b>`` on purpose so that filters find no domain in the first mailbox; those stay
+    as they are (MIME_FROM_ADDRESS_HIDDEN)."""
+    if len(values) != 1 or len(pairs) != 2:
+        return pairs
+    value = values[0].strip()
+    if value.count("@") != 1 or value.count("<") != 1 or not value.endswith(">") or "@" not in pairs[1][1]:
+        return pairs
+    before, comma, after = value.split("<", 1)[0].partition(",")
+    if not comma or before.strip().casefold() == after.strip().casefold():
+        return pairs
+    if not (_person_words(before) and _person_words(after)):
+        return pairs
+    return ((f"{before.strip()}, {after.strip()}", pairs[1][1]),)
+
+
+def _person_words(text: str) -> bool:
+    """One to three words that each start with a capital and hold only letters, hyphens,
+    dots or apostrophes, none shouted (all capitals beyond an initial or two)."""
+    words = text.split()
+    return 0 < len(words) <= 3 and all(
+        word[:1].isupper() and all(ch.isalpha() or ch in "-.'" for ch in word)
+        and not (word.isupper() and len(word.strip(".")) > 2)
+        for word in words)
 
 
 def _getaddresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
