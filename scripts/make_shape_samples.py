@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""(Re)generate the sample messages of the image-spam, credit-offer and kit-folder rules
+"""(Re)generate the sample messages of the image-spam, credit-offer, kit-folder and brand-windfall rules
 (docs/phishing.md, "Image spam, credit offers and kit folders").
 
 Same builders and conventions as ``make_rule_samples.py``; kept apart so that each
@@ -40,6 +40,8 @@ CARD = ("<p>Congratulations! Your approved Visa card with a $5,000 limit is wait
 SELECTED = "<p>Good news: you've been selected to receive a free alarm system with free installation.</p>"
 NEWS_CARD = ("<p>The bank's new card for students was approved by the regulator last week; "
              "applications open in May.</p>")
+WINDFALL = ("I made over $2,000,000 (2 million USD) in a few months, and your account has been credited with "
+            "a share of $2,887.89. Reply to this message to receive the transfer.")
 BANK_NOTICE = ("<p>Dear customer, our systems are being upgraded. Please confirm your account details "
                "to keep access to online banking.</p>")
 
@@ -91,6 +93,15 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
          # list mail quoting a kit URL
          lambda: Mail("Ann <ann@lists.example>", "Re: phish of the day").header("List-Id", "<phish.lists.example>").with_text(
              "Today's kit sat at http://192.0.2.44/.update/www.paypal.com/index.htm again.")],
+    ),
+    "PHISHING_BRAND_WINDFALL": (
+        [lambda: Mail("Accounts PayPal <c4r0l@isp-mail.example>", "PayPal: your account has been credited $2,887.89",
+                      auth_header=NONE).with_text(WINDFALL)],
+        [  # the brand's own, authenticated domain
+         lambda: Mail("PayPal <service@paypal.com>", "PayPal: your account has been credited $2,887.89").with_text(WINDFALL),
+         # a brand named by an unrelated domain without any money story
+         lambda: Mail("Accounts PayPal <c4r0l@isp-mail.example>", "PayPal checkout on our shop", auth_header=NONE).with_text(
+             "Our shop now takes PayPal at checkout. Orders over $50 ship free.")],
     ),
 }
 
