@@ -126,14 +126,16 @@ def main(argv: list[str] | None = None) -> int:
                      for name, items in data.items()}
             if any(s not in data for s, _ in trained_on):
                 continue
-            pos, neg = [], []
+            pos, neg, sources = [], [], []  # each ham set is a source: the threshold holds for each
             for name, which in trained_on:
                 for (_, h, _), f in zip(data[name], feats[name], strict=True):
                     if which == "all" or h == which:
                         (pos if name in POSITIVE else neg).append(f)
+                        if name not in POSITIVE:
+                            sources.append(sorted(data).index(name))
             if not pos or not neg:
                 continue
-            model = train(pos, neg, threshold=args.threshold, words=words)
+            model = train(pos, neg, threshold=args.threshold, words=words, ham_sources=sources)
             path = Path(tmp) / f"plan{len(report['plans'])}.npz"  # type: ignore[arg-type]
             model.save(path)
             model = ContentModel.load(path)

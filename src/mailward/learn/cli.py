@@ -92,7 +92,8 @@ def _store_features(url: str, config_path: str | None, positives: list[FeatureVe
 @click.option("--threshold", type=click.FloatRange(0.5, 0.999), default=None,
               help=f"Probability at which the CONTENT_MODEL_PHISHING rule fires. Default: chosen on the training "
                    f"ham so that at most {AUTO_HAM_RATE:.2%} of it (scored by models that did not train on it) "
-                   f"is above; {DEFAULT_THRESHOLD} with fewer than {AUTO_MIN_HAM} ham messages.")
+                   f"is above, for each --ham source (and the store) separately; {DEFAULT_THRESHOLD} with fewer "
+                   f"than {AUTO_MIN_HAM} ham messages.")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a terminal).")
 def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], store_url: str | None,
           config_path: str | None, words: bool, bits: int, threshold: float | None, progress: bool | None) -> None:
@@ -116,14 +117,19 @@ def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], stor
     started = time.monotonic()
     analyser = _analyser(config_path)
     positives = list(_feature_lists(phishing, "phishing", show, analyser, words))
-    negatives = list(_feature_lists(ham, "ham", show, analyser, words))
+    negatives: list[FeatureVector] = []
+    ham_sources: list[int] = []  # each --ham is a source: a chosen threshold holds for each
+    for source, path in enumerate(ham):
+        negatives += _feature_lists((path,), "ham", show, analyser, words)
+        ham_sources += [source] * (len(negatives) - len(ham_sources))
     from_store = {"phishing": 0, "ham": 0, "no_body": 0}
     if store_url is not None:
         from_store = _store_features(store_url, config_path, positives, negatives, analyser, words)
+        ham_sources += [len(ham)] * (len(negatives) - len(ham_sources))  # the store's ham: one more source
         click.echo(f"learn: store: {from_store['phishing']} phishing and {from_store['ham']} ham labelled messages; "
                    f"{from_store['no_body']} labelled without a stored body (skipped)", err=True)
     try:
-        model = train(positives, negatives, bits=bits, threshold=threshold, words=words,
+        model = train(positives, negatives, bits=bits, threshold=threshold, words=words, ham_sources=ham_sources,
                       meta={"phishing_sources": len(phishing), "ham_sources": len(ham),
                             "store_labels": {k: v for k, v in from_store.items() if k != "no_body"}})
     except ModelError as exc:

@@ -39,6 +39,7 @@ import re
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import filterfalse, islice
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,7 @@ _ADDRESS_SPLIT = str.maketrans("@._+-", "     ")
 NOT_WORDS = frozenset({"http", "https", "www", "mailto", *"abcdefghijklmnopqrstuvwxyz"})
 _URL = re.compile(r"(?i)(?:https?://|www\.)\S++")
 _PATH_WORD = re.compile(r"[a-z]{3,20}")
+_URL_STARTS = frozenset({"http", "www."})  # what a link text _URL matches starts with (a cheap test first)
 
 _caches: dict[str, dict[str, int]] = {}
 
@@ -172,8 +174,8 @@ def words_of(text: str, drop: frozenset[str] = NOT_WORDS, limit: int = MAX_WORDS
         if quote in text:
             text = text.replace(quote, " ")
     spaced = text.encode("utf-8", "surrogatepass").translate(_SPACE).decode("utf-8", "surrogatepass")
-    words = [w for w in filter(str.isalpha, spaced.split()) if w not in drop]
-    return words[:limit]
+    # C loops only: letters-only tokens, without the dropped ones, the first ``limit``
+    return list(islice(filterfalse(drop.__contains__, filter(str.isalpha, spaced.split())), limit))
 
 
 def _link_features(message: Message) -> list[str]:
@@ -191,7 +193,7 @@ def _link_features(message: Message) -> list[str]:
             path = lowered[slash:].split("?", 1)[0].split("#", 1)[0]
             if len(path) > 3:
                 out.extend("p:" + word for word in _PATH_WORD.findall(path)[:8])
-        if link.text and _URL.match(link.text.strip()):
+        if link.text and link.text.lstrip()[:4].lower() in _URL_STARTS and _URL.match(link.text.strip()):
             out.append("url-text")
     return list(dict.fromkeys(out))
 
@@ -308,13 +310,16 @@ def features(message: Message, facts: Mapping[str, Any] | None = None, *, words:
     if words:
         text = str((facts.get("content") or {}).get("text") or "")
         subject_text = message.subject or ""
-        body_text = text[len(subject_text):] if text.startswith(subject_text) else text
+        # only the first MAX_CHARS characters are read: never copy the rest of a long text
+        start = len(subject_text) if text.startswith(subject_text) else 0
+        body_text = text[start:start + MAX_CHARS]
         drop = _recipient_words(message) | NOT_WORDS
-        built.words("s:", words_of(subject_text, drop, 30))
+        # each word once (a feature counts once): fewer hashes to look up, sum and name
+        built.words("s:", list(dict.fromkeys(words_of(subject_text, drop, 30))))
         sender = message.sender_address
         if sender and sender.display_name:
             built.words("fn:", words_of(sender.display_name, drop, 8))
-        built.words("b:", words_of(body_text, drop, MAX_WORDS))
+        built.words("b:", list(dict.fromkeys(words_of(body_text, drop, MAX_WORDS))))
     built.words("l:", _link_features(message))
     built.words("a:", _other_features(message))
     built.words("f:", fact_features(facts))

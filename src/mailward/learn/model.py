@@ -71,12 +71,11 @@ class ContentModel:
         # the strongest weights among the message's features, each column named once;
         # a few more candidates than asked, as a feature may repeat
         per_feature = self.weights[masked]
-        strength = np.abs(per_feature)
-        wanted = min(len(strength), 4 * top)
-        candidates = np.argpartition(strength, len(strength) - wanted)[len(strength) - wanted:]
+        # one sort of a few hundred values costs less than a partition and a sort of part
+        candidates = np.argsort(-np.abs(per_feature), kind="stable")[: 4 * top]
         picked: list[tuple[str, float]] = []
         seen: set[int] = set()
-        for index in candidates[np.argsort(-strength[candidates], kind="stable")].tolist():
+        for index in candidates.tolist():
             column = int(masked[index])
             if column in seen:
                 continue
@@ -146,25 +145,35 @@ def _fit(x: Any, y: np.ndarray, regularisation: float) -> Any:
 
 
 def ham_threshold(x: Any, y: np.ndarray, regularisation: float, *, ham_rate: float = AUTO_HAM_RATE,
-                  folds: int = 3) -> float:
+                  folds: int = 3, groups: np.ndarray | None = None) -> float:
     """The probability above which at most ``ham_rate`` of the training ham scores, each ham
     message scored by a model that did not train on it (``folds``-fold): chosen on training
-    ham only, never on the sets the model is measured on."""
+    ham only, never on the sets the model is measured on.
+
+    ``groups`` (one value per row of ``x``) names the source of each ham message: the
+    rate then holds for every source, not only for all of them together, so that a large,
+    easy supplement (synthetic newsletters, say) cannot make room for false alarms on the
+    site's own ham."""
     n = x.shape[0]
     fold = np.arange(n) % folds
-    ham_scores: list[np.ndarray] = []
+    group_of = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+    scored: dict[int, list[np.ndarray]] = {}
     for k in range(folds):
         train_rows = np.flatnonzero(fold != k)
         test_rows = np.flatnonzero((fold == k) & (y == 0))
         if not len(test_rows) or len(set(y[train_rows].tolist())) < 2:
             continue
         model = _fit(x[train_rows], y[train_rows], regularisation)
-        ham_scores.append(model.predict_proba(x[test_rows])[:, 1])
-    if not ham_scores:
+        probabilities = model.predict_proba(x[test_rows])[:, 1]
+        for group in set(group_of[test_rows].tolist()):
+            scored.setdefault(group, []).append(probabilities[group_of[test_rows] == group])
+    if not scored:
         return DEFAULT_THRESHOLD
-    scores = np.sort(np.concatenate(ham_scores))
-    allowed = int(len(scores) * ham_rate)  # this many ham may score at or above the threshold
-    above = float(scores[len(scores) - allowed - 1])  # the highest ham score that must stay below
+    above = 0.0
+    for parts in scored.values():
+        scores = np.sort(np.concatenate(parts))
+        allowed = int(len(scores) * ham_rate)  # this many ham of the source may score at or above
+        above = max(above, float(scores[len(scores) - allowed - 1]))  # the highest that must stay below
     return float(min(0.999, max(0.5, above + 1e-4)))
 
 
@@ -177,6 +186,7 @@ def train(
     regularisation: float = DEFAULT_REGULARISATION,
     meta: dict[str, Any] | None = None,
     words: bool = True,
+    ham_sources: Sequence[int] | None = None,
 ) -> ContentModel:
     """Fit a logistic regression on feature vectors (phishing = positive, ham = negative).
 
@@ -185,18 +195,26 @@ def train(
     ham (``ham_threshold``) when there are at least ``AUTO_MIN_HAM`` ham messages, else
     uses ``DEFAULT_THRESHOLD``. ``words`` says whether the vectors hold word features
     (``features(..., words=...)``); the model scores messages the same way.
+    ``ham_sources`` (one number per ham message) says which source each came from (each
+    ``--ham`` of ``mailward learn``, the store): a chosen threshold then lets at most
+    ``AUTO_HAM_RATE`` of each source through.
     """
     pos = list(positives)
     neg = list(negatives)
     if not pos or not neg:
         raise ModelError("training needs at least one phishing and one ham message")
+    if ham_sources is not None and len(ham_sources) != len(neg):
+        raise ModelError(f"{len(ham_sources)} ham sources given for {len(neg)} ham messages")
     x = _matrix(pos + neg, bits)
     y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
     classifier = _fit(x, y, regularisation)
     chosen = "given"
     if threshold is None:
         if len(neg) >= AUTO_MIN_HAM:
-            threshold, chosen = ham_threshold(x, y, regularisation), f"training ham, at most {AUTO_HAM_RATE:.2%} above"
+            groups = None if ham_sources is None else np.concatenate([np.full(len(pos), -1), np.asarray(ham_sources)])
+            sources = 1 if ham_sources is None else len(set(ham_sources))
+            threshold = ham_threshold(x, y, regularisation, groups=groups)
+            chosen = f"training ham, at most {AUTO_HAM_RATE:.2%} of each of {sources} source(s) above"
         else:
             threshold, chosen = DEFAULT_THRESHOLD, f"default (fewer than {AUTO_MIN_HAM} ham to choose it on)"
     weights = np.asarray(classifier.coef_[0], dtype=np.float32)

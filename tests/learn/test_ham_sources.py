@@ -1,0 +1,55 @@
+"""The threshold chosen on training ham holds for each ham source, not only for all together."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mailward.learn.features import features
+from mailward.learn.model import ModelError, _matrix, ham_threshold, train
+from mailward.parse import parse_message
+
+
+def _raw(subject: str, body: str) -> bytes:
+    return (f"From: Sender <sender@example.org>\r\nTo: ana@parliament.example\r\nSubject: {subject}\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+
+
+PHISH = [("Verify your mailbox", "Your password expires today, verify your account now or it is closed."),
+         ("Account suspended", "Confirm your password and account details to restore access today."),
+         ("Payment failed", "Update your card and billing password now, or your account is suspended."),
+         ("Unusual sign-in", "Verify your identity now: enter your password to keep your account.")]
+EASY = [("Committee minutes", "The minutes of the committee meeting on Thursday are attached for review."),
+        ("Lunch on Friday", "Shall we meet for lunch on Friday after the debate in the chamber?"),
+        ("Constituency visit", "The school visit is confirmed for Monday morning with the head teacher."),
+        ("Library hours", "The library opens late on Wednesday for the reading group and the archive.")]
+# a small, hard source of wanted mail
+HARD = PHISH[:2]  # the site's own IT notices can read exactly like the phishing that copies them
+
+
+def _vectors(items: list[tuple[str, str]], copies: int) -> list:  # type: ignore[type-arg]
+    return [features(parse_message(_raw(s, b))) for s, b in items] * copies
+
+
+def test_each_ham_source_keeps_its_own_rate() -> None:
+    pos = _vectors(PHISH, 5)
+    easy, hard = _vectors(EASY, 50), _vectors(HARD, 1)  # 202 ham: enough to choose a threshold on
+    neg = easy + hard
+    x = _matrix(pos + neg, 12)
+    y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
+    groups = np.concatenate([np.full(len(pos), -1), np.zeros(len(easy)), np.ones(len(hard))])
+    pooled = ham_threshold(x, y, 1.0, ham_rate=0.05)
+    per_source = ham_threshold(x, y, 1.0, ham_rate=0.05, groups=groups)
+    # pooled, 5% of 202 ham (10) may score above, so both hard ones can be above it;
+    # per source, neither of the 2 hard ones (5% of 2 rounds down to 0) may
+    assert per_source > pooled
+    model = train(pos, neg, bits=12, threshold=None, ham_sources=[0] * len(easy) + [1] * len(hard))
+    assert "each of 2 source(s)" in model.meta["threshold_from"]
+    alone = train(pos, neg, bits=12, threshold=None)
+    assert "each of 1 source(s)" in alone.meta["threshold_from"]
+    assert model.threshold >= alone.threshold
+
+
+def test_ham_sources_must_match_the_ham() -> None:
+    with pytest.raises(ModelError, match="1 ham sources given for 2 ham messages"):
+        train(_vectors(PHISH, 1), _vectors(HARD, 1), bits=12, ham_sources=[0])
