@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[test]' $(PIP_QUIET)
-	$(PY) -c "import pytest, hypothesis"
+	$(PY) -c "import pytest, hypothesis, xdist"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -38,10 +38,13 @@ system:
 	bash scripts/install-system.sh
 	bash scripts/install-axe.sh
 
+# pytest worker processes (pytest-xdist): CI has 2 cores; `make test TEST_WORKERS=0` runs in one process
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-test system
 	$(PY) -m ruff check src tests bench
 	$(PY) -m mypy
-	$(PY) -m pytest -q -p tests.no_skip tests
+	$(PY) -m pytest -q -p tests.no_skip -n $(TEST_WORKERS) --dist loadfile tests
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check src tests bench

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
+
+from tests.hunt.services import Postgres, start_postgres
 
 # Tests never read or write the user's real data directory (a store there would leak
 # indicators and sender history into scans): every test process and the commands it
@@ -61,6 +65,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite golden files from the current output instead of comparing",
     )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`make test` runs ``-n 2 --dist loadfile``: files whole, heavy ones first (tests/parallel.py)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.parallel import FileScheduling
+
+    return FileScheduling(config, log)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """One private PostgreSQL cluster on 127.0.0.1 per test process (each test creates
+    its own database in it, under a name no other test uses)."""
+    server = start_postgres()
+    yield server
+    server.stop()
+    shutil.rmtree(server.root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from mailward.demo import generate
 
-from .services import start_dovecot, start_postgres
+from .services import start_dovecot
 
 SEED = 2021
 MESSAGES = 400
@@ -18,14 +18,6 @@ MESSAGES = 400
 @pytest.fixture(scope="session")
 def dovecot():
     server = start_dovecot()
-    yield server
-    server.stop()
-    shutil.rmtree(server.root, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def postgres():
-    server = start_postgres()
     yield server
     server.stop()
     shutil.rmtree(server.root, ignore_errors=True)

@@ -10,11 +10,12 @@ from pathlib import Path
 from mailward.config import load_config
 from mailward.learn.model import ContentModel
 from mailward.store import MessageRecord, open_store
-from tests.learn.test_model import HAM, MAILWARD, PHISH, _raw
+from tests.learn.test_model import HAM, PHISH, _raw
+from tests.mwcli import mailward
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MAILWARD, *args], capture_output=True, text=True, check=False)
+    return mailward(*args)
 
 
 def test_label_then_learn_from_the_store(tmp_path: Path) -> None:

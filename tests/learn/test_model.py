@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +27,7 @@ from mailward.learn.model import (
     train,
 )
 from mailward.parse import parse_message
-
-MAILWARD = shutil.which("mailward") or str(Path(sys.executable).parent / "mailward")
+from tests.mwcli import mailward
 
 PHISH = [
     ("Your mailbox is almost full", "Verify your account now to avoid suspension. Click here to log in and "
@@ -227,18 +223,18 @@ def test_learn_command(tmp_path: Path) -> None:
     _write(tmp_path / "phish", PHISH)
     _write(tmp_path / "ham", HAM)
     model = tmp_path / "model.npz"
-    cmd = [MAILWARD, "learn", "--model", str(model), "--bits", "14",
+    cmd = ["learn", "--model", str(model), "--bits", "14",
            "--phishing", str(tmp_path / "phish"), "--ham", str(tmp_path / "ham")]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    done = mailward(*cmd)
     assert done.returncode == 0, done.stderr
     assert "4 phishing and 4 ham messages" in done.stdout
     assert ContentModel.load(model).bits == 14 and ContentModel.load(model).words
     assert model.stat().st_size < 20 * 1024 * 1024
     shapes = tmp_path / "shapes.npz"
-    only = subprocess.run([*cmd[:3], str(shapes), *cmd[4:], "--no-words"], capture_output=True, text=True, check=False)
+    only = mailward(*cmd[:2], str(shapes), *cmd[3:], "--no-words")
     assert only.returncode == 0, only.stderr
     assert ContentModel.load(shapes).words is False
-    missing = subprocess.run([*cmd[:-1], str(tmp_path / "nope")], capture_output=True, text=True, check=False)
+    missing = mailward(*cmd[:-1], str(tmp_path / "nope"))
     assert missing.returncode == 2 and "no such file or directory" in missing.stderr
     assert "Traceback" not in missing.stderr
 
@@ -252,38 +248,31 @@ def test_scan_and_explain_with_a_model(tmp_path: Path) -> None:
     lure = tmp_path / "lure.eml"
     lure.write_bytes(_raw("Verify your password now", "Log in to verify your account password or it is suspended.",
                           "https://x.example/login", to="reader@example.org"))
-    done = subprocess.run([MAILWARD, "scan", "--format", "json", "--model", str(model), str(lure)],
-                          capture_output=True, text=True, check=False)
+    done = mailward("scan", "--format", "json", "--model", str(model), str(lure))
     assert done.returncode == 0, done.stderr
     assert "CONTENT_MODEL_PHISHING" in done.stdout
-    plain = subprocess.run([MAILWARD, "scan", "--format", "json", str(lure)], capture_output=True, text=True,
-                           check=False)
+    plain = mailward("scan", "--format", "json", str(lure))
     assert "CONTENT_MODEL_PHISHING" not in plain.stdout  # no model, no model rule
-    explained = subprocess.run([MAILWARD, "explain", "--model", str(model), str(lure)], capture_output=True,
-                               text=True, check=False)
+    explained = mailward("explain", "--model", str(model), str(lure))
     assert explained.returncode == 0, explained.stderr
     assert "content model: phishing probability" in explained.stdout
     assert "b:password" in explained.stdout or "b:verify" in explained.stdout
     quiet = tmp_path / "quiet.eml"
     quiet.write_bytes(_raw(*HAM[3], to="reader@example.org"))
-    below = subprocess.run([MAILWARD, "scan", "--format", "json", "--model", str(model), str(quiet)],
-                           capture_output=True, text=True, check=False)
+    below = mailward("scan", "--format", "json", "--model", str(model), str(quiet))
     assert below.returncode == 0 and "CONTENT_MODEL_PHISHING" not in below.stdout
-    explained = subprocess.run([MAILWARD, "explain", "--model", str(model), str(quiet)], capture_output=True,
-                               text=True, check=False)
+    explained = mailward("explain", "--model", str(model), str(quiet))
     assert explained.returncode == 0, explained.stderr
     # explain names the drivers below the threshold too: here words that pulled the score down
     assert re.search(r"\n  [bsf]:\S+ \(-[0-9.]+\)\n", explained.stdout), explained.stdout
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"junk")
-    refused = subprocess.run([MAILWARD, "scan", "--model", str(bad), str(lure)], capture_output=True, text=True,
-                             check=False)
+    refused = mailward("scan", "--model", str(bad), str(lure))
     assert refused.returncode == 2 and "not a mailward model file" in refused.stderr
     assert "Traceback" not in refused.stderr
     config = tmp_path / "mailward.toml"
     config.write_text('[model]\npath = "model.npz"\n')
-    configured = subprocess.run([MAILWARD, "scan", "--format", "json", "--config", str(config), str(lure)],
-                                capture_output=True, text=True, check=False)
+    configured = mailward("scan", "--format", "json", "--config", str(config), str(lure))
     assert "CONTENT_MODEL_PHISHING" in configured.stdout  # [model] path, relative to the config file
 
 

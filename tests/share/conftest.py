@@ -129,16 +129,3 @@ def store_with_campaign(tmp_path: Path):
     fill_store(store)
     yield store
     store.close()
-
-
-@pytest.fixture(scope="session")
-def postgres():
-    """A private PostgreSQL cluster on 127.0.0.1 (the hunt tests' service helper)."""
-    import shutil
-
-    from tests.hunt.services import start_postgres
-
-    server = start_postgres()
-    yield server
-    server.stop()
-    shutil.rmtree(server.root, ignore_errors=True)
