@@ -3,7 +3,8 @@ text-URL finder finds what ``finditer`` finds."""
 
 from __future__ import annotations
 
-from email import policy
+import re
+from email import feedparser, policy
 from email.message import Message as MimeMessage
 from email.parser import BytesParser
 from typing import Any
@@ -118,3 +119,56 @@ def test_marker_lines_are_the_lines_that_start_with_the_marker(parts: list[bytes
             expected.append((offset, line))
         offset += len(line)
     assert list(_marker_lines(body, b"--b")) == expected
+
+
+# -- the feed parser's boundary pattern without compiling it ------------------------------
+
+_TAIL = r")(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$"
+_BOUNDARY_CHARS = st.sampled_from(list("ab9-_.=+()?*[]{}|^$\\ \t'\"/:é\n"))
+
+
+def _stdlib_pattern(separator: str) -> str:
+    return "(?P<sep>" + re.escape(separator) + _TAIL  # what email.feedparser compiles
+
+
+def test_the_feed_parser_uses_the_stand_in() -> None:
+    assert isinstance(feedparser.re, mimeskeleton._FeedparserRe)
+
+
+@given(st.lists(_BOUNDARY_CHARS, min_size=1, max_size=12).map("".join),
+       st.sampled_from(["", "--", "  ", "-- \t", "x", "--x", " --"]), st.sampled_from(["", "\r\n", "\n", "\r", "\n\n"]),
+       st.sampled_from(["", "-", "--"]))
+def test_the_boundary_matcher_matches_as_the_compiled_pattern(boundary: str, tail: str, eol: str, cut: str) -> None:
+    separator = "--" + boundary
+    real = re.compile(_stdlib_pattern(separator))
+    stand_in = mimeskeleton._FeedparserRe().compile(_stdlib_pattern(separator))
+    assert isinstance(stand_in, mimeskeleton._BoundaryMatcher)
+    for line in (separator + tail + eol, separator[: len(separator) - len(cut)] + tail + eol, "x" + separator + eol):
+        want, got = real.match(line), stand_in.match(line)
+        assert (want is None) == (got is None), line
+        if want is not None and got is not None:
+            assert (got.group("end"), got.group("ws"), got.group("linesep")) == \
+                (want.group("end"), want.group("ws"), want.group("linesep"))
+
+
+def test_other_patterns_compile_as_usual() -> None:
+    stand_in = mimeskeleton._FeedparserRe()
+    assert stand_in.compile(r"(\r\n|\r|\n)\Z").pattern == r"(\r\n|\r|\n)\Z"
+    # the boundary shape, but the middle is not what re.escape writes: compiled for real
+    odd = "(?P<sep>--a|b" + _TAIL
+    assert isinstance(stand_in.compile(odd), re.Pattern)
+    assert stand_in.escape is re.escape
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_messages(), st.sampled_from(["b1", "b.1+(x)*", "b1 ", "é\\b1"]))
+def test_the_tree_with_the_stand_in_is_the_tree_with_re(raw: bytes, boundary: str) -> None:
+    raw = raw.replace(b"b1", boundary.encode("latin-1"))
+    with_stand_in = _shape(_STDLIB.parsebytes(raw))
+    stand_in = feedparser.re
+    feedparser.re = re  # type: ignore[attr-defined]
+    try:
+        with_re = _shape(_STDLIB.parsebytes(raw))
+    finally:
+        feedparser.re = stand_in  # type: ignore[attr-defined]
+    assert with_stand_in == with_re
