@@ -10,7 +10,15 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .base import StoreBase, _chunks, _now, history_upsert, load_host_rows, load_hosts_upsert
+from .base import (
+    StoreBase,
+    _chunks,
+    _now,
+    history_upsert,
+    load_host_rows,
+    load_hosts_upsert,
+    plain_executemany,
+)
 from .models import (
     CampaignMemberRow,
     FileProgressRow,
@@ -126,19 +134,18 @@ class MessagesMixin(StoreBase):
                 ids = s.execute(insert(MessageRow).returning(MessageRow.id, MessageRow.source), rows).all()
                 pk_by_source = {source: pk for pk, source in ids}
                 rcpt_rows = [
-                    {"message_pk": pk_by_source[r.source], "address": a}
+                    (pk_by_source[r.source], a)
                     for r in records
                     for a in dict.fromkeys(addr.lower() for addr in r.recipients if addr)
                 ]
-                if rcpt_rows:
-                    s.execute(insert(_RECIPIENTS), rcpt_rows)  # Core executemany: no ORM work per row
+                plain_executemany(s, _RECIPIENTS, ("message_pk", "address"), rcpt_rows)
                 fact_rows = [
-                    {"message_pk": pk_by_source[r.source], "kind": kind, "value": value}
+                    (pk_by_source[r.source], kind, value)
                     for r in records
                     for kind, value in dict.fromkeys(r.match_facts)
                 ]
                 for chunk in _chunks(fact_rows, 5000):
-                    s.execute(insert(_FACTS), chunk)
+                    plain_executemany(s, _FACTS, ("message_pk", "kind", "value"), chunk)
                 self._record_history(s, records, now)
             if imap is not None:
                 key, validity, last_uid = imap
