@@ -91,6 +91,15 @@ class MessagesMixin(StoreBase):
             row = s.get(ImapProgressRow, folder_key)
             return None if row is None else (int(row.uidvalidity), int(row.last_uid))
 
+    def file_states_for(self, paths: Sequence[str]) -> dict[str, FileState]:
+        """The stored progress of these files (those never hunted are left out)."""
+        found: dict[str, FileState] = {}
+        with Session(self.engine) as s:
+            for chunk in _chunks(list(dict.fromkeys(paths)), 500):
+                for r in s.scalars(select(FileProgressRow).where(FileProgressRow.path.in_(chunk))):
+                    found[r.path] = FileState(int(r.size), int(r.mtime_ns), int(r.messages))
+        return found
+
     def file_states(self, prefix: str = "") -> dict[str, FileState]:
         with Session(self.engine) as s:
             query = select(FileProgressRow)
