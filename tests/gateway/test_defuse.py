@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from mailward.gateway.defuse import defuse, defuse_report, is_remote, sanitise_css
-from mailward.gateway.mimesplice import rewrite_text_parts, split_head
+from mailward.gateway.mimesplice import DecodeCache, rewrite_text_parts, split_head
 from mailward.gateway.settings import GatewaySettings
 from mailward.result import Beacon, ScanResult, Verdict
 
@@ -161,6 +161,25 @@ def test_untouched_when_nothing_to_do_is_byte_exact() -> None:
     assert rewrite_text_parts(raw, lambda leaf: None) == raw
     # banner off and nothing remote: the message comes back unchanged
     assert defuse(raw, result(), GatewaySettings(banner=False)) == raw
+
+
+def test_shared_decode_cache_reuses_a_part_only_while_its_bytes_are_the_same() -> None:
+    msg = EmailMessage()
+    msg["From"] = "a@example.org"
+    msg.set_content("caf\u00e9 = ok\n" * 20, cte="quoted-printable")
+    msg.add_alternative("<p>caf\u00e9</p>", subtype="html", cte="quoted-printable")
+    raw = msg.as_bytes(policy=policy.SMTP)
+    cache: DecodeCache = {}
+    seen: list[tuple[str, str]] = []
+    assert rewrite_text_parts(raw, lambda leaf: seen.append((leaf.path, leaf.text)) or None, cache) is raw
+    assert len(cache) == 2 and all(body in raw for body, *_ in cache.values())
+    again: list[tuple[str, str]] = []
+    out = rewrite_text_parts(raw, lambda leaf: again.append((leaf.path, leaf.text)) or leaf.text.upper(), cache)
+    assert again == seen  # the cached texts are what a fresh decode gives
+    fresh: list[tuple[str, str]] = []
+    rewrite_text_parts(out, lambda leaf: fresh.append((leaf.path, leaf.text)) or None, cache)
+    # the rewritten parts have other bytes: decoded again, not taken from the cache
+    assert fresh == [(path, text.upper()) for path, text in seen]
 
 
 def test_malformed_input_never_raises() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mailward.hunt.campaigns import ClusterParams, cluster
+from mailward.hunt.campaigns import LSH_PARAMS, ClusterParams, cluster, lsh_params
 from mailward.hunt.features import content_minhash
 from mailward.store import ClusterInput
 
@@ -91,3 +91,11 @@ def test_own_tracking_host_links_but_spam_stays_apart():
     ]
     campaigns, _ = cluster(inputs)
     assert groups(campaigns) == [[1, 2], [3]]
+
+
+def test_lsh_params_table_is_datasketchs_choice():
+    from datasketch.lsh import _optimal_param
+
+    for threshold, params in LSH_PARAMS.items():
+        assert params == _optimal_param(threshold, 64, 0.5, 0.5), threshold
+    assert lsh_params(0.65) == _optimal_param(0.65, 64, 0.5, 0.5)  # not in the table: computed

@@ -7,9 +7,12 @@ import base64
 import datetime as dt
 import random
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from mailward.config import Config
 from mailward.demo.builders import LureStyle, recon_built
-from mailward.hunt.features import build_record, message_id_pattern, url_template
+from mailward.hunt.features import build_record, content_minhash, message_id_pattern, url_template
 from mailward.model import Envelope
 from mailward.parse import parse_message
 from mailward.scan import Scanner
@@ -45,3 +48,32 @@ def test_shapes():
     assert message_id_pattern("<20240312.8f3a1c@mta7.news-mail.example>") == "N8.H6@mta7.news-mail.example"
     assert message_id_pattern("no-at-sign") == ""
     assert url_template("https://t.example/o/8f3a1c2b/open.gif?u=YWJj&c=12") == "t.example/o/{}/open.gif?c={}&u={}"
+
+
+def _datasketch_sketch(words: list[str]) -> bytes | None:
+    """The sketch as datasketch's own MinHash computes it (what stores and peers hold)."""
+    import numpy as np
+    from datasketch import MinHash
+
+    if len(words) < 12:
+        return None
+    shingles = {" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)}
+    sketch = MinHash(num_perm=64, seed=1, scheme="affine32")
+    sketch.update_batch(list(shingles))
+    return np.asarray(sketch.hashvalues, dtype=np.uint32).tobytes()
+
+
+@given(st.lists(st.sampled_from(["vote", "budget", "brief", "minister", "désolé", "会议", "z" * 40, "a"]),
+                max_size=120))
+def test_content_minhash_equals_datasketch(words):
+    # content_minhash applies datasketch's affine32 scheme itself: its values must not
+    # change, or stored sketches and peers' fingerprints would stop matching new mail
+    assert content_minhash(words) == _datasketch_sketch(words)
+
+
+def test_content_minhash_long_text_equals_datasketch():
+    rng = random.Random(7)
+    vocab = [f"word{i}" for i in range(2000)]
+    for n in (12, 13, 100, 600, 601):
+        words = [rng.choice(vocab) for _ in range(n)]
+        assert content_minhash(words) == _datasketch_sketch(words)

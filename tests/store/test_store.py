@@ -208,3 +208,11 @@ def web_index_upgrade_and_downgrade(url: str) -> None:
 
 def test_web_index_migration_on_sqlite(tmp_path):
     web_index_upgrade_and_downgrade(f"sqlite:///{tmp_path / 'web.db'}")
+
+
+def test_file_states_for_looks_up_only_the_paths_asked(store):
+    store.write_batch([], files=[(f"/m/{i}", i, i * 10, 1) for i in range(1200)])
+    asked = [f"/m/{i}" for i in range(0, 1200, 2)] + ["/m/never", "/m/4"]
+    found = store.file_states_for(asked)
+    assert sorted(found) == sorted(f"/m/{i}" for i in range(0, 1200, 2))
+    assert found["/m/10"].size == 10 and found["/m/10"].mtime_ns == 100

@@ -30,7 +30,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from mailward import domains
 from mailward.gateway.banner import DefuseReport, banner_html, banner_lines, banner_text
-from mailward.gateway.mimesplice import Leaf, rewrite_text_parts, split_head
+from mailward.gateway.mimesplice import DecodeCache, Leaf, rewrite_text_parts, split_head
 from mailward.gateway.settings import GatewaySettings
 from mailward.html import extract_html
 from mailward.htmlprep import prepare_html
@@ -420,7 +420,8 @@ def _defuse_once(
         texts[leaf.path] = new
         return None
 
-    rewrite_text_parts(raw, first_pass)
+    decoded: DecodeCache = {}  # the second walk reuses the first one's decoded parts
+    rewrite_text_parts(raw, first_pass, decoded)
     lines = banner_lines(result, worker.report, neutralise=neutralise) if settings.banner else []
     worker.report.banner = " ".join(lines)
     state = {"html": False, "text": False}
@@ -448,7 +449,7 @@ def _defuse_once(
         worker.report.parts_changed.append(leaf.path)
         return out
 
-    new_raw = rewrite_text_parts(raw, second_pass)
+    new_raw = rewrite_text_parts(raw, second_pass, decoded)
     return new_raw, worker.report
 
 

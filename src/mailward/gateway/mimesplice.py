@@ -224,11 +224,18 @@ def _walk(raw: bytes, path: str, depth: int, on_leaf: EntityRewriter, enter_mess
     return on_leaf(Entity(raw, head, sep, body, info, path or "1"))
 
 
+# part path -> (the part's body as found, its decoded text, codec, decoder): a second
+# walk over the same message reuses the first one's decoding (a 1 MB quoted-printable
+# HTML part costs ~3 ms to decode again)
+DecodeCache = dict[str, tuple[bytes, str, str, str]]
+
+
 class _TextRewrite:
     """The text/plain and text/html leaves, decoded for the rewriter and encoded back."""
 
-    def __init__(self, rewrite: Rewriter) -> None:
+    def __init__(self, rewrite: Rewriter, cache: DecodeCache | None = None) -> None:
         self.rewrite = rewrite
+        self.cache = cache
 
     def __call__(self, entity: Entity) -> bytes:
         info = entity.info
@@ -238,19 +245,18 @@ class _TextRewrite:
         return entity.raw if new_body is entity.body else entity.head + entity.sep + new_body
 
     def leaf(self, body: bytes, ctype: str, cte: str, charset: str, path: str) -> bytes:
-        decoded = _decode_transfer(body, cte)
-        if decoded is None:
-            return body
-        codec = _codec(charset)
-        decoder = codec if codec != "ascii" else "utf-8"  # undeclared 8-bit text is most often UTF-8
         html = ctype == "text/html"
-        # text keeps undecodable bytes as they were (surrogateescape); the HTML parser
-        # cannot carry them, so HTML gets U+FFFD for bytes that are not in its charset
-        try:
-            text = decoded.decode(decoder, "replace" if html else "surrogateescape")
-        except UnicodeError:  # utf-16 on odd bytes, idna (no error handlers): read the bytes as latin-1,
-            codec = decoder = "latin-1"  # which round-trips them, so the part is still defused
-            text = decoded.decode(codec)
+        key = f"{path}\0{ctype}\0{cte}\0{charset}"
+        known = self.cache.get(key) if self.cache is not None else None
+        if known is not None and known[0] == body:
+            _body, text, codec, decoder = known
+        else:
+            found = _decode_text(body, html, cte, charset)
+            if found is None:
+                return body
+            text, codec, decoder = found
+            if self.cache is not None:
+                self.cache[key] = (body, text, codec, decoder)
         new_text = self.rewrite(Leaf(path=path, content_type=ctype, charset=codec, text=text))
         if new_text is None:
             return body
@@ -266,6 +272,23 @@ class _TextRewrite:
         return encoded
 
 
+def _decode_text(body: bytes, html: bool, cte: str, charset: str) -> tuple[str, str, str] | None:
+    """(text, codec, decoder) of a text part's body; None when its transfer encoding is unknown."""
+    decoded = _decode_transfer(body, cte)
+    if decoded is None:
+        return None
+    codec = _codec(charset)
+    decoder = codec if codec != "ascii" else "utf-8"  # undeclared 8-bit text is most often UTF-8
+    # text keeps undecodable bytes as they were (surrogateescape); the HTML parser
+    # cannot carry them, so HTML gets U+FFFD for bytes that are not in its charset
+    try:
+        text = decoded.decode(decoder, "replace" if html else "surrogateescape")
+    except UnicodeError:  # utf-16 on odd bytes, idna (no error handlers): read the bytes as latin-1,
+        codec = decoder = "latin-1"  # which round-trips them, so the part is still defused
+        text = decoded.decode(codec)
+    return text, codec, decoder
+
+
 def _encode_text(text: str, codec: str, decoder: str) -> bytes:
     """Back to bytes in the part's charset; undecodable input bytes come back as they were."""
     for name in (codec, decoder):
@@ -276,10 +299,11 @@ def _encode_text(text: str, codec: str, decoder: str) -> bytes:
     return text.encode("utf-8", "replace")
 
 
-def rewrite_text_parts(raw: bytes, rewrite: Rewriter) -> bytes:
+def rewrite_text_parts(raw: bytes, rewrite: Rewriter, cache: DecodeCache | None = None) -> bytes:
     """``raw`` with each text/plain and text/html leaf passed through ``rewrite``.
 
     Everything the rewriter leaves alone is returned byte for byte; the header block
-    of the message is never changed.
+    of the message is never changed. Walks that share a ``cache`` decode a part whose
+    bytes they have already seen only once.
     """
-    return walk_entities(raw, _TextRewrite(rewrite), enter_messages=True)
+    return walk_entities(raw, _TextRewrite(rewrite, cache), enter_messages=True)

@@ -276,12 +276,30 @@ def _link_templates(attack: Sequence[ClusterInput], link: Any, usable: dict[str,
             link(key, int(msg_key))
 
 
-def _link_content(attack: Sequence[ClusterInput], uf: _UnionFind, reasons: dict[int, Counter[str]], threshold: float) -> None:
-    """MinHash LSH banding (datasketch's optimal bands and rows for the threshold),
-    every candidate checked against the estimated Jaccard similarity."""
+# datasketch's optimal (bands, rows) for 64 permutations and equal weights of false
+# positives and negatives, at the thresholds one would configure: computing them
+# imports SciPy (its numerical integration), ~1 s of CPU and ~50 MB in the hunting
+# process at the end of every hunt. A test holds this table equal to datasketch.
+LSH_PARAMS: dict[float, tuple[int, int]] = {
+    0.5: (14, 4), 0.6: (10, 6), 0.7: (8, 8), 0.75: (7, 9), 0.8: (5, 11), 0.85: (4, 15), 0.9: (3, 21),
+}
+
+
+def lsh_params(threshold: float) -> tuple[int, int]:
+    """(bands, rows) of the MinHash LSH banding for a Jaccard ``threshold``."""
+    known = LSH_PARAMS.get(threshold) if NUM_PERM == 64 else None
+    if known is not None:
+        return known
     from datasketch.lsh import _optimal_param
 
     bands, rows = _optimal_param(threshold, NUM_PERM, 0.5, 0.5)
+    return int(bands), int(rows)
+
+
+def _link_content(attack: Sequence[ClusterInput], uf: _UnionFind, reasons: dict[int, Counter[str]], threshold: float) -> None:
+    """MinHash LSH banding (datasketch's optimal bands and rows for the threshold),
+    every candidate checked against the estimated Jaccard similarity."""
+    bands, rows = lsh_params(threshold)
     signatures: dict[int, np.ndarray] = {}
     for idx, item in enumerate(attack):
         if item.minhash and len(item.minhash) == NUM_PERM * 4:

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from mailward.errors import MailwardError
-from mailward.store import FileState, Store
+from mailward.store import Store
 
 from .analysis import WorkItem
 
@@ -307,12 +307,21 @@ def _walk(path: Path) -> Iterator[_Unit]:
 
 
 class FileSource:
-    """Files, directories, Maildirs (with sub-folders) and mboxes below some paths."""
+    """Files, directories, Maildirs (with sub-folders) and mboxes below some paths.
+
+    Memory stays flat however many files there are and however many the store has
+    already seen: the paths are walked twice (once to count what is new, once to read
+    it), and the store's progress rows are looked up a chunk of files at a time, not
+    loaded whole (~630 bytes a file kept in a list, plus every stored row in a dict:
+    gigabytes for a million-message Maildir hunted again).
+    """
+
+    CHUNK = 2000  # files whose progress is looked up in one query
 
     def __init__(self, paths: Sequence[str | Path], *, owner: str = "") -> None:
         self.paths = [Path(p).absolute() for p in paths]
         self.owner = owner.lower()
-        self.units: list[tuple[_Unit, int]] = []  # unit, messages already read (mbox)
+        self.store: Store | None = None
 
     @property
     def name(self) -> str:
@@ -322,22 +331,36 @@ class FileSource:
         for path in self.paths:
             if not path.exists():
                 raise SourceError(f"no such file or directory: {path}")
-        states: dict[str, FileState] = store.file_states()
-        total = 0
+        self.store = store
+        return sum(1 for _unit in self._pending())
+
+    def _pending(self) -> Iterator[tuple[_Unit, int]]:
+        """(unit, messages already read) of every file that is new or changed since the
+        store last saw it, in walk order (skip > 0: an mbox appended to)."""
+        assert self.store is not None, "prepare() first"
+        chunk: list[_Unit] = []
         for path in self.paths:
             for unit in _walk(path):
-                state = states.get(unit.key)
-                if state is not None and state.size == unit.size and state.mtime_ns == unit.mtime_ns:
-                    continue
-                skip = 0
-                if unit.kind == "mbox" and state is not None and unit.size >= state.size:
-                    skip = state.messages  # appended to: read only what is new
-                self.units.append((unit, skip))
-                total += 1
-        return total
+                chunk.append(unit)
+                if len(chunk) >= self.CHUNK:
+                    yield from self._unseen(chunk)
+                    chunk = []
+        yield from self._unseen(chunk)
+
+    def _unseen(self, units: list[_Unit]) -> Iterator[tuple[_Unit, int]]:
+        assert self.store is not None
+        states = self.store.file_states_for([u.key for u in units]) if units else {}
+        for unit in units:
+            state = states.get(unit.key)
+            if state is not None and state.size == unit.size and state.mtime_ns == unit.mtime_ns:
+                continue
+            skip = 0
+            if unit.kind == "mbox" and state is not None and unit.size >= state.size:
+                skip = state.messages  # appended to: read only what is new
+            yield unit, skip
 
     def entries(self) -> Iterator[Entry]:
-        for unit, skip in self.units:
+        for unit, skip in self._pending():
             if unit.kind != "mbox":
                 try:
                     raw = unit.path.read_bytes()

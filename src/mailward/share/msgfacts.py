@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from urllib.parse import unquote
 
 import numpy as np
@@ -85,12 +86,22 @@ def match_key(kind: str, value: str) -> str:
 
 
 def _domain_facts(host: str, out: dict[tuple[str, str], None]) -> None:
+    for fact in _host_domains(host):
+        out[fact] = None
+
+
+@lru_cache(maxsize=16384)
+def _host_domains(host: str) -> tuple[tuple[str, str], ...]:
+    """The ``domain`` facts of a host: it and each parent that is not a public suffix
+    (cached: a hunt sees the same few thousand hosts in every message)."""
     host = indicator_values.host_ascii(host)
+    found: list[tuple[str, str]] = []
     while "." in host:
         if domains.is_public_suffix(host):
-            return
-        out[("domain", host[:MAX_VALUE])] = None
+            break
+        found.append(("domain", host[:MAX_VALUE]))
         host = host.partition(".")[2]
+    return tuple(found)
 
 
 def _embedded_urls(key: str) -> Iterable[str]:

@@ -10,7 +10,15 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .base import StoreBase, _chunks, _now, history_upsert, load_host_rows, load_hosts_upsert
+from .base import (
+    StoreBase,
+    _chunks,
+    _now,
+    history_upsert,
+    load_host_rows,
+    load_hosts_upsert,
+    plain_executemany,
+)
 from .models import (
     CampaignMemberRow,
     FileProgressRow,
@@ -83,6 +91,15 @@ class MessagesMixin(StoreBase):
             row = s.get(ImapProgressRow, folder_key)
             return None if row is None else (int(row.uidvalidity), int(row.last_uid))
 
+    def file_states_for(self, paths: Sequence[str]) -> dict[str, FileState]:
+        """The stored progress of these files (those never hunted are left out)."""
+        found: dict[str, FileState] = {}
+        with Session(self.engine) as s:
+            for chunk in _chunks(list(dict.fromkeys(paths)), 500):
+                for r in s.scalars(select(FileProgressRow).where(FileProgressRow.path.in_(chunk))):
+                    found[r.path] = FileState(int(r.size), int(r.mtime_ns), int(r.messages))
+        return found
+
     def file_states(self, prefix: str = "") -> dict[str, FileState]:
         with Session(self.engine) as s:
             query = select(FileProgressRow)
@@ -126,19 +143,18 @@ class MessagesMixin(StoreBase):
                 ids = s.execute(insert(MessageRow).returning(MessageRow.id, MessageRow.source), rows).all()
                 pk_by_source = {source: pk for pk, source in ids}
                 rcpt_rows = [
-                    {"message_pk": pk_by_source[r.source], "address": a}
+                    (pk_by_source[r.source], a)
                     for r in records
                     for a in dict.fromkeys(addr.lower() for addr in r.recipients if addr)
                 ]
-                if rcpt_rows:
-                    s.execute(insert(_RECIPIENTS), rcpt_rows)  # Core executemany: no ORM work per row
+                plain_executemany(s, _RECIPIENTS, ("message_pk", "address"), rcpt_rows)
                 fact_rows = [
-                    {"message_pk": pk_by_source[r.source], "kind": kind, "value": value}
+                    (pk_by_source[r.source], kind, value)
                     for r in records
                     for kind, value in dict.fromkeys(r.match_facts)
                 ]
                 for chunk in _chunks(fact_rows, 5000):
-                    s.execute(insert(_FACTS), chunk)
+                    plain_executemany(s, _FACTS, ("message_pk", "kind", "value"), chunk)
                 self._record_history(s, records, now)
             if imap is not None:
                 key, validity, last_uid = imap

@@ -1,0 +1,41 @@
+"""File sources walk and look up their progress a chunk of files at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailward.hunt.analysis import WorkItem
+from mailward.hunt.sources import FileSource
+from mailward.store import open_store
+
+MESSAGE = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: m%d\r\nMessage-ID: <%d@example.org>\r\n\r\nhello\r\n"
+
+
+def _maildir(root: Path, count: int) -> Path:
+    box = root / "box"
+    for sub in ("cur", "new", "tmp"):
+        (box / sub).mkdir(parents=True)
+    for n in range(count):
+        (box / "cur" / f"17000000{n:02d}.M{n}.test:2,S").write_bytes(MESSAGE % (n, n))
+    return box
+
+
+def test_only_new_or_changed_files_are_read_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FileSource, "CHUNK", 3)  # 11 files: four chunks, the last one short
+    box = _maildir(tmp_path, 11)
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    first = FileSource([box])
+    assert first.prepare(store) == 11
+    items = [e for e in first.entries() if isinstance(e, WorkItem)]
+    assert len(items) == 11 and len({i.source for i in items}) == 11
+    files = sorted(box.glob("cur/*"))
+    seen = [(f"{box}/{f.name.split(':2,')[0]}", f.stat().st_size, f.stat().st_mtime_ns, 1) for f in files]
+    store.write_batch([], files=seen[:7] + seen[8:])  # every file but the eighth was hunted
+    files[1].write_bytes(MESSAGE % (99, 99) + b"changed\r\n")  # and the second changed since
+    again = FileSource([box])
+    assert again.prepare(store) == 2
+    sources = [e.source for e in again.entries() if isinstance(e, WorkItem)]
+    assert sources == [seen[1][0], seen[7][0]]
+    store.close()
