@@ -32,6 +32,8 @@ TECHNIQUES: dict[str, str] = {
     "T1592.004": "Client Configurations",
     "T1583": "Acquire Infrastructure",
     "T1583.001": "Domains",
+    "T1584": "Compromise Infrastructure",
+    "T1584.004": "Server",
     "T1585": "Establish Accounts",
     "T1585.002": "Email Accounts",
     "T1586.002": "Email Accounts",
