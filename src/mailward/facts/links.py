@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from importlib import resources
 from urllib.parse import parse_qsl, unquote
 
-import yaml
-
 from .. import domains
 from ..trackers import as_destination
+from ..yamlload import safe_load
 
 HOSTING_KINDS = frozenset({"free-hosting", "cloud-bucket", "form", "ipfs", "dynamic-dns", "tunnel", "file-share"})
 
@@ -47,7 +46,7 @@ class Hosting:
 
 
 def parse_hosting(text: str, origin: str = "hosting.yaml") -> Mapping[str, tuple[Hosting, ...]]:
-    loaded = yaml.safe_load(text)
+    loaded = safe_load(text)
     if not isinstance(loaded, Mapping) or not isinstance(loaded.get("hosting"), list):
         raise HostingDataError(f"{origin}: expected a mapping with a 'hosting' list")
     out: dict[str, list[Hosting]] = {}

@@ -21,9 +21,9 @@ import unicodedata
 from importlib import resources
 
 import re2
-import yaml
 
 from .. import linear_regex
+from ..yamlload import safe_load
 
 _OPTIONS = linear_regex.options(max_mem=64 << 20, case_sensitive=False)
 
@@ -38,7 +38,7 @@ class LureDataError(ValueError):
 
 def parse_lures(text: str, origin: str = "lures.yaml") -> dict[str, tuple[str, ...]]:
     """Topic -> phrases (RE2 patterns) from the YAML text of ``data/lures.yaml``."""
-    loaded = yaml.safe_load(text)
+    loaded = safe_load(text)
     topics = loaded.get("topics") if isinstance(loaded, dict) else None
     if not isinstance(topics, dict):
         raise LureDataError(f"{origin}: expected a mapping with a 'topics' mapping")

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from importlib import resources
 
 import re2
-import yaml
 
 from .. import domains, linear_regex
 from ..defects import EVASION
 from ..sniff import zip_directory
+from ..yamlload import safe_load
 
 _RE2_OPTIONS = linear_regex.options(max_mem=32 << 20)
 
@@ -45,7 +45,7 @@ def split_url(url: str) -> UrlParts:
 
 @functools.cache
 def shortener_domains() -> frozenset[str]:
-    data = yaml.safe_load(
+    data = safe_load(
         resources.files("mailward.data").joinpath("shorteners.yaml").read_text("utf-8")
     )
     return frozenset(entry["domain"].lower() for entry in data["shorteners"])

@@ -10,11 +10,13 @@ same module instead of loading it twice.
 
 from __future__ import annotations
 
+import functools
 import importlib.machinery
 import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 
 def _load() -> ModuleType:
@@ -41,3 +43,15 @@ def _load() -> ModuleType:
 
 
 cel = _load()
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_expr(expr: str) -> Any:
+    """``cel.compile(expr)``, once per expression text in a process (raises ``ValueError`` as it does).
+
+    Loading the rules compiles every expression up to four times (the linter's syntax
+    check, its two type checks and the compiled rule): a fifth of the rules' start-up.
+    A compiled program keeps no state between ``execute`` calls (each call gets its own
+    context), so the same program serves them all. Failures are not cached.
+    """
+    return cel.compile(expr)

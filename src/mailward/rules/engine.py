@@ -27,7 +27,7 @@ import re2
 from .. import linear_regex
 from ..config import ConfigError
 from ..result import Finding, Severity
-from .celcore import cel
+from .celcore import cel, compile_expr
 from .native import NativeProgram, compile_native, plain
 from .rulefile import RuleSpec, load_rule_files
 
@@ -326,8 +326,8 @@ def render_summary(template: str, evidence: Mapping[str, Any]) -> str:
 
 def compile_rule(spec: RuleSpec) -> CompiledRule:
     """Compile one rule's condition and evidence expressions (raises ValueError)."""
-    program = cel.compile(spec.condition)
-    evidence = tuple((name, cel.compile(expr)) for name, expr in spec.evidence.items())
+    program = compile_expr(spec.condition)
+    evidence = tuple((name, compile_expr(expr)) for name, expr in spec.evidence.items())
     return CompiledRule(
         spec=spec,
         program=program,

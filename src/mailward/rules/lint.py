@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .celcore import cel
+from .celcore import cel, compile_expr
 from .rulefile import FAMILIES, SEVERITIES, VERDICT_HINTS, Problem, RuleSpec
 from .schema import SCHEMA, Field, empty_facts, example_facts
 
@@ -133,7 +133,7 @@ def _cel_offset(expr: str, message: str) -> int:
 
 def _compile_problems(spec: RuleSpec, where: str, label: str, expr: str) -> list[Problem]:
     try:
-        cel.compile(expr)
+        compile_expr(expr)
     except ValueError as exc:
         text = str(exc)
         offset = _cel_offset(expr, text)
@@ -165,7 +165,7 @@ def _type_problems(spec: RuleSpec, where: str) -> list[Problem]:
     problems = []
     for label, ctx in _check_contexts().items():
         try:
-            value = cel.compile(spec.condition).execute(ctx)
+            value = compile_expr(spec.condition).execute(ctx)
         except (KeyError, TypeError, ValueError, RuntimeError, IndexError, ArithmeticError) as exc:
             if label == "empty" and isinstance(exc, IndexError | RuntimeError) and "index" in str(exc).lower():
                 continue
@@ -178,7 +178,7 @@ def _type_problems(spec: RuleSpec, where: str) -> list[Problem]:
     ctx = _check_contexts()["populated"]
     for key, expr in spec.evidence.items():
         try:
-            cel.compile(expr).execute(ctx)
+            compile_expr(expr).execute(ctx)
         except (KeyError, TypeError, ValueError, RuntimeError, IndexError, ArithmeticError) as exc:
             problems.append(Problem(where, spec.name, f"evidence '{key}' fails: {type(exc).__name__}: {exc}"))
     return problems
