@@ -60,6 +60,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(config: Config, settings: GatewaySettings) -> None:
+    from mailward.procwatch import exit_with_parent
+
+    exit_with_parent()  # a worker process ends with the milter (in-process: no-op)
     _WORKER.pop("error", None)
     _WORKER["settings"] = settings
     history = None

@@ -135,6 +135,9 @@ _POOL_SETTINGS: WorkerSettings | None = None
 
 def pool_init(settings: WorkerSettings) -> None:
     global _POOL_SETTINGS
+    from mailward.procwatch import exit_with_parent
+
+    exit_with_parent()
     _POOL_SETTINGS = settings
     _scanner(settings)  # compile reference data before the first message arrives
 

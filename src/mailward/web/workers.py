@@ -45,8 +45,10 @@ _STATE: dict[str, Any] = {}
 def _init(config_data: dict[str, Any], config_path: str | None, lower_priority: bool = False) -> None:
     import os
 
+    from mailward.procwatch import exit_with_parent
     from mailward.scan import Scanner
 
+    exit_with_parent()  # a worker process ends with the server (in-process: no-op)
     if lower_priority:
         # a scan may take seconds of CPU; the server's own process (sign-in, pages, the
         # API) should win the CPU over it, so scanning workers run at a lower priority
