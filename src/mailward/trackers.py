@@ -25,6 +25,7 @@ import yaml
 
 from mailward import domains, linear_regex
 from mailward.errors import MailwardError
+from mailward.yamlload import safe_load
 
 __all__ = [
     "Registry",
@@ -57,9 +58,6 @@ _KINDS = frozenset(
 
 # query parameters that commonly carry a redirect destination
 _GENERIC_REDIRECT_PARAMS = ("url", "u", "q", "target", "dest", "destination", "redirect", "redirect_url", "r", "link", "goto", "to")
-
-
-_YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class RegistryError(MailwardError):
@@ -233,7 +231,7 @@ def load_registry(text: str | None = None) -> Registry:
     if text is None:
         text = resources.files("mailward").joinpath("data/trackers.yaml").read_text("utf-8")
     try:
-        data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         raise RegistryError(f"trackers.yaml is not valid YAML: {exc}") from None
     return Registry(_parse(data))

@@ -43,6 +43,7 @@ from mailward.identity.outlets import (
 from mailward.identity.report import LOCAL_PART, LOGO, Claim
 from mailward.identity.settings import IdentitySettings
 from mailward.identity.text import fold
+from mailward.yamlload import safe_load
 
 BRAND = "brand"
 OWN_SERVICE = "own-service"
@@ -110,7 +111,7 @@ class BrandData:
 
 def parse_brands(text: str, origin: str = "brands.yaml") -> BrandData:
     try:
-        loaded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+        loaded = safe_load(text)
     except yaml.YAMLError as exc:
         raise ReferenceDataError(f"{origin}: invalid YAML: {exc}") from None
     if not isinstance(loaded, Mapping) or not isinstance(loaded.get("brands"), list):

@@ -38,6 +38,7 @@ from mailward.domains import registrable, split_registrable, within
 from mailward.identity.outlets import ReferenceDataError
 from mailward.identity.text import compact, fold
 from mailward.model import Message
+from mailward.yamlload import safe_load
 
 __all__ = [
     "OrgClaim",
@@ -129,7 +130,7 @@ def parse_organisations(text: str, origin: str = "organisations.yaml") -> tuple[
     import yaml
 
     try:
-        loaded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+        loaded = safe_load(text)
     except yaml.YAMLError as exc:
         raise ReferenceDataError(f"{origin}: {exc}") from exc
     entries = loaded.get("organisations") if isinstance(loaded, dict) else None

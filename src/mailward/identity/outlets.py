@@ -22,6 +22,7 @@ from mailward.domains import to_unicode, within
 from mailward.errors import MailwardError
 from mailward.identity.settings import IdentitySettings, Person
 from mailward.identity.text import compact, fold
+from mailward.yamlload import safe_load
 
 
 class ReferenceDataError(MailwardError):
@@ -75,7 +76,7 @@ def _slug(name: str) -> str:
 
 def parse_outlets(text: str, origin: str = "outlets.yaml") -> OutletData:
     try:
-        loaded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+        loaded = safe_load(text)
     except yaml.YAMLError as exc:
         raise ReferenceDataError(f"{origin}: invalid YAML: {exc}") from None
     if not isinstance(loaded, Mapping) or not isinstance(loaded.get("outlets"), list):
@@ -136,7 +137,7 @@ def outlet_data() -> OutletData:
 
 def parse_freemail(text: str, origin: str = "freemail.yaml") -> frozenset[str]:
     try:
-        loaded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+        loaded = safe_load(text)
     except yaml.YAMLError as exc:
         raise ReferenceDataError(f"{origin}: invalid YAML: {exc}") from None
     if not isinstance(loaded, Mapping) or not isinstance(loaded.get("providers"), list):
