@@ -71,7 +71,7 @@ def test_write_batch_commits_progress_and_replaces_sources(store):
     store.write_batch([record("a", subject="again")], files=[("/x/y", 10, 20, 1)])
     assert store.count_messages() == 2
     assert {m.subject for m in store.messages()} == {"again", ""}
-    assert store.file_states()["/x/y"].size == 10
+    assert store.file_states_for(["/x/y"])["/x/y"].size == 10
     # UIDVALIDITY changed: the folder's old messages go, progress restarts
     store.write_batch([record("imap://u@h:143/INBOX;UIDVALIDITY=7/;UID=1")])
     assert store.reset_imap_folder("imap://u@h:143/INBOX", 8) == 1

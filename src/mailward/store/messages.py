@@ -100,16 +100,6 @@ class MessagesMixin(StoreBase):
                     found[r.path] = FileState(int(r.size), int(r.mtime_ns), int(r.messages))
         return found
 
-    def file_states(self, prefix: str = "") -> dict[str, FileState]:
-        with Session(self.engine) as s:
-            query = select(FileProgressRow)
-            if prefix:
-                query = query.where(FileProgressRow.path.startswith(prefix, autoescape=True))
-            return {
-                r.path: FileState(int(r.size), int(r.mtime_ns), int(r.messages))
-                for r in s.scalars(query)
-            }
-
     def reset_imap_folder(self, folder_key: str, uidvalidity: int) -> int:
         """UIDVALIDITY changed: forget the folder's old messages; they will be read again."""
         with Session(self.engine) as s, s.begin():
