@@ -243,6 +243,15 @@ def parse_received(raw: str) -> Hop:
 
 def _strip_comments(value: str) -> str:
     """Remove (nested) comments outside quoted strings."""
+    if "(" not in value:
+        return value  # nothing to remove: every character is kept
+    if '"' not in value and "\\" not in value:
+        return _strip_plain_comments(value)
+    return _strip_quoted_comments(value)
+
+
+def _strip_quoted_comments(value: str) -> str:
+    """``_strip_comments`` a character at a time (quotes and escapes tracked)."""
     out: list[str] = []
     depth = 0
     quoted = False
@@ -272,7 +281,41 @@ def _strip_comments(value: str) -> str:
     return "".join(out)
 
 
+def _strip_plain_comments(value: str) -> str:
+    """``_strip_comments`` of a value without quotes or backslashes, a comment at a
+    time instead of a character at a time (an unclosed comment drops the rest)."""
+    out: list[str] = []
+    depth = 0
+    pos = 0
+    while True:
+        if depth == 0:
+            opening = value.find("(", pos)
+            if opening == -1:
+                out.append(value[pos:])
+                break
+            out.append(value[pos:opening])
+            depth, pos = 1, opening + 1
+            continue
+        closing = value.find(")", pos)
+        if closing == -1:
+            break
+        opening = value.find("(", pos, closing)
+        if opening != -1:
+            depth, pos = depth + 1, opening + 1
+            continue
+        depth, pos = depth - 1, closing + 1
+        if depth == 0:
+            out.append(" ")
+    return "".join(out)
+
+
 def _split_outside_quotes(value: str, sep: str) -> list[str]:
+    if '"' not in value:
+        return value.split(sep)
+    return _split_quoted(value, sep)
+
+
+def _split_quoted(value: str, sep: str) -> list[str]:
     parts: list[str] = []
     current: list[str] = []
     quoted = False
@@ -290,6 +333,12 @@ def _split_outside_quotes(value: str, sep: str) -> list[str]:
 
 def _tokens(value: str) -> list[str]:
     """Split on whitespace outside quotes, dropping the quotes."""
+    if '"' not in value:
+        return value.split()  # str.split() splits where str.isspace() holds, as _quoted_tokens does
+    return _quoted_tokens(value)
+
+
+def _quoted_tokens(value: str) -> list[str]:
     tokens: list[str] = []
     current: list[str] = []
     quoted = False

@@ -47,6 +47,8 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.mimeskeleton._TOKEN": ("the skeleton's placeholder lines", "fixed private-use delimiters around one digit run"),
     "mailward.mimeskeleton._TAIL": ("a line after a multipart boundary", "the standard library's boundary tail: optional fixed text, one class run, fixed line ends, anchored at the end"),
     "mailward.mimeskeleton._UNESCAPE": ("an escaped boundary (re.escape output)", "a backslash then one character: fixed width"),
+    "mailward.mimefast._EOL": ("message text", "the standard library's line ends: an alternation of fixed line ends, no repetition"),
+    "mailward.mimefast._HEADER_LINE": ("header lines", "the standard library's own header test: anchored, one class run then a colon"),
     "mailward.gateway.mimesplice._EOL": ("MIME entity bytes", "an alternation of fixed line ends, no repetition"),
     "mailward.remote._CSS_URL": ("CSS in HTML", RE2),
     "mailward.remote._CSS_IMPORT": ("CSS in HTML", RE2),
