@@ -306,7 +306,8 @@ MAX_NESTED_DOCUMENTS = 2  # srcdoc / data: documents inside documents, levels sc
 class _Collector:
     """Resources, links and forms of one parsed HTML tree (see ``extract_html``)."""
 
-    def __init__(self, tree: LexborHTMLParser, part: str, max_links: int, max_resources: int, depth: int) -> None:
+    def __init__(self, tree: LexborHTMLParser, html: str, part: str, max_links: int, max_resources: int,
+                 depth: int) -> None:
         self.part = part
         self.max_links = max_links
         self.max_resources = max_resources
@@ -316,12 +317,15 @@ class _Collector:
         self.forms: list[Form] = []
         self.truncated = False
         self.node_urls: set[str] = set()
-        sheet_css = "\n".join(node.text(deep=False) for node in tree.css("style"))  # the browser's view
+        # a <style> or <base> element needs its start tag in the text: without one, the
+        # selector (about 30 us each) is not run
+        styles = tree.css("style") if _STYLE_TAG.search(html) else ()
+        sheet_css = "\n".join(node.text(deep=False) for node in styles)  # the browser's view
         self.sheet_css = sheet_css
         self.sheet = _StyleSheet(sheet_css)
         self.cache: dict[int, str] = {}
         # <base href="https://..."> makes every relative URL remote
-        base_node = tree.css_first("base[href]")
+        base_node = tree.css_first("base[href]") if _BASE_TAG.search(html) else None
         base = (base_node.attributes.get("href") or "").strip() if base_node is not None else ""
         self.base = base if base.lower().startswith(("http://", "https://", "//")) else ""
 
@@ -511,6 +515,10 @@ _ELEMENT_ATTRIBUTES = frozenset({*LOAD_ATTRIBUTES, "background", "style"})
 # ``"<!--[if" in html.lower()`` without lower-casing the whole part (only ASCII I and F
 # lower-case to i and f)
 _CONDITIONAL_COMMENT = re.compile(r"<!--\[[iI][fF]")
+# the start tags that make a <style> or a <base> element (the tokenizer lower-cases
+# only ASCII letters in tag names)
+_STYLE_TAG = re.compile(r"<[sS][tT][yY][lL][eE]")
+_BASE_TAG = re.compile(r"<[bB][aA][sS][eE]")
 
 
 def _data_document(url: str) -> str:
@@ -542,7 +550,7 @@ def extract_html(
     content opened, deep nesting flattened, attributes bounded), so both see one tree."""
     html, flattened, capped = prepare_html(html)
     tree = LexborHTMLParser(html)
-    collector = _Collector(tree, part, max_links, max_resources, depth)
+    collector = _Collector(tree, html, part, max_links, max_resources, depth)
     if collector.sheet_css:
         for resource in _css_resources(collector.sheet_css, part, "style", ""):
             collector.add(resource)

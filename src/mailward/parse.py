@@ -83,6 +83,18 @@ class _Builder:
         self.part_count = 0
         self.analysed = 0
         self.qr_images = 0
+        self.params: dict[int, list[tuple[str, str]] | None] = {}  # id(part) -> its Content-Type parameters
+
+    def param(self, part: MimeMessage, name: str) -> object:
+        """``part.get_param(name)``, with the Content-Type parameters parsed once per part
+        (``get_param`` parses them again at every call)."""
+        key = id(part)  # the parts outlive the walk: ids are not reused meanwhile
+        if key not in self.params:
+            self.params[key] = part.get_params()
+        for param, value in self.params[key] or ():
+            if param.lower() == name:
+                return value
+        return None
 
     def hit(self, limit: str) -> None:
         if limit not in self.limits_hit:
@@ -92,7 +104,7 @@ class _Builder:
 
     def decode_text(self, part: MimeMessage, payload: bytes, path: str) -> tuple[str, str, str]:
         """Decode a body whatever its declared charset; lies and unknowns become defects."""
-        declared = part.get_param("charset") if part.get("content-type") else None
+        declared = self.param(part, "charset") if part.get("content-type") else None
         declared = hdr.header_text(declared).strip().strip('"').lower() if isinstance(declared, str) else ""
         charset = declared or "us-ascii"
         try:
@@ -189,7 +201,7 @@ class _Builder:
     def add_attachment(self, part: MimeMessage, ctype: str, path: str, disposition: str, payload: bytes | None = None) -> None:
         filename = ""
         try:
-            raw_name = part.get_filename() or part.get_param("name") or ""
+            raw_name = part.get_filename() or self.param(part, "name") or ""
         except (ValueError, TypeError, IndexError, LookupError):
             raw_name = ""
             self.defects.append(Defect(DefectKind.FILENAME_UNPARSABLE, "", path))
@@ -315,7 +327,7 @@ class _Builder:
             # a multipart without a usable boundary: keep its text for analysis
             self.add_body(part, "text/plain", path or "1")
             return
-        has_name = bool(part.get_param("name")) or "filename" in str(part.get("content-disposition", "")).lower()
+        has_name = bool(self.param(part, "name")) or "filename" in str(part.get("content-disposition", "")).lower()
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not has_name:
             self.add_body(part, ctype, path or "1")
         elif ctype in ("text/calendar", "application/ics"):

@@ -73,6 +73,8 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.html._BRACE": ("CSS in HTML", CLASS),
     "mailward.html._SIMPLE_SELECTOR": ("CSS selectors", "anchored; two classes separated by a fixed character"),
     "mailward.html._CONDITIONAL_COMMENT": ("HTML bodies", "fixed text and two one-character classes"),
+    "mailward.html._STYLE_TAG": ("HTML bodies", "fixed text and five one-character classes"),
+    "mailward.html._BASE_TAG": ("HTML bodies", "fixed text and four one-character classes"),
     "mailward.domains._AUTHORITY_END": ("URLs", CLASS),
     "mailward.domains._AUTHORITY_START": ("URLs", "anchored (match), one class: linear"),
     "mailward.domains._SCHEME": ("URLs", "anchored (match), one class bounded to 31"),
