@@ -65,18 +65,20 @@ def _chop_eol(value: str) -> str:
 class _Part:
     """One text and the walk over its parts."""
 
-    __slots__ = ("crlf_free", "parts", "text")
+    __slots__ = ("eol", "parts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.crlf_free = "\r" not in text
+        # the one line end the text uses, or "" when it mixes them (then a pattern finds them)
+        crs = text.count("\r")
+        self.eol = "\n" if not crs else "\r\n" if crs == text.count("\r\n") == text.count("\n") else ""
         self.parts = 0
 
     def line_end(self, pos: int, end: int) -> int:
         """Where the line starting at ``pos`` ends (after its line end), at most ``end``."""
-        if self.crlf_free:
-            index = self.text.find("\n", pos, end)
-            return end if index == -1 else index + 1
+        if self.eol:
+            index = self.text.find(self.eol, pos, end)
+            return end if index == -1 else index + len(self.eol)
         match = _EOL.search(self.text, pos, end)
         return match.end() if match else end
 
@@ -101,16 +103,17 @@ class _Part:
         """The lines of the header block at ``start`` (up to its first empty line, or
         ``end``) with their line ends, and where the body starts."""
         text = self.text
-        if self.crlf_free:  # the lines at once: up to the first empty line ("\n\n")
-            if text.startswith("\n", start):
-                return [], start + 1
-            empty = text.find("\n\n", start, end)
-            stop, body = (end, end) if empty == -1 else (empty + 1, empty + 2)
-            lines = [line + "\n" for line in text[start:stop].split("\n")]
-            if lines[-1] == "\n":
+        eol = self.eol
+        if eol:  # the lines at once: up to the first empty line (two line ends in a row)
+            if text.startswith(eol, start):
+                return [], start + len(eol)
+            empty = text.find(eol + eol, start, end)
+            stop, body = (end, end) if empty == -1 else (empty + len(eol), empty + 2 * len(eol))
+            lines = [line + eol for line in text[start:stop].split(eol)]
+            if lines[-1] == eol:
                 lines.pop()  # the block ended with a line end
             else:
-                lines[-1] = lines[-1][:-1]  # its last line has none (the end of the text)
+                lines[-1] = lines[-1][: -len(eol)]  # its last line has none (the end of the text)
             return lines, body
         lines = []
         pos = start

@@ -63,7 +63,11 @@ def _messages(draw: st.DrawFn) -> str:
     body = "".join(line + eol for line, eol in lines)
     if draw(st.booleans()) and body:
         body = body.rstrip("\r\n")
-    return head + body
+    text = head + body
+    one_eol = draw(st.sampled_from(["", "\r\n", "\n"]))  # a text with one kind of line end
+    if one_eol:
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", one_eol)
+    return text
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
