@@ -205,6 +205,13 @@ def parse_date(value: str | None, defects: list[Defect]) -> dt.datetime | None:
     return parsed
 
 
+@lru_cache(maxsize=4096)
+def _is_ip(candidate: str) -> bool:
+    """Whether a Received address candidate (at most 45 characters: the patterns bound
+    it) is an IP address; relays repeat the same few, so the answer is kept."""
+    return domains.ip_address(candidate) is not None
+
+
 def parse_received(raw: str) -> Hop:
     value = _WS.sub(" ", raw)
     head, _, date_part = value.rpartition(";")
@@ -219,12 +226,12 @@ def parse_received(raw: str) -> Hop:
         by_host = match.group(1).strip("()[]").lower()
     from_part = head.split(" by ", 1)[0]
     for candidate in _IPV4.findall(from_part):
-        if domains.ip_address(candidate) is not None:
+        if _is_ip(candidate):
             from_ip = candidate
             break
     if not from_ip:
         for candidate in _IPV6_BRACKET.findall(from_part):
-            if ":" in candidate and domains.ip_address(candidate) is not None:
+            if ":" in candidate and _is_ip(candidate):
                 from_ip = candidate.lower()
                 break
     timestamp = None
