@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailward.gateway import mimesplice
-from mailward.gateway.defuse import defuse, defuse_report
+from mailward.gateway.defuse import _known_payload, _still_loads, defuse, defuse_report
 from mailward.gateway.mimesplice import _base64_head, base64_lines, rewrite_text_parts, split_head
 from mailward.result import Beacon
 from tests.gateway.test_defuse import (
@@ -123,3 +123,33 @@ def test_every_rewritten_part_in_base64_still_reparses_the_same(case: tuple[byte
         if part.get_content_type() == "text/plain":
             before_text = next(p for p in before.walk() if p.get_content_type() == "text/plain").get_content()
             assert str(before_text).strip() in str(part.get_content())
+
+
+@given(st.binary(max_size=3000), st.sampled_from([b"\n", b"\r\n"]))
+def test_a_written_base64_body_is_what_the_stdlib_decodes(data: bytes, eol: bytes) -> None:
+    """What ``_known_payload`` takes for granted: the part's body as written decodes to ``data``."""
+    body = base64_lines(data, eol) or eol  # an empty part still gets its line end
+    raw = (b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n" + body + b"\r\n--b--\r\n")
+    part = email.message_from_bytes(raw, policy=policy.compat32).get_payload()[0]
+    assert part.get_payload(decode=True) == data
+    assert _known_payload(part, [(body, data)]) == data
+    assert _known_payload(part, [(body + b"x", data)]) is None
+
+
+def test_the_check_knows_the_parts_the_splice_wrote_and_decodes_the_others() -> None:
+    raw = newsletter()
+    written: list[tuple[bytes, bytes]] = []
+    out = rewrite_text_parts(raw, lambda leaf: leaf.text.replace("politics", "POLITICS"), written=written)
+    assert len(written) == 1  # the big HTML part; the small text part stays quoted-printable
+    html = next(p for p in email.message_from_bytes(out, policy=policy.compat32).walk()
+                if p.get_content_type() == "text/html")
+    assert _known_payload(html, written) == written[0][1] == html.get_payload(decode=True)
+    assert b"POLITICS" in written[0][1]
+    # a part as long as a written body but with other bytes is decoded as usual
+    loading = base64.b64encode(f'<img src="{PIXEL}">'.encode())
+    fake = [(b"A" * len(loading), b"<p>nothing</p>")]
+    single = b"Content-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\n" + loading
+    assert _still_loads(single, fake) and _still_loads(single)
+    out, _report = defuse_report(raw, result())
+    assert not _still_loads(out)

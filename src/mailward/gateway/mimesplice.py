@@ -251,12 +251,20 @@ def _walk(raw: bytes, path: str, depth: int, on_leaf: EntityRewriter, enter_mess
 DecodeCache = dict[str, tuple[bytes, str, str, str]]
 
 
+# (base64 body as written, the bytes it holds) of each part a walk wrote in base64: a
+# reader of the new message that meets exactly these body bytes knows their decoding
+# (``b"".join(body.splitlines())`` is well-formed base64 of ``data``) without decoding
+# a megabyte again
+Written = list[tuple[bytes, bytes]]
+
+
 class _TextRewrite:
     """The text/plain and text/html leaves, decoded for the rewriter and encoded back."""
 
-    def __init__(self, rewrite: Rewriter, cache: DecodeCache | None = None) -> None:
+    def __init__(self, rewrite: Rewriter, cache: DecodeCache | None = None, written: Written | None = None) -> None:
         self.rewrite = rewrite
         self.cache = cache
+        self.written = written
 
     def __call__(self, entity: Entity) -> bytes:
         info = entity.info
@@ -297,6 +305,8 @@ class _TextRewrite:
         encoded = _encode_transfer(data, "base64" if switch else cte, eol)
         if body.endswith((b"\n",)) and not encoded.endswith(b"\n"):
             encoded += eol
+        if self.written is not None and (switch or cte == "base64"):
+            self.written.append((encoded, data))
         return encoded, switch
 
 
@@ -347,11 +357,13 @@ def _encode_text(text: str, codec: str, decoder: str) -> bytes:
     return text.encode("utf-8", "replace")
 
 
-def rewrite_text_parts(raw: bytes, rewrite: Rewriter, cache: DecodeCache | None = None) -> bytes:
+def rewrite_text_parts(raw: bytes, rewrite: Rewriter, cache: DecodeCache | None = None,
+                       written: Written | None = None) -> bytes:
     """``raw`` with each text/plain and text/html leaf passed through ``rewrite``.
 
     Everything the rewriter leaves alone is returned byte for byte; the header block
     of the message is never changed. Walks that share a ``cache`` decode a part whose
-    bytes they have already seen only once.
+    bytes they have already seen only once; ``written`` collects the parts written in
+    base64 (see ``Written``).
     """
-    return walk_entities(raw, _TextRewrite(rewrite, cache), enter_messages=True)
+    return walk_entities(raw, _TextRewrite(rewrite, cache, written), enter_messages=True)
