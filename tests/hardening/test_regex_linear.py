@@ -48,6 +48,8 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.mimeskeleton._TAIL": ("a line after a multipart boundary", "the standard library's boundary tail: optional fixed text, one class run, fixed line ends, anchored at the end"),
     "mailward.mimeskeleton._UNESCAPE": ("an escaped boundary (re.escape output)", "a backslash then one character: fixed width"),
     "mailward.gateway.mimesplice._EOL": ("MIME entity bytes", "an alternation of fixed line ends, no repetition"),
+    "mailward.gateway.mimesplice._CTE_FIELD": ("a part's header lines", "fixed field name, one class run, a colon; anchored"),
+    "mailward.gateway.mimesplice._CTE_QP": ("a part's header lines", "fixed text with one class run on each side of the value, fixed line ends; whole line"),
     "mailward.remote._CSS_URL": ("CSS in HTML", RE2),
     "mailward.remote._CSS_IMPORT": ("CSS in HTML", RE2),
     "mailward.remote._FONT_FACE": ("CSS in HTML", RE2),
