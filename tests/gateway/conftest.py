@@ -36,8 +36,7 @@ def unit_settings(tmp: Path, **over: object) -> GatewaySettings:
 async def running_gateway(settings: GatewaySettings, store: Quarantine | None = None,
                           listen: ListenAddress | None = None) -> AsyncIterator[tuple[int, Gateway]]:
     """A Gateway on 127.0.0.1:<ephemeral> (or ``listen``) inside the running event loop."""
-    # as `mailward milter` runs it: with its file quarantine, workers write a defused original early
-    pool = ScanPool(Config(), settings, early_store=str(settings.quarantine_dir) if store is None else None)
+    pool = ScanPool(Config(), settings)
     gateway = Gateway(settings, pool, store or FileQuarantine(settings.quarantine_dir), AuditLog(settings.audit_log))
     port = free_port()
     stop = asyncio.Event()

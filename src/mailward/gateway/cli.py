@@ -51,7 +51,7 @@ def milter(listen: str | None, config_path: str | None, workers: int | None, tim
         address = parse_listen(settings.listen)
     except ListenError as exc:
         raise click.ClickException(str(exc)) from None
-    pool = ScanPool(config, settings, early_store=str(settings.quarantine_dir))  # type: ignore[arg-type]
+    pool = ScanPool(config, settings)  # type: ignore[arg-type]
     try:
         pool.warm_up()
     except ScannerStartError as exc:

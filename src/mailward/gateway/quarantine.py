@@ -170,16 +170,6 @@ class FileQuarantine:
             raise QuarantineError(f"stored message {digest[:12]} does not read back intact")
         return digest
 
-    def has_object(self, sha256: str) -> bool:
-        return self._object_path(sha256).exists()
-
-    def discard_object(self, sha256: str) -> None:
-        """Remove an object no entry names (written ahead of a decision that did not need it)."""
-        try:
-            self._object_path(sha256).unlink()
-        except OSError:
-            pass
-
     @staticmethod
     def _verify(path: Path, digest: str) -> bool:
         try:

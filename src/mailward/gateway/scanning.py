@@ -8,15 +8,12 @@ so it runs in worker processes; the milter's event loop only moves bytes.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import importlib
 import multiprocessing
 import os
-import threading
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Protocol
 
 from mailward.budget import BudgetExceeded, over_budget, time_budget
@@ -24,7 +21,6 @@ from mailward.config import Config
 from mailward.errors import MailwardError
 from mailward.gateway.defuse import DefuseReport, defuse_report
 from mailward.gateway.history import history_url, open_worker_history
-from mailward.gateway.quarantine import FileQuarantine
 from mailward.gateway.settings import Action, GatewaySettings
 from mailward.model import Envelope
 from mailward.result import ScanResult
@@ -63,13 +59,12 @@ def make_scanner(spec: str, config: Config, history: Any = None) -> MessageScann
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(config: Config, settings: GatewaySettings, early_store: str | None = None) -> None:
+def _init_worker(config: Config, settings: GatewaySettings) -> None:
     from mailward.procwatch import exit_with_parent
 
     exit_with_parent()  # a worker process ends with the milter (in-process: no-op)
     _WORKER.pop("error", None)
     _WORKER["settings"] = settings
-    _WORKER["early_store"] = FileQuarantine(Path(early_store)) if early_store else None
     history = None
     url = history_url(config, settings)
     if url is not None:
@@ -116,71 +111,20 @@ def prepare_message(raw: bytes, source: str, envelope: Envelope) -> Prepared:
             result = replace(result, facts=None)  # facts stay in the worker: not needed, maybe not picklable
             action = settings.resolve(settings.action_for(result.verdict))
             if action in (Action.DEFUSE, Action.BANNER):
-                early = _EarlyStore.start(_WORKER.get("early_store"), raw)
-                changed = False
-                try:
-                    rewritten, report = defuse_report(raw, result, settings, neutralise=action is Action.DEFUSE)
-                    changed = rewritten != raw
-                finally:
-                    if early is not None:
-                        early.finish(keep=changed)
-                return Prepared(result, action, rewritten if changed else None, report)
+                rewritten, report = defuse_report(raw, result, settings, neutralise=action is Action.DEFUSE)
+                return Prepared(result, action, rewritten if rewritten != raw else None, report)
             return Prepared(result, action)
     except BudgetExceeded:
         result = over_budget(raw, source, budget)
         return Prepared(result, settings.resolve(settings.action_for(result.verdict)))
 
 
-class _EarlyStore:
-    """The original written to the quarantine in a thread while the message is defused.
-
-    A defused message's original goes to the quarantine before the milter answers
-    (``Gateway._store``); written here, its fsyncs overlap the defusing, and the
-    milter's own ``put_bytes`` finds the object already there and only re-reads and
-    re-hashes it. A failure here is not reported: the milter stores (or tempfails) as
-    before. When defusing changed nothing, an object this wrote is removed again.
-    """
-
-    def __init__(self, store: FileQuarantine, raw: bytes) -> None:
-        self.store = store
-        self.digest = hashlib.sha256(raw).hexdigest()
-        self.existed = store.has_object(self.digest)
-        self.failed = ""
-        self.thread = threading.Thread(target=self._put, args=(raw,), name="mailward-early-store", daemon=True)
-        self.thread.start()
-
-    @classmethod
-    def start(cls, store: FileQuarantine | None, raw: bytes) -> _EarlyStore | None:
-        if store is None:
-            return None
-        try:
-            return cls(store, raw)
-        except Exception:  # the milter stores it itself
-            return None
-
-    def _put(self, raw: bytes) -> None:
-        try:
-            self.store.put_bytes(raw)
-        except Exception as exc:  # the milter stores it itself (and tempfails if it cannot)
-            self.failed = f"{type(exc).__name__}: {exc}"
-
-    def finish(self, *, keep: bool) -> None:
-        self.thread.join()
-        if not keep and not self.existed:
-            self.store.discard_object(self.digest)
-
-
 class ScanPool:
-    """Runs ``prepare_message`` in worker processes (``workers`` > 0) or threads (0).
+    """Runs ``prepare_message`` in worker processes (``workers`` > 0) or threads (0)."""
 
-    ``early_store``: the quarantine directory the milter stores in (a ``FileQuarantine``);
-    workers then write a defused message's original there while they defuse it.
-    """
-
-    def __init__(self, config: Config, settings: GatewaySettings, early_store: str | None = None) -> None:
+    def __init__(self, config: Config, settings: GatewaySettings) -> None:
         self.config = config
         self.settings = settings
-        self.early_store = early_store
         self._prepare_history_store()
         self.executor: Executor = self._new_executor()
         self._overdue: list[asyncio.Future[Prepared]] = []
@@ -201,13 +145,13 @@ class ScanPool:
 
     def _new_executor(self) -> Executor:
         if self.settings.workers == 0:
-            _init_worker(self.config, self.settings, self.early_store)
+            _init_worker(self.config, self.settings)
             return ThreadPoolExecutor(max_workers=4, thread_name_prefix="mailward-scan")
         return ProcessPoolExecutor(
             max_workers=self.settings.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.config, self.settings, self.early_store),
+            initargs=(self.config, self.settings),
         )
 
     def warm_up(self) -> None:
