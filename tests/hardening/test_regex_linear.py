@@ -50,6 +50,8 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.mimefast._EOL": ("message text", "the standard library's line ends: an alternation of fixed line ends, no repetition"),
     "mailward.mimefast._HEADER_LINE": ("header lines", "the standard library's own header test: anchored, one class run then a colon"),
     "mailward.gateway.mimesplice._EOL": ("MIME entity bytes", "an alternation of fixed line ends, no repetition"),
+    "mailward.gateway.mimesplice._CTE_FIELD": ("a part's header lines", "fixed field name, one class run, a colon; anchored"),
+    "mailward.gateway.mimesplice._CTE_QP": ("a part's header lines", "fixed text with one class run on each side of the value, fixed line ends; whole line"),
     "mailward.remote._CSS_URL": ("CSS in HTML", RE2),
     "mailward.remote._CSS_IMPORT": ("CSS in HTML", RE2),
     "mailward.remote._FONT_FACE": ("CSS in HTML", RE2),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from email.message import Message
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -30,7 +31,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from mailward import domains
 from mailward.gateway.banner import DefuseReport, banner_html, banner_lines, banner_text
-from mailward.gateway.mimesplice import DecodeCache, Leaf, rewrite_text_parts, split_head
+from mailward.gateway.mimesplice import DecodeCache, Leaf, Written, rewrite_text_parts, split_head
 from mailward.gateway.settings import GatewaySettings
 from mailward.html import extract_html
 from mailward.htmlprep import prepare_html
@@ -393,8 +394,9 @@ def defuse_report(
     """
     settings = settings or GatewaySettings()
     raw = _bare_cr_as_crlf(raw)
-    new_raw, report = _defuse_once(raw, result, settings, neutralise)
-    if neutralise and _still_loads(new_raw):
+    written: Written = []
+    new_raw, report = _defuse_once(raw, result, settings, neutralise, written)
+    if neutralise and _still_loads(new_raw, written):
         # The splice and a mail client's parser disagreed on where the parts are (mixed
         # line ends, found by the browser oracle over fuzzed messages): read with every
         # line end as CRLF, as clients do, and defuse again.
@@ -403,7 +405,7 @@ def defuse_report(
 
 
 def _defuse_once(
-    raw: bytes, result: ScanResult, settings: GatewaySettings, neutralise: bool
+    raw: bytes, result: ScanResult, settings: GatewaySettings, neutralise: bool, written: Written | None = None
 ) -> tuple[bytes, DefuseReport]:
     worker = _Defuser(result, settings, neutralise)
     if neutralise and settings.defuse_attachments:
@@ -449,7 +451,7 @@ def _defuse_once(
         worker.report.parts_changed.append(leaf.path)
         return out
 
-    new_raw = rewrite_text_parts(raw, second_pass, decoded)
+    new_raw = rewrite_text_parts(raw, second_pass, decoded, written)
     return new_raw, worker.report
 
 
@@ -477,15 +479,20 @@ _BARE_CR = re.compile(rb"\r(?!\n)")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
-def _still_loads(raw: bytes) -> bool:
+def _still_loads(raw: bytes, written: Written | None = None) -> bool:
     """Would a mail client, parsing the defused message its own way, still find an
-    HTML part that loads something? (the stdlib parser, as most clients read MIME)"""
+    HTML part that loads something? (the stdlib parser, as most clients read MIME)
+
+    ``written``: the base64 bodies the splice wrote and the bytes they hold; a part
+    whose body is exactly one of them is not decoded again (the same bytes).
+    """
     try:
         msg = parse_mime(raw)  # = email.message_from_bytes(raw, policy=compat32), faster when big
         for part in msg.walk():
             if part.get_content_type() != "text/html" or part.is_multipart():
                 continue
-            payload = part.get_payload(decode=True)
+            known = _known_payload(part, written) if written else None
+            payload = known if known is not None else part.get_payload(decode=True)
             if not isinstance(payload, bytes):
                 continue
             text = payload.decode(part.get_content_charset() or "utf-8", "replace")
@@ -495,6 +502,22 @@ def _still_loads(raw: bytes) -> bool:
     except (LookupError, ValueError, RecursionError, UnicodeError):
         return False
     return False
+
+
+def _known_payload(part: Message, written: Written) -> bytes | None:
+    """``part.get_payload(decode=True)`` when the part is in base64 and its body is exactly
+    one the splice wrote (then it is the bytes written); None: decode it as usual."""
+    if str(part.get("content-transfer-encoding", "")).lower() != "base64":  # get_payload's own test
+        return None
+    # the body as parsed (get_payload() without decode would pass other bytes through the charset)
+    body = getattr(part, "_payload", None)
+    if not isinstance(body, str) or len(body) not in {len(encoded) for encoded, _data in written}:
+        return None
+    try:
+        as_bytes = body.encode("ascii")  # what get_payload(decode=True) decodes; written bodies are ASCII
+    except UnicodeError:
+        return None
+    return next((data for encoded, data in written if encoded == as_bytes), None)
 
 
 def _bare_cr_as_crlf(raw: bytes) -> bytes:

@@ -77,7 +77,8 @@ class Gateway:
         self.store = store
         self.audit = audit
         self.history = history  # records clean/tracking senders after the verdict (batched)
-        self.io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mailward-store")
+        # two object writes a message (original and rewrite) at once, for 4+ messages in flight
+        self.io = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mailward-store")
         self.in_flight = 0
 
     async def end_of_message(self, conn: p.ConnectionState) -> list[p.Reply]:
@@ -130,9 +131,7 @@ class Gateway:
         entry_id = ""
         if self._needs_store(decision) and raw:
             try:
-                entry_id = await asyncio.get_running_loop().run_in_executor(
-                    self.io, self._store, raw, decision, envelope
-                )
+                entry_id = await self._store(raw, decision, envelope)
             except QuarantineError as exc:
                 decision = Decision(Action.TEMPFAIL, decision.result, None, reason=f"quarantine store failed: {exc}")
         replies = decide_replies(self.settings, decision, headers, entry_id,
@@ -172,16 +171,33 @@ class Gateway:
             return decision.rewritten is not None
         return decision.action is Action.REJECT and self.settings.keep_rejected
 
-    def _store(self, raw: bytes, decision: Decision, envelope: Envelope) -> str:
-        """Keep the original (and the rewrite) on disk, verified. Runs in the I/O thread pool."""
-        digest = self.store.put_bytes(raw)
-        defused = self.store.put_bytes(decision.rewritten) if decision.rewritten is not None else ""
+    async def _store(self, raw: bytes, decision: Decision, envelope: Envelope) -> str:
+        """Keep the original (and the rewrite) on disk, verified, then the entry naming them.
+
+        The two objects are written at the same time in the I/O threads: each waits
+        for its own fsyncs (~7-20 ms for a megabyte on a virtual disk), so one after
+        the other they were most of a defused message's time in the milter.
+        """
+        loop = asyncio.get_running_loop()
+        blobs = [raw] if decision.rewritten is None else [raw, decision.rewritten]
+        stored = await asyncio.gather(*(loop.run_in_executor(self.io, self.store.put_bytes, blob) for blob in blobs),
+                                      return_exceptions=True)
+        for outcome in stored:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        digests = [str(digest) for digest in stored]
+        return await loop.run_in_executor(self.io, self._add_entry, digests, len(raw), decision, envelope)
+
+    def _add_entry(self, digests: list[str], size: int, decision: Decision, envelope: Envelope) -> str:
+        """The quarantine entry for objects already stored. Runs in the I/O thread pool."""
+        digest = digests[0]
+        defused = digests[1] if len(digests) > 1 else ""
         result = decision.result
         status = {Action.QUARANTINE: "held", Action.REJECT: "rejected"}.get(decision.action, "delivered")
         entry = Entry(
             id=new_entry_id(),
             sha256=digest,
-            size=len(raw),
+            size=size,
             stored_at=now_iso(),
             action=str(decision.action),
             status=status,
