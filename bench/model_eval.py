@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mailward.learn.features import features
+from mailward.learn.features import DEFAULT_BODY_CHARS, features
 from mailward.learn.model import ContentModel, train
 from mailward.parse import parse_message
 from mailward.pipeline import Analyser
@@ -114,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
                              "adds plans that train on it and the extra ham (repeatable)")
     parser.add_argument("--words", choices=("yes", "no", "both"), default="yes",
                         help="word features (subject, body, display name): with them, shapes only, or both")
+    parser.add_argument("--body-chars", type=int, default=DEFAULT_BODY_CHARS,
+                        help="characters of body text read per message (default: what `mailward learn` uses)")
     parser.add_argument("--news-ham", action="store_true", help="add plans that train on the newsletters as ham")
     parser.add_argument("--plan", action="append", default=[], help="run only this plan (repeatable; default: all)")
     parser.add_argument("--threshold", type=float, default=None,
@@ -157,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             for plan, trained_on in PLANS.items() for words in modes if not args.plan or plan in args.plan]
     with tempfile.TemporaryDirectory() as tmp:
         for plan, trained_on, words in runs:
-            feats = {name: [features(m, f, words=words) for (_, _, m), f in zip(items, facts[name], strict=True)]  # type: ignore[arg-type]
+            feats = {name: [features(m, f, words=words, body_chars=args.body_chars) for (_, _, m), f in zip(items, facts[name], strict=True)]  # type: ignore[arg-type]
                      for name, items in data.items()}
             if any(s not in data for s, _ in trained_on):
                 continue
@@ -170,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
                             sources.append(sorted(data).index(name))
             if not pos or not neg:
                 continue
-            model = train(pos, neg, threshold=args.threshold, words=words, ham_sources=sources)
+            model = train(pos, neg, threshold=args.threshold, words=words, ham_sources=sources,
+                          body_chars=args.body_chars)
             path = Path(tmp) / f"plan{len(report['plans'])}.npz"  # type: ignore[arg-type]
             model.save(path)
             model = ContentModel.load(path)
