@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=300, help="messages per set")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--top", type=int, default=5, help="features named for explain (a scan names 5)")
+    parser.add_argument("--body-chars", type=int, default=None,
+                        help="characters of body text the model reads (default: what `mailward learn` uses)")
     parser.add_argument("--top-from", type=float, default=0.9,
                         help="name them only from this probability (a scan: the threshold; explain: 0)")
     args = parser.parse_args(argv)
@@ -51,17 +53,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     parameters = inspect.signature(ContentModel.score).parameters
     takes_facts = "facts" in parameters
+    chars: dict[str, int] = {}  # sources from before models recorded body_chars: their fixed number
+    if "body_chars" in inspect.signature(features).parameters:
+        from mailward.learn import features as feature_module
+
+        chars["body_chars"] = args.body_chars or feature_module.DEFAULT_BODY_CHARS
     if takes_facts:
         from mailward.pipeline import Analyser
 
         analyser = Analyser()
         all_facts = [analyser.facts(m, model=False) for m in messages]  # the scan has built them already
-        vectors = [features(m, f) for m, f in zip(messages, all_facts, strict=True)]
+        vectors = [features(m, f, **chars) for m, f in zip(messages, all_facts, strict=True)]
     else:
         vectors = [features(m) for m in messages]
     pos = [v for v, p in zip(vectors, positive, strict=True) if p][::2] or vectors[:1]
     neg = [v for v, p in zip(vectors, positive, strict=True) if not p][::2] or vectors[-1:]
-    model = train(pos, neg, threshold=0.9)
+    model = train(pos, neg, threshold=0.9, **chars)
     reuses_text = takes_facts or "text" in parameters
     if takes_facts:
 
@@ -89,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         rounds.append((time.process_time() - started) * 1000 / len(messages))
     rounds.sort()
     print(json.dumps({"messages": len(messages), "reuses_scan_text": reuses_text, "top": args.top, "top_from": args.top_from,
+                      **chars,
                       "ms_per_message_best": round(rounds[0], 3), "ms_per_message_median": round(rounds[len(rounds) // 2], 3),
                       "load_average": [round(x, 1) for x in os.getloadavg()]}))
     return 0

@@ -7,12 +7,17 @@ the flagged rate of the model alone, of the rules alone (a scan without the mode
 both together (the model's rule adds to the rules, as in ``scan --model``).
 
     python bench/model_eval.py --corpus ../corpus [--out bench/model_eval.json] [--limit N]
-        [--words yes|no|both] [--news-ham]
+        [--words yes|no|both] [--news-ham] [--extra-ham DIR ...] [--extra-phishing DIR ...]
 
 ``--words no`` trains models of shapes only (the scan's link, claim, form and lure
 facts, link path words and attachment kinds; no subject, body or display-name words);
 ``both`` runs every plan both ways. ``--news-ham`` adds plans that train on the
 newsletters as ham too (they are then measured only where a plan left them out).
+``--extra-ham`` (repeatable; e.g. the demo generator's wanted mail, and the wanted half
+of ``mailward demo training``) adds plans that train on all of them (``+extra``), and with
+more than one a plan with the first only (``+extra1``); each is its own threshold source.
+``--extra-phishing`` (repeatable; e.g. the phishing half of ``mailward demo training``)
+adds plans that train on it as well (``+extra+xphish``).
 
 The corpus directory holds one folder per set (phishing_pot, phishing_nazario, sa_ham,
 newsletters_unspy). The models are written to a temporary directory and not kept: the
@@ -30,14 +35,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from mailward.learn.features import features
+from mailward.learn.features import DEFAULT_BODY_CHARS, features
 from mailward.learn.model import ContentModel, train
 from mailward.parse import parse_message
 from mailward.pipeline import Analyser
 from mailward.result import Verdict
 
 FLAGGED = {Verdict.SUSPICIOUS, Verdict.RECON, Verdict.PHISHING, Verdict.MALICIOUS}
-POSITIVE = {"phishing_pot", "phishing_nazario"}
+POSITIVE = {"phishing_pot", "phishing_nazario"}  # and every extra_phishing* set
 
 # plan name -> the (set, half) pairs trained on; "all" is both halves. Every corpus is
 # left out of some plan, so each has a cross-corpus figure (trained without it at all).
@@ -63,6 +68,24 @@ EXTRA_PLANS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def extra_plans(extra_ham: list[str], extra_phishing: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """Plans with the extra sets: all extra ham; the first only (when there are more);
+    all extra ham and all extra phishing."""
+    plans: dict[str, list[tuple[str, str]]] = {}
+    bases = {"pot+ham": [("phishing_pot", "dev"), ("sa_ham", "dev")],
+             "nazario+ham": [("phishing_nazario", "all"), ("sa_ham", "dev")]}
+    for name, base in bases.items():
+        if len(extra_ham) > 1:
+            plans[f"{name}+extra1"] = [*base, (extra_ham[0], "all")]
+        if extra_phishing:
+            plans[f"{name}+extra+xphish"] = base + [(s, "all") for s in extra_ham + extra_phishing]
+    return plans
+
+
+def positive(name: str) -> bool:
+    return name in POSITIVE or name.startswith("extra_phishing")
+
+
 def half(name: str) -> str:
     return "dev" if hashlib.sha256(name.encode()).digest()[0] < 128 else "held"
 
@@ -83,11 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--limit", type=int, default=0, help="messages per set (0 = all); for smoke runs")
     parser.add_argument("--no-rules", action="store_true", help="skip the rules-only scan (faster)")
-    parser.add_argument("--extra-ham", type=Path,
+    parser.add_argument("--extra-ham", type=Path, action="append", default=[],
                         help="more wanted mail to train on (e.g. the demo generator's ham and newsletters): "
-                             "adds plans that train on it too")
+                             "adds plans that train on it too (repeatable)")
+    parser.add_argument("--extra-phishing", type=Path, action="append", default=[],
+                        help="more phishing to train on (e.g. `mailward demo training`'s phishing/): "
+                             "adds plans that train on it and the extra ham (repeatable)")
     parser.add_argument("--words", choices=("yes", "no", "both"), default="yes",
                         help="word features (subject, body, display name): with them, shapes only, or both")
+    parser.add_argument("--body-chars", type=int, default=DEFAULT_BODY_CHARS,
+                        help="characters of body text read per message (default: what `mailward learn` uses)")
     parser.add_argument("--news-ham", action="store_true", help="add plans that train on the newsletters as ham")
     parser.add_argument("--plan", action="append", default=[], help="run only this plan (repeatable; default: all)")
     parser.add_argument("--threshold", type=float, default=None,
@@ -99,10 +127,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.monotonic()
     data = load(args.corpus, sets, args.limit)
+    extra_sets: dict[str, list[str]] = {"extra_ham": [], "extra_phishing": []}
+    for kind, dirs in (("extra_ham", args.extra_ham), ("extra_phishing", args.extra_phishing)):
+        for number, directory in enumerate(dirs, 1):
+            name = kind if number == 1 else f"{kind}{number}"
+            files = sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix != ".jsonl")
+            data[name] = [(p.name, "dev", parse_message(p.read_bytes())) for p in files[: args.limit or None]]
+            extra_sets[kind].append(name)
     if args.extra_ham:
-        files = sorted(p for p in args.extra_ham.rglob("*") if p.is_file())[: args.limit or None]
-        data["extra_ham"] = [(p.name, "dev", parse_message(p.read_bytes())) for p in files]
         PLANS.update(EXTRA_PLANS)
+        for plan in EXTRA_PLANS:  # "+extra" trains on every extra ham set
+            PLANS[plan] = [p for p in PLANS[plan] if p[0] != "extra_ham"] + [(s, "all") for s in extra_sets["extra_ham"]]
+    if args.extra_ham or args.extra_phishing:
+        PLANS.update(extra_plans(extra_sets["extra_ham"], extra_sets["extra_phishing"]))
     if args.news_ham:
         PLANS.update(NEWS_PLANS)
     parse_s = time.monotonic() - started
@@ -122,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             for plan, trained_on in PLANS.items() for words in modes if not args.plan or plan in args.plan]
     with tempfile.TemporaryDirectory() as tmp:
         for plan, trained_on, words in runs:
-            feats = {name: [features(m, f, words=words) for (_, _, m), f in zip(items, facts[name], strict=True)]  # type: ignore[arg-type]
+            feats = {name: [features(m, f, words=words, body_chars=args.body_chars) for (_, _, m), f in zip(items, facts[name], strict=True)]  # type: ignore[arg-type]
                      for name, items in data.items()}
             if any(s not in data for s, _ in trained_on):
                 continue
@@ -130,12 +167,13 @@ def main(argv: list[str] | None = None) -> int:
             for name, which in trained_on:
                 for (_, h, _), f in zip(data[name], feats[name], strict=True):
                     if which == "all" or h == which:
-                        (pos if name in POSITIVE else neg).append(f)
-                        if name not in POSITIVE:
+                        (pos if positive(name) else neg).append(f)
+                        if not positive(name):
                             sources.append(sorted(data).index(name))
             if not pos or not neg:
                 continue
-            model = train(pos, neg, threshold=args.threshold, words=words, ham_sources=sources)
+            model = train(pos, neg, threshold=args.threshold, words=words, ham_sources=sources,
+                          body_chars=args.body_chars)
             path = Path(tmp) / f"plan{len(report['plans'])}.npz"  # type: ignore[arg-type]
             model.save(path)
             model = ContentModel.load(path)

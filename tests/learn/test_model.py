@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from mailward.learn.features import (
+    DEFAULT_BODY_CHARS,
     FEATURE_VERSION,
+    MAX_CHARS,
     NOT_WORDS,
     FeatureVector,
     fact_features,
@@ -234,6 +236,10 @@ def test_learn_command(tmp_path: Path) -> None:
     only = mailward(*cmd[:2], str(shapes), *cmd[3:], "--no-words")
     assert only.returncode == 0, only.stderr
     assert ContentModel.load(shapes).words is False
+    assert ContentModel.load(model).body_chars == DEFAULT_BODY_CHARS  # what learn reads unless told
+    longer = tmp_path / "longer.npz"
+    assert mailward(*cmd[:2], str(longer), *cmd[3:], "--body-chars", "3000").returncode == 0
+    assert ContentModel.load(longer).body_chars == 3000 == ContentModel.load(longer).meta["body_chars"]
     missing = mailward(*cmd[:-1], str(tmp_path / "nope"))
     assert missing.returncode == 2 and "no such file or directory" in missing.stderr
     assert "Traceback" not in missing.stderr
@@ -297,3 +303,36 @@ def test_the_model_scores_the_scans_facts_and_a_failure_is_noted(monkeypatch: py
     assert failed.errors == ("model analysis failed: RuntimeError: boom",)
     assert failed.facts["model"]["enabled"] is False
     assert "CONTENT_MODEL_PHISHING" not in {f.rule for f in failed.findings}
+
+
+def _long_message(word: str, at: int) -> bytes:
+    return (f"From: a@example.org\r\nTo: b@example.net\r\nSubject: Note\r\n\r\n"
+            f"hello {'1234 ' * (at // 5)}{word}\r\n").encode()  # numbers are not words: the word limit stays far
+
+
+def test_a_model_reads_the_body_characters_it_was_trained_on(tmp_path: Path) -> None:
+    """A word past ``body_chars`` characters is no feature; a model records its number and
+    scores with it; a file from before the number was kept reads MAX_CHARS."""
+    message = parse_message(_long_message("zanzibar", 1500))
+    assert "b:zanzibar" in features(message)  # the default is MAX_CHARS (2,000)
+    assert "b:zanzibar" not in features(message, body_chars=1000)
+    assert "b:zanzibar" in features(parse_message(_long_message("zanzibar", 500)), body_chars=1000)
+    assert words_of("abc def ghi", chars=6) == ["abc", "de"]
+    model = train(_features(PHISH), _features(HAM), bits=12, body_chars=1000)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    loaded = ContentModel.load(path)
+    assert loaded.body_chars == 1000
+    column = int(features(message).masked(12)[features(message).names().index("b:zanzibar")])
+    loaded.weights[column] = 50.0  # the far word would decide the score if it were read
+    assert loaded.score(message).probability < 0.99
+    assert ContentModel(weights=loaded.weights, intercept=loaded.intercept, bits=12).score(message).probability > 0.99
+    data = dict(np.load(path, allow_pickle=False))
+    older = tmp_path / "older.npz"  # saved before models kept the number
+    np.savez(older, weights=data["weights"], meta=np.array(str(data["meta"]).replace('"body_chars": 1000, ', "")))
+    assert ContentModel.load(older).body_chars == MAX_CHARS
+    for bad in ('"body_chars": 5', '"body_chars": "many"', '"body_chars": true'):
+        broken = tmp_path / "broken.npz"
+        np.savez(broken, weights=data["weights"], meta=np.array(str(data["meta"]).replace('"body_chars": 1000', bad)))
+        with pytest.raises(ModelError, match="body_chars"):
+            ContentModel.load(broken)

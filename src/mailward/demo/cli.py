@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from mailward.demo.generate import DEFAULT_MESSAGES, DEFAULT_SEED, GenerateError, generate
+from mailward.demo.training import DEFAULT_MESSAGES as TRAINING_MESSAGES
+from mailward.demo.training import TrainingSetError, generate_training
 
 
 @click.group()
@@ -41,3 +43,27 @@ def generate_command(directory: Path, seed: int, messages: int | None, force: bo
         click.echo(f"  campaign {cid}: {count} messages")
     click.echo(f"labels: {summary.files['labels']}  ground truth: {summary.files['campaigns']}  "
                f"config: {summary.files['config']}")
+
+
+@demo.command("training")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Random seed; the same seed gives byte-identical files.")
+@click.option("--messages", type=int, default=TRAINING_MESSAGES, show_default=True,
+              help="Number of messages, about half wanted and half phishing (24 to 200,000).")
+@click.option("--force", is_flag=True, help="Replace a training set already in DIRECTORY.")
+def training_command(directory: Path, seed: int, messages: int, force: bool) -> None:
+    """Write a labelled multilingual training set (wanted/, phishing/, labels.jsonl) into DIRECTORY.
+
+    Synthetic wanted mail and phishing and scam mail in English, German, Dutch,
+    Portuguese, Spanish and French, to add to a site's own mail when training the
+    content model (`mailward learn --ham DIRECTORY/wanted --phishing DIRECTORY/phishing`).
+    """
+    try:
+        counts = generate_training(directory, seed=seed, messages=messages, force=force)
+    except TrainingSetError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {exc.filename or directory}: {exc.strerror}") from None
+    click.echo(f"{sum(counts.values())} messages under {directory} (seed {seed}): "
+               + ", ".join(f"{n} {k}" for k, n in counts.items()))

@@ -11,7 +11,7 @@ import click
 
 from ..parse import parse_message
 from ..sources import RawMessage, SourceNotFound, UnreadableSource, check_paths, iter_sources
-from .features import FeatureVector, features
+from .features import DEFAULT_BODY_CHARS, FeatureVector, features
 from .model import AUTO_HAM_RATE, AUTO_MIN_HAM, DEFAULT_BITS, DEFAULT_THRESHOLD, ModelError, train
 
 
@@ -29,7 +29,7 @@ def _analyser(config_path: str | None) -> Any:
 
 
 def _feature_lists(paths: tuple[str, ...], label: str, progress: bool, analyser: Any,
-                   words: bool) -> Iterator[FeatureVector]:
+                   words: bool, body_chars: int) -> Iterator[FeatureVector]:
     count = 0
     started = time.monotonic()
     for item in iter_sources(list(paths)):
@@ -43,11 +43,12 @@ def _feature_lists(paths: tuple[str, ...], label: str, progress: bool, analyser:
         count += 1
         if progress and count % 500 == 0:
             click.echo(f"learn: {label}: {count} messages ({time.monotonic() - started:.0f} s)", err=True)
-        yield features(message, analyser.facts(message, model=False), words=words)
+        yield features(message, analyser.facts(message, model=False), words=words, body_chars=body_chars)
 
 
 def _store_features(url: str, config_path: str | None, positives: list[FeatureVector],
-                    negatives: list[FeatureVector], analyser: Any, words: bool) -> dict[str, int]:
+                    negatives: list[FeatureVector], analyser: Any, words: bool,
+                    body_chars: int) -> dict[str, int]:
     """Add the store's labelled messages to the training lists; counts by label."""
     from ..config import ConfigError, load_config
     from ..store import StoreError, open_store
@@ -66,7 +67,7 @@ def _store_features(url: str, config_path: str | None, positives: list[FeatureVe
             message = parse_message(body)
             if not message.headers:
                 continue
-            vector = features(message, analyser.facts(message, model=False), words=words)
+            vector = features(message, analyser.facts(message, model=False), words=words, body_chars=body_chars)
             (positives if label == "phishing" else negatives).append(vector)
             counts[label] += 1
     return counts
@@ -87,6 +88,8 @@ def _store_features(url: str, config_path: str | None, positives: list[FeatureVe
 @click.option("--words/--no-words", default=True, show_default=True,
               help="Word features (subject, body, display name). --no-words: a model of shapes only (link, "
                    "claim, form and lure facts, link path words, attachment kinds), which does not learn languages.")
+@click.option("--body-chars", type=click.IntRange(100, 100_000), default=DEFAULT_BODY_CHARS, show_default=True,
+              help="Characters of body text read per message (kept in the model file, which scores the same way).")
 @click.option("--bits", type=click.IntRange(12, 22), default=DEFAULT_BITS, show_default=True,
               help="Hash size: 2**BITS weights (18 = 1 MiB).")
 @click.option("--threshold", type=click.FloatRange(0.5, 0.999), default=None,
@@ -96,7 +99,7 @@ def _store_features(url: str, config_path: str | None, positives: list[FeatureVe
                    f"than {AUTO_MIN_HAM} ham messages.")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a terminal).")
 def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], store_url: str | None,
-          config_path: str | None, words: bool, bits: int, threshold: float | None, progress: bool | None) -> None:
+          config_path: str | None, words: bool, body_chars: int, bits: int, threshold: float | None, progress: bool | None) -> None:
     """Train the content model used by `scan --model` and `[model] path`.
 
     Features come from content only (subject, body text, display name, link shapes,
@@ -116,20 +119,21 @@ def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], stor
         sys.exit(2)
     started = time.monotonic()
     analyser = _analyser(config_path)
-    positives = list(_feature_lists(phishing, "phishing", show, analyser, words))
+    positives = list(_feature_lists(phishing, "phishing", show, analyser, words, body_chars))
     negatives: list[FeatureVector] = []
     ham_sources: list[int] = []  # each --ham is a source: a chosen threshold holds for each
     for source, path in enumerate(ham):
-        negatives += _feature_lists((path,), "ham", show, analyser, words)
+        negatives += _feature_lists((path,), "ham", show, analyser, words, body_chars)
         ham_sources += [source] * (len(negatives) - len(ham_sources))
     from_store = {"phishing": 0, "ham": 0, "no_body": 0}
     if store_url is not None:
-        from_store = _store_features(store_url, config_path, positives, negatives, analyser, words)
+        from_store = _store_features(store_url, config_path, positives, negatives, analyser, words, body_chars)
         ham_sources += [len(ham)] * (len(negatives) - len(ham_sources))  # the store's ham: one more source
         click.echo(f"learn: store: {from_store['phishing']} phishing and {from_store['ham']} ham labelled messages; "
                    f"{from_store['no_body']} labelled without a stored body (skipped)", err=True)
     try:
         model = train(positives, negatives, bits=bits, threshold=threshold, words=words, ham_sources=ham_sources,
+                      body_chars=body_chars,
                       meta={"phishing_sources": len(phishing), "ham_sources": len(ham),
                             "store_labels": {k: v for k, v in from_store.items() if k != "no_body"}})
     except ModelError as exc:

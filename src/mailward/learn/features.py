@@ -48,6 +48,10 @@ from ..model import Message
 
 FEATURE_VERSION = 3
 MAX_CHARS = 2_000  # characters of body text read per message: the lure is at the top, footers at the end
+# what ``mailward learn`` reads since 2026-12: less cost in splitting the text into words,
+# the same phishing recall (bench/RESULTS.md); a model file records its own number (files
+# without it read MAX_CHARS), so older models score as they were trained
+DEFAULT_BODY_CHARS = 1_000
 MAX_WORDS = 250  # body words read per message
 MAX_LINKS = 60
 _CACHE_LIMIT = 200_000  # cached word hashes per prefix before the cache starts again
@@ -166,10 +170,10 @@ def _recipient_words(message: Message) -> frozenset[str]:
     return frozenset(words)
 
 
-def words_of(text: str, drop: frozenset[str] = NOT_WORDS, limit: int = MAX_WORDS) -> list[str]:
-    """The words of the first ``MAX_CHARS`` characters of ``text``, lower case, without ``drop``
+def words_of(text: str, drop: frozenset[str] = NOT_WORDS, limit: int = MAX_WORDS, chars: int = MAX_CHARS) -> list[str]:
+    """The words of the first ``chars`` characters of ``text``, lower case, without ``drop``
     (which should hold ``NOT_WORDS``: ``features`` passes the recipients' words with them)."""
-    text = text[:MAX_CHARS].lower().replace(". ", " ").replace(".\n", " ")
+    text = text[:chars].lower().replace(". ", " ").replace(".\n", " ")
     for quote in _QUOTES:
         if quote in text:
             text = text.replace(quote, " ")
@@ -295,14 +299,16 @@ def scan_facts(message: Message, analyser: Any = None) -> dict[str, Any]:
     return facts
 
 
-def features(message: Message, facts: Mapping[str, Any] | None = None, *, words: bool = True) -> FeatureVector:
+def features(message: Message, facts: Mapping[str, Any] | None = None, *, words: bool = True,
+             body_chars: int = MAX_CHARS) -> FeatureVector:
     """The content features of ``message``.
 
     ``facts`` are the scan's facts for it (``Analyser.facts``; computed with the default
     configuration when not given): their content text is read (``content.text``: the
     subject, a newline, the body text the rules read) and their shapes give the ``f:``
     features (``fact_features``). ``words=False`` leaves out the word features (subject,
-    display name, body), for a model of shapes only.
+    display name, body), for a model of shapes only. ``body_chars`` is how many characters
+    of the body text are read (the model's own number: ``ContentModel.body_chars``).
     """
     if facts is None:
         facts = scan_facts(message)
@@ -310,16 +316,16 @@ def features(message: Message, facts: Mapping[str, Any] | None = None, *, words:
     if words:
         text = str((facts.get("content") or {}).get("text") or "")
         subject_text = message.subject or ""
-        # only the first MAX_CHARS characters are read: never copy the rest of a long text
+        # only the first body_chars characters are read: never copy the rest of a long text
         start = len(subject_text) if text.startswith(subject_text) else 0
-        body_text = text[start:start + MAX_CHARS]
+        body_text = text[start:start + body_chars]
         drop = _recipient_words(message) | NOT_WORDS
         # each word once (a feature counts once): fewer hashes to look up, sum and name
         built.words("s:", list(dict.fromkeys(words_of(subject_text, drop, 30))))
         sender = message.sender_address
         if sender and sender.display_name:
             built.words("fn:", words_of(sender.display_name, drop, 8))
-        built.words("b:", list(dict.fromkeys(words_of(body_text, drop, MAX_WORDS))))
+        built.words("b:", list(dict.fromkeys(words_of(body_text, drop, MAX_WORDS, body_chars))))
     built.words("l:", _link_features(message))
     built.words("a:", _other_features(message))
     built.words("f:", fact_features(facts))

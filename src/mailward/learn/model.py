@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import MailwardError
 from ..model import Message
-from .features import FEATURE_VERSION, FeatureVector, distinct, features
+from .features import FEATURE_VERSION, MAX_CHARS, FeatureVector, distinct, features
 
 DEFAULT_BITS = 18  # 262,144 columns: 1 MiB of float32 weights
 DEFAULT_THRESHOLD = 0.9  # probability at which the model's rule fires, unless chosen on the ham
@@ -52,6 +52,7 @@ class ContentModel:
     threshold: float = DEFAULT_THRESHOLD
     meta: dict[str, Any] = field(default_factory=dict)
     words: bool = True  # word features (subject, display name, body); False: shapes only
+    body_chars: int = MAX_CHARS  # characters of body text read (a file without the number: MAX_CHARS)
 
     # -- scoring ------------------------------------------------------------
 
@@ -60,7 +61,8 @@ class ContentModel:
         """The phishing probability of ``message``; ``facts`` are the scan's facts for it
         (computed when not given); ``top`` names the features that pushed it most, when
         the probability is at least ``top_from`` (a scan names them when the rule fires)."""
-        return self.score_vector(features(message, facts, words=self.words), top=top, top_from=top_from)
+        vector = features(message, facts, words=self.words, body_chars=self.body_chars)
+        return self.score_vector(vector, top=top, top_from=top_from)
 
     def score_vector(self, vector: FeatureVector, *, top: int = 0, top_from: float = 0.0) -> ModelScore:
         masked = vector.masked(self.bits)
@@ -89,7 +91,7 @@ class ContentModel:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         meta = dict(self.meta, format=FORMAT, feature_version=FEATURE_VERSION, bits=self.bits,
-                    threshold=self.threshold, intercept=self.intercept, words=self.words)
+                    threshold=self.threshold, intercept=self.intercept, words=self.words, body_chars=self.body_chars)
         target = Path(path)
         tmp = target.with_name(target.name + ".tmp")
         with open(tmp, "wb") as handle:
@@ -117,9 +119,12 @@ class ContentModel:
         bits = int(meta.get("bits", 0))
         if not 8 <= bits <= 24 or weights.shape != (1 << bits,):
             raise ModelError(f"{path}: weights do not match the declared size")
+        body_chars = meta.get("body_chars", MAX_CHARS)
+        if not isinstance(body_chars, int) or isinstance(body_chars, bool) or not 100 <= body_chars <= 100_000:
+            raise ModelError(f"{path}: body_chars {body_chars!r} is not a number of characters from 100 to 100,000")
         return cls(weights=weights, intercept=float(meta.get("intercept", 0.0)), bits=bits,
                    threshold=float(meta.get("threshold", DEFAULT_THRESHOLD)), meta=meta,
-                   words=bool(meta.get("words", True)))
+                   words=bool(meta.get("words", True)), body_chars=body_chars)
 
 
 def _matrix(samples: Sequence[FeatureVector], bits: int) -> Any:
@@ -187,6 +192,7 @@ def train(
     meta: dict[str, Any] | None = None,
     words: bool = True,
     ham_sources: Sequence[int] | None = None,
+    body_chars: int = MAX_CHARS,
 ) -> ContentModel:
     """Fit a logistic regression on feature vectors (phishing = positive, ham = negative).
 
@@ -197,7 +203,8 @@ def train(
     (``features(..., words=...)``); the model scores messages the same way.
     ``ham_sources`` (one number per ham message) says which source each came from (each
     ``--ham`` of ``mailward learn``, the store): a chosen threshold then lets at most
-    ``AUTO_HAM_RATE`` of each source through.
+    ``AUTO_HAM_RATE`` of each source through. ``body_chars`` is what the vectors were made
+    with (``features(..., body_chars=...)``); the model reads as many when it scores.
     """
     pos = list(positives)
     neg = list(negatives)
@@ -221,4 +228,4 @@ def train(
     info = dict(meta or {}, trained_on={"phishing": len(pos), "ham": len(neg)}, threshold_from=chosen,
                 regularisation=regularisation)
     return ContentModel(weights=weights, intercept=float(classifier.intercept_[0]), bits=bits,
-                        threshold=threshold, meta=info, words=words)
+                        threshold=threshold, meta=info, words=words, body_chars=body_chars)
