@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mailward.config import Config
-from mailward.store.records import MessageRecord
+from mailward.store.records import MessageRecord, PackedRecord, pack_record
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +124,13 @@ def _unscannable(item: WorkItem, reason: str) -> MessageRecord:
     )
 
 
-def analyse_chunk(items: Sequence[WorkItem], settings: WorkerSettings) -> list[MessageRecord]:
-    return [analyse_item(item, settings) for item in items]
+def analyse_packed(item: WorkItem, settings: WorkerSettings) -> PackedRecord:
+    """``analyse_item``, packed for the writer (what crosses a process boundary)."""
+    return pack_record(analyse_item(item, settings))
+
+
+def analyse_chunk(items: Sequence[WorkItem], settings: WorkerSettings) -> list[PackedRecord]:
+    return [analyse_packed(item, settings) for item in items]
 
 
 # -- multiprocessing pool plumbing ---------------------------------------------------
@@ -142,6 +147,6 @@ def pool_init(settings: WorkerSettings) -> None:
     _scanner(settings)  # compile reference data before the first message arrives
 
 
-def pool_analyse(item: WorkItem) -> MessageRecord:
+def pool_analyse(item: WorkItem) -> PackedRecord:
     assert _POOL_SETTINGS is not None
-    return analyse_item(item, _POOL_SETTINGS)
+    return analyse_packed(item, _POOL_SETTINGS)

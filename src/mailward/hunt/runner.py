@@ -17,9 +17,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from mailward.store import MessageRecord, Store
+from mailward.store import Store
+from mailward.store.records import PackedRecord
 
-from .analysis import WorkerSettings, WorkItem, analyse_chunk, analyse_item, pool_analyse, pool_init
+from .analysis import (
+    WorkerSettings,
+    WorkItem,
+    analyse_chunk,
+    analyse_packed,
+    pool_analyse,
+    pool_init,
+)
 from .sources import Checkpoint, Entry, SourceError
 
 BATCH = 500  # messages per transaction
@@ -56,11 +64,11 @@ class HuntStats:
         }
 
 
-# -- executors: an ordered, bounded map of WorkItem -> MessageRecord ---------------------
+# -- executors: an ordered, bounded map of WorkItem -> PackedRecord ----------------------
 
 
 class Executor(Protocol):
-    def map(self, items: Iterable[WorkItem]) -> Iterator[MessageRecord]: ...
+    def map(self, items: Iterable[WorkItem]) -> Iterator[PackedRecord]: ...
 
     def close(self) -> None: ...
 
@@ -69,9 +77,9 @@ class InlineExecutor:
     def __init__(self, settings: WorkerSettings) -> None:
         self.settings = settings
 
-    def map(self, items: Iterable[WorkItem]) -> Iterator[MessageRecord]:
+    def map(self, items: Iterable[WorkItem]) -> Iterator[PackedRecord]:
         for item in items:
-            yield analyse_item(item, self.settings)
+            yield analyse_packed(item, self.settings)
 
     def close(self) -> None:
         pass
@@ -86,7 +94,7 @@ class PoolExecutor:
         self.window = window
         self.chunksize = chunksize
 
-    def map(self, items: Iterable[WorkItem]) -> Iterator[MessageRecord]:
+    def map(self, items: Iterable[WorkItem]) -> Iterator[PackedRecord]:
         slots = threading.Semaphore(self.window)
 
         def feed() -> Iterator[WorkItem]:
@@ -122,7 +130,7 @@ class DaskExecutor:
         self.chunk = chunk
         self.in_flight = in_flight or 4 * workers
 
-    def map(self, items: Iterable[WorkItem]) -> Iterator[MessageRecord]:
+    def map(self, items: Iterable[WorkItem]) -> Iterator[PackedRecord]:
         pending: deque[Any] = deque()
         batch: list[WorkItem] = []
 
@@ -158,7 +166,7 @@ def make_executor(settings: WorkerSettings, *, jobs: int = 0, dask: Any = None) 
 # -- the writer loop --------------------------------------------------------------
 
 
-def _ordered(entries: Iterable[Entry], executor: Executor) -> Iterator[tuple[MessageRecord | None, Checkpoint | None]]:
+def _ordered(entries: Iterable[Entry], executor: Executor) -> Iterator[tuple[PackedRecord | None, Checkpoint | None]]:
     """Results and checkpoints, in source order."""
     queue: deque[Entry] = deque()
     done = object()
@@ -230,7 +238,7 @@ def _drain(
     bar: _Progress | None,
     on_batch: Callable[[int], None] | None,
 ) -> None:
-    records: list[MessageRecord] = []
+    records: list[PackedRecord] = []
     imap: tuple[str, int, int] | None = None
     files: dict[str, tuple[str, int, int, int]] = {}
 
