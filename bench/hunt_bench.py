@@ -7,7 +7,8 @@
    under ``--scratch`` and hunts its Maildirs into a fresh SQLite store with
    ``mailward hunt --jobs 1``, ``--jobs 2`` and ``--dask`` on a 2-worker local Dask
    cluster (processes, 127.0.0.1). Reports messages/s and the peak resident memory
-   summed over the hunting process and its workers (sampled from /proc every 0.1 s).
+   summed over the hunting process and its workers (sampled from /proc every 0.1 s),
+   as RSS (shared pages counted in every process) and as PSS (counted once).
 2. Times ``mailward.hunt.campaigns.cluster`` on synthetic inputs shaped like hunted
    mail (10 % suspicious or worse in campaigns of 20-400 messages, the rest ordinary
    mail and newsletters sharing mailing-service infrastructure) at each
@@ -56,6 +57,19 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: each shared page counted once across the processes that
+    share it (a forked worker shares its parent's imported code and data)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _tree(pid: int) -> list[int]:
     pids, todo = [], [pid]
     while todo:
@@ -66,11 +80,12 @@ def _tree(pid: int) -> list[int]:
 
 
 class PeakRss:
-    """Peak of the summed RSS of a process tree plus some extra pids."""
+    """Peak of the summed RSS (and PSS) of a process tree plus some extra pids."""
 
     def __init__(self, pid: int, extra: list[int] | None = None) -> None:
         self.pid, self.extra = pid, extra or []
         self.peak_kb = 0
+        self.peak_pss_kb = 0
         self.peak_extra_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -78,9 +93,11 @@ class PeakRss:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            pids = _tree(self.pid) + self.extra
             own = sum(_rss_kb(p) for p in _tree(self.pid))
             extra = sum(_rss_kb(p) for p in self.extra)
             self.peak_kb = max(self.peak_kb, own + extra)
+            self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(p) for p in pids))
             self.peak_extra_kb = max(self.peak_extra_kb, extra)
             self._stop.wait(0.1)
 
@@ -147,6 +164,8 @@ def hunt_once(root: Path, scratch: Path, mode: str, db_url: str = "") -> dict[st
         "wall_seconds": round(wall, 2),
         "messages_per_second": round(out["messages"] / out["seconds"], 1) if out["seconds"] else 0.0,
         "peak_rss_mb": round(sampler.peak_kb / 1024, 1),
+        # RSS counts a page shared by N processes N times; PSS counts it once in all
+        "peak_pss_mb": round(sampler.peak_pss_kb / 1024, 1),
         "cpu_seconds": round(cpu, 2),
         "cpu_ms_per_message": round(cpu * 1000 / out["messages"], 2) if out["messages"] else 0.0,
         # what 2 idle cores would do if the hunt were CPU-bound: the figure that survives a shared machine

@@ -55,6 +55,11 @@ def _derived(settings: WorkerSettings) -> tuple[str, float]:
     return key, budget
 
 
+def build_scanner(settings: WorkerSettings) -> Any:
+    """The ``Scanner`` for ``settings``, built once per process (reference data compiled)."""
+    return _scanner(settings)
+
+
 def _scanner(settings: WorkerSettings) -> Any:
     key = _derived(settings)[0]
     scanner = _SCANNERS.get(key)
@@ -136,15 +141,25 @@ def analyse_chunk(items: Sequence[WorkItem], settings: WorkerSettings) -> list[P
 # -- multiprocessing pool plumbing ---------------------------------------------------
 
 _POOL_SETTINGS: WorkerSettings | None = None
+_PRELOADED = False  # the worker found its scanner built (by the fork server, mailward.hunt.preload)
 
 
 def pool_init(settings: WorkerSettings) -> None:
-    global _POOL_SETTINGS
+    global _POOL_SETTINGS, _PRELOADED
     from mailward.procwatch import exit_with_parent
 
     exit_with_parent()
     _POOL_SETTINGS = settings
+    _PRELOADED = _derived(settings)[0] in _SCANNERS
     _scanner(settings)  # compile reference data before the first message arrives
+
+
+def worker_info() -> dict[str, Any]:
+    """What a pool worker reports about itself: its process, its parent (the fork
+    server, or the hunting process for "spawn") and whether its scanner came built."""
+    import os
+
+    return {"pid": os.getpid(), "ppid": os.getppid(), "preloaded": _PRELOADED}
 
 
 def pool_analyse(item: WorkItem) -> PackedRecord:

@@ -9,7 +9,10 @@ store, so batches and the progress they stand for are committed together.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -85,12 +88,44 @@ class InlineExecutor:
         pass
 
 
+# How pool workers start: forked from a fork server that has imported the scan and built
+# the scanner (mailward.hunt.preload), or "spawn" where there is no fork server. Never a
+# plain fork of the hunting process, which holds database connections and threads.
+START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _start_pool(settings: WorkerSettings, jobs: int, method: str) -> Any:
+    ctx = multiprocessing.get_context(method)
+    if method != "forkserver":
+        return ctx.Pool(jobs, initializer=pool_init, initargs=(settings,))
+    from .preload import PRELOAD_ENV
+
+    ctx.set_forkserver_preload(["mailward.hunt.preload"])
+    # the settings reach the fork server (started by the first worker, if not running
+    # yet) through a private file named in its environment; once Pool() returns every
+    # worker has been forked, so the server has read the file
+    fd, path = tempfile.mkstemp(prefix="mailward-hunt-", suffix=".pickle")
+    old = os.environ.get(PRELOAD_ENV)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(settings, fh)
+        os.environ[PRELOAD_ENV] = path
+        return ctx.Pool(jobs, initializer=pool_init, initargs=(settings,))
+    finally:
+        if old is None:
+            os.environ.pop(PRELOAD_ENV, None)
+        else:
+            os.environ[PRELOAD_ENV] = old
+        os.unlink(path)
+
+
 class PoolExecutor:
     """A multiprocessing pool fed through a bounded window (memory stays flat)."""
 
-    def __init__(self, settings: WorkerSettings, jobs: int, window: int = 512, chunksize: int = 8) -> None:
-        ctx = multiprocessing.get_context("spawn")  # no fork of a process holding DB connections
-        self.pool = ctx.Pool(jobs, initializer=pool_init, initargs=(settings,))
+    def __init__(
+        self, settings: WorkerSettings, jobs: int, window: int = 512, chunksize: int = 8, method: str = ""
+    ) -> None:
+        self.pool = _start_pool(settings, jobs, method or START_METHOD)
         self.window = window
         self.chunksize = chunksize
 
