@@ -1,7 +1,8 @@
 """Worker processes end when the process that started them is gone.
 
-The hunt, the milter and the web server scan in ``spawn`` worker processes. A spawned
-worker holds both ends of its own task pipe, so when its parent is killed (SIGKILL,
+The milter and the web server scan in ``spawn`` worker processes, the hunt in workers
+forked by its fork server (which itself ends with the hunt). A worker holds both ends
+of its own task pipe, so when its parent is killed (SIGKILL,
 the OOM killer, a crash) it never sees end-of-file and would wait forever, holding its
 memory. ``exit_with_parent`` starts a small daemon thread that checks once a second
 whether the parent is still there and ends the worker when it is not: nobody is left
