@@ -34,17 +34,25 @@ def _running(pids: set[int]) -> dict[int, str]:
 
 
 def _workers(parent: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat.rpartition(")")[2].split()[1]) == parent and b"spawn_main" in cmdline:
-            found.add(int(entry.name))
+    """The multiprocessing processes below ``parent``: spawned workers, or a fork server
+    and the workers it forked (children of the server, not of ``parent``)."""
+    found: set[int] = set()
+    todo = [parent]
+    while todo:
+        ppid = todo.pop()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == ppid and (
+                b"spawn_main" in cmdline or b"multiprocessing.forkserver" in cmdline
+            ):
+                found.add(int(entry.name))
+                todo.append(int(entry.name))
     return found
 
 
@@ -77,12 +85,12 @@ def test_workers_end_when_the_hunt_is_killed(tmp_path: Path) -> None:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: set[int] = set()
     deadline = time.monotonic() + 120
-    while len(workers) < 2 and time.monotonic() < deadline and hunt.poll() is None:
-        workers = _workers(hunt.pid)
+    while len(workers) < 3 and time.monotonic() < deadline and hunt.poll() is None:
+        workers = _workers(hunt.pid)  # the fork server and the two workers it forked
         time.sleep(0.05)
-    time.sleep(1.0)  # let them build their scanners and start
+    time.sleep(1.0)  # let them start
     _kill_and_check(hunt, workers)
-    assert len(workers) == 2, "no pool workers seen"
+    assert len(workers) == 3, f"no fork server and pool workers seen: {workers}"
 
 
 def test_scan_workers_end_when_the_web_server_is_killed(tmp_path: Path) -> None:

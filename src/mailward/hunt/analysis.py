@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mailward.config import Config
-from mailward.store.records import MessageRecord
+from mailward.store.records import MessageRecord, PackedRecord, pack_record
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,11 @@ def _derived(settings: WorkerSettings) -> tuple[str, float]:
     key, budget = settings.key, _budget(settings)
     _LAST[:] = [(settings, key, budget)]
     return key, budget
+
+
+def build_scanner(settings: WorkerSettings) -> Any:
+    """The ``Scanner`` for ``settings``, built once per process (reference data compiled)."""
+    return _scanner(settings)
 
 
 def _scanner(settings: WorkerSettings) -> Any:
@@ -124,24 +129,39 @@ def _unscannable(item: WorkItem, reason: str) -> MessageRecord:
     )
 
 
-def analyse_chunk(items: Sequence[WorkItem], settings: WorkerSettings) -> list[MessageRecord]:
-    return [analyse_item(item, settings) for item in items]
+def analyse_packed(item: WorkItem, settings: WorkerSettings) -> PackedRecord:
+    """``analyse_item``, packed for the writer (what crosses a process boundary)."""
+    return pack_record(analyse_item(item, settings))
+
+
+def analyse_chunk(items: Sequence[WorkItem], settings: WorkerSettings) -> list[PackedRecord]:
+    return [analyse_packed(item, settings) for item in items]
 
 
 # -- multiprocessing pool plumbing ---------------------------------------------------
 
 _POOL_SETTINGS: WorkerSettings | None = None
+_PRELOADED = False  # the worker found its scanner built (by the fork server, mailward.hunt.preload)
 
 
 def pool_init(settings: WorkerSettings) -> None:
-    global _POOL_SETTINGS
+    global _POOL_SETTINGS, _PRELOADED
     from mailward.procwatch import exit_with_parent
 
     exit_with_parent()
     _POOL_SETTINGS = settings
+    _PRELOADED = _derived(settings)[0] in _SCANNERS
     _scanner(settings)  # compile reference data before the first message arrives
 
 
-def pool_analyse(item: WorkItem) -> MessageRecord:
+def worker_info() -> dict[str, Any]:
+    """What a pool worker reports about itself: its process, its parent (the fork
+    server, or the hunting process for "spawn") and whether its scanner came built."""
+    import os
+
+    return {"pid": os.getpid(), "ppid": os.getppid(), "preloaded": _PRELOADED}
+
+
+def pool_analyse(item: WorkItem) -> PackedRecord:
     assert _POOL_SETTINGS is not None
-    return analyse_item(item, _POOL_SETTINGS)
+    return analyse_packed(item, _POOL_SETTINGS)

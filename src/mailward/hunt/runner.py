@@ -9,7 +9,10 @@ store, so batches and the progress they stand for are committed together.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -17,9 +20,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from mailward.store import MessageRecord, Store
+from mailward.store import Store
+from mailward.store.records import PackedRecord
 
-from .analysis import WorkerSettings, WorkItem, analyse_chunk, analyse_item, pool_analyse, pool_init
+from .analysis import (
+    WorkerSettings,
+    WorkItem,
+    analyse_chunk,
+    analyse_packed,
+    pool_analyse,
+    pool_init,
+)
 from .sources import Checkpoint, Entry, SourceError
 
 BATCH = 500  # messages per transaction
@@ -56,11 +67,11 @@ class HuntStats:
         }
 
 
-# -- executors: an ordered, bounded map of WorkItem -> MessageRecord ---------------------
+# -- executors: an ordered, bounded map of WorkItem -> PackedRecord ----------------------
 
 
 class Executor(Protocol):
-    def map(self, items: Iterable[WorkItem]) -> Iterator[MessageRecord]: ...
+    def map(self, items: Iterable[WorkItem]) -> Iterator[PackedRecord]: ...
 
     def close(self) -> None: ...
 
@@ -69,24 +80,56 @@ class InlineExecutor:
     def __init__(self, settings: WorkerSettings) -> None:
         self.settings = settings
 
-    def map(self, items: Iterable[WorkItem]) -> Iterator[MessageRecord]:
+    def map(self, items: Iterable[WorkItem]) -> Iterator[PackedRecord]:
         for item in items:
-            yield analyse_item(item, self.settings)
+            yield analyse_packed(item, self.settings)
 
     def close(self) -> None:
         pass
 
 
+# How pool workers start: forked from a fork server that has imported the scan and built
+# the scanner (mailward.hunt.preload), or "spawn" where there is no fork server. Never a
+# plain fork of the hunting process, which holds database connections and threads.
+START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _start_pool(settings: WorkerSettings, jobs: int, method: str) -> Any:
+    ctx = multiprocessing.get_context(method)
+    if method != "forkserver":
+        return ctx.Pool(jobs, initializer=pool_init, initargs=(settings,))
+    from .preload import PRELOAD_ENV
+
+    ctx.set_forkserver_preload(["mailward.hunt.preload"])
+    # the settings reach the fork server (started by the first worker, if not running
+    # yet) through a private file named in its environment; once Pool() returns every
+    # worker has been forked, so the server has read the file
+    fd, path = tempfile.mkstemp(prefix="mailward-hunt-", suffix=".pickle")
+    old = os.environ.get(PRELOAD_ENV)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(settings, fh)
+        os.environ[PRELOAD_ENV] = path
+        return ctx.Pool(jobs, initializer=pool_init, initargs=(settings,))
+    finally:
+        if old is None:
+            os.environ.pop(PRELOAD_ENV, None)
+        else:
+            os.environ[PRELOAD_ENV] = old
+        os.unlink(path)
+
+
 class PoolExecutor:
     """A multiprocessing pool fed through a bounded window (memory stays flat)."""
 
-    def __init__(self, settings: WorkerSettings, jobs: int, window: int = 512, chunksize: int = 8) -> None:
-        ctx = multiprocessing.get_context("spawn")  # no fork of a process holding DB connections
-        self.pool = ctx.Pool(jobs, initializer=pool_init, initargs=(settings,))
+    def __init__(
+        self, settings: WorkerSettings, jobs: int, window: int = 512, chunksize: int = 8, method: str = ""
+    ) -> None:
+        self.pool = _start_pool(settings, jobs, method or START_METHOD)
         self.window = window
         self.chunksize = chunksize
 
-    def map(self, items: Iterable[WorkItem]) -> Iterator[MessageRecord]:
+    def map(self, items: Iterable[WorkItem]) -> Iterator[PackedRecord]:
         slots = threading.Semaphore(self.window)
 
         def feed() -> Iterator[WorkItem]:
@@ -122,7 +165,7 @@ class DaskExecutor:
         self.chunk = chunk
         self.in_flight = in_flight or 4 * workers
 
-    def map(self, items: Iterable[WorkItem]) -> Iterator[MessageRecord]:
+    def map(self, items: Iterable[WorkItem]) -> Iterator[PackedRecord]:
         pending: deque[Any] = deque()
         batch: list[WorkItem] = []
 
@@ -158,7 +201,7 @@ def make_executor(settings: WorkerSettings, *, jobs: int = 0, dask: Any = None) 
 # -- the writer loop --------------------------------------------------------------
 
 
-def _ordered(entries: Iterable[Entry], executor: Executor) -> Iterator[tuple[MessageRecord | None, Checkpoint | None]]:
+def _ordered(entries: Iterable[Entry], executor: Executor) -> Iterator[tuple[PackedRecord | None, Checkpoint | None]]:
     """Results and checkpoints, in source order."""
     queue: deque[Entry] = deque()
     done = object()
@@ -230,7 +273,7 @@ def _drain(
     bar: _Progress | None,
     on_batch: Callable[[int], None] | None,
 ) -> None:
-    records: list[MessageRecord] = []
+    records: list[PackedRecord] = []
     imap: tuple[str, int, int] | None = None
     files: dict[str, tuple[str, int, int, int]] = {}
 

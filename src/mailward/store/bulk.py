@@ -1,5 +1,12 @@
-"""Set-based writes of many stored messages at once (the retro-match's re-judging,
-``mailward rescan``).
+"""Set-based writes of many stored messages at once: the hunt's inserts
+(``insert_rows``) and the retro-match's re-judging and ``mailward rescan``
+(``update_messages``).
+
+A hunt inserts ~25 rows a message (the message, its recipients, its facts). On
+PostgreSQL they go through ``COPY`` (one stream per table and batch, no statement
+per row); on SQLite through the driver's ``executemany`` of one prepared ``INSERT``
+(in-process, no round trips). Either way the values are the driver-level ones: the
+caller has already applied the column types (``message_values``).
 
 Writing a new verdict or new campaign keys back one ``UPDATE`` per message costs a
 statement (and on PostgreSQL a round trip in the pipeline) per row: at 120,000 matched
@@ -27,10 +34,58 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Connection
 
 from .models import MessageRow
+from .records import JSON_COLUMNS, ROW_COLUMNS
 
 _COLUMNS = MessageRow.__table__.columns
 _TEMP = "mw_message_updates"
 _SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
+
+
+def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` (driver-level values in ``columns`` order) into ``table``, in the
+    caller's transaction. ``table`` and ``columns`` are the models' names, never input."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608
+    conn.exec_driver_sql(sql, [tuple(r) for r in rows])
+
+
+_PROCESSORS: dict[tuple[str, str], list[tuple[int, Any]]] = {}
+
+
+def message_values(conn: Connection, rows: Sequence[Sequence[Any]], extra: Sequence[Any] = ()) -> list[list[Any]]:
+    """``PackedRecord.row`` values (``records.ROW_COLUMNS`` order, JSON columns already
+    text) followed by ``extra``, as the driver takes them: each other column's type
+    applied as SQLAlchemy would (times to UTC, and on SQLite to its text form)."""
+    dialect = conn.dialect
+    procs = _PROCESSORS.get((dialect.name, dialect.driver))
+    if procs is None:
+        procs = []
+        for i, name in enumerate((*ROW_COLUMNS, "scanned_at")):
+            if name in JSON_COLUMNS:
+                continue
+            proc = _COLUMNS[name].type.dialect_impl(dialect).bind_processor(dialect)
+            if proc is not None:
+                procs.append((i, proc))
+        _PROCESSORS[(dialect.name, dialect.driver)] = procs
+    out = []
+    for row in rows:
+        values = [*row, *extra]
+        for i, proc in procs:
+            if i < len(values):
+                values[i] = proc(values[i])
+        out.append(values)
+    return out
 
 
 def update_messages(conn: Connection, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .base import (
@@ -17,17 +17,16 @@ from .base import (
     history_upsert,
     load_host_rows,
     load_hosts_upsert,
-    plain_executemany,
 )
+from .bulk import insert_rows, message_values
 from .models import (
     CampaignMemberRow,
     FileProgressRow,
     ImapProgressRow,
-    MessageFactRow,
     MessageRow,
     RecipientRow,
 )
-from .records import MessageRecord, StoredMessage
+from .records import ROW_COLUMNS, MessageRecord, PackedRecord, StoredMessage, pack_record
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +56,7 @@ class ClusterInput:
     attack: tuple[str, ...]
 
 
-# the tables themselves: a Core executemany, without the ORM's bookkeeping per row
-_RECIPIENTS = cast(Table, RecipientRow.__table__)
-_FACTS = cast(Table, MessageFactRow.__table__)
+_BODY = ROW_COLUMNS.index("body")
 
 
 def _write_file_progress(s: Session, files: Sequence[tuple[str, int, int, int]], now: dt.datetime) -> None:
@@ -113,46 +110,22 @@ class MessagesMixin(StoreBase):
 
     def write_batch(
         self,
-        records: Sequence[MessageRecord],
+        records: Sequence[MessageRecord | PackedRecord],
         *,
         imap: tuple[str, int, int] | None = None,
         files: Sequence[tuple[str, int, int, int]] = (),
     ) -> None:
         """Store scanned messages and the progress they represent, in one transaction.
 
-        ``imap`` is (folder key, UIDVALIDITY, last UID); ``files`` are (path, size,
-        mtime_ns, messages). A source already stored is replaced.
+        ``records`` come packed from the hunt's workers (``records.pack_record``) or
+        as ``MessageRecord`` objects, packed here. ``imap`` is (folder key,
+        UIDVALIDITY, last UID); ``files`` are (path, size, mtime_ns, messages). A
+        source already stored is replaced.
         """
         now = _now()
         with Session(self.engine) as s, s.begin():
             if records:
-                sources = [r.source for r in records]
-                for chunk in _chunks(sources, 500):
-                    s.execute(delete(MessageRow).where(MessageRow.source.in_(chunk)))
-                # A plain executemany, then the new ids by source (unique), not INSERT ...
-                # RETURNING: SQLAlchemy sends that as multi-row INSERTs whose text depends on
-                # how the batch splits, and SQLite's driver keeps up to 128 such prepared
-                # statements of thousands of parameters each: the hunting process grew by
-                # ~9 MB every 1,000 messages (native memory, SQLite's own heap).
-                s.execute(insert(MessageRow), [self._row(r, now) for r in records])
-                pk_by_source: dict[str, int] = {}
-                for chunk in _chunks(sources, 500):
-                    found = s.execute(select(MessageRow.id, MessageRow.source).where(MessageRow.source.in_(chunk)))
-                    pk_by_source.update((source, pk) for pk, source in found)
-                rcpt_rows = [
-                    (pk_by_source[r.source], a)
-                    for r in records
-                    for a in dict.fromkeys(addr.lower() for addr in r.recipients if addr)
-                ]
-                plain_executemany(s, _RECIPIENTS, ("message_pk", "address"), rcpt_rows)
-                fact_rows = [
-                    (pk_by_source[r.source], kind, value)
-                    for r in records
-                    for kind, value in dict.fromkeys(r.match_facts)
-                ]
-                for chunk in _chunks(fact_rows, 5000):
-                    plain_executemany(s, _FACTS, ("message_pk", "kind", "value"), chunk)
-                self._record_history(s, records, now)
+                self._insert_messages(s, [r if isinstance(r, PackedRecord) else pack_record(r) for r in records], now)
             if imap is not None:
                 key, validity, last_uid = imap
                 row = s.get(ImapProgressRow, key)
@@ -165,49 +138,49 @@ class MessagesMixin(StoreBase):
             if files:
                 _write_file_progress(s, files, now)
 
-    def _row(self, r: MessageRecord, now: dt.datetime) -> dict[str, Any]:
-        return {
-            "source": r.source[:1024],
-            "mailbox": r.mailbox[:320],
-            "message_id": r.message_id[:998],
-            "sha256": r.sha256,
-            "size": r.size,
-            "from_addr": r.from_addr[:320],
-            "from_name": r.from_name[:500],
-            "from_domain": r.from_domain[:255],
-            "reply_to": r.reply_to[:320],
-            "subject": r.subject,
-            "date": r.date,
-            "received_ips": list(r.received_ips),
-            "dkim_domains": list(r.dkim_domains),
-            "verdict": r.verdict,
-            "verdict_rank": r.verdict_rank,
-            "score": float(r.score),
-            "summary": r.summary,
-            "reason": r.reason,
-            "findings": r.findings,
-            "beacons": r.beacons,
-            "indicators": r.indicators,
-            "attack": r.attack,
-            "recipients": r.recipients,
-            "features": r.features,
-            "minhash": r.minhash,
-            "body": r.body if self.keep_bodies else None,
-            "scanned_at": now,
-            "rule_facts": r.rule_facts,
-        }
+    def _insert_messages(self, s: Session, packed: Sequence[PackedRecord], now: dt.datetime) -> None:
+        conn = s.connection()
+        sources = list(dict.fromkeys(p.source for p in packed))
+        for chunk in _chunks(sources, 500):
+            s.execute(delete(MessageRow).where(MessageRow.source.in_(chunk)))
+        if len(sources) < len(packed):  # the same source twice in a batch: the last one wins
+            last = {p.source: p for p in packed}
+            packed = list(last.values())
+        rows = [p.row for p in packed]
+        if not self.keep_bodies:
+            rows = [(*row[:_BODY], None, *row[_BODY + 1:]) if row[_BODY] is not None else row for row in rows]
+        # Driver-level inserts (COPY on PostgreSQL), then the new ids by source (unique).
+        # Not INSERT ... RETURNING: SQLAlchemy sends that as multi-row INSERTs whose text
+        # depends on how the batch splits, and SQLite's driver keeps up to 128 such prepared
+        # statements of thousands of parameters each (the hunting process grew by ~9 MB
+        # every 1,000 messages, native memory, SQLite's own heap).
+        insert_rows(conn, "messages", (*ROW_COLUMNS, "scanned_at"), message_values(conn, rows, (now,)))
+        pk_by_source: dict[str, int] = {}
+        for chunk in _chunks(sources, 500):
+            found = s.execute(select(MessageRow.id, MessageRow.source).where(MessageRow.source.in_(chunk)))
+            pk_by_source.update((source, pk) for pk, source in found)
+        rcpt_rows = [
+            (pk_by_source[p.source], a)
+            for p in packed
+            for a in dict.fromkeys(addr.lower() for addr in p.recipients if addr)
+        ]
+        insert_rows(conn, "message_recipients", ("message_pk", "address"), rcpt_rows)
+        fact_rows = [(pk_by_source[p.source], kind, value) for p in packed for kind, value in dict.fromkeys(p.match_facts)]
+        for chunk in _chunks(fact_rows, 5000):
+            insert_rows(conn, "message_facts", ("message_pk", "kind", "value"), chunk)
+        self._record_history(s, packed, now)
 
-    def _record_history(self, s: Session, records: Sequence[MessageRecord], now: dt.datetime) -> None:
+    def _record_history(self, s: Session, records: Sequence[PackedRecord], now: dt.datetime) -> None:
         # Only mail that looked legitimate makes a sender familiar: an attacker's
         # earlier messages must not turn their next one into a "known" contact.
         pairs: dict[tuple[str, str], list[Any]] = {}
-        loads: list[tuple[str, list[str], dt.datetime]] = []
+        loads: list[tuple[str, Sequence[str], dt.datetime]] = []
         for r in records:
             if r.verdict_rank >= 2 or not r.from_addr:
                 continue
             when = r.date or now
             sender = r.from_addr.lower()
-            loads.append((sender, _load_hosts(r.beacons), when))
+            loads.append((sender, r.load_hosts, when))
             for rcpt in r.recipients:
                 key = (sender, rcpt.lower())
                 entry = pairs.get(key)
@@ -295,12 +268,6 @@ class MessagesMixin(StoreBase):
                 for r in rows:
                     yield cluster_input(r)
                 last = rows[-1][0]
-
-
-def _load_hosts(beacons: Sequence[Any]) -> list[str]:
-    """Hosts of a stored message's loads on open (beacons of every kind but link)."""
-    return [str(b.get("host", "")) for b in beacons
-            if isinstance(b, dict) and b.get("kind") != "link" and b.get("host")]
 
 
 CLUSTER_COLUMNS = (

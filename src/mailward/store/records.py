@@ -1,13 +1,16 @@
 """Plain data that goes into and comes out of the store.
 
-Hunt workers build ``MessageRecord`` objects (they are picklable and cross process
-and Dask boundaries); the CLI, the web UI and the exporters read ``Campaign``,
+Hunt workers build ``MessageRecord`` objects and hand them back packed
+(``pack_record``: the row already in column order, its JSON columns already
+serialised), so that the single writing process only inserts; the CLI, the web UI and the exporters read ``Campaign``,
 ``Target`` and ``StoredMessage`` and never touch the ORM.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +47,70 @@ class MessageRecord:
     body: bytes | None = None
     match_facts: list[tuple[str, str]] = field(default_factory=list)  # mailward.share.msgfacts
     rule_facts: bytes | None = None  # zlib-compressed JSON of the scan's rule facts
+
+
+# The columns of ``messages`` that a hunt writes, in the order of ``PackedRecord.row``
+# (``scanned_at`` is the writer's: the time of the transaction).
+ROW_COLUMNS = (
+    "source", "mailbox", "message_id", "sha256", "size", "from_addr", "from_name", "from_domain",
+    "reply_to", "subject", "date", "received_ips", "dkim_domains", "verdict", "verdict_rank", "score",
+    "summary", "reason", "findings", "beacons", "indicators", "attack", "recipients", "features",
+    "minhash", "body", "rule_facts",
+)
+# serialised by ``pack_record`` with ``json.dumps``, which is what SQLAlchemy's JSON type
+# binds (no custom serialiser is configured): the stored text is the same either way
+JSON_COLUMNS = frozenset(
+    {"received_ips", "dkim_domains", "findings", "beacons", "indicators", "attack", "recipients", "features"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PackedRecord:
+    """A ``MessageRecord`` as a worker hands it to the writer: the ``messages`` row as
+    values in ``ROW_COLUMNS`` order (JSON columns as text), plus what the writer reads
+    apart (recipient and fact rows, the sender history). Pickles to a few strings
+    instead of nested lists of dicts, and the writer serialises nothing."""
+
+    source: str
+    verdict: str
+    verdict_rank: int
+    size: int
+    from_addr: str
+    date: dt.datetime | None
+    recipients: tuple[str, ...]
+    load_hosts: tuple[str, ...]  # hosts the message loads from on open (beacons but links)
+    match_facts: tuple[tuple[str, str], ...]
+    row: tuple[Any, ...]
+
+
+def load_hosts_of(beacons: Sequence[Any]) -> list[str]:
+    """Hosts of a message's loads on open (beacons of every kind but link)."""
+    return [str(b.get("host", "")) for b in beacons
+            if isinstance(b, dict) and b.get("kind") != "link" and b.get("host")]
+
+
+def pack_record(r: MessageRecord) -> PackedRecord:
+    """``r`` as the writer inserts it (lengths cut to the columns' sizes)."""
+    dumps = json.dumps
+    row = (
+        r.source[:1024], r.mailbox[:320], r.message_id[:998], r.sha256, r.size, r.from_addr[:320],
+        r.from_name[:500], r.from_domain[:255], r.reply_to[:320], r.subject, r.date,
+        dumps(list(r.received_ips)), dumps(list(r.dkim_domains)), r.verdict, r.verdict_rank, float(r.score),
+        r.summary, r.reason, dumps(r.findings), dumps(r.beacons), dumps(r.indicators), dumps(r.attack),
+        dumps(r.recipients), dumps(r.features), r.minhash, r.body, r.rule_facts,
+    )
+    return PackedRecord(
+        source=row[0],
+        verdict=r.verdict,
+        verdict_rank=r.verdict_rank,
+        size=r.size,
+        from_addr=r.from_addr,
+        date=r.date,
+        recipients=tuple(r.recipients),
+        load_hosts=tuple(load_hosts_of(r.beacons)),
+        match_facts=tuple(r.match_facts),
+        row=row,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,64 @@
+"""Pool workers fork from a server that has imported the scan and built the scanner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mailward.hunt import runner
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+RAW = b"From: Desk <desk@news.example>\r\nTo: p@parliament.example\r\nSubject: hello\r\n\r\nHello there.\r\n"
+
+# run in a fresh interpreter: the fork server is one per process and would otherwise
+# have been started by an earlier test, for other settings
+SCRIPT = """
+import json, os, sys
+from mailward.hunt.analysis import WorkerSettings, WorkItem, worker_info
+from mailward.hunt.runner import PoolExecutor
+if __name__ == "__main__":
+    method, raw = sys.argv[1], sys.argv[2].encode()
+    settings = WorkerSettings({"limits": {"time_budget": 30}}, None)
+    ex = PoolExecutor(settings, 2, method=method)
+    try:
+        infos = [ex.pool.apply(worker_info) for _ in range(6)]
+        records = list(ex.map([WorkItem("a", raw), WorkItem("b", b"no header at all")]))
+    finally:
+        ex.close()
+    print(json.dumps({"me": os.getpid(), "infos": infos,
+                      "records": [[r.source, r.verdict] for r in records]}))
+"""
+
+
+def _run(method: str, tmp_path: Path) -> dict:
+    script = tmp_path / "pool_probe.py"
+    script.write_text(SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, str(script), method, RAW.decode()], capture_output=True, text=True,
+                         env=env, timeout=300, check=True)
+    return json.loads(out.stdout)
+
+
+def test_forkserver_workers_start_with_the_scanner_built(tmp_path: Path) -> None:
+    got = _run("forkserver", tmp_path)
+    workers = {i["pid"] for i in got["infos"]}
+    assert len(workers) <= 2
+    assert all(i["preloaded"] for i in got["infos"])
+    assert all(i["ppid"] != got["me"] for i in got["infos"])  # forked by the server, not by the hunt
+    assert got["records"] == [["a", "clean"], ["b", "unscannable"]]
+
+
+def test_spawned_workers_build_their_own(tmp_path: Path) -> None:
+    got = _run("spawn", tmp_path)
+    assert not any(i["preloaded"] for i in got["infos"])
+    assert all(i["ppid"] == got["me"] for i in got["infos"])
+    assert got["records"] == [["a", "clean"], ["b", "unscannable"]]
+
+
+def test_forkserver_is_the_default_where_there_is_one() -> None:
+    import multiprocessing
+
+    assert runner.START_METHOD == ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
