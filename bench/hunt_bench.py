@@ -24,6 +24,7 @@ import os
 import random
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -160,8 +161,13 @@ def hunt_once(root: Path, scratch: Path, mode: str, db_url: str = "") -> dict[st
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     sampler = PeakRss(proc.pid, extra)
-    stdout, stderr = proc.communicate()
-    sampler.stop()
+    try:
+        stdout, stderr = proc.communicate()
+    finally:
+        if proc.poll() is None:  # the bench was stopped (Ctrl-C, SIGTERM): do not leave the hunt running
+            proc.terminate()
+            proc.wait()
+        sampler.stop()
     wall = time.perf_counter() - started
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     # user+system of the hunting process and the workers it reaped (not a database server's)
@@ -345,5 +351,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     sys.exit(main())
