@@ -515,7 +515,9 @@ def _loads_remotely(url: str) -> bool:
 
 
 def _mime(message: Message) -> dict[str, Any]:
-    kinds = sorted(message.defect_kinds)
+    # plain strings, not the DefectKind enum: the rules' Python translations compare
+    # exact types (an enum member sent ``"X" in mime.defects`` to the CEL engine)
+    kinds = sorted(str(kind) for kind in message.defect_kinds)
     return {
         "defects": kinds,
         "defect_count": len(message.defects),

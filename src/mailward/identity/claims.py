@@ -17,6 +17,7 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
+import ahocorasick_rs
 from rapidfuzz.distance import OSA
 
 from mailward.identity.lookalike import _NEWS_WORDS
@@ -368,21 +369,53 @@ def _html_tail_text(html: str) -> str:
     return html_lib.unescape(tail)
 
 
+@lru_cache(maxsize=4096)  # footers and sign-offs recur, and three analysers read each line
+def _signature_line(line: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(segments, folded segments) of a line that may be a signature line, else None."""
+    if (len(line) > 160 or "://" in line or "@" in line or ". " in line or line.endswith(("?", "!"))
+            or line[:3].lower() == "by " or len(line.split()) > 12):
+        return None  # prose, a link, an address or an article's byline, not a signature line
+    segments = _segments(line)
+    if not segments or len(segments) > 6:
+        return None
+    return tuple(segments), tuple(fold(s) for s in segments)
+
+
+# Per catalogue: does a text of folded segments hold any whole-segment name? One
+# Aho-Corasick pass over " seg | seg | ... " for " name ": each name a lookup could find
+# is a run of whole words of one folded segment, so no hit means no claim.
+_NAME_MATCHERS: dict[int, tuple[Catalogue, ahocorasick_rs.AhoCorasick | None, bool]] = {}
+
+
+def _names_any(cat: Catalogue, folded_segments: list[str]) -> bool:
+    entry = _NAME_MATCHERS.get(id(cat))
+    if entry is None or entry[0] is not cat:
+        names = {*cat.segments, *cat.person_segments}
+        # a name that is not single-spaced words can never equal a candidate: left out
+        patterns = sorted(f" {name} " for name in names if name and name == " ".join(name.split()))
+        matcher = ahocorasick_rs.AhoCorasick(patterns) if patterns else None
+        if len(_NAME_MATCHERS) >= 16:
+            _NAME_MATCHERS.clear()
+        entry = _NAME_MATCHERS[id(cat)] = (cat, matcher, "" in names)
+    _, matcher, empty_name = entry
+    if empty_name:
+        return True  # an empty segment would match: no shortcut
+    if matcher is None:
+        return False
+    return bool(matcher.find_matches_as_indexes(" " + " | ".join(folded_segments) + " "))
+
+
 def _signature_claims(lines: list[str], cat: Catalogue) -> list[RawClaim]:
     """Names on signature lines: a line that is only the name ("Reuters", "BBC News"),
     or a name beside a role ("Correspondent, The Economist", "reporter at the FT") or
     beside a person's name ("Jane Doe | Reuters"). "Source: Reuters" is not a claim."""
+    prepared = [(line, parts) for line in lines if (parts := _signature_line(line)) is not None]
+    if not prepared or not _names_any(cat, [f for _, (_, folded) in prepared for f in folded]):
+        return []  # no line has a segment that could name anything in ``cat``
     claims: list[RawClaim] = []
     seen: set[tuple[str, int]] = set()
     any_role = False
-    for line in lines:
-        if (len(line) > 160 or "://" in line or "@" in line or ". " in line or line.endswith(("?", "!"))
-                or line[:3].lower() == "by " or len(line.split()) > 12):
-            continue  # prose, a link, an address or an article's byline, not a signature line
-        segments = _segments(line)
-        if not segments or len(segments) > 6:
-            continue
-        folded_segments = [fold(s) for s in segments]
+    for line, (segments, folded_segments) in prepared:
         named = {s for s, f in zip(segments, folded_segments, strict=True) if f in cat.segments}
         person_beside = len(segments) >= 2 and any(_looks_like_person(s) for s in segments if s not in named)
         line_candidates = [_candidates(f) for f in folded_segments]
