@@ -285,15 +285,24 @@ def _local_part_claims(local: str, cat: Catalogue) -> list[RawClaim]:
     return claims
 
 
-def _local_names(token: str) -> list[str]:
-    names = [token]
-    for word in _NEWS_WORDS:
-        if len(token) > len(word) + 2:
-            if token.endswith(word):
-                names.append(token[: -len(word)])
-            if token.startswith(word):
-                names.append(token[len(word) :])
-    return names
+# _NEWS_WORDS by position and by length: a token's news-word ends and starts are found
+# in a few look-ups (one per length) rather than by trying every word
+_NEWS_POSITIONS = {word: tuple(i for i, w in enumerate(_NEWS_WORDS) if w == word) for word in _NEWS_WORDS}
+_NEWS_LENGTHS = tuple(sorted({len(word) for word in _NEWS_WORDS}))
+
+
+@lru_cache(maxsize=8192)  # a sender's local part recurs across messages
+def _local_names(token: str) -> tuple[str, ...]:
+    """The token, then the token less each news word it ends or starts with (in the
+    order of _NEWS_WORDS, the end before the start), keeping at least three letters."""
+    hits: list[tuple[int, int, str]] = []
+    for size in _NEWS_LENGTHS:
+        if len(token) <= size + 2:
+            break
+        hits.extend((position, 0, token[:-size]) for position in _NEWS_POSITIONS.get(token[-size:], ()))
+        hits.extend((position, 1, token[size:]) for position in _NEWS_POSITIONS.get(token[:size], ()))
+    hits.sort(key=lambda hit: hit[:2])
+    return (token, *(name for _, _, name in hits))
 
 
 # -- subject --------------------------------------------------------------------------
