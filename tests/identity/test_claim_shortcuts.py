@@ -78,3 +78,21 @@ def _local_names_plain(token: str) -> list[str]:
 @given(st.lists(st.sampled_from([*_NEWS_WORDS, "reuters", "bbc", "ft", "x", "ab", "9"]), max_size=4).map("".join))
 def test_local_names_as_the_plain_loop(token: str) -> None:
     assert list(claims._local_names(token)) == _local_names_plain(token)
+
+
+_ORG_TEXT = st.lists(
+    st.sampled_from(["Centre for", "Institute", "institutes", "think-tank", "Think Tank", "school of", "schools",
+                     "Programme", "program", "on", "Policy_Studies", "Ünïversität", "forum", "forums", "x", "-", ", ",
+                     "Center", "of", "Trust", "for", "network"]),
+    max_size=6,
+).map(" ".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_ORG_TEXT, st.text(max_size=40)))
+def test_org_words_as_the_regular_expression(text: str) -> None:
+    from mailward.identity import organisations
+    from mailward.identity.text import fold
+
+    folded = fold(text)
+    assert organisations._org_word_in(folded) == (organisations._ORG_WORD.search(folded) is not None)
