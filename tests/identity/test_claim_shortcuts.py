@@ -96,3 +96,12 @@ def test_org_words_as_the_regular_expression(text: str) -> None:
 
     folded = fold(text)
     assert organisations._org_word_in(folded) == (organisations._ORG_WORD.search(folded) is not None)
+
+
+@pytest.mark.parametrize("name", ["Jane Doe | Reuters", "PayPal Service", "Reuters Correspondent", "Nobody", ""])
+def test_display_name_claims_kept_per_text_are_the_same_and_private(name: str) -> None:
+    cat = CATALOGUES["outlets"] if "Reuters" in name else CATALOGUES["brands"]
+    first = claims._display_name_claims(name, cat)
+    assert first == claims._display_name_claims_of(name, cat)
+    first.append(claims.RawClaim("entity", 0, "display-name", "injected"))
+    assert claims._display_name_claims(name, cat) == claims._display_name_claims_of(name, cat)

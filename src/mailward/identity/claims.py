@@ -162,7 +162,28 @@ def _looks_like_person(segment: str) -> bool:
     return all(w[:1].isupper() and w.replace(".", "").replace("-", "").replace("'", "").isalpha() for w in words)
 
 
+# Display names (and logo alt texts) recur across messages: their claims are kept per
+# catalogue and text, a bounded number of each.
+_DISPLAY_CACHE: dict[int, tuple[Catalogue, dict[str, tuple[RawClaim, ...]]]] = {}
+_DISPLAY_CACHED = 4096
+
+
 def _display_name_claims(name: str, cat: Catalogue) -> list[RawClaim]:
+    entry = _DISPLAY_CACHE.get(id(cat))
+    if entry is None or entry[0] is not cat:
+        if len(_DISPLAY_CACHE) >= 16:
+            _DISPLAY_CACHE.clear()
+        entry = _DISPLAY_CACHE[id(cat)] = (cat, {})
+    known = entry[1]
+    found = known.get(name)
+    if found is None:
+        if len(known) >= _DISPLAY_CACHED:
+            known.clear()
+        found = known[name] = tuple(_display_name_claims_of(name, cat))
+    return list(found)
+
+
+def _display_name_claims_of(name: str, cat: Catalogue) -> list[RawClaim]:
     claims: list[RawClaim] = []
     segments = _segments(name)
     folded_segments = [fold(s) for s in segments]
