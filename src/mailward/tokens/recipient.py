@@ -167,8 +167,13 @@ def _title_local(address: str) -> str:
 
 
 @lru_cache(maxsize=512)  # per address: a hunt or a milter sees the same readers with other co-recipients
-def _forms_for(address: str) -> tuple[_Form, ...]:
-    return tuple(_make_forms(address))
+def _forms_for(address: str) -> tuple[tuple[_Form, tuple[str, bool], str], ...]:
+    """(form, de-duplication key, lower-cased text) of each form of ``address``."""
+    out = []
+    for form in _make_forms(address):
+        lowered = form.text.lower()
+        out.append((form, (form.text if form.case_sensitive else lowered, form.case_sensitive), lowered))
+    return tuple(out)
 
 
 def _make_forms(address: str) -> list[_Form]:
@@ -245,17 +250,16 @@ def recipient_forms(recipients: Iterable[str]) -> RecipientForms:
 def _recipient_forms(addresses: tuple[str, ...]) -> RecipientForms:
     seen = dict.fromkeys(addresses)
     forms: list[_Form] = []
+    lowered: list[str] = []
     dedup: set[tuple[str, bool]] = set()
     for address in seen:
-        for form in _forms_for(address):
-            key = (form.text if form.case_sensitive else form.text.lower(), form.case_sensitive)
+        for form, key, low in _forms_for(address):
             if key in dedup:
                 continue
             dedup.add(key)
             forms.append(form)
-    return RecipientForms(
-        recipients=tuple(seen), forms=tuple(forms), lowered=tuple(f.text.lower() for f in forms)
-    )
+            lowered.append(low)
+    return RecipientForms(recipients=tuple(seen), forms=tuple(forms), lowered=tuple(lowered))
 
 
 
