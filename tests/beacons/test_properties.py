@@ -54,3 +54,13 @@ def test_find_beacons_never_raises(urls: list[str], tag: str) -> None:
 def test_template_tokens_never_raises(batch: list[tuple[str, list[str]]]) -> None:
     for token in template_tokens(batch):
         assert "{token}" in token.template
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_fast_base32_is_the_standard_encoding(data: bytes) -> None:
+    from base64 import b32encode
+
+    from mailward.tokens.recipient import _b32encode
+
+    assert _b32encode(data) == b32encode(data).decode("ascii")

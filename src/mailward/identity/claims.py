@@ -17,6 +17,7 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
+import ahocorasick_rs
 from rapidfuzz.distance import OSA
 
 from mailward.identity.lookalike import _NEWS_WORDS
@@ -161,7 +162,28 @@ def _looks_like_person(segment: str) -> bool:
     return all(w[:1].isupper() and w.replace(".", "").replace("-", "").replace("'", "").isalpha() for w in words)
 
 
+# Display names (and logo alt texts) recur across messages: their claims are kept per
+# catalogue and text, a bounded number of each.
+_DISPLAY_CACHE: dict[int, tuple[Catalogue, dict[str, tuple[RawClaim, ...]]]] = {}
+_DISPLAY_CACHED = 4096
+
+
 def _display_name_claims(name: str, cat: Catalogue) -> list[RawClaim]:
+    entry = _DISPLAY_CACHE.get(id(cat))
+    if entry is None or entry[0] is not cat:
+        if len(_DISPLAY_CACHE) >= 16:
+            _DISPLAY_CACHE.clear()
+        entry = _DISPLAY_CACHE[id(cat)] = (cat, {})
+    known = entry[1]
+    found = known.get(name)
+    if found is None:
+        if len(known) >= _DISPLAY_CACHED:
+            known.clear()
+        found = known[name] = tuple(_display_name_claims_of(name, cat))
+    return list(found)
+
+
+def _display_name_claims_of(name: str, cat: Catalogue) -> list[RawClaim]:
     claims: list[RawClaim] = []
     segments = _segments(name)
     folded_segments = [fold(s) for s in segments]
@@ -284,15 +306,24 @@ def _local_part_claims(local: str, cat: Catalogue) -> list[RawClaim]:
     return claims
 
 
-def _local_names(token: str) -> list[str]:
-    names = [token]
-    for word in _NEWS_WORDS:
-        if len(token) > len(word) + 2:
-            if token.endswith(word):
-                names.append(token[: -len(word)])
-            if token.startswith(word):
-                names.append(token[len(word) :])
-    return names
+# _NEWS_WORDS by position and by length: a token's news-word ends and starts are found
+# in a few look-ups (one per length) rather than by trying every word
+_NEWS_POSITIONS = {word: tuple(i for i, w in enumerate(_NEWS_WORDS) if w == word) for word in _NEWS_WORDS}
+_NEWS_LENGTHS = tuple(sorted({len(word) for word in _NEWS_WORDS}))
+
+
+@lru_cache(maxsize=8192)  # a sender's local part recurs across messages
+def _local_names(token: str) -> tuple[str, ...]:
+    """The token, then the token less each news word it ends or starts with (in the
+    order of _NEWS_WORDS, the end before the start), keeping at least three letters."""
+    hits: list[tuple[int, int, str]] = []
+    for size in _NEWS_LENGTHS:
+        if len(token) <= size + 2:
+            break
+        hits.extend((position, 0, token[:-size]) for position in _NEWS_POSITIONS.get(token[-size:], ()))
+        hits.extend((position, 1, token[size:]) for position in _NEWS_POSITIONS.get(token[:size], ()))
+    hits.sort(key=lambda hit: hit[:2])
+    return (token, *(name for _, _, name in hits))
 
 
 # -- subject --------------------------------------------------------------------------
@@ -368,21 +399,53 @@ def _html_tail_text(html: str) -> str:
     return html_lib.unescape(tail)
 
 
+@lru_cache(maxsize=4096)  # footers and sign-offs recur, and three analysers read each line
+def _signature_line(line: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(segments, folded segments) of a line that may be a signature line, else None."""
+    if (len(line) > 160 or "://" in line or "@" in line or ". " in line or line.endswith(("?", "!"))
+            or line[:3].lower() == "by " or len(line.split()) > 12):
+        return None  # prose, a link, an address or an article's byline, not a signature line
+    segments = _segments(line)
+    if not segments or len(segments) > 6:
+        return None
+    return tuple(segments), tuple(fold(s) for s in segments)
+
+
+# Per catalogue: does a text of folded segments hold any whole-segment name? One
+# Aho-Corasick pass over " seg | seg | ... " for " name ": each name a lookup could find
+# is a run of whole words of one folded segment, so no hit means no claim.
+_NAME_MATCHERS: dict[int, tuple[Catalogue, ahocorasick_rs.AhoCorasick | None, bool]] = {}
+
+
+def _names_any(cat: Catalogue, folded_segments: list[str]) -> bool:
+    entry = _NAME_MATCHERS.get(id(cat))
+    if entry is None or entry[0] is not cat:
+        names = {*cat.segments, *cat.person_segments}
+        # a name that is not single-spaced words can never equal a candidate: left out
+        patterns = sorted(f" {name} " for name in names if name and name == " ".join(name.split()))
+        matcher = ahocorasick_rs.AhoCorasick(patterns) if patterns else None
+        if len(_NAME_MATCHERS) >= 16:
+            _NAME_MATCHERS.clear()
+        entry = _NAME_MATCHERS[id(cat)] = (cat, matcher, "" in names)
+    _, matcher, empty_name = entry
+    if empty_name:
+        return True  # an empty segment would match: no shortcut
+    if matcher is None:
+        return False
+    return bool(matcher.find_matches_as_indexes(" " + " | ".join(folded_segments) + " "))
+
+
 def _signature_claims(lines: list[str], cat: Catalogue) -> list[RawClaim]:
     """Names on signature lines: a line that is only the name ("Reuters", "BBC News"),
     or a name beside a role ("Correspondent, The Economist", "reporter at the FT") or
     beside a person's name ("Jane Doe | Reuters"). "Source: Reuters" is not a claim."""
+    prepared = [(line, parts) for line in lines if (parts := _signature_line(line)) is not None]
+    if not prepared or not _names_any(cat, [f for _, (_, folded) in prepared for f in folded]):
+        return []  # no line has a segment that could name anything in ``cat``
     claims: list[RawClaim] = []
     seen: set[tuple[str, int]] = set()
     any_role = False
-    for line in lines:
-        if (len(line) > 160 or "://" in line or "@" in line or ". " in line or line.endswith(("?", "!"))
-                or line[:3].lower() == "by " or len(line.split()) > 12):
-            continue  # prose, a link, an address or an article's byline, not a signature line
-        segments = _segments(line)
-        if not segments or len(segments) > 6:
-            continue
-        folded_segments = [fold(s) for s in segments]
+    for line, (segments, folded_segments) in prepared:
         named = {s for s, f in zip(segments, folded_segments, strict=True) if f in cat.segments}
         person_beside = len(segments) >= 2 and any(_looks_like_person(s) for s in segments if s not in named)
         line_candidates = [_candidates(f) for f in folded_segments]

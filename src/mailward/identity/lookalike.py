@@ -224,7 +224,14 @@ def lookalike_of(domain: str, settings: IdentitySettings | None = None) -> Looka
     Official domains (and their subdomains) are never lookalikes. Accepts Unicode or
     punycode; the result's ``domain`` is Unicode.
     """
-    index = lookalike_index(settings or _DEFAULT)
+    return _lookalike_of(domain, settings or _DEFAULT)
+
+
+# Sending domains recur across messages (the same senders write again): the answer,
+# a pure function of the domain and the settings, is kept per process.
+@lru_cache(maxsize=8192)
+def _lookalike_of(domain: str, settings: IdentitySettings) -> LookalikeMatch | None:
+    index = lookalike_index(settings)
     host = to_unicode(domain)
     if not host or "." not in host:
         return None

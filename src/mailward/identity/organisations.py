@@ -155,6 +155,19 @@ _ORG_WORDS = (
     "think tank", "school of", "policy studies", "programme", "program on", "network for", "trust for",
 )
 _ORG_WORD = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _ORG_WORDS) + r")\b")
+# the same test on folded text (lower-case words, one space between them) as set and
+# substring look-ups: the alternation above tries every word at every position
+_ORG_SINGLE = frozenset(w for w in _ORG_WORDS if " " not in w)
+_ORG_PHRASES = tuple(f" {w} " for w in _ORG_WORDS if " " in w)
+
+
+def _org_word_in(folded: str) -> bool:
+    """``_ORG_WORD.search(folded) is not None`` for a ``fold()`` result."""
+    if not _ORG_SINGLE.isdisjoint(folded.split(" ")):
+        return True
+    padded = f" {folded} "
+    return any(phrase in padded for phrase in _ORG_PHRASES)
+
 # words that carry no name of their own
 _STOP = frozenset(
     "the of for and on in at de la le des du der die das fur und for to a an & institute institut centre center "
@@ -249,7 +262,7 @@ def _line_claim(text: str, index: _Index) -> tuple[int | None, str]:
         hit = _segment_claim(_SEGMENTS.split(text), index)
     if hit is not None:
         return hit, ""
-    if _ORG_WORD.search(folded) is None:
+    if not _org_word_in(folded):
         return None, ""
     return None, _unlisted_name(text)
 
@@ -258,7 +271,7 @@ def _unlisted_name(text: str) -> str:
     """The part of ``text`` that names an organisation ("Centre for Eastern Policy Studies")."""
     for segment in _SEGMENTS.split(text):
         segment = segment.strip(" .:-\"'")
-        if 6 <= len(segment) <= 80 and _ORG_WORD.search(fold(segment)) and any(c.isupper() for c in segment[:2]):
+        if 6 <= len(segment) <= 80 and _org_word_in(fold(segment)) and any(c.isupper() for c in segment[:2]):
             return segment
     return ""
 

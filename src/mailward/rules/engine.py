@@ -223,16 +223,25 @@ class RuleSet:
         cannot decide (see ``mailward.rules.native``), CEL runs it over a context built
         on first need, so most messages never pay for converting their facts to CEL."""
         run = _Run(self._project(facts), context)
-        skipped = frozenset(skip)
+        variables = run.variables
+        skipped = frozenset(skip) if skip else frozenset()
         hits: list[Hit] = []
         for name, program, rule in self._enabled:
             if name in skipped:
                 continue
-            try:
-                fired = run.value(program, rule.native)
-            except _EVALUATION_ERRORS as exc:
-                self._count_error(name, exc)
-                continue
+            native = rule.native
+            fired: Any = _UNDECIDED
+            if native is not None and run.context is None:  # ``run.value`` inlined: the common case
+                try:
+                    fired = native(variables)
+                except Exception:  # noqa: S110 - CEL decides, and reports its own error
+                    pass
+            if fired is _UNDECIDED:
+                try:
+                    fired = run.value(program, None)
+                except _EVALUATION_ERRORS as exc:
+                    self._count_error(name, exc)
+                    continue
             if fired is True:
                 hits.append(_hit(rule, run))
         return hits
@@ -256,6 +265,9 @@ def rule_errors(ruleset: RuleSet | None = None) -> list[RuleErrors]:
     given): for the web UI and ``mailward rules list``. A rule that breaks on every
     message shows here instead of silently never firing."""
     return (ruleset or default_ruleset()).error_counts()
+
+
+_UNDECIDED = object()  # a rule's translation could not decide: CEL runs it
 
 
 class _Run:

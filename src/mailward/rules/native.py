@@ -29,265 +29,19 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .native_ops import HELPERS, INT_MAX, INT_MIN, Fallback, plain
+
 __all__ = ["Fallback", "NativeProgram", "compile_native", "plain"]
 
 NativeProgram = Callable[[Mapping[str, Any]], Any]
-
-INT_MIN = -(2**63)
-INT_MAX = 2**63 - 1
-_SCALARS = (str, int, float, bool)
-_ORDERED = (str, int, float)
-_LISTS = (list, tuple)
-
-
-class Fallback(Exception):
-    """Raised at run time when CEL must decide (an operand of another kind)."""
 
 
 class Unsupported(Exception):
     """An expression outside the translated subset (compile time)."""
 
 
-# --- run-time helpers (named ``_x`` in generated code) ---------------------------------
-
-
-def _b(x: Any) -> bool:
-    if x is True or x is False:
-        return x
-    raise Fallback
-
-
-def _not(x: Any) -> bool:
-    if x is True or x is False:
-        return not x
-    raise Fallback
-
-
-def _eq(a: Any, b: Any) -> bool:
-    t = type(a)
-    if t is type(b) and t in _SCALARS:
-        return bool(a == b)
-    if a is None and b is None:
-        return True
-    raise Fallback
-
-
-def _ne(a: Any, b: Any) -> bool:
-    return not _eq(a, b)  # _eq raises where CEL must decide
-
-
-def _ordered(a: Any, b: Any) -> None:
-    t = type(a)
-    if t is not type(b) or t not in _ORDERED or (t is float and (a != a or b != b)):
-        raise Fallback  # CEL orders no NaN
-
-
-def _lt(a: Any, b: Any) -> bool:
-    _ordered(a, b)
-    return bool(a < b)
-
-
-def _le(a: Any, b: Any) -> bool:
-    _ordered(a, b)
-    return bool(a <= b)
-
-
-def _gt(a: Any, b: Any) -> bool:
-    _ordered(a, b)
-    return bool(a > b)
-
-
-def _ge(a: Any, b: Any) -> bool:
-    _ordered(a, b)
-    return bool(a >= b)
-
-
-def _int(value: int) -> int:
-    if INT_MIN <= value <= INT_MAX:
-        return value
-    raise Fallback
-
-
-def _add(a: Any, b: Any) -> Any:
-    t = type(a)
-    if t is type(b):
-        if t is int:
-            return _int(a + b)
-        if t is str or t is float:
-            return a + b
-    if t in _LISTS and type(b) in _LISTS:
-        return [*a, *b]
-    raise Fallback
-
-
-def _sub(a: Any, b: Any) -> Any:
-    t = type(a)
-    if t is type(b) and (t is int or t is float):
-        return _int(a - b) if t is int else a - b
-    raise Fallback
-
-
-def _mul(a: Any, b: Any) -> Any:
-    t = type(a)
-    if t is type(b) and (t is int or t is float):
-        return _int(a * b) if t is int else a * b
-    raise Fallback
-
-
-def _div(a: Any, b: Any) -> Any:
-    t = type(a)
-    if t is type(b) and b:
-        if t is int:  # CEL truncates toward zero
-            q = abs(a) // abs(b)
-            return _int(q if (a < 0) == (b < 0) else -q)
-        if t is float:
-            return a / b
-    raise Fallback
-
-
-def _mod(a: Any, b: Any) -> Any:
-    if type(a) is int and type(b) is int and b:
-        r = abs(a) % abs(b)  # the sign follows the dividend, as in CEL
-        return -r if a < 0 else r
-    raise Fallback
-
-
-def _neg(a: Any) -> Any:
-    t = type(a)
-    if t is int:
-        return _int(-a)
-    if t is float:
-        return -a
-    raise Fallback
-
-
-def _in(x: Any, c: Any) -> bool:
-    tc = type(c)
-    if tc is dict:
-        if type(x) is str:
-            return x in c
-        raise Fallback
-    if tc in _LISTS:
-        tx = type(x)
-        if tx not in _SCALARS or tx is float:  # Python's ``in`` finds a NaN by identity
-            raise Fallback
-        for item in c:
-            if type(item) is not tx:
-                raise Fallback
-        return x in c
-    raise Fallback
-
-
-def _in_strs(x: Any, strings: frozenset[str]) -> bool:
-    if type(x) is str:
-        return x in strings
-    raise Fallback
-
-
-def _sel(o: Any, name: str) -> Any:
-    if type(o) is dict:
-        return o[name]
-    raise Fallback
-
-
-def _has(o: Any, name: str) -> bool:
-    if type(o) is dict:
-        return name in o
-    raise Fallback
-
-
-def _index(o: Any, i: Any) -> Any:
-    t = type(o)
-    if t in _LISTS and type(i) is int and 0 <= i < len(o):
-        return o[i]
-    if t is dict and type(i) is str:
-        return o[i]
-    raise Fallback
-
-
-def _size(x: Any) -> int:
-    t = type(x)
-    if t is str:  # the CEL engine counts a string's UTF-8 bytes
-        return len(x) if x.isascii() else len(x.encode("utf-8"))
-    if t in (bytes, list, tuple, dict):
-        return len(x)
-    raise Fallback
-
-
-def _strs(a: Any, b: Any) -> None:
-    if type(a) is not str or type(b) is not str:
-        raise Fallback
-
-
-def _starts(a: Any, b: Any) -> bool:
-    _strs(a, b)
-    return bool(a.startswith(b))
-
-
-def _ends(a: Any, b: Any) -> bool:
-    _strs(a, b)
-    return bool(a.endswith(b))
-
-
-def _contains(a: Any, b: Any) -> bool:
-    _strs(a, b)
-    return b in a
-
-
-def _items(xs: Any) -> Any:
-    if type(xs) in _LISTS:
-        return xs
-    raise Fallback
-
-
-def _exists(xs: Any, f: Callable[[Any], Any]) -> bool:
-    for x in _items(xs):
-        if _b(f(x)):
-            return True
-    return False
-
-
-def _all(xs: Any, f: Callable[[Any], Any]) -> bool:
-    for x in _items(xs):
-        if not _b(f(x)):
-            return False
-    return True
-
-
-def _exists_one(xs: Any, f: Callable[[Any], Any]) -> bool:
-    return sum(1 for x in _items(xs) if _b(f(x))) == 1
-
-
-def _filter(xs: Any, f: Callable[[Any], Any]) -> list[Any]:
-    return [x for x in _items(xs) if _b(f(x))]
-
-
-def _map(xs: Any, f: Callable[[Any], Any]) -> list[Any]:
-    return [f(x) for x in _items(xs)]
-
-
-def _map3(xs: Any, keep: Callable[[Any], Any], f: Callable[[Any], Any]) -> list[Any]:
-    return [f(x) for x in _items(xs) if _b(keep(x))]
-
-
-def plain(value: Any) -> Any:
-    """A result as CEL hands it back: lists for tuples, plain ints and strings."""
-    t = type(value)
-    if t is str or t is int or t is float or t is bool or value is None:
-        return value
-    if isinstance(value, list | tuple):
-        return [plain(item) for item in value]
-    if isinstance(value, dict):
-        return {plain(k): plain(v) for k, v in value.items()}
-    for kind in (bool, int, str, float):  # an enum or other subclass, as the plain value
-        if isinstance(value, kind):
-            return kind(value)
-    return value
-
-
-_HELPERS: dict[str, Any] = {
-    name: value for name, value in globals().items() if name.startswith("_") and callable(value) and name[1:2] != "_"
-}
+# builtins that inlined checks name (``type(t1) is str``); nothing else is reachable
+_INLINE_NAMES: dict[str, Any] = {"type": type, "dict": dict, "str": str, "int": int, "bool": bool}
 
 # --- the translator --------------------------------------------------------------------
 
@@ -343,11 +97,13 @@ def _string(token: str) -> str:
 class _Node:
     """Generated code for one sub-expression, with what a parent needs to know."""
 
-    __slots__ = ("code", "field", "name", "strings", "target")
+    __slots__ = ("code", "field", "is_bool", "name", "strings", "target")
 
     def __init__(self, code: str, *, name: str | None = None, target: str | None = None,
-                 field: str | None = None, strings: frozenset[str] | None = None) -> None:  # fmt: skip
+                 field: str | None = None, strings: frozenset[str] | None = None,
+                 is_bool: bool = False) -> None:  # fmt: skip
         self.code = code
+        self.is_bool = is_bool  # the code always gives a bool (or raises): no check needed
         self.name = name  # a bare identifier
         self.target = target  # for a selection ``target.field``
         self.field = field
@@ -370,6 +126,7 @@ class _Parser:
         self.pos = 0
         self.constants: dict[str, Any] = {}
         self.scope: list[str] = []
+        self.temps = 0
 
     def peek(self) -> str:
         return self.tokens[self.pos][1] if self.pos < len(self.tokens) else ""
@@ -382,6 +139,18 @@ class _Parser:
             raise Unsupported(f"expected {expected!r}")
         self.pos += 1
         return token
+
+    def temp(self) -> str:
+        """A fresh local name for an inlined check (``(t1 := value)``)."""
+        self.temps += 1
+        return f"t{self.temps}"
+
+    def boolean(self, node: _Node) -> str:
+        """``_b(node)`` inlined: the value when it is a bool, else Fallback."""
+        if node.is_bool:
+            return node.code
+        t = self.temp()
+        return f"(True if ({t} := {node.code}) is True else False if {t} is False else _fb())"
 
     def constant(self, value: Any) -> str:
         name = f"k{len(self.constants)}"
@@ -402,7 +171,7 @@ class _Parser:
         yes = self.binary(0)  # CEL: the middle is a conditional-or
         self.take(":")
         no = self.ternary()
-        return _Node(f"({yes.code} if _b({cond.code}) else {no.code})")
+        return _Node(f"({yes.code} if {self.boolean(cond)} else {no.code})", is_bool=yes.is_bool and no.is_bool)
 
     _LEVELS: tuple[tuple[str, ...], ...] = (
         ("||",), ("&&",), ("==", "!=", "<", "<=", ">", ">=", "in"), ("+", "-"), ("*", "/", "%"),
@@ -419,18 +188,35 @@ class _Parser:
             left = self.combine(op, left, right)
         return left
 
-    @staticmethod
-    def combine(op: str, left: _Node, right: _Node) -> _Node:
+    def combine(self, op: str, left: _Node, right: _Node) -> _Node:
         if op == "||":
-            return _Node(f"(_b({left.code}) or _b({right.code}))")
+            return _Node(f"({self.boolean(left)} or {self.boolean(right)})", is_bool=True)
         if op == "&&":
-            return _Node(f"(_b({left.code}) and _b({right.code}))")
+            return _Node(f"({self.boolean(left)} and {self.boolean(right)})", is_bool=True)
         if op == "in":
             if right.strings is not None:
-                return _Node(f"_in_strs({left.code}, {right.code}_set)")
-            return _Node(f"_in({left.code}, {right.code})")
-        helper = _RELATIONS.get(op) or _ARITHMETIC[op]
-        return _Node(f"{helper}({left.code}, {right.code})")
+                return _Node(f"_in_strs({left.code}, {right.code}_set)", is_bool=True)
+            return _Node(f"_in({left.code}, {right.code})", is_bool=True)
+        inlined = self.against_constant(op, left, right)
+        if inlined is not None:
+            return inlined
+        if op in _RELATIONS:
+            return _Node(f"{_RELATIONS[op]}({left.code}, {right.code})", is_bool=True)
+        return _Node(f"{_ARITHMETIC[op]}({left.code}, {right.code})")
+
+    def against_constant(self, op: str, left: _Node, right: _Node) -> _Node | None:
+        """``x == "text"``, ``n > 0``...: a relation with a string, int or bool literal on
+        the right, inlined as the helper would run it (the same type, else Fallback).
+        Doubles keep the helpers (NaN is not ordered in CEL)."""
+        if op not in _RELATIONS or right.code not in self.constants:
+            return None
+        kind = type(self.constants[right.code])
+        if kind not in (str, int, bool) or (kind is bool and op not in ("==", "!=")):
+            return None
+        t = self.temp()
+        python_op = {"==": "==", "!=": "!="}.get(op, op)
+        code = f"({t} {python_op} {right.code} if type({t} := {left.code}) is {kind.__name__} else _fb())"
+        return _Node(code, is_bool=True)
 
     def unary(self) -> _Node:
         op = self.peek()
@@ -439,7 +225,9 @@ class _Parser:
             if op == "-" and self.peek() and self.tokens[self.pos][0] == "number":
                 return self.member(self.number(negative=True))
             operand = self.unary()
-            return _Node(f"_not({operand.code})" if op == "!" else f"_neg({operand.code})")
+            if op == "!":
+                return _Node(f"(not {self.boolean(operand)})", is_bool=True)
+            return _Node(f"_neg({operand.code})")
         return self.member(self.primary())
 
     def number(self, *, negative: bool = False) -> _Node:
@@ -470,7 +258,7 @@ class _Parser:
             self.take("(")
             inner = self.ternary()
             self.take(")")
-            return _Node(f"({inner.code})")
+            return _Node(f"({inner.code})", is_bool=inner.is_bool)
         if text == "[":
             return self.list_literal()
         raise Unsupported(f"unexpected {text!r}")
@@ -495,7 +283,7 @@ class _Parser:
     def name(self) -> _Node:
         text = self.take()[1]
         if text in ("true", "false", "null"):
-            return _Node({"true": "True", "false": "False", "null": "None"}[text])
+            return _Node({"true": "True", "false": "False", "null": "None"}[text], is_bool=text != "null")
         if text in _RESERVED or text == "in":
             raise Unsupported(f"reserved word {text}")
         if self.peek() == "(":
@@ -520,7 +308,7 @@ class _Parser:
             args = self.arguments()
             if len(args) != 1 or args[0].field is None:
                 raise Unsupported("has() needs a field selection")
-            return _Node(f"_has({args[0].target}, {args[0].field!r})")
+            return _Node(f"_has({args[0].target}, {args[0].field!r})", is_bool=True)
         args = self.arguments()
         if function == "size" and len(args) == 1:
             return _Node(f"_size({args[0].code})")
@@ -541,7 +329,9 @@ class _Parser:
             if self.peek() == "(":
                 node = self.method(node, field)
             else:
-                node = _Node(f"_sel({node.code}, {field!r})", target=node.code, field=field)
+                t = self.temp()  # ``_sel`` inlined: a field of a dict, else Fallback
+                code = f"({t}[{field!r}] if type({t} := {node.code}) is dict else _fb())"
+                node = _Node(code, target=node.code, field=field)
         return node
 
     def method(self, target: _Node, method: str) -> _Node:
@@ -551,7 +341,7 @@ class _Parser:
         if method == "size" and not args:
             return _Node(f"_size({target.code})")
         if method in _STRING_METHODS and len(args) == 1:
-            return _Node(f"{_STRING_METHODS[method]}({target.code}, {args[0].code})")
+            return _Node(f"{_STRING_METHODS[method]}({target.code}, {args[0].code})", is_bool=True)
         raise Unsupported(f"method {method}")
 
     def macro(self, target: _Node, method: str) -> _Node:
@@ -577,7 +367,7 @@ class _Parser:
             return _Node(f"_map3({target.code}, {lam}{first.code}, {lam}{second.code})")
         if second is not None:
             raise Unsupported(f"{method} with three arguments")
-        return _Node(f"{_MACROS[method]}({target.code}, {lam}{first.code})")
+        return _Node(f"{_MACROS[method]}({target.code}, {lam}{first.code})", is_bool=method != "filter")
 
 
 def compile_native(expr: str, functions: Mapping[str, Callable[..., Any]]) -> NativeProgram | None:
@@ -589,7 +379,7 @@ def compile_native(expr: str, functions: Mapping[str, Callable[..., Any]]) -> Na
         body = parser.parse()
     except (Unsupported, IndexError, ValueError, RecursionError):
         return None
-    namespace: dict[str, Any] = {"__builtins__": {}, **_HELPERS, **parser.constants}
+    namespace: dict[str, Any] = {"__builtins__": {}, **_INLINE_NAMES, **HELPERS, **parser.constants}
     namespace.update({f"F_{name}": function for name, function in functions.items()})
     try:
         code = compile(f"lambda V: {body}", "<rule>", "eval")
