@@ -103,7 +103,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.facts.recon._BULK_TEXT": ("last 4,000 characters of text", RE2),
     "mailward.facts.recon._GREETING": ("first 200 characters of text", RE2),
     "mailward.facts.recon._WORD": ("greeting lines, names", CLASS),
-    "mailward.identity.organisations._ORG_WORD": ("display names, signature lines (folded)", "alternation of literals between word boundaries"),
+    "mailward.identity.organisations._ORG_WORD": ("no message in a scan: the reference the tests hold `_org_word_in`'s set look-ups to", "alternation of literals between word boundaries"),
     "mailward.identity.organisations._NON_WORD": ("display-name and signature segments", CLASS),
     "mailward.identity.organisations._BYLINE": ("first 20,000 characters of text", RE2),
     "mailward.identity.organisations._SEGMENTS": ("display names (300 characters), signature lines", "alternation of one class and fixed texts: linear"),
