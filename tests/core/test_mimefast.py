@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 from email import policy
-from email.message import Message as MimeMessage
 from email.parser import Parser
-from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailward.mimefast import fast_parse
 from mailward.mimeskeleton import parse_mime
+from tests.core.test_mimeskeleton import _shape
 
 _STDLIB = Parser(policy=policy.compat32)
-
-
-def _shape(message: MimeMessage) -> list[Any]:
-    payload = message._payload
-    return [
-        message._headers,
-        message.get_unixfrom(),
-        message.preamble,
-        message.epilogue,
-        message.get_default_type(),
-        [type(defect).__name__ for defect in message.defects],
-        [_shape(child) for child in payload] if isinstance(payload, list) else payload,
-    ]
 
 
 def _same_or_declined(text: str) -> bool:
