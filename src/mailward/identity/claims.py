@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 import ahocorasick_rs
 from rapidfuzz.distance import OSA
@@ -162,6 +164,20 @@ def _looks_like_person(segment: str) -> bool:
     return all(w[:1].isupper() and w.replace(".", "").replace("-", "").replace("'", "").isalpha() for w in words)
 
 
+_T = TypeVar("_T")
+
+
+def _of_catalogue(table: dict[int, tuple[Catalogue, _T]], cat: Catalogue, build: Callable[[], _T]) -> _T:
+    """``build()`` for ``cat``, made once per catalogue (a catalogue holds dicts, so it is
+    keyed by identity; a few live at a time, at most 16 are kept)."""
+    entry = table.get(id(cat))
+    if entry is None or entry[0] is not cat:
+        if len(table) >= 16:
+            table.clear()
+        entry = table[id(cat)] = (cat, build())
+    return entry[1]
+
+
 # Display names (and logo alt texts) recur across messages: their claims are kept per
 # catalogue and text, a bounded number of each.
 _DISPLAY_CACHE: dict[int, tuple[Catalogue, dict[str, tuple[RawClaim, ...]]]] = {}
@@ -169,12 +185,7 @@ _DISPLAY_CACHED = 4096
 
 
 def _display_name_claims(name: str, cat: Catalogue) -> list[RawClaim]:
-    entry = _DISPLAY_CACHE.get(id(cat))
-    if entry is None or entry[0] is not cat:
-        if len(_DISPLAY_CACHE) >= 16:
-            _DISPLAY_CACHE.clear()
-        entry = _DISPLAY_CACHE[id(cat)] = (cat, {})
-    known = entry[1]
+    known: dict[str, tuple[RawClaim, ...]] = _of_catalogue(_DISPLAY_CACHE, cat, dict)
     found = known.get(name)
     if found is None:
         if len(known) >= _DISPLAY_CACHED:
@@ -414,20 +425,19 @@ def _signature_line(line: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None
 # Per catalogue: does a text of folded segments hold any whole-segment name? One
 # Aho-Corasick pass over " seg | seg | ... " for " name ": each name a lookup could find
 # is a run of whole words of one folded segment, so no hit means no claim.
-_NAME_MATCHERS: dict[int, tuple[Catalogue, ahocorasick_rs.AhoCorasick | None, bool]] = {}
+_NAME_MATCHERS: dict[int, tuple[Catalogue, tuple[ahocorasick_rs.AhoCorasick | None, bool]]] = {}
+
+
+def _name_matcher(cat: Catalogue) -> tuple[ahocorasick_rs.AhoCorasick | None, bool]:
+    """(a matcher of " name " for every whole-segment name, whether a name is empty)."""
+    names = {*cat.segments, *cat.person_segments}
+    # a name that is not single-spaced words can never equal a candidate: left out
+    patterns = sorted(f" {name} " for name in names if name and name == " ".join(name.split()))
+    return (ahocorasick_rs.AhoCorasick(patterns) if patterns else None), "" in names
 
 
 def _names_any(cat: Catalogue, folded_segments: list[str]) -> bool:
-    entry = _NAME_MATCHERS.get(id(cat))
-    if entry is None or entry[0] is not cat:
-        names = {*cat.segments, *cat.person_segments}
-        # a name that is not single-spaced words can never equal a candidate: left out
-        patterns = sorted(f" {name} " for name in names if name and name == " ".join(name.split()))
-        matcher = ahocorasick_rs.AhoCorasick(patterns) if patterns else None
-        if len(_NAME_MATCHERS) >= 16:
-            _NAME_MATCHERS.clear()
-        entry = _NAME_MATCHERS[id(cat)] = (cat, matcher, "" in names)
-    _, matcher, empty_name = entry
+    matcher, empty_name = _of_catalogue(_NAME_MATCHERS, cat, lambda: _name_matcher(cat))
     if empty_name:
         return True  # an empty segment would match: no shortcut
     if matcher is None:
