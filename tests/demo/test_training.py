@@ -13,15 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from mailward.demo.mltexts_scam import SCAM
-from mailward.demo.mltexts_wanted import WANTED
+from mailward.demo import training_brands
+from mailward.demo.mltexts_parts import BUTTONS, FOOTERS
 from mailward.demo.training import (
     LANGUAGES,
+    TEXTS_SCAM,
+    TEXTS_WANTED,
     TrainingSetError,
     generate_training,
     scam_message,
     wanted_message,
 )
+from mailward.identity.brands import brand_data
 from mailward.learn.features import features
 from mailward.parse import parse_message
 from mailward.pipeline import Analyser
@@ -49,8 +52,8 @@ def test_labels_cover_every_language_both_labels_and_every_kind(tmp_path: Path) 
     assert len(labels) == 600 == sum(counts.values())
     assert {(d["language"], d["label"]) for d in labels} == {(lang, label) for lang in LANGUAGES
                                                             for label in ("wanted", "phishing")}
-    assert {d["kind"] for d in labels if d["label"] == "wanted"} == set(WANTED["en"])
-    assert {d["kind"] for d in labels if d["label"] == "phishing"} == set(SCAM["en"])
+    assert {d["kind"] for d in labels if d["label"] == "wanted"} == set(TEXTS_WANTED["en"])
+    assert {d["kind"] for d in labels if d["label"] == "phishing"} == set(TEXTS_SCAM["en"])
     for d in labels:  # each file is where its label says, in the folder of its label
         assert d["path"].startswith(d["label"] + "/") and (tmp_path / d["path"]).is_file()
     shares = Counter(d["label"] for d in labels)
@@ -58,7 +61,8 @@ def test_labels_cover_every_language_both_labels_and_every_kind(tmp_path: Path) 
 
 
 def test_every_language_has_the_same_kinds_and_slots() -> None:
-    for table in (WANTED, SCAM):
+    assert set(BUTTONS) == set(FOOTERS) == set(LANGUAGES)
+    for table in (TEXTS_WANTED, TEXTS_SCAM):
         assert set(table) == set(LANGUAGES)
         for lang in LANGUAGES:
             assert set(table[lang]) == set(table["en"]), lang
@@ -69,19 +73,41 @@ def test_every_language_has_the_same_kinds_and_slots() -> None:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_messages_parse_and_say_what_their_language_says(lang: str) -> None:
     rng = random.Random(3)
-    for kind in sorted(WANTED[lang]):
-        message = parse_message(wanted_message(rng, lang, kind, when=WHEN, recipient="ana.101@example.net"))
-        assert not message.defects, (lang, kind, message.defects)
-        assert message.subject and "{" not in message.subject
-        assert "{" not in message.text_parts[0].text  # every placeholder filled
-    for kind in sorted(SCAM[lang]):
-        message = parse_message(scam_message(rng, lang, kind, when=WHEN, recipient="ana.101@example.net"))
-        assert not message.defects, (lang, kind, message.defects)
-        assert "{" not in message.text_parts[0].text
-        if kind == "extortion":  # asks for bitcoin, links nowhere
-            assert not message.links and "bitcoin" in message.text_parts[0].text.lower()
-        else:
-            assert message.links and message.links[0].url.startswith("https://")
+    layouts = set()
+    for kind in sorted(TEXTS_WANTED[lang]):
+        for _ in range(4):
+            message = parse_message(wanted_message(rng, lang, kind, when=WHEN, recipient="ana.101@example.net"))
+            assert not message.defects, (lang, kind, message.defects)
+            assert message.subject and "{" not in message.subject
+            assert "{" not in message.text_parts[0].text  # every placeholder filled
+    for kind in sorted(TEXTS_SCAM[lang]):
+        for _ in range(4):
+            raw = scam_message(rng, lang, kind, when=WHEN, recipient="ana.101@example.net")
+            message = parse_message(raw)
+            assert not message.defects, (lang, kind, message.defects)
+            assert message.subject and "{" not in message.subject
+            assert "{" not in message.text_parts[0].text
+            layouts.add(b"text/html" in raw)
+            if kind == "extortion":  # asks for bitcoin, links nowhere
+                assert not message.links and "bitcoin" in message.text_parts[0].text.lower()
+            elif kind == "advance":  # asks for a reply or a fee, links nowhere
+                assert not message.links
+            else:
+                assert message.links and message.links[0].url.startswith("https://")
+    assert layouts == {True, False}  # plain text alone, and text with HTML
+
+
+def test_every_brand_is_in_the_brand_data_and_wanted_mail_comes_from_its_own_domain() -> None:
+    names = {n.lower(): b for b in brand_data().brands for n in (b.name, *b.aliases, *b.short)}
+    for table in (training_brands.SERVICE_BRANDS, training_brands.BANK_BRANDS, training_brands.CARRIER_BRANDS,
+                  training_brands.TRAVEL_BRANDS):
+        assert set(table) == set(LANGUAGES)
+        for pairs in table.values():
+            for name, domain in pairs:
+                assert domain in names[name.lower()].domains, (name, domain)
+    claimed = [n for v in training_brands.SCAM_BRANDS.values() for n in v]
+    claimed += [n for per in training_brands.LOCAL_SCAM_BRANDS.values() for v in per.values() for n in v]
+    assert [n for n in claimed if n.lower() not in names] == []
 
 
 def test_scams_claim_brands_from_elsewhere_and_wanted_mail_stays_clean(tmp_path: Path) -> None:

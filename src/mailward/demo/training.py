@@ -45,11 +45,27 @@ from mailward.demo.mime import (
     text_part,
     unstructured,
 )
+from mailward.demo.mltexts_it import SCAM_IT, WANTED_IT
+from mailward.demo.mltexts_parts import BUTTON_OF_KIND, BUTTONS, FOOTERS
 from mailward.demo.mltexts_scam import SCAM
+from mailward.demo.mltexts_scam2 import SCAM2
+from mailward.demo.mltexts_scam3 import SCAM3
+from mailward.demo.mltexts_scam4 import SCAM4
 from mailward.demo.mltexts_wanted import WANTED, Kind
+from mailward.demo.mltexts_wanted2 import WANTED2
+from mailward.demo.training_brands import (
+    BANK_BRANDS,
+    CARRIER_BRANDS,
+    GENERIC_SENDERS,
+    LOCAL_SCAM_BRANDS,
+    PRIZES,
+    SCAM_BRANDS,
+    SERVICE_BRANDS,
+    TRAVEL_BRANDS,
+)
 from mailward.errors import MailwardError
 
-LANGUAGES = ("en", "de", "nl", "pt", "es", "fr")
+LANGUAGES = ("en", "de", "nl", "pt", "es", "fr", "it")
 DEFAULT_MESSAGES = 2000
 MIN_MESSAGES = 24
 MAX_MESSAGES = 200_000
@@ -105,29 +121,33 @@ LOCAL: dict[str, Local] = {
                  ("Montagne Sports", "montagne-sports.example")),
                 ("une veste de pluie", "un livre de cuisine", "des outils de jardin", "un moulin à café"),
                 "{value} €", ("orange.fr", "free.fr", "laposte.net"), "ici", 1),
+    "it": Local(("Giulia", "Marco", "Chiara", "Luca", "Sara", "Matteo"), ("Bologna", "Torino", "Verona", "Bari"),
+                (("Libreria del Portico", "libreria-portico.example"), ("Vivaio Rossi", "vivaio-rossi.example"),
+                 ("Sport Dolomiti", "sport-dolomiti.example")),
+                ("una giacca impermeabile", "un libro di cucina", "attrezzi da giardino", "un macinacaffè"),
+                "{value} €", ("gmail.com", "libero.it", "alice.it"), "qui", 1),
 }
 
-# Brands whose notices the wanted mail carries, with the domain they send from; each name
-# and domain is in mailward's brand reference data (src/mailward/data/brands.yaml).
-SERVICE_BRANDS = {
-    "en": (("Netflix", "netflix.com"), ("Vodafone", "vodafone.co.uk"), ("Spotify", "spotify.com")),
-    "de": (("Vodafone", "vodafone.de"), ("Zalando", "zalando.de"), ("Netflix", "netflix.com")),
-    "nl": (("Vodafone", "vodafone.nl"), ("Zalando", "zalando.nl"), ("Spotify", "spotify.com")),
-    "pt": (("Vodafone", "vodafone.pt"), ("Netflix", "netflix.com"), ("Spotify", "spotify.com")),
-    "es": (("Vodafone", "vodafone.es"), ("Decathlon", "decathlon.es"), ("Netflix", "netflix.com")),
-    "fr": (("Decathlon", "decathlon.fr"), ("Zalando", "zalando.fr"), ("Spotify", "spotify.com")),
-}
-# Brands the scams claim (also in brands.yaml), by the lure that uses them.
-SCAM_BRANDS = {
-    "account": ("Netflix", "PayPal", "Microsoft", "Apple", "Santander", "Revolut", "Vodafone", "Spotify"),
-    "delivery": ("DHL", "DPD", "UPS", "FedEx"),
-    "prize": ("Decathlon", "Zalando", "Booking.com"),
-    "refund": ("Vodafone",),
-}
-PRIZES = ("iPhone 15", "Dyson", "PlayStation 5", "KitchenAid")
+# every kind of every language: the first texts, Italian, and the later kinds
+TEXTS_WANTED: dict[str, dict[str, Kind]] = {
+    lang: {**(WANTED_IT if lang == "it" else WANTED[lang]), **WANTED2[lang]} for lang in LANGUAGES}
+TEXTS_SCAM: dict[str, dict[str, Kind]] = {
+    lang: {**(SCAM_IT if lang == "it" else SCAM[lang]), **(SCAM2.get(lang) or SCAM3[lang]), **SCAM4[lang]}
+    for lang in LANGUAGES}
+
 _SCAM_WORDS = ("secure", "verify", "client", "service", "portal", "info", "update", "notice", "track", "promo",
-               "bonus", "online", "account", "center", "pay")
-_HOSTING = ("web.app", "netlify.app", "pages.dev", "weeblysite.com", "wixsite.com", "000webhostapp.com")
+               "bonus", "online", "account", "center", "pay", "mail", "help", "alert", "id", "auth")
+_HOSTING = ("web.app", "netlify.app", "pages.dev", "weeblysite.com", "wixsite.com", "000webhostapp.com",
+            "firebaseapp.com", "vercel.app", "github.io", "blogspot.com", "glitch.me", "ngrok.io")
+_LINK_PATHS = ("login", "verify", "pay", "claim", "r", "track", "promo", "auth", "secure", "update", "index.php",
+               "wp-content/plugins", "s", "go", "account", "signin", "billing", "portal")
+_NO_LINK = ("extortion", "advance")  # they ask for a reply or a payment, not a click
+# how a message is laid out: plain text; paragraphs with a linked word; a banner, a button
+# and a footer; or a short note
+_LAYOUTS = ("plain", "paragraphs", "button", "short")
+_COLOURS = ("#d40511", "#0a66c2", "#ffcc00", "#00457c", "#1db954", "#e50914", "#ff6200", "#004b87", "#6d2077")
+_WANTED_SENDERS = {"bank_notice": BANK_BRANDS, "carrier": CARRIER_BRANDS, "travel": TRAVEL_BRANDS,
+                   "service": SERVICE_BRANDS}
 
 
 def _fill(rng: random.Random, lang: str) -> dict[str, str]:
@@ -135,36 +155,58 @@ def _fill(rng: random.Random, lang: str) -> dict[str, str]:
     shop, shop_domain = rng.choice(local.shops)
     value = f"{rng.randrange(9, 400)},{rng.randrange(100):02d}" if lang != "en" else f"{rng.randrange(9, 400)}.{rng.randrange(100):02d}"
     day = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(360))
+    contact = f"{rng.choice(('claims', 'office', 'info', 'mr.james', 'helen.w'))}{rng.randrange(10, 99)}@{rng.choice(local.free_mail)}"
     return {"name": rng.choice(local.names), "sender": rng.choice(local.names), "city": rng.choice(local.cities),
             "shop": shop, "shop_domain": shop_domain, "product": rng.choice(local.products),
             "amount": local.currency.format(value=value), "date": day.strftime("%d.%m.%Y" if lang in ("de", "nl") else
                                                                               "%d/%m/%Y"),
-            "ref": f"{rng.choice('ABCDEFGHKLMNPRSTUVWXYZ')}{rng.randrange(10**7, 10**8)}"}
+            "ref": f"{rng.choice('ABCDEFGHKLMNPRSTUVWXYZ')}{rng.randrange(10**7, 10**8)}", "contact": contact}
 
 
-def _compose(rng: random.Random, kind: Kind, values: dict[str, str]) -> tuple[str, list[str]]:
+def _compose(rng: random.Random, kind: Kind, values: dict[str, str], layout: str) -> tuple[str, list[str]]:
     subjects, slots = kind
     subject = rng.choice(subjects).format(**values)
     lines = [rng.choice(slot).format(**values) for slot in slots]
+    if layout == "short" and len(lines) > 3:  # the greeting, what it says, what to do
+        with_link = [i for i, line in enumerate(lines) if values["link"] and values["link"] in line][:1]
+        lines = [lines[i] for i in sorted({0, 1, *with_link})]
     return subject, lines
 
 
-def _html(lines: list[str], link: str, word: str) -> str:
+def _html(rng: random.Random, lines: list[str], link: str, word: str, *, layout: str, banner: str, button: str,
+          footer: list[str]) -> str:
     paras = []
     for line in lines:
         escaped = _html_escape(line)
-        if link in line:
-            escaped = escaped.replace(_html_escape(link), f'<a href="{_html_escape(link)}">{word}</a>')
+        if link and link in line:
+            if layout == "button":
+                before = _html_escape(line.replace(link, "").rstrip(" :"))
+                anchor = (f'<a href="{_html_escape(link)}" style="background:{rng.choice(_COLOURS)};color:#ffffff;'
+                          f'padding:12px 24px;text-decoration:none;border-radius:4px;display:inline-block">'
+                          f"{_html_escape(button)}</a>")
+                escaped = f"{before}</p><p>{anchor}"
+            else:
+                escaped = escaped.replace(_html_escape(link), f'<a href="{_html_escape(link)}">{word}</a>')
         paras.append(f"<p>{escaped}</p>")
-    return "<html><body>" + "".join(paras) + "</body></html>\n"
+    if layout == "button":
+        head = (f'<div style="background:{rng.choice(_COLOURS)};color:#ffffff;padding:16px;font-size:20px">'
+                f"<b>{_html_escape(banner)}</b></div>")
+        foot = "".join(f'<p style="font-size:11px;color:#777777">{_html_escape(f)}</p>' for f in footer)
+        return (f'<html><body style="font-family:Arial,sans-serif"><table width="600" align="center"><tr><td>{head}'
+                f'{"".join(paras)}<hr>{foot}</td></tr></table></body></html>\n')
+    return "<html><body>" + "".join(paras) + "".join(f"<p><small>{_html_escape(f)}</small></p>" for f in footer) + \
+        "</body></html>\n"
 
 
-def _message(rng: random.Random, *, lang: str, sender: tuple[str, str], subject: str, lines: list[str], link: str,
-             html: bool, when: dt.datetime, recipient: str, trusted: bool) -> bytes:
-    text = "\n\n".join(lines) + "\n"
-    if html:
-        ctype, body = multipart("alternative", [text_part(text), text_part(_html(lines, link, LOCAL[lang].link_word),
-                                                                           "html")], boundary(rng))
+def _message(rng: random.Random, *, lang: str, kind: str, sender: tuple[str, str], subject: str, lines: list[str],
+             link: str, layout: str, when: dt.datetime, recipient: str, trusted: bool, banner: str) -> bytes:
+    footer = [rng.choice(FOOTERS[lang]).format(brand=banner, city=rng.choice(LOCAL[lang].cities))
+              for _ in range(rng.choice((0, 1, 1, 2)))] if layout in ("button", "paragraphs") else []
+    text = "\n\n".join(lines + footer) + "\n"
+    if layout != "plain" and layout != "short":
+        button = rng.choice(BUTTONS[lang][BUTTON_OF_KIND.get(kind, "view")])
+        html = _html(rng, lines, link, LOCAL[lang].link_word, layout=layout, banner=banner, button=button, footer=footer)
+        ctype, body = multipart("alternative", [text_part(text), text_part(html, "html")], boundary(rng))
     else:
         ctype, body = "text/plain; charset=\"utf-8\"", text
     domain = sender[1].rpartition("@")[2]
@@ -181,56 +223,78 @@ def _message(rng: random.Random, *, lang: str, sender: tuple[str, str], subject:
     headers += [f"From: {mailbox(*sender)}", f"To: {recipient}", f"Subject: {unstructured(subject)}",
                 f"Date: {date(when.astimezone(dt.timezone(dt.timedelta(hours=LOCAL[lang].tz_hours))))}",
                 f"Message-ID: {_msgid(rng, domain)}", "MIME-Version: 1.0"]
-    if html:
+    if layout != "plain" and layout != "short":
         headers.append(f"Content-Type: {ctype}")
         return assemble(headers, body)
     headers += [f"Content-Type: {ctype}", "Content-Transfer-Encoding: 8bit"]
     return assemble(headers, body)
 
 
+def _person(rng: random.Random, lang: str, name: str) -> tuple[str, str]:
+    return name, f"{name.lower().translate(_ASCII)}.{rng.randrange(10, 99)}@{rng.choice(LOCAL[lang].free_mail)}"
+
+
 def wanted_message(rng: random.Random, lang: str, kind: str, *, when: dt.datetime, recipient: str) -> bytes:
-    """One wanted message of ``kind`` (a key of ``WANTED[lang]``) in ``lang``."""
+    """One wanted message of ``kind`` (a key of ``TEXTS_WANTED[lang]``) in ``lang``."""
     values = _fill(rng, lang)
-    local = LOCAL[lang]
-    if kind == "service":
-        brand, domain = rng.choice(SERVICE_BRANDS[lang])
+    if kind in _WANTED_SENDERS:
+        brand, domain = rng.choice(_WANTED_SENDERS[kind][lang])
         values["brand"] = brand
-        sender = (brand, f"{rng.choice(('no-reply', 'info', 'account'))}@{domain}")
-        link = f"https://www.{domain}/{rng.choice(('account', 'help', 'invoices'))}"
-    elif kind == "personal":
-        friend = values["sender"]
-        sender = (friend, f"{friend.lower().translate(_ASCII)}.{rng.randrange(10, 99)}@{rng.choice(local.free_mail)}")
-        link = ""
+        sender = (brand, f"{rng.choice(('no-reply', 'info', 'account', 'service', 'notifications'))}@{domain}")
+        link = f"https://www.{domain}/{rng.choice(('account', 'help', 'invoices', 'track', 'booking', 'my'))}"
+        layout = rng.choice(("paragraphs", "button", "button", "plain"))
+    elif kind in ("personal", "work", "club"):
+        sender = _person(rng, lang, values["sender"])
+        if kind == "work":  # a colleague at the reader's employer, an invented company on a reserved domain
+            sender = (values["sender"], f"{values['sender'].lower().translate(_ASCII)}@{values['shop_domain']}")
+        link = f"https://www.{values['shop_domain']}/club" if kind == "club" else ""
+        layout = rng.choice(("plain", "plain", "short", "paragraphs"))
     else:
         domain = values["shop_domain"]
         sender = (values["shop"], f"{rng.choice(('info', 'news', 'orders', 'service'))}@{domain}")
         link = f"https://www.{domain}/{rng.choice(('account', 'news', 'orders', 'p'))}/{hexid(rng, 32)}"
+        layout = "plain" if kind == "appointment" and rng.random() < 0.6 else rng.choice(("paragraphs", "button"))
     values["link"] = link
-    subject, lines = _compose(rng, WANTED[lang][kind], values)
-    return _message(rng, lang=lang, sender=sender, subject=subject, lines=lines, link=link,
-                    html=kind not in ("personal", "appointment"), when=when, recipient=recipient, trusted=True)
+    values.setdefault("brand", values["shop"])
+    subject, lines = _compose(rng, TEXTS_WANTED[lang][kind], values, layout)
+    return _message(rng, lang=lang, kind=kind, sender=sender, subject=subject, lines=lines, link=link, layout=layout,
+                    when=when, recipient=recipient, trusted=True, banner=sender[0])
 
 
-def scam_message(rng: random.Random, lang: str, kind: str, *, when: dt.datetime, recipient: str) -> bytes:
-    """One phishing or scam message of ``kind`` (a key of ``SCAM[lang]``) in ``lang``."""
-    values = _fill(rng, lang)
-    values["brand"] = rng.choice(SCAM_BRANDS.get(kind, ("Support",)))
-    values["product"] = rng.choice(PRIZES) if kind == "prize" else values["product"]
-    domain = f"{rng.choice(_SCAM_WORDS)}-{rng.choice(_SCAM_WORDS)}{rng.randrange(10, 999)}.test"
+def _scam_link(rng: random.Random) -> str:
     where = rng.random()
-    if where < 0.3:
+    if where < 0.35:
         host = f"{rng.choice(_SCAM_WORDS)}-{hexid(rng, 24)}.{rng.choice(_HOSTING)}"
-    elif where < 0.4:
+    elif where < 0.45:
         host = _ip(rng, "203.0.113")
     else:
         host = f"{rng.choice(_SCAM_WORDS)}.{rng.choice(_SCAM_WORDS)}{rng.randrange(10, 999)}.test"
-    link = f"https://{host}/{rng.choice(('login', 'verify', 'pay', 'claim', 'r', 'track', 'promo'))}/{hexid(rng, 40)}"
-    values["link"] = link
-    display = values["brand"] if kind in SCAM_BRANDS else rng.choice(("Support", "Service", values["shop"], ""))
-    sender = (display, f"{rng.choice(('info', 'service', 'noreply', 'support', 'alert'))}@{domain}")
-    subject, lines = _compose(rng, SCAM[lang][kind], values)
-    return _message(rng, lang=lang, sender=sender, subject=subject, lines=lines, link=link,
-                    html=kind != "extortion", when=when, recipient=recipient, trusted=False)
+    return f"https://{host}/{rng.choice(_LINK_PATHS)}/{hexid(rng, 40)}"
+
+
+def scam_message(rng: random.Random, lang: str, kind: str, *, when: dt.datetime, recipient: str) -> bytes:
+    """One phishing or scam message of ``kind`` (a key of ``TEXTS_SCAM[lang]``) in ``lang``."""
+    values = _fill(rng, lang)
+    brands = LOCAL_SCAM_BRANDS.get(kind, {}).get(lang) or SCAM_BRANDS.get(kind)
+    generic = GENERIC_SENDERS.get(kind)
+    values["brand"] = rng.choice(brands) if brands else values["shop"]
+    values["product"] = rng.choice(PRIZES) if kind == "prize" else values["product"]
+    domain = f"{rng.choice(_SCAM_WORDS)}-{rng.choice(_SCAM_WORDS)}{rng.randrange(10, 999)}.test"
+    values["link"] = link = "" if kind in _NO_LINK else _scam_link(rng)
+    if brands and not (generic and rng.random() < 0.4):
+        display = values["brand"]
+    elif generic:
+        display = rng.choice(generic)
+    else:
+        display = rng.choice(("Support", "Service", "Info", values["shop"], values["sender"], ""))
+    local_part = rng.choice(("info", "service", "noreply", "support", "alert", "contact", "news", "admin"))
+    sender = (display, f"{local_part}@{domain}")
+    if kind in ("advance", "dating", "extortion") or rng.random() < 0.08:  # a throwaway free-mail account
+        sender = _person(rng, lang, display or values["sender"])
+    layout = "plain" if kind in _NO_LINK else rng.choice(("plain", "paragraphs", "button", "button", "short"))
+    subject, lines = _compose(rng, TEXTS_SCAM[lang][kind], values, layout)
+    return _message(rng, lang=lang, kind=kind, sender=sender, subject=subject, lines=lines, link=link, layout=layout,
+                    when=when, recipient=recipient, trusted=False, banner=display or values["brand"])
 
 
 _ASCII = str.maketrans("áàâãäçéèêëíïóôõöúüñ", "aaaaaceeeeiioooouun")
@@ -255,7 +319,7 @@ def generate_training(out_dir: Path, *, seed: int = 2021, messages: int = DEFAUL
         for n in range(messages):
             lang = LANGUAGES[n % len(LANGUAGES)]
             phishing = rng.random() < PHISHING_SHARE
-            kind = rng.choice(sorted((SCAM if phishing else WANTED)[lang]))
+            kind = rng.choice(sorted((TEXTS_SCAM if phishing else TEXTS_WANTED)[lang]))
             local = LOCAL[lang]
             recipient = (f"{rng.choice(local.names).lower().translate(_ASCII)}.{rng.randrange(100, 999)}"
                          f"@{rng.choice(local.free_mail)}")
