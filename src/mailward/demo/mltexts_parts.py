@@ -93,3 +93,39 @@ BUTTON_OF_KIND = {
     "offer": "claim", "invoice": "view", "order": "view", "carrier": "view", "bank_notice": "view",
     "service": "view", "travel": "view", "newsletter": "view",
 }
+
+# wanted mail that names a brand it is not from: friends, colleagues, clubs and shops talk
+# about brands all the time ({mention} is a brand, {shop} the shop, {city} a town)
+MENTIONS: dict[str, tuple[str, ...]] = {
+    "en": ("{mention} tonight?", "Found this on {mention}", "The {mention} link for Saturday", "Re: {mention} for the tickets",
+           "{shop}: new from {mention}", "Our {mention} booking in {city}", "Is your {mention} working again?"),
+    "de": ("Heute Abend {mention}?", "Hab das bei {mention} gefunden", "Der {mention}-Link für Samstag",
+           "AW: {mention} für die Tickets", "{shop}: Neu von {mention}", "Unsere {mention}-Buchung in {city}",
+           "Geht dein {mention} wieder?"),
+    "nl": ("Vanavond {mention}?", "Vond dit op {mention}", "De {mention}-link voor zaterdag", "RE: {mention} voor de kaartjes",
+           "{shop}: nieuw van {mention}", "Onze {mention}-boeking in {city}", "Doet je {mention} het weer?"),
+    "pt": ("{mention} hoje à noite?", "Encontrei isto na {mention}", "O link do {mention} para sábado",
+           "RE: {mention} para os bilhetes", "{shop}: novidades {mention}", "A nossa reserva {mention} em {city}",
+           "O teu {mention} já funciona?"),
+    "es": ("¿{mention} esta noche?", "He encontrado esto en {mention}", "El enlace de {mention} para el sábado",
+           "RE: {mention} para las entradas", "{shop}: novedades de {mention}", "Nuestra reserva de {mention} en {city}",
+           "¿Ya te funciona {mention}?"),
+    "fr": ("{mention} ce soir ?", "Trouvé ça sur {mention}", "Le lien {mention} pour samedi", "RE : {mention} pour les billets",
+           "{shop} : nouveautés {mention}", "Notre réservation {mention} à {city}", "Ton {mention} remarche ?"),
+    "it": ("{mention} stasera?", "Ho trovato questo su {mention}", "Il link di {mention} per sabato",
+           "R: {mention} per i biglietti", "{shop}: novità {mention}", "La nostra prenotazione {mention} a {city}",
+           "Il tuo {mention} funziona di nuovo?"),
+}
+MENTIONED = ("Netflix", "Amazon", "Spotify", "PayPal", "Google", "Microsoft", "Apple", "Yahoo", "Booking.com", "IKEA",
+             "Zalando", "DHL", "WhatsApp", "Samsung", "Airbnb")
+
+# job titles for a signature "Name / title | brand / brand's domain"
+ROLES: dict[str, tuple[str, ...]] = {
+    "en": ("Account Manager", "Partner Manager", "Solutions Consultant", "Customer Success Manager", "Trainer"),
+    "de": ("Kundenbetreuer", "Partnermanagerin", "Berater", "Customer Success Managerin", "Trainer"),
+    "nl": ("Accountmanager", "Partnermanager", "Consultant", "Customer Success Manager", "Trainer"),
+    "pt": ("Gestor de Conta", "Gestora de Parceiros", "Consultor", "Customer Success", "Formador"),
+    "es": ("Gestor de Cuentas", "Responsable de Partners", "Consultor", "Customer Success Manager", "Formadora"),
+    "fr": ("Responsable de compte", "Responsable partenaires", "Consultant", "Customer Success Manager", "Formatrice"),
+    "it": ("Account Manager", "Partner Manager", "Consulente", "Customer Success Manager", "Formatore"),
+}

@@ -46,7 +46,7 @@ from mailward.demo.mime import (
     unstructured,
 )
 from mailward.demo.mltexts_it import SCAM_IT, WANTED_IT
-from mailward.demo.mltexts_parts import BUTTON_OF_KIND, BUTTONS, FOOTERS
+from mailward.demo.mltexts_parts import BUTTON_OF_KIND, BUTTONS, FOOTERS, MENTIONED, MENTIONS, ROLES
 from mailward.demo.mltexts_scam import SCAM
 from mailward.demo.mltexts_scam2 import SCAM2
 from mailward.demo.mltexts_scam3 import SCAM3
@@ -61,6 +61,7 @@ from mailward.demo.training_brands import (
     PRIZES,
     SCAM_BRANDS,
     SERVICE_BRANDS,
+    SIGNING_BRANDS,
     TRAVEL_BRANDS,
 )
 from mailward.errors import MailwardError
@@ -88,6 +89,7 @@ class Local:
     free_mail: tuple[str, ...]
     link_word: str  # a link's visible text in HTML
     tz_hours: int
+    surnames: tuple[str, ...] = ("Smith", "Müller", "de Jong", "Silva", "García", "Martin", "Rossi")
 
 
 LOCAL: dict[str, Local] = {
@@ -146,6 +148,9 @@ _NO_LINK = ("extortion", "advance")  # they ask for a reply or a payment, not a 
 # and a footer; or a short note
 _LAYOUTS = ("plain", "paragraphs", "button", "short")
 _COLOURS = ("#d40511", "#0a66c2", "#ffcc00", "#00457c", "#1db954", "#e50914", "#ff6200", "#004b87", "#6d2077")
+_MENTIONING = ("personal", "work", "club", "newsletter")
+MENTION_SHARE = 0.3
+SIGNED_SHARE = 0.4
 _WANTED_SENDERS = {"bank_notice": BANK_BRANDS, "carrier": CARRIER_BRANDS, "travel": TRAVEL_BRANDS,
                    "service": SERVICE_BRANDS}
 
@@ -194,8 +199,8 @@ def _html(rng: random.Random, lines: list[str], link: str, word: str, *, layout:
         foot = "".join(f'<p style="font-size:11px;color:#777777">{_html_escape(f)}</p>' for f in footer)
         return (f'<html><body style="font-family:Arial,sans-serif"><table width="600" align="center"><tr><td>{head}'
                 f'{"".join(paras)}<hr>{foot}</td></tr></table></body></html>\n')
-    return "<html><body>" + "".join(paras) + "".join(f"<p><small>{_html_escape(f)}</small></p>" for f in footer) + \
-        "</body></html>\n"
+    foot = "".join(f"<p><small>{_html_escape(f)}</small></p>" for f in footer)
+    return "<html><body>" + "".join(paras) + foot + "</body></html>\n"
 
 
 def _message(rng: random.Random, *, lang: str, kind: str, sender: tuple[str, str], subject: str, lines: list[str],
@@ -257,6 +262,11 @@ def wanted_message(rng: random.Random, lang: str, kind: str, *, when: dt.datetim
     values["link"] = link
     values.setdefault("brand", values["shop"])
     subject, lines = _compose(rng, TEXTS_WANTED[lang][kind], values, layout)
+    if kind in _MENTIONING and rng.random() < MENTION_SHARE:  # names a brand it is not from
+        subject = rng.choice(MENTIONS[lang]).format(mention=rng.choice(MENTIONED), **values)
+    if kind == "work" and rng.random() < SIGNED_SHARE:  # a partner signs with the brand they work for
+        brand, domain = rng.choice(SIGNING_BRANDS)
+        lines[-1] = f"--\n{values['sender']} {rng.choice(LOCAL[lang].surnames)}\n{rng.choice(ROLES[lang])} | {brand}\n{domain}"
     return _message(rng, lang=lang, kind=kind, sender=sender, subject=subject, lines=lines, link=link, layout=layout,
                     when=when, recipient=recipient, trusted=True, banner=sender[0])
 

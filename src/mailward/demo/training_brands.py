@@ -28,7 +28,7 @@ BANK_BRANDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 CARRIER_BRANDS: dict[str, tuple[tuple[str, str], ...]] = {
     "en": (("Royal Mail", "royalmail.com"), ("Evri", "evri.com"), ("DPD", "dpd.co.uk")),
-    "de": (("DHL", "dhl.de"), ("Hermes Germany", "myhermes.de"), ("DPD", "dpd.de")),
+    "de": (("DHL", "dhl.de"), ("GLS", "gls-pakete.de"), ("DPD", "dpd.de")),
     "nl": (("PostNL", "postnl.nl"), ("DHL", "dhl.nl"), ("DPD", "dpd.nl")),
     "pt": (("CTT", "ctt.pt"), ("Correios", "correios.com.br"), ("DPD", "dpd.com")),
     "es": (("Correos", "correos.es"), ("DHL", "dhl.es"), ("GLS", "gls-spain.es")),
@@ -61,7 +61,7 @@ LOCAL_SCAM_BRANDS: dict[str, dict[str, tuple[str, ...]]] = {
              "es": ("BBVA", "CaixaBank", "Santander", "Banco Sabadell", "ING", "Bankinter"),
              "fr": ("BNP Paribas", "Crédit Agricole", "Société Générale", "La Banque Postale", "Crédit Mutuel", "LCL"),
              "it": ("Intesa Sanpaolo", "UniCredit", "Poste Italiane", "BPER", "Fineco")},
-    "delivery": {"en": ("Royal Mail", "Evri", "DHL", "UPS"), "de": ("DHL", "Deutsche Post", "Hermes Germany", "DPD"),
+    "delivery": {"en": ("Royal Mail", "Evri", "DHL", "UPS"), "de": ("DHL", "Deutsche Post", "Hermes", "DPD"),
                  "nl": ("PostNL", "DHL", "DPD"), "pt": ("Correios", "CTT", "DHL"), "es": ("Correos", "SEUR", "DHL"),
                  "fr": ("La Poste", "Chronopost", "Colissimo", "DHL"), "it": ("Poste Italiane", "GLS", "DHL")},
     "tax": {"en": ("HMRC", "GOV.UK", "IRS"), "de": ("Finanzamt", "Bundeszentralamt für Steuern", "ELSTER"),
@@ -75,3 +75,9 @@ GENERIC_SENDERS: dict[str, tuple[str, ...]] = {
     "invoice": ("Billing", "Accounts", "Finance Department", "Invoices"),
 }
 PRIZES = ("iPhone 15", "Dyson", "PlayStation 5", "KitchenAid", "Samsung Galaxy", "Thermomix", "AirPods")
+# brands whose staff and partners sign mail they send from elsewhere (a partner's domain,
+# their own mailbox): "Account Manager | Salesforce" from an agency is wanted mail
+SIGNING_BRANDS: tuple[tuple[str, str], ...] = (
+    ("Microsoft", "microsoft.com"), ("Google", "google.com"), ("Salesforce", "salesforce.com"), ("Adobe", "adobe.com"),
+    ("SAP", "sap.com"), ("Oracle", "oracle.com"), ("Dropbox", "dropbox.com"), ("Zoom", "zoom.us"),
+    ("Slack", "slack.com"), ("Cisco", "cisco.com"), ("LinkedIn", "linkedin.com"), ("DocuSign", "docusign.com"))
