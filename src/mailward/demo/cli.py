@@ -56,7 +56,7 @@ def training_command(directory: Path, seed: int, messages: int, force: bool) -> 
     """Write a labelled multilingual training set (wanted/, phishing/, labels.jsonl) into DIRECTORY.
 
     Synthetic wanted mail and phishing and scam mail in English, German, Dutch,
-    Portuguese, Spanish and French, to add to a site's own mail when training the
+    Portuguese, Spanish, French and Italian, to add to a site's own mail when training the
     content model (`mailward learn --ham DIRECTORY/wanted --phishing DIRECTORY/phishing`).
     """
     try:

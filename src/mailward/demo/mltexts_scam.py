@@ -1,4 +1,4 @@
-"""Phishing and scam mail in six languages for the multilingual training set.
+"""Phishing and scam mail in six languages (Italian: ``mltexts_it``) for the multilingual training set.
 
 Written for mailward from the scam types that public consumer warnings describe
 (account suspension, a parcel held for a fee, prizes and loyalty points, refunds,

@@ -1,4 +1,4 @@
-"""Wanted mail in six languages for the multilingual training set (``mailward.demo.training``).
+"""Wanted mail in six languages (Italian: ``mltexts_it``) for the multilingual training set (``mailward.demo.training``).
 
 Written for mailward from general knowledge of ordinary mail (shops' order and shipping
 notices, appointment reminders, service notices, newsletters, notes between people);

@@ -1,11 +1,14 @@
 """A labelled, multilingual training set for the learned content model.
 
-``mailward demo training DIR`` writes wanted mail (shops' order and shipping notices,
-newsletters, appointment reminders, service notices from the real brands' own domains,
-notes between people) and phishing and scam mail (account suspension, a parcel held for
-a fee, prizes, refunds, investment schemes, too-good offers, extortion) in English,
-German, Dutch, Portuguese, Spanish and French, from the texts in ``mltexts_wanted`` and
-``mltexts_scam``. Deterministic: everything comes from ``random.Random(seed)``.
+``mailward demo training DIR`` writes wanted mail (shops' order notices and newsletters,
+appointments, service and bank notices and parcel updates from the brands' own domains,
+bookings, colleagues, clubs, notes between people) and phishing and scam mail (account
+suspension, mailbox quota, bank alerts, tax refunds, a parcel held for a fee, invoices,
+crypto wallets, failed subscriptions, prizes, refunds, investment schemes, offers and
+click-bait, advance fees, dating, extortion) in English, German, Dutch, Portuguese,
+Spanish, French and Italian, from the texts in the ``mltexts_*`` modules, laid out in
+several ways (plain text, paragraphs, a banner with a button and legal footers, a short
+note). Deterministic: everything comes from ``random.Random(seed)``.
 
 Layout under ``out_dir``::
 
