@@ -84,6 +84,17 @@ def test_names_and_words_are_not_brand_claims(from_: str) -> None:
     assert brand_claims(message(from_)) == []
 
 
+def test_a_longer_brand_name_is_not_also_its_shorter_namesake() -> None:
+    # "Hermes Germany" names the German carrier; its first word is also a short name of
+    # Evri (once Hermes UK). Only the longer name is claimed.
+    assert brand_claims(message('"Hermes Germany" <noreply@myhermes.de>')) == [
+        ("Hermes Germany", DISPLAY_NAME, "unverified")]
+    assert brand_claims(message('"Hermes Germany" <noreply@paket-info.example.net>')) == [
+        ("Hermes Germany", DISPLAY_NAME, "unrelated-domain")]
+    assert brand_claims(message('"Hermes" <noreply@paket-info.example.net>')) == [
+        ("Evri", DISPLAY_NAME, "unrelated-domain")]
+
+
 def test_subject_claim_and_replies() -> None:
     assert brand_claims(message("alerts@notice.example", subject="Microsoft: unusual sign-in activity")) == [
         ("Microsoft", SUBJECT, "unrelated-domain")]

@@ -206,8 +206,13 @@ def _display_name_claims_of(name: str, cat: Catalogue) -> list[RawClaim]:
     any_direct = any(cat.segments.get(c) is not None for direct, _, _ in found for c in direct)
     for raw, (direct, before, role) in zip(segments, found, strict=True):
         any_role = any_role or role
+        named = ""  # the longest name this segment states: "hermes germany" is not also "hermes"
         for cand in direct if any_direct else direct + before:
             index = cat.segments.get(cand)
+            if index is not None and named.startswith(cand + " "):
+                continue
+            if index is not None:
+                named = named or cand
             if index is not None and ("entity", index) not in seen:
                 seen.add(("entity", index))
                 claims.append(RawClaim("entity", index, DISPLAY_NAME, raw, role=role))
