@@ -19,10 +19,19 @@ from ..model import Attachment, Message
 from ..result import Beacon
 from ..rules.schema import FACTS_VERSION, SCHEMA
 from . import links as linkfacts
-from . import message_cues
+from . import message_cues, re2bytes
 from .identity import apply_identity
 from .link_section import MAX_FLAGGED_LINKS, MAX_ITEMS, MAX_LINKS, links_section
-from .lures import ad_footer, callback_signals, disguised_words, find_lures
+from .lures import MAX_TEXT as LURE_TEXT
+from .lures import (
+    ad_footer,
+    ad_footer_in,
+    callback_signals,
+    callback_signals_in,
+    disguised_words,
+    find_lures,
+    lures_in,
+)
 from .recon import recon_facts
 
 __all__ = ["FACTS_VERSION", "MAX_FLAGGED_LINKS", "MAX_ITEMS", "MAX_LINKS", "SCHEMA", "IntelMatch", "build_facts"]
@@ -349,22 +358,42 @@ def content_text(message: Message) -> str:
 def _content(message: Message, text: str | None = None) -> dict[str, Any]:
     text = content_text(message) if text is None else text
     subject = message.subject or ""
-    # look-alike letters in the subject ("Amаzon accоunt on hоld"): read it folded too
-    topics, phrases = find_lures(text if subject.isascii() else text + "\n" + _folded(subject))
-    phones, amounts, order_words = callback_signals(text)
+    if len(text) > LURE_TEXT:  # longer than content_text makes it: each function reads its own
+        return _content_of(text, subject, _text_cues(text))
+    # the text is encoded to UTF-8 once for every RE2 pattern (``re2bytes``)
+    data = re2bytes.utf8(text)
+    if subject.isascii():
+        lures = lures_in(data)
+    else:  # look-alike letters in the subject ("Amаzon accоunt on hоld"): read it folded too
+        lures = find_lures(text + "\n" + _folded(subject))
+    cues = (lures, callback_signals_in(data), ad_footer_in(data), *message_cues.text_cues_in(data))
+    return _content_of(text, subject, cues)
+
+
+_TextCues = tuple[tuple[list[str], list[str]], tuple[int, int, bool], str, list[str], list[str], bool]
+
+
+def _text_cues(text: str) -> _TextCues:
+    # longer than the lures read: a folded subject appended after it would be cut off
+    return (find_lures(text), callback_signals(text), ad_footer(text), message_cues.credential_phrases(text),
+            message_cues.urgency_phrases(text), message_cues.newsroom_words(text))
+
+
+def _content_of(text: str, subject: str, cues: _TextCues) -> dict[str, Any]:
+    (topics, phrases), (phones, amounts, order_words), footer, credential, urgency, newsroom = cues
     body = text[len(subject) + 1:]  # content_text puts the subject and a newline first
     return {
         "lure_topics": topics,
         "lure_phrases": phrases,
-        "ad_footer": ad_footer(text),
+        "ad_footer": footer,
         "body_chars": len(body) - body.count(" ") - body.count("\n"),
         "phone_numbers": phones,
         "amounts": amounts,
         "order_words": order_words,
         "text": text,
-        "credential_phrases": message_cues.credential_phrases(text),
-        "urgency_phrases": message_cues.urgency_phrases(text),
-        "newsroom_words": message_cues.newsroom_words(text),
+        "credential_phrases": credential,
+        "urgency_phrases": urgency,
+        "newsroom_words": newsroom,
     }
 
 
