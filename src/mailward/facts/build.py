@@ -107,8 +107,23 @@ def build_facts(
 # -- sections ------------------------------------------------------------------
 
 
+# the headers ``_message`` reads: their first values are found in one pass over the
+# headers (``Message.header`` lower-cases every name again for each look-up)
+_MESSAGE_HEADERS = frozenset({"x-mailer", "user-agent", "list-unsubscribe", "list-id", "precedence"})
+
+
+def _first_values(message: Message) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key, value in message.headers:
+        name = key.lower()
+        if name in _MESSAGE_HEADERS and name not in found:
+            found[name] = value
+    return found
+
+
 def _message(message: Message) -> dict[str, Any]:
     recipients = list(message.recipients)
+    headers = _first_values(message)
     return {
         "subject": message.subject or "",
         "message_id": (message.message_id or "").strip("<>"),
@@ -122,12 +137,12 @@ def _message(message: Message) -> dict[str, Any]:
         "recipient_count": len(recipients),
         "limits_hit": list(message.limits_hit),
         "received_count": len(message.received),
-        "mailer": (message.header("X-Mailer") or message.header("User-Agent") or "").lower()[:200],
-        "list_unsubscribe": message.header("List-Unsubscribe") is not None,
+        "mailer": (headers.get("x-mailer") or headers.get("user-agent") or "").lower()[:200],
+        "list_unsubscribe": "list-unsubscribe" in headers,
         "subject_has_recipient": _subject_has_recipient(message.subject or "", recipients),
         "disguised_words": disguised_words(" ".join([message.subject or "", *(a.display_name or "" for a in message.from_[:1])])),
-        "list_id": (message.header("List-Id") or "").lower()[:200],
-        "precedence": (message.header("Precedence") or "").strip().lower()[:50],
+        "list_id": (headers.get("list-id") or "").lower()[:200],
+        "precedence": (headers.get("precedence") or "").strip().lower()[:50],
     }
 
 

@@ -206,14 +206,21 @@ def _mixed_script(word: str) -> bool:
     return False
 
 
+def _one_digit_for_letter(word: str) -> bool:
+    letters = sum(c.isalpha() for c in word)
+    return letters >= 4 and sum(c.isdigit() for c in word) == 1 and _DIGIT_FOR_LETTER.search(word) is not None
+
+
 def disguised_words(text: str, limit: int = 5) -> list[str]:
     """Words of ``text`` written to look like something they are not (see above)."""
     found: list[str] = []
     for word in _WORD.findall(text[:1000]):
         if word.isascii():
-            letters = sum(c.isalpha() for c in word)
-            disguised = (letters >= 4 and sum(c.isdigit() for c in word) == 1 and _DIGIT_FOR_LETTER.search(word) is not None) \
-                or (_CASE_FOR_LETTER.search(word) is not None and not _SCOTTISH.match(word))
+            # an ASCII word here is letters and digits: one digit among four letters or
+            # more may stand for a letter; the other case needs an "I" or a leading "l"
+            disguised = (not word.isalpha() and _one_digit_for_letter(word)) \
+                or (("I" in word or word[0] == "l") and _CASE_FOR_LETTER.search(word) is not None
+                    and not _SCOTTISH.match(word))
         else:
             disguised = _mixed_script(word)
         if disguised and word not in found:
