@@ -26,11 +26,6 @@ def utf8(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-def program(pattern: Any) -> Any:
-    """The compiled RE2 program behind a ``re2.compile`` result."""
-    return pattern._regexp
-
-
 def search(pattern: Any, data: bytes, pos: int = 0) -> tuple[int, int]:
     """The span (byte offsets) of ``pattern``'s first match in ``data`` at or after
     ``pos``, or ``NO_SPAN``."""

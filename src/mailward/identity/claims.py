@@ -314,12 +314,27 @@ def _original_span(raw: str, folded_alias: str) -> str:
 # -- local parts ----------------------------------------------------------------------
 
 
+# A sender's local part recurs across messages: its claims are kept per catalogue, as
+# the display names' are.
+_LOCAL_CACHE: dict[int, tuple[Catalogue, dict[str, tuple[RawClaim, ...]]]] = {}
+
+
 def _local_part_claims(local: str, cat: Catalogue) -> list[RawClaim]:
     """An outlet's compact name as a whole token of the local part, alone or joined
     to a news word: "nytimes.desk", "reutersnews", "bbc-breaking", "newyorktimes".
     A name inside another word ("delacroix") is not a claim."""
     if not local:
         return []
+    known: dict[str, tuple[RawClaim, ...]] = _of_catalogue(_LOCAL_CACHE, cat, dict)
+    found = known.get(local)
+    if found is None:
+        if len(known) >= _DISPLAY_CACHED:
+            known.clear()
+        found = known[local] = tuple(_local_part_claims_of(local, cat))
+    return list(found)
+
+
+def _local_part_claims_of(local: str, cat: Catalogue) -> list[RawClaim]:
     lowered = local.lower()[:_MAX_FIELD]
     tokens = [t for t in _TOKENS.split(lowered) if t]
     whole = "".join(tokens)
