@@ -49,6 +49,7 @@ def _argv(name: str, c: dict[str, Path]) -> list[str]:
         "attachments_bench.py": ["formats", corpus],
         "beacons_eval.py": [corpus, "--rounds", "1", "--show", "1"],
         "fingerprint.py": ["--out", str(root / "fp.tsv"), corpus],
+        "function_cpu.py": [corpus, "--limit", "3"],
         "history_bench.py": ["--senders", "200", "--lookups", "20"],
         "hostile_bench.py": ["--only", "nul_bytes", "--json", str(root / "hostile.json")],
         "hunt_bench.py": ["--messages", "100", "--modes", "1", "--cluster-sizes", "200", "--scratch", str(root / "hunt")],

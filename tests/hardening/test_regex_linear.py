@@ -120,6 +120,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.facts.lures._AD_FOOTER": ("message text (20,000 characters)", RE2),
     "mailward.identity.claims._TOKENS": ("local parts", CLASS),
     "mailward.identity.claims._QUOTE_MARKERS": ("last 6,000 characters of text", BOUNDED),
+    "mailward.identity.claims._LINE_START": ("first 50,000 characters of text", "fixed newline, one class run, one class"),
     "mailward.identity.claims._BLOCK_END": ("last 6,000 characters of HTML", BOUNDED),
     "mailward.identity.claims._SCRIPT": ("last 6,000 characters of HTML", BOUNDED),
     "mailward.identity.claims._TAG": ("last 6,000 characters of HTML", BOUNDED),

@@ -105,3 +105,16 @@ def test_display_name_claims_kept_per_text_are_the_same_and_private(name: str) -
     assert first == claims._display_name_claims_of(name, cat)
     first.append(claims.RawClaim("entity", 0, "display-name", "injected"))
     assert claims._display_name_claims(name, cat) == claims._display_name_claims_of(name, cat)
+
+
+@pytest.mark.parametrize(("local", "which"), [("nytimes.desk", "outlets"), ("reutersnews", "outlets"),
+                                              ("paypal.service", "brands"), ("delacroix", "outlets"), ("", "brands")])
+def test_local_part_claims_kept_per_text_are_the_same_and_private(local: str, which: str) -> None:
+    cat = CATALOGUES[which]
+    first = claims._local_part_claims(local, cat)
+    assert first == (claims._local_part_claims_of(local, cat) if local else [])
+    assert bool(first) == (local in ("nytimes.desk", "reutersnews", "paypal.service"))
+    first.append(claims.RawClaim("entity", 0, "local-part", "injected"))
+    assert claims._local_part_claims(local, cat) == (claims._local_part_claims_of(local, cat) if local else [])
+    other = CATALOGUES["brands" if which == "outlets" else "outlets"]
+    assert claims._local_part_claims(local, other) == (claims._local_part_claims_of(local, other) if local else [])

@@ -19,10 +19,19 @@ from ..model import Attachment, Message
 from ..result import Beacon
 from ..rules.schema import FACTS_VERSION, SCHEMA
 from . import links as linkfacts
-from . import message_cues
+from . import message_cues, re2bytes
 from .identity import apply_identity
 from .link_section import MAX_FLAGGED_LINKS, MAX_ITEMS, MAX_LINKS, links_section
-from .lures import ad_footer, callback_signals, disguised_words, find_lures
+from .lures import MAX_TEXT as LURE_TEXT
+from .lures import (
+    ad_footer,
+    ad_footer_in,
+    callback_signals,
+    callback_signals_in,
+    disguised_words,
+    find_lures,
+    lures_in,
+)
 from .recon import recon_facts
 
 __all__ = ["FACTS_VERSION", "MAX_FLAGGED_LINKS", "MAX_ITEMS", "MAX_LINKS", "SCHEMA", "IntelMatch", "build_facts"]
@@ -98,8 +107,23 @@ def build_facts(
 # -- sections ------------------------------------------------------------------
 
 
+# the headers ``_message`` reads: their first values are found in one pass over the
+# headers (``Message.header`` lower-cases every name again for each look-up)
+_MESSAGE_HEADERS = frozenset({"x-mailer", "user-agent", "list-unsubscribe", "list-id", "precedence"})
+
+
+def _first_values(message: Message) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key, value in message.headers:
+        name = key.lower()
+        if name in _MESSAGE_HEADERS and name not in found:
+            found[name] = value
+    return found
+
+
 def _message(message: Message) -> dict[str, Any]:
     recipients = list(message.recipients)
+    headers = _first_values(message)
     return {
         "subject": message.subject or "",
         "message_id": (message.message_id or "").strip("<>"),
@@ -113,12 +137,12 @@ def _message(message: Message) -> dict[str, Any]:
         "recipient_count": len(recipients),
         "limits_hit": list(message.limits_hit),
         "received_count": len(message.received),
-        "mailer": (message.header("X-Mailer") or message.header("User-Agent") or "").lower()[:200],
-        "list_unsubscribe": message.header("List-Unsubscribe") is not None,
+        "mailer": (headers.get("x-mailer") or headers.get("user-agent") or "").lower()[:200],
+        "list_unsubscribe": "list-unsubscribe" in headers,
         "subject_has_recipient": _subject_has_recipient(message.subject or "", recipients),
         "disguised_words": disguised_words(" ".join([message.subject or "", *(a.display_name or "" for a in message.from_[:1])])),
-        "list_id": (message.header("List-Id") or "").lower()[:200],
-        "precedence": (message.header("Precedence") or "").strip().lower()[:50],
+        "list_id": (headers.get("list-id") or "").lower()[:200],
+        "precedence": (headers.get("precedence") or "").strip().lower()[:50],
     }
 
 
@@ -349,22 +373,42 @@ def content_text(message: Message) -> str:
 def _content(message: Message, text: str | None = None) -> dict[str, Any]:
     text = content_text(message) if text is None else text
     subject = message.subject or ""
-    # look-alike letters in the subject ("Amаzon accоunt on hоld"): read it folded too
-    topics, phrases = find_lures(text if subject.isascii() else text + "\n" + _folded(subject))
-    phones, amounts, order_words = callback_signals(text)
+    if len(text) > LURE_TEXT:  # longer than content_text makes it: each function reads its own
+        return _content_of(text, subject, _text_cues(text))
+    # the text is encoded to UTF-8 once for every RE2 pattern (``re2bytes``)
+    data = re2bytes.utf8(text)
+    if subject.isascii():
+        lures = lures_in(data)
+    else:  # look-alike letters in the subject ("Amаzon accоunt on hоld"): read it folded too
+        lures = find_lures(text + "\n" + _folded(subject))
+    cues = (lures, callback_signals_in(data), ad_footer_in(data), *message_cues.text_cues_in(data))
+    return _content_of(text, subject, cues)
+
+
+_TextCues = tuple[tuple[list[str], list[str]], tuple[int, int, bool], str, list[str], list[str], bool]
+
+
+def _text_cues(text: str) -> _TextCues:
+    # longer than the lures read: a folded subject appended after it would be cut off
+    return (find_lures(text), callback_signals(text), ad_footer(text), message_cues.credential_phrases(text),
+            message_cues.urgency_phrases(text), message_cues.newsroom_words(text))
+
+
+def _content_of(text: str, subject: str, cues: _TextCues) -> dict[str, Any]:
+    (topics, phrases), (phones, amounts, order_words), footer, credential, urgency, newsroom = cues
     body = text[len(subject) + 1:]  # content_text puts the subject and a newline first
     return {
         "lure_topics": topics,
         "lure_phrases": phrases,
-        "ad_footer": ad_footer(text),
+        "ad_footer": footer,
         "body_chars": len(body) - body.count(" ") - body.count("\n"),
         "phone_numbers": phones,
         "amounts": amounts,
         "order_words": order_words,
         "text": text,
-        "credential_phrases": message_cues.credential_phrases(text),
-        "urgency_phrases": message_cues.urgency_phrases(text),
-        "newsroom_words": message_cues.newsroom_words(text),
+        "credential_phrases": credential,
+        "urgency_phrases": urgency,
+        "newsroom_words": newsroom,
     }
 
 

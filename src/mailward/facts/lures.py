@@ -24,6 +24,7 @@ import re2
 
 from .. import linear_regex
 from ..yamlload import safe_load
+from . import re2bytes
 
 _OPTIONS = linear_regex.options(max_mem=64 << 20, case_sensitive=False)
 
@@ -83,29 +84,36 @@ def find_lures(text: str, limit: int = 12) -> tuple[list[str], list[str]]:
     a group: the leftmost match next, on a tie the first topic's, non-overlapping."""
     if not text:
         return [], []
-    text = text[:MAX_TEXT]
+    return lures_in(re2bytes.utf8(text[:MAX_TEXT]), limit)
+
+
+def lures_in(data: bytes, limit: int = 12) -> tuple[list[str], list[str]]:
+    """``find_lures`` of a text already encoded (``re2bytes.utf8``, at most ``MAX_TEXT``
+    characters): the topics' programs run on the bytes, with byte offsets."""
+    if not data:
+        return [], []
+    size = len(data)
     found: dict[str, None] = {}
     phrases: dict[str, None] = {}
-    pending = [pattern.search(text) for pattern in _TOPIC_PATTERNS]  # each topic's next match
+    pending = [re2bytes.search(pattern, data) for pattern in _TOPIC_PATTERNS]  # each topic's next span
     pos = 0
     while True:
-        best, taken = -1, None
-        for index, match in enumerate(pending):
-            if match is not None and match.start() < pos:  # overlaps the match taken: look again
-                match = pending[index] = _TOPIC_PATTERNS[index].search(text, pos)
-            if match is not None and (taken is None or match.start() < taken.start()):
-                best, taken = index, match
-        if taken is None:
+        best, taken = -1, re2bytes.NO_SPAN
+        for index, span in enumerate(pending):
+            if span[0] != -1 and span[0] < pos:  # overlaps the match taken: look again
+                span = pending[index] = re2bytes.search(_TOPIC_PATTERNS[index], data, pos)
+            if span[0] != -1 and (best < 0 or span[0] < taken[0]):
+                best, taken = index, span
+        if best < 0:
             break
-        match = taken
         found.setdefault(_TOPIC_NAMES[best], None)
-        phrases.setdefault(" ".join(match.group(0).lower().split())[:80], None)
+        phrases.setdefault(" ".join(re2bytes.text_of(data, taken).lower().split())[:80], None)
         if len(phrases) >= limit:
             break
         # as finditer moves on: past the match, or one character past an empty one
-        end = match.end()
-        pos = end + 1 if end == pos else end
-        if pos > len(text):
+        end = taken[1]
+        pos = re2bytes.next_char(data, end) if end == pos else end
+        if pos > size:
             break
     topics = [name for name in _TOPIC_NAMES if name in found]
     return topics, list(phrases)
@@ -126,8 +134,13 @@ _AD_FOOTER = re2.compile(
 
 def ad_footer(text: str) -> str:
     """The bulk-advertising footer phrase in ``text`` (lower case), or ''."""
-    match = _AD_FOOTER.search(text[:MAX_TEXT]) if text else None
-    return " ".join(match.group(0).lower().split()) if match else ""
+    return ad_footer_in(re2bytes.utf8(text[:MAX_TEXT])) if text else ""
+
+
+def ad_footer_in(data: bytes) -> str:
+    """``ad_footer`` of a text already encoded (at most ``MAX_TEXT`` characters)."""
+    span = re2bytes.search(_AD_FOOTER, data)
+    return " ".join(re2bytes.text_of(data, span).lower().split()) if span[0] != -1 else ""
 
 
 # Call-back scams ("your order of $499.99 was processed; call +1 (808) 555-0143 to
@@ -154,10 +167,16 @@ def callback_signals(text: str) -> tuple[int, int, bool]:
     up to 10."""
     if not text:
         return 0, 0, False
-    text = text[:MAX_TEXT]
-    phones = sum(1 for _ in zip(range(10), _PHONE.finditer(text), strict=False))
-    amounts = sum(1 for _ in zip(range(10), _AMOUNT.finditer(text), strict=False))
-    return phones, amounts, _ORDER_WORDS.search(text) is not None
+    return callback_signals_in(re2bytes.utf8(text[:MAX_TEXT]))
+
+
+def callback_signals_in(data: bytes) -> tuple[int, int, bool]:
+    """``callback_signals`` of a text already encoded (at most ``MAX_TEXT`` characters)."""
+    if not data:
+        return 0, 0, False
+    phones = len(re2bytes.spans(_PHONE, data, 10))
+    amounts = len(re2bytes.spans(_AMOUNT, data, 10))
+    return phones, amounts, re2bytes.search(_ORDER_WORDS, data)[0] != -1
 
 
 # Words disguised against filters: look-alike letters of another script inside a Latin
@@ -187,14 +206,21 @@ def _mixed_script(word: str) -> bool:
     return False
 
 
+def _one_digit_for_letter(word: str) -> bool:
+    letters = sum(c.isalpha() for c in word)
+    return letters >= 4 and sum(c.isdigit() for c in word) == 1 and _DIGIT_FOR_LETTER.search(word) is not None
+
+
 def disguised_words(text: str, limit: int = 5) -> list[str]:
     """Words of ``text`` written to look like something they are not (see above)."""
     found: list[str] = []
     for word in _WORD.findall(text[:1000]):
         if word.isascii():
-            letters = sum(c.isalpha() for c in word)
-            disguised = (letters >= 4 and sum(c.isdigit() for c in word) == 1 and _DIGIT_FOR_LETTER.search(word) is not None) \
-                or (_CASE_FOR_LETTER.search(word) is not None and not _SCOTTISH.match(word))
+            # an ASCII word here is letters and digits: one digit among four letters or
+            # more may stand for a letter; the other case needs an "I" or a leading "l"
+            disguised = (not word.isalpha() and _one_digit_for_letter(word)) \
+                or (("I" in word or word[0] == "l") and _CASE_FOR_LETTER.search(word) is not None
+                    and not _SCOTTISH.match(word))
         else:
             disguised = _mixed_script(word)
         if disguised and word not in found:

@@ -20,6 +20,7 @@ from .. import domains, linear_regex
 from ..defects import EVASION
 from ..sniff import zip_directory
 from ..yamlload import safe_load
+from . import re2bytes
 
 _RE2_OPTIONS = linear_regex.options(max_mem=32 << 20)
 
@@ -183,6 +184,13 @@ def urgency_phrases(text: str) -> list[str]:
 
 def newsroom_words(text: str) -> bool:
     return bool(_NEWSROOM.search(text))
+
+
+def text_cues_in(data: bytes) -> tuple[list[str], list[str], bool]:
+    """(``credential_phrases``, ``urgency_phrases``, ``newsroom_words``) of a text
+    already encoded (``re2bytes.utf8``): the text is not encoded again for each."""
+    return (re2bytes.distinct(_CREDENTIAL, data), re2bytes.distinct(_URGENCY, data),
+            re2bytes.search(_NEWSROOM, data)[0] != -1)
 
 
 @functools.lru_cache(maxsize=64)

@@ -61,7 +61,27 @@ _QUOTE_MARKERS = re.compile(
     r"|from: [^\n]{0,300}$|begin forwarded message)",
     re.IGNORECASE | re.MULTILINE,
 )
+# Where a line may start a quote marker: a newline, blanks, then the first character
+# of one of _QUOTE_MARKERS' alternatives (">", "-", "on", "am", "le", "from", "begin"),
+# in any case. ``_QUOTE_MARKERS.search`` tries every position of the text; this one
+# starts from its literal newline, and the markers are then tried only where it stops.
+_LINE_START = re.compile(r"\n[ \t]*[>\-oalfb]", re.IGNORECASE)
+_QUOTE_WITHIN = 50_000  # quoted or forwarded text starts within this many characters
 _TAIL_CHARS = 6000  # the signature area is in the last few thousand characters
+
+
+def _quote_start(text: str) -> int:
+    """``_QUOTE_MARKERS.search(text, 0, _QUOTE_WITHIN).start()``, or -1 without one."""
+    found = _QUOTE_MARKERS.match(text, 0, _QUOTE_WITHIN)
+    if found is not None:
+        return 0
+    pos = 0
+    while (line := _LINE_START.search(text, pos, _QUOTE_WITHIN)) is not None:
+        start = line.start() + 1
+        if _QUOTE_MARKERS.match(text, start, _QUOTE_WITHIN) is not None:
+            return start
+        pos = start
+    return -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,12 +319,27 @@ def _original_span(raw: str, folded_alias: str) -> str:
 # -- local parts ----------------------------------------------------------------------
 
 
+# A sender's local part recurs across messages: its claims are kept per catalogue, as
+# the display names' are.
+_LOCAL_CACHE: dict[int, tuple[Catalogue, dict[str, tuple[RawClaim, ...]]]] = {}
+
+
 def _local_part_claims(local: str, cat: Catalogue) -> list[RawClaim]:
     """An outlet's compact name as a whole token of the local part, alone or joined
     to a news word: "nytimes.desk", "reutersnews", "bbc-breaking", "newyorktimes".
     A name inside another word ("delacroix") is not a claim."""
     if not local:
         return []
+    known: dict[str, tuple[RawClaim, ...]] = _of_catalogue(_LOCAL_CACHE, cat, dict)
+    found = known.get(local)
+    if found is None:
+        if len(known) >= _DISPLAY_CACHED:
+            known.clear()
+        found = known[local] = tuple(_local_part_claims_of(local, cat))
+    return list(found)
+
+
+def _local_part_claims_of(local: str, cat: Catalogue) -> list[RawClaim]:
     lowered = local.lower()[:_MAX_FIELD]
     tokens = [t for t in _TOKENS.split(lowered) if t]
     whole = "".join(tokens)
@@ -386,22 +421,50 @@ def _signature_lines(message: Message, count: int) -> list[str]:
     if message.text_parts:
         text = message.text_parts[0].text
     elif message.html_parts:
-        text = _html_tail_text(message.html_parts[0].text)
+        text = html_tail_of(message)
     if not text:
         return []
     text = text[:200_000]
     # quoted or forwarded text starts within the first 50,000 characters of a reply;
     # a longer text without a marker there is taken to be the sender's own
-    quote = _QUOTE_MARKERS.search(text, 0, 50_000)
-    if quote is not None:
-        text = text[: quote.start()]
-    lines = [line.strip()[:_MAX_FIELD] for line in text[-_TAIL_CHARS:].splitlines()]
-    return [line for line in lines if line][-count:]
+    quote = _quote_start(text)
+    if quote >= 0:
+        text = text[:quote]
+    if count <= 0:  # [-0:] is every line
+        lines = [line.strip()[:_MAX_FIELD] for line in text[-_TAIL_CHARS:].splitlines()]
+        return [line for line in lines if line][-count:]
+    last: list[str] = []  # the last ``count`` non-empty lines, read from the end
+    for line in reversed(text[-_TAIL_CHARS:].splitlines()):
+        line = line.strip()[:_MAX_FIELD]
+        if line:
+            last.append(line)
+            if len(last) == count:
+                break
+    last.reverse()
+    return last
 
 
 _BLOCK_END = re.compile(r"<(?:br|/p|/div|/tr|/li|/h[1-6]|/td|/table|hr)\b[^>]{0,200}>", re.IGNORECASE)
 _SCRIPT = re.compile(r"<(script|style)\b[^>]{0,200}>[^<]{0,20000}</\1\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{0,2000}>")
+
+
+# The last message's first HTML part's tail text: the signature lines and the
+# organisation analyser's byline search both read it (a weak reference, as above).
+_last_tail: tuple[weakref.ref[Message], str] | None = None
+
+
+def html_tail_of(message: Message) -> str:
+    """``_html_tail_text`` of ``message``'s first HTML part ('' without one), made once."""
+    global _last_tail
+    if not message.html_parts:
+        return ""
+    last = _last_tail
+    if last is not None and last[0]() is message:
+        return last[1]
+    tail = _html_tail_text(message.html_parts[0].text)
+    _last_tail = (weakref.ref(message), tail)
+    return tail
 
 
 def _html_tail_text(html: str) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -193,6 +193,9 @@ class _Index:
     targets: tuple[int, ...]
     acronyms: dict[str, int]  # "OSCE" -> index: whole display-name segments only, as written
     folded: dict[str, int]  # folded name or alias -> index (whole-segment look-up)
+    # line -> ``_line_claim``'s answer: display names and signature lines recur across
+    # messages (bounded: emptied when full)
+    lines: dict[str, tuple[int | None, str]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @lru_cache(maxsize=1)
@@ -254,8 +257,21 @@ def _segment_claim(segments: Sequence[str], index: _Index) -> int | None:
     return None
 
 
+_LINES_KEPT = 4096
+
+
 def _line_claim(text: str, index: _Index) -> tuple[int | None, str]:
     """(listed organisation, unlisted name) named on one line (display name or signature)."""
+    known = index.lines
+    answer = known.get(text)
+    if answer is None:
+        if len(known) >= _LINES_KEPT:
+            known.clear()
+        answer = known[text] = _line_claim_of(text, index)
+    return answer
+
+
+def _line_claim_of(text: str, index: _Index) -> tuple[int | None, str]:
     folded = fold(text)
     hit = _listed_in(text, index, folded)
     if hit is None:
@@ -291,9 +307,9 @@ def _body(message: Message) -> str:
     if message.text_parts:
         return message.text_parts[0].text[:20_000]
     if message.html_parts:
-        from mailward.identity.claims import _html_tail_text
+        from mailward.identity.claims import html_tail_of
 
-        return _html_tail_text(message.html_parts[0].text)[:20_000]
+        return html_tail_of(message)[:20_000]
     return ""
 
 
