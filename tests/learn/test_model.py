@@ -115,10 +115,16 @@ def test_fact_features_are_shapes_and_conjunctions() -> None:
     shapes = fact_features(facts)
     for expected in ("links:2-4", "hosts:2-4", "link:hosting", "link:text_mismatches", "hosting:free-hosting",
                      "brand:idp", "brand:status:unrelated-domain", "brand:where:display_name", "brand:mismatch",
+                     "brand:mismatch:display_name",
                      "claim:lookalike:typo", "sender:free-mail", "lure:credential", "credential:1", "urgency:0",
                      "chars:<1000", "form:password", "claim-mismatch+lure:credential", "hosting+lure:credential",
                      "text-mismatch+lure"):
         assert expected in shapes, expected
+    # the mismatch by where the brand was named: a signature's is a feature of its own
+    signature = fact_features({"brand": {**facts["brand"], "where": "signature"}})  # type: ignore[dict-item]
+    assert "brand:mismatch:signature" in signature and "brand:mismatch:display_name" not in signature
+    assert not [s for s in fact_features({"brand": {**facts["brand"], "mismatch": False}})  # type: ignore[dict-item]
+                if s.startswith("brand:mismatch")]
     quiet = fact_features({})
     assert quiet == ["links:0", "hosts:0", "credential:0", "urgency:0", "chars:0"]
     assert not [s for s in shapes if "." in s or "@" in s]  # no host name or address
@@ -189,7 +195,7 @@ def test_model_file_is_checked(tmp_path: Path) -> None:
     older = tmp_path / "v2.npz"  # a model of the previous feature version (word pairs, no facts)
     data["meta"] = np.array(str(data["meta"]).replace('"feature_version": 0', '"feature_version": 2'))
     np.savez(older, **data)
-    with pytest.raises(ModelError, match=r"made for feature version 2, this mailward uses 3: train it again"):
+    with pytest.raises(ModelError, match=r"made for feature version 2, this mailward uses 4: train it again"):
         ContentModel.load(older)
 
 

@@ -46,7 +46,7 @@ import numpy as np
 
 from ..model import Message
 
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4  # 4: the brand mismatch also by where the brand was named (f:brand:mismatch:<where>)
 MAX_CHARS = 2_000  # characters of body text read per message: the lure is at the top, footers at the end
 # what ``mailward learn`` reads since 2026-12: less cost in splitting the text into words,
 # the same phishing recall (bench/RESULTS.md); a model file records its own number (files
@@ -232,7 +232,10 @@ def _claim_features(facts: Mapping[str, Any]) -> list[str]:
         out += ["brand:" + str(brand.get("kind") or "other"), "brand:status:" + str(brand.get("status") or "none"),
                 "brand:where:" + str(brand.get("where") or "other")]
         if brand.get("mismatch"):
-            out.append("brand:mismatch")
+            # also by where the brand was named: a display name that is not the sender's is
+            # phishing's shape; a brand named in a signature or a subject is often a
+            # newsletter's or a partner's, and gets its own weight (feature version 4)
+            out += ["brand:mismatch", "brand:mismatch:" + str(brand.get("where") or "other")]
         if brand.get("own_service"):
             out.append("brand:own-service")
     if brand.get("sender_brand"):
