@@ -227,3 +227,66 @@ def test_cli_release_goes_only_to_recorded_recipients(tmp_path: Path) -> None:
     assert events[0]["other_recipients"] == ["anyone@outside.example"] and events[0]["by"].startswith("cli")
     assert events[-1]["other_recipients"] == ["soc@outside.example"]
     sink.stop()
+
+
+def _keep_entry(digests: list[str]) -> Entry:
+    return Entry(id=new_entry_id(), sha256=digests[0], size=len(RAW), stored_at=now_iso(), action="defuse",
+                 status="delivered", defused_sha256=digests[1] if len(digests) > 1 else "")
+
+
+def test_keep_stores_objects_and_names_the_entry(tmp_path: Path) -> None:
+    store = FileQuarantine(tmp_path / "q")
+    rewritten = RAW.replace(b"held", b"defused")
+    kept = store.keep([RAW, rewritten], _keep_entry)
+    store.close()
+    again = FileQuarantine(tmp_path / "q")
+    assert again.get(kept.id) == kept
+    assert again.get_bytes(kept.sha256) == RAW
+    assert again.get_bytes(kept.defused_sha256) == rewritten
+    assert not [p for p in (tmp_path / "q").rglob(".tmp-*")]  # no temporary file left
+
+
+def test_keep_leaves_no_entry_when_an_object_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from mailward.gateway import quarantine as q
+
+    real_fsync = os.fsync
+    sizes: dict[int, int] = {}
+
+    def failing_fsync(fd: int) -> None:  # the rewritten object's fsync fails
+        sizes[fd] = os.fstat(fd).st_size
+        if sizes[fd] == len(RAW) + 3:
+            raise OSError(errno.EIO, "Input/output error")
+        real_fsync(fd)
+
+    store = FileQuarantine(tmp_path / "q")
+    monkeypatch.setattr(q.os, "fsync", failing_fsync)
+    with pytest.raises(QuarantineError, match="cannot store message"):
+        store.keep([RAW, RAW.replace(b"held", b"defused")], _keep_entry)
+    monkeypatch.undo()
+    assert list(store.entries()) == []
+    left = sorted(p.name for p in (tmp_path / "q").rglob("*") if p.is_file())
+    assert left == [hashlib.sha256(RAW).hexdigest()]  # the original (kept, harmless); no entry, no temporary file
+    store.close()
+
+
+def test_an_object_found_in_place_is_synced_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another write of the same bytes may have named its file before its fsync: a second
+    writer returns only after making it durable itself."""
+    from mailward.gateway import quarantine as q
+
+    store = FileQuarantine(tmp_path / "q")
+    digest = store.put_bytes(RAW)
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(q.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    assert store.put_bytes(RAW, digest) == digest
+    assert len(synced) == 2  # the object and its directory
+
+
+def test_a_wrong_digest_is_an_error_not_a_wrong_name(tmp_path: Path) -> None:
+    store = FileQuarantine(tmp_path / "q")
+    with pytest.raises(QuarantineError, match="does not read back intact"):
+        store.put_bytes(RAW, "0" * 64)
+    assert not [p for p in (tmp_path / "q").rglob("*") if p.is_file()]  # the bad copy is not left behind

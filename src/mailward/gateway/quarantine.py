@@ -5,10 +5,17 @@ Layout under the quarantine directory (mode 0700, files 0600)::
     objects/ab/abcdef...        message bytes, named by their SHA-256
     entries/<id>.json           one entry per held or rewritten message
 
-Objects are content-addressed: the same bytes are stored once. Every write goes to
-a temporary file in the same directory, is fsync'ed, renamed into place, the
-directory is fsync'ed, and the file is read back and re-hashed. ``QuarantineError`` means
-the bytes are NOT safely kept: the caller must tempfail the message.
+Objects are content-addressed: the same bytes are stored once. An object is written
+to a temporary file in its directory, renamed into place, then the file and the
+directory are fsync'ed, and the file is read back and re-hashed. (Renaming before the
+file's fsync lets one journal commit on ext4 carry both; a crash in between can leave a
+torn object under its name, which nothing trusts: every read and every later write of
+those bytes checks the hash, and a later write replaces it.) An entry is written to a
+temporary file, fsync'ed, renamed into place and its directory fsync'ed, so it is all
+there or not there. ``keep`` writes a message's objects and its entry's temporary file
+at the same time and names the entry only once every object is on disk: an entry never
+refers to an object that is not kept. ``QuarantineError`` means the bytes are NOT
+safely kept: the caller must tempfail the message.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ import json
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -77,13 +85,15 @@ class Entry:
 class Quarantine(Protocol):
     """What the gateway and the CLI need from a quarantine."""
 
-    def put_bytes(self, data: bytes) -> str: ...
+    def put_bytes(self, data: bytes, digest: str | None = None) -> str: ...
+    def keep(self, blobs: Sequence[bytes], entry_for: Callable[[list[str]], Entry]) -> Entry: ...
     def get_bytes(self, sha256: str) -> bytes: ...
     def add(self, entry: Entry) -> Entry: ...
     def update(self, entry: Entry) -> Entry: ...
     def get(self, entry_id: str) -> Entry: ...
     def entries(self) -> Iterator[Entry]: ...
     def delete(self, entry_id: str) -> Entry: ...
+    def close(self) -> None: ...
 
 
 def now_iso() -> str:
@@ -122,12 +132,53 @@ def atomic_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def _write_object(path: Path, data: bytes) -> None:
+    """Write a content-addressed object: temporary file, rename, then fsync of the file
+    and of the directory (one journal commit instead of two on ext4). On an error the
+    name is removed again: nothing half-written is left under it by this call."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # mkstemp creates 0600
+    named = False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.replace(tmp, path)
+            named = True
+            os.fsync(fh.fileno())
+        _fsync_dir(path.parent)
+    except BaseException:
+        try:
+            os.unlink(path if named else tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _sync_existing(path: Path) -> None:
+    """Make an object found already in place durable (another write of the same bytes may
+    not have reached its fsync yet)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    _fsync_dir(path.parent)
+
+
 class FileQuarantine:
     """The quarantine on a local file system."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._ready = False
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _threads(self) -> ThreadPoolExecutor:
+        """Threads for ``keep``'s writes: each mostly waits for its fsync (hashing and
+        writing release the GIL)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=12, thread_name_prefix="mailward-quarantine")
+        return self._pool
 
     # -- layout --------------------------------------------------------------
 
@@ -154,19 +205,27 @@ class FileQuarantine:
 
     # -- objects -------------------------------------------------------------
 
-    def put_bytes(self, data: bytes) -> str:
-        """Store ``data``; return its SHA-256 once it is on disk and verified."""
+    def put_bytes(self, data: bytes, digest: str | None = None) -> str:
+        """Store ``data``; return its SHA-256 once it is on disk and verified.
+
+        ``digest``: its SHA-256 when the caller has it already (the read-back check
+        hashes the stored bytes against it, so a wrong one is an error, not a wrong name).
+        """
         self._prepare()
-        digest = hashlib.sha256(data).hexdigest()
+        digest = digest or hashlib.sha256(data).hexdigest()
         path = self._object_path(digest)
         try:
             if path.exists() and self._verify(path, digest):
+                _sync_existing(path)
                 return digest
-            path.parent.mkdir(mode=0o700, exist_ok=True)
-            atomic_write(path, data)
+            if not path.parent.is_dir():
+                path.parent.mkdir(mode=0o700, exist_ok=True)
+                _fsync_dir(path.parent.parent)
+            _write_object(path, data)
         except OSError as exc:
             raise QuarantineError(f"cannot store message {digest[:12]}: {exc.strerror or exc}") from None
         if not self._verify(path, digest):
+            _unlink_quietly(str(path))  # nothing trusts it; the next write of these bytes starts afresh
             raise QuarantineError(f"stored message {digest[:12]} does not read back intact")
         return digest
 
@@ -206,6 +265,40 @@ class FileQuarantine:
             raise QuarantineError(f"quarantine entry {entry.id} exists already")
         return self._write_entry(entry)
 
+    def keep(self, blobs: Sequence[bytes], entry_for: Callable[[list[str]], Entry]) -> Entry:
+        """Store ``blobs`` (the original first) and the entry ``entry_for(digests)`` names.
+
+        The objects and the entry's temporary file are written and fsync'ed at the same
+        time; the entry is renamed into place (and its directory fsync'ed) only after
+        every object is on disk and verified. Two serial fsync rounds on the path
+        instead of four. On any failure no entry is left and ``QuarantineError`` is raised.
+        """
+        self._prepare()
+        pool = self._threads()
+        digests = list(pool.map(lambda blob: hashlib.sha256(blob).hexdigest(), blobs))
+        entry = entry_for(digests)
+        path = self._entry_path(entry.id)
+        data = json.dumps(entry.to_json(), sort_keys=True, indent=1).encode()
+        staged = pool.submit(_stage, path, data)
+        stored = [pool.submit(self.put_bytes, blob, digest) for blob, digest in zip(blobs, digests, strict=True)]
+        failure = _first_failure(stored)
+        try:
+            tmp = staged.result()
+        except OSError as exc:
+            raise QuarantineError(f"cannot write quarantine entry {entry.id}: {exc.strerror or exc}") from None
+        try:
+            if failure is not None:
+                raise failure
+            if path.exists():
+                raise QuarantineError(f"quarantine entry {entry.id} exists already")
+            os.replace(tmp, path)
+            _fsync_dir(path.parent)
+        except OSError as exc:
+            raise QuarantineError(f"cannot write quarantine entry {entry.id}: {exc.strerror or exc}") from None
+        finally:
+            _unlink_quietly(tmp)
+        return entry
+
     def update(self, entry: Entry) -> Entry:
         return self._write_entry(entry)
 
@@ -229,6 +322,11 @@ class FileQuarantine:
             except QuarantineError:
                 continue
 
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
     def delete(self, entry_id: str) -> Entry:
         """Remove an entry, and its objects when no other entry refers to them."""
         entry = self.get(entry_id)
@@ -246,6 +344,41 @@ class FileQuarantine:
         return replace(entry, status="deleted")
 
 
+def _stage(path: Path, data: bytes) -> str:
+    """An entry's bytes in a temporary file beside ``path``, fsync'ed; its name is returned."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    return tmp
+
+
+def _unlink_quietly(path: str) -> None:
+    """Remove a temporary file if it is still there."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _first_failure(futures: list[Future[str]]) -> QuarantineError | None:
+    """Wait for every write; the first failure as a ``QuarantineError`` (None: all kept)."""
+    failure: QuarantineError | None = None
+    for future in futures:
+        try:
+            future.result()
+        except QuarantineError as exc:
+            failure = failure or exc
+        except OSError as exc:
+            failure = failure or QuarantineError(f"cannot store message: {exc.strerror or exc}")
+    return failure
+
+
 class MemoryQuarantine:
     """In-memory quarantine for tests; ``fail`` makes every write raise QuarantineError."""
 
@@ -254,12 +387,18 @@ class MemoryQuarantine:
         self.items: dict[str, Entry] = {}
         self.fail = fail
 
-    def put_bytes(self, data: bytes) -> str:
+    def put_bytes(self, data: bytes, digest: str | None = None) -> str:
         if self.fail:
             raise QuarantineError("quarantine unavailable (test)")
-        digest = hashlib.sha256(data).hexdigest()
-        self.objects[digest] = bytes(data)
-        return digest
+        actual = hashlib.sha256(data).hexdigest()
+        if digest is not None and digest != actual:
+            raise QuarantineError(f"stored message {digest[:12]} does not read back intact")
+        self.objects[actual] = bytes(data)
+        return actual
+
+    def keep(self, blobs: Sequence[bytes], entry_for: Callable[[list[str]], Entry]) -> Entry:
+        digests = [self.put_bytes(blob) for blob in blobs]
+        return self.add(entry_for(digests))
 
     def get_bytes(self, sha256: str) -> bytes:
         try:
@@ -290,3 +429,6 @@ class MemoryQuarantine:
         entry = self.get(entry_id)
         del self.items[entry_id]
         return replace(entry, status="deleted")
+
+    def close(self) -> None:
+        pass
