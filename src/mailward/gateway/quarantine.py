@@ -7,7 +7,7 @@ Layout under the quarantine directory (mode 0700, files 0600)::
 
 Objects are content-addressed: the same bytes are stored once. An object is written
 to a temporary file in its directory, renamed into place, then the file and the
-directory are fsync'ed, and the file is read back and re-hashed. (Renaming before the
+directory are fsync'ed, and the file is read back and compared with the bytes hashed. (Renaming before the
 file's fsync lets one journal commit on ext4 carry both; a crash in between can leave a
 torn object under its name, which nothing trusts: every read and every later write of
 those bytes checks the hash, and a later write replaces it.) An entry is written to a
@@ -85,7 +85,7 @@ class Entry:
 class Quarantine(Protocol):
     """What the gateway and the CLI need from a quarantine."""
 
-    def put_bytes(self, data: bytes, digest: str | None = None) -> str: ...
+    def put_bytes(self, data: bytes) -> str: ...
     def keep(self, blobs: Sequence[bytes], entry_for: Callable[[list[str]], Entry]) -> Entry: ...
     def get_bytes(self, sha256: str) -> bytes: ...
     def add(self, entry: Entry) -> Entry: ...
@@ -205,17 +205,20 @@ class FileQuarantine:
 
     # -- objects -------------------------------------------------------------
 
-    def put_bytes(self, data: bytes, digest: str | None = None) -> str:
-        """Store ``data``; return its SHA-256 once it is on disk and verified.
+    def put_bytes(self, data: bytes) -> str:
+        """Store ``data``; return its SHA-256 once it is on disk and verified."""
+        return self._put(data, hashlib.sha256(data).hexdigest())
 
-        ``digest``: its SHA-256 when the caller has it already (the read-back check
-        hashes the stored bytes against it, so a wrong one is an error, not a wrong name).
+    def _put(self, data: bytes, digest: str) -> str:
+        """``put_bytes`` for ``data`` whose SHA-256 this process has just computed.
+
+        The check after the write reads the file back and compares it with ``data``:
+        the same bytes, so the same hash, without hashing a megabyte a second time.
         """
         self._prepare()
-        digest = digest or hashlib.sha256(data).hexdigest()
         path = self._object_path(digest)
         try:
-            if path.exists() and self._verify(path, digest):
+            if path.exists() and self._verify(path, data):
                 _sync_existing(path)
                 return digest
             if not path.parent.is_dir():
@@ -224,15 +227,17 @@ class FileQuarantine:
             _write_object(path, data)
         except OSError as exc:
             raise QuarantineError(f"cannot store message {digest[:12]}: {exc.strerror or exc}") from None
-        if not self._verify(path, digest):
+        if not self._verify(path, data):
             _unlink_quietly(str(path))  # nothing trusts it; the next write of these bytes starts afresh
             raise QuarantineError(f"stored message {digest[:12]} does not read back intact")
         return digest
 
     @staticmethod
-    def _verify(path: Path, digest: str) -> bool:
+    def _verify(path: Path, data: bytes) -> bool:
+        """The file holds exactly ``data``."""
         try:
-            return hashlib.sha256(path.read_bytes()).hexdigest() == digest
+            with path.open("rb") as fh:
+                return fh.read(len(data) + 1) == data
         except OSError:
             return False
 
@@ -280,7 +285,7 @@ class FileQuarantine:
         path = self._entry_path(entry.id)
         data = json.dumps(entry.to_json(), sort_keys=True, indent=1).encode()
         staged = pool.submit(_stage, path, data)
-        stored = [pool.submit(self.put_bytes, blob, digest) for blob, digest in zip(blobs, digests, strict=True)]
+        stored = [pool.submit(self._put, blob, digest) for blob, digest in zip(blobs, digests, strict=True)]
         failure = _first_failure(stored)
         try:
             tmp = staged.result()
@@ -387,14 +392,12 @@ class MemoryQuarantine:
         self.items: dict[str, Entry] = {}
         self.fail = fail
 
-    def put_bytes(self, data: bytes, digest: str | None = None) -> str:
+    def put_bytes(self, data: bytes) -> str:
         if self.fail:
             raise QuarantineError("quarantine unavailable (test)")
-        actual = hashlib.sha256(data).hexdigest()
-        if digest is not None and digest != actual:
-            raise QuarantineError(f"stored message {digest[:12]} does not read back intact")
-        self.objects[actual] = bytes(data)
-        return actual
+        digest = hashlib.sha256(data).hexdigest()
+        self.objects[digest] = bytes(data)
+        return digest
 
     def keep(self, blobs: Sequence[bytes], entry_for: Callable[[list[str]], Entry]) -> Entry:
         digests = [self.put_bytes(blob) for blob in blobs]
