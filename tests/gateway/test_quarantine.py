@@ -235,9 +235,10 @@ def _keep_entry(digests: list[str]) -> Entry:
                  status="delivered", defused_sha256=digests[1] if len(digests) > 1 else "")
 
 
-def test_keep_stores_objects_and_names_the_entry(tmp_path: Path) -> None:
+@pytest.mark.parametrize("filler", [0, 300_000])  # small: hashed in the calling thread; big: in the pool
+def test_keep_stores_objects_and_names_the_entry(tmp_path: Path, filler: int) -> None:
     store = FileQuarantine(tmp_path / "q")
-    rewritten = RAW.replace(b"held", b"defused")
+    rewritten = RAW.replace(b"held", b"defused") + b"x" * filler
     kept = store.keep([RAW, rewritten], _keep_entry)
     store.close()
     again = FileQuarantine(tmp_path / "q")
