@@ -285,3 +285,30 @@ def test_an_object_found_in_place_is_synced_again(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(q.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
     assert store.put_bytes(RAW) == digest
     assert len(synced) == 2  # the object and its directory
+
+
+def test_a_failed_write_leaves_a_concurrent_copy_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two writes of the same bytes at once: when ours fails after another has put its
+    copy under the name, the other copy stays (its entry may already name it)."""
+    import errno
+
+    from mailward.gateway import quarantine as q
+
+    digest = hashlib.sha256(RAW).hexdigest()
+    path = tmp_path / "q" / "objects" / digest[:2] / digest
+    real_fsync = os.fsync
+
+    def other_writer_then_fail(fd: int) -> None:
+        if os.fstat(fd).st_size == len(RAW):  # our object's fsync: the other copy lands first
+            other = path.with_name(".other")
+            other.write_bytes(RAW)
+            os.replace(other, path)
+            raise OSError(errno.EIO, "Input/output error")
+        real_fsync(fd)
+
+    store = FileQuarantine(tmp_path / "q")
+    monkeypatch.setattr(q.os, "fsync", other_writer_then_fail)
+    with pytest.raises(QuarantineError, match="cannot store message"):
+        store.put_bytes(RAW)
+    monkeypatch.undo()
+    assert path.read_bytes() == RAW

@@ -137,6 +137,7 @@ def _write_object(path: Path, data: bytes) -> None:
     and of the directory (one journal commit instead of two on ext4). On an error the
     name is removed again: nothing half-written is left under it by this call."""
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # mkstemp creates 0600
+    inode = os.fstat(fd).st_ino
     named = False
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -148,7 +149,12 @@ def _write_object(path: Path, data: bytes) -> None:
         _fsync_dir(path.parent)
     except BaseException:
         try:
-            os.unlink(path if named else tmp)
+            # the name only while it is still this file: a concurrent write of the
+            # same bytes may have put its own (verified) copy there since
+            if not named:
+                os.unlink(tmp)
+            elif os.stat(path).st_ino == inode:
+                os.unlink(path)
         except FileNotFoundError:
             pass
         raise
