@@ -77,7 +77,7 @@ class Gateway:
         self.store = store
         self.audit = audit
         self.history = history  # records clean/tracking senders after the verdict (batched)
-        # two object writes a message (original and rewrite) at once, for 4+ messages in flight
+        # the quarantine store (its own threads write the objects) and audit lines, off the loop
         self.io = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mailward-store")
         self.in_flight = 0
 
