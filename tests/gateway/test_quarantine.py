@@ -312,3 +312,26 @@ def test_a_failed_write_leaves_a_concurrent_copy_alone(tmp_path: Path, monkeypat
         store.put_bytes(RAW)
     monkeypatch.undo()
     assert path.read_bytes() == RAW
+
+
+def test_keep_names_the_entry_only_after_the_objects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While any object is still being written the entry is not there under its name."""
+    store = FileQuarantine(tmp_path / "q")
+    made: list[Entry] = []
+    seen: list[bool] = []
+    real_put = FileQuarantine._put
+
+    def entry_for(digests: list[str]) -> Entry:
+        made.append(_keep_entry(digests))
+        return made[-1]
+
+    def watching_put(self: FileQuarantine, data: bytes, digest: str) -> str:
+        out = real_put(self, data, digest)  # the object is on disk ...
+        seen.append((tmp_path / "q" / "entries" / f"{made[0].id}.json").exists())  # ... the entry not yet
+        return out
+
+    monkeypatch.setattr(FileQuarantine, "_put", watching_put)
+    kept = store.keep([RAW, RAW + b"defused"], entry_for)
+    store.close()
+    assert seen == [False, False]
+    assert store.get(kept.id) == kept
