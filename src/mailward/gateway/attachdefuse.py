@@ -1,7 +1,8 @@
 """Defuse attachments: what a file would load or run when opened is taken out of it.
 
 Each attachment leaf whose type calls for it is analysed again here
-(``mailward.attachments``, a pure function of its bytes) and then:
+(``mailward.attachments``, a pure function of its bytes; a PNG, JPEG or GIF, told by
+its first bytes, is left as it is without decoding the rest) and then:
 
 - an Office (OOXML) document that loads a remote template, image, OLE object,
   frame or sub-document when opened keeps its content, but those relationships are
