@@ -12,6 +12,10 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mailward.gateway import protocol as p
 from mailward.gateway.actions import Action, Decision, verdict_headers
 from mailward.gateway.attachdefuse import LOCAL_TARGET, defuse_attachments, rewrite_calendar
@@ -162,3 +166,68 @@ def test_milter_round_trip_defuses_the_document_and_keeps_the_original(tmp_path:
                 assert LOCAL_TARGET in out_zip.read("word/_rels/settings.xml.rels").decode()
 
     asyncio.run(scenario())
+
+
+# -- raster images told by their first bytes -----------------------------------
+
+_STARTS = [b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"GIF87a", b"<svg xmlns='http://www.w3.org/2000/svg'>",
+           b"%PDF-1.4\n", b"MZ\x90\x00", b"", b"\xff\xd8"]
+
+
+def _image_message(data: bytes, width: int, junk: bytes, at: int, eol: bytes) -> bytes:
+    encoded = base64.b64encode(data)
+    lines = [encoded[i : i + width] for i in range(0, len(encoded), width)] or [b""]
+    body = eol.join(lines) + eol
+    body = body[:at] + junk + body[at:]
+    return (b"From: a@example.org" + eol + b"MIME-Version: 1.0" + eol
+            + b'Content-Type: multipart/mixed; boundary="b"' + eol + eol
+            + b"--b" + eol + b"Content-Type: text/plain" + eol + eol + b"hello" + eol
+            + b"--b" + eol + b'Content-Type: image/jpeg; name="p.jpg"' + eol
+            + b"Content-Transfer-Encoding: base64" + eol + eol + body + b"--b--" + eol)
+
+
+# active files longer than the prefix read (no base64 padding in it): still analysed in full
+_DANGEROUS = [F.pdf_javascript() + b"\n%" + b"x" * 4000 + b"\n", F.svg("<script>alert(1)</script><!--" + "x" * 4000 + "-->")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([*_STARTS, *_DANGEROUS]),
+       st.sampled_from([b""]) | st.binary(max_size=600), st.integers(1, 120),
+       st.sampled_from([b"", b"=", b"*", b"==", b" ", b"\r\n", b"\x00", b"-"]), st.integers(0, 80),
+       st.sampled_from([b"\r\n", b"\n"]))
+def test_an_image_told_by_its_first_bytes_is_left_as_the_full_decode_would(
+        start: bytes, tail: bytes, width: int, junk: bytes, at: int, eol: bytes) -> None:
+    from mailward.gateway import attachdefuse
+
+    raw = _image_message(start + tail, width, junk, at, eol)
+    fast = defuse_attachments(raw)
+    old = attachdefuse.SNIFF_PREFIX
+    attachdefuse.SNIFF_PREFIX = 0  # the shortcut off: every attachment decoded in full
+    try:
+        full = defuse_attachments(raw)
+    finally:
+        attachdefuse.SNIFF_PREFIX = old
+    assert fast == full
+    if start in _DANGEROUS and not tail and not junk.strip():
+        assert fast[1] and fast[1][0].action == "removed"  # the full analysis still runs for these
+
+
+def test_a_raster_image_is_not_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mailward.gateway import attachdefuse
+
+    def no_decode(*_args: object) -> None:
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(attachdefuse, "_decode_transfer", no_decode)
+    raw = _image_message(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40, 76, b"", 0, b"\r\n")
+    assert defuse_attachments(raw) == (raw, [])
+
+
+def test_sniff_decides_raster_images_from_eighteen_bytes() -> None:
+    """The shortcut's premise: every signature sniff tries before the last PNG/JPEG/GIF
+    one is at offset 0 and at most 18 bytes long."""
+    from mailward import sniff as sniffing
+
+    table = sniffing._MAGIC
+    last = max(i for i, (_magic, _offset, mime) in enumerate(table) if mime in ("image/png", "image/jpeg", "image/gif"))
+    assert all(offset == 0 and len(magic) <= 18 for magic, offset, _mime in table[: last + 1])

@@ -182,9 +182,10 @@ def test_failed_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch: p
 
 def test_verification_failure_is_a_store_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = FileQuarantine(tmp_path / "q")
-    monkeypatch.setattr(FileQuarantine, "_verify", staticmethod(lambda path, digest: False))
+    monkeypatch.setattr(FileQuarantine, "_verify", staticmethod(lambda path, data: False))
     with pytest.raises(QuarantineError, match="does not read back intact"):
         store.put_bytes(RAW)
+    assert not [p for p in (tmp_path / "q").rglob("*") if p.is_file()]  # the bad copy is not left behind
 
 
 def test_milter_command_reports_start_problems_clearly(tmp_path: Path) -> None:
@@ -227,3 +228,110 @@ def test_cli_release_goes_only_to_recorded_recipients(tmp_path: Path) -> None:
     assert events[0]["other_recipients"] == ["anyone@outside.example"] and events[0]["by"].startswith("cli")
     assert events[-1]["other_recipients"] == ["soc@outside.example"]
     sink.stop()
+
+
+def _keep_entry(digests: list[str]) -> Entry:
+    return Entry(id=new_entry_id(), sha256=digests[0], size=len(RAW), stored_at=now_iso(), action="defuse",
+                 status="delivered", defused_sha256=digests[1] if len(digests) > 1 else "")
+
+
+@pytest.mark.parametrize("filler", [0, 300_000])  # small: hashed in the calling thread; big: in the pool
+def test_keep_stores_objects_and_names_the_entry(tmp_path: Path, filler: int) -> None:
+    store = FileQuarantine(tmp_path / "q")
+    rewritten = RAW.replace(b"held", b"defused") + b"x" * filler
+    kept = store.keep([RAW, rewritten], _keep_entry)
+    store.close()
+    again = FileQuarantine(tmp_path / "q")
+    assert again.get(kept.id) == kept
+    assert again.get_bytes(kept.sha256) == RAW
+    assert again.get_bytes(kept.defused_sha256) == rewritten
+    assert not [p for p in (tmp_path / "q").rglob(".tmp-*")]  # no temporary file left
+
+
+def test_keep_leaves_no_entry_when_an_object_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from mailward.gateway import quarantine as q
+
+    real_fsync = os.fsync
+    sizes: dict[int, int] = {}
+
+    def failing_fsync(fd: int) -> None:  # the rewritten object's fsync fails
+        sizes[fd] = os.fstat(fd).st_size
+        if sizes[fd] == len(RAW) + 3:
+            raise OSError(errno.EIO, "Input/output error")
+        real_fsync(fd)
+
+    store = FileQuarantine(tmp_path / "q")
+    monkeypatch.setattr(q.os, "fsync", failing_fsync)
+    with pytest.raises(QuarantineError, match="cannot store message"):
+        store.keep([RAW, RAW.replace(b"held", b"defused")], _keep_entry)
+    monkeypatch.undo()
+    assert list(store.entries()) == []
+    left = sorted(p.name for p in (tmp_path / "q").rglob("*") if p.is_file())
+    assert left == [hashlib.sha256(RAW).hexdigest()]  # the original (kept, harmless); no entry, no temporary file
+    store.close()
+
+
+def test_an_object_found_in_place_is_synced_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another write of the same bytes may have named its file before its fsync: a second
+    writer returns only after making it durable itself."""
+    from mailward.gateway import quarantine as q
+
+    store = FileQuarantine(tmp_path / "q")
+    digest = store.put_bytes(RAW)
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(q.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    assert store.put_bytes(RAW) == digest
+    assert len(synced) == 2  # the object and its directory
+
+
+def test_a_failed_write_leaves_a_concurrent_copy_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two writes of the same bytes at once: when ours fails after another has put its
+    copy under the name, the other copy stays (its entry may already name it)."""
+    import errno
+
+    from mailward.gateway import quarantine as q
+
+    digest = hashlib.sha256(RAW).hexdigest()
+    path = tmp_path / "q" / "objects" / digest[:2] / digest
+    real_fsync = os.fsync
+
+    def other_writer_then_fail(fd: int) -> None:
+        if os.fstat(fd).st_size == len(RAW):  # our object's fsync: the other copy lands first
+            other = path.with_name(".other")
+            other.write_bytes(RAW)
+            os.replace(other, path)
+            raise OSError(errno.EIO, "Input/output error")
+        real_fsync(fd)
+
+    store = FileQuarantine(tmp_path / "q")
+    monkeypatch.setattr(q.os, "fsync", other_writer_then_fail)
+    with pytest.raises(QuarantineError, match="cannot store message"):
+        store.put_bytes(RAW)
+    monkeypatch.undo()
+    assert path.read_bytes() == RAW
+
+
+def test_keep_names_the_entry_only_after_the_objects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While any object is still being written the entry is not there under its name."""
+    store = FileQuarantine(tmp_path / "q")
+    made: list[Entry] = []
+    seen: list[bool] = []
+    real_put = FileQuarantine._put
+
+    def entry_for(digests: list[str]) -> Entry:
+        made.append(_keep_entry(digests))
+        return made[-1]
+
+    def watching_put(self: FileQuarantine, data: bytes, digest: str) -> str:
+        out = real_put(self, data, digest)  # the object is on disk ...
+        seen.append((tmp_path / "q" / "entries" / f"{made[0].id}.json").exists())  # ... the entry not yet
+        return out
+
+    monkeypatch.setattr(FileQuarantine, "_put", watching_put)
+    kept = store.keep([RAW, RAW + b"defused"], entry_for)
+    store.close()
+    assert seen == [False, False]
+    assert store.get(kept.id) == kept

@@ -5,10 +5,17 @@ Layout under the quarantine directory (mode 0700, files 0600)::
     objects/ab/abcdef...        message bytes, named by their SHA-256
     entries/<id>.json           one entry per held or rewritten message
 
-Objects are content-addressed: the same bytes are stored once. Every write goes to
-a temporary file in the same directory, is fsync'ed, renamed into place, the
-directory is fsync'ed, and the file is read back and re-hashed. ``QuarantineError`` means
-the bytes are NOT safely kept: the caller must tempfail the message.
+Objects are content-addressed: the same bytes are stored once. An object is written
+to a temporary file in its directory, renamed into place, then the file and the
+directory are fsync'ed, and the file is read back and compared with the bytes hashed. (Renaming before the
+file's fsync lets one journal commit on ext4 carry both; a crash in between can leave a
+torn object under its name, which nothing trusts: every read and every later write of
+those bytes checks the hash, and a later write replaces it.) An entry is written to a
+temporary file, fsync'ed, renamed into place and its directory fsync'ed, so it is all
+there or not there. ``keep`` writes a message's objects and its entry's temporary file
+at the same time and names the entry only once every object is on disk: an entry never
+refers to an object that is not kept. ``QuarantineError`` means the bytes are NOT
+safely kept: the caller must tempfail the message.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ import json
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -78,12 +86,14 @@ class Quarantine(Protocol):
     """What the gateway and the CLI need from a quarantine."""
 
     def put_bytes(self, data: bytes) -> str: ...
+    def keep(self, blobs: Sequence[bytes], entry_for: Callable[[list[str]], Entry]) -> Entry: ...
     def get_bytes(self, sha256: str) -> bytes: ...
     def add(self, entry: Entry) -> Entry: ...
     def update(self, entry: Entry) -> Entry: ...
     def get(self, entry_id: str) -> Entry: ...
     def entries(self) -> Iterator[Entry]: ...
     def delete(self, entry_id: str) -> Entry: ...
+    def close(self) -> None: ...
 
 
 def now_iso() -> str:
@@ -122,12 +132,59 @@ def atomic_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def _write_object(path: Path, data: bytes) -> None:
+    """Write a content-addressed object: temporary file, rename, then fsync of the file
+    and of the directory (one journal commit instead of two on ext4). On an error the
+    name is removed again: nothing half-written is left under it by this call."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # mkstemp creates 0600
+    inode = os.fstat(fd).st_ino
+    named = False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.replace(tmp, path)
+            named = True
+            os.fsync(fh.fileno())
+        _fsync_dir(path.parent)
+    except BaseException:
+        try:
+            # the name only while it is still this file: a concurrent write of the
+            # same bytes may have put its own (verified) copy there since
+            if not named:
+                os.unlink(tmp)
+            elif os.stat(path).st_ino == inode:
+                os.unlink(path)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _sync_existing(path: Path) -> None:
+    """Make an object found already in place durable (another write of the same bytes may
+    not have reached its fsync yet)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    _fsync_dir(path.parent)
+
+
 class FileQuarantine:
     """The quarantine on a local file system."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._ready = False
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _threads(self) -> ThreadPoolExecutor:
+        """Threads for ``keep``'s writes: each mostly waits for its fsync (hashing and
+        writing release the GIL)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=12, thread_name_prefix="mailward-quarantine")
+        return self._pool
 
     # -- layout --------------------------------------------------------------
 
@@ -156,24 +213,37 @@ class FileQuarantine:
 
     def put_bytes(self, data: bytes) -> str:
         """Store ``data``; return its SHA-256 once it is on disk and verified."""
+        return self._put(data, hashlib.sha256(data).hexdigest())
+
+    def _put(self, data: bytes, digest: str) -> str:
+        """``put_bytes`` for ``data`` whose SHA-256 this process has just computed.
+
+        The check after the write reads the file back and compares it with ``data``:
+        the same bytes, so the same hash, without hashing a megabyte a second time.
+        """
         self._prepare()
-        digest = hashlib.sha256(data).hexdigest()
         path = self._object_path(digest)
         try:
-            if path.exists() and self._verify(path, digest):
+            if path.exists() and self._verify(path, data):
+                _sync_existing(path)
                 return digest
-            path.parent.mkdir(mode=0o700, exist_ok=True)
-            atomic_write(path, data)
+            if not path.parent.is_dir():
+                path.parent.mkdir(mode=0o700, exist_ok=True)
+                _fsync_dir(path.parent.parent)
+            _write_object(path, data)
         except OSError as exc:
             raise QuarantineError(f"cannot store message {digest[:12]}: {exc.strerror or exc}") from None
-        if not self._verify(path, digest):
+        if not self._verify(path, data):
+            _unlink_quietly(str(path))  # nothing trusts it; the next write of these bytes starts afresh
             raise QuarantineError(f"stored message {digest[:12]} does not read back intact")
         return digest
 
     @staticmethod
-    def _verify(path: Path, digest: str) -> bool:
+    def _verify(path: Path, data: bytes) -> bool:
+        """The file holds exactly ``data``."""
         try:
-            return hashlib.sha256(path.read_bytes()).hexdigest() == digest
+            with path.open("rb") as fh:
+                return fh.read(len(data) + 1) == data
         except OSError:
             return False
 
@@ -206,6 +276,43 @@ class FileQuarantine:
             raise QuarantineError(f"quarantine entry {entry.id} exists already")
         return self._write_entry(entry)
 
+    def keep(self, blobs: Sequence[bytes], entry_for: Callable[[list[str]], Entry]) -> Entry:
+        """Store ``blobs`` (the original first) and the entry ``entry_for(digests)`` names.
+
+        The objects and the entry's temporary file are written and fsync'ed at the same
+        time; the entry is renamed into place (and its directory fsync'ed) only after
+        every object is on disk and verified. Two serial fsync rounds on the path
+        instead of four. On any failure no entry is left and ``QuarantineError`` is raised.
+        """
+        self._prepare()
+        pool = self._threads()
+        if sum(len(blob) for blob in blobs) >= _HASH_APART:  # hashlib lets go of the GIL: both at once
+            digests = list(pool.map(_sha256, blobs))
+        else:
+            digests = [_sha256(blob) for blob in blobs]
+        entry = entry_for(digests)
+        path = self._entry_path(entry.id)
+        data = json.dumps(entry.to_json(), sort_keys=True, indent=1).encode()
+        staged = pool.submit(_stage, path, data)
+        stored = [pool.submit(self._put, blob, digest) for blob, digest in zip(blobs, digests, strict=True)]
+        failure = _first_failure(stored)
+        try:
+            tmp = staged.result()
+        except OSError as exc:
+            raise QuarantineError(f"cannot write quarantine entry {entry.id}: {exc.strerror or exc}") from None
+        try:
+            if failure is not None:
+                raise failure
+            if path.exists():
+                raise QuarantineError(f"quarantine entry {entry.id} exists already")
+            os.replace(tmp, path)
+            _fsync_dir(path.parent)
+        except OSError as exc:
+            raise QuarantineError(f"cannot write quarantine entry {entry.id}: {exc.strerror or exc}") from None
+        finally:
+            _unlink_quietly(tmp)
+        return entry
+
     def update(self, entry: Entry) -> Entry:
         return self._write_entry(entry)
 
@@ -229,6 +336,11 @@ class FileQuarantine:
             except QuarantineError:
                 continue
 
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
     def delete(self, entry_id: str) -> Entry:
         """Remove an entry, and its objects when no other entry refers to them."""
         entry = self.get(entry_id)
@@ -246,6 +358,48 @@ class FileQuarantine:
         return replace(entry, status="deleted")
 
 
+_HASH_APART = 256 * 1024  # smaller messages are hashed in the calling thread (a hand-over costs more)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stage(path: Path, data: bytes) -> str:
+    """An entry's bytes in a temporary file beside ``path``, fsync'ed; its name is returned."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    return tmp
+
+
+def _unlink_quietly(path: str) -> None:
+    """Remove a temporary file if it is still there."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _first_failure(futures: list[Future[str]]) -> QuarantineError | None:
+    """Wait for every write; the first failure as a ``QuarantineError`` (None: all kept)."""
+    failure: QuarantineError | None = None
+    for future in futures:
+        try:
+            future.result()
+        except QuarantineError as exc:
+            failure = failure or exc
+        except OSError as exc:
+            failure = failure or QuarantineError(f"cannot store message: {exc.strerror or exc}")
+    return failure
+
+
 class MemoryQuarantine:
     """In-memory quarantine for tests; ``fail`` makes every write raise QuarantineError."""
 
@@ -260,6 +414,10 @@ class MemoryQuarantine:
         digest = hashlib.sha256(data).hexdigest()
         self.objects[digest] = bytes(data)
         return digest
+
+    def keep(self, blobs: Sequence[bytes], entry_for: Callable[[list[str]], Entry]) -> Entry:
+        digests = [self.put_bytes(blob) for blob in blobs]
+        return self.add(entry_for(digests))
 
     def get_bytes(self, sha256: str) -> bytes:
         try:
@@ -290,3 +448,6 @@ class MemoryQuarantine:
         entry = self.get(entry_id)
         del self.items[entry_id]
         return replace(entry, status="deleted")
+
+    def close(self) -> None:
+        pass

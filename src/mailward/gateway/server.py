@@ -77,7 +77,7 @@ class Gateway:
         self.store = store
         self.audit = audit
         self.history = history  # records clean/tracking senders after the verdict (batched)
-        # two object writes a message (original and rewrite) at once, for 4+ messages in flight
+        # the quarantine store (its own threads write the objects) and audit lines, off the loop
         self.io = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mailward-store")
         self.in_flight = 0
 
@@ -172,31 +172,36 @@ class Gateway:
         return decision.action is Action.REJECT and self.settings.keep_rejected
 
     async def _store(self, raw: bytes, decision: Decision, envelope: Envelope) -> str:
-        """Keep the original (and the rewrite) on disk, verified, then the entry naming them.
+        """Keep the original (and the rewrite) on disk, verified, and the entry naming them.
 
-        The two objects are written at the same time in the I/O threads: each waits
-        for its own fsyncs (~7-20 ms for a megabyte on a virtual disk), so one after
-        the other they were most of a defused message's time in the milter.
+        ``Quarantine.keep`` writes the objects and the entry's temporary file at the
+        same time (each waits for its own fsync: ~7-20 ms for a megabyte on a virtual
+        disk) and names the entry once the objects are on disk. It runs in an I/O
+        thread; the event loop goes on with other connections meanwhile.
         """
-        loop = asyncio.get_running_loop()
         blobs = [raw] if decision.rewritten is None else [raw, decision.rewritten]
-        stored = await asyncio.gather(*(loop.run_in_executor(self.io, self.store.put_bytes, blob) for blob in blobs),
-                                      return_exceptions=True)
-        for outcome in stored:
-            if isinstance(outcome, BaseException):
-                raise outcome
-        digests = [str(digest) for digest in stored]
-        return await loop.run_in_executor(self.io, self._add_entry, digests, len(raw), decision, envelope)
 
-    def _add_entry(self, digests: list[str], size: int, decision: Decision, envelope: Envelope) -> str:
-        """The quarantine entry for objects already stored. Runs in the I/O thread pool."""
-        digest = digests[0]
-        defused = digests[1] if len(digests) > 1 else ""
+        def entry_for(digests: list[str]) -> Entry:
+            return self._entry(digests, len(raw), decision, envelope)
+
+        entry = await asyncio.get_running_loop().run_in_executor(self.io, self._keep, blobs, entry_for)
+        return entry.id
+
+    def _keep(self, blobs: list[bytes], entry_for: Callable[[list[str]], Entry]) -> Entry:
+        """Runs in the I/O thread pool: the store, then its audit line."""
+        entry = self.store.keep(blobs, entry_for)
+        self.audit.record("stored", id=entry.id, sha256=entry.sha256, defused_sha256=entry.defused_sha256,
+                          action=entry.action, status=entry.status, queue_id=entry.queue_id)
+        return entry
+
+    @staticmethod
+    def _entry(digests: list[str], size: int, decision: Decision, envelope: Envelope) -> Entry:
+        """The quarantine entry for the objects with these digests (original first)."""
         result = decision.result
         status = {Action.QUARANTINE: "held", Action.REJECT: "rejected"}.get(decision.action, "delivered")
-        entry = Entry(
+        return Entry(
             id=new_entry_id(),
-            sha256=digest,
+            sha256=digests[0],
             size=size,
             stored_at=now_iso(),
             action=str(decision.action),
@@ -212,16 +217,13 @@ class Gateway:
             queue_id=envelope.queue_id,
             message_id=result.message_id if result else "",
             subject=result.subject if result else "",
-            defused_sha256=defused,
+            defused_sha256=digests[1] if len(digests) > 1 else "",
             history=({"time": now_iso(), "event": "stored", "action": str(decision.action)},),
         )
-        self.store.add(entry)
-        self.audit.record("stored", id=entry.id, sha256=digest, defused_sha256=defused,
-                          action=entry.action, status=status, queue_id=envelope.queue_id)
-        return entry.id
 
     def close(self) -> None:
         self.io.shutdown(wait=True)
+        self.store.close()
         if self.history is not None:
             self.history.close()
 
