@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import email.errors
+import email.utils
 import re
 
 from hypothesis import given, settings
@@ -95,3 +96,30 @@ def test_bad_base64_still_falls_back() -> None:
     except (binascii.Error, email.errors.HeaderParseError):
         pass
     assert decode_value(raw) == _reference_value(raw)
+
+
+@st.composite
+def _date(draw: st.DrawFn) -> str:
+    day = draw(st.sampled_from(["", "Wed, ", "wed, ", "Wed ", "Sun,", "Xyz, "]))
+    number = draw(st.sampled_from(["2", "02", "31", "0", "30", "29", "١"]))
+    month = draw(st.sampled_from(["Dec", "Feb", "dec", "December", "Foo"]))
+    year = draw(st.sampled_from(["2026", "1999", "26", "0001", "99999"]))
+    clock = draw(st.sampled_from(["10:00:00", "23:59:60", "24:00:00", "9:05:01", "10:00", "10.00.00"]))
+    zone = draw(st.sampled_from(["+0000", "-0000", "-0800", "+0530", "+2400", "+0099", "GMT", "EST", "", "+00"]))
+    comment = draw(st.sampled_from(["", " (UTC)", " (PST)", " (GMT+00:00)", " (", " x y"]))
+    gap = draw(st.sampled_from([" ", "  ", "\t"]))
+    return gap.join([day + number, month, year, clock, zone]) + comment + draw(st.sampled_from(["", " ", "\t"]))
+
+
+def _date_outcome(function: object, value: str) -> object:
+    try:
+        parsed = function(value)  # type: ignore[operator]
+    except Exception as exc:
+        return type(exc)
+    return parsed, repr(parsed)  # the zone and naive-or-aware too
+
+
+@settings(max_examples=500, deadline=None)
+@given(_date())
+def test_same_dates_as_the_standard_library(value: str) -> None:
+    assert _date_outcome(headers.date_of, value) == _date_outcome(email.utils.parsedate_to_datetime, value)
