@@ -163,6 +163,17 @@ class _StyleSheet:
         return ""
 
 
+# A sender's messages carry the same <style> text (a newsletter template): its reading
+# (never changed after it is made) is kept per process, for sheets up to 64 KB, 64 of
+# them (at most 4 MB).
+MAX_CACHED_SHEET = 65536
+_cached_sheet = lru_cache(maxsize=64)(_StyleSheet)
+
+
+def _style_sheet(css: str) -> _StyleSheet:
+    return _cached_sheet(css) if len(css) <= MAX_CACHED_SHEET else _StyleSheet(css)
+
+
 _BRACE = re.compile(r"[{}]")
 
 
@@ -320,7 +331,7 @@ class _Collector:
         styles = tree.css("style") if _STYLE_TAG.search(html) else ()
         sheet_css = "\n".join(node.text(deep=False) for node in styles)  # the browser's view
         self.sheet_css = sheet_css
-        self.sheet = _StyleSheet(sheet_css)
+        self.sheet = _style_sheet(sheet_css)
         self.cache: dict[int, str] = {}
         # <base href="https://..."> makes every relative URL remote
         base_node = tree.css_first("base[href]") if _BASE_TAG.search(html) else None
