@@ -8,12 +8,16 @@ docs/architecture.md). Nothing here raises on malformed input; problems become
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import email.errors
 import email.utils
 import re
+from email import quoprimime
 from email.header import decode_header, make_header
 from functools import lru_cache
+from itertools import groupby
+from typing import Any
 
 from . import domains
 from .defects import DefectKind
@@ -43,17 +47,58 @@ def no_surrogates(text: str) -> str:
     return text
 
 
+# A value made only of encoded words between runs of blanks and line ends (the large
+# X-Microsoft-Antispam-* headers: ~60 words, ~0.35 ms each through the standard
+# library's line-by-line loop). A word's text is printable ASCII without "?".
+# Possessive runs of classes that exclude their terminators.
+_WORDS_ONLY = re.compile(r"[ \t\r\n]*+(?:=\?[^?\s]*+\?[bBqQ]\?[!->@-~]*+\?=[ \t\r\n]*+)++")
+_WORD = re.compile(r"=\?([^?\s]*+)\?([bBqQ])\?([!->@-~]*+)\?=")
+# base64 text of whole 4-character groups, padding only in the last
+_B_BODY = re.compile(r"(?:[A-Za-z0-9+/]{4})*+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+def _decoded_words(raw: str) -> list[tuple[Any, Any | None]]:
+    """``email.header.decode_header(raw)``, with one fast case: words of one charset
+    between blanks and line ends, whose texts decode joined as they do apart (base64
+    in whole groups, quoted-printable with no "=" in a word's last two characters).
+    The standard library joins such words' bytes into one chunk and keeps the blanks
+    after the last word on its line: so does this. Anything else is its."""
+    if not _WORDS_ONLY.fullmatch(raw):
+        return decode_header(raw)
+    words = _WORD.findall(raw)
+    charsets = {charset.lower() for charset, _, _ in words}
+    if len(charsets) != 1:
+        return decode_header(raw)
+    chunks: list[bytes] = []
+    for base64, run in groupby(words, key=lambda word: word[1] in "bB"):
+        texts = [text for _, _, text in run]
+        joined = "".join(texts)
+        if base64:
+            if not _B_BODY.fullmatch(joined) or any(len(text) % 4 for text in texts[:-1]):
+                return decode_header(raw)
+            chunks.append(binascii.a2b_base64(joined.encode("ascii")))
+        elif any("=" in text[-2:] for text in texts):
+            return decode_header(raw)
+        else:
+            chunks.append(bytes(quoprimime.header_decode(joined), "raw-unicode-escape"))
+    collapsed: list[tuple[Any, Any | None]] = [(b"".join(chunks), charsets.pop())]
+    trailing = raw[raw.rfind("?=") + 2:].split("\r", 1)[0].split("\n", 1)[0]
+    if trailing:
+        collapsed.append((trailing.encode("ascii"), None))
+    return collapsed
+
+
 def decode_value(raw: str) -> str:
     """Decode RFC 2047 encoded words and unfold. Never raises."""
     if _ENCODED_WORD in raw:
         try:
-            value = no_surrogates(str(make_header(decode_header(raw))))
+            value = no_surrogates(str(make_header(_decoded_words(raw))))
         except (ValueError, LookupError, UnicodeError, AssertionError, TypeError, email.errors.MessageError):
             value = raw
     else:
         value = raw
     if "\n" in value or "\r" in value:
-        value = _WS.sub(" ", value)
+        # unfolded: every whitespace run one space (``\s+`` and ``str.split`` test the
+        # same characters; a fifth of the substitution's time)
+        return " ".join(value.split())
     return value.strip()
 
 
@@ -189,11 +234,45 @@ def _cached_getaddresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]
     return tuple(email.utils.getaddresses(list(values)))
 
 
+# The common RFC 5322 date ("Wed, 2 Dec 2026 10:00:00 +0000", maybe a short zone
+# comment after): read at once. Anything else goes to the standard library's parser
+# (~20 us a date in pure Python). Fixed text and bounded classes only.
+_PLAIN_DATE = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?([0-9]{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-])([0-9]{2})([0-9]{2})(?: \([A-Za-z0-9 +:-]{0,40}\))?"
+)
+_MONTHS = {name: number for number, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+
+
+def date_of(value: str) -> dt.datetime:
+    """``email.utils.parsedate_to_datetime(value)``: the same value, or the same error.
+
+    For the common form, what the standard library computes: a naive datetime for
+    "-0000" (zone unknown), else one with the offset's fixed zone."""
+    found = _PLAIN_DATE.fullmatch(value.strip(" \t"))
+    if found is None:
+        return email.utils.parsedate_to_datetime(value)
+    day, month, year, hour, minute, second, sign, zone_hours, zone_minutes = found.groups()
+    fields = (int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second))
+    offset = int(zone_hours) * 3600 + int(zone_minutes) * 60
+    if sign == "-":
+        if not offset:
+            return dt.datetime(*fields)  # "-0000": no zone, as the standard library reads it
+        offset = -offset
+    return dt.datetime(*fields, tzinfo=_zone(offset))
+
+
+@lru_cache(maxsize=256)
+def _zone(offset: int) -> dt.timezone:
+    """The fixed zone of an offset in seconds (equal to a new one; zones repeat)."""
+    return dt.timezone(dt.timedelta(seconds=offset))
+
+
 def parse_date(value: str | None, defects: list[Defect]) -> dt.datetime | None:
     if not value:
         return None
     try:
-        parsed = email.utils.parsedate_to_datetime(value)
+        parsed = date_of(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         defects.append(Defect(DefectKind.DATE_INVALID, value[:200]))
         return None
@@ -237,7 +316,7 @@ def parse_received(raw: str) -> Hop:
     timestamp = None
     if date_part.strip():
         try:
-            timestamp = email.utils.parsedate_to_datetime(date_part.strip())
+            timestamp = date_of(date_part.strip())
         except (TypeError, ValueError, IndexError, OverflowError):
             timestamp = None
         if timestamp is not None and timestamp.tzinfo is None:

@@ -139,9 +139,9 @@ class _StyleSheet:
                 if width is not None or height is not None:
                     self.sizes[key] = (width, height)
 
-    def keys_for(self, node: LexborNode) -> list[str]:
+    def keys_for(self, node: LexborNode, attrs: dict[str, str | None]) -> list[str]:
+        """The selector keys of ``node``; ``attrs`` is its ``attributes`` (read once by the caller)."""
         tag = (node.tag or "").lower()
-        attrs = node.attributes
         keys = [tag]
         for cls in (attrs.get("class") or "").split():
             cls = cls.lower()
@@ -153,14 +153,25 @@ class _StyleSheet:
             keys.append(f"{tag}#{ident.lower()}")
         return keys
 
-    def reason_for(self, node: LexborNode) -> str:
+    def reason_for(self, node: LexborNode, attrs: dict[str, str | None]) -> str:
         if not self.hidden:
             return ""
-        for key in self.keys_for(node):
+        for key in self.keys_for(node, attrs):
             reason = self.hidden.get(key)
             if reason:
                 return f"{reason} (stylesheet {key})"
         return ""
+
+
+# A sender's messages carry the same <style> text (a newsletter template): its reading
+# (never changed after it is made) is kept per process, for sheets up to 64 KB, 64 of
+# them (at most 4 MB).
+MAX_CACHED_SHEET = 65536
+_cached_sheet = lru_cache(maxsize=64)(_StyleSheet)
+
+
+def _style_sheet(css: str) -> _StyleSheet:
+    return _cached_sheet(css) if len(css) <= MAX_CACHED_SHEET else _StyleSheet(css)
 
 
 _BRACE = re.compile(r"[{}]")
@@ -228,8 +239,7 @@ _style_hiding = lru_cache(maxsize=4096)(_uncached_style_hiding)
 MAX_CACHED_STYLE = 2048
 
 
-def _own_hiding(node: LexborNode, sheet: _StyleSheet) -> str:
-    attrs = node.attributes
+def _own_hiding(node: LexborNode, sheet: _StyleSheet, attrs: dict[str, str | None]) -> str:
     if "hidden" in attrs:
         return "hidden attribute"
     style = attrs.get("style")
@@ -237,7 +247,7 @@ def _own_hiding(node: LexborNode, sheet: _StyleSheet) -> str:
         reason = _style_hiding(style) if len(style) <= MAX_CACHED_STYLE else _uncached_style_hiding(style)
         if reason:
             return reason
-    return sheet.reason_for(node)
+    return sheet.reason_for(node, attrs)
 
 
 def _uncached_style_size(style: str) -> tuple[int | None, int | None]:
@@ -262,7 +272,7 @@ def _ancestor_hiding(node: LexborNode, sheet: _StyleSheet, cache: dict[int, str]
         tag = parent.tag
         if tag in ("html", "-document", "#document"):
             break
-        own = _own_hiding(parent, sheet)
+        own = _own_hiding(parent, sheet, parent.attributes)
         if own:
             reason = f"ancestor <{tag}> {own}"
             break
@@ -273,8 +283,7 @@ def _ancestor_hiding(node: LexborNode, sheet: _StyleSheet, cache: dict[int, str]
     return reason
 
 
-def _size(node: LexborNode, sheet: _StyleSheet) -> tuple[int | None, int | None]:
-    attrs = node.attributes
+def _size(node: LexborNode, sheet: _StyleSheet, attrs: dict[str, str | None]) -> tuple[int | None, int | None]:
     width, height = _px(attrs.get("width")), _px(attrs.get("height"))
     style = attrs.get("style")
     if style:
@@ -282,7 +291,7 @@ def _size(node: LexborNode, sheet: _StyleSheet) -> tuple[int | None, int | None]
         width = css_w if css_w is not None else width
         height = css_h if css_h is not None else height
     if (width is None or height is None) and sheet.sizes:
-        for key in sheet.keys_for(node):
+        for key in sheet.keys_for(node, attrs):
             if key in sheet.sizes:
                 sheet_w, sheet_h = sheet.sizes[key]
                 width = sheet_w if width is None else width
@@ -322,15 +331,16 @@ class _Collector:
         styles = tree.css("style") if _STYLE_TAG.search(html) else ()
         sheet_css = "\n".join(node.text(deep=False) for node in styles)  # the browser's view
         self.sheet_css = sheet_css
-        self.sheet = _StyleSheet(sheet_css)
+        self.sheet = _style_sheet(sheet_css)
         self.cache: dict[int, str] = {}
         # <base href="https://..."> makes every relative URL remote
         base_node = tree.css_first("base[href]") if _BASE_TAG.search(html) else None
         base = (base_node.attributes.get("href") or "").strip() if base_node is not None else ""
         self.base = base if base.lower().startswith(("http://", "https://", "//")) else ""
 
-    def hidden_of(self, node: LexborNode) -> str:
-        return _own_hiding(node, self.sheet) or _ancestor_hiding(node, self.sheet, self.cache)
+    def hidden_of(self, node: LexborNode, attrs: dict[str, str | None]) -> str:
+        """Why ``node`` (whose ``attributes`` are ``attrs``) or an ancestor is hidden, or ""."""
+        return _own_hiding(node, self.sheet, attrs) or _ancestor_hiding(node, self.sheet, self.cache)
 
     def resolve(self, url: str) -> str:
         if not self.base or not url or url.startswith("#") or _HAS_SCHEME.match(url):
@@ -361,8 +371,8 @@ class _Collector:
             # SVG <image href>, <feImage href>, <use href="other.svg#x">
             href = attrs.get("href") or attrs.get("xlink:href")
             if href and not href.startswith("#"):
-                width, height = _size(node, self.sheet)
-                reason = self.hidden_of(node)
+                width, height = _size(node, self.sheet, attrs)
+                reason = self.hidden_of(node, attrs)
                 self.add(Resource(href.strip(), "img", self.part, tag, width, height, bool(reason), reason))
         elif tag in ANIMATION_ELEMENTS:
             self._animation(node, tag, attrs)
@@ -373,8 +383,8 @@ class _Collector:
         elif tag == "object":
             data = attrs.get("data")
             if data:
-                width, height = _size(node, self.sheet)
-                reason = self.hidden_of(node)
+                width, height = _size(node, self.sheet, attrs)
+                reason = self.hidden_of(node, attrs)
                 self.add(Resource(data.strip(), "object", self.part, tag, width, height, bool(reason), reason))
         elif tag == "meta":
             if (attrs.get("http-equiv") or "").strip().lower() == "refresh":
@@ -388,12 +398,12 @@ class _Collector:
                                    inputs=inputs))
         background = attrs.get("background")
         if background:
-            reason = self.hidden_of(node)
+            reason = self.hidden_of(node, attrs)
             self.add(Resource(background.strip(), "background", self.part, tag, hidden=bool(reason),
                               hidden_reason=reason))
         style = attrs.get("style")
         if style and could_load_css(style):
-            reason = self.hidden_of(node)
+            reason = self.hidden_of(node, attrs)
             for resource in _css_resources(style, self.part, tag, reason):
                 self.add(resource)
         self._generic(tag, attrs)
@@ -410,8 +420,8 @@ class _Collector:
             self.truncated = True
 
     def _image(self, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
-        width, height = _size(node, self.sheet)
-        reason = self.hidden_of(node)
+        width, height = _size(node, self.sheet, attrs)
+        reason = self.hidden_of(node, attrs)
         kind = "img" if tag == "img" else "input-image"
         alt = attrs.get("alt") or ""
         src = attrs.get("src")
@@ -435,7 +445,7 @@ class _Collector:
         if target_attr in ANIMATED_URL_ATTRIBUTES:
             target = node.parent
             target_tag = (target.tag or "").lower() if target is not None else tag
-            reason = self.hidden_of(node)
+            reason = self.hidden_of(node, attrs)
             for url in animation_urls(values):
                 if not url.startswith("#"):
                     self.add(Resource(url, "img", self.part, target_tag, hidden=bool(reason), hidden_reason=reason))
@@ -459,8 +469,8 @@ class _Collector:
     def _media(self, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
         attr, kind = _MEDIA_TAGS[tag]
         src = attrs.get(attr)
-        reason = self.hidden_of(node)
-        width, height = _size(node, self.sheet)
+        reason = self.hidden_of(node, attrs)
+        width, height = _size(node, self.sheet, attrs)
         if src:
             self.add(Resource(src.strip(), kind, self.part, tag, width, height, bool(reason), reason))
         if tag == "source" and attrs.get("srcset"):  # <picture><source srcset>
@@ -511,7 +521,7 @@ _ELEMENT_TAGS = frozenset({
     "a", "area", "img", "input", "image", "feimage", "use", *ANIMATION_ELEMENTS, "link", *_MEDIA_TAGS,
     "object", "meta", "form",
 })  # fmt: skip
-_ELEMENT_ATTRIBUTES = frozenset({*LOAD_ATTRIBUTES, "background", "style"})
+_LOADING_ATTRIBUTES = frozenset({*LOAD_ATTRIBUTES, "background"})
 # ``"<!--[if" in html.lower()`` without lower-casing the whole part (only ASCII I and F
 # lower-case to i and f)
 _CONDITIONAL_COMMENT = re.compile(r"<!--\[[iI][fF]")
@@ -559,9 +569,14 @@ def extract_html(
         tag = (node.tag or "").lower()
         if tag and not tag.startswith(("-", "#")):
             attrs = node.attributes
-            # most elements (td, tr, div...) neither load, link nor hide anything themselves
-            if tag in _ELEMENT_TAGS or not _ELEMENT_ATTRIBUTES.isdisjoint(attrs):
+            # most elements (td, tr, div...) neither load, link nor hide anything themselves;
+            # on another element a style that cannot load is all ``element`` would read
+            if tag in _ELEMENT_TAGS or not _LOADING_ATTRIBUTES.isdisjoint(attrs):
                 collector.element(node, tag, attrs)
+            elif "style" in attrs:
+                style = attrs["style"]
+                if style and could_load_css(style):
+                    collector.element(node, tag, attrs)
     if _CONDITIONAL_COMMENT.search(html):
         for resource in _conditional_resources(html, part):
             collector.add(resource)

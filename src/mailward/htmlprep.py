@@ -9,13 +9,11 @@ run before Lexbor does.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from itertools import accumulate
 
 from .remote import ANIMATION_VALUE_ATTRIBUTES, LOAD_ATTRIBUTES
 
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,20})")
-_VOID = frozenset(
-    "area base br col embed hr img input link meta param source track wbr".split()
-)
 # Tags kept when deep nesting forces a flattening: everything that loads or links.
 _CONTAINER = re.compile(
     r"</?(?!(?:a|area|img|image|input|link|style|base|meta|form|iframe|frame|object|embed|video|audio|source|track|svg|use|picture|html|head|body)\b)[A-Za-z][A-Za-z0-9]{0,20}\b[^<>]{0,4096}>"
@@ -23,19 +21,26 @@ _CONTAINER = re.compile(
 MAX_HTML_DEPTH = 1000
 
 
+# the start and end tags whose name (up to 21 letters and digits) is not a void
+# element's, ASCII case-insensitive: the group is "/" for an end tag
+_NON_VOID_TAG = re.compile(
+    r"<(/?)(?!(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)(?![A-Za-z0-9]))"
+    r"[A-Za-z][A-Za-z0-9]{0,20}",
+    re.IGNORECASE | re.ASCII,
+)
+_STEP = {"": 1, "/": -1}
+
+
 def _nesting_depth(html: str) -> int:
-    """Approximate element nesting depth from the tag stream (linear)."""
-    depth = deepest = 0
-    for closing, name in _TAG.findall(html):  # tuples built in C: a third faster than Match objects
-        if name.lower() in _VOID:
-            continue
-        if closing:
-            depth = max(0, depth - 1)
-        else:
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-    return deepest
+    """Approximate element nesting depth from the tag stream (linear): an opening tag
+    goes one deeper, a closing one back (never above the top). The depth after each
+    tag is the running sum minus its lowest point so far, counted in C."""
+    sums = list(accumulate(map(_STEP.__getitem__, _NON_VOID_TAG.findall(html))))
+    if not sums:
+        return 0
+    lows = accumulate(sums, min, initial=0)
+    next(lows)
+    return max(0, max(map(int.__sub__, sums, lows)))
 
 
 def flatten_deep_html(html: str) -> tuple[str, bool]:
@@ -70,7 +75,7 @@ def open_templates(html: str) -> str:
     browser, but Lexbor keeps template content out of the tree walk: opened here, the
     content is scanned and defused like the rest. Tags become a space, so removing one
     cannot join the text around it into a new tag."""
-    if "template" not in html.lower():
+    if not _TEMPLATE_TAG.search(html):  # what lower-casing the whole part told
         return html
     return _TEMPLATE_TAG.sub(" ", html)
 
@@ -86,12 +91,28 @@ _START_TAG = re.compile(r"<[A-Za-z][^\s/>]*+(?:" + _UNIT + ")*+")
 _UNITS = re.compile(_UNIT)
 
 
+# A start tag of more than ``MAX_ATTRIBUTES_PER_ELEMENT`` units, found without a
+# Python step per tag; atomic units read as ``_START_TAG`` does and never give back.
+@lru_cache(maxsize=4)
+def _long_start_tag(units: int) -> re.Pattern[str]:
+    return re.compile(r"<[A-Za-z][^\s/>]*+(?>" + _UNIT + "){" + str(units) + "}")
+
+
+_LONG_START_TAG = _long_start_tag(MAX_ATTRIBUTES_PER_ELEMENT + 1)
+
+
 def _within_bounds(html: str) -> bool:
     """True when no element can have more than ``MAX_ATTRIBUTES_PER_ELEMENT`` attributes and
     the part not more than ``MAX_ATTRIBUTES_TOTAL`` (then the exact scan would change nothing).
 
-    A short tag is bounded by its length, a long one counted; when those bounds add up
-    past ``MAX_ATTRIBUTES_TOTAL`` every tag is counted."""
+    A part of at most ``MAX_ATTRIBUTES_TOTAL`` characters has no more attributes than
+    that (every attribute is at least a character), so only a start tag with too many
+    can make it exceed: one search, which may also stop at a "<" inside a quoted value
+    (the exact scan then finds nothing to change). Longer parts: a short tag is bounded
+    by its length, a long one counted; when those bounds add up past
+    ``MAX_ATTRIBUTES_TOTAL`` every tag is counted."""
+    if len(html) <= MAX_ATTRIBUTES_TOTAL:
+        return _long_start_tag(MAX_ATTRIBUTES_PER_ELEMENT + 1).search(html) is None
     tags = [tag.span() for tag in _START_TAG.finditer(html)]
     bound = 0
     for start, end in tags:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -72,3 +73,65 @@ def test_elements_without_handled_tags_still_report_what_they_load() -> None:
     assert set(resources) == {"https://t.example/bg.gif", "https://t.example/s.gif", "https://t.example/c.gif",
                               "https://t.example/h.gif"}
     assert resources["https://t.example/h.gif"].hidden
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=120), st.sampled_from([(3, 100_000), (1, 100_000)]))
+def test_long_tag_search_gives_the_exact_result(pieces: list[str], bounds: tuple[int, int]) -> None:
+    # parts no longer than the total bound: one search for a tag with too many attributes
+    html = "".join(pieces)
+    with _bounds(*bounds):
+        exact = htmlprep._bound_attributes_exact(html) if len(html) >= 2 * bounds[0] else (html, False)
+        assert htmlprep.bound_attributes(html) == exact
+
+
+def test_a_quoted_tag_with_many_attributes_changes_nothing() -> None:
+    # the search stops at the "<b" inside the quoted value; the exact scan reads one attribute
+    html = '<p title="<b ' + "x " * 300 + '">text</p>'
+    assert htmlprep.bound_attributes(html) == (html, False)
+    assert htmlprep.bound_attributes("<p " + "x " * 300 + ">")[1]
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,20})")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def _depth_by_steps(html: str) -> int:
+    """The nesting depth a tag at a time (how ``_nesting_depth`` used to count)."""
+    depth = deepest = 0
+    for closing, name in _TAG.findall(html):
+        if name.lower() in _VOID:
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+_TAG_PIECES = ["<div>", "</div>", "<DIV>", "<br>", "<BR/>", "<brx>", "<img>", "<imgs>", "</img>", "</p>", "<p>",
+               "<lin\u212a>", "<a" + "b" * 25 + ">", "<br" + "x" * 25 + ">", "text", "< p>", "</ div>"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TAG_PIECES), max_size=200))
+def test_nesting_depth_counts_as_a_tag_at_a_time(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    assert htmlprep._nesting_depth(html) == _depth_by_steps(html)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="<>/ tTeEmMpPlLaAİK", max_size=30))
+def test_template_check_matches_lower_case_search(text: str) -> None:
+    # the search replaced ``"template" not in html.lower()``: the same text either way
+    expected = htmlprep._TEMPLATE_TAG.sub(" ", text) if "template" in text.lower() else text
+    assert htmlprep.open_templates(text) == expected
+
+
+def test_an_element_with_a_style_that_loads_is_read_and_one_that_cannot_is_not() -> None:
+    html = ('<div style="color:red"><p style="background-image:url(https://t.example/p.png)">x</p></div>'
+            '<div style="display:none"><img src="https://t.example/i.gif"></div>')
+    resources = {r.url: r for r in extract_html(html, "1").resources}
+    assert set(resources) == {"https://t.example/p.png", "https://t.example/i.gif"}
+    assert resources["https://t.example/i.gif"].hidden

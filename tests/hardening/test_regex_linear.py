@@ -35,6 +35,10 @@ NOT_MESSAGE = "runs on rule files, configuration or imported indicators, not on 
 # module.attribute -> (input, why it is safe)
 PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.headers._WS": ("header values", CLASS),
+    "mailward.headers._WORDS_ONLY": ("header values (fullmatch)", "possessive runs of classes that exclude their terminators, between fixed '=?', '?' and '?='; nothing gives characters back"),
+    "mailward.headers._PLAIN_DATE": ("Date and Received dates (fullmatch)", "fixed text, alternations of literals and classes bounded to 40"),
+    "mailward.headers._WORD": ("header values", "fixed '=?', '?', '?=' around possessive class runs"),
+    "mailward.headers._B_BODY": ("base64 texts of encoded words (fullmatch)", "fixed-width groups of one class, possessive, then a fixed-width tail"),
     "mailward.headers._IPV4": ("Received headers", "fixed-width digit groups; lookarounds are one character"),
     "mailward.headers._IPV6_BRACKET": ("Received headers", "one class bounded to 45 characters between brackets"),
     "mailward.headers._FROM_CLAUSE": ("Received headers", "anchored; one class bounded to 255"),
@@ -61,7 +65,8 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.remote._BRACKET": ("CSS kept by defuse", CLASS),
     "mailward.remote._SAFE_DATA_IMAGE": ("data: URLs of images", "fixed prefix then one class, anchored at the end"),
     "mailward.remote._WHITESPACE_AND_CONTROLS": ("URLs in HTML", CLASS),
-    "mailward.htmlprep._TAG": ("HTML bodies", "fixed '<' then one class bounded to 20"),
+    "mailward.htmlprep._NON_VOID_TAG": ("HTML bodies", "fixed '<', a lookahead of tag-name literals, one class bounded to 20"),
+    "mailward.htmlprep._LONG_START_TAG": ("HTML bodies", "fixed '<' and a letter, then a bounded count (257) of atomic units of possessive class runs; nothing gives characters back"),
     "mailward.htmlprep._CONTAINER": ("HTML bodies", "alternation of tag-name literals"),
     "mailward.htmlprep._TAG_START": ("HTML bodies", "fixed '<' and one character"),
     "mailward.htmlprep._TAG_NAME": ("HTML start tags", CLASS),
