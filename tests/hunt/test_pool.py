@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mailward.hunt import runner
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -20,9 +22,9 @@ import json, os, sys
 from mailward.hunt.analysis import WorkerSettings, WorkItem, worker_info
 from mailward.hunt.runner import PoolExecutor
 if __name__ == "__main__":
-    method, raw = sys.argv[1], sys.argv[2].encode()
+    method, raw, recycle = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3])
     settings = WorkerSettings({"limits": {"time_budget": 30}}, None)
-    ex = PoolExecutor(settings, 2, method=method)
+    ex = PoolExecutor(settings, 2, method=method, chunksize=1, recycle=recycle)
     try:
         infos = [ex.pool.apply(worker_info) for _ in range(6)]
         records = list(ex.map([WorkItem("a", raw), WorkItem("b", b"no header at all")]))
@@ -33,11 +35,11 @@ if __name__ == "__main__":
 """
 
 
-def _run(method: str, tmp_path: Path) -> dict:
+def _run(method: str, tmp_path: Path, recycle: int = 0) -> dict:
     script = tmp_path / "pool_probe.py"
     script.write_text(SCRIPT)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
-    out = subprocess.run([sys.executable, str(script), method, RAW.decode()], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, str(script), method, RAW.decode(), str(recycle)], capture_output=True, text=True,
                          env=env, timeout=300, check=True)
     return json.loads(out.stdout)
 
@@ -49,6 +51,32 @@ def test_forkserver_workers_start_with_the_scanner_built(tmp_path: Path) -> None
     assert all(i["preloaded"] for i in got["infos"])
     assert all(i["ppid"] != got["me"] for i in got["infos"])  # forked by the server, not by the hunt
     assert got["records"] == [["a", "clean"], ["b", "unscannable"]]
+
+
+def test_recycled_workers_are_fresh_forks_that_start_preloaded(tmp_path: Path) -> None:
+    # one message per worker: every task goes to a new fork of the server
+    got = _run("forkserver", tmp_path, recycle=1)
+    workers = {i["pid"] for i in got["infos"]}
+    assert len(workers) == 6
+    assert all(i["preloaded"] for i in got["infos"])
+    assert all(i["ppid"] != got["me"] for i in got["infos"])
+    assert got["records"] == [["a", "clean"], ["b", "unscannable"]]
+
+
+def test_spawned_workers_are_not_recycled(tmp_path: Path) -> None:
+    got = _run("spawn", tmp_path, recycle=1)
+    assert len({i["pid"] for i in got["infos"]}) <= 2
+
+
+def test_recycle_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILWARD_HUNT_RECYCLE", "500")
+    assert runner._recycle() == 500
+    monkeypatch.setenv("MAILWARD_HUNT_RECYCLE", "0")
+    assert runner._recycle() == 0
+    monkeypatch.setenv("MAILWARD_HUNT_RECYCLE", "many")
+    assert runner._recycle() == runner.RECYCLE
+    monkeypatch.delenv("MAILWARD_HUNT_RECYCLE")
+    assert runner._recycle() == runner.RECYCLE
 
 
 def test_spawned_workers_build_their_own(tmp_path: Path) -> None:

@@ -40,6 +40,12 @@ class WorkerSettings:
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
+# The environment variable naming the file the hunt's fork server reads its settings
+# from (mailward.hunt.preload). Defined here, not there: importing that module runs its
+# warm-up, which the hunting process itself must not do (it would import the scan's
+# record building, numpy included, and freeze its heap for nothing).
+PRELOAD_ENV = "MAILWARD_HUNT_PRELOAD"
+
 _SCANNERS: dict[str, Any] = {}
 # (settings, its key, its time budget) of the last settings object seen: a pool worker
 # or a Dask chunk passes the same object for every message, and hashing the

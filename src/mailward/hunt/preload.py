@@ -19,7 +19,7 @@ import gc
 import os
 import pickle
 
-PRELOAD_ENV = "MAILWARD_HUNT_PRELOAD"
+from .analysis import PRELOAD_ENV
 
 
 def _warm() -> None:

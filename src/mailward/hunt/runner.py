@@ -24,6 +24,7 @@ from mailward.store import Store
 from mailward.store.records import PackedRecord
 
 from .analysis import (
+    PRELOAD_ENV,
     WorkerSettings,
     WorkItem,
     analyse_chunk,
@@ -94,12 +95,18 @@ class InlineExecutor:
 START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
-def _start_pool(settings: WorkerSettings, jobs: int, method: str) -> Any:
+# A fork-server worker is replaced by a fresh fork after this many messages: the scan's
+# per-process look-up caches (bounded, but large) fill as a long hunt goes on, and a
+# fresh fork starts again from the server's shared pages, so a worker's memory stays
+# flat whatever the mailbox size. Spawned workers are not recycled (each new one would
+# spend 3-4 s building its scanner).
+RECYCLE = 2000
+
+
+def _start_pool(settings: WorkerSettings, jobs: int, method: str, maxtasks: int | None = None) -> Any:
     ctx = multiprocessing.get_context(method)
     if method != "forkserver":
         return ctx.Pool(jobs, initializer=pool_init, initargs=(settings,))
-    from .preload import PRELOAD_ENV
-
     ctx.set_forkserver_preload(["mailward.hunt.preload"])
     # the settings reach the fork server (started by the first worker, if not running
     # yet) through a private file named in its environment; once Pool() returns every
@@ -110,7 +117,7 @@ def _start_pool(settings: WorkerSettings, jobs: int, method: str) -> Any:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(settings, fh)
         os.environ[PRELOAD_ENV] = path
-        return ctx.Pool(jobs, initializer=pool_init, initargs=(settings,))
+        return ctx.Pool(jobs, initializer=pool_init, initargs=(settings,), maxtasksperchild=maxtasks)
     finally:
         if old is None:
             os.environ.pop(PRELOAD_ENV, None)
@@ -120,12 +127,24 @@ def _start_pool(settings: WorkerSettings, jobs: int, method: str) -> Any:
 
 
 class PoolExecutor:
-    """A multiprocessing pool fed through a bounded window (memory stays flat)."""
+    """A multiprocessing pool fed through a bounded window (memory stays flat).
+
+    ``recycle``: messages after which a fork-server worker is replaced by a fresh fork
+    (0: never); a pool task is a chunk of ``chunksize`` messages.
+    """
 
     def __init__(
-        self, settings: WorkerSettings, jobs: int, window: int = 512, chunksize: int = 8, method: str = ""
+        self,
+        settings: WorkerSettings,
+        jobs: int,
+        window: int = 512,
+        chunksize: int = 16,
+        method: str = "",
+        recycle: int = RECYCLE,
     ) -> None:
-        self.pool = _start_pool(settings, jobs, method or START_METHOD)
+        method = method or START_METHOD
+        maxtasks = max(1, recycle // chunksize) if recycle > 0 and method == "forkserver" else None
+        self.pool = _start_pool(settings, jobs, method, maxtasks)
         self.window = window
         self.chunksize = chunksize
 
@@ -195,7 +214,16 @@ def make_executor(settings: WorkerSettings, *, jobs: int = 0, dask: Any = None) 
     jobs = jobs or (multiprocessing.cpu_count() or 1)
     if jobs <= 1:
         return InlineExecutor(settings)
-    return PoolExecutor(settings, jobs)
+    return PoolExecutor(settings, jobs, recycle=_recycle())
+
+
+def _recycle() -> int:
+    """Messages per fork-server worker: ``RECYCLE``, or ``MAILWARD_HUNT_RECYCLE`` (0: never)."""
+    value = os.environ.get("MAILWARD_HUNT_RECYCLE", "").strip()
+    try:
+        return max(0, int(value)) if value else RECYCLE
+    except ValueError:
+        return RECYCLE
 
 
 # -- the writer loop --------------------------------------------------------------

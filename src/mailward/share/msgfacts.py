@@ -169,11 +169,17 @@ def message_facts(
 
 
 def _add_ip(text: str, out: dict[tuple[str, str], None]) -> None:
+    canonical = _canonical_ip(text)
+    if canonical is not None:
+        out[("ip", canonical)] = None
+
+
+@lru_cache(maxsize=4096)  # the same relays recur in every message's Received chain
+def _canonical_ip(text: str) -> str | None:
     try:
-        _kind, canonical = indicator_values.normalise_ip(text.strip().strip("[]"))
+        return indicator_values.normalise_ip(text.strip().strip("[]"))[1]
     except indicator_values.IndicatorError:
-        return
-    out[("ip", canonical)] = None
+        return None
 
 
 def lsh_bands(minhash: bytes | None) -> list[str]:
