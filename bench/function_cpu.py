@@ -26,21 +26,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from scan_profile import load  # noqa: E402  (bench/ is on the path: this script's own folder)
+
 from mailward.scan import Scanner  # noqa: E402
-from mailward.sources import iter_sources  # noqa: E402
 
 DEFAULT = "mailward.facts.build:build_facts,mailward.identity.analyse:analyse_identity,mailward.beacons:find_beacons"
-
-
-def _load(paths: list[str], limit: int) -> list[tuple[str, bytes]]:
-    out = []
-    for item in iter_sources(paths):
-        data = getattr(item, "data", None)
-        if data is not None:
-            out.append((item.source, data))
-        if limit and len(out) >= limit:
-            break
-    return out
 
 
 def _wrap(target: str, totals: dict[str, float]) -> None:
@@ -68,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--functions", default=DEFAULT, help="MODULE:NAME, comma-separated")
     parser.add_argument("--limit", type=int, default=0)
     args = parser.parse_args(argv)
-    messages = _load(args.paths, args.limit)
+    messages = load(args.paths, args.limit)
     if not messages:
         print("no messages", file=sys.stderr)
         return 1

@@ -205,12 +205,18 @@ _DISPLAY_CACHED = 4096
 
 
 def _display_name_claims(name: str, cat: Catalogue) -> list[RawClaim]:
-    known: dict[str, tuple[RawClaim, ...]] = _of_catalogue(_DISPLAY_CACHE, cat, dict)
-    found = known.get(name)
+    return _kept_claims(_DISPLAY_CACHE, name, cat, _display_name_claims_of)
+
+
+def _kept_claims(table: dict[int, tuple[Catalogue, dict[str, tuple[RawClaim, ...]]]], text: str, cat: Catalogue,
+                 find: Callable[[str, Catalogue], list[RawClaim]]) -> list[RawClaim]:
+    """``find(text, cat)``, kept per catalogue and text (at most ``_DISPLAY_CACHED`` texts)."""
+    known: dict[str, tuple[RawClaim, ...]] = _of_catalogue(table, cat, dict)
+    found = known.get(text)
     if found is None:
         if len(known) >= _DISPLAY_CACHED:
             known.clear()
-        found = known[name] = tuple(_display_name_claims_of(name, cat))
+        found = known[text] = tuple(find(text, cat))
     return list(found)
 
 
@@ -330,13 +336,7 @@ def _local_part_claims(local: str, cat: Catalogue) -> list[RawClaim]:
     A name inside another word ("delacroix") is not a claim."""
     if not local:
         return []
-    known: dict[str, tuple[RawClaim, ...]] = _of_catalogue(_LOCAL_CACHE, cat, dict)
-    found = known.get(local)
-    if found is None:
-        if len(known) >= _DISPLAY_CACHED:
-            known.clear()
-        found = known[local] = tuple(_local_part_claims_of(local, cat))
-    return list(found)
+    return _kept_claims(_LOCAL_CACHE, local, cat, _local_part_claims_of)
 
 
 def _local_part_claims_of(local: str, cat: Catalogue) -> list[RawClaim]:
