@@ -87,7 +87,8 @@ def open_templates(html: str) -> str:
 # (each run stops at a character the next piece cannot start with), so they read the
 # same units as ``_ATTRIBUTE_GAP`` + ``_ATTRIBUTE``, a third faster.
 _UNIT = r"""[\s/]*+[^\s/>][^\s/>=]*+(?:\s*+=\s*+(?:"[^"]*+(?:"|\Z)|'[^']*+(?:'|\Z)|[^\s>]*+))?"""
-_START_TAG = re.compile(r"<[A-Za-z][^\s/>]*+(?:" + _UNIT + ")*+")
+# The group: the tag's attribute text (all of the match after the name).
+_START_TAG = re.compile(r"<[A-Za-z][^\s/>]*+((?:" + _UNIT + ")*+)")
 _UNITS = re.compile(_UNIT)
 
 
@@ -108,29 +109,28 @@ def _within_bounds(html: str) -> bool:
     A part of at most ``MAX_ATTRIBUTES_TOTAL`` characters has no more attributes than
     that (every attribute is at least a character), so only a start tag with too many
     can make it exceed: one search, which may also stop at a "<" inside a quoted value
-    (the exact scan then finds nothing to change). Longer parts: a short tag is bounded
-    by its length, a long one counted; when those bounds add up past
-    ``MAX_ATTRIBUTES_TOTAL`` every tag is counted."""
+    (the exact scan then finds nothing to change). Longer parts: each start tag's
+    attribute text is taken in one ``findall``; a text no longer than the per-element
+    bound is within it, a longer one is counted; the total is bounded by the texts'
+    lengths and, past that, counted in one ``findall`` over the texts joined by ">"
+    (which no attribute can start, continue or end in: a quoted value left open runs
+    to the end of the part, so only the last text can hold one)."""
+    per_element = MAX_ATTRIBUTES_PER_ELEMENT
     if len(html) <= MAX_ATTRIBUTES_TOTAL:
-        return _long_start_tag(MAX_ATTRIBUTES_PER_ELEMENT + 1).search(html) is None
-    tags = [tag.span() for tag in _START_TAG.finditer(html)]
-    bound = 0
-    for start, end in tags:
-        if end - start <= MAX_ATTRIBUTES_PER_ELEMENT:
-            bound += end - start
-        else:
-            found = _attribute_count(html, start, end)
-            if found > MAX_ATTRIBUTES_PER_ELEMENT:
-                return False
-            bound += found
-    if bound <= MAX_ATTRIBUTES_TOTAL:
+        return _long_start_tag(per_element + 1).search(html) is None
+    texts = _START_TAG.findall(html)
+    for text in texts:
+        if len(text) > per_element and len(_UNITS.findall(text)) > per_element:
+            return False
+    if sum(map(len, texts)) <= MAX_ATTRIBUTES_TOTAL:
         return True
-    return sum(_attribute_count(html, start, end) for start, end in tags) <= MAX_ATTRIBUTES_TOTAL
+    return attribute_total(texts) <= MAX_ATTRIBUTES_TOTAL
 
 
-def _attribute_count(html: str, start: int, end: int) -> int:
-    name_end = _TAG_NAME.match(html, start + 1)
-    return len(_UNITS.findall(html, name_end.end() if name_end else start + 1, end))
+def attribute_total(texts: list[str]) -> int:
+    """How many attributes the start tags whose attribute texts are ``texts`` hold, in
+    one ``findall`` over the texts joined by ">" (see ``_within_bounds``)."""
+    return len(_UNITS.findall(">".join(texts)))
 
 
 def bound_attributes(html: str) -> tuple[str, bool]:

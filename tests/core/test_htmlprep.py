@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mailward import htmlprep
@@ -83,6 +83,33 @@ def test_long_tag_search_gives_the_exact_result(pieces: list[str], bounds: tuple
     with _bounds(*bounds):
         exact = htmlprep._bound_attributes_exact(html) if len(html) >= 2 * bounds[0] else (html, False)
         assert htmlprep.bound_attributes(html) == exact
+
+
+def _within_bounds_tag_by_tag(html: str) -> bool:
+    """Whether the part is within the bounds, each start tag's attributes counted apart."""
+    counts = [len(htmlprep._UNITS.findall(html, tag.start(1), tag.end(1))) for tag in htmlprep._START_TAG.finditer(html)]
+    return max(counts, default=0) <= htmlprep.MAX_ATTRIBUTES_PER_ELEMENT and sum(counts) <= htmlprep.MAX_ATTRIBUTES_TOTAL
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=160), st.sampled_from([(3, 10), (5, 40), (40, 5), (2, 60), (300, 20)]))
+def test_long_parts_count_attributes_as_tag_by_tag(pieces: list[str], bounds: tuple[int, int]) -> None:
+    # parts longer than the total bound: attribute texts in one findall, joined by ">"
+    html = "".join(pieces)
+    with _bounds(*bounds):
+        if len(html) > bounds[1]:
+            assert htmlprep._within_bounds(html) == _within_bounds_tag_by_tag(html)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*_PIECES, " =x", "='q'", "<p b>", "<p"]), max_size=160))
+@example(["<p b>", "<p", " =x"])  # joined without a separator, "b =x" would read as one attribute
+def test_attribute_total_of_joined_texts_is_the_sum_tag_by_tag(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    tags = list(htmlprep._START_TAG.finditer(html))
+    assert htmlprep.attribute_total([tag.group(1) for tag in tags]) == sum(
+        len(htmlprep._UNITS.findall(html, tag.start(1), tag.end(1))) for tag in tags
+    )
 
 
 def test_a_quoted_tag_with_many_attributes_changes_nothing() -> None:
