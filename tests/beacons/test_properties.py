@@ -64,3 +64,43 @@ def test_fast_base32_is_the_standard_encoding(data: bytes) -> None:
     from mailward.tokens.recipient import _b32encode
 
     assert _b32encode(data) == b32encode(data).decode("ascii")
+
+
+def _b32_inner_by_encoding(data: bytes) -> list[str]:
+    """The base32 alignments as ``_b32_inner`` used to make them: five padded copies encoded."""
+    from base64 import b32encode
+
+    out = []
+    for k in range(5):
+        enc = b32encode(b"\0" * k + data).decode("ascii")
+        inner = enc[-(-8 * k // 5) : (8 * (k + len(data))) // 5]
+        if len(inner) >= 12:
+            out.append(inner)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_base32_alignments_read_from_one_integer_are_the_encoded_ones(data: bytes) -> None:
+    from mailward.tokens.recipient import _b32_inner
+
+    assert _b32_inner(data) == _b32_inner_by_encoding(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"aZ09_.-~@+%/ =é\u212a\U0001f600", "\ud800"]), max_size=40))
+def test_address_url_encoding_is_quote_three_times(address: str) -> None:
+    from urllib.parse import quote
+
+    from mailward.tokens.recipient import _url_encoded
+
+    try:
+        once = quote(address, safe="")
+    except UnicodeEncodeError:  # a lone surrogate: the fast path must not take it either
+        try:
+            _url_encoded(address)
+        except UnicodeEncodeError:
+            return
+        raise AssertionError("encoded an address quote cannot encode") from None
+    twice = quote(once, safe="")
+    assert _url_encoded(address) == (once, twice, quote(twice, safe=""))

@@ -145,16 +145,27 @@ def _b32_variants(data: bytes) -> list[tuple[str, str]]:
 
 def _b32_inner(data: bytes) -> list[str]:
     """The base32 characters fixed by ``data`` at each of the five byte alignments
-    (the base32 counterpart of ``_b64_inner``)."""
+    (the base32 counterpart of ``_b64_inner``).
+
+    Behind ``k`` leading bytes the first character wholly inside ``data`` starts
+    ``5 * ceil(8k / 5) - 8k`` bits into it: 0, 2, 4, 1 and 3 bits for ``k`` = 0..4. So
+    each alignment is the run of whole 5-bit groups of ``data``'s bits from that offset,
+    read from one integer (two characters at a time) instead of encoding five padded
+    copies."""
+    bits = 8 * len(data)
+    value = int.from_bytes(data, "big")
+    pairs = _B32_PAIRS
     out = []
-    n = len(data)
-    for k in range(5):
-        enc = _b32encode(b"\0" * k + data)
-        start = -(-8 * k // 5)
-        end = (8 * (k + n)) // 5
-        inner = enc[start:end]
-        if len(inner) >= 12:
-            out.append(inner)
+    for offset in (0, 2, 4, 1, 3):
+        count = (bits - offset) // 5  # characters wholly inside data
+        if count < 12:
+            continue
+        top = bits - offset
+        last = top - 10 * (count // 2)  # bits left after the pairs
+        text = "".join([pairs[(value >> shift) & 1023] for shift in range(top - 10, last - 1, -10)])
+        if count % 2:
+            text += _B32_ALPHABET[(value >> (last - 5)) & 31]
+        out.append(text)
     return out
 
 
@@ -176,60 +187,80 @@ def _forms_for(address: str) -> tuple[tuple[_Form, tuple[str, bool], str], ...]:
     return tuple(out)
 
 
+# the characters ``quote(text, safe="")`` leaves as they are
+_UNQUOTED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+_PLAIN_ADDRESS = _UNQUOTED | {"@", "+"}
+
+
+def _url_encoded(address: str) -> tuple[str, str, str]:
+    """``address`` URL-encoded once, twice and three times (``quote(..., safe="")``).
+
+    An address of letters, digits, ``_.-~``, ``@`` and ``+`` (nearly all) is encoded by
+    replacing ``@`` and ``+``; after that only ``%`` needs encoding again (the hex digits
+    it introduced are left as they are). Anything else goes through ``quote``."""
+    if _PLAIN_ADDRESS.issuperset(address):
+        once = address.replace("@", "%40").replace("+", "%2B")
+        twice = once.replace("%", "%25")
+        return once, twice, twice.replace("%", "%25")
+    once = quote(address, safe="")
+    twice = quote(once, safe="")
+    return once, twice, quote(twice, safe="")
+
+
 def _make_forms(address: str) -> list[_Form]:
     address = address.strip().strip("<>")
     if "@" not in address:
         return []
     lower = address.lower()
     out: list[_Form] = []
+    new = tuple.__new__  # a form as a plain tuple: the named tuple's own __new__ is Python, ~1 us
     # raw, case-insensitive: the exact case is reported by the matcher
-    out.append(_Form(address, "raw", address, False, _ADDR_CHARS))
-    once = quote(address, safe="")
-    out.append(_Form(address, "urlencoded", once, False, _ADDR_CHARS))
-    twice = quote(once, safe="")
-    out.append(_Form(address, "urlencoded-twice", twice, False, _ADDR_CHARS))
+    out.append(new(_Form, (address, "raw", address, False, _ADDR_CHARS, False)))
+    once, twice, thrice = _url_encoded(address)
+    out.append(new(_Form, (address, "urlencoded", once, False, _ADDR_CHARS, False)))
+    out.append(new(_Form, (address, "urlencoded-twice", twice, False, _ADDR_CHARS, False)))
     # a URL-encoded value inside a URL that is itself a parameter of another URL
-    out.append(_Form(address, "urlencoded-thrice", quote(twice, safe=""), False, _ADDR_CHARS))
+    out.append(new(_Form, (address, "urlencoded-thrice", thrice, False, _ADDR_CHARS, False)))
     digests: dict[tuple[str, str], str] = {}
     variants = [(address, "")]
     if lower != address:
         variants.append((lower, "(lower)"))
     for text, suffix in variants:
         for name, value in _b64_variants(text.encode("utf-8")):
-            out.append(_Form(address, name + suffix, value, True, _ALNUM))
+            out.append(new(_Form, (address, name + suffix, value, True, _ALNUM, False)))
             # "+", "/" or "=" URL-encoded (a nested URL's parameter); the same as
             # quote(value, safe="") for the base64 alphabets, much cheaper
             quoted = value.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
             if quoted != value:
-                out.append(_Form(address, name + suffix + "+urlencoded", quoted, False, _ALNUM))
+                out.append(new(_Form, (address, name + suffix + "+urlencoded", quoted, False, _ALNUM, False)))
         raw = text.encode("utf-8")
         for inner in _b64_inner(raw):
-            out.append(_Form(address, "base64-embedded" + suffix, inner, True, frozenset()))
+            out.append(new(_Form, (address, "base64-embedded" + suffix, inner, True, frozenset(), False)))
             url_inner = inner.replace("+", "-").replace("/", "_")
             if url_inner != inner:
-                out.append(_Form(address, "base64url-embedded" + suffix, url_inner, True, frozenset()))
+                out.append(new(_Form, (address, "base64url-embedded" + suffix, url_inner, True, frozenset(), False)))
         for algo, constructor in _HASH_CONSTRUCTORS:
             digest = constructor(raw).hexdigest()
             digests[(algo, suffix)] = digest
-            out.append(_Form(address, algo + suffix, digest, False, _HEXDIGITS))
+            out.append(new(_Form, (address, algo + suffix, digest, False, _HEXDIGITS, False)))
         for name, value in _b32_variants(raw):
-            out.append(_Form(address, name + suffix, value, False, _ALNUM))
+            out.append(new(_Form, (address, name + suffix, value, False, _ALNUM, False)))
         for inner in _b32_inner(raw):
-            out.append(_Form(address, "base32-embedded" + suffix, inner, False, frozenset()))
+            out.append(new(_Form, (address, "base32-embedded" + suffix, inner, False, frozenset(), False)))
     # after every full-length form, so that a whole digest is reported as such
     for _text, suffix in variants:
         for algo in _CUT_HASHES:
             prefix = digests[(algo, suffix)][:_CUT_MIN]
-            out.append(_Form(address, f"{algo}-truncated{suffix}", prefix, False, _HEXDIGITS, open_end=True))
-    out.append(_Form(address, "reversed", address[::-1], False, _ADDR_CHARS))
-    out.append(_Form(address, "rot13", codecs.encode(address, "rot13"), False, _ADDR_CHARS))
+            out.append(new(_Form, (address, f"{algo}-truncated{suffix}", prefix, False, _HEXDIGITS, True)))
+    out.append(new(_Form, (address, "reversed", address[::-1], False, _ADDR_CHARS, False)))
+    out.append(new(_Form, (address, "rot13", codecs.encode(address, "rot13"), False, _ADDR_CHARS, False)))
     title = _title_local(lower)
     if title not in (address, lower):
         for inner in _b64_inner(title.encode("utf-8")):
-            out.append(_Form(address, "base64-embedded(titlecase)", inner, True, frozenset()))
+            out.append(new(_Form, (address, "base64-embedded(titlecase)", inner, True, frozenset(), False)))
             url_inner = inner.replace("+", "-").replace("/", "_")
             if url_inner != inner:
-                out.append(_Form(address, "base64url-embedded(titlecase)", url_inner, True, frozenset()))
+                out.append(new(_Form, (address, "base64url-embedded(titlecase)", url_inner, True, frozenset(), False)))
     return out
 
 
