@@ -104,3 +104,22 @@ def test_address_url_encoding_is_quote_three_times(address: str) -> None:
         raise AssertionError("encoded an address quote cannot encode") from None
     twice = quote(once, safe="")
     assert _url_encoded(address) == (once, twice, quote(twice, safe=""))
+
+
+def _find_all_form_by_form(low: str, lowered: list[str]) -> list[tuple[int, int, int]]:
+    """Every occurrence of every form, searched for form by form (how ``_find_all`` did)."""
+    hits = []
+    for index, text in enumerate(lowered):
+        pos = low.find(text)
+        while pos >= 0:
+            hits.append((index, pos, pos + len(text)))
+            pos = low.find(text, pos + 1)
+    return hits
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab%=", max_size=40), st.lists(st.text(alphabet="ab%=", max_size=4), max_size=12))
+def test_forms_picked_out_first_are_found_as_form_by_form(low: str, lowered: list[str]) -> None:
+    from mailward.tokens.recipient import _find_all
+
+    assert _find_all(low, lowered) == _find_all_form_by_form(low, lowered)

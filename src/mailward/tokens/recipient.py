@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress, count
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
@@ -357,8 +358,13 @@ def _raw_case(found: str, form: _Form) -> str:
 
 
 def _find_all(low: str, lowered: Sequence[str]) -> list[tuple[int, int, int]]:
+    """(form index, start, end) of every occurrence of every form, form by form.
+
+    The forms that occur at all are picked out first with iterators run in C (most
+    URLs hold none of a message's forms): no Python step per absent form."""
     hits = []
-    for index, text in enumerate(lowered):
+    for index in compress(count(), map(low.__contains__, lowered)):
+        text = lowered[index]
         pos = low.find(text)
         while pos >= 0:
             hits.append((index, pos, pos + len(text)))
