@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mailward.learn.features import features
-from mailward.learn.model import ModelError, _matrix, ham_threshold, train
+from mailward.learn.model import ModelError, _matrix, ham_threshold, sample_weights, train
 from mailward.parse import parse_message
 
 
@@ -47,7 +47,21 @@ def test_each_ham_source_keeps_its_own_rate() -> None:
     assert "each of 2 source(s)" in model.meta["threshold_from"]
     alone = train(pos, neg, bits=12, threshold=None)
     assert "each of 1 source(s)" in alone.meta["threshold_from"]
-    assert model.threshold >= alone.threshold
+    # each source weighs the same in training: the two hard ham messages weigh as much as
+    # the 200 easy ones, so the model with sources scores them lower than the one without
+    assert model.score_vector(hard[0]).probability < alone.score_vector(hard[0]).probability
+
+
+def test_sample_weights_balance_classes_and_ham_sources() -> None:
+    y = np.array([1, 1, 0, 0, 0, 0, 0, 0])
+    groups = np.array([-1, -1, 0, 0, 0, 0, 0, 7])
+    weights = sample_weights(y, groups)
+    assert weights[y == 1].sum() == pytest.approx(weights[y == 0].sum())  # classes weigh the same
+    assert weights[groups == 0].sum() == pytest.approx(weights[groups == 7].sum())  # so do the ham sources
+    assert weights[7] == pytest.approx(5 * weights[2])
+    assert weights.sum() == pytest.approx(len(y))
+    # one source: scikit-learn's balanced class weights, n / (2 * n_class)
+    assert sample_weights(y).tolist() == pytest.approx([2.0, 2.0] + [8 / 12] * 6)
 
 
 def test_ham_sources_must_match_the_ham() -> None:

@@ -342,3 +342,22 @@ def test_a_model_reads_the_body_characters_it_was_trained_on(tmp_path: Path) -> 
         np.savez(broken, weights=data["weights"], meta=np.array(str(data["meta"]).replace('"body_chars": 1000', bad)))
         with pytest.raises(ModelError, match="body_chars"):
             ContentModel.load(broken)
+
+
+def test_cached_recipients_and_link_shapes_give_the_same_features() -> None:
+    """The caches (dropped words by recipients, shapes by link URL) never carry one
+    message's features into another's."""
+    first = features(parse_message(_raw(*PHISH[0], to="ana.silva@parliament.example")))
+    assert "b:phishing" in first.names()  # "phishing" is not this recipient's word
+    again = features(parse_message(_raw(*PHISH[0], to="ana.silva@parliament.example")))
+    assert again.names() == first.names() and np.array_equal(again.hashes, first.hashes)
+    other = features(parse_message(_raw(*PHISH[0])))  # to phishing@pot: now it is dropped
+    assert "b:phishing" not in other.names()
+    # a link's URL seen before as a web link and as text: the same shapes; a mailto link
+    # whose text is a URL gives its scheme, never "url-text"
+    raw = (b"From: a@example.org\r\nTo: b@example.net\r\nSubject: links\r\nContent-Type: text/html\r\n\r\n"
+           b"<a href=\"https://x.example/account/login\">https://x.example/account/login</a>"
+           b"<a href=\"mailto:help@example.org\">https://help.example.org</a>\r\n")
+    for _ in range(2):
+        names = features(parse_message(raw)).names()
+        assert [n for n in names if n.startswith("l:")] == ["l:p:account", "l:p:login", "l:url-text", "l:mailto"]

@@ -79,7 +79,8 @@ def _store_features(url: str, config_path: str | None, positives: list[FeatureVe
 @click.option("--phishing", "phishing", multiple=True, type=str,
               help="Phishing and scam mail: a file, directory, mbox or Maildir. Repeatable.")
 @click.option("--ham", "ham", multiple=True, type=str,
-              help="Wanted mail (newsletters included): a file, directory, mbox or Maildir. Repeatable.")
+              help="Wanted mail (newsletters included): a file, directory, mbox or Maildir. Repeatable: "
+                   "each --ham (and the store's ham) weighs the same in training, however many messages it has.")
 @click.option("--store", "store_url", default=None, metavar="URL",
               help="Also train on the store's analyst-labelled messages (`mailward db label`); "
                    "'default' for [store] url or the data directory's store.")

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import filterfalse, islice
@@ -150,7 +151,9 @@ class _Builder:
     """Collects the features' hashes and, for naming them, the words they came from."""
 
     def __init__(self) -> None:
-        self.hashes: list[int] = []
+        # a C array of 32-bit values: np.frombuffer reads it without converting each
+        # Python int again (np.array of a list costs several times more)
+        self.hashes = array("I")
         self.segments: list[_Segment] = []
 
     def words(self, prefix: str, words: Sequence[str]) -> None:
@@ -159,7 +162,7 @@ class _Builder:
             self.hashes.extend(_word_hashes(prefix, words))
 
     def build(self) -> FeatureVector:
-        return FeatureVector(hashes=np.array(self.hashes, dtype=np.uint32), segments=tuple(self.segments))
+        return FeatureVector(hashes=np.frombuffer(self.hashes, dtype=np.uint32), segments=tuple(self.segments))
 
 
 def _recipient_words(message: Message) -> frozenset[str]:
@@ -168,6 +171,23 @@ def _recipient_words(message: Message) -> frozenset[str]:
     for address in message.recipients:
         words.update(w for w in address.translate(_ADDRESS_SPLIT).split() if len(w) > 1)
     return frozenset(words)
+
+
+_DROP_LIMIT = 10_000  # cached sets of dropped words (one per set of recipients) before starting again
+_drops: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _dropped(message: Message) -> frozenset[str]:
+    """``NOT_WORDS`` and the recipients' words: cached by the recipients, as a mailbox
+    or a gateway sees the same few recipients again and again."""
+    recipients = message.recipients
+    drop = _drops.get(recipients)
+    if drop is None:
+        if len(_drops) >= _DROP_LIMIT:
+            _drops.clear()
+        words = _recipient_words(message)
+        drop = _drops[recipients] = words | NOT_WORDS if words else NOT_WORDS
+    return drop
 
 
 def words_of(text: str, drop: frozenset[str] = NOT_WORDS, limit: int = MAX_WORDS, chars: int = MAX_CHARS) -> list[str]:
@@ -182,22 +202,45 @@ def words_of(text: str, drop: frozenset[str] = NOT_WORDS, limit: int = MAX_WORDS
     return list(islice(filterfalse(drop.__contains__, filter(str.isalpha, spaced.split())), limit))
 
 
+_URL_LIMIT = 50_000  # cached link URLs before the cache starts again
+_url_features: dict[str, tuple[str, ...]] = {}
+_HTTP = "http"  # the first item of a web link's features (not a feature itself)
+
+
+def _features_of_url(url: str) -> tuple[str, ...]:
+    """The scheme, or ``_HTTP`` and words of the path, of one link URL (cached: a
+    sender's links repeat)."""
+    cached = _url_features.get(url)
+    if cached is not None:
+        return cached
+    lowered = url.strip()[:300].lower()
+    out: tuple[str, ...] = (_HTTP,)
+    if not lowered.startswith(("http://", "https://")):
+        out = (lowered.split(":", 1)[0] if lowered.startswith(("mailto:", "tel:")) else "other",)
+    else:
+        slash = lowered.find("/", 8)
+        if slash > 0:
+            path = lowered[slash:].split("?", 1)[0].split("#", 1)[0]
+            if len(path) > 3:
+                out += tuple("p:" + word for word in _PATH_WORD.findall(path)[:8])
+    if len(_url_features) >= _URL_LIMIT:
+        _url_features.clear()
+    _url_features[url] = out
+    return out
+
+
 def _link_features(message: Message) -> list[str]:
     """Link shapes the facts do not already give: the scheme, words of the path (the
     host is left out: it dates a message) and a URL shown as the link's text."""
     out: list[str] = []
     for link in message.links[:MAX_LINKS]:
-        url = link.url.strip()[:300]
-        lowered = url.lower()
-        if not lowered.startswith(("http://", "https://")):
-            out.append(lowered.split(":", 1)[0] if lowered.startswith(("mailto:", "tel:")) else "other")
+        shapes = _features_of_url(link.url)
+        if shapes[0] != _HTTP:
+            out.append(shapes[0])  # mailto, tel or other: no path words, no URL text
             continue
-        slash = lowered.find("/", 8)
-        if slash > 0:
-            path = lowered[slash:].split("?", 1)[0].split("#", 1)[0]
-            if len(path) > 3:
-                out.extend("p:" + word for word in _PATH_WORD.findall(path)[:8])
-        if link.text and link.text.lstrip()[:4].lower() in _URL_STARTS and _URL.match(link.text.strip()):
+        out.extend(shapes[1:])
+        text = link.text
+        if text and text.lstrip()[:4].lower() in _URL_STARTS and _URL.match(text.strip()):
             out.append("url-text")
     return list(dict.fromkeys(out))
 
@@ -322,7 +365,7 @@ def features(message: Message, facts: Mapping[str, Any] | None = None, *, words:
         # only the first body_chars characters are read: never copy the rest of a long text
         start = len(subject_text) if text.startswith(subject_text) else 0
         body_text = text[start:start + body_chars]
-        drop = _recipient_words(message) | NOT_WORDS
+        drop = _dropped(message)
         # each word once (a feature counts once): fewer hashes to look up, sum and name
         built.words("s:", list(dict.fromkeys(words_of(subject_text, drop, 30))))
         sender = message.sender_address

@@ -25,7 +25,8 @@ from .features import FEATURE_VERSION, MAX_CHARS, FeatureVector, distinct, featu
 DEFAULT_BITS = 18  # 262,144 columns: 1 MiB of float32 weights
 DEFAULT_THRESHOLD = 0.9  # probability at which the model's rule fires, unless chosen on the ham
 DEFAULT_REGULARISATION = 1.0  # liblinear's C
-AUTO_HAM_RATE = 0.0025  # a chosen threshold lets at most this share of the training ham through
+AUTO_HAM_RATE = 0.001  # a chosen threshold lets at most this share of the training ham through
+AUTO_FOLDS = 5  # folds of the out-of-fold scores the threshold is chosen on
 AUTO_MIN_HAM = 200  # fewer ham messages than this cannot place a threshold at that rate
 FORMAT = "mailward-content-model"
 
@@ -141,16 +142,35 @@ def _matrix(samples: Sequence[FeatureVector], bits: int) -> Any:
     return csr_matrix((data, indices, np.asarray(indptr, dtype=np.int64)), shape=(len(samples), 1 << bits))
 
 
-def _fit(x: Any, y: np.ndarray, regularisation: float) -> Any:
+def sample_weights(y: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """One weight per training row: the two classes weigh the same in total (as
+    scikit-learn's ``class_weight="balanced"``) and, within the ham, each source
+    (``groups``: one value per row, ham rows only read) weighs the same in total, so
+    that a large supplement (synthetic wanted mail, say) does not drown the site's own
+    ham. With one ham source these are the balanced class weights."""
+    n = len(y)
+    weights = np.zeros(n)
+    ham = y == 0
+    positives = int((~ham).sum())
+    if positives:
+        weights[~ham] = n / (2 * positives)
+    group_of = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+    sources = sorted(set(group_of[ham].tolist()))
+    for source in sources:
+        rows = ham & (group_of == source)
+        weights[rows] = n / (2 * len(sources) * int(rows.sum()))
+    return weights
+
+
+def _fit(x: Any, y: np.ndarray, regularisation: float, weights: np.ndarray | None = None) -> Any:
     from sklearn.linear_model import LogisticRegression
 
-    classifier = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=2000, solver="liblinear",
-                                    random_state=0)
-    return classifier.fit(x, y)
+    classifier = LogisticRegression(C=regularisation, max_iter=2000, solver="liblinear", random_state=0)
+    return classifier.fit(x, y, sample_weight=sample_weights(y) if weights is None else weights)
 
 
 def ham_threshold(x: Any, y: np.ndarray, regularisation: float, *, ham_rate: float = AUTO_HAM_RATE,
-                  folds: int = 3, groups: np.ndarray | None = None) -> float:
+                  folds: int = AUTO_FOLDS, groups: np.ndarray | None = None) -> float:
     """The probability above which at most ``ham_rate`` of the training ham scores, each ham
     message scored by a model that did not train on it (``folds``-fold): chosen on training
     ham only, never on the sets the model is measured on.
@@ -168,7 +188,7 @@ def ham_threshold(x: Any, y: np.ndarray, regularisation: float, *, ham_rate: flo
         test_rows = np.flatnonzero((fold == k) & (y == 0))
         if not len(test_rows) or len(set(y[train_rows].tolist())) < 2:
             continue
-        model = _fit(x[train_rows], y[train_rows], regularisation)
+        model = _fit(x[train_rows], y[train_rows], regularisation, sample_weights(y[train_rows], group_of[train_rows]))
         probabilities = model.predict_proba(x[test_rows])[:, 1]
         for group in set(group_of[test_rows].tolist()):
             scored.setdefault(group, []).append(probabilities[group_of[test_rows] == group])
@@ -214,11 +234,11 @@ def train(
         raise ModelError(f"{len(ham_sources)} ham sources given for {len(neg)} ham messages")
     x = _matrix(pos + neg, bits)
     y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
-    classifier = _fit(x, y, regularisation)
+    groups = None if ham_sources is None else np.concatenate([np.full(len(pos), -1), np.asarray(ham_sources)])
+    classifier = _fit(x, y, regularisation, sample_weights(y, groups))
     chosen = "given"
     if threshold is None:
         if len(neg) >= AUTO_MIN_HAM:
-            groups = None if ham_sources is None else np.concatenate([np.full(len(pos), -1), np.asarray(ham_sources)])
             sources = 1 if ham_sources is None else len(set(ham_sources))
             threshold = ham_threshold(x, y, regularisation, groups=groups)
             chosen = f"training ham, at most {AUTO_HAM_RATE:.2%} of each of {sources} source(s) above"
