@@ -21,7 +21,7 @@ from email import policy
 from email.parser import BytesHeaderParser
 from functools import lru_cache
 
-import numpy as np
+import pybase64
 
 # compat32 on purpose: only the MIME parameters of part headers are read here, and
 # the default policy's header registry costs ~1 ms per header (most of defusing's time)
@@ -157,15 +157,11 @@ def _decode_transfer(payload: bytes, cte: str) -> bytes | None:
 
 def base64_lines(data: bytes, eol: bytes = b"\n") -> bytes:
     """``base64.encodebytes(data)`` with ``eol`` for its line ends (76 columns, a line end
-    after the last line, nothing for no data), cut into lines in C rather than in a
-    Python loop of 57-byte chunks (~2.5x faster on a megabyte)."""
-    encoded = binascii.b2a_base64(data, newline=False)
-    full = len(encoded) // 76
-    lines = np.empty((full, 76 + len(eol)), dtype=np.uint8)
-    lines[:, :76] = np.frombuffer(encoded, dtype=np.uint8, count=full * 76).reshape(full, 76)
-    lines[:, 76:] = np.frombuffer(eol, dtype=np.uint8)
-    tail = encoded[full * 76 :]
-    return lines.tobytes() + (tail + eol if tail else b"")
+    after the last line, nothing for no data). pybase64's C encoder: ~0.6 ms for a
+    megabyte against ~4 ms for ``binascii`` alone; base64 has no LF of its own, so the
+    line ends are a plain replace (~2 ms a megabyte for CRLF)."""
+    encoded = pybase64.encodebytes(data)
+    return encoded if eol == b"\n" else encoded.replace(b"\n", eol)
 
 
 def _encode_transfer(data: bytes, cte: str, eol: bytes) -> bytes:
@@ -238,7 +234,7 @@ def _walk(raw: bytes, path: str, depth: int, on_leaf: EntityRewriter, enter_mess
         if not changed:
             return raw
         out.append(rest)
-        return head + sep + b"".join(out)
+        return b"".join([head, sep, *out])  # one copy of the megabyte, not two
     if enter_messages and info.ctype == "message/rfc822" and info.cte in ("", "7bit", "8bit", "binary"):
         child = _walk(body, f"{path}.1" if path else "1", depth + 1, on_leaf, enter_messages)
         return raw if child is body else head + sep + child
