@@ -56,6 +56,7 @@ def _argv(name: str, c: dict[str, Path]) -> list[str]:
         "identity_eval.py": ["--labels", str(demo / "labels.jsonl"), "--config", str(demo / "mailward.toml")],
         "intel_bench.py": ["--messages", "20", "--sizes", "0,100", "--scan", "5"],
         "milter_bench.py": ["--small", "2", "--large", "1", "--workers", "1"],
+        "milter_fingerprint.py": ["--out", str(root / "milter-fp.tsv"), "--demo", "0", "--large", "1", corpus],
         "model_eval.py": ["--corpus", str(c["sets"]), "--no-rules"],
         "model_cost.py": ["--corpus", str(c["sets"]), "--limit", "8", "--rounds", "1"],
         "parse_bench.py": [corpus],

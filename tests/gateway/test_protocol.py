@@ -65,12 +65,17 @@ def test_packets_round_trip() -> None:
     chunks = p.replace_body(b"x" * 200_000)
     assert all(len(c.data) <= 65535 for c in chunks)
     assert b"".join(c.data for c in chunks) == b"x" * 200_000
+    replies = [p.change_header(2, "X-Mailward-Verdict", ""), *chunks, p.CONTINUE, p.Reply(p.R_REPLBODY, b"")]
+    assert p.packets(replies) == b"".join(r.packet() for r in replies)  # one write, the same bytes
+    assert p.packets([]) == b""
 
 
 def test_rebuild_keeps_header_bytes() -> None:
     raw = b"Subject:  two spaces\r\nX-Folded: a\r\n\tb\r\n\r\nbody\r\n"
     headers = [("Subject", "  two spaces"), ("X-Folded", " a\n\tb")]
     assert p.rebuild_message(headers, b"body\r\n", True) == raw
+    rebuilt = p.rebuild_message(headers, bytearray(b"body\r\n"), True)  # the connection's buffer as it is
+    assert rebuilt == raw and type(rebuilt) is bytes
 
 
 def test_clean_message_gets_headers_and_foreign_ones_removed(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from mailward.attachments import analyse_attachment
 from mailward.attachments.calendar import unfold
 from mailward.attachments.office import external_targets
-from mailward.gateway.mimesplice import Entity, _decode_transfer, walk_entities
+from mailward.gateway.mimesplice import Entity, Splits, _decode_transfer, walk_entities
 from mailward.model import AttachmentReport
 from mailward.sniff import sniff
 
@@ -71,10 +71,12 @@ class AttachmentAction:
 HtmlDefuser = Callable[[str], str]
 
 
-def defuse_attachments(raw: bytes, html_defuser: HtmlDefuser | None = None) -> tuple[bytes, list[AttachmentAction]]:
-    """``raw`` with its attachments defused, and what was done (empty: ``raw`` itself)."""
+def defuse_attachments(raw: bytes, html_defuser: HtmlDefuser | None = None,
+                       splits: Splits | None = None) -> tuple[bytes, list[AttachmentAction]]:
+    """``raw`` with its attachments defused, and what was done (empty: ``raw`` itself).
+    ``splits``: shared with the body walks that follow (``mimesplice.Splits``)."""
     done: list[AttachmentAction] = []
-    new = walk_entities(raw, _Walker(done, html_defuser), enter_messages=False)
+    new = walk_entities(raw, _Walker(done, html_defuser), enter_messages=False, splits=splits)
     return new, done
 
 

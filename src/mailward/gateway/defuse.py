@@ -31,7 +31,14 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from mailward import domains
 from mailward.gateway.banner import DefuseReport, banner_html, banner_lines, banner_text
-from mailward.gateway.mimesplice import DecodeCache, Leaf, Written, rewrite_text_parts, split_head
+from mailward.gateway.mimesplice import (
+    DecodeCache,
+    Leaf,
+    Splits,
+    Written,
+    rewrite_text_parts,
+    split_head,
+)
 from mailward.gateway.settings import GatewaySettings
 from mailward.html import extract_html
 from mailward.htmlprep import prepare_html
@@ -408,8 +415,9 @@ def _defuse_once(
     raw: bytes, result: ScanResult, settings: GatewaySettings, neutralise: bool, written: Written | None = None
 ) -> tuple[bytes, DefuseReport]:
     worker = _Defuser(result, settings, neutralise)
+    splits = Splits()  # the three walks cut the message once
     if neutralise and settings.defuse_attachments:
-        raw = _defuse_attachments(raw, result, settings, worker.report)
+        raw = _defuse_attachments(raw, result, settings, worker.report, splits)
     trees: dict[str, LexborHTMLParser] = {}
     texts: dict[str, str] = {}
 
@@ -423,7 +431,7 @@ def _defuse_once(
         return None
 
     decoded: DecodeCache = {}  # the second walk reuses the first one's decoded parts
-    rewrite_text_parts(raw, first_pass, decoded)
+    rewrite_text_parts(raw, first_pass, decoded, splits=splits)
     lines = banner_lines(result, worker.report, neutralise=neutralise) if settings.banner else []
     worker.report.banner = " ".join(lines)
     state = {"html": False, "text": False}
@@ -451,11 +459,12 @@ def _defuse_once(
         worker.report.parts_changed.append(leaf.path)
         return out
 
-    new_raw = rewrite_text_parts(raw, second_pass, decoded, written)
+    new_raw = rewrite_text_parts(raw, second_pass, decoded, written, splits)
     return new_raw, worker.report
 
 
-def _defuse_attachments(raw: bytes, result: ScanResult, settings: GatewaySettings, report: DefuseReport) -> bytes:
+def _defuse_attachments(raw: bytes, result: ScanResult, settings: GatewaySettings, report: DefuseReport,
+                        splits: Splits | None = None) -> bytes:
     """Attachments first (``attachdefuse``): remote relationships out of Office files, remote
     lines out of invites, attached pages through the HTML defuser, active files replaced."""
     from mailward.gateway.attachdefuse import defuse_attachments
@@ -466,7 +475,7 @@ def _defuse_attachments(raw: bytes, result: ScanResult, settings: GatewaySetting
         return _serialise(pages.html(text))
 
     try:
-        new_raw, actions = defuse_attachments(raw, html_defuser)
+        new_raw, actions = defuse_attachments(raw, html_defuser, splits)
     except Exception:  # an attachment the rewriter chokes on stays as it was; the body is still defused
         return raw
     for action in actions:

@@ -155,6 +155,12 @@ class Reply:
         return encode(self.cmd, self.data)
 
 
+def packets(replies: Iterable[Reply]) -> bytes:
+    """The packets of ``replies`` as one write; each reply's data is copied once, into it
+    (a megabyte of ``REPLBODY`` chunks is not concatenated twice)."""
+    return b"".join([piece for r in replies for piece in (struct.pack("!I", len(r.data) + 1), r.cmd, r.data)])
+
+
 def add_header(name: str, value: str) -> Reply:
     return Reply(R_ADDHEADER, cstrings(name, value))
 
@@ -456,7 +462,7 @@ async def serve_connection(
     quickack = _quickack_setter(writer)
 
     def send(replies: Iterable[Reply]) -> None:
-        writer.write(b"".join(r.packet() for r in replies))
+        writer.write(packets(replies))
 
     try:
         while True:
@@ -508,11 +514,12 @@ def _quickack_setter(writer: asyncio.StreamWriter) -> Callable[[], None]:
     return set_quickack
 
 
-def rebuild_message(headers: list[tuple[str, str]], body: bytes, leading_space: bool) -> bytes:
+def rebuild_message(headers: list[tuple[str, str]], body: bytes | bytearray, leading_space: bool) -> bytes:
     """The message bytes as the MTA holds them: headers, blank line, body, CRLF line ends.
 
     With ``P_HDR_LEADSPC`` negotiated the value keeps the space after the colon, so
-    the header block comes back byte for byte; without it one space is assumed.
+    the header block comes back byte for byte; without it one space is assumed. The
+    body (the connection's buffer) is copied once, into the result.
     """
     out = bytearray()
     for name, value in headers:
@@ -523,5 +530,4 @@ def rebuild_message(headers: list[tuple[str, str]], body: bytes, leading_space: 
             out += b" "
         out += raw + b"\r\n"
     out += b"\r\n"
-    out += body
-    return bytes(out)
+    return b"".join((out, body))

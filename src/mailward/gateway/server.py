@@ -118,7 +118,7 @@ class Gateway:
             decision = limit_decision(self.settings, message.over_limit)
             prepared: Prepared | None = None
         else:
-            raw = p.rebuild_message(headers, bytes(message.body), bool(conn.protocol & p.P_HDR_LEADSPC))
+            raw = p.rebuild_message(headers, message.body, bool(conn.protocol & p.P_HDR_LEADSPC))
             try:
                 prepared = await self.scanner.prepare(raw, source, envelope)
                 decision = Decision(prepared.action, prepared.result, prepared.rewritten,
