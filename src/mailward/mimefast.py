@@ -12,6 +12,9 @@ builds that tree with the stdlib's own ``Message`` objects, header splitting
 (``policy.compat32.header_source_parse``) and content-type methods, and follows the
 feed parser's rules for line ends (``\\r\\n``, ``\\r`` or ``\\n`` end a line), the
 newline before a boundary (it belongs to the boundary), preambles and epilogues.
+No step reads the whole text: a line's end is found with two bounded ``find`` calls,
+and a header block is split at once where its own line ends are all alike (else a
+line at a time), so a large body costs only the boundary searches.
 
 Whenever the stdlib would record a defect or take a path this code does not
 follow, ``fast_parse`` returns ``None`` and the caller parses the ordinary way:
@@ -65,22 +68,21 @@ def _chop_eol(value: str) -> str:
 class _Part:
     """One text and the walk over its parts."""
 
-    __slots__ = ("eol", "parts", "text")
+    __slots__ = ("parts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        # the one line end the text uses, or "" when it mixes them (then a pattern finds them)
-        crs = text.count("\r")
-        self.eol = "\n" if not crs else "\r\n" if crs == text.count("\r\n") == text.count("\n") else ""
         self.parts = 0
 
     def line_end(self, pos: int, end: int) -> int:
-        """Where the line starting at ``pos`` ends (after its line end), at most ``end``."""
-        if self.eol:
-            index = self.text.find(self.eol, pos, end)
-            return end if index == -1 else index + len(self.eol)
-        match = _EOL.search(self.text, pos, end)
-        return match.end() if match else end
+        """Where the line starting at ``pos`` ends (after its line end), at most ``end``:
+        ``_EOL.search(text, pos, end)``'s end, from two bounded ``find`` calls."""
+        text = self.text
+        newline = text.find("\n", pos, end)
+        carriage = text.find("\r", pos, end if newline == -1 else newline)
+        if carriage == -1:
+            return end if newline == -1 else newline + 1
+        return carriage + 2 if carriage + 1 == newline else carriage + 1
 
     def build(self, start: int, end: int, depth: int) -> Message:
         """The message in ``text[start:end]``: its header block, then its body."""
@@ -103,18 +105,19 @@ class _Part:
         """The lines of the header block at ``start`` (up to its first empty line, or
         ``end``) with their line ends, and where the body starts."""
         text = self.text
-        eol = self.eol
-        if eol:  # the lines at once: up to the first empty line (two line ends in a row)
-            if text.startswith(eol, start):
-                return [], start + len(eol)
+        first = self.line_end(start, end)
+        eol = "\r\n" if text.startswith("\r\n", first - 2) else "\n" if text.startswith("\n", first - 1) else ""
+        if eol and first > start + len(eol):  # one line end throughout: the lines at once
             empty = text.find(eol + eol, start, end)
             stop, body = (end, end) if empty == -1 else (empty + len(eol), empty + 2 * len(eol))
-            lines = [line + eol for line in text[start:stop].split(eol)]
-            if lines[-1] == eol:
-                lines.pop()  # the block ended with a line end
-            else:
-                lines[-1] = lines[-1][: -len(eol)]  # its last line has none (the end of the text)
-            return lines, body
+            chunk = text[start:stop]
+            if (eol == "\n" and "\r" not in chunk) or (eol == "\r\n" and _crlf_only(chunk)):
+                lines = [line + eol for line in chunk.split(eol)]
+                if lines[-1] == eol:
+                    lines.pop()  # the block ended with a line end
+                else:
+                    lines[-1] = lines[-1][: -len(eol)]  # its last line has none (the end of the text)
+                return lines, body
         lines = []
         pos = start
         while pos < end:
@@ -126,8 +129,14 @@ class _Part:
         return lines, pos
 
     def headers(self, message: Message, start: int, end: int) -> int:
-        """Read the header block at ``start`` into ``message``; where its body starts."""
+        """Read the header block at ``start`` into ``message``; where its body starts.
+
+        Each field is what ``message.set_raw(*compat32.header_source_parse(lines))``
+        stores, written out here: the name up to the first colon, the rest of the
+        first line without leading blanks, the other lines as they are, trailing line
+        ends off."""
         lines, body = self.block(start, end)
+        fields = message._headers  # type: ignore[attr-defined]  # what set_raw appends to
         current: list[str] = []
         for line in lines:
             if line[0] in " \t":
@@ -138,10 +147,10 @@ class _Part:
                 raise _Fallback  # a misplaced envelope line, a body without an empty line, no name
             else:
                 if current:
-                    message.set_raw(*_POLICY.header_source_parse(current))
+                    fields.append(_field(current))
                 current = [line]
         if current:
-            message.set_raw(*_POLICY.header_source_parse(current))
+            fields.append(_field(current))
         return body
 
     def boundary_line(self, separator: str, pos: int, end: int) -> tuple[int, int, bool]:
@@ -189,6 +198,22 @@ class _Part:
         message._payload = children  # type: ignore[attr-defined]  # what attach() builds
         # the epilogue: after the closing line (with its line end, an empty first line)
         message.epilogue = text[stop:end]
+
+
+def _field(lines: list[str]) -> tuple[str, str]:
+    """``compat32.header_source_parse(lines)``."""
+    name, value = lines[0].split(":", 1)
+    if len(lines) > 1:
+        value = value.lstrip(" \t") + "".join(lines[1:])
+    else:
+        value = value.lstrip(" \t")
+    return name, value.rstrip("\r\n")
+
+
+def _crlf_only(chunk: str) -> bool:
+    """Whether every line end in ``chunk`` is CRLF (no lone CR or LF)."""
+    pairs = chunk.count("\r\n")
+    return chunk.count("\r") == pairs and chunk.count("\n") == pairs
 
 
 def _chop_last(child: Message) -> None:

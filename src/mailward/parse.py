@@ -311,7 +311,8 @@ class _Builder:
         except (ValueError, TypeError, AttributeError, IndexError):
             ctype = "text/plain"
             self.defects.append(Defect(DefectKind.CONTENT_TYPE_INVALID, "", path))
-        disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
+        disposition_value = str(part.get("content-disposition", ""))
+        disposition = disposition_value.split(";")[0].strip().lower()
         if part.is_multipart() and ctype != "message/rfc822":
             if level >= self.limits.max_depth:
                 self.hit("max_depth")
@@ -327,7 +328,7 @@ class _Builder:
             # a multipart without a usable boundary: keep its text for analysis
             self.add_body(part, "text/plain", path or "1")
             return
-        has_name = bool(self.param(part, "name")) or "filename" in str(part.get("content-disposition", "")).lower()
+        has_name = bool(self.param(part, "name")) or "filename" in disposition_value.lower()
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not has_name:
             self.add_body(part, ctype, path or "1")
         elif ctype in ("text/calendar", "application/ics"):

@@ -34,7 +34,6 @@ NOT_MESSAGE = "runs on rule files, configuration or imported indicators, not on 
 
 # module.attribute -> (input, why it is safe)
 PATTERNS: dict[str, tuple[str, str]] = {
-    "mailward.headers._WS": ("header values", CLASS),
     "mailward.headers._WORDS_ONLY": ("header values (fullmatch)", "possessive runs of classes that exclude their terminators, between fixed '=?', '?' and '?='; nothing gives characters back"),
     "mailward.headers._PLAIN_DATE": ("Date and Received dates (fullmatch)", "fixed text, alternations of literals and classes bounded to 40"),
     "mailward.headers._WORD": ("header values", "fixed '=?', '?', '?=' around possessive class runs"),
