@@ -87,6 +87,11 @@ class PackedRecord:
     row: tuple[Any, ...]
 
 
+# ``json.dumps`` with its defaults, less the check for circular references (a record
+# is built from plain scan output): the same text, ~10 % less time
+_DUMPS = json.JSONEncoder(check_circular=False).encode
+
+
 def load_hosts_of(beacons: Sequence[Any]) -> list[str]:
     """Hosts of a message's loads on open (beacons of every kind but link)."""
     return [str(b.get("host", "")) for b in beacons
@@ -112,7 +117,7 @@ def load_sites_of(hosts: Sequence[str]) -> tuple[str, ...]:
 
 def pack_record(r: MessageRecord) -> PackedRecord:
     """``r`` as the writer inserts it (lengths cut to the columns' sizes)."""
-    dumps = json.dumps
+    dumps = _DUMPS
     remembered = r.verdict_rank < 2 and bool(r.from_addr)  # what the sender history will keep
     row = (
         r.source[:1024], r.mailbox[:320], r.message_id[:998], r.sha256, r.size, r.from_addr[:320],
