@@ -90,3 +90,49 @@ def test_gateway_recorder_records_load_hosts(store: Store) -> None:
     history = store.sender_history()
     assert history.load_hosts("x@ngo.example") == {"partner.example"}
     assert history.count_from_address("x@ngo.example", (READER,)) == 1
+
+
+def test_packed_records_carry_the_history_domains_so_the_writer_needs_no_suffix_list(
+    store: Store, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hunt worker resolves the sender's registrable domain and the load sites; the
+    writer stores them as given and never parses the public suffix list itself. The
+    history is the same as when the writer resolves them (a gateway's record)."""
+    from sqlalchemy import text
+
+    from mailward import domains
+    from mailward.store.records import pack_record
+
+    records = [
+        _record("a", "Desk@Mail.News.example.co.uk", ["img.cdn.example.co.uk", "T.Evil.example"]),
+        _record("b", "desk@mail.news.example.co.uk", ["www.uu.se"], verdict="tracking"),
+        _record("c", "x@localhost", ["203.0.113.9"]),
+    ]
+    packed = [pack_record(r) for r in records]
+
+    def no_list(*_a: object, **_k: object) -> object:
+        raise AssertionError("the writer parsed the public suffix list")
+
+    monkeypatch.setattr(domains, "registrable", no_list)
+    monkeypatch.setattr(domains, "site", no_list)
+    store.write_batch(packed)
+    monkeypatch.undo()
+
+    other = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        history = other.sender_history()
+        for r in records:
+            history.record(r.from_addr, r.recipients, T0, hosts=[b["host"] for b in r.beacons])
+
+        def rows(s: Store) -> list[tuple[object, ...]]:
+            with s.engine.connect() as conn:
+                hist = conn.execute(text("SELECT sender, recipient, sender_domain, count FROM sender_history"
+                                         " ORDER BY 1, 2")).all()
+                loads = conn.execute(text("SELECT sender, host, count FROM sender_load_hosts ORDER BY 1, 2")).all()
+            return [tuple(r) for r in [*hist, *loads]]
+
+        assert rows(store) == rows(other)
+        assert ("desk@mail.news.example.co.uk", READER.lower(), "example.co.uk", 2) in rows(store)
+        assert ("desk@mail.news.example.co.uk", "example.co.uk", 1) in rows(store)
+    finally:
+        other.close()

@@ -113,10 +113,15 @@ def test_same_source_twice_in_a_batch_keeps_the_last(tmp_path):
 
 
 def test_packed_record_is_plain_data():
-    record = _records(2)[1]
-    packed = pack_record(record)
+    clean, recon = _records(2)
+    packed = pack_record(clean)
     assert isinstance(packed, PackedRecord)
-    assert packed.load_hosts == ("t.example",)  # the link is not a load on open
+    # what the sender history keeps, resolved where the record was packed
+    assert packed.load_sites == ("t.example",)  # the link is not a load on open
+    assert packed.sender_domain == "news.example"
+    assert pack_record(recon).load_sites == () and pack_record(recon).sender_domain == ""  # never history
+    record = recon
+    packed = pack_record(record)
     assert packed.row[ROW_COLUMNS.index("findings")] == '[{"rule": "X", "evidence": {"a": [1, null, "c\\td"], "\\u00fc": 2.5}}]'
     long = MessageRecord(source="s" * 2000, sha256="0" * 64, verdict="clean", verdict_rank=0)
     assert pack_record(long).source == "s" * 1024  # the column's length, and the key the writer looks up by

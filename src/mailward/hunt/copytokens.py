@@ -72,6 +72,18 @@ class _Copy:
     beacons: list[dict[str, Any]]
     verdict: str
     urls: list[str] = field(default_factory=list)
+    loads: list[tuple[int, str]] | None = None  # (beacon index, its URL key) of each untokened load
+
+
+def _loads(copy: _Copy) -> list[tuple[int, str]]:
+    """The copy's loads on open that carry no token yet, with their URL keys (once per copy)."""
+    if copy.loads is None:
+        copy.loads = [
+            (i, _beacon_key(str(beacon.get("url", ""))))
+            for i, beacon in enumerate(copy.beacons)
+            if isinstance(beacon, dict) and beacon.get("kind") != "link" and not beacon.get("per_recipient")
+        ]
+    return copy.loads
 
 
 def _short(value: str) -> bool:
@@ -143,12 +155,35 @@ def _load_urls(store: Store, copies: dict[int, _Copy], pks: Sequence[int]) -> No
                 copies[int(pk)].urls.append("https://" + str(value))
 
 
-def _pattern(token: TemplateToken) -> re.Pattern[str]:
-    parts = re.split(r"(\{token\}|\{\*\})", token.template)
-    regex = "".join(
-        "([^/?&#]*)" if p == "{token}" else "[^/?&#]*" if p == "{*}" else re.escape(p) for p in parts
-    )
-    return re.compile(regex + r"\Z")
+class _Template:
+    """A token's template as a regular expression (``{token}`` captured, ``{*}`` any
+    component text), compiled only for a URL that passes the cheap necessary tests: it
+    starts with the text before the first placeholder, ends with the text after the
+    last and contains the copy's value. Most candidate templates come from links and
+    match no load at all, so most are never compiled."""
+
+    __slots__ = ("_pattern", "parts")
+
+    def __init__(self, template: str) -> None:
+        self.parts = re.split(r"(\{token\}|\{\*\})", template)
+        self._pattern: re.Pattern[str] | None = None
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        if self._pattern is None:
+            regex = "".join(
+                "([^/?&#]*)" if p == "{token}" else "[^/?&#]*" if p == "{*}" else re.escape(p) for p in self.parts
+            )
+            self._pattern = re.compile(regex + r"\Z")
+        return self._pattern
+
+    def value_at(self, url: str, value: str) -> bool:
+        """Does ``url`` follow the template with ``value`` in the token's place?"""
+        head, tail = self.parts[0], self.parts[-1]
+        if not url.startswith(head) or not url.endswith(tail) or len(url) < len(head) + len(tail) or value not in url:
+            return False
+        found = self.pattern.match(url)
+        return found is not None and found.group(1) == value
 
 
 def _beacon_key(url: str) -> str:
@@ -157,15 +192,43 @@ def _beacon_key(url: str) -> str:
     return "https://" + url_key(url)
 
 
-def _matched_beacons(copy: _Copy, pattern: re.Pattern[str], value: str) -> list[int]:
+def _matched_beacons(copy: _Copy, template: _Template, value: str) -> list[int]:
+    return [i for i, key in _loads(copy) if template.value_at(key, value)]
+
+
+def _near_loads(batch: list[tuple[str, list[str]]], loads: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """``batch`` without the URLs that cannot yield a token on any of ``loads``.
+
+    A token is kept only when its template matches loads of two copies, and a template
+    keeps the host of the URLs it came from as written (all of it, or all but the first
+    label, which may be the token or per-URL noise). So a URL whose host, less its
+    first label when it has three or more, occurs in no load's URL belongs to an
+    alignment group that can give no token: leaving it out changes no result and
+    spares aligning most links. A URL whose host is not plain (user info, odd
+    characters) is always kept."""
     out = []
-    for i, beacon in enumerate(copy.beacons):
-        if not isinstance(beacon, dict) or beacon.get("kind") == "link" or beacon.get("per_recipient"):
-            continue
-        found = pattern.match(_beacon_key(str(beacon.get("url", ""))))
-        if found is not None and found.group(1) == value:
-            out.append(i)
+    text = "\n".join(loads)  # one substring search per URL
+    for key, urls in batch:
+        kept = [u for u in urls if _may_load(u, text)]
+        if kept:
+            out.append((key, kept))
     return out
+
+
+def _may_load(url: str, loads: str) -> bool:
+    if not url.startswith("https://"):
+        return True
+    authority = url[8:]
+    for stop in "/?#":
+        authority = authority.partition(stop)[0]
+    if not authority or not _PLAIN_HOST.fullmatch(authority):
+        return True
+    _first, dot, rest = authority.partition(".")
+    needle = rest if dot and rest.count(".") >= 1 else authority
+    return needle in loads
+
+
+_PLAIN_HOST = re.compile(r"[a-z0-9.:-]+")
 
 
 def _per_recipient(token: TemplateToken, copies: dict[int, _Copy]) -> bool:
@@ -202,15 +265,17 @@ def _find(store: Store, copies: dict[int, _Copy], stats: CopyTokenStats) -> dict
     stats.groups = len(groups)
     _load_urls(store, copies, [pk for _, pks in groups for pk in pks])
     marks: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    shapes: dict[str, Any] = {}  # a copy is in its sender's group and in its campaign's
     for group, pks in groups:
-        batch = [(str(pk), copies[pk].urls) for pk in pks if copies[pk].urls]
+        batch = _near_loads([(str(pk), copies[pk].urls) for pk in pks if copies[pk].urls],
+                            [key for pk in pks for _, key in _loads(copies[pk])])
         if len(batch) < 2:
             continue
-        for token in template_tokens(batch):
-            pattern = _pattern(token)
+        for token in template_tokens(batch, shapes=shapes):
+            template = _Template(token.template)
             hits: dict[int, list[int]] = {}
             for key, value in token.values.items():
-                idx = _matched_beacons(copies[int(key)], pattern, value)
+                idx = _matched_beacons(copies[int(key)], template, value)
                 if idx:
                     hits[int(key)] = idx
             if not _accept(group, token, copies, hits):

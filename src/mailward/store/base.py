@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, func
@@ -41,8 +41,14 @@ class StoreBase:
         self.engine.dispose()
 
 
-def history_upsert(s: Session, rows: Sequence[tuple[str, str, dt.datetime, dt.datetime, int]]) -> None:
-    """Add (sender, recipient, first, last, count) observations to the history."""
+def history_upsert(
+    s: Session,
+    rows: Sequence[tuple[str, str, dt.datetime, dt.datetime, int]],
+    sender_domains: Mapping[str, str] | None = None,
+) -> None:
+    """Add (sender, recipient, first, last, count) observations to the history.
+    ``sender_domains``: the ``sender_domain`` of senders already resolved
+    (``records.sender_domain_of``); the others are resolved here."""
     dialect = s.get_bind().dialect.name
     ins = _dialect_insert(dialect, SenderHistoryRow)
     table = SenderHistoryRow.__table__
@@ -58,13 +64,14 @@ def history_upsert(s: Session, rows: Sequence[tuple[str, str, dt.datetime, dt.da
             else func.greatest(table.c.last_seen, ins.excluded.last_seen),
         },
     )
-    from mailward import domains
+    from .records import sender_domain_of
 
+    known = sender_domains or {}
     payload = [
         {
             "sender": a[:320],
             "recipient": b[:320],
-            "sender_domain": (domains.registrable(a.rpartition("@")[2]) or a.rpartition("@")[2])[:255],
+            "sender_domain": known[a] if a in known else sender_domain_of(a),
             "first_seen": f,
             "last_seen": la,
             "count": c,
@@ -100,17 +107,20 @@ def load_hosts_upsert(s: Session, rows: Sequence[tuple[str, str, dt.datetime, dt
 
 def load_host_rows(
     items: Sequence[tuple[str, Sequence[str], dt.datetime]],
+    *,
+    resolved: bool = False,
 ) -> list[tuple[str, str, dt.datetime, dt.datetime, int]]:
     """(sender, load hosts, when) per message -> rows for ``load_hosts_upsert``: the
-    registrable domain of each host, plus the "" marker per sender."""
-    from mailward import domains
+    registrable domain of each host, plus the "" marker per sender. ``resolved``: the
+    hosts are already sites (``records.load_sites_of``, done by a hunt worker)."""
+    from .records import load_sites_of
 
     found: dict[tuple[str, str], list[Any]] = {}
     for sender, hosts, when in items:
         if not sender:
             continue
         sender = sender.lower()
-        sites = {""} | {(domains.site(h.lower()) or h.lower()) for h in hosts if h}
+        sites = {"", *(hosts if resolved else load_sites_of(hosts))}
         for host in sites:
             entry = found.get((sender, host))
             if entry is None:

@@ -175,12 +175,14 @@ class MessagesMixin(StoreBase):
         # earlier messages must not turn their next one into a "known" contact.
         pairs: dict[tuple[str, str], list[Any]] = {}
         loads: list[tuple[str, Sequence[str], dt.datetime]] = []
+        sender_domains: dict[str, str] = {}
         for r in records:
             if r.verdict_rank >= 2 or not r.from_addr:
                 continue
             when = r.date or now
             sender = r.from_addr.lower()
-            loads.append((sender, r.load_hosts, when))
+            sender_domains[sender] = r.sender_domain
+            loads.append((sender, r.load_sites, when))
             for rcpt in r.recipients:
                 key = (sender, rcpt.lower())
                 entry = pairs.get(key)
@@ -191,9 +193,9 @@ class MessagesMixin(StoreBase):
                     entry[1] = max(entry[1], when)
                     entry[2] += 1
         if pairs:
-            history_upsert(s, [(k[0], k[1], v[0], v[1], v[2]) for k, v in pairs.items()])
+            history_upsert(s, [(k[0], k[1], v[0], v[1], v[2]) for k, v in pairs.items()], sender_domains)
         if loads:
-            load_hosts_upsert(s, load_host_rows(loads))
+            load_hosts_upsert(s, load_host_rows(loads, resolved=True))
 
     # -- messages --------------------------------------------------------------------
 

@@ -76,6 +76,7 @@ def template_tokens(
     urls_by_message: Sequence[tuple[str, Sequence[str]]],
     *,
     min_messages: int = 2,
+    shapes: dict[str, tuple[tuple[object, ...], list[tuple[str, str]]] | None] | None = None,
 ) -> tuple[TemplateToken, ...]:
     """Components that carry a per-message value across messages of one template.
 
@@ -87,11 +88,20 @@ def template_tokens(
     value there, and the values differ between (at least three quarters of) the
     messages, the component is returned: it identifies the copy, which is what a
     per-recipient token does.
+
+    ``shapes``: a cache of each URL's alignment key and components, for a caller that
+    passes the same URLs in several calls (the copies of one sender and of one
+    campaign overlap); it is filled here and never changes a result.
     """
+    if shapes is None:
+        shapes = {}
     groups: dict[tuple[object, ...], list[tuple[str, str, list[tuple[str, str]]]]] = defaultdict(list)
     for msg_key, urls in urls_by_message:
         for url in dict.fromkeys(urls):
-            shaped = _shape(url)
+            if url in shapes:
+                shaped = shapes[url]
+            else:
+                shaped = shapes[url] = _shape(url)
             if shaped is None:
                 continue
             key, comps = shaped

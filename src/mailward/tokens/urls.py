@@ -4,7 +4,7 @@ the rest is linear string scanning."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from mailward import domains
@@ -12,8 +12,7 @@ from mailward import domains
 __all__ = ["url_components"]
 
 
-@dataclass(frozen=True, slots=True)
-class _Span:
+class _Span(NamedTuple):  # a tuple: built ~10 times per URL, and a frozen dataclass's __init__ is slow
     location: str
     start: int
     end: int
