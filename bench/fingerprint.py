@@ -8,6 +8,11 @@ Each line is ``source<TAB>hash<TAB>json``: the hash covers ``ScanResult.to_json`
 with the facts the rules saw (verdict, score, findings, beacons, summary, facts)
 and the parsed model's JSON view (``modeljson.message_to_json``). Exit status 1
 when ``--compare`` finds a difference.
+
+Attachment analysis stops at a wall-clock deadline per attachment (``AttachmentLimits.seconds``),
+so on a loaded machine a large PDF can give a different result from one run to the next
+with the same code. The fingerprints therefore lift that deadline (the analysis runs to
+its other limits); ``--keep-deadline`` keeps it, as a scan does.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from mailward.attachments.base import Budget  # noqa: E402
 from mailward.modeljson import message_to_json  # noqa: E402
 from mailward.parse import parse_message  # noqa: E402
 from mailward.scan import Scanner  # noqa: E402
@@ -42,13 +48,21 @@ def fingerprints(paths: list[str]) -> dict[str, str]:
     return out
 
 
+def _never_spent(self: Budget) -> bool:
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     group = ap.add_mutually_exclusive_group(required=True)
     group.add_argument("--out", type=Path)
     group.add_argument("--compare", type=Path)
+    ap.add_argument("--keep-deadline", action="store_true",
+                    help="keep the attachment analysis's wall-clock deadline (results may then vary with load)")
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args(argv)
+    if not args.keep_deadline:
+        Budget.spent = _never_spent  # type: ignore[method-assign]
     now = fingerprints(args.paths)
     if args.out:
         args.out.write_text("".join(f"{s}\t{v}\n" for s, v in now.items()))
