@@ -203,11 +203,7 @@ class _Part:
 def _field(lines: list[str]) -> tuple[str, str]:
     """``compat32.header_source_parse(lines)``."""
     name, value = lines[0].split(":", 1)
-    if len(lines) > 1:
-        value = value.lstrip(" \t") + "".join(lines[1:])
-    else:
-        value = value.lstrip(" \t")
-    return name, value.rstrip("\r\n")
+    return name, (value.lstrip(" \t") + "".join(lines[1:])).rstrip("\r\n")
 
 
 def _crlf_only(chunk: str) -> bool:

@@ -158,13 +158,13 @@ def _b32_inner(data: bytes) -> list[str]:
     pairs = _B32_PAIRS
     out = []
     for offset in (0, 2, 4, 1, 3):
-        count = (bits - offset) // 5  # characters wholly inside data
-        if count < 12:
+        chars = (bits - offset) // 5  # characters wholly inside data
+        if chars < 12:
             continue
         top = bits - offset
-        last = top - 10 * (count // 2)  # bits left after the pairs
+        last = top - 10 * (chars // 2)  # bits left after the pairs
         text = "".join([pairs[(value >> shift) & 1023] for shift in range(top - 10, last - 1, -10)])
-        if count % 2:
+        if chars % 2:
             text += _B32_ALPHABET[(value >> (last - 5)) & 31]
         out.append(text)
     return out
