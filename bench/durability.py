@@ -56,6 +56,19 @@ def _integrity(db: Path) -> str:
         return f"error: {exc}"
 
 
+def _schema_written(db: Path) -> bool:
+    """Whether the store holds a schema revision at all. The schema is written in one
+    transaction, so a hunt killed while it was being written leaves none (the next hunt
+    writes it); a revision that is there but not the newest is a real failure, and
+    ``_stored`` says so."""
+    with sqlite3.connect(db) as conn:
+        try:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.OperationalError:  # no such table
+            return False
+    return row is not None
+
+
 def _stored(db: Path) -> list[str]:
     from mailward.store import open_store
 
@@ -112,6 +125,9 @@ def hunt_loop(corpus: Path, scratch: Path, iterations: int, rng: random.Random, 
         check = _integrity(db)
         if check != "ok":
             raise DurabilityError(f"integrity_check after a kill at {delay:.2f} s: {check}")
+        if not _schema_written(db):
+            log(f"hunt  {i + 1:3d}: killed after {delay:.2f} s before the store's schema was written, integrity ok")
+            continue
         have = _stored(db)
         if len(have) != len(set(have)):
             raise DurabilityError(f"duplicates after a kill at {delay:.2f} s")

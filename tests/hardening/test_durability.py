@@ -57,3 +57,19 @@ def test_a_violation_is_reported(tmp_path: Path) -> None:
     data[4096 * 3 + 200: 4096 * 3 + 600] = b"\xff" * 400  # scribble over a b-tree page
     db.write_bytes(bytes(data))
     assert durability._integrity(db) != "ok"
+
+
+def test_a_store_killed_before_its_schema_is_told_apart(tmp_path: Path) -> None:
+    """A hunt killed while the store file exists but before its schema (written in one
+    transaction) is there: the loop waits for the next hunt instead of reading it."""
+    import sqlite3
+
+    from mailward.store import open_store
+
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    assert not durability._schema_written(empty)
+    ready = tmp_path / "ready.db"
+    open_store(f"sqlite:///{ready}").close()
+    assert durability._schema_written(ready)
+    assert durability._stored(ready) == []

@@ -90,6 +90,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.notify.notices._URL": ("notice text", "fixed text only"),
     "mailward.share.feeds._FINGERPRINT": ("imported indicator patterns", NOT_MESSAGE),
     "mailward.hunt.copytokens._SUBJECT_PREFIX": ("stored subjects (reply prefixes)", RE2),
+    "mailward.hunt.copytokens._PLAIN_HOST": ("hosts of stored link URLs (fullmatch)", CLASS),
     "mailward.identity.brands._L_FOR_I": ("display names (case-disguised brands)", CLASS),
     "mailward.identity.brands._I_FOR_L": ("display names (case-disguised brands)", CLASS),
     "mailward.identity.brands._SCOTTISH": ("display names", "fixed text"),
