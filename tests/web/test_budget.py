@@ -13,6 +13,25 @@ from mailward.web.workers import AnalysisPool
 
 from .stuck_task import stuck
 
+
+def _dead(pid: int | None, timeout: float) -> bool:
+    """Whether the process is gone or a zombie (killed, not yet reaped), asked of the
+    kernel: ``Process.join``/``is_alive`` race with the executor's own thread, which
+    reaps the same child (CI once saw ``is_alive()`` stay true after the kill)."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                state = stat.read().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+
+
 RAW = b"From: a@example.org\r\nTo: b@example.net\r\nSubject: hi\r\n\r\nhello\r\n"
 
 
@@ -43,8 +62,7 @@ def test_hard_deadline_kills_a_stuck_worker_and_recovers(monkeypatch: pytest.Mon
         assert str(result.verdict) == "unscannable" and result.reason == "time budget exceeded (0.5 s)"
         assert pool.recycled == 1
         for process in old:
-            process.join(timeout=10)
-            assert not process.is_alive()
+            assert _dead(process.pid, timeout=10), process.pid
         monkeypatch.undo()
         pool.budget = 30
         assert pool.scan_sync(RAW, "after")[0].verdict == "clean"  # the new worker answers

@@ -129,8 +129,7 @@ class AnalysisPool:
         processes = dict(getattr(broken, "_processes", None) or {})  # not public API; best effort
         broken.shutdown(wait=False, cancel_futures=True)
         for process in processes.values():
-            if process.is_alive():
-                process.kill()
+            process.kill()  # harmless on one already dead; is_alive() would race the executor's reaping
 
     def _submit(self, fn: Any, *args: Any) -> tuple[Executor, concurrent.futures.Future[Any]]:
         executor = self.executor
