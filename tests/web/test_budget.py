@@ -23,7 +23,7 @@ def _dead(pid: int | None, timeout: float) -> bool:
         try:
             with open(f"/proc/{pid}/stat") as stat:
                 state = stat.read().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError):
+        except FileNotFoundError:
             return True
         if state in ("Z", "X"):
             return True
