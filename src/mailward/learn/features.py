@@ -18,7 +18,9 @@ Left out on purpose, because a model that learns them learns the corpus, not phi
 recipient addresses (removed from the text too, with their local parts), every address,
 URLs in the text, dates, Received chains, Message-IDs and every other header. Host names
 are left out too: they date a message (the web hosts of 2002 are not those of 2025) more
-than they say what it wants.
+than they say what it wants. So are function words (articles, prepositions, conjunctions
+and the like in seven languages, ``data/function_words.yaml``): they name the language,
+and training sets seldom have the same languages on both sides.
 
 A message's features are a ``FeatureVector``: one 32-bit hash per feature (the CRC-32 of
 the feature string, computed as the CRC-32 of the word seeded with that of its prefix,
@@ -38,6 +40,8 @@ from __future__ import annotations
 import re
 import zlib
 from array import array
+from functools import cache
+from importlib import resources
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import filterfalse, islice
@@ -46,8 +50,11 @@ from typing import Any
 import numpy as np
 
 from ..model import Message
+from ..yamlload import safe_load
 
-FEATURE_VERSION = 4  # 4: the brand mismatch also by where the brand was named (f:brand:mismatch:<where>)
+# 4: the brand mismatch also by where the brand was named (f:brand:mismatch:<where>);
+# 5: URLs in the text give no words (their query strings did), function words are no features
+FEATURE_VERSION = 5
 MAX_CHARS = 2_000  # characters of body text read per message: the lure is at the top, footers at the end
 # what ``mailward learn`` reads since 2026-12: less cost in splitting the text into words,
 # the same phishing recall (bench/RESULTS.md); a model file records its own number (files
@@ -65,8 +72,39 @@ _SPACE_CHARS = b'",;!?()[]{}<>*|~^+=#%&$\'`-_'
 _SPACE = bytes.maketrans(_SPACE_CHARS, b" " * len(_SPACE_CHARS))
 _QUOTES = ("\u201c", "\u201d", "\u2019", "\u00ab", "\u00bb")  # “ ” ’ « »
 _ADDRESS_SPLIT = str.maketrans("@._+-", "     ")
-# never words: pieces of URLs, and a single ASCII letter
-NOT_WORDS = frozenset({"http", "https", "www", "mailto", *"abcdefghijklmnopqrstuvwxyz"})
+
+
+class FunctionWordsError(ValueError):
+    """``function_words.yaml`` is malformed; the message says where."""
+
+
+def parse_function_words(text: str, origin: str = "function_words.yaml") -> frozenset[str]:
+    """The function words of every language in ``data/function_words.yaml``'s text."""
+    loaded = safe_load(text)
+    languages = loaded.get("languages") if isinstance(loaded, dict) else None
+    if not isinstance(languages, list) or not languages:
+        raise FunctionWordsError(f"{origin}: expected a mapping with a 'languages' list")
+    words: set[str] = set()
+    for i, entry in enumerate(languages):
+        if not isinstance(entry, dict) or not str(entry.get("source", "")).strip() or not entry.get("language"):
+            raise FunctionWordsError(f"{origin}: languages[{i}] needs a language and a source note")
+        listed = str(entry.get("words", "")).split()
+        if not listed or any(w != w.lower() or not w.isalpha() for w in listed):
+            raise FunctionWordsError(f"{origin}: languages[{i}]: words are lower-case letters only")
+        words.update(listed)
+    return frozenset(words)
+
+
+@cache
+def function_words() -> frozenset[str]:
+    """Articles, prepositions, conjunctions and the like in seven languages: they name the
+    language, not the intent, so they are never features (feature version 5)."""
+    text = resources.files("mailward").joinpath("data/function_words.yaml").read_text(encoding="utf-8")
+    return parse_function_words(text)
+
+
+# never words: pieces of URLs, a single ASCII letter and the function words
+NOT_WORDS = frozenset({"http", "https", "www", "mailto", *"abcdefghijklmnopqrstuvwxyz"}) | function_words()
 _URL = re.compile(r"(?i)(?:https?://|www\.)\S++")
 _PATH_WORD = re.compile(r"[a-z]{3,20}")
 _URL_STARTS = frozenset({"http", "www."})  # what a link text _URL matches starts with (a cheap test first)
@@ -193,7 +231,10 @@ def _dropped(message: Message) -> frozenset[str]:
 def words_of(text: str, drop: frozenset[str] = NOT_WORDS, limit: int = MAX_WORDS, chars: int = MAX_CHARS) -> list[str]:
     """The words of the first ``chars`` characters of ``text``, lower case, without ``drop``
     (which should hold ``NOT_WORDS``: ``features`` passes the recipients' words with them)."""
-    text = text[:chars].lower().replace(". ", " ").replace(".\n", " ")
+    text = text[:chars].lower()
+    if "http" in text or "www." in text:  # a URL's path and query give no words (feature version 5)
+        text = _URL.sub(" ", text)
+    text = text.replace(". ", " ").replace(".\n", " ")
     for quote in _QUOTES:
         if quote in text:
             text = text.replace(quote, " ")
