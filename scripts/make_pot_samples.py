@@ -98,6 +98,22 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
             "The building fund reached $ 3,500,000.00 thanks to a donation from the Arnault foundation. "
             "The board meets on Tuesday.")],
     ),
+    "PHISHING_ADVANCE_FEE_REPLY_DIVERTED": (
+        [lambda: Mail("Mrs. Helen Carter <office@harbour-college.example>", "My last wish").header(
+            "Reply-To", "helencarter1952@hotmail.com").with_text(
+            "How are you today? I am Mrs Helen Carter. I am very ill and I wish to hand a project of charity to "
+            "someone I can trust. Write back to me so I can tell you more."),
+         lambda: Mail("Dr. Paulo Mendes <contato@transportes-sul.example>", "Proposta").header(
+            "Reply-To", "paulo.mendes.adv@gmail.com").with_text(
+            "Olá, sou advogado de um investidor. Tenho uma proposta de parceria em um negócio muito lucrativo. "
+            "Responda para mais detalhes.")],
+        [lambda: Mail("Ana Silva <ana.silva@harbour-college.example>", "Rehearsal on Thursday").header(
+            "Reply-To", "ana.silva.choir@gmail.com").with_text(
+            "The choir rehearsal moves to Thursday at seven. Please answer to my own address, not the college one."),
+         lambda: Mail("Ana Silva <ana.silva@harbour-college.example>", "Fund for the school trip").header(
+            "Reply-To", "ana.silva.choir@gmail.com").with_html(page(
+            "<p>The fund for the school trip is open.</p>" + link("https://harbour-college.example/trip", "Details")))],
+    ),
     "PHISHING_CALLBACK_RENEWAL": (
         [lambda: Mail("E-Receipt Confirmation <billing@receipt-center.example>", "Your Norton Order Confirmation for Order #NP0931").with_text(NORTON_TEXT)],
         [lambda: Mail("Norton <billing@norton.com>", "Your Norton Order Confirmation for Order #NP0931").with_text(NORTON_TEXT)],
