@@ -40,10 +40,10 @@ from __future__ import annotations
 import re
 import zlib
 from array import array
-from functools import cache
-from importlib import resources
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from itertools import filterfalse, islice
 from typing import Any
 
