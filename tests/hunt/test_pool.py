@@ -90,3 +90,45 @@ def test_forkserver_is_the_default_where_there_is_one() -> None:
     import multiprocessing
 
     assert runner.START_METHOD == ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+
+
+WARM_SCRIPT = """
+import json, sys
+from pathlib import Path
+import yaml
+from mailward.hunt.analysis import WorkerSettings, WorkItem, analyse_packed, build_scanner, warm_up
+settings = WorkerSettings({}, None)
+build_scanner(settings)
+readers = ("pikepdf", "olefile", "zxingcpp", "mailward.attachments.pdf", "mailward.facts.links")
+before = [m for m in readers if m in sys.modules]
+warmed = warm_up(settings)
+after = [m for m in readers if m in sys.modules]
+modules = set(sys.modules)
+loads = []
+original = yaml.load
+yaml.load = lambda *a, **k: loads.append(1) or original(*a, **k)
+files = sorted(p for p in Path(sys.argv[1]).rglob("*") if p.is_file() and p.parent.name in ("cur", "new"))
+for path in files:
+    analyse_packed(WorkItem(str(path), path.read_bytes()), settings)
+print(json.dumps({"warmed": warmed, "before": before, "after": after, "messages": len(files),
+                  "new": sorted(set(sys.modules) - modules), "yaml": len(loads)}))
+"""
+
+
+def test_warm_up_leaves_nothing_for_a_fresh_worker_to_load(tmp_path: Path) -> None:
+    # what the fork server does before forking: after it, analysing real-looking mail
+    # (the demo's, with its attachments) imports no module and reads no YAML table
+    from mailward.demo.generate import generate
+
+    generate(tmp_path / "demo", messages=300)
+    script = tmp_path / "warm_probe.py"
+    script.write_text(WARM_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, str(script), str(tmp_path / "demo")], capture_output=True, text=True,
+                         env=env, timeout=300, check=True)
+    got = json.loads(out.stdout)
+    assert got["warmed"] > 100
+    assert got["messages"] >= 290
+    assert "pikepdf" not in got["before"] and "pikepdf" in got["after"]
+    assert got["new"] == []
+    assert got["yaml"] == 0

@@ -6,7 +6,9 @@ started from nothing ("spawn"). This module is that server's preload: it imports
 what a worker needs and builds the ``Scanner`` for the hunt's settings (read from the
 file named by ``PRELOAD_ENV``), so that every worker starts with both already in
 memory, shared copy-on-write with the server, instead of spending 3-4 s of CPU and
-~100 MB of its own on them. ``gc.freeze()`` keeps the collector from writing to
+~100 MB of its own on them. It then analyses the built-in rule samples once
+(``analysis.warm_up``), so what the scan loads on first use (attachment readers,
+hosting and tracker tables) is loaded here, not again in every fresh worker. ``gc.freeze()`` keeps the collector from writing to
 those objects (and so copying their pages) in every worker.
 
 Nothing here may fail the server: a worker that finds no scanner for its settings
@@ -32,6 +34,7 @@ def _warm() -> None:
                 settings = pickle.load(fh)  # noqa: S301 - written by the hunting process, private (0600)
             if isinstance(settings, analysis.WorkerSettings):
                 analysis.build_scanner(settings)
+                analysis.warm_up(settings)
         except Exception:  # noqa: S110 - the workers build their own scanner then
             pass
     gc.collect()
