@@ -106,13 +106,23 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
          lambda: Mail("Dr. Paulo Mendes <contato@transportes-sul.example>", "Proposta").header(
             "Reply-To", "paulo.mendes.adv@gmail.com").with_text(
             "Olá, sou advogado de um investidor. Tenho uma proposta de parceria em um negócio muito lucrativo. "
-            "Responda para mais detalhes.")],
+            "Responda para mais detalhes."),
+         # from free mail to another free-mail mailbox, with an amount
+         lambda: Mail("Daniel Okafor <danielokafor1961@gmail.com>", "Good day").header(
+            "Reply-To", "daniel.okafor.office@hotmail.com").with_text(
+            "I have a transaction of 3.8 million euros that I wish to discuss with you in confidence. Kindly "
+            "answer me at my private address so I can give you the details.")],
         [lambda: Mail("Ana Silva <ana.silva@harbour-college.example>", "Rehearsal on Thursday").header(
             "Reply-To", "ana.silva.choir@gmail.com").with_text(
             "The choir rehearsal moves to Thursday at seven. Please answer to my own address, not the college one."),
          lambda: Mail("Ana Silva <ana.silva@harbour-college.example>", "Fund for the school trip").header(
             "Reply-To", "ana.silva.choir@gmail.com").with_html(page(
-            "<p>The fund for the school trip is open.</p>" + link("https://harbour-college.example/trip", "Details")))],
+            "<p>The fund for the school trip is open.</p>" + link("https://harbour-college.example/trip", "Details"))),
+         # a source on a throwaway account: from free mail, business words but no amount or lure
+         lambda: Mail("A reader <harbourwatch2026@gmail.com>", "The harbour project").header(
+            "Reply-To", "harbourwatch@proton.me").with_text(
+            "I work on the harbour project and I have seen papers about how its funding was approved. I would "
+            "rather not write from my own account. Please answer to the other address if you want to talk.")],
     ),
     "PHISHING_CALLBACK_RENEWAL": (
         [lambda: Mail("E-Receipt Confirmation <billing@receipt-center.example>", "Your Norton Order Confirmation for Order #NP0931").with_text(NORTON_TEXT)],

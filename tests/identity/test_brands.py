@@ -68,6 +68,10 @@ def test_short_aliases_are_whole_segments_only() -> None:
         ('"PayPal Service" <paypal.service2026@gmail.com>', "PayPal", DISPLAY_NAME, "free-mail"),
         ("paypal-service@billing-center.net", "PayPal", LOCAL_PART, "unrelated-domain"),
         ('"Bradesco" <sac@bradesco.com.br>', "Bradesco", DISPLAY_NAME, "unverified"),
+        # a short name followed by service words is still the name ("IRS" alone is a whole segment only)
+        ('"IRS Tax Report" <cs.irsgov-taxreturn@telehealth.example.au>', "Internal Revenue Service", DISPLAY_NAME,
+         "unrelated-domain"),
+        ('"PayPal Kundenservice" <info@konto-hilfe.example.net>', "PayPal", DISPLAY_NAME, "unrelated-domain"),
     ],
 )
 def test_brand_claims(from_: str, brand: str, where: str, status: str) -> None:
@@ -78,7 +82,8 @@ def test_brand_claims(from_: str, brand: str, where: str, status: str) -> None:
 @pytest.mark.parametrize(
     "from_",
     ['"John Norton" <john.norton@example.org>', "john.norton@example.org", '"Box Office" <tickets@theatre.example>',
-     '"Chase Smith" <chase@example.org>', '"Orange County Library" <news@library.example>'],
+     '"Chase Smith" <chase@example.org>', '"Orange County Library" <news@library.example>',
+     '"Box Office Support" <tickets@theatre.example>', '"Tax Support Team" <help@accountants.example>'],
 )
 def test_names_and_words_are_not_brand_claims(from_: str) -> None:
     assert brand_claims(message(from_)) == []

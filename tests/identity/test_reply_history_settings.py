@@ -28,6 +28,22 @@ def test_reply_to_free_mail():
     assert any("free-mail address bbc.newsdesk@gmail.com" in e for e in report.explanations)
 
 
+@pytest.mark.parametrize(
+    ("from_", "reply_to", "other"),
+    [
+        ("Kaya <kayafontane56@gmail.com>", "kaya.fontane@hotmail.com", True),  # another provider
+        ("Jean <jeansmith2028@gmail.com>", "jeansmith2059@gmail.com", True),  # another mailbox, same provider
+        ("Jean <JeanSmith2028@gmail.com>", "jeansmith2028@gmail.com", False),  # the same mailbox
+        ("Jo <jo@example.com>", "jo.private@gmail.com", False),  # From is not free mail: reply_to_free_mail
+        ("Jean <jeansmith2028@gmail.com>", "desk@example.com", False),  # the Reply-To is not free mail
+    ],
+)
+def test_reply_to_another_free_mailbox(from_: str, reply_to: str, other: bool):
+    sending = analyse_identity(message(from_, reply_to=reply_to), PLAIN).sending
+    assert sending.reply_to_free_other is other
+    assert not (sending.reply_to_free_other and sending.reply_to_free_mail)
+
+
 def test_reply_to_lookalike():
     report = analyse_identity(message("Jo <jo@example.com>", reply_to="desk@reuters-desk.com"), PLAIN)
     assert report.sending.reply_to_lookalike is not None and report.lookalike

@@ -184,6 +184,7 @@ def _sender(message: Message) -> dict[str, Any]:
         "reply_to_registrable": reply_regs,
         "reply_to_elsewhere": any(r and r != reg for r in reply_regs),
         "reply_to_free_mail": False,  # filled from the identity report
+        "reply_to_free_other": False,  # filled from the identity report
         "return_path": return_path.addr.lower() if return_path else "",
         "return_path_registrable": (return_path.registrable or domains.site(return_path.domain))
         if return_path

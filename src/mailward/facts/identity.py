@@ -108,6 +108,7 @@ def apply_identity(facts: dict[str, Any], report: Any) -> None:
 
     sender["free_mail"] = bool(sending.from_free_mail)
     sender["reply_to_free_mail"] = bool(sending.reply_to_free_mail)
+    sender["reply_to_free_other"] = bool(sending.reply_to_free_other)
     sender["reply_to_elsewhere"] = bool(sending.reply_to_other_domain)
     sender["display_name_address"] = (
         sending.display_name_address.lower() if sending.display_name_address_mismatch else ""

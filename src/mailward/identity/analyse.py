@@ -115,6 +115,12 @@ def _sending_identity(message: Message, settings: IdentitySettings) -> SendingId
     from_free = bool(from_domain) and is_freemail(from_domain)
     other = any(site(d) != from_reg for d in reply_domains) if from_reg else False
     reply_free = any(is_freemail(d) for d in reply_domains) and not from_free
+    # a free-mail sender whose replies go to another free-mail mailbox (gmail -> hotmail, or
+    # a second gmail address): the sending account is disposable, the reply one is kept
+    reply_free_other = from_free and any(
+        a.addr and a.domain and is_freemail(to_unicode(a.domain)) and a.addr.lower() != from_addr
+        for a in message.reply_to
+    )
     reply_lookalike = None
     for d in reply_domains:
         if site(d) != from_reg:
@@ -137,6 +143,7 @@ def _sending_identity(message: Message, settings: IdentitySettings) -> SendingId
         display_name_address_mismatch=mismatch,
         reply_to_other_domain=other,
         reply_to_free_mail=reply_free,
+        reply_to_free_other=reply_free_other,
         reply_to_lookalike=reply_lookalike,
     )
 

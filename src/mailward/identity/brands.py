@@ -178,11 +178,24 @@ def service_entity(settings: IdentitySettings) -> Entity:
     )
 
 
+# Words a display name adds after a brand's name when it poses as the brand's service:
+# "IRS Tax Report", "Netflix Support Team", "Banco NU Protocolo", "PayPal Kundenservice".
+# Stripped from the end of a display-name segment only (never from a signature line), so
+# the name before them is matched as a whole segment, as the short names must be.
+_BRAND_TRAILING = frozenset(
+    """support service services customer customers care team security account accounts billing payment
+    payments notification notifications notice notices alert alerts help helpdesk desk center centre tax
+    taxes refund refunds activation verification verify official protocol protocolo atendimento suporte
+    seguranca conta cliente clientes servico servicos kundenservice kundendienst sicherheit konto
+    klantenservice beveiliging servicio soporte atencion seguridad assistance securite compte""".split()
+)
+
+
 @lru_cache(maxsize=8)
 def brand_catalogue(settings: IdentitySettings) -> Catalogue:
     data = brand_data()
     entities = [*data.brands, service_entity(settings)]
-    return compile_catalogue(entities, (), None, frozenset())
+    return replace(compile_catalogue(entities, (), None, frozenset()), trailing_words=_BRAND_TRAILING)
 
 
 def brand_kind(entity_id: str) -> str:

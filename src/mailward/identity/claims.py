@@ -122,8 +122,12 @@ def _segments(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=8192)  # a pure function of short text, asked for each analyser
-def _candidates(segment_folded: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
-    """Names a segment may state: the segment itself and what follows a journalist's
+def _candidates(
+    segment_folded: str, trailing: frozenset[str] = frozenset()
+) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """Names a segment may state: the segment itself, without trailing edition words or
+    ``trailing`` words ("irs tax report" -> "irs" with the brand catalogue's service
+    words), and what follows a journalist's
     role ("senior correspondent at the financial times" -> "the financial times"); then,
     separately, what precedes the role ("reuters correspondent" -> "reuters"), which is
     only used when nothing else on the line names an outlet (in "Foreign Affairs
@@ -132,7 +136,7 @@ def _candidates(segment_folded: str) -> tuple[tuple[str, ...], tuple[str, ...], 
     words = segment_folded.split()
     # an edition of a name: drop trailing edition words ("the economist asia briefing")
     k = len(words)
-    while k > 1 and words[k - 1] in _EDITION_WORDS:
+    while k > 1 and (words[k - 1] in _EDITION_WORDS or words[k - 1] in trailing):
         k -= 1
         direct.append(" ".join(words[:k]))
     if _ROLE_FIRST.isdisjoint(words):
@@ -228,7 +232,7 @@ def _display_name_claims_of(name: str, cat: Catalogue) -> list[RawClaim]:
     person_segment = ""
     seen: set[tuple[str, int]] = set()
     # whole segments (distinctive and ambiguous names), after any role words
-    found = [_candidates(f) for f in folded_segments]
+    found = [_candidates(f, cat.trailing_words) for f in folded_segments]
     any_direct = any(cat.segments.get(c) is not None for direct, _, _ in found for c in direct)
     for raw, (direct, before, role) in zip(segments, found, strict=True):
         any_role = any_role or role

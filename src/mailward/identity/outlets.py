@@ -185,6 +185,9 @@ class Catalogue:
     fuzzy_index: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     domain_owner: Mapping[str, int] = field(default_factory=dict)  # official domain -> entity
     short_local: Mapping[str, int] = field(default_factory=dict)  # 3-4 letter names ("bbc") as local-part tokens
+    # words a display name may add after a name and still state it ("IRS Tax Report",
+    # "Netflix Support Team"): the brand catalogue's service words; outlets have none
+    trailing_words: frozenset[str] = frozenset()
 
     def entity_for_domain(self, domain: str) -> Entity | None:
         hit = within(domain, self.domain_owner)

@@ -76,6 +76,7 @@ class SendingIdentity:
     display_name_address_mismatch: bool = False  # ...and it differs from the real address
     reply_to_other_domain: bool = False  # Reply-To on another registrable domain than From
     reply_to_free_mail: bool = False  # Reply-To on free mail while From is not
+    reply_to_free_other: bool = False  # From on free mail, Reply-To another free-mail mailbox
     reply_to_lookalike: LookalikeMatch | None = None
 
 

@@ -145,6 +145,7 @@ SCHEMA: dict[str, Field] = {
         reply_to_registrable=_strings("Registrable domains of the Reply-To addresses."),
         reply_to_elsewhere=_boolean("A Reply-To points to another registrable domain than From."),
         reply_to_free_mail=_boolean("A Reply-To is on free mail while From is not the same address."),
+        reply_to_free_other=_boolean("From is on free mail and a Reply-To is another free-mail mailbox (another provider, or another address at the same one)."),
         return_path=_string("Return-Path address, lower case."),
         return_path_registrable=_string("Registrable domain of Return-Path."),
         sender_header=_string("Sender header address, lower case."),
