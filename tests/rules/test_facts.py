@@ -224,3 +224,16 @@ def test_idn_link_text_matches_punycode_href() -> None:
     link = next(link for link in build_facts(m)["links"] if link["source"] == "html")
     assert link["text_domain"] == "www.ökoligenta.de"
     assert link["text_mismatch"] is False
+
+
+def test_fill_missing_gives_absent_fields_their_empty_values():
+    from mailward.rules.schema import SCHEMA, fill_missing, schema_problems
+
+    facts = {"sender": {"address": "a@example.org"}, "links": [{"host": "example.org"}]}
+    added = fill_missing(facts)
+    assert schema_problems(facts) == []
+    assert added > 10
+    assert facts["sender"]["address"] == "a@example.org"  # present values are kept
+    assert facts["sender"]["reply_to_free_other"] is False
+    assert facts["links"][0]["host"] == "example.org" and set(facts["links"][0]) == set(SCHEMA["links"].fields)
+    assert fill_missing(facts) == 0  # complete facts are left alone

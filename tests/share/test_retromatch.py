@@ -147,6 +147,29 @@ def test_stored_rule_facts_give_the_scan_verdict(tmp_path):
         assert (str(again), round(again_score, 3)) == (verdict, round(score, 3))
 
 
+def test_facts_stored_before_a_field_existed_are_judged_with_it_empty(tmp_path, caplog):
+    # a hunt of an older mailward stored facts without the fields added since; a rule
+    # reading one must still evaluate (the field is empty), not fail on every message
+    free = (b"From: Daniel Okafor <danielokafor1961@gmail.com>\r\nTo: jane.doe@parliament.example\r\n"
+            b"Reply-To: daniel.okafor.office@hotmail.com\r\nSubject: Good day\r\n"
+            b"Date: Tue, 5 Jan 2021 12:00:00 +0000\r\nContent-Type: text/plain\r\n\r\n"
+            b"I have a transaction of 3.8 million euros to discuss with you in confidence.\r\n")
+    judge = Reevaluator(Config())
+    with _store(tmp_path) as store:
+        store_messages(store, [free])
+        with store.engine.connect() as conn:
+            [(verdict, blob)] = conn.execute(select(MessageRow.verdict, MessageRow.rule_facts)).all()
+    assert verdict == "suspicious"  # PHISHING_ADVANCE_FEE_REPLY_DIVERTED, from the new fact
+    facts = unpack_rule_facts(blob)
+    assert facts is not None and facts["sender"]["reply_to_free_other"] is True
+    del facts["sender"]["reply_to_free_other"]  # as an older mailward stored them
+    with caplog.at_level("WARNING"):
+        again, _score, findings, *_ = judge.judge(facts)
+    assert str(again) == "clean" and findings == []  # the older analysis could not tell
+    assert facts["sender"]["reply_to_free_other"] is False
+    assert "failed to evaluate" not in caplog.text
+
+
 def test_rescan_applies_changed_rules_without_reading_mail(tmp_path):
     with _store(tmp_path) as store:
         _fill(store)

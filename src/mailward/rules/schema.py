@@ -431,6 +431,32 @@ def iter_fields(
 _PY_TYPES: dict[str, type] = {STRING: str, INT: int, BOOL: bool}
 
 
+def fill_missing(facts: dict[str, Any], fields: Mapping[str, Field] = SCHEMA) -> int:
+    """Give ``facts`` every field of the schema it lacks, as that field's empty value
+    ("", 0, false, [] or an object of empties), in place; return how many were added.
+
+    Facts stored by an older mailward (a hunt's ``rule_facts``, judged again by
+    ``mailward rescan``) lack the fields added since. A rule that reads one would fail
+    to evaluate on them; with the empty value it reads what the older analysis could not
+    tell (a fact it did not have is false, zero or empty)."""
+    added = 0
+    for name, f in fields.items():
+        value = facts.get(name, _MISSING)
+        if value is _MISSING:
+            facts[name] = f.empty()
+            added += 1
+        elif f.fields and isinstance(value, dict):
+            added += fill_missing(value, f.fields)
+        elif f.fields and isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    added += fill_missing(item, f.fields)
+    return added
+
+
+_MISSING = object()
+
+
 def schema_problems(facts: Mapping[str, Any], fields: Mapping[str, Field] = SCHEMA, prefix: str = "") -> list[str]:
     """Where ``facts`` departs from the schema (missing, extra or mistyped fields)."""
     problems: list[str] = []

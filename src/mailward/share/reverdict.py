@@ -21,6 +21,7 @@ from mailward.hunt.features import unpack_rule_facts
 from mailward.result import Verdict
 from mailward.rules.engine import default_ruleset, load_ruleset
 from mailward.rules.policy import Policy, summarise
+from mailward.rules.schema import fill_missing
 from mailward.store.models import MessageRow
 
 BATCH = 1000  # messages read per query (IN list)
@@ -35,6 +36,7 @@ class Reevaluator:
         self.ruleset = load_ruleset(self.policy.rule_dirs) if self.policy.rule_dirs else default_ruleset()
 
     def judge(self, facts: dict[str, Any]) -> tuple[Verdict, float, list[dict[str, Any]], str, list[str]]:
+        fill_missing(facts)  # facts stored by an older mailward lack the fields added since
         hits = self.ruleset.evaluate(facts, skip=self.policy.disabled)
         verdict, score, findings = self.policy.decide(hits, facts)
         attack: dict[str, None] = {}
