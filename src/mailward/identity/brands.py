@@ -179,7 +179,7 @@ def service_entity(settings: IdentitySettings) -> Entity:
 
 
 # Words a display name adds after a brand's name when it poses as the brand's service:
-# "IRS Tax Report", "Netflix Support Team", "Banco NU Protocolo", "PayPal Kundenservice".
+# "IRS Tax Report", "Netflix Support Team", "Receita Federal Atendimento", "PayPal Kundenservice".
 # Stripped from the end of a display-name segment only (never from a signature line), so
 # the name before them is matched as a whole segment, as the short names must be.
 _BRAND_TRAILING = frozenset(
