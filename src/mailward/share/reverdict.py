@@ -21,7 +21,7 @@ from mailward.hunt.features import unpack_rule_facts
 from mailward.result import Verdict
 from mailward.rules.engine import default_ruleset, load_ruleset
 from mailward.rules.policy import Policy, summarise
-from mailward.rules.schema import fill_missing
+from mailward.rules.schema import filler
 from mailward.store.models import MessageRow
 
 BATCH = 1000  # messages read per query (IN list)
@@ -34,9 +34,10 @@ class Reevaluator:
     def __init__(self, config: Config | None = None) -> None:
         self.policy = Policy.from_config(config)
         self.ruleset = load_ruleset(self.policy.rule_dirs) if self.policy.rule_dirs else default_ruleset()
+        self._fill = filler(only=self.ruleset.projection)  # only what the rules read
 
     def judge(self, facts: dict[str, Any]) -> tuple[Verdict, float, list[dict[str, Any]], str, list[str]]:
-        fill_missing(facts)  # facts stored by an older mailward lack the fields added since
+        self._fill(facts)  # facts stored by an older mailward lack the fields added since
         hits = self.ruleset.evaluate(facts, skip=self.policy.disabled)
         verdict, score, findings = self.policy.decide(hits, facts)
         attack: dict[str, None] = {}
