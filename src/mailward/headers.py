@@ -149,6 +149,7 @@ def _cached_address(display_name: str, addr: str) -> Address:
 
 
 def _make_address(display_name: str, addr: str) -> Address:
+    written = addr
     addr = addr.strip().strip("<>").strip()
     local, at, domain = addr.rpartition("@")
     if not at:
@@ -163,6 +164,7 @@ def _make_address(display_name: str, addr: str) -> Address:
         domain=uni,
         domain_ascii=asc,
         registrable=registrable,
+        written=written,
     )
 
 

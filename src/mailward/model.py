@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 from functools import cached_property
 
 
@@ -33,6 +32,9 @@ class Address:
     domain: str  # Unicode (IDN decoded), lower case; "" when the address has none
     domain_ascii: str  # ASCII / punycode form of the domain
     registrable: str  # registrable domain (public-suffix aware), Unicode; "" if unknown
+    # the address exactly as the header's parse gave it (the domain's case kept: a
+    # tracker may have hashed it so); not part of the JSON view or of equality
+    written: str = field(default="", compare=False, repr=False, metadata={"json": False})
 
     @property
     def addr_ascii(self) -> str:
@@ -203,6 +205,8 @@ class Message:
     envelope: Envelope | None = None
     limits_hit: tuple[str, ...] = ()  # names of limits exceeded (analysis was truncated)
     extra: Mapping[str, object] = field(default_factory=dict)
+    # how many of the recipients ``recipients_as_written`` holds (``Limits.max_token_recipients``)
+    token_recipients: int = field(default=100, compare=False, repr=False, metadata={"json": False})
 
     # -- conveniences -------------------------------------------------------
 
@@ -242,12 +246,20 @@ class Message:
     def recipients_as_written(self) -> tuple[str, ...]:
         """The same people with the case each address was written in (a tracker may
         have hashed an address exactly as the list holds it). Without an envelope,
-        the header values' own spelling follows the parsed addresses (whose domain
-        the parser lower-cased)."""
+        the headers' own spelling follows the parsed addresses (whose domain the
+        parser lower-cased), kept from the parse rather than parsed again.
+
+        At most the first ``token_recipients`` people (the parse records
+        ``max_token_recipients`` in ``limits_hit`` when there are more)."""
         seen = dict.fromkeys(a for a in self._recipients_written() if a)
+        kept: set[str] | None = None  # the people kept, when there are too many
+        if len(seen) > self.token_recipients:
+            kept = set(list(dict.fromkeys(a.lower() for a in seen))[: self.token_recipients])
+            seen = {a: None for a in seen if a.lower() in kept}
         if not (self.envelope and self.envelope.rcpt_to):
-            values = [value for key, value in self.headers if key.lower() in ("delivered-to", "x-original-to", "to", "cc")]
-            seen.update(dict.fromkeys(addr for _, addr in getaddresses(values) if "@" in addr))
+            seen.update(dict.fromkeys(
+                address.written for group in (self.delivered_to, self.to, self.cc) for address in group
+                if "@" in address.written and (kept is None or address.addr.lower() in kept)))
         return tuple(seen)
 
     @property

@@ -61,6 +61,10 @@ class Limits:
     max_text_chars: int = 2 * 1024 * 1024
     max_analysed_attachments: int = 20  # attachments opened by mailward.attachments (0: none)
     max_qr_images: int = 3  # image attachments decoded for QR codes per message
+    # recipients whose encodings are searched for in URLs, best source first (envelope,
+    # Delivered-To, To, Cc): about 100 us of hashing and encoding each, and a message
+    # to 1,000 visible addresses is one copy for all of them
+    max_token_recipients: int = 100
 
 
 DEFAULT_LIMITS = Limits()
@@ -421,6 +425,13 @@ def _build(
             auth.extend(hdr.parse_auth_results(value, header, index))
 
     builder.walk_safely(mime, "", 0)
+    to = hdr.parse_addresses(raw_values("to"), "To", defects)
+    cc = hdr.parse_addresses(raw_values("cc"), "Cc", defects)
+    if len(delivered) + len(to) + len(cc) > limits.max_token_recipients or (
+            envelope and len(envelope.rcpt_to) > limits.max_token_recipients):
+        people = envelope.rcpt_to if envelope and envelope.rcpt_to else [a.addr for a in (*delivered, *to, *cc)]
+        if len({p.lower() for p in people if p}) > limits.max_token_recipients:
+            builder.hit("max_token_recipients")
     if not builder.text_parts and not builder.html_parts and not builder.attachments and builder.part_count <= 1:
         defects.append(Defect(DefectKind.EMPTY_BODY))
 
@@ -432,8 +443,8 @@ def _build(
         sender=sender[0] if sender else None,
         reply_to=reply_to,
         return_path=return_path[0] if return_path else None,
-        to=hdr.parse_addresses(raw_values("to"), "To", defects),
-        cc=hdr.parse_addresses(raw_values("cc"), "Cc", defects),
+        to=to,
+        cc=cc,
         delivered_to=delivered,
         subject=hdr.decode_value(first("subject")),
         date=date,
@@ -450,6 +461,7 @@ def _build(
         part_count=builder.part_count,
         envelope=envelope,
         limits_hit=tuple(builder.limits_hit),
+        token_recipients=limits.max_token_recipients,
     )
 
 

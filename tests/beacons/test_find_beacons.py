@@ -277,6 +277,36 @@ def test_delivered_to_is_used(message: Build) -> None:
     assert beacon.per_recipient and beacon.token is not None and beacon.token.encoding == "urlencoded"
 
 
+def _listed(count: int) -> str:
+    return ", ".join(f"Member {i} <m{i}@Lists.example>" for i in range(count))
+
+
+def test_recipients_past_the_token_limit_are_not_searched(message: Build) -> None:
+    """A copy to 150 visible addresses: the reader (Delivered-To) and the first 100
+    people are searched for tokens, the rest are not, and the parse says so."""
+    reader = "desk@parliament.example"
+    first = f"https://px.tracker.example/a.gif?m={hashlib.md5(b'm98@Lists.example').hexdigest()}"
+    late = f"https://px.tracker.example/b.gif?m={hashlib.md5(b'm120@Lists.example').hexdigest()}"
+    own = f"https://px.tracker.example/c.gif?m={hashlib.md5(reader.encode()).hexdigest()}"
+    imgs = "".join(f'<img src="{u}" width="1" height="1">' for u in (first, late, own))
+    msg = message(_page(imgs), to=_listed(150), headers=f"Delivered-To: {reader}\r\n")
+    assert msg.limits_hit == ("max_token_recipients",)
+    assert len({a.lower() for a in msg.recipients_as_written}) == 100
+    assert _one(msg, own).token.recipient == reader  # type: ignore[union-attr]
+    # the 99th listed address (m98) is the 100th person: the reader comes first
+    assert _one(msg, first).per_recipient and _one(msg, first).token.recipient == "m98@Lists.example"  # type: ignore[union-attr]
+    assert not _one(msg, late).per_recipient
+
+
+def test_a_list_within_the_token_limit_is_searched_whole(message: Build) -> None:
+    last = f"https://px.tracker.example/a.gif?m={hashlib.sha1(b'm99@Lists.example').hexdigest()}"
+    msg = message(_page(f'<img src="{last}" width="1" height="1">'), to=_listed(100))
+    assert msg.limits_hit == ()
+    beacon = _one(msg, last)
+    # the address as the header wrote it (the parser lower-cased its domain)
+    assert beacon.per_recipient and beacon.token is not None and beacon.token.recipient == "m99@Lists.example"
+
+
 def test_opaque_identifier_is_reported_with_low_confidence(message: Build) -> None:
     url = "https://px.tracker.example/o/7Hq2LmZx9PwR4sKd8VnB3cYf.gif"
     beacon = _one(message(_page(f'<img src="{url}" width="1" height="1">')), url)
