@@ -77,6 +77,14 @@ def deep_html(depth: int = 100_000) -> bytes:
     return _html(b"<div>" * depth + b"<img src=\"http://t.example.net/p.gif\">" + b"</div>" * depth)
 
 
+def many_recipients(count: int = 5_000) -> bytes:
+    """A copy to thousands of visible addresses with tracked images: each address is
+    encoded some sixty ways to look for it in URLs, unless the list is cut."""
+    listed = b", ".join(b"Member %d <m%d@lists.example>" % (i, i) for i in range(count))
+    images = b"".join(b'<img src="https://t.example.net/o%d.gif?id=%d" width="1" height="1">' % (i, i) for i in range(20))
+    return HEAD.replace(b"To: alice@parliament.example", b"To: " + listed) + b"Content-Type: text/html\r\n\r\n" + images + b"\r\n"
+
+
 def zip_bomb() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -163,6 +171,7 @@ ALL: dict[str, Callable[[], bytes]] = {
     **SMALL,
     "many_parts": many_parts,
     "many_links": many_links,
+    "many_recipients": many_recipients,
     "many_elements": many_elements,
     "deep_html": deep_html,
     "zip_bomb": zip_bomb,

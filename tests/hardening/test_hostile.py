@@ -31,3 +31,9 @@ def test_hostile_message_gets_an_answer(name: str) -> None:
 def test_limits_are_reported_for_oversized_input() -> None:
     result = _SCANNER.scan_bytes(ALL["many_parts"](), "many_parts")
     assert "max_parts" in result.reason
+
+
+def test_recipients_searched_for_tokens_are_bounded() -> None:
+    result = _SCANNER.scan_bytes(ALL["many_recipients"](), "many_recipients")
+    assert "max_token_recipients" in result.reason
+    assert len(result.recipients) > 1_000  # the list itself is kept (up to the header length limit)
