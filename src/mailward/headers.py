@@ -226,13 +226,45 @@ def _person_words(text: str) -> bool:
 def _getaddresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     if sum(len(v) for v in values) <= _CACHED_CHARS:
         return _cached_getaddresses(values)
-    return tuple(email.utils.getaddresses(list(values)))
+    return _plain_addresses(values) or tuple(email.utils.getaddresses(list(values)))
+
+
+# The plain case read without the standard library's character-by-character parser
+# (~30 us a mailbox; a copy to 1,000 visible addresses spent 30 ms there): mailboxes
+# ``local@domain`` or ``Name <local@domain>`` with a name of ASCII letters, digits,
+# hyphens and blanks, separated by commas. Anything else (quotes, comments, groups,
+# routes, escapes, empty entries, other characters) goes to ``getaddresses``, whose
+# result this equals where it applies (tests/core/test_plain_addresses.py).
+_PLAIN_ADDR = re.compile(r"[A-Za-z0-9_%+-]++(?:\.[A-Za-z0-9_%+-]++)*+@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)*+")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9 \t\r\n-]*+")
+_NOT_PLAIN = frozenset('"()\\:;[]')
+
+
+def _plain_addresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...] | None:
+    """``getaddresses(values)`` when every entry is plain (see above), else None."""
+    joined = ", ".join(values)
+    if not _NOT_PLAIN.isdisjoint(joined):
+        return None
+    out = []
+    for entry in joined.split(","):
+        name, bracket, rest = entry.partition("<")
+        if bracket:
+            addr, close, after = rest.partition(">")
+            if not close or after.strip() or not _PLAIN_NAME.fullmatch(name) or not _PLAIN_ADDR.fullmatch(addr):
+                return None
+            out.append((" ".join(name.split()), addr))
+        else:
+            addr = entry.strip()
+            if not _PLAIN_ADDR.fullmatch(addr):
+                return None
+            out.append(("", addr))
+    return tuple(out)
 
 
 @lru_cache(maxsize=8192)
 def _cached_getaddresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     # an exception is not cached: the next call raises it again, as before
-    return tuple(email.utils.getaddresses(list(values)))
+    return _plain_addresses(values) or tuple(email.utils.getaddresses(list(values)))
 
 
 # The common RFC 5322 date ("Wed, 2 Dec 2026 10:00:00 +0000", maybe a short zone

@@ -37,6 +37,8 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.headers._WORDS_ONLY": ("header values (fullmatch)", "possessive runs of classes that exclude their terminators, between fixed '=?', '?' and '?='; nothing gives characters back"),
     "mailward.headers._PLAIN_DATE": ("Date and Received dates (fullmatch)", "fixed text, alternations of literals and classes bounded to 40"),
     "mailward.headers._WORD": ("header values", "fixed '=?', '?', '?=' around possessive class runs"),
+    "mailward.headers._PLAIN_ADDR": ("address header entries (fullmatch)", "possessive runs of one class each, separated by fixed '.' and '@'; nothing gives characters back"),
+    "mailward.headers._PLAIN_NAME": ("address header display names (fullmatch)", "one possessive class run"),
     "mailward.headers._B_BODY": ("base64 texts of encoded words (fullmatch)", "fixed-width groups of one class, possessive, then a fixed-width tail"),
     "mailward.headers._IPV4": ("Received headers", "fixed-width digit groups; lookarounds are one character"),
     "mailward.headers._IPV6_BRACKET": ("Received headers", "one class bounded to 45 characters between brackets"),
