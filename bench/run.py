@@ -427,10 +427,21 @@ def run_eval(sets: list[str], args: argparse.Namespace, scratch: Path, out: Path
 CORPUS_ARG_SCRIPTS = ("parse_bench.py", "beacons_eval.py", "identity_eval.py")
 
 
-def _script_options(path: Path, out_json: Path, args: argparse.Namespace, corpus: list[Path]) -> list[str]:
-    """--json/--quick for scripts whose --help offers them (they also get MAILWARD_BENCH_* variables)."""
+# scripts that read the shared corpus's folder of sets (``--corpus DIR``, figures to ``--out``)
+CORPUS_DIR_SCRIPTS = ("phishing_eval.py", "model_eval.py")
+
+
+def _script_options(path: Path, out_json: Path, args: argparse.Namespace, corpus: list[Path]) -> list[str] | None:
+    """The arguments a script needs: corpus directories, or --json/--quick for scripts
+    whose --help offers them (they also get MAILWARD_BENCH_* variables). None: the script
+    needs the shared corpus and there is none."""
     if path.name in CORPUS_ARG_SCRIPTS:
         return [str(p) for p in corpus]
+    if path.name == "attachments_bench.py":
+        return ["formats", *(str(p) for p in corpus)]
+    if path.name in CORPUS_DIR_SCRIPTS:
+        folders = sorted({p.parent for p in corpus if p.name in ("phishing_pot", "phishing_nazario", "sa_ham")})
+        return ["--corpus", str(folders[0]), "--out", str(out_json)] if folders else None
     try:
         helptext = subprocess.run(
             [PY, str(path), "--help"], cwd=REPO, capture_output=True, text=True, timeout=60, check=False
@@ -461,7 +472,11 @@ def run_others(args: argparse.Namespace, scratch: Path, outdir: Path, corpus: li
             MAILWARD_BENCH_SIZES=",".join(map(str, args.sizes)),
             MAILWARD_BENCH_QUICK="1" if args.quick else "",
         )
-        argv = [PY, f"bench/{script}", *_script_options(path, out_json, args, corpus)]
+        options = _script_options(path, out_json, args, corpus)
+        if options is None:
+            results[script] = {"status": "skipped: it reads the shared corpus, and there is none"}
+            continue
+        argv = [PY, f"bench/{script}", *options]
         record(argv, f"MAILWARD_BENCH_OUT={out_json}")
         log(f"running bench/{script}")
         start = time.perf_counter()

@@ -99,6 +99,31 @@ def test_bench_run_smoke(tmp_path: Path) -> None:
     assert text.count(HAND_MARKER) == 1 and text.index(HAND_MARKER) < text.index("## Measured by hand\n\nkeep me")
 
 
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("attachments_bench.py", ["formats", "{c}/phishing_pot", "{c}/sa_ham"]),
+        ("phishing_eval.py", ["--corpus", "{c}", "--out", "{out}"]),
+        ("model_eval.py", ["--corpus", "{c}", "--out", "{out}"]),
+        ("beacons_eval.py", ["{c}/phishing_pot", "{c}/sa_ham"]),
+    ],
+)
+def test_other_scripts_get_the_arguments_they_need(script: str, expected: list[str], tmp_path: Path) -> None:
+    """`make bench` runs every other bench script: those that read a corpus get it (they
+    ended with argparse's usage error, exit 2, before)."""
+    import run  # bench/run.py
+
+    corpus = [tmp_path / "phishing_pot", tmp_path / "sa_ham"]
+    out = tmp_path / "out.json"
+    args = run.parse_args([])
+    got = run._script_options(REPO / "bench" / script, out, args, corpus)
+    assert got == [e.format(c=tmp_path, out=out) for e in expected]
+    # with only a synthetic set there is no folder of sets: the evaluations are skipped
+    synthetic = [tmp_path / "demo" / "maildir"]
+    skipped = run._script_options(REPO / "bench" / script, out, args, synthetic)
+    assert (skipped is None) == (script in run.CORPUS_DIR_SCRIPTS)
+
+
 def test_results_without_a_marker_keep_the_whole_previous_file() -> None:
     assert "old figures" in kept_sections("# results\n\nold figures\n")
     assert kept_sections("") == ""
