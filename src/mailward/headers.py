@@ -226,6 +226,10 @@ def _person_words(text: str) -> bool:
 def _getaddresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     if sum(len(v) for v in values) <= _CACHED_CHARS:
         return _cached_getaddresses(values)
+    return _read_addresses(values)
+
+
+def _read_addresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return _plain_addresses(values) or tuple(email.utils.getaddresses(list(values)))
 
 
@@ -261,10 +265,8 @@ def _plain_addresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...] | N
     return tuple(out)
 
 
-@lru_cache(maxsize=8192)
-def _cached_getaddresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    # an exception is not cached: the next call raises it again, as before
-    return _plain_addresses(values) or tuple(email.utils.getaddresses(list(values)))
+# an exception is not cached: the next call raises it again, as before
+_cached_getaddresses = lru_cache(maxsize=8192)(_read_addresses)
 
 
 # The common RFC 5322 date ("Wed, 2 Dec 2026 10:00:00 +0000", maybe a short zone

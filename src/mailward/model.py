@@ -254,7 +254,7 @@ class Message:
         seen = dict.fromkeys(a for a in self._recipients_written() if a)
         kept: set[str] | None = None  # the people kept, when there are too many
         if len(seen) > self.token_recipients:
-            kept = set(list(dict.fromkeys(a.lower() for a in seen))[: self.token_recipients])
+            kept = set(self.recipients[: self.token_recipients])
             seen = {a: None for a in seen if a.lower() in kept}
         if not (self.envelope and self.envelope.rcpt_to):
             seen.update(dict.fromkeys(

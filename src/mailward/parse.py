@@ -425,17 +425,10 @@ def _build(
             auth.extend(hdr.parse_auth_results(value, header, index))
 
     builder.walk_safely(mime, "", 0)
-    to = hdr.parse_addresses(raw_values("to"), "To", defects)
-    cc = hdr.parse_addresses(raw_values("cc"), "Cc", defects)
-    if len(delivered) + len(to) + len(cc) > limits.max_token_recipients or (
-            envelope and len(envelope.rcpt_to) > limits.max_token_recipients):
-        people = envelope.rcpt_to if envelope and envelope.rcpt_to else [a.addr for a in (*delivered, *to, *cc)]
-        if len({p.lower() for p in people if p}) > limits.max_token_recipients:
-            builder.hit("max_token_recipients")
     if not builder.text_parts and not builder.html_parts and not builder.attachments and builder.part_count <= 1:
         defects.append(Defect(DefectKind.EMPTY_BODY))
 
-    return Message(
+    message = Message(
         raw_size=len(raw),
         sha256=hashlib.sha256(raw).hexdigest(),
         headers=tuple(header_items),
@@ -443,8 +436,8 @@ def _build(
         sender=sender[0] if sender else None,
         reply_to=reply_to,
         return_path=return_path[0] if return_path else None,
-        to=to,
-        cc=cc,
+        to=hdr.parse_addresses(raw_values("to"), "To", defects),
+        cc=hdr.parse_addresses(raw_values("cc"), "Cc", defects),
         delivered_to=delivered,
         subject=hdr.decode_value(first("subject")),
         date=date,
@@ -463,6 +456,9 @@ def _build(
         limits_hit=tuple(builder.limits_hit),
         token_recipients=limits.max_token_recipients,
     )
+    if len(message.recipients) > limits.max_token_recipients:  # recipients_as_written keeps the first ones
+        object.__setattr__(message, "limits_hit", (*message.limits_hit, "max_token_recipients"))
+    return message
 
 
 def parse_message(

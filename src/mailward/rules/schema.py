@@ -431,26 +431,26 @@ def iter_fields(
 _PY_TYPES: dict[str, type] = {STRING: str, INT: int, BOOL: bool}
 
 
-def fill_missing(facts: dict[str, Any], fields: Mapping[str, Field] = SCHEMA,
-                 only: Mapping[str, Any] | None = None) -> int:
+def fill_missing(facts: dict[str, Any], fields: Mapping[str, Field] = SCHEMA) -> int:
     """Give ``facts`` every field of the schema it lacks, as that field's empty value
     ("", 0, false, [] or an object of empties), in place; return how many were added.
-    ``only`` (a rule set's projection: name -> sub-projection, None for the whole value)
-    limits it to the fields some rule reads. ``filler`` makes the same as a function
-    built once, for many messages.
+    ``filler`` makes the same as a function built once, for many messages (and for only
+    the fields a rule set reads).
 
     Facts stored by an older mailward (a hunt's ``rule_facts``, judged again by
     ``mailward rescan``) lack the fields added since. A rule that reads one would fail
     to evaluate on them; with the empty value it reads what the older analysis could not
     tell (a fact it did not have is false, zero or empty)."""
-    return filler(fields, only)(facts)
+    return filler(fields)(facts)
 
 
 def filler(
     fields: Mapping[str, Field] = SCHEMA, only: Mapping[str, Any] | None = None
 ) -> Callable[[dict[str, Any]], int]:
-    """``fill_missing`` over ``fields`` (and ``only``) as a function: the names, empty
-    values and nested fillers are looked up once, as ``rules.engine.projector`` does."""
+    """``fill_missing`` over ``fields`` as a function: the names, empty values and nested
+    fillers are looked up once, as ``rules.engine.projector`` does. ``only`` (a rule set's
+    projection: name -> sub-projection, None for the whole value) limits it to the
+    fields some rule reads."""
     entries = []
     for name, sub in only.items() if only is not None else ((n, None) for n in fields):
         f = fields.get(name)
