@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Milter latency and throughput through a real Postfix (not a test).
 
-    .venv/bin/python bench/milter_bench.py [--quick] [--json OUT] [--workers N]
+    .venv/bin/python bench/milter_bench.py [--quick] [--json OUT] [--workers N] [--scanner MODULE:CLASS]
 
 Starts a private Postfix on 127.0.0.1 (the same set-up as tests/gateway) with
-``mailward milter`` running the real scanner (``mailward.scan:Scanner``) and default
+``mailward milter`` running the real scanner (``mailward.scan:Scanner``; ``--scanner`` names
+another, such as the scan-nothing ``StaticScanner`` of the tests) and default
 actions, then sends messages over SMTP with 1 and 4 concurrent clients, small
 (~1-1.5 KB: a plain message with a small PDF, a tracked HTML newsletter) and large (~1 MB,
 the same two shapes with a long body). Half of the messages are defused (scan,
@@ -14,8 +15,8 @@ Reports per configuration:
 - SMTP latency per message (connect to QUIT, client side): p50/p95/p99;
 - milter latency per message (end-of-message to reply, from the audit log's ``ms``);
 - throughput in messages/s;
-- the same small messages through the milter-free listener of the same Postfix,
-  as the baseline;
+- the same small and large messages through the milter-free listener of the same
+  Postfix, as the baseline (what Postfix and the sending client cost on their own);
 - CPU time of the milter and its workers per message (from /proc);
 - peak RSS of the milter process and of its process tree (scanning workers included),
   sampled every 20 ms from /proc.
@@ -157,6 +158,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="scanning processes in the milter (default 2)")
     parser.add_argument("--small", type=int, default=0, help="small messages per run (default 400, --quick 60)")
     parser.add_argument("--large", type=int, default=0, help="large messages per run (default 40, --quick 8)")
+    parser.add_argument("--scanner", default="mailward.scan:Scanner",
+                        help="the scanner the milter runs (default the real one); "
+                             "tests.gateway.fake_scanner:StaticScanner scans nothing (every message clean), "
+                             "which measures the milter's own transport")
     parser.add_argument("--history", action="store_true",
                         help="sender history on ([gateway] history = true, SQLite store in the scratch dir)")
     args = parser.parse_args()
@@ -168,12 +173,13 @@ def main() -> int:
     postfix = PrivatePostfix(milter_port=milter_port)
     postfix.start()
     config = scratch / "mailward.toml"
-    write_milter_config(config, scratch, postfix.release_port, scanner="mailward.scan:Scanner", workers=args.workers,
+    write_milter_config(config, scratch, postfix.release_port, scanner=args.scanner, workers=args.workers,
                         timeout=30.0, **({"history": True} if args.history else {}))
     milter = Milter(config, milter_port, scratch / "milter.log")
     results: dict[str, Any] = {
         "machine": f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "milter_workers": args.workers,
+        "scanner": args.scanner,
         "history": args.history,
         "runs": [],
     }
@@ -199,12 +205,11 @@ def main() -> int:
                            milter_ms={f"p{int(q * 100)}": round(percentile(ms, q), 1) for q in (0.5, 0.95, 0.99)})
                 results["runs"].append(run)
                 print(json.dumps(run), flush=True)
-            if kind == "small":
-                for clients in (1, 4):  # baseline: the same Postfix, listener without the milter
-                    run = run_config(postfix.release_port, batch, clients)
-                    run.update(kind="small, no milter (baseline)")
-                    results["runs"].append(run)
-                    print(json.dumps(run), flush=True)
+            for clients in (1, 4):  # baseline: the same Postfix, listener without the milter
+                run = run_config(postfix.release_port, batch, clients)
+                run.update(kind=f"{kind}, no milter (baseline)")
+                results["runs"].append(run)
+                print(json.dumps(run), flush=True)
         sampler.halt.set()
         sampler.join()
         results["milter_peak_rss_mb"] = round(sampler.peak_main / 2**20, 1)

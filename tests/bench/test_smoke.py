@@ -93,3 +93,23 @@ def test_bench_script_runs_with_tiny_sizes(name: str, corpora: dict[str, Path]) 
     if name == "hostile_bench.py":
         row = json.loads((corpora["root"] / "hostile.json").read_text())["scan"]["nul_bytes"]
         assert "error" not in row and row["scan_s"] >= 0
+
+
+def test_milter_bench_measures_the_transport_alone(tmp_path: Path) -> None:
+    """``--scanner`` swaps the scan for one that reads only headers, and both sizes get
+    a milter-free baseline: together they split a latency into Postfix, the milter's
+    own transport and the scan."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"), str(REPO),
+                                                                       os.environ.get("PYTHONPATH", "")]))}
+    out = tmp_path / "milter.json"
+    res = subprocess.run([sys.executable, str(BENCH / "milter_bench.py"), "--small", "2", "--large", "1",
+                          "--workers", "1", "--scanner", "tests.gateway.fake_scanner:StaticScanner",
+                          "--json", str(out)], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=600, check=False)
+    assert res.returncode == 0, res.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert data["scanner"] == "tests.gateway.fake_scanner:StaticScanner"
+    kinds = [run["kind"] for run in data["runs"]]
+    assert kinds.count("large, no milter (baseline)") == 2 and kinds.count("small, no milter (baseline)") == 2
+    scanned = [run for run in data["runs"] if "actions" in run]
+    assert scanned and all(set(run["actions"]) == {"deliver"} for run in scanned)  # nothing scanned, nothing defused
