@@ -17,7 +17,9 @@ bench/RESULTS.md:
    the daemons' CPU read from /proc before and after;
 3. per-stage profile of mailward's CPU time (bench/profile_stages.py);
 4. detection evaluation (``mailward eval``);
-5. the other benchmark scripts in bench/ (milter, hunt, beacons, identity) when present.
+5. the other benchmark scripts in bench/ (milter, hunt, beacons, identity) when present
+   (bench/others.py); model_eval.py trains the plans of docs/model.md, with the demo's
+   wanted mail and a ``mailward demo training`` set of 3,000 messages each.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import datetime as dt
 import json
 import os
 import platform
-import shlex
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "bench"))
 
+from common import COMMANDS, PY, generate_demo, log, mailward_argv, record  # noqa: E402
+from others import CORPUS_DIR_SCRIPTS, run_others, script_options  # noqa: E402,F401  (the tests read them here)
+
 from mailward.evaluate import iter_raw  # noqa: E402
 from mailward.evaluate.peers import (  # noqa: E402
     Rspamd,
@@ -49,30 +53,6 @@ from mailward.evaluate.peers import (  # noqa: E402
     tree_rss_bytes,
 )
 from mailward.evaluate.sets import CORPUS_LABELS, EvalSet, parse_set_arg, unpack_corpus  # noqa: E402
-
-# the other benchmark scripts: bench/*_bench.py and bench/*_eval.py, run when present
-EXPECTED_BENCHES = ("milter_bench.py", "hunt_bench.py", "beacons_eval.py", "identity_eval.py")
-
-
-def other_benches() -> list[str]:
-    found = {p.name for pattern in ("*_bench.py", "*_eval.py") for p in (REPO / "bench").glob(pattern)}
-    return sorted(found | set(EXPECTED_BENCHES))
-PY = sys.executable
-COMMANDS: list[str] = []  # every command run, for RESULTS.md
-
-
-def log(msg: str) -> None:
-    print(f"bench: {msg}", file=sys.stderr, flush=True)
-
-
-def mailward_argv() -> list[str]:
-    exe = Path(PY).with_name("mailward")
-    return [str(exe)] if exe.exists() else [PY, "-m", "mailward.cli"]
-
-
-def record(argv: list[str], note: str = "") -> None:
-    COMMANDS.append(" ".join(shlex.quote(a) for a in argv) + (f"   # {note}" if note else ""))
-
 
 # -- machine ------------------------------------------------------------------
 
@@ -157,25 +137,6 @@ def stop_peers(scratch: Path) -> None:
     import peers.peers as control
 
     control.stop(scratch / "peers")
-
-
-def generate_demo(scratch: Path, size: int) -> Path:
-    target = scratch / f"demo-{size}"
-    marker = scratch / f".demo-{size}.done"
-    if marker.exists() and target.is_dir():
-        return target
-    if target.exists():
-        shutil.rmtree(target)
-    argv = [*mailward_argv(), "demo", "generate", str(target), "--messages", str(size)]
-    record(argv)
-    log(f"generating {size} demo messages in {target}")
-    start = time.perf_counter()
-    res = subprocess.run(argv, check=False, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise RuntimeError(f"demo generator failed ({res.returncode}): {res.stderr.strip()[-2000:]}")
-    log(f"generated in {time.perf_counter() - start:.1f} s")
-    marker.touch()
-    return target
 
 
 def sample_dir(scratch: Path, name: str, inputs: list[Path], size: int) -> tuple[Path, int]:
@@ -421,90 +382,6 @@ def run_eval(sets: list[str], args: argparse.Namespace, scratch: Path, out: Path
     report = dict(json.loads(out.read_text()))
     report["table"] = res.stdout
     return report
-
-
-# scripts that take corpus directories as arguments
-CORPUS_ARG_SCRIPTS = ("parse_bench.py", "beacons_eval.py", "identity_eval.py")
-
-
-# scripts that read the shared corpus's folder of sets (``--corpus DIR``, figures to ``--out``)
-CORPUS_DIR_SCRIPTS = ("phishing_eval.py", "model_eval.py")
-
-
-def _script_options(path: Path, out_json: Path, args: argparse.Namespace, corpus: list[Path]) -> list[str] | None:
-    """The arguments a script needs: corpus directories, or --json/--quick for scripts
-    whose --help offers them (they also get MAILWARD_BENCH_* variables). None: the script
-    needs the shared corpus and there is none."""
-    if path.name in CORPUS_ARG_SCRIPTS:
-        return [str(p) for p in corpus]
-    if path.name == "attachments_bench.py":
-        return ["formats", *(str(p) for p in corpus)]
-    if path.name in CORPUS_DIR_SCRIPTS:
-        folders = sorted({p.parent for p in corpus if p.name in ("phishing_pot", "phishing_nazario", "sa_ham")})
-        return ["--corpus", str(folders[0]), "--out", str(out_json)] if folders else None
-    try:
-        helptext = subprocess.run(
-            [PY, str(path), "--help"], cwd=REPO, capture_output=True, text=True, timeout=60, check=False
-        ).stdout
-    except subprocess.TimeoutExpired:
-        return []
-    options = []
-    if "--json" in helptext:
-        options += ["--json", str(out_json)]
-    if args.quick and "--quick" in helptext:
-        options.append("--quick")
-    return options
-
-
-def run_others(args: argparse.Namespace, scratch: Path, outdir: Path, corpus: list[Path]) -> dict[str, Any]:
-    results: dict[str, Any] = {}
-    for script in other_benches():
-        path = REPO / "bench" / script
-        if not path.exists():
-            results[script] = {"status": "not present"}
-            continue
-        name = path.stem
-        out_json = outdir / f"{name}.json"
-        env = dict(
-            os.environ,
-            MAILWARD_BENCH_DIR=str(scratch),
-            MAILWARD_BENCH_OUT=str(out_json),
-            MAILWARD_BENCH_SIZES=",".join(map(str, args.sizes)),
-            MAILWARD_BENCH_QUICK="1" if args.quick else "",
-        )
-        options = _script_options(path, out_json, args, corpus)
-        if options is None:
-            results[script] = {"status": "skipped: it reads the shared corpus, and there is none"}
-            continue
-        argv = [PY, f"bench/{script}", *options]
-        record(argv, f"MAILWARD_BENCH_OUT={out_json}")
-        log(f"running bench/{script}")
-        start = time.perf_counter()
-        try:
-            res = subprocess.run(
-                argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=args.other_timeout, check=False
-            )
-            status = "ok" if res.returncode == 0 else f"exit {res.returncode}"
-            stdout, stderr = res.stdout, res.stderr
-        except subprocess.TimeoutExpired as exc:
-            status = f"timeout after {args.other_timeout} s"
-            stdout = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-            stderr = ""
-        (outdir / f"{name}.log").write_text(stdout + "\n--- stderr ---\n" + stderr)
-        entry: dict[str, Any] = {
-            "status": status,
-            "seconds": round(time.perf_counter() - start, 1),
-            "stdout": stdout[-6000:],
-        }
-        if status != "ok":
-            entry["stderr"] = stderr[-2000:]
-        if out_json.exists():
-            try:
-                entry["json"] = json.loads(out_json.read_text())
-            except ValueError:
-                entry["json_error"] = f"{out_json} is not JSON"
-        results[script] = entry
-    return results
 
 
 # -- main ---------------------------------------------------------------------

@@ -116,12 +116,41 @@ def test_other_scripts_get_the_arguments_they_need(script: str, expected: list[s
     corpus = [tmp_path / "phishing_pot", tmp_path / "sa_ham"]
     out = tmp_path / "out.json"
     args = run.parse_args([])
-    got = run._script_options(REPO / "bench" / script, out, args, corpus)
+    got = run.script_options(REPO / "bench" / script, out, args, corpus)
     assert got == [e.format(c=tmp_path, out=out) for e in expected]
     # with only a synthetic set there is no folder of sets: the evaluations are skipped
     synthetic = [tmp_path / "demo" / "maildir"]
-    skipped = run._script_options(REPO / "bench" / script, out, args, synthetic)
+    skipped = run.script_options(REPO / "bench" / script, out, args, synthetic)
     assert (skipped is None) == (script in run.CORPUS_DIR_SCRIPTS)
+    # the content model's supplements go to model_eval.py only
+    with_extra = run.script_options(REPO / "bench" / script, out, args, corpus, ["--extra-ham", "W"])
+    assert with_extra == got + (["--extra-ham", "W"] if script == "model_eval.py" else [])
+
+
+def test_model_evaluation_gets_the_supplements_docs_model_md_trains_with(tmp_path: Path) -> None:
+    """`make bench` runs model_eval.py with the plans and training sets of docs/model.md's
+    table: the demo's wanted mail and a `mailward demo training` set, generated once."""
+    import json
+
+    import others  # bench/others.py
+
+    argv = others.model_supplements(tmp_path, messages=100)
+    wanted, training = Path(argv[1]), Path(argv[3]).parent
+    assert argv == ["--extra-ham", str(wanted), "--extra-ham", str(training / "wanted"),
+                    "--extra-phishing", str(training / "phishing"),
+                    "--plan", "nazario+ham+extra+xphish", "--plan", "pot+ham+extra+xphish"]
+    labels = [json.loads(line) for line in (tmp_path / "model-demo-100" / "labels.jsonl").read_text().splitlines()]
+    kinds = {label["kind"] for label in labels}
+    assert {"ham", "phishing", "recon"} <= kinds  # the demo holds unwanted mail too ...
+    expected = sum(label["kind"] in ("ham", "newsletter", "journalist") for label in labels)
+    assert 0 < len(list(wanted.iterdir())) == expected  # ... and only the wanted mail is kept
+    assert all(link.read_bytes() for link in wanted.iterdir())
+    assert any((training / "phishing").iterdir()) and any((training / "wanted").iterdir())
+    marker = tmp_path / ".model-training-100.done"
+    assert marker.exists()
+    before = (training / "labels.jsonl").stat().st_mtime_ns
+    assert others.model_supplements(tmp_path, messages=100) == argv  # generated once, then reused
+    assert (training / "labels.jsonl").stat().st_mtime_ns == before
 
 
 def test_results_without_a_marker_keep_the_whole_previous_file() -> None:

@@ -23,7 +23,7 @@ from .test_harness import _corpus
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / "bench"
-MODULES = {"proctree.py", "results.py"}  # imported by the scripts, run through them
+MODULES = {"proctree.py", "results.py", "common.py", "others.py"}  # imported by the scripts, run through them
 ELSEWHERE = {"run.py": "tests/bench/test_harness.py", "durability.py": "tests/hardening/test_durability.py",
              "retromatch_bench.py": "tests/bench/test_retromatch_bench.py", "two_orgs.py": "tests/share/test_two_orgs.py",
              "startup_split.py": "tests/bench/test_startup_split.py"}
