@@ -47,7 +47,8 @@ def run_once(target: Path, argv: list[str], what: str) -> Path:
     return target
 
 
-def generate_demo(scratch: Path, size: int) -> Path:
-    target = scratch / f"demo-{size}"
+def generate_demo(scratch: Path, size: int, name: str = "") -> Path:
+    """A ``size``-message demo set in ``scratch/name`` (default ``demo-SIZE``), generated once."""
+    target = scratch / (name or f"demo-{size}")
     return run_once(target, [*mailward_argv(), "demo", "generate", str(target), "--messages", str(size)],
                     f"{size} demo messages")

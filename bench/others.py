@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import PY, REPO, log, mailward_argv, record, run_once
+from common import PY, REPO, generate_demo, log, mailward_argv, record, run_once
 
 # the other benchmark scripts: bench/*_bench.py and bench/*_eval.py, run when present
 EXPECTED_BENCHES = ("milter_bench.py", "hunt_bench.py", "beacons_eval.py", "identity_eval.py")
@@ -37,9 +37,7 @@ def model_supplements(scratch: Path, messages: int = 3000) -> list[str]:
     (ham, newsletters, journalists) of a ``messages``-message demo set, and the wanted and
     phishing halves of a ``messages``-message ``mailward demo training`` set, with the
     two plans that document reports. Generated once per scratch directory."""
-    demo = run_once(scratch / f"model-demo-{messages}",
-                    [*mailward_argv(), "demo", "generate", str(scratch / f"model-demo-{messages}"),
-                     "--messages", str(messages)], f"{messages} demo messages for the model evaluation")
+    demo = generate_demo(scratch, messages, f"model-demo-{messages}")
     training = run_once(scratch / f"model-training-{messages}",
                         [*mailward_argv(), "demo", "training", str(scratch / f"model-training-{messages}"),
                          "--messages", str(messages)], f"a {messages}-message training set")
