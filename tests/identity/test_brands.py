@@ -72,6 +72,20 @@ def test_short_aliases_are_whole_segments_only() -> None:
         ('"IRS Tax Report" <cs.irsgov-taxreturn@telehealth.example.au>', "Internal Revenue Service", DISPLAY_NAME,
          "unrelated-domain"),
         ('"PayPal Kundenservice" <info@konto-hilfe.example.net>', "PayPal", DISPLAY_NAME, "unrelated-domain"),
+        # forms seen in real phishing: a government word, a country code or a feedback word after
+        # the name, a possessive or "portal" before it, letters spaced out, a service word glued on,
+        # and a misspelt name after a leading word
+        ('"IRS.GOVERNMENT" <noreply-irs.gov-92007@rentals.example.ar>', "Internal Revenue Service", DISPLAY_NAME,
+         "unrelated-domain"),
+        ('"UPS-ES" <info@parcel.example.com>', "UPS", DISPLAY_NAME, "unrelated-domain"),
+        ('"Fedex-klantfeedback" <klantenservice@parcel.example.com>', "FedEx", DISPLAY_NAME, "unrelated-domain"),
+        ('"(Portal-BB) - Comunicado Urgente" <aviso@contratos.example.com>', "Banco do Brasil", DISPLAY_NAME,
+         "unrelated-domain"),
+        ('"Mijn PayPal" <info@betaling.example.nl>', "PayPal", DISPLAY_NAME, "unrelated-domain"),
+        ('"A D A C" <noreply@auto-notfallset.example.de>', "ADAC", DISPLAY_NAME, "unrelated-domain"),
+        ('"MetaMaskTeam" <team@wallet-update.example.dk>', "MetaMask", DISPLAY_NAME, "unrelated-domain"),
+        ('"Conta Microsft - Atendimento" <suporte@conta-acesso.example.net>', "Microsoft", DISPLAY_NAME,
+         "unrelated-domain"),
     ],
 )
 def test_brand_claims(from_: str, brand: str, where: str, status: str) -> None:
@@ -83,7 +97,10 @@ def test_brand_claims(from_: str, brand: str, where: str, status: str) -> None:
     "from_",
     ['"John Norton" <john.norton@example.org>', "john.norton@example.org", '"Box Office" <tickets@theatre.example>',
      '"Chase Smith" <chase@example.org>', '"Orange County Library" <news@library.example>',
-     '"Box Office Support" <tickets@theatre.example>', '"Tax Support Team" <help@accountants.example>'],
+     '"Box Office Support" <tickets@theatre.example>', '"Tax Support Team" <help@accountants.example>',
+     # the new forms need the rest to be a name: a word, a person or a team is not one
+     '"My Team" <team@example.org>', '"Portal Support" <help@example.org>', '"A B C D" <abcd@example.org>',
+     '"Bluecare" <care@example.org>', '"Mijn Gemeente" <info@gemeente.example.nl>', '"Ana Es" <ana@example.org>'],
 )
 def test_names_and_words_are_not_brand_claims(from_: str) -> None:
     assert brand_claims(message(from_)) == []

@@ -18,6 +18,7 @@ from mailward.facts.lures import TOPICS, find_lures
         ("bafy.ipfs.dweb.link", "/", "ipfs"),
         ("home.duckdns.org", "/", "dynamic-dns"),
         ("abc.trycloudflare.com", "/", "tunnel"),
+        ("script.google.com", "/macros/s/AKfycbw/exec", "free-hosting"),
     ],
 )
 def test_hosting_of(host: str, path: str, kind: str) -> None:
@@ -25,7 +26,8 @@ def test_hosting_of(host: str, path: str, kind: str) -> None:
     assert found is not None and found.kind == kind
 
 
-@pytest.mark.parametrize(("host", "path"), [("docs.google.com", "/document/d/1"), ("ec2.amazonaws.com", "/"), ("example.org", "/")])
+@pytest.mark.parametrize(("host", "path"), [("docs.google.com", "/document/d/1"), ("ec2.amazonaws.com", "/"), ("example.org", "/"),
+                                            ("script.google.com", "/home")])
 def test_not_hosting(host: str, path: str) -> None:
     assert links.hosting_of(host, path) is None
 

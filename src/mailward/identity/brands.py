@@ -187,7 +187,14 @@ _BRAND_TRAILING = frozenset(
     payments notification notifications notice notices alert alerts help helpdesk desk center centre tax
     taxes refund refunds activation verification verify official protocol protocolo atendimento suporte
     seguranca conta cliente clientes servico servicos kundenservice kundendienst sicherheit konto
-    klantenservice beveiliging servicio soporte atencion seguridad assistance securite compte""".split()
+    klantenservice beveiliging servicio soporte atencion seguridad assistance securite compte
+    government gov governo gobierno gouvernement regierung feedback klantfeedback kundenfeedback promo
+    es de fr it nl br pt mx ar be ch at pl ca au""".split()  # the last are country codes: "UPS-ES"
+)
+# Words a display name puts before a brand's name: "Mijn CM", "Portal BB", "Conta Microsoft".
+_BRAND_LEADING = frozenset(
+    """my mein meine mijn minha meu mon ma mi mis sua seu your ihr uw votre su tu conta konto compte
+    cuenta portal""".split()
 )
 
 
@@ -195,7 +202,8 @@ _BRAND_TRAILING = frozenset(
 def brand_catalogue(settings: IdentitySettings) -> Catalogue:
     data = brand_data()
     entities = [*data.brands, service_entity(settings)]
-    return replace(compile_catalogue(entities, (), None, frozenset()), trailing_words=_BRAND_TRAILING)
+    return replace(compile_catalogue(entities, (), None, frozenset()), trailing_words=_BRAND_TRAILING,
+                   leading_words=_BRAND_LEADING)
 
 
 def brand_kind(entity_id: str) -> str:

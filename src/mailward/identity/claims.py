@@ -123,7 +123,7 @@ def _segments(text: str) -> list[str]:
 
 @lru_cache(maxsize=8192)  # a pure function of short text, asked for each analyser
 def _candidates(
-    segment_folded: str, trailing: frozenset[str] = frozenset()
+    segment_folded: str, trailing: frozenset[str] = frozenset(), leading: frozenset[str] = frozenset()
 ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """Names a segment may state: the segment itself, without trailing edition words or
     ``trailing`` words ("irs tax report" -> "irs" with the brand catalogue's service
@@ -134,6 +134,13 @@ def _candidates(
     Reporter, Le Monde" the words before the role are a beat, not an outlet)."""
     direct = [segment_folded]
     words = segment_folded.split()
+    if len(words) >= 3 and all(len(w) == 1 for w in words):  # letters spaced out: "A D A C"
+        direct.append("".join(words))
+    if len(words) > 1 and words[0] in leading:  # "Mijn CM", "Portal BB", "Conta Microsft"
+        words = words[1:]
+        direct.append(" ".join(words))
+    elif len(words) == 1 and trailing:  # a service word glued on: "MetaMaskTeam"
+        direct.extend(words[0][: -len(t)] for t in trailing if len(t) >= 4 and words[0].endswith(t) and len(words[0]) - len(t) >= 3)
     # an edition of a name: drop trailing edition words ("the economist asia briefing")
     k = len(words)
     while k > 1 and (words[k - 1] in _EDITION_WORDS or words[k - 1] in trailing):
@@ -232,7 +239,7 @@ def _display_name_claims_of(name: str, cat: Catalogue) -> list[RawClaim]:
     person_segment = ""
     seen: set[tuple[str, int]] = set()
     # whole segments (distinctive and ambiguous names), after any role words
-    found = [_candidates(f, cat.trailing_words) for f in folded_segments]
+    found = [_candidates(f, cat.trailing_words, cat.leading_words) for f in folded_segments]
     any_direct = any(cat.segments.get(c) is not None for direct, _, _ in found for c in direct)
     for raw, (direct, before, role) in zip(segments, found, strict=True):
         any_role = any_role or role
@@ -265,7 +272,7 @@ def _display_name_claims_of(name: str, cat: Catalogue) -> list[RawClaim]:
                 claims.append(RawClaim("entity", index, DISPLAY_NAME, embedded))
     # misspellings: one (short names) or two (long names) letters off
     if not claims and cat.fuzzy_aliases:
-        for raw, folded in zip(segments, folded_segments, strict=True):
+        for raw, folded in ((raw, c) for raw, (direct, _, _) in zip(segments, found, strict=True) for c in direct):
             if not 6 <= len(folded) <= 60:
                 continue
             position = _misspelt_alias(folded, cat)

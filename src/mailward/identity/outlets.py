@@ -188,6 +188,7 @@ class Catalogue:
     # words a display name may add after a name and still state it ("IRS Tax Report",
     # "Netflix Support Team"): the brand catalogue's service words; outlets have none
     trailing_words: frozenset[str] = frozenset()
+    leading_words: frozenset[str] = frozenset()  # and before it ("Mijn CM", "Portal BB"): the brands' too
 
     def entity_for_domain(self, domain: str) -> Entity | None:
         hit = within(domain, self.domain_owner)
