@@ -60,6 +60,12 @@ def test_html_entities_are_read_as_text() -> None:
     assert "füllen" in text and "Bestätigungsformular" in text
 
 
+def test_invisible_characters_do_not_split_words() -> None:
+    body = "<p>Your mail&shy;box pass\u200bword expires. Ver\u2060ify your acc\ufeffount.</p>"
+    text = content_text(parse_message(_message("html", body)))
+    assert "mailbox password expires. Verify your account." in text
+
+
 def test_html_sent_as_plain_text_is_stripped() -> None:
     body = "<html><br>Dear member,<br>failure to update your records<br>will result in account suspension.</html>"
     text = content_text(parse_message(_message("plain", body)))

@@ -368,7 +368,18 @@ def content_text(message: Message) -> str:
             text = html.unescape(text)
         chunks.append(text[: MAX_TEXT - size])
         size += len(chunks[-1])
-    return "\n".join(chunks)[:MAX_TEXT]
+    text = "\n".join(chunks)[:MAX_TEXT]
+    if not text.isascii() and _INVISIBLE.search(text):  # "pass\u200bword", "Ver&shy;ify": read as shown
+        text = _INVISIBLE.sub("", text)
+    return text
+
+
+# Characters that show nothing: the soft hyphen, zero-width spaces and joiners, the word
+# joiner and invisible operators, direction marks and controls, the byte-order mark and
+# tag characters. Put between the letters of "password", they hide it from a lure list.
+# One character class, so linear.
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+                        "\ufeff\U000e0000-\U000e007f]")
 
 
 def _content(message: Message, text: str | None = None) -> dict[str, Any]:

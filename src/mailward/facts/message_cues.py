@@ -134,6 +134,15 @@ _NEWSROOM = re2.compile(
 
 # Linear: a tag ends at the next '>' or before the next '<'.
 _TAG = re.compile(r"<[^<>]*>?")
+# Inline elements and comments join what is around them, as a browser shows it:
+# "pass<span></span>word" and "mail<!-- x -->box" read "password" and "mailbox", not two
+# words a lure list cannot match. Linear for the same reason as ``_TAG``.
+# The names are spelt out in the cases mail uses instead of re.IGNORECASE: measured on
+# the 20 newsletters' HTML, 0.16 ms a 51 KB part against 0.44 ms.
+_INLINE_TAG = re.compile(
+    r"</?(?:[abisuABISU]|em|EM|Em|font|FONT|Font|span|SPAN|Span|strong|STRONG|Strong|small|SMALL|sub|SUB|sup|SUP"
+    r"|mark|strike|STRIKE|big|BIG|wbr|WBR|o:p|O:P)(?=[\s/>])[^<>]*>|<!--[^<>]*>"
+)
 _BLOCKS = ("style", "script")
 
 
@@ -162,7 +171,7 @@ def strip_tags(html: str) -> str:
             break
         close = lower.find(">", end)
         pos = len(html) if close < 0 else close + 1
-    return _TAG.sub(" ", "".join(pieces)).replace("&nbsp;", " ")
+    return _TAG.sub(" ", _INLINE_TAG.sub("", "".join(pieces))).replace("&nbsp;", " ")
 
 
 def _distinct_matches(pattern: re2._Regexp, text: str, limit: int = 10) -> list[str]:
