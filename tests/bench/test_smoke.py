@@ -60,6 +60,7 @@ def _argv(name: str, c: dict[str, Path]) -> list[str]:
         "model_eval.py": ["--corpus", str(c["sets"]), "--no-rules"],
         "model_cost.py": ["--corpus", str(c["sets"]), "--limit", "8", "--rounds", "1"],
         "parse_bench.py": [corpus],
+        "phishing_adversarial.py": [],
         "phishing_eval.py": ["--corpus", str(c["sets"]), "--demo", str(demo), "--limit", "6",
                              "--out", str(root / "phishing.json")],
         "parser_choice.py": [corpus],

@@ -1,0 +1,239 @@
+"""An adversarial generator for credential phishing: one lure written many ways.
+
+``build_cases()`` takes seven phishing lures (a Microsoft 365 password expiry, a
+SharePoint share, a Teams voicemail, a quarantine release and a mailbox-quota notice
+from a lookalike of the organisation's own domain, a PayPal limitation, a DHL customs
+fee) and applies each evasion technique to each: disguising the brand name, splitting
+the lure's words with markup or invisible characters, hiding the link, encoding the
+body, moving the lure into an attachment. Every attack has a genuine counterpart: the
+brand's (or the organisation's) own notice from its own authenticated domain, written
+with the same technique when a genuine sender could write that way (soft hyphens,
+inline markup, a transfer encoding), plain otherwise. Attacks must be flagged; genuine
+counterparts must stay ``clean`` or ``tracking``.
+
+Everything is deterministic and fictional apart from the real brand names and domains
+used as the impersonated identity. ``bench/phishing_adversarial.py`` scans them and
+prints the table; ``tests/rules/test_phishing_adversarial.py`` asserts on it. The
+reader is Maria Keller of the Northland Parliament (the rule samples' config).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from email.message import EmailMessage
+
+READER = "maria.keller@northland-parliament.org"
+AUTHSERV = "mx.northland-parliament.org"
+
+
+@dataclass(frozen=True)
+class Case:
+    technique: str
+    lure: str
+    label: str  # "attack" or "genuine"
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Lure:
+    name: str
+    display: str  # the name shown
+    brand_word: str  # the word of ``display`` the name techniques disguise
+    sender: str
+    subject: str
+    words: str  # the lure sentence
+    link: str
+    action: str  # the link text
+    official_link: str  # where the genuine notice links
+    genuine_sender: str
+    genuine_words: str
+    attachment: bytes = b""  # an HTML attachment (the lure moved there)
+
+
+LURES = (
+    Lure("m365-password", "Microsoft 365", "Microsoft", "it-notice@mail-ops.example.net",
+         "Action required: your password expires today",
+         "Your mailbox password expires today. Verify your account to keep access to your email.",
+         "https://m365-verify.example-cdn.net/owa/auth.php", "Keep my password",
+         "https://account.microsoft.com/security", "account-security-noreply@accountprotection.microsoft.com",
+         "The security info of your Microsoft account was changed. If this was you, there is nothing to do."),
+    Lure("sharepoint-share", "SharePoint Online", "SharePoint", "share-notify@docs-portal.example.net",
+         "Anna Weber shared \"Budget 2027.xlsx\" with you",
+         "Anna Weber shared a document with you. Sign in with your work account to view the document.",
+         "https://storage.googleapis.com/share-docs-7731/index.html", "Open document",
+         "https://northlandparl.sharepoint.com/:x:/s/finance/budget", "no-reply@sharepointonline.com",
+         "Anna Weber shared a file with you: Budget 2027.xlsx. This link works only for the direct recipients."),
+    Lure("teams-voicemail", "Microsoft Teams", "Microsoft", "voicemail@callcenter-notify.example.net",
+         "New voicemail from +44 20 7946 0018 (0:42)",
+         "You received a new voicemail. Sign in with your email password to listen to the message.",
+         "https://voice-msg.example-apps.net/listen/login.php", "Play voicemail",
+         "https://teams.microsoft.com/l/voicemail", "noreply@email.teams.microsoft.com",
+         "You have a new voicemail from Jan Novak, 0:42. Open Teams to listen to it."),
+    Lure("quarantine-release", "Email Quarantine", "Quarantine", "quarantine@mx-release.example.net",
+         "3 messages are held in quarantine",
+         "Three messages are held in quarantine. Sign in to review and release them before they are deleted.",
+         "https://mx-release.example.net/quarantine/login", "Review messages",
+         "https://northland-parliament.org/quarantine", "quarantine@northland-parliament.org",
+         "Three messages addressed to you were held as spam this week. You can review them in the portal."),
+    Lure("own-it-quota", "IT Service Desk", "Service", "servicedesk@northland-parliarnent.org",
+         "Mailbox quota exceeded",
+         "Your mailbox is over its quota. Validate your account within 24 hours to avoid suspension.",
+         "https://northland-parliarnent.org/owa/validate", "Validate account",
+         "https://northland-parliament.org/it/storage", "servicedesk@northland-parliament.org",
+         "Your mailbox is 90% full. Archive old messages to keep room for new ones."),
+    Lure("paypal-limited", "PayPal", "PayPal", "service@account-review.example.net",
+         "Your account has been limited",
+         "We noticed unusual activity and your account has been limited. Confirm your identity to restore access.",
+         "https://account-review.example.net/paypal/signin", "Confirm identity",
+         "https://www.paypal.com/myaccount/summary", "service@paypal.com",
+         "You sent a payment of 12.00 EUR to Northland Books. It may take a few minutes to show in your account."),
+    Lure("dhl-customs", "DHL Express", "DHL", "tracking@parcel-customs.example.net",
+         "Your parcel is on hold",
+         "Your parcel is on hold at customs. Pay the customs fee of 1.99 EUR to release the delivery.",
+         "https://parcel-customs.example.net/dhl/pay", "Pay now",
+         "https://www.dhl.com/en/express/tracking.html", "noreply@dhl.com",
+         "Your parcel 1234567890 will be delivered today between 10:00 and 14:00."),
+)
+
+
+def _auth(domain: str) -> str:
+    # attackers authenticate their own domains too: passing is no excuse
+    return f"{AUTHSERV}; spf=pass smtp.mailfrom=bounce@{domain}; dkim=pass header.d={domain}; dmarc=pass header.from={domain}"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One message before it is written: what the techniques change."""
+
+    display: str
+    sender: str
+    subject: str
+    words: str  # HTML of the lure paragraph
+    link: str
+    action: str
+    plain_only: bool = False
+    cte: str = ""  # the HTML part's Content-Transfer-Encoding
+    attachment: bytes = b""
+    note: str = ""
+
+
+def _write(draft: Draft, label: str, n: int) -> bytes:
+    msg = EmailMessage()
+    domain = draft.sender.rsplit("@", 1)[1]
+    msg["Authentication-Results"] = _auth(domain)
+    msg["Received"] = f"from relay{n}.example.net ([192.0.2.{10 + n % 200}]) by {AUTHSERV} with ESMTPS; Tue, 03 Mar 2026 09:15:00 +0000"
+    msg["From"] = f'"{draft.display}" <{draft.sender}>'
+    msg["To"] = f"Maria Keller <{READER}>"
+    msg["Subject"] = draft.subject
+    msg["Date"] = "Tue, 03 Mar 2026 09:15:00 +0000"
+    msg["Message-ID"] = f"<padv-{hashlib.sha1(f'{label}{n}{draft.subject}'.encode()).hexdigest()[:16]}@{domain}>"
+    html = (f"<html><body><p>Dear Maria Keller,</p><p>{draft.words}</p>"
+            f"<p><a href=\"{draft.link}\">{draft.action}</a></p><p>{draft.note}</p></body></html>")
+    text = f"Dear Maria Keller,\n\n{_plain(draft.words)}\n\n{draft.action}: {draft.link}\n"
+    if draft.plain_only:
+        msg.set_content(text)
+    else:
+        msg.set_content("Open this message in an HTML mail reader.")
+        msg.add_alternative(html, subtype="html", cte=draft.cte or None)
+    if draft.attachment:
+        msg.add_attachment(draft.attachment, maintype="text", subtype="html", filename="Message_0042.html")
+    return msg.as_bytes()
+
+
+def _plain(html: str) -> str:
+    import html as html_module
+    import re
+
+    return html_module.unescape(re.sub(r"<[^<>]*>", "", html))
+
+
+def _split_words(words: str, joiner: str, every: int = 4) -> str:
+    """Put ``joiner`` inside every word of five letters or more, after ``every`` letters."""
+    out = []
+    for word in words.split(" "):
+        out.append(word[:every] + joiner + word[every:] if len(word) >= 5 and word[:every].isalpha() else word)
+    return " ".join(out)
+
+
+_CYRILLIC = str.maketrans({"o": "\u043e", "a": "\u0430", "e": "\u0435", "c": "\u0441", "p": "\u0440",
+                           "H": "\u041d", "A": "\u0410", "P": "\u0420", "O": "\u041e", "T": "\u0422"})
+_FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"}
+
+Technique = Callable[[Draft, Lure], Draft]
+
+
+def _name(draft: Draft, lure: Lure, new: str) -> Draft:
+    return replace(draft, display=draft.display.replace(lure.brand_word, new))
+
+
+def _mid(word: str, joiner: str) -> str:
+    half = len(word) // 2
+    return word[:half] + joiner + word[half:]
+
+
+def _entities(words: str) -> str:
+    return " ".join("".join(f"&#{ord(c)};" for c in w) if len(w) >= 5 else w for w in words.split(" "))
+
+
+def _qp_split(draft: Draft, _lure: Lure) -> Draft:
+    return replace(draft, cte="quoted-printable", note="x" * 120)  # long lines: soft line breaks inside words
+
+
+def _attach(draft: Draft, lure: Lure) -> Draft:
+    page = (f"<html><body><p>{lure.words}</p><form action=\"{lure.link}\" method=\"post\">"
+            "<input name=\"email\"><input type=\"password\" name=\"pass\"><button>Sign in</button></form></body></html>")
+    return replace(draft, words="Please see the attached message.", link="https://" + lure.sender.rsplit("@", 1)[1] + "/",
+                   action="Contact us", attachment=page.encode())
+
+
+BLAND = "Notification"
+
+# technique -> (attack transformation, genuine transformation or None for the plain genuine notice)
+TECHNIQUES: dict[str, tuple[Technique, Technique | None]] = {
+    "plain": (lambda d, lure: d, None),
+    "name-zero-width": (lambda d, lure: _name(d, lure, _mid(lure.brand_word, "\u200b")), None),
+    "name-homoglyph": (lambda d, lure: _name(d, lure, lure.brand_word[0] + lure.brand_word[1:].translate(_CYRILLIC)), None),
+    "name-fullwidth": (lambda d, lure: _name(d, lure, "".join(_FULLWIDTH.get(c, c) for c in lure.brand_word)), None),
+    # the lure techniques also give the attack a bland subject: the lure is only in the body
+    "lure-soft-hyphen": (lambda d, lure: replace(d, subject=BLAND, words=_split_words(d.words, "&shy;")),
+                         lambda d, lure: replace(d, words=_split_words(d.words, "&shy;"))),
+    "lure-inline-tags": (lambda d, lure: replace(d, subject=BLAND, words=_split_words(d.words, "<span></span>")),
+                         lambda d, lure: replace(d, words=_split_words(d.words, "<span></span>"))),
+    "lure-comments": (lambda d, lure: replace(d, subject=BLAND, words=_split_words(d.words, "<!-- x -->")),
+                      lambda d, lure: replace(d, words=_split_words(d.words, "<!-- x -->"))),
+    "lure-zero-width": (lambda d, lure: replace(d, subject=BLAND, words=_split_words(d.words, "\u200b")), None),
+    "lure-entities": (lambda d, lure: replace(d, subject=BLAND, words=_entities(d.words)),
+                      lambda d, lure: replace(d, words=_entities(d.words))),
+    "link-text-shows-official": (lambda d, lure: replace(d, action=lure.official_link), None),
+    "link-redirect": (lambda d, lure: replace(d, link="https://www.google.com/url?q=" + d.link), None),
+    "link-punycode": (lambda d, lure: replace(d, link="https://xn--ccount-verify-9eb.com/login"), None),
+    "link-ip-hex": (lambda d, lure: replace(d, link="http://0xc0000221/login.php"), None),
+    "link-entity-href": (lambda d, lure: replace(d, link="&#104;" + d.link[1:]), None),
+    "body-base64": (lambda d, lure: replace(d, cte="base64"), lambda d, lure: replace(d, cte="base64")),
+    "body-quoted-printable": (_qp_split, _qp_split),
+    "plain-text-only": (lambda d, lure: replace(d, plain_only=True), lambda d, lure: replace(d, plain_only=True)),
+    "lure-in-html-attachment": (_attach, None),
+}
+
+
+def build_cases() -> list[Case]:
+    cases = []
+    n = 0
+    for technique, (attack, genuine) in TECHNIQUES.items():
+        for lure in LURES:
+            n += 1
+            draft = Draft(lure.display, lure.sender, lure.subject, lure.words, lure.link, lure.action)
+            cases.append(Case(technique, lure.name, "attack", _write(attack(draft, lure), "attack", n)))
+            honest = Draft(lure.display, lure.genuine_sender, lure.subject if lure.name != "own-it-quota" else "Mailbox almost full",
+                           lure.genuine_words, lure.official_link, "Open")
+            if lure.name in ("m365-password", "paypal-limited", "dhl-customs", "quarantine-release"):
+                honest = replace(honest, subject={"m365-password": "Your security info was changed",
+                                                  "paypal-limited": "You sent a payment",
+                                                  "dhl-customs": "Your parcel arrives today",
+                                                  "quarantine-release": "Your weekly quarantine summary"}[lure.name])
+            if genuine is not None:
+                honest = genuine(honest, lure)
+            cases.append(Case(technique, lure.name, "genuine", _write(honest, "genuine", n)))
+    return cases

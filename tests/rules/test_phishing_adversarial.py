@@ -1,0 +1,49 @@
+"""The phishing adversarial generator's messages (tests/rules/phishing_adversarial.py):
+every evasion of every lure is flagged as phishing, and no genuine counterpart is flagged."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.rules.phishing_adversarial import LURES, TECHNIQUES, build_cases
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from phishing_adversarial import evaluate
+
+
+@pytest.fixture(scope="module")
+def table() -> dict[str, dict[str, Any]]:
+    return evaluate(build_cases())
+
+
+def test_every_technique_is_applied_to_every_lure(table: dict[str, dict[str, Any]]) -> None:
+    assert len(TECHNIQUES) >= 18 and len(LURES) == 7
+    assert set(table) == set(TECHNIQUES)
+    for technique, row in table.items():
+        assert row["attacks"] == row["genuine"] == len(LURES), technique
+
+
+def test_every_attack_is_phishing(table: dict[str, dict[str, Any]]) -> None:
+    missed = {t: row.get("missed", []) for t, row in table.items() if row["phishing"] < row["attacks"]}
+    assert not missed, missed
+
+
+def test_no_genuine_counterpart_is_flagged(table: dict[str, dict[str, Any]]) -> None:
+    flagged = {t: row.get("flagged_by") for t, row in table.items() if row.get("genuine_flagged")}
+    assert not flagged, flagged
+
+
+def test_the_techniques_change_the_message() -> None:
+    # a technique that leaves the attack as it was would test nothing
+    def content(raw: bytes) -> bytes:  # without the headers that name the case
+        return b"\n".join(line for line in raw.split(b"\n") if not line.startswith((b"Message-ID:", b"Received:")))
+
+    cases = build_cases()
+    plain = {c.lure: content(c.raw) for c in cases if c.technique == "plain" and c.label == "attack"}
+    for case in cases:
+        if case.label == "attack" and case.technique != "plain":
+            assert content(case.raw) != plain[case.lure], (case.technique, case.lure)
