@@ -44,6 +44,8 @@ FEE = ("I am the personal attorney to the late client who left an unclaimed inhe
 
 EXTORT = ("I gained access to your devices a few months ago and recorded you through your webcam. "
           "Pay 1300 USD in bitcoin within 48 hours or I will send the video to your contacts.")
+MAILBOX = "<p>Your mailbox password expires today. Verify your account to keep access to your email.</p>"
+HELD_MAIL = "<p>Three messages are held in quarantine. Sign in to review and release them before they are deleted.</p>"
 PRIZE = "<p>Congratulations, you have won! Claim your free spins and your welcome bonus today.</p>"
 
 
@@ -84,6 +86,22 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     "PHISHING_OWN_SERVICE_CREDENTIAL": (
         [lambda: Mail(DESK_FAKE, "Mailbox quota").with_html(page(QUOTA + link("https://mailbox-admin.net/quota", "Restore access")))],
         [lambda: Mail(DESK_REAL, "Mailbox quota").with_html(page(QUOTA + link(f"https://intranet.{ORG}/quota", "Restore access")))],
+    ),
+    "PHISHING_MAILBOX_NOTICE_OUTSIDE": (
+        [lambda: Mail("Notifications <notice@mail-ops.example.net>", "Notification").with_html(
+            page(MAILBOX + link("https://m365-verify.example-cdn.net/owa/auth.php", "Keep my password"))),
+         # the mail provider's domain, but not authenticated as it
+         lambda: Mail(MS_REAL, "Password expiry", auth_header=auth("microsoft.com", spf="fail", dkim="none", dmarc="fail",
+                                                                   spf_domain="bulk-relay.net")).with_html(
+             page(MAILBOX + link("https://account.live.com/password", "Keep my password"))),
+         # held messages: about the organisation's mail system, whatever domain the link is on
+         lambda: Mail("Mail Delivery <digest@mx-release.example.net>", "Notification").with_html(
+             page(HELD_MAIL + link("https://mx-release.example.net/quarantine/login", "Review messages")))],
+        # the organisation's own IT, and its mail provider from its own authenticated domain
+        [lambda: Mail(DESK_REAL, "Mailbox quota").with_html(page(QUOTA + link(f"https://intranet.{ORG}/quota", "Restore access"))),
+         lambda: Mail(MS_REAL, "Password expiry").with_html(page(MAILBOX + link("https://account.live.com/password", "Keep my password"))),
+         lambda: Mail("Mimecast <digest@mimecast.com>", "Held messages").with_html(
+             page(HELD_MAIL + link("https://login.mimecast.com/u/login", "Review messages")))],
     ),
     "LINK_BRAND_IN_HOST": (
         [lambda: newsletter(FORUM, link("https://paypal-secure-login.com/donate", "Donate"))],

@@ -123,6 +123,8 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.identity.brands._LOCAL_TOKENS": ("address local parts", CLASS),
     "mailward.identity.brands._PATH_SPLIT": ("URL paths (first 500 characters)", CLASS),
     "mailward.facts.build._INVISIBLE": ("message text (20,000 characters)", "one character class"),
+    "mailward.facts.build._MIXED_SCRIPT": ("message text (20,000 characters)", "two alternatives of two character classes each"),
+    "mailward.facts.build._LETTER_RUN": ("message text (20,000 characters)", CLASS),
     "mailward.facts.build._SINGLE_LABELS": ("From domains", "one-character labels separated by fixed '.'; no nesting, a domain is at most 255 characters"),
     "mailward.facts.lures._TOPIC_PATTERNS": ("message text (20,000 characters)", RE2),
     "mailward.facts.lures._AD_FOOTER": ("message text (20,000 characters)", RE2),

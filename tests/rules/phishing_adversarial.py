@@ -196,6 +196,8 @@ TECHNIQUES: dict[str, tuple[Technique, Technique | None]] = {
     "name-zero-width": (lambda d, lure: _name(d, lure, _mid(lure.brand_word, "\u200b")), None),
     "name-homoglyph": (lambda d, lure: _name(d, lure, lure.brand_word[0] + lure.brand_word[1:].translate(_CYRILLIC)), None),
     "name-fullwidth": (lambda d, lure: _name(d, lure, "".join(_FULLWIDTH.get(c, c) for c in lure.brand_word)), None),
+    "name-bland": (lambda d, lure: replace(d, display="Notifications", subject=BLAND), None),
+    "lure-homoglyph": (lambda d, lure: replace(d, subject=BLAND, words=d.words.translate(_CYRILLIC)), None),
     # the lure techniques also give the attack a bland subject: the lure is only in the body
     "lure-soft-hyphen": (lambda d, lure: replace(d, subject=BLAND, words=_split_words(d.words, "&shy;")),
                          lambda d, lure: replace(d, words=_split_words(d.words, "&shy;"))),

@@ -66,6 +66,13 @@ def test_invisible_characters_do_not_split_words() -> None:
     assert "mailbox password expires. Verify your account." in text
 
 
+def test_mixed_script_words_read_as_the_words_they_show() -> None:
+    body = "<p>Your p\u0430ssword expires. Ver\u0456fy your \u0430ccount. \u041f\u0430\u0440\u043e\u043b\u044c stays Russian.</p>"
+    text = content_text(parse_message(_message("html", body)))
+    assert "Your password expires. Verify your account." in text
+    assert "\u041f\u0430\u0440\u043e\u043b\u044c stays Russian." in text
+
+
 def test_html_sent_as_plain_text_is_stripped() -> None:
     body = "<html><br>Dear member,<br>failure to update your records<br>will result in account suspension.</html>"
     text = content_text(parse_message(_message("plain", body)))

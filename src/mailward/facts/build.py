@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import domains
 from ..beacons import describe_exposure
-from ..identity.text import fold
+from ..identity.text import fold, unconfuse
 from ..model import Attachment, Message
 from ..result import Beacon
 from ..rules.schema import FACTS_VERSION, SCHEMA
@@ -369,9 +369,23 @@ def content_text(message: Message) -> str:
         chunks.append(text[: MAX_TEXT - size])
         size += len(chunks[-1])
     text = "\n".join(chunks)[:MAX_TEXT]
-    if not text.isascii() and _INVISIBLE.search(text):  # "pass\u200bword", "Ver&shy;ify": read as shown
-        text = _INVISIBLE.sub("", text)
+    if not text.isascii():
+        if _INVISIBLE.search(text):  # "pass\u200bword", "Ver&shy;ify": read as shown
+            text = _INVISIBLE.sub("", text)
+        if _MIXED_SCRIPT.search(text):  # "pаssword" with a Cyrillic а: read as the word it shows
+            text = _LETTER_RUN.sub(_unmixed, text)
     return text
+
+
+# A Latin letter next to a Greek or Cyrillic one: a word of mixed script, which genuine
+# text in either script does not write; each is one pair of character classes.
+_MIXED_SCRIPT = re.compile("[A-Za-z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][A-Za-z]")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def _unmixed(match: re.Match[str]) -> str:
+    word = match[0]
+    return unconfuse(word) if _MIXED_SCRIPT.search(word) else word
 
 
 # Characters that show nothing: the soft hyphen, zero-width spaces and joiners, the word

@@ -143,6 +143,7 @@ def _apply_brand(facts: dict[str, Any], report: Any) -> None:
     """The brand and own-service claims (``report.brand_claims``, failing claims first)."""
     brand = facts["brand"]
     brand["sender_brand"] = str(getattr(report, "sender_brand", "") or "")
+    brand["sender_official"] = str(getattr(report, "sender_official", "") or "")
     claims = tuple(getattr(report, "brand_claims", ()))
     if not claims:
         return

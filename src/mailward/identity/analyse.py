@@ -90,7 +90,14 @@ def analyse_identity(
         impersonation=claim_fails or lookalike or sending.display_name_address_mismatch,
         brand_claims=brand_claims,
         sender_brand=brand_in_sender_domain(sending.from_domain) if sending.from_domain else "",
+        sender_official=_official_owner(sending.from_domain, settings),
     )
+
+
+def _official_owner(domain: str, settings: IdentitySettings) -> str:
+    """The brand whose official domain ``domain`` is (or is under), else ''."""
+    entity = brand_catalogue(settings).entity_for_domain(domain) if domain else None
+    return entity.name if entity is not None and entity.id != "own-service" else ""
 
 
 # -- sending identity ----------------------------------------------------------------

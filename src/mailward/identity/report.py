@@ -129,3 +129,4 @@ class IdentityReport:
     # claims first; kept apart from ``claims`` so that outlet rules see only outlets
     brand_claims: tuple[Claim, ...] = ()
     sender_brand: str = ""  # a brand written into the From domain, which is not the brand's
+    sender_official: str = ""  # the brand whose official domain the From domain is

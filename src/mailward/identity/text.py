@@ -65,6 +65,12 @@ def _strip_marks(text: str) -> str:
 _MARK_SIGNS = {ord(c): " " for c in "\u2122\u00ae\u00a9\u2120"}  # trade mark, registered, copyright, service mark
 
 
+def unconfuse(text: str) -> str:
+    """``text`` with every character confusable with an ASCII letter or digit replaced by
+    it (lower case): "Pаssword" with a Cyrillic а reads "Password"."""
+    return text.translate(_confusable_table())
+
+
 def fold_chars(text: str) -> str:
     """Compatibility-normalise, map confusables to Latin, drop accents, lower-case."""
     if not text.isascii():

@@ -210,6 +210,7 @@ SCHEMA: dict[str, Field] = {
         own_service=_boolean("The claim is this organisation's own IT services ('IT Service Desk', 'Mail Administrator')."),
         names=_strings("Every brand claimed, failing claims first (at most 10)."),
         sender_brand=_string("A brand written into the From domain, which is not the brand's ('paypal-secure.com'), else ''."),
+        sender_official=_string("The brand whose official domain the From domain is ('Microsoft' for accountprotection.microsoft.com), whether or not the message claims it, else ''."),
     ),
     "history": _obj(
         "Sender history for this recipient/organisation.",
