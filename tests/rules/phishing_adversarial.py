@@ -115,7 +115,8 @@ class Draft:
     action: str
     plain_only: bool = False
     cte: str = ""  # the HTML part's Content-Transfer-Encoding
-    attachment: bytes = b""
+    attachment: tuple[bytes, str, str, str] | None = None  # data, main type, subtype, file name
+    inline_image: bytes = b""  # a PNG shown in the body (cid:notice)
     note: str = ""
 
 
@@ -129,16 +130,21 @@ def _write(draft: Draft, label: str, n: int) -> bytes:
     msg["Subject"] = draft.subject
     msg["Date"] = "Tue, 03 Mar 2026 09:15:00 +0000"
     msg["Message-ID"] = f"<padv-{hashlib.sha1(f'{label}{n}{draft.subject}'.encode()).hexdigest()[:16]}@{domain}>"
-    html = (f"<html><body><p>Dear Maria Keller,</p><p>{draft.words}</p>"
-            f"<p><a href=\"{draft.link}\">{draft.action}</a></p><p>{draft.note}</p></body></html>")
-    text = f"Dear Maria Keller,\n\n{_plain(draft.words)}\n\n{draft.action}: {draft.link}\n"
+    anchor = f"<p><a href=\"{draft.link}\">{draft.action}</a></p>" if draft.link else ""
+    html = f"<html><body><p>Dear Maria Keller,</p><p>{draft.words}</p>{anchor}<p>{draft.note}</p></body></html>"
+    text = f"Dear Maria Keller,\n\n{_plain(draft.words)}\n\n" + (f"{draft.action}: {draft.link}\n" if draft.link else "")
     if draft.plain_only:
         msg.set_content(text)
     else:
         msg.set_content("Open this message in an HTML mail reader.")
+        if draft.inline_image:
+            html = html.replace("</body>", "<p><img src=\"cid:notice\" alt=\"\"></p></body>")
         msg.add_alternative(html, subtype="html", cte=draft.cte or None)
+        if draft.inline_image:
+            msg.get_payload()[1].add_related(draft.inline_image, maintype="image", subtype="png", cid="<notice>")
     if draft.attachment:
-        msg.add_attachment(draft.attachment, maintype="text", subtype="html", filename="Message_0042.html")
+        data, maintype, subtype, filename = draft.attachment
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return msg.as_bytes()
 
 
@@ -181,11 +187,54 @@ def _qp_split(draft: Draft, _lure: Lure) -> Draft:
     return replace(draft, cte="quoted-printable", note="x" * 120)  # long lines: soft line breaks inside words
 
 
-def _attach(draft: Draft, lure: Lure) -> Draft:
-    page = (f"<html><body><p>{lure.words}</p><form action=\"{lure.link}\" method=\"post\">"
-            "<input name=\"email\"><input type=\"password\" name=\"pass\"><button>Sign in</button></form></body></html>")
-    return replace(draft, words="Please see the attached message.", link="https://" + lure.sender.rsplit("@", 1)[1] + "/",
-                   action="Contact us", attachment=page.encode())
+def _page(draft: Draft) -> bytes:
+    return (f"<html><body><p>{draft.words}</p><form action=\"{draft.link}\" method=\"post\">"
+            "<input name=\"email\"><input type=\"password\" name=\"pass\"><button>Sign in</button></form></body></html>").encode()
+
+
+def _attached(draft: Draft, attachment: tuple[bytes, str, str, str], words: str = "Please see the attached message.") -> Draft:
+    """The lure (and its link) moved into an attachment: the body points at it, and its one
+    link is the sender's own site."""
+    return replace(draft, words=words, link="https://" + draft.sender.rsplit("@", 1)[1] + "/",
+                   action="Contact us", attachment=attachment)
+
+
+def _attach(draft: Draft, _lure: Lure) -> Draft:
+    return _attached(draft, (_page(draft), "text", "html", "Message_0042.html"))
+
+
+def _attach_pdf(draft: Draft, _lure: Lure) -> Draft:
+    from tests.attachments.files import pdf_link
+
+    return _attached(draft, (pdf_link(draft.link), "application", "pdf", "Message_0042.pdf"))
+
+
+def _attach_zip(draft: Draft, _lure: Lure) -> Draft:
+    from tests.attachments.files import zip_of
+
+    return _attached(draft, (zip_of({"Message_0042.html": _page(draft)}), "application", "zip", "Message_0042.zip"))
+
+
+def _attach_calendar(draft: Draft, _lure: Lure) -> Draft:
+    from tests.attachments.files import calendar
+
+    ics = calendar(f"DESCRIPTION:{_plain(draft.words)} {draft.link}", f"URL:{draft.link}", organizer="mailto:" + draft.sender)
+    return _attached(draft, (ics, "text", "calendar", "invite.ics"))
+
+
+def _qr_body(draft: Draft, _lure: Lure) -> Draft:
+    from tests.attachments.files import qr_png
+
+    # no link at all: the text says to scan the code, the code holds the address
+    return replace(draft, words=draft.words + " Scan the code below with your phone.", link="", action="",
+                   inline_image=qr_png(draft.link, scale=4))
+
+
+def _qr_pdf(draft: Draft, _lure: Lure) -> Draft:
+    from tests.attachments.files import pdf_with_qr
+
+    return _attached(draft, (pdf_with_qr(draft.link), "application", "pdf", "Scan_0042.pdf"),
+                     words=draft.words + " Scan the code in the attached document with your phone.")
 
 
 BLAND = "Notification"
@@ -217,6 +266,12 @@ TECHNIQUES: dict[str, tuple[Technique, Technique | None]] = {
     "body-quoted-printable": (_qp_split, _qp_split),
     "plain-text-only": (lambda d, lure: replace(d, plain_only=True), lambda d, lure: replace(d, plain_only=True)),
     "lure-in-html-attachment": (_attach, None),
+    "lure-in-zipped-html": (_attach_zip, None),
+    # genuine senders send PDFs, invitations and QR codes too: the same, with their own links
+    "link-in-pdf-attachment": (_attach_pdf, _attach_pdf),
+    "link-in-calendar-invite": (_attach_calendar, _attach_calendar),
+    "qr-code-in-body": (_qr_body, _qr_body),
+    "qr-code-in-pdf": (_qr_pdf, _qr_pdf),
 }
 
 
