@@ -46,6 +46,13 @@ EXTORT = ("I gained access to your devices a few months ago and recorded you thr
           "Pay 1300 USD in bitcoin within 48 hours or I will send the video to your contacts.")
 MAILBOX = "<p>Your mailbox password expires today. Verify your account to keep access to your email.</p>"
 HELD_MAIL = "<p>Three messages are held in quarantine. Sign in to review and release them before they are deleted.</p>"
+MAILBOX_LANGUAGES = (
+    "Ihr Postfach-Passwort läuft heute ab. Bestätigen Sie Ihr Konto, um den Zugriff auf Ihre E-Mails zu behalten.",
+    "Le mot de passe de votre boîte mail expire aujourd'hui. Vérifiez votre compte pour conserver l'accès à vos e-mails.",
+    "La contraseña de su buzón caduca hoy. Verifique su cuenta para mantener el acceso a su correo.",
+    "Het wachtwoord van uw mailbox verloopt vandaag. Verifieer uw account om toegang tot uw e-mail te behouden.",
+    "A senha da sua caixa de correio expira hoje. Verifique sua conta para manter o acesso ao seu e-mail.",
+)
 PRIZE = "<p>Congratulations, you have won! Claim your free spins and your welcome bonus today.</p>"
 
 
@@ -94,6 +101,10 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
          lambda: Mail(MS_REAL, "Password expiry", auth_header=auth("microsoft.com", spf="fail", dkim="none", dmarc="fail",
                                                                    spf_domain="bulk-relay.net")).with_html(
              page(MAILBOX + link("https://account.live.com/password", "Keep my password"))),
+         # the same in the other languages of the lure lists
+         *[(lambda words: lambda: Mail("Notifications <notice@mail-ops.example.net>", "Notification").with_html(
+             page(f"<p>{words}</p>" + link("https://m365-verify.example-cdn.net/owa/auth.php", "OK"))))(words)
+           for words in MAILBOX_LANGUAGES],
          # held messages: about the organisation's mail system, whatever domain the link is on
          lambda: Mail("Mail Delivery <digest@mx-release.example.net>", "Notification").with_html(
              page(HELD_MAIL + link("https://mx-release.example.net/quarantine/login", "Review messages")))],
@@ -101,7 +112,11 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
         [lambda: Mail(DESK_REAL, "Mailbox quota").with_html(page(QUOTA + link(f"https://intranet.{ORG}/quota", "Restore access"))),
          lambda: Mail(MS_REAL, "Password expiry").with_html(page(MAILBOX + link("https://account.live.com/password", "Keep my password"))),
          lambda: Mail("Mimecast <digest@mimecast.com>", "Held messages").with_html(
-             page(HELD_MAIL + link("https://login.mimecast.com/u/login", "Review messages")))],
+             page(HELD_MAIL + link("https://login.mimecast.com/u/login", "Review messages"))),
+         # a service asking to confirm the address given to it, through its mailing service's link
+         lambda: Mail("Tienda Norte <hola@tienda-norte.example>", "Confirme su cuenta").with_html(
+             page("<p>Confirme su correo electrónico para activar su cuenta.</p>"
+                  + link("https://click.mailer-service.example/c/8f2a", "Confirmar")))],
     ),
     "LINK_BRAND_IN_HOST": (
         [lambda: newsletter(FORUM, link("https://paypal-secure-login.com/donate", "Donate"))],
