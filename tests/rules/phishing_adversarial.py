@@ -239,6 +239,64 @@ def _qr_pdf(draft: Draft, _lure: Lure) -> Draft:
 
 BLAND = "Notification"
 
+# The lures in the other languages of the lure lists (German, French, Spanish, Dutch,
+# Portuguese), in the order of ``LURES``; written for these tests.
+TRANSLATIONS = {
+    "de": (
+        "Ihr Postfach-Passwort läuft heute ab. Bestätigen Sie Ihr Konto, um den Zugriff auf Ihre E-Mails zu behalten.",
+        "Anna Weber hat ein Dokument für Sie freigegeben. Melden Sie sich mit Ihrem Arbeitskonto an, um das Dokument anzusehen.",
+        "Sie haben eine neue Sprachnachricht. Melden Sie sich mit Ihrem E-Mail-Passwort an, um sie anzuhören.",
+        "Drei Nachrichten werden in Quarantäne zurückgehalten. Melden Sie sich an, um sie freizugeben, bevor sie gelöscht werden.",
+        "Ihr Postfach ist voll. Bestätigen Sie Ihr Konto innerhalb von 24 Stunden, um eine Sperrung zu vermeiden.",
+        "Wir haben ungewöhnliche Aktivitäten festgestellt und Ihr Konto wurde eingeschränkt. Bestätigen Sie Ihre Identität, um den Zugang wiederherzustellen.",
+        "Ihr Paket wird beim Zoll festgehalten. Bezahlen Sie die Zollgebühr von 1,99 EUR, um die Zustellung freizugeben.",
+    ),
+    "fr": (
+        "Le mot de passe de votre boîte mail expire aujourd'hui. Vérifiez votre compte pour conserver l'accès à vos e-mails.",
+        "Anna Weber a partagé un document avec vous. Connectez-vous avec votre compte professionnel pour consulter le document.",
+        "Vous avez reçu un nouveau message vocal. Connectez-vous avec le mot de passe de votre messagerie pour l'écouter.",
+        "Trois messages sont retenus en quarantaine. Connectez-vous pour les libérer avant leur suppression.",
+        "Votre boîte mail est pleine. Validez votre compte dans les 24 heures pour éviter la suspension.",
+        "Nous avons détecté une activité inhabituelle et votre compte a été limité. Confirmez votre identité pour rétablir l'accès.",
+        "Votre colis est bloqué en douane. Payez les frais de douane de 1,99 EUR pour débloquer la livraison.",
+    ),
+    "es": (
+        "La contraseña de su buzón caduca hoy. Verifique su cuenta para mantener el acceso a su correo.",
+        "Anna Weber ha compartido un documento con usted. Inicie sesión con su cuenta de trabajo para ver el documento.",
+        "Ha recibido un nuevo mensaje de voz. Inicie sesión con la contraseña de su correo para escucharlo.",
+        "Tres mensajes están retenidos en cuarentena. Inicie sesión para liberarlos antes de que se eliminen.",
+        "Su buzón está lleno. Verifique su cuenta en 24 horas para evitar la suspensión.",
+        "Hemos detectado actividad inusual y su cuenta ha sido limitada. Confirme su identidad para restablecer el acceso.",
+        "Su paquete está retenido en aduanas. Pague la tasa de aduana de 1,99 EUR para liberar la entrega.",
+    ),
+    "nl": (
+        "Het wachtwoord van uw mailbox verloopt vandaag. Verifieer uw account om toegang tot uw e-mail te behouden.",
+        "Anna Weber heeft een document met u gedeeld. Meld u aan met uw werkaccount om het document te bekijken.",
+        "U hebt een nieuw voicemailbericht. Meld u aan met uw e-mailwachtwoord om het te beluisteren.",
+        "Drie berichten worden in quarantaine vastgehouden. Meld u aan om ze vrij te geven voordat ze worden verwijderd.",
+        "Uw mailbox is vol. Verifieer uw account binnen 24 uur om blokkering te voorkomen.",
+        "We hebben ongebruikelijke activiteit gezien en uw rekening is beperkt. Bevestig uw identiteit om de toegang te herstellen.",
+        "Uw pakket wordt vastgehouden bij de douane. Betaal de douanekosten van 1,99 EUR om de bezorging vrij te geven.",
+    ),
+    "pt": (
+        "A senha da sua caixa de correio expira hoje. Verifique sua conta para manter o acesso ao seu e-mail.",
+        "Anna Weber compartilhou um documento com você. Entre com sua conta de trabalho para ver o documento.",
+        "Você recebeu uma nova mensagem de voz. Entre com a senha do seu e-mail para ouvi-la.",
+        "Três mensagens estão retidas em quarentena. Entre para liberá-las antes que sejam excluídas.",
+        "Sua caixa de correio está cheia. Valide sua conta em 24 horas para evitar a suspensão.",
+        "Detectamos atividade incomum e sua conta foi limitada. Confirme sua identidade para restaurar o acesso.",
+        "Sua encomenda está retida na alfândega. Pague a taxa alfandegária de 1,99 EUR para liberar a entrega.",
+    ),
+}
+
+
+def _language(code: str) -> Technique:
+    def apply(draft: Draft, lure: Lure) -> Draft:
+        index = [item.name for item in LURES].index(lure.name)
+        return replace(draft, subject=BLAND, words=TRANSLATIONS[code][index])
+    return apply
+
+
 # technique -> (attack transformation, genuine transformation or None for the plain genuine notice)
 TECHNIQUES: dict[str, tuple[Technique, Technique | None]] = {
     "plain": (lambda d, lure: d, None),
@@ -272,6 +330,8 @@ TECHNIQUES: dict[str, tuple[Technique, Technique | None]] = {
     "link-in-calendar-invite": (_attach_calendar, _attach_calendar),
     "qr-code-in-body": (_qr_body, _qr_body),
     "qr-code-in-pdf": (_qr_pdf, _qr_pdf),
+    # the lure in another language, the subject bland
+    **{f"lure-{code}": (_language(code), None) for code in TRANSLATIONS},
 }
 
 

@@ -102,7 +102,7 @@ def login_words(text: str, path: str, host: str = "") -> bool:
 _CREDENTIAL = re2.compile(
     r"(?i)(verify your (?:account|identity|email|mailbox)|confirm your (?:account|password|identity|email)|"
     r"(?:your )?password (?:will )?expires?|password has expired|reset your password|update your (?:account|password|payment)|"
-    r"(?:account|mailbox) (?:has been |will be )?(?:suspended|locked|disabled|deactivated|closed)|"
+    r"(?:account|mailbox) (?:has been |will be )?(?:suspended|locked|disabled|deactivated|closed|limited|restricted)|"
     r"unusual (?:sign-?in|login) activity|mailbox (?:is )?(?:full|quota)|storage quota|"
     r"validate your (?:account|mailbox|email)|re-?activate your account|sign in to (?:view|access|read|continue)|"
     r"log ?in to (?:view|access|read|continue)|secure document|shared a document with you|"
@@ -110,12 +110,15 @@ _CREDENTIAL = re2.compile(
     # German, French, Spanish, Portuguese, Italian, Dutch
     r"bestätigen sie ihr(?:e)? (?:konto|identität|e-mail)|ihr konto wurde (?:gesperrt|eingeschränkt)|"
     r"ihr passwort läuft ab|konto (?:verifizieren|bestätigen)|ihr postfach ist voll|"
-    r"vérifie[zr] votre (?:compte|identité)|votre compte (?:a été|sera) (?:suspendu|bloqué|désactivé)|"
+    r"vérifie[zr] votre (?:compte|identité)|votre compte (?:a été|sera) (?:suspendu|bloqué|désactivé|limité|restreint)|"
     r"votre mot de passe (?:expire|a expiré)|confirme[zr] votre (?:identité|compte)|"
-    r"verifique su (?:cuenta|identidad)|su cuenta (?:ha sido|será) (?:suspendida|bloqueada)|su contraseña (?:caducará|ha caducado)|"
-    r"verifique (?:a )?sua conta|sua conta (?:foi|será) (?:bloqueada|suspensa)|sua senha (?:expira|expirou)|novo acesso (?:a|à) sua conta|"
+    r"verifique su (?:cuenta|identidad)|confirme su (?:cuenta|identidad)|su cuenta (?:ha sido|será) (?:suspendida|bloqueada|limitada|restringida)|"
+    r"su contraseña (?:caducará|ha caducado|caduca)|"
+    r"verifique (?:a )?sua conta|confirme (?:a )?sua (?:conta|identidade)|sua conta (?:foi|será) (?:bloqueada|suspensa|limitada|restrita)|"
+    r"sua senha (?:expira|expirou)|novo acesso (?:a|à) sua conta|"
     r"verifica il tuo account|il tuo account (?:è stato|sarà) (?:sospeso|bloccato)|la tua password (?:scadrà|è scaduta)|"
-    r"verifieer uw (?:account|identiteit)|uw account is (?:geblokkeerd|opgeschort)|uw wachtwoord verloopt)",
+    r"verifieer uw (?:account|identiteit)|bevestig uw (?:account|identiteit)|uw (?:account|rekening) is (?:geblokkeerd|opgeschort|beperkt)|"
+    r"uw wachtwoord verloopt)",
     _RE2_OPTIONS,
 )
 
