@@ -60,6 +60,11 @@ def link(url: str, text: str) -> str:
     return f'<p><a href="{url}">{text}</a></p>'
 
 
+def mailbox_notice(words: str) -> Builder:
+    return lambda: Mail("Notifications <notice@mail-ops.example.net>", "Notification").with_html(
+        page(f"<p>{words}</p>" + link("https://m365-verify.example-cdn.net/owa/auth.php", "OK")))
+
+
 SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     "IMPERSONATION_BRAND_UNRELATED_DOMAIN": (
         [lambda: Mail(DHL_FAKE, "Shipment update").with_text("Your shipment is on its way."),
@@ -102,9 +107,7 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
                                                                    spf_domain="bulk-relay.net")).with_html(
              page(MAILBOX + link("https://account.live.com/password", "Keep my password"))),
          # the same in the other languages of the lure lists
-         *[(lambda words: lambda: Mail("Notifications <notice@mail-ops.example.net>", "Notification").with_html(
-             page(f"<p>{words}</p>" + link("https://m365-verify.example-cdn.net/owa/auth.php", "OK"))))(words)
-           for words in MAILBOX_LANGUAGES],
+         *[mailbox_notice(words) for words in MAILBOX_LANGUAGES],
          # held messages: about the organisation's mail system, whatever domain the link is on
          lambda: Mail("Mail Delivery <digest@mx-release.example.net>", "Notification").with_html(
              page(HELD_MAIL + link("https://mx-release.example.net/quarantine/login", "Review messages")))],
