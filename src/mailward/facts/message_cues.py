@@ -140,11 +140,13 @@ _TAG = re.compile(r"<[^<>]*>?")
 # Inline elements and comments join what is around them, as a browser shows it:
 # "pass<span></span>word" and "mail<!-- x -->box" read "password" and "mailbox", not two
 # words a lure list cannot match. Linear for the same reason as ``_TAG``.
-# The names are spelt out in the cases mail uses instead of re.IGNORECASE: measured on
-# the 20 newsletters' HTML, 0.16 ms a 51 KB part against 0.44 ms.
+# The names are spelt out in the cases mail uses instead of re.IGNORECASE (measured on
+# the 20 newsletters' HTML, 0.16 ms a 51 KB part against 0.44 ms), after a lookahead of
+# their first letters, so that a '<' before anything else fails at once (80,000 '<' in
+# 0.7 ms, not 6.5).
 _INLINE_TAG = re.compile(
-    r"</?(?:[abisuABISU]|em|EM|Em|font|FONT|Font|span|SPAN|Span|strong|STRONG|Strong|small|SMALL|sub|SUB|sup|SUP"
-    r"|mark|strike|STRIKE|big|BIG|wbr|WBR|o:p|O:P)(?=[\s/>])[^<>]*>|<!--[^<>]*>"
+    r"<(?=[/!abefimosuwABEFIMOSUW])(?:/?(?:[abisuABISU]|em|EM|Em|font|FONT|Font|span|SPAN|Span|strong|STRONG|Strong"
+    r"|small|SMALL|sub|SUB|sup|SUP|mark|strike|STRIKE|big|BIG|wbr|WBR|o:p|O:P)(?=[\s/>])[^<>]*|!--[^<>]*)>"
 )
 _BLOCKS = ("style", "script")
 
