@@ -52,3 +52,26 @@ def generate_demo(scratch: Path, size: int, name: str = "") -> Path:
     target = scratch / (name or f"demo-{size}")
     return run_once(target, [*mailward_argv(), "demo", "generate", str(target), "--messages", str(size)],
                     f"{size} demo messages")
+
+
+# -- the adversarial generators' tables (recon_adversarial.py, phishing_adversarial.py) ------
+
+
+def tally_genuine(row: dict, flagged: bool, rules: list[str]) -> None:
+    """Count a genuine counterpart in a technique's ``row``; when ``flagged``, the rules
+    that flagged it too."""
+    row["genuine"] += 1
+    row["genuine_flagged"] += flagged
+    if flagged:
+        by = row.setdefault("flagged_by", {})
+        for rule in rules:
+            by[rule] = by.get(rule, 0) + 1
+
+
+def genuine_cell(row: dict) -> str:
+    """"N" or "N (RULE, ...)": the genuine counterparts flagged, and by what."""
+    cell = str(row.get("genuine_flagged", 0))
+    if row.get("flagged_by"):
+        cell += " (" + ", ".join(sorted(row["flagged_by"])) + ")"
+    return cell
+

@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO))
 
+from common import genuine_cell, tally_genuine  # noqa: E402
 from tests.rules.phishing_adversarial import Case, build_cases  # noqa: E402
 
 from mailward.config import Config, load_config  # noqa: E402
@@ -48,12 +49,7 @@ def evaluate(cases: list[Case]) -> dict[str, dict[str, Any]]:
         row = table[case.technique]
         flagged = result.verdict in FLAGGED
         if case.label == "genuine":
-            row["genuine"] += 1
-            row["genuine_flagged"] += flagged
-            if flagged:
-                rules = row.setdefault("flagged_by", {})
-                for finding in result.findings:
-                    rules[finding.rule] = rules.get(finding.rule, 0) + 1
+            tally_genuine(row, flagged, [f.rule for f in result.findings])
             continue
         row["attacks"] += 1
         row["flagged"] += flagged
@@ -74,9 +70,7 @@ def main() -> None:
     print("| technique | attacks | flagged | phishing or malicious | genuine | genuine flagged |")
     print("|---|---:|---:|---:|---:|---:|")
     for technique, row in table.items():
-        flagged = str(row.get("genuine_flagged", 0))
-        if row.get("flagged_by"):
-            flagged += " (" + ", ".join(sorted(row["flagged_by"])) + ")"
+        flagged = genuine_cell(row)
         print(f"| {technique} | {row.get('attacks', 0)} | {row.get('flagged', 0)} | {row.get('phishing', 0)} | "
               f"{row.get('genuine', 0)} | {flagged} |")
     missed = [(t, m) for t, row in table.items() for m in row.get("missed", [])]

@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO))
 
+from common import genuine_cell, tally_genuine  # noqa: E402
 from tests.recon.adversarial import KNOWN_DOMAINS, Case, build_cases  # noqa: E402
 
 from mailward.config import load_config  # noqa: E402
@@ -74,13 +75,7 @@ def evaluate(cases: list[Case], *, history: bool = False, hunt: bool = False) ->
         result = scanner.scan_bytes(case.raw, f"{case.technique}#{i}")
         row = table[case.technique]
         if case.label == "genuine":
-            row["genuine"] += 1
-            flagged = result.verdict not in (Verdict.CLEAN, Verdict.TRACKING)
-            row["genuine_flagged"] += flagged
-            if flagged:
-                rules = row.setdefault("flagged_by", {})
-                for finding in result.findings:
-                    rules[finding.rule] = rules.get(finding.rule, 0) + 1
+            tally_genuine(row, result.verdict not in (Verdict.CLEAN, Verdict.TRACKING), [f.rule for f in result.findings])
             continue
         row["attacks"] += 1
         row["caught"] += result.verdict in CAUGHT
@@ -148,9 +143,7 @@ def main() -> None:
           "| genuine | genuine flagged |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for technique, row in table.items():
-        flagged = str(row.get("genuine_flagged", 0))
-        if row.get("flagged_by"):
-            flagged += " (" + ", ".join(sorted(row["flagged_by"])) + ")"
+        flagged = genuine_cell(row)
         print(f"| {technique} | {row.get('attacks', 0)} | {row.get('caught', 0)} | {row.get('recon', 0)} | "
               f"{row.get('recon_rule', 0)} | {row.get('beacon', 0)} | {row.get('token', 0)} | {row.get('genuine', 0)} | "
               f"{flagged} |")
