@@ -125,7 +125,9 @@ def _segments(text: str) -> list[str]:
 def _candidates(
     segment_folded: str, trailing: frozenset[str] = frozenset(), leading: frozenset[str] = frozenset()
 ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
-    """Names a segment may state: the segment itself, without trailing edition words or
+    """Names a segment may state: the segment itself, its letters spaced out joined ("a d a
+    c" -> "adac"), without a ``leading`` word ("mijn cm" -> "cm"), without a glued
+    ``trailing`` word ("metamaskteam" -> "metamask"), without trailing edition words or
     ``trailing`` words ("irs tax report" -> "irs" with the brand catalogue's service
     words), and what follows a journalist's
     role ("senior correspondent at the financial times" -> "the financial times"); then,
@@ -140,7 +142,8 @@ def _candidates(
         words = words[1:]
         direct.append(" ".join(words))
     elif len(words) == 1 and trailing:  # a service word glued on: "MetaMaskTeam"
-        direct.extend(words[0][: -len(t)] for t in trailing if len(t) >= 4 and words[0].endswith(t) and len(words[0]) - len(t) >= 3)
+        direct.extend(words[0][: -len(t)] for t in sorted(trailing)  # sorted: the same order in every process
+                      if len(t) >= 4 and words[0].endswith(t) and len(words[0]) - len(t) >= 3)
     # an edition of a name: drop trailing edition words ("the economist asia briefing")
     k = len(words)
     while k > 1 and (words[k - 1] in _EDITION_WORDS or words[k - 1] in trailing):
