@@ -121,6 +121,21 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
              page("<p>Confirme su correo electrónico para activar su cuenta.</p>"
                   + link("https://click.mailer-service.example/c/8f2a", "Confirmar")))],
     ),
+    "PHISHING_DELIVERY_FEE_NO_CLAIM": (
+        [lambda: Mail("Notifications <tracking@parcel-customs.example.net>", "Notification").with_html(
+            page("<p>Your parcel is on hold at customs. Pay the customs fee of 1.99 EUR to release the delivery.</p>"
+                 + link("https://parcel-customs.example.net/pay", "Pay now"))),
+         lambda: Mail("Central de Entregas <aviso@entregas-br.example.net>", "Aviso").with_html(
+             page("<p>Sua encomenda está retida na alfândega. Pague a taxa de importação de R$ 12,90 para liberar a entrega.</p>"
+                  + link("https://entregas-br.example.net/pagar", "Pagar")))],
+        # the carrier itself, from its own authenticated domain; a shop's shipping notice with a price
+        [lambda: Mail("DHL Express <noreply@dhl.com>", "Import duty").with_html(
+            page("<p>Your parcel is on hold at customs. Pay the customs fee of 12.40 EUR to release the delivery.</p>"
+                 + link("https://www.dhl.com/pay-duty", "Pay duty"))),
+         lambda: Mail("Northland Books <orders@northland-books.example>", "Your order has shipped").with_html(
+             page("<p>Your order (24.90 EUR, shipping fee included) has shipped. Track your parcel below.</p>"
+                  + link("https://northland-books.example/track/8812", "Track")))],
+    ),
     "LINK_BRAND_IN_HOST": (
         [lambda: newsletter(FORUM, link("https://paypal-secure-login.com/donate", "Donate"))],
         [lambda: newsletter(FORUM, link("https://www.paypal.com/donate", "Donate"))],
