@@ -106,6 +106,9 @@ def test_bench_run_smoke(tmp_path: Path) -> None:
         ("phishing_eval.py", ["--corpus", "{c}", "--out", "{out}"]),
         ("model_eval.py", ["--corpus", "{c}", "--out", "{out}"]),
         ("beacons_eval.py", ["{c}/phishing_pot", "{c}/sa_ham"]),
+        # the adversarial generators take nothing (their --json is a flag, not a file)
+        ("phishing_adversarial.py", []),
+        ("recon_adversarial.py", []),
     ],
 )
 def test_other_scripts_get_the_arguments_they_need(script: str, expected: list[str], tmp_path: Path) -> None:
@@ -253,3 +256,10 @@ def test_eval_sa_limit_adds_a_matching_mailward_row(tmp_path: Path) -> None:
     assert tools["mailward"]["messages"] == 3
     assert tools["mailward [first 2]"]["messages"] == 2
     assert tools["spamassassin"]["messages"] == 2 and tools["spamassassin"]["flagged"] == 2
+
+
+def test_the_adversarial_generators_run_in_make_bench() -> None:
+    import others  # bench/others.py
+
+    assert {"phishing_adversarial.py", "recon_adversarial.py"} <= set(others.other_benches())
+
