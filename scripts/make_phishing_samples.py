@@ -45,6 +45,7 @@ FEE = ("I am the personal attorney to the late client who left an unclaimed inhe
 EXTORT = ("I gained access to your devices a few months ago and recorded you through your webcam. "
           "Pay 1300 USD in bitcoin within 48 hours or I will send the video to your contacts.")
 MAILBOX = "<p>Your mailbox password expires today. Verify your account to keep access to your email.</p>"
+CUSTOMS_FEE = "<p>Your parcel is on hold at customs. Pay the customs fee of {} to release the delivery.</p>"
 HELD_MAIL = "<p>Three messages are held in quarantine. Sign in to review and release them before they are deleted.</p>"
 MAILBOX_LANGUAGES = (
     "Ihr Postfach-Passwort läuft heute ab. Bestätigen Sie Ihr Konto, um den Zugriff auf Ihre E-Mails zu behalten.",
@@ -123,15 +124,13 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     ),
     "PHISHING_DELIVERY_FEE_NO_CLAIM": (
         [lambda: Mail("Notifications <tracking@parcel-customs.example.net>", "Notification").with_html(
-            page("<p>Your parcel is on hold at customs. Pay the customs fee of 1.99 EUR to release the delivery.</p>"
-                 + link("https://parcel-customs.example.net/pay", "Pay now"))),
+            page(CUSTOMS_FEE.format("1.99 EUR") + link("https://parcel-customs.example.net/pay", "Pay now"))),
          lambda: Mail("Central de Entregas <aviso@entregas-br.example.net>", "Aviso").with_html(
              page("<p>Sua encomenda está retida na alfândega. Pague a taxa de importação de R$ 12,90 para liberar a entrega.</p>"
                   + link("https://entregas-br.example.net/pagar", "Pagar")))],
         # the carrier itself, from its own authenticated domain; a shop's shipping notice with a price
         [lambda: Mail("DHL Express <noreply@dhl.com>", "Import duty").with_html(
-            page("<p>Your parcel is on hold at customs. Pay the customs fee of 12.40 EUR to release the delivery.</p>"
-                 + link("https://www.dhl.com/pay-duty", "Pay duty"))),
+            page(CUSTOMS_FEE.format("12.40 EUR") + link("https://www.dhl.com/pay-duty", "Pay duty"))),
          lambda: Mail("Northland Books <orders@northland-books.example>", "Your order has shipped").with_html(
              page("<p>Your order (24.90 EUR, shipping fee included) has shipped. Track your parcel below.</p>"
                   + link("https://northland-books.example/track/8812", "Track")))],

@@ -20,9 +20,13 @@ reader is Maria Keller of the Northland Parliament (the rule samples' config).
 from __future__ import annotations
 
 import hashlib
+import html as html_module
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from email.message import EmailMessage
+
+from tests.attachments.files import calendar, pdf_link, pdf_with_qr, qr_png, zip_of
 
 READER = "maria.keller@northland-parliament.org"
 AUTHSERV = "mx.northland-parliament.org"
@@ -49,7 +53,7 @@ class Lure:
     official_link: str  # where the genuine notice links
     genuine_sender: str
     genuine_words: str
-    attachment: bytes = b""  # an HTML attachment (the lure moved there)
+    genuine_subject: str = ""  # the genuine notice's subject, when not the lure's
 
 
 LURES = (
@@ -58,7 +62,8 @@ LURES = (
          "Your mailbox password expires today. Verify your account to keep access to your email.",
          "https://m365-verify.example-cdn.net/owa/auth.php", "Keep my password",
          "https://account.microsoft.com/security", "account-security-noreply@accountprotection.microsoft.com",
-         "The security info of your Microsoft account was changed. If this was you, there is nothing to do."),
+         "The security info of your Microsoft account was changed. If this was you, there is nothing to do.",
+         "Your security info was changed"),
     Lure("sharepoint-share", "SharePoint Online", "SharePoint", "share-notify@docs-portal.example.net",
          "Anna Weber shared \"Budget 2027.xlsx\" with you",
          "Anna Weber shared a document with you. Sign in with your work account to view the document.",
@@ -76,25 +81,29 @@ LURES = (
          "Three messages are held in quarantine. Sign in to review and release them before they are deleted.",
          "https://mx-release.example.net/quarantine/login", "Review messages",
          "https://northland-parliament.org/quarantine", "quarantine@northland-parliament.org",
-         "Three messages addressed to you were held as spam this week. You can review them in the portal."),
+         "Three messages addressed to you were held as spam this week. You can review them in the portal.",
+         "Your weekly quarantine summary"),
     Lure("own-it-quota", "IT Service Desk", "Service", "servicedesk@northland-parliarnent.org",
          "Mailbox quota exceeded",
          "Your mailbox is over its quota. Validate your account within 24 hours to avoid suspension.",
          "https://northland-parliarnent.org/owa/validate", "Validate account",
          "https://northland-parliament.org/it/storage", "servicedesk@northland-parliament.org",
-         "Your mailbox is 90% full. Archive old messages to keep room for new ones."),
+         "Your mailbox is 90% full. Archive old messages to keep room for new ones.",
+         "Mailbox almost full"),
     Lure("paypal-limited", "PayPal", "PayPal", "service@account-review.example.net",
          "Your account has been limited",
          "We noticed unusual activity and your account has been limited. Confirm your identity to restore access.",
          "https://account-review.example.net/paypal/signin", "Confirm identity",
          "https://www.paypal.com/myaccount/summary", "service@paypal.com",
-         "You sent a payment of 12.00 EUR to Northland Books. It may take a few minutes to show in your account."),
+         "You sent a payment of 12.00 EUR to Northland Books. It may take a few minutes to show in your account.",
+         "You sent a payment"),
     Lure("dhl-customs", "DHL Express", "DHL", "tracking@parcel-customs.example.net",
          "Your parcel is on hold",
          "Your parcel is on hold at customs. Pay the customs fee of 1.99 EUR to release the delivery.",
          "https://parcel-customs.example.net/dhl/pay", "Pay now",
          "https://www.dhl.com/en/express/tracking.html", "noreply@dhl.com",
-         "Your parcel 1234567890 will be delivered today between 10:00 and 14:00."),
+         "Your parcel 1234567890 will be delivered today between 10:00 and 14:00.",
+         "Your parcel arrives today"),
 )
 
 
@@ -149,9 +158,6 @@ def _write(draft: Draft, label: str, n: int) -> bytes:
 
 
 def _plain(html: str) -> str:
-    import html as html_module
-    import re
-
     return html_module.unescape(re.sub(r"<[^<>]*>", "", html))
 
 
@@ -204,35 +210,25 @@ def _attach(draft: Draft, _lure: Lure) -> Draft:
 
 
 def _attach_pdf(draft: Draft, _lure: Lure) -> Draft:
-    from tests.attachments.files import pdf_link
-
     return _attached(draft, (pdf_link(draft.link), "application", "pdf", "Message_0042.pdf"))
 
 
 def _attach_zip(draft: Draft, _lure: Lure) -> Draft:
-    from tests.attachments.files import zip_of
-
     return _attached(draft, (zip_of({"Message_0042.html": _page(draft)}), "application", "zip", "Message_0042.zip"))
 
 
 def _attach_calendar(draft: Draft, _lure: Lure) -> Draft:
-    from tests.attachments.files import calendar
-
     ics = calendar(f"DESCRIPTION:{_plain(draft.words)} {draft.link}", f"URL:{draft.link}", organizer="mailto:" + draft.sender)
     return _attached(draft, (ics, "text", "calendar", "invite.ics"))
 
 
 def _qr_body(draft: Draft, _lure: Lure) -> Draft:
-    from tests.attachments.files import qr_png
-
     # no link at all: the text says to scan the code, the code holds the address
     return replace(draft, words=draft.words + " Scan the code below with your phone.", link="", action="",
                    inline_image=qr_png(draft.link, scale=4))
 
 
 def _qr_pdf(draft: Draft, _lure: Lure) -> Draft:
-    from tests.attachments.files import pdf_with_qr
-
     return _attached(draft, (pdf_with_qr(draft.link), "application", "pdf", "Scan_0042.pdf"),
                      words=draft.words + " Scan the code in the attached document with your phone.")
 
@@ -292,8 +288,7 @@ TRANSLATIONS = {
 
 def _language(code: str) -> Technique:
     def apply(draft: Draft, lure: Lure) -> Draft:
-        index = [item.name for item in LURES].index(lure.name)
-        return replace(draft, subject=BLAND, words=TRANSLATIONS[code][index])
+        return replace(draft, subject=BLAND, words=TRANSLATIONS[code][LURES.index(lure)])
     return apply
 
 
@@ -343,13 +338,8 @@ def build_cases() -> list[Case]:
             n += 1
             draft = Draft(lure.display, lure.sender, lure.subject, lure.words, lure.link, lure.action)
             cases.append(Case(technique, lure.name, "attack", _write(attack(draft, lure), "attack", n)))
-            honest = Draft(lure.display, lure.genuine_sender, lure.subject if lure.name != "own-it-quota" else "Mailbox almost full",
+            honest = Draft(lure.display, lure.genuine_sender, lure.genuine_subject or lure.subject,
                            lure.genuine_words, lure.official_link, "Open")
-            if lure.name in ("m365-password", "paypal-limited", "dhl-customs", "quarantine-release"):
-                honest = replace(honest, subject={"m365-password": "Your security info was changed",
-                                                  "paypal-limited": "You sent a payment",
-                                                  "dhl-customs": "Your parcel arrives today",
-                                                  "quarantine-release": "Your weekly quarantine summary"}[lure.name])
             if genuine is not None:
                 honest = genuine(honest, lure)
             cases.append(Case(technique, lure.name, "genuine", _write(honest, "genuine", n)))

@@ -3,6 +3,7 @@ every evasion of every lure is flagged as phishing, and no genuine counterpart i
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,11 @@ def test_no_genuine_counterpart_is_flagged(table: dict[str, dict[str, Any]]) -> 
 
 def test_the_techniques_change_the_message() -> None:
     # a technique that leaves the attack as it was would test nothing
-    def content(raw: bytes) -> bytes:  # without the headers that name the case
-        return b"\n".join(line for line in raw.split(b"\n") if not line.startswith((b"Message-ID:", b"Received:")))
+    def content(raw: bytes) -> bytes:
+        # without the headers that name the case, and without the MIME boundaries, which
+        # the email package draws at random for every message
+        kept = b"\n".join(line for line in raw.split(b"\n") if not line.startswith((b"Message-ID:", b"Received:")))
+        return re.sub(rb"=+\d+==", b"BOUNDARY", kept)
 
     cases = build_cases()
     plain = {c.lure: content(c.raw) for c in cases if c.technique == "plain" and c.label == "attack"}
