@@ -35,6 +35,9 @@ DHL_FAKE = "DHL Express <noreply@parcel-updates.net>"
 DHL_REAL = "DHL Express <noreply@dhl.com>"
 DESK_FAKE = "IT Service Desk <helpdesk@mailbox-admin.net>"
 DESK_REAL = f"IT Service Desk <it@{ORG}>"
+NL_HELD = ("<p>Uw pakket staat in de wacht: de zending is vastgehouden vanwege onbetaalde douanekosten.</p>"
+           "<p>Te betalen bedrag: 1,95 EUR</p>")
+FEDEX_COPYRIGHT = "<p>&copy; FedEx 2026. Alle rechten voorbehouden.</p>"
 HELD = "<p>Your parcel is on hold. Please pay the customs fee to schedule a redelivery.</p>"
 QUOTA = "<p>Your mailbox is almost full. Sign in to restore full access before messages are held.</p>"
 RETIDA = "<p>Sua encomenda está retida na alfândega. Pague a taxa de importação para liberar a entrega.</p>"
@@ -207,9 +210,15 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     ),
     "PHISHING_BRAND_BODY_LURE": (
         [lambda: Mail("Notificacao <aviso@entregas-rapidas.example>", "Aviso").with_html(page(
-            '<img src="https://entregas-rapidas.example/l.png" alt="Correios">' + RETIDA + link("https://entregas-rapidas.example/pagar", "Pagar")))],
+            '<img src="https://entregas-rapidas.example/l.png" alt="Correios">' + RETIDA + link("https://entregas-rapidas.example/pagar", "Pagar"))),
+         # the brand only in the footer's copyright line
+         lambda: Mail("Levering <x7u2@bezorg-status.example>", "Uw pakket").with_html(page(
+             NL_HELD + link("https://bezorg-status.example/betaal", "Plan nieuwe bezorging") + FEDEX_COPYRIGHT))],
         [lambda: Mail("Notificacao <aviso@entregas-rapidas.example>", "Aviso").with_html(page(
-            '<img src="https://entregas-rapidas.example/l.png" alt="Correios">' + "<p>Obrigado pela sua compra.</p>" + link("https://entregas-rapidas.example/loja", "Loja")))],
+            '<img src="https://entregas-rapidas.example/l.png" alt="Correios">' + "<p>Obrigado pela sua compra.</p>" + link("https://entregas-rapidas.example/loja", "Loja"))),
+         # the brand's own notice, from its own domain
+         lambda: Mail("FedEx <noreply@fedex.com>", "Uw pakket").with_html(page(
+             NL_HELD + link("https://www.fedex.com/nl-nl/tracking.html", "Plan nieuwe bezorging") + FEDEX_COPYRIGHT))],
     ),
     "MIME_FROM_OBFUSCATED": (
         [lambda: Mail("Home Offers <offer_48425@a.b.c.d.e.deals-weekly.example>", "Save today").with_text("Our offer.")],

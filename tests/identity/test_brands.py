@@ -11,10 +11,11 @@ from mailward.identity.brands import (
     brand_data,
     brand_in_host,
     brand_in_path,
+    copyright_name,
     parse_brands,
 )
 from mailward.identity.outlets import ReferenceDataError
-from mailward.identity.report import DISPLAY_NAME, LOCAL_PART, LOGO, SUBJECT
+from mailward.identity.report import DISPLAY_NAME, LOCAL_PART, LOGO, SIGNATURE, SUBJECT
 from mailward.parse import parse_message
 
 from .helpers import ORG, PLAIN, TOP, message
@@ -142,6 +143,38 @@ def test_logo_alt_text_is_a_claim() -> None:
            b"MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n"
            b'<img src="https://docs-share.example/l.png" alt="SharePoint"><p>A file was shared.</p>\r\n')
     assert ("Microsoft", LOGO, "unrelated-domain") in brand_claims(parse_message(raw))
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("© FedEx 2026. Alle rechten voorbehouden.", "FedEx"),
+        ("Copyright © 2024 PayPal, Inc. All rights reserved.", "PayPal"),
+        ("©2024 Amazon.com, Inc. or its affiliates.", "Amazon"),
+        ("Copyright (C) 1999-2002 Red Hat, Inc.", "Red Hat"),
+        ("Google Cloud Support Team © 2026", "Google Cloud Support Team"),
+        ("(c) 2003 The Economist", "The Economist"),
+        ("Copyright 2002", ""),  # a year names no one
+        ("The copyright of this photo is ours", ""),  # not a copyright line
+        ("Hello world", ""),
+        ("© " + "x" * 300, ""),  # longer than any footer line
+    ],
+)
+def test_copyright_name(line: str, name: str) -> None:
+    assert copyright_name(line) == name
+
+
+def test_copyright_line_is_a_signature_claim() -> None:
+    raw = (b"From: Levering <x7u2@t8n7t7xm.example>\r\nTo: a@parliament.example\r\nSubject: Uw pakket\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n"
+           b"<p>Uw pakket staat in de wacht.</p><p>Te betalen: 1,95 EUR</p>"
+           b"<p>&copy; FedEx 2026. Alle rechten voorbehouden.</p>\r\n")
+    assert ("FedEx", SIGNATURE, "unrelated-domain") in brand_claims(parse_message(raw))
+    # the same footer from the brand's own, authenticated domain holds
+    own = raw.replace(b"x7u2@t8n7t7xm.example", b"noreply@fedex.com").replace(
+        b"MIME-Version", b"Authentication-Results: mx.parliament.example; spf=pass smtp.mailfrom=fedex.com; "
+        b"dkim=pass header.d=fedex.com; dmarc=pass header.from=fedex.com\r\nMIME-Version")
+    assert [c for c in brand_claims(parse_message(own)) if c[0] == "FedEx"] == [("FedEx", SIGNATURE, "holds")]
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,8 @@ def test_lure_topics(text: str, topic: str) -> None:
         "Please find the committee agenda attached. The password for the guest wifi is on the board.",
         "Our newsletter: the parcel service market grew in 2024; prize-winning journalism; crypto regulation.",
         "Reset the router and log in again if the connection drops.",
+        "The storage room is full of old files; we deleted the duplicates.",
+        "Delete the photos you no longer need to free up space on your phone.",
     ],
 )
 def test_lures_quiet_on_ordinary_text(text: str) -> None:
@@ -119,6 +121,14 @@ def test_lure_data_needs_sources_and_known_topics() -> None:
         ("Withdrawals are now available for eligible clients", "crypto"),
         ("I am Diplomatic agent Mr. Wood", "advance_fee"),
         ("Volg uw pakket: 45888029", "delivery"),
+        ("Uw pakket staat in de wacht. Levering opgeschort.", "delivery"),
+        # fake cloud-storage notices, in the six languages
+        ("Storage limit reached: your photos and videos will be permanently deleted.", "payment"),
+        ("Je hebt geen ruimte meer. Uw betaalmethode is niet meer geldig.", "payment"),
+        ("Ihr Cloud-Speicher ist voll.", "payment"),
+        ("Votre stockage est plein.", "payment"),
+        ("Su almacenamiento está lleno.", "payment"),
+        ("Seu armazenamento está cheio.", "payment"),
     ],
 )
 def test_new_lure_phrases(text: str, topic: str) -> None:

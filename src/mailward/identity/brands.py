@@ -223,6 +223,7 @@ def judge_brand_claims(message: Any, settings: IdentitySettings, sending: Any, a
     cat = brand_catalogue(settings)
     raw = [c for c in find_claims(message, cat) if c.where != LOCAL_PART or _local_part_ok(c.matched)]
     raw.extend(_logo_claims(message, cat))
+    raw.extend(_copyright_claims(message, cat))
     raw.extend(_disguised_name_claims(message, cat))
     out = []
     for claim in _merge(raw):
@@ -250,6 +251,54 @@ def _logo_claims(message: Any, cat: Catalogue) -> list[RawClaim]:
         out.extend(replace(c, where=LOGO) for c in _display_name_claims(alt, cat) if c.target == "entity")
         if len(seen) >= MAX_LOGOS:
             break
+    return out
+
+
+# A copyright line of the footer names who the message says it is from: "© FedEx 2026.
+# Alle rechten voorbehouden.", "Copyright © 2024 PayPal, Inc.", "Google Cloud Support Team
+# © 2026". Bounded pieces, no nested repetition: linear on any line.
+_YEAR = r"(?:19|20)\d\d(?:\s?[-–]\s?(?:19|20)\d\d)?"
+_COPYRIGHT_FIRST = re.compile(
+    r"^(?:©|\(c\)|copyright\b)\s{0,3}(?:©\s{0,3}|\(c\)\s{0,3})?(?:" + _YEAR + r"\s{0,3},?\s{0,3})?"
+    r"(?P<name>[^\s.,;:|©()\d][^.,;:|©()]{1,59}?)\s{0,3}(?:,?\s{0,3}" + _YEAR + r")?\s{0,3}(?:[.,;:|]|$)",
+    re.IGNORECASE)
+_COPYRIGHT_LAST = re.compile(r"^(?P<name>[^\s.,;:|©()\d][^.,;:|©()]{1,59}?)\s{0,3}(?:©|\(c\))\s{0,3}" + _YEAR + r"\.?$",
+                             re.IGNORECASE)
+
+
+_COPYRIGHT_HINT = re.compile(r"©|&copy;|&#0*169;|&#x0*a9;|\(c\)|copyright", re.IGNORECASE)
+
+
+def copyright_name(line: str) -> str:
+    """The name a footer's copyright line states ('' when ``line`` is not one)."""
+    if len(line) > 200 or ("©" not in line and "(c)" not in line.lower() and "copyright" not in line.lower()):
+        return ""
+    found = _COPYRIGHT_FIRST.match(line) or _COPYRIGHT_LAST.match(line)
+    return found.group("name").strip() if found else ""
+
+
+def _copyright_claims(message: Any, cat: Catalogue) -> list[RawClaim]:
+    """Brands named by a copyright line among the signature lines, as signature claims."""
+    from mailward.identity.claims import (
+        SIGNATURE_LINES,
+        _display_name_claims,
+        html_tail_of,
+        signature_lines,
+    )
+    from mailward.identity.report import SIGNATURE
+
+    lines = signature_lines(message)
+    # The signature lines come from the plain text when there is one; a footer's
+    # copyright line is often only in the HTML ("See the HTML version of this message").
+    if message.text_parts and message.html_parts and _COPYRIGHT_HINT.search(message.html_parts[0].text[-12_000:]):
+        tail = [line.strip() for line in html_tail_of(message)[-6_000:].splitlines() if line.strip()]
+        lines = [*lines, *tail[-SIGNATURE_LINES:]]
+    out: list[RawClaim] = []
+    for line in lines:
+        name = copyright_name(line)
+        if name:
+            out.extend(replace(c, where=SIGNATURE, matched=line[:120]) for c in _display_name_claims(name, cat)
+                       if c.target == "entity")
     return out
 
 
