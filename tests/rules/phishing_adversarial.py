@@ -173,6 +173,8 @@ _CYRILLIC = str.maketrans({"o": "\u043e", "a": "\u0430", "e": "\u0435", "c": "\u
                            "H": "\u041d", "A": "\u0410", "P": "\u0420", "O": "\u041e", "T": "\u0422"})
 _FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"}
 
+SALT = '<span style="font-size:0px;color:transparent">Q7XKZ2</span>'
+
 Technique = Callable[[Draft, Lure], Draft]
 
 
@@ -307,6 +309,8 @@ TECHNIQUES: dict[str, tuple[Technique, Technique | None]] = {
                          lambda d, lure: replace(d, words=_split_words(d.words, "<span></span>"))),
     "lure-comments": (lambda d, lure: replace(d, subject=BLAND, words=_split_words(d.words, "<!-- x -->")),
                       lambda d, lure: replace(d, words=_split_words(d.words, "<!-- x -->"))),
+    # hidden text salting: junk in an invisible inline element inside each long word
+    "lure-hidden-salt": (lambda d, lure: replace(d, subject=BLAND, words=_split_words(d.words, SALT)), None),
     "lure-zero-width": (lambda d, lure: replace(d, subject=BLAND, words=_split_words(d.words, "\u200b")), None),
     "lure-entities": (lambda d, lure: replace(d, subject=BLAND, words=_entities(d.words)),
                       lambda d, lure: replace(d, words=_entities(d.words))),

@@ -90,3 +90,25 @@ def test_encoded_host_is_decoded_in_link_facts() -> None:
     [link] = facts["links"]
     assert link["host"] == "192.0.2.15" and link["ip_host"] and link["host_encoded"]
     assert facts["link_summary"]["encoded_hosts"] == 1
+
+
+def _alternative(plain: str, html: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Bank <service@bank.example>"
+    msg["To"] = "reader@example.org"
+    msg["Subject"] = "Notice"
+    msg.set_content(plain)
+    msg.add_alternative(html, subtype="html")
+    return msg.as_bytes()
+
+
+def test_salt_the_html_hides_is_taken_out_of_the_plain_text() -> None:
+    hide = '<span style="font-size:0px;color:transparent">{}</span>'
+    html = "<p>Your A" + hide.format("P59QJX") + "mazon Prime Mem" + hide.format("QJXW7") + "bership expires.</p>"
+    plain = "Your AP59QJXmazon Prime MemQJXW7bership expires.\n" + "Regards, the team.\n" * 30  # over 500 characters
+    text = content_text(parse_message(_alternative(plain, html)))
+    assert "Your Amazon Prime Membership expires." in text
+    # one hidden run alone may be a word the sender hid: the plain text is kept as written
+    html_one = "<p>Your A" + hide.format("P59QJX") + "mazon Prime Membership expires.</p>"
+    plain_one = "Your AP59QJXmazon Prime Membership expires.\n" + "Regards, the team.\n" * 30
+    assert "AP59QJXmazon" in content_text(parse_message(_alternative(plain_one, html_one)))

@@ -8,6 +8,7 @@ straightforward version below is the reference it must agree with.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -52,3 +53,25 @@ def test_inline_tags_and_comments_join_the_letters_around_them() -> None:
     # as a browser shows it: a lure split by empty inline elements or comments is one word
     html = "Your pass<span></span>word ex<!-- x -->pires. Ver<B>ify</B> your <a href='x'>acc</a>ount<br>now<td>or<img src=y>never"
     assert " ".join(strip_tags(html).split()) == "Your password expires. Verify your account now or never"
+
+
+def test_hidden_salt_inside_words_is_dropped() -> None:
+    # hidden text salting: junk in an invisible inline element splits each word
+    html = ('Your pass<span style="font-size:0px;color:transparent">Q7XK2</span>word ex<span style="display: none">ZZ9</span>'
+            "pires. Ver<font style='visibility:hidden'>k2</font>ify <span style=\"opacity:0\">x</span>now.")
+    assert " ".join(strip_tags(html).split()) == "Your password expires. Verify now."
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<div style="display:none">This week: the committee agenda</div>',  # a preheader: not an inline run
+        '<span style="display:none">a preview sentence with spaces</span>',  # hidden, but words
+        '<span style="font-size:10px">small</span>',  # not hidden
+        '<span style="font-size:0.5em">half</span>',
+        '<span style="opacity:0.7">faded</span>',
+        '<span class="display:none">shown</span>',  # not a style
+    ],
+)
+def test_visible_or_sentence_runs_are_kept(html: str) -> None:
+    assert strip_tags(html).split() == strip_tags(html.replace("style=", "data-x=")).split()

@@ -360,10 +360,14 @@ def content_text(message: Message) -> str:
     size = len(chunks[0])
     plain = sum(len(p.text.strip()) for p in message.text_parts)
     parts = message.text_parts if plain >= 500 else (*message.text_parts, *message.html_parts)
+    # the junk a salted HTML hides inside words is often in its plain text too, unhidden
+    salt = _plain_salt(message) if plain >= 500 and message.html_parts else ()
     for part in parts:
         if size >= MAX_TEXT:
             break
         text = part.text if part.content_type == "text/plain" and not _html_in_plain(part.text) else _html_text(part.text)
+        for junk in salt:
+            text = text.replace(junk, "")
         if "&" in text:  # "Konto&shy;best&auml;tigung": read entities as the reader sees them
             text = html.unescape(text)
         chunks.append(text[: MAX_TEXT - size])
@@ -375,6 +379,17 @@ def content_text(message: Message) -> str:
         if _MIXED_SCRIPT.search(text):  # "pаssword" with a Cyrillic а: read as the word it shows
             text = _LETTER_RUN.sub(_unmixed, text)
     return text
+
+
+def _plain_salt(message: Message) -> tuple[str, ...]:
+    """Junk runs the first HTML part hides inside words (``message_cues.hidden_salt``), when
+    it hides at least two and each is at least three characters long: what to delete from
+    the plain text. A single hidden run is left alone (it may be a real word)."""
+    found = message_cues.hidden_salt(message.html_parts[0].text[: MAX_TEXT * 4])
+    if len(found) < 2:
+        return ()
+    # the longest first: "P59IJMXD" goes before "IJMXD" can break it up
+    return tuple(sorted((junk for junk in set(found) if len(junk) >= 3), key=lambda junk: (-len(junk), junk)))
 
 
 # A Latin letter next to a Greek or Cyrillic one: a word of mixed script, which genuine

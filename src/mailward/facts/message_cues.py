@@ -150,6 +150,33 @@ _INLINE_TAG = re.compile(
 )
 _BLOCKS = ("style", "script")
 
+# Hidden text salting: a word split by an inline element the reader never sees, holding
+# one run of junk ("pass<span style='font-size:0'>IJMXD2</span>word"). Such an element
+# is dropped with its text, so the word reads as shown. Only a run without white space
+# (at most 60 characters) counts: a hidden preheader sentence is left alone. RE2: linear.
+_INLINE_NAMES = "span|font|b|i|u|em|strong|small|sup|sub|a"
+_HIDDEN_INLINE = re2.compile(
+    r"(?i)<(?:" + _INLINE_NAMES + r")\s[^<>]*style\s*=\s*[\"'][^\"'<>]*(?:display\s*:\s*none|visibility\s*:\s*hidden"
+    r"|color\s*:\s*transparent|(?:font-size|opacity)\s*:\s*(?:0+(?:\.0+)?|\.0+)(?:px|pt|em|rem|%)?\s*(?:;|[\"']))"
+    r"[^<>]*>([^<>\s]{1,60})</(?:" + _INLINE_NAMES + r")\s*>",
+    _RE2_OPTIONS,
+)
+_HIDDEN_HINTS = ("none", "hidden", "transparent", "font-size", "opacity")
+
+
+def hidden_salt(html: str, lower: str | None = None) -> list[str]:
+    """The junk runs of hidden inline elements in ``html`` (see ``_HIDDEN_INLINE``)."""
+    lower = html.lower() if lower is None else lower
+    if "style" not in lower or not any(hint in lower for hint in _HIDDEN_HINTS):
+        return []
+    return [m.group(1) for m in _HIDDEN_INLINE.finditer(html)]
+
+
+def _unsalted(html: str, lower: str) -> str:
+    if "style" not in lower or not any(hint in lower for hint in _HIDDEN_HINTS):
+        return html
+    return str(_HIDDEN_INLINE.sub("", html))
+
 
 def strip_tags(html: str) -> str:
     """Text of an HTML string without tags, style and script blocks (linear time).
@@ -176,7 +203,9 @@ def strip_tags(html: str) -> str:
             break
         close = lower.find(">", end)
         pos = len(html) if close < 0 else close + 1
-    return _TAG.sub(" ", _INLINE_TAG.sub("", "".join(pieces))).replace("&nbsp;", " ")
+    text = "".join(pieces)
+    text = _unsalted(text, text.lower() if len(pieces) > 1 else lower)
+    return _TAG.sub(" ", _INLINE_TAG.sub("", text)).replace("&nbsp;", " ")
 
 
 def _distinct_matches(pattern: re2._Regexp, text: str, limit: int = 10) -> list[str]:
