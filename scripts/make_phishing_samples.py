@@ -125,6 +125,22 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
              page("<p>Confirme su correo electrónico para activar su cuenta.</p>"
                   + link("https://click.mailer-service.example/c/8f2a", "Confirmar")))],
     ),
+    "PHISHING_CALLBACK_NO_LINK": (
+        [lambda: Mail("Orders Received <no-reply-billing@autoconfirm-8812.example.net>", "Your Amazon purchase #113-0522").with_text(
+            "Hello Customer,\n\nThank you for your order - a gaming laptop, 1 item. Your order has been processed.\n"
+            "If you did not make this order, please call us at +1 815 452 4246 to cancel this order.\n"),
+         lambda: Mail("Central de Seguranca <alerta@seguranca-compras.example.net>", "Transacao pendente").with_text(
+             "Compra em análise no seu cartão, pedido 368526. Caso não reconheça, ligue para +55 11 4003 4505.\n")],
+        # a supplier's invoice with a phone in its signature (one phrase); a real order notice with links;
+        # the same order notice from the brand's own domain
+        [lambda: Mail("Harbour Print <accounts@harbour-print.example>", "Invoice 2291").with_text(
+            "Please find invoice 2291 for the committee leaflets attached. Questions? Call us at +1 555 201 7788.\n"),
+         lambda: Mail("Northland Books <orders@northland-books.example>", "Your order").with_html(page(
+             "<p>Your order 8812 has been processed. If you did not make this order, call us at +1 555 201 7789.</p>"
+             + link("https://northland-books.example/orders/8812", "Your order"))),
+         lambda: Mail("Amazon <auto-confirm@amazon.com>", "Your order").with_text(
+             "Your order 113-0522 has been processed. If you did not make this order, call us at +1 888 280 4331.\n")],
+    ),
     "PHISHING_DELIVERY_FEE_NO_CLAIM": (
         [lambda: Mail("Notifications <tracking@parcel-customs.example.net>", "Notification").with_html(
             page(CUSTOMS_FEE.format("1.99 EUR") + link("https://parcel-customs.example.net/pay", "Pay now"))),

@@ -129,6 +129,15 @@ def test_lure_data_needs_sources_and_known_topics() -> None:
         ("Votre stockage est plein.", "payment"),
         ("Su almacenamiento está lleno.", "payment"),
         ("Seu armazenamento está cheio.", "payment"),
+        ("Your tax statement is now available for review.", "payment"),
+        ("To submit a redelivery for this package, review it below.", "delivery"),
+        # an order the reader is asked to disown by phone, in the six languages
+        ("Call us if you do not believe you ordered this item.", "payment"),
+        ("Caso não reconheça, ligue para a central.", "payment"),
+        ("Si no reconoce esta compra, llame al banco.", "payment"),
+        ("Si vous n'êtes pas à l'origine de cet achat, appelez-nous.", "payment"),
+        ("Falls Sie diese Bestellung nicht getätigt haben, rufen Sie an.", "payment"),
+        ("Als u deze aankoop niet herkent, bel ons.", "payment"),
     ],
 )
 def test_new_lure_phrases(text: str, topic: str) -> None:
