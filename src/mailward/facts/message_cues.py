@@ -173,6 +173,8 @@ def hidden_salt(html: str, lower: str | None = None) -> list[str]:
 
 
 def _unsalted(html: str, lower: str) -> str:
+    """``html`` without its hidden junk runs; ``lower`` is a lower-cased text holding
+    ``html``, read only for the cheap test of whether any element could hide anything."""
     if "style" not in lower or not any(hint in lower for hint in _HIDDEN_HINTS):
         return html
     return str(_HIDDEN_INLINE.sub("", html))
@@ -203,8 +205,8 @@ def strip_tags(html: str) -> str:
             break
         close = lower.find(">", end)
         pos = len(html) if close < 0 else close + 1
-    text = "".join(pieces)
-    text = _unsalted(text, text.lower() if len(pieces) > 1 else lower)
+    # the hints are looked for in the whole part's lower case: the pieces are a part of it
+    text = _unsalted("".join(pieces), lower)
     return _TAG.sub(" ", _INLINE_TAG.sub("", text)).replace("&nbsp;", " ")
 
 
