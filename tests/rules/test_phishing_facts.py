@@ -130,6 +130,9 @@ def test_lure_data_needs_sources_and_known_topics() -> None:
         ("Su almacenamiento está lleno.", "payment"),
         ("Seu armazenamento está cheio.", "payment"),
         ("Your tax statement is now available for review.", "payment"),
+        ("We are pleased to inform you that the SSA document is available for download.", "payment"),
+        ("Account geblokkeerd. Statuswijziging: INACTIEF", "credential"),
+        ("Wij hebben nog geen identificatie ontvangen; u kunt uzelf online identificeren.", "credential"),
         ("To submit a redelivery for this package, review it below.", "delivery"),
         # an order the reader is asked to disown by phone, in the six languages
         ("Call us if you do not believe you ordered this item.", "payment"),
