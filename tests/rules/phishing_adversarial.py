@@ -182,6 +182,10 @@ def _name(draft: Draft, lure: Lure, new: str) -> Draft:
     return replace(draft, display=draft.display.replace(lure.brand_word, new))
 
 
+def _copyright(lure: Lure) -> str:
+    return f"&copy; {lure.brand_word} 2026. All rights reserved."
+
+
 def _mid(word: str, joiner: str) -> str:
     half = len(word) // 2
     return word[:half] + joiner + word[half:]
@@ -301,6 +305,9 @@ TECHNIQUES: dict[str, tuple[Technique, Technique | None]] = {
     "name-homoglyph": (lambda d, lure: _name(d, lure, lure.brand_word[0] + lure.brand_word[1:].translate(_CYRILLIC)), None),
     "name-fullwidth": (lambda d, lure: _name(d, lure, "".join(_FULLWIDTH.get(c, c) for c in lure.brand_word)), None),
     "name-bland": (lambda d, lure: replace(d, display="Notifications", subject=BLAND), None),
+    # the brand named only by the footer's copyright line; its own notices carry one too
+    "name-copyright-only": (lambda d, lure: replace(d, display="Notifications", subject=BLAND, note=_copyright(lure)),
+                            lambda d, lure: replace(d, note=_copyright(lure))),
     "lure-homoglyph": (lambda d, lure: replace(d, subject=BLAND, words=d.words.translate(_CYRILLIC)), None),
     # the lure techniques also give the attack a bland subject: the lure is only in the body
     "lure-soft-hyphen": (lambda d, lure: replace(d, subject=BLAND, words=_split_words(d.words, "&shy;")),
