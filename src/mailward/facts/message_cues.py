@@ -164,20 +164,21 @@ _HIDDEN_INLINE = re2.compile(
 _HIDDEN_HINTS = ("none", "hidden", "transparent", "font-size", "opacity")
 
 
-def hidden_salt(html: str, lower: str | None = None) -> list[str]:
+def _may_hide(lower: str) -> bool:
+    """Whether a lower-cased HTML text could hold a hidden inline element: a cheap test
+    before ``_HIDDEN_INLINE`` runs."""
+    return "style" in lower and any(hint in lower for hint in _HIDDEN_HINTS)
+
+
+def hidden_salt(html: str) -> list[str]:
     """The junk runs of hidden inline elements in ``html`` (see ``_HIDDEN_INLINE``)."""
-    lower = html.lower() if lower is None else lower
-    if "style" not in lower or not any(hint in lower for hint in _HIDDEN_HINTS):
-        return []
-    return [m.group(1) for m in _HIDDEN_INLINE.finditer(html)]
+    return [m.group(1) for m in _HIDDEN_INLINE.finditer(html)] if _may_hide(html.lower()) else []
 
 
 def _unsalted(html: str, lower: str) -> str:
     """``html`` without its hidden junk runs; ``lower`` is a lower-cased text holding
-    ``html``, read only for the cheap test of whether any element could hide anything."""
-    if "style" not in lower or not any(hint in lower for hint in _HIDDEN_HINTS):
-        return html
-    return str(_HIDDEN_INLINE.sub("", html))
+    ``html``, read only by ``_may_hide``."""
+    return str(_HIDDEN_INLINE.sub("", html)) if _may_hide(lower) else html
 
 
 def strip_tags(html: str) -> str:

@@ -264,14 +264,16 @@ _COPYRIGHT_FIRST = re.compile(
     re.IGNORECASE)
 _COPYRIGHT_LAST = re.compile(r"^(?P<name>[^\s.,;:|©()\d][^.,;:|©()]{1,59}?)\s{0,3}(?:©|\(c\))\s{0,3}" + _YEAR + r"\.?$",
                              re.IGNORECASE)
-
-
+# whether an HTML text may hold a copyright sign at all (its entities too)
 _COPYRIGHT_HINT = re.compile(r"©|&copy;|&#0*169;|&#x0*a9;|\(c\)|copyright", re.IGNORECASE)
 
 
 def copyright_name(line: str) -> str:
     """The name a footer's copyright line states ('' when ``line`` is not one)."""
-    if len(line) > 200 or ("©" not in line and "(c)" not in line.lower() and "copyright" not in line.lower()):
+    if len(line) > 200:
+        return ""
+    lower = line.lower()
+    if "©" not in line and "(c)" not in lower and "copyright" not in lower:
         return ""
     found = _COPYRIGHT_FIRST.match(line) or _COPYRIGHT_LAST.match(line)
     return found.group("name").strip() if found else ""
