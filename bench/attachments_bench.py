@@ -2,6 +2,7 @@
 
     python bench/attachments_bench.py formats DIR [DIR...]   # time per attachment, by format, over a corpus
     python bench/attachments_bench.py pdf DIR [DIR...]       # pikepdf vs pypdf on every PDF attachment (+ crafted)
+    python bench/attachments_bench.py pdftext DIR [DIR...]   # PDF page text: pypdfium2 vs pypdf vs pdfminer.six
     python bench/attachments_bench.py qr                     # zxing-cpp decode time on generated codes
     python bench/attachments_bench.py ole                    # olefile directory vs oletools.olevba on generated files
 
@@ -148,6 +149,53 @@ def cmd_pdf(paths: list[str]) -> None:
             print(f"{label:8} crafted {name:18} {ms:8.1f} ms  {outcome}")
 
 
+def _pdfium_text(data: bytes) -> str:
+    from mailward.attachments.pdf import page_text
+
+    return page_text(data)
+
+
+def _pypdf_text(data: bytes) -> str:
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages[:2])
+
+
+def _pdfminer_text(data: bytes) -> str:
+    from pdfminer.high_level import extract_text
+
+    return " ".join(extract_text(io.BytesIO(data), maxpages=2).split())
+
+
+def cmd_pdftext(paths: list[str]) -> None:
+    """The text of the first two pages: time, files that gave at least 40 characters.
+    pypdf and pdfminer.six are not dependencies; a missing one is reported and skipped."""
+    import importlib.util
+    import logging
+
+    logging.disable(logging.WARNING)  # pypdf and pdfminer log every damaged object
+    pdfs = [data for _, _, data in attachments(paths) if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]]
+    print(f"{len(pdfs)} real PDF attachments")
+    for label, module, extract in (("pypdfium2", "pypdfium2", _pdfium_text), ("pypdf", "pypdf", _pypdf_text),
+                                   ("pdfminer.six", "pdfminer", _pdfminer_text)):
+        if importlib.util.find_spec(module) is None:
+            print(f"{label:12} not installed")
+            continue
+        times, texts, failures = [], 0, 0
+        for data in pdfs:
+            start = time.process_time()
+            try:
+                texts += len(extract(data)) >= 40
+            except Exception:
+                failures += 1
+            times.append((time.process_time() - start) * 1000)
+        if times:
+            times.sort()
+            print(f"{label:12} median {statistics.median(times):.2f} ms, mean {sum(times) / len(times):.2f} ms, "
+                  f"max {times[-1]:.1f} ms; {texts} gave text, {failures} raised")
+
+
 def cmd_qr() -> None:
     import zxingcpp
     from PIL import Image
@@ -208,6 +256,8 @@ def main(argv: list[str]) -> int:
         cmd_formats(rest)
     elif command == "pdf":
         cmd_pdf(rest)
+    elif command == "pdftext":
+        cmd_pdftext(rest)
     elif command == "qr":
         cmd_qr()
     elif command == "ole":

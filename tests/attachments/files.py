@@ -7,6 +7,7 @@ one format, carrying exactly the construct a test names. Nothing is read from di
 from __future__ import annotations
 
 import io
+import textwrap
 import time
 import zipfile
 
@@ -110,6 +111,21 @@ def pdf(*objects: str, root_extra: str = "", page_extra: str = "") -> bytes:
         out.write(f"{offset:010d} 00000 n \n".encode())
     out.write(f"trailer\n<< /Size {len(bodies) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
     return out.getvalue()
+
+
+def pdf_text(text: str, url: str = "") -> bytes:
+    """A one-page PDF showing ``text`` (Latin-1) in Helvetica, wrapped at 80 characters,
+    and, when given, a link annotation to ``url`` over it."""
+    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    lines = textwrap.wrap(escaped, 80) or [""]
+    stream = "BT /F1 11 Tf 14 TL 72 720 Td " + " ".join(f"({line}) '" for line in lines) + " ET"
+    annots = f"<< /Type /Annot /Subtype /Link /Rect [72 600 300 720] /A << /S /URI /URI ({url}) >> >>" if url else ""
+    objects = [
+        f"<< /Length {len(stream.encode('latin-1'))} >>\nstream\n{stream}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        *([annots] if annots else []),
+    ]
+    return pdf(*objects, page_extra="/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >>" + (" /Annots [6 0 R]" if url else ""))
 
 
 def pdf_link(url: str) -> bytes:

@@ -173,6 +173,41 @@ def test_damaged_pdfs_give_defects_or_what_was_readable() -> None:
     assert truncated.format == "pdf"
 
 
+def test_pdf_text_is_read_as_a_viewer_shows_it() -> None:
+    from mailward.attachments.pdf import TEXT_CHARS
+
+    report = analyse("a.pdf", F.pdf_text("Your   account has been limited.  Confirm your identity (today).", "https://x.example.net/a"))
+    assert report.text == "Your account has been limited. Confirm your identity (today)."
+    assert [link.url for link in report.links] == ["https://x.example.net/a"]
+    assert len(analyse("a.pdf", F.pdf_text("word " * 2000)).text) == TEXT_CHARS
+    assert analyse("a.pdf", F.pdf_link("https://example.net/x")).text == ""  # no text on the page
+    assert analyse("a.pdf", b"%PDF-1.7\n" + b"\x00garbage" * 50).text == ""
+
+
+def test_pdf_text_is_not_read_from_pages_drawn_by_too_much_content() -> None:
+    """PDFium cannot be interrupted: a page of megabytes of text operators, however well
+    it compresses, is not laid out; its links are still read."""
+    import zlib
+
+    from mailward.attachments.pdf import TEXT_CONTENT_BYTES
+
+    content = b"BT /F1 11 Tf 72 720 Td " + b"(x) Tj " * (TEXT_CONTENT_BYTES // 7 + 10) + b" ET"
+    squeezed = zlib.compress(content, 9).decode("latin-1")
+    font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    link = "<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (https://x.example.net/a) >> >>"
+    resources = "/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> /Annots [6 0 R]"
+    for stream in (f"<< /Length {len(content)} >>\nstream\n{content.decode()}\nendstream",
+                   f"<< /Length {len(squeezed.encode('latin-1'))} /Filter /FlateDecode >>\nstream\n{squeezed}\nendstream"):
+        report = analyse("a.pdf", F.pdf(stream, font, link, page_extra=resources))
+        assert report.text == ""
+        assert [link.url for link in report.links] == ["https://x.example.net/a"]
+    short = b"BT /F1 11 Tf 72 720 Td (Confirm your identity) Tj ET"
+    fitting = zlib.compress(short).decode("latin-1")
+    report = analyse("a.pdf", F.pdf(f"<< /Length {len(fitting.encode('latin-1'))} /Filter /FlateDecode >>\nstream\n{fitting}\nendstream",
+                                    font, link, page_extra=resources))
+    assert report.text == "Confirm your identity"
+
+
 def test_pdf_object_limit() -> None:
     many = F.pdf(*[f"<< /S /URI /URI (https://e.example/{i}) >>" for i in range(50)])
     report = analyse("a.pdf", many, limits=AttachmentLimits(max_pdf_objects=10))

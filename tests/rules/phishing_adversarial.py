@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from email.message import EmailMessage
 
-from tests.attachments.files import calendar, pdf_link, pdf_with_qr, qr_png, zip_of
+from tests.attachments.files import calendar, pdf_link, pdf_text, pdf_with_qr, qr_png, zip_of
 
 READER = "maria.keller@northland-parliament.org"
 AUTHSERV = "mx.northland-parliament.org"
@@ -219,6 +219,12 @@ def _attach_pdf(draft: Draft, _lure: Lure) -> Draft:
     return _attached(draft, (pdf_link(draft.link), "application", "pdf", "Message_0042.pdf"))
 
 
+def _pdf_letter(draft: Draft, _lure: Lure) -> Draft:
+    """The whole notice is the PDF: its text and its link; the body only points at it."""
+    pdf = pdf_text(f"Dear Maria Keller, {_plain(draft.words)} {draft.action}: {draft.link}", draft.link)
+    return _attached(draft, (pdf, "application", "pdf", "Notice_0042.pdf"), words="Please see the attached document.")
+
+
 def _attach_zip(draft: Draft, _lure: Lure) -> Draft:
     return _attached(draft, (zip_of({"Message_0042.html": _page(draft)}), "application", "zip", "Message_0042.zip"))
 
@@ -334,6 +340,10 @@ TECHNIQUES: dict[str, tuple[Technique, Technique | None]] = {
     # genuine senders send PDFs, invitations and QR codes too: the same, with their own links
     "link-in-pdf-attachment": (_attach_pdf, _attach_pdf),
     "link-in-calendar-invite": (_attach_calendar, _attach_calendar),
+    # the lure is the text of a PDF under an empty body, from a bland name; the brand's own
+    # notices come as PDF letters too
+    "lure-in-pdf-text": (lambda d, lure: _pdf_letter(replace(d, display="Notifications", subject=BLAND), lure),
+                         _pdf_letter),
     "qr-code-in-body": (_qr_body, _qr_body),
     "qr-code-in-pdf": (_qr_pdf, _qr_pdf),
     # the lure in another language, the subject bland

@@ -112,3 +112,24 @@ def test_salt_the_html_hides_is_taken_out_of_the_plain_text() -> None:
     html_one = "<p>Your A" + hide.format("P59QJX") + "mazon Prime Membership expires.</p>"
     plain_one = "Your AP59QJXmazon Prime Membership expires.\n" + "Regards, the team.\n" * 30
     assert "AP59QJXmazon" in content_text(parse_message(_alternative(plain_one, html_one)))
+
+
+def _with_pdf(body: str, pdf: bytes) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Billing <billing@shop.example>"
+    msg["To"] = "reader@example.org"
+    msg["Subject"] = "Document"
+    msg.set_content(body)
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename="Notice.pdf")
+    return msg.as_bytes()
+
+
+def test_an_attached_pdf_is_read_as_the_letter_when_the_body_says_next_to_nothing() -> None:
+    from tests.attachments.files import pdf_text
+
+    pdf = pdf_text("Your payment method on file has been declined. Update your payment information.")
+    text = content_text(parse_message(_with_pdf("Please see the attached document.", pdf)))
+    assert text.endswith("Your payment method on file has been declined. Update your payment information.")
+    # a body that says something itself is read alone: the PDF is an enclosure
+    letter = "Dear reader,\n" + "Here are the minutes of the committee meeting of last Tuesday.\n" * 6
+    assert "declined" not in content_text(parse_message(_with_pdf(letter, pdf)))

@@ -62,6 +62,7 @@ class Collector:
     signals: list[Signal] = field(default_factory=list)
     defects: list[Defect] = field(default_factory=list)
     organizer: str = ""
+    text: str = ""
     _seen: set[tuple[str, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -105,6 +106,7 @@ class Collector:
             signals=tuple(self.signals),
             defects=tuple(self.defects),
             organizer=self.organizer,
+            text=self.text,
         )
 
 

@@ -12,13 +12,20 @@ crafted files (docs/attachments.md). Every indirect object is visited once (up t
   open: a URI action there is a remote load the moment the file is opened;
 - ``/AcroForm`` (and ``/XFA``) forms, ``/EmbeddedFile`` streams and file
   attachment annotations;
-- image XObjects on the first pages are decoded for QR codes.
+- image XObjects on the first pages are decoded for QR codes;
+- the text of the first pages, as a viewer lays it out, is read with PDFium
+  (pypdfium2) when their content is at most ``TEXT_CONTENT_BYTES``: a lure sent as a
+  PDF under an empty body says its words there.
+  Measured on the 96 PDFs of the evaluation corpora: 1.4 ms a file against pypdf's
+  7.4 ms and pdfminer.six's 17.5 ms, with the same files giving text (docs/attachments.md).
 """
 
 from __future__ import annotations
 
 import io
+import threading
 import warnings
+import zlib
 from typing import Any
 
 from ..defects import DefectKind
@@ -28,6 +35,11 @@ from .qr import decode_pil
 QR_PAGES = 2
 PDF_RAW_PIXELS = 4_000_000  # non-JPEG page images are decompressed whole: only up to this size
 QR_SIDE = 1200  # JPEG page images are decoded at about this size (a QR code survives it)
+TEXT_PAGES = 2  # pages whose text is read
+TEXT_CHARS = 3000  # characters of text kept
+TEXT_CONTENT_BYTES = 512 * 1024  # pages drawn by more content than this are not read for text
+# PDFium is not thread-safe: the gateway's in-process scanning threads take turns
+_PDFIUM = threading.Lock()
 
 
 def _name(value: Any) -> str:
@@ -132,10 +144,75 @@ def analyse_pdf(data: bytes, part: str, collector: Collector) -> None:
         return
     try:
         _walk(pdf, collector)
+        if not collector.out_of_time() and _content_size(pdf) is not None:
+            collector.text = page_text(data)
     except Exception as exc:  # a damaged object in the middle: keep what was found
         collector.defect(DefectKind.ATTACHMENT_UNPARSABLE, f"pdf objects: {type(exc).__name__}")
     finally:
         pdf.close()
+
+
+def _content_size(pdf: Any) -> int | None:
+    """The decoded size of the first pages' content streams, or None when it is over
+    ``TEXT_CONTENT_BYTES`` or cannot be known cheaply (a filter other than Flate).
+
+    PDFium cannot be interrupted and lays out a page's whole content to give its text
+    (about 0.2 s a megabyte here), so a page that would keep it busy is not read; the
+    size is found by inflating at most one byte past the bound, never the whole stream.
+    """
+    import pikepdf
+
+    size = 0
+    for page in list(pdf.pages)[:TEXT_PAGES]:
+        contents = page.obj.get("/Contents")
+        for stream in (contents if isinstance(contents, pikepdf.Array) else [contents])[:50]:
+            if not isinstance(stream, pikepdf.Stream):
+                continue
+            raw = stream.read_raw_bytes()
+            filters = stream.stream_dict.get("/Filter")
+            names = [_name(f) for f in filters] if isinstance(filters, pikepdf.Array) else [_name(filters)] if filters is not None else []
+            if not names:
+                size += len(raw)
+            elif names == ["/FlateDecode"]:
+                size += len(zlib.decompressobj().decompress(raw, TEXT_CONTENT_BYTES - size + 1))
+            else:
+                return None
+            if size > TEXT_CONTENT_BYTES:
+                return None
+    return size
+
+
+def page_text(data: bytes) -> str:
+    """The text of the first ``TEXT_PAGES`` pages, white space collapsed, at most
+    ``TEXT_CHARS`` characters; "" when PDFium cannot open the file (damaged, encrypted)."""
+    try:
+        import pypdfium2
+    except ImportError:  # pragma: no cover - a declared dependency
+        return ""
+    chunks: list[str] = []
+    with _PDFIUM:
+        try:
+            document = pypdfium2.PdfDocument(data)
+        except Exception:  # PdfiumError: not a PDF PDFium can open, or a password is needed
+            return ""
+        try:
+            for index in range(min(TEXT_PAGES, len(document))):
+                page = document[index]
+                try:
+                    textpage = page.get_textpage()
+                    try:
+                        chunks.append(" ".join(textpage.get_text_range().split()))
+                    finally:
+                        textpage.close()
+                finally:
+                    page.close()
+                if sum(map(len, chunks)) >= TEXT_CHARS:
+                    break
+        except Exception:  # noqa: S110 - a damaged page: keep the text of the pages before it
+            pass
+        finally:
+            document.close()
+    return " ".join(chunk for chunk in chunks if chunk)[:TEXT_CHARS]
 
 
 def _walk(pdf: Any, collector: Collector) -> None:

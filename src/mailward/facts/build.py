@@ -37,6 +37,8 @@ from .recon import recon_facts
 __all__ = ["FACTS_VERSION", "MAX_FLAGGED_LINKS", "MAX_ITEMS", "MAX_LINKS", "SCHEMA", "IntelMatch", "build_facts"]
 
 MAX_TEXT = 20_000
+# a body shorter than this (white space aside) is read together with its attached PDFs' text
+ATTACHED_LETTER_BODY = 300
 
 # Intel matches are plain mappings: {"indicator", "kind", "matched", "source", "confidence", "location"}.
 IntelMatch = Mapping[str, Any]
@@ -372,6 +374,8 @@ def content_text(message: Message) -> str:
             text = html.unescape(text)
         chunks.append(text[: MAX_TEXT - size])
         size += len(chunks[-1])
+    if message.attachments and size - len(chunks[0]) < ATTACHED_LETTER_BODY:
+        chunks.extend(_attached_letters(message, chunks))
     text = "\n".join(chunks)[:MAX_TEXT]
     if not text.isascii():
         if _INVISIBLE.search(text):  # "pass\u200bword", "Ver&shy;ify": read as shown
@@ -379,6 +383,14 @@ def content_text(message: Message) -> str:
         if _MIXED_SCRIPT.search(text):  # "pаssword" with a Cyrillic а: read as the word it shows
             text = _LETTER_RUN.sub(_unmixed, text)
     return text
+
+
+def _attached_letters(message: Message, chunks: list[str]) -> list[str]:
+    """The text of attached PDFs, for a body that says next to nothing itself (fewer than
+    ``ATTACHED_LETTER_BODY`` characters other than white space): the PDF is the letter."""
+    if sum(len("".join(chunk.split())) for chunk in chunks[1:]) >= ATTACHED_LETTER_BODY:
+        return []
+    return [a.report.text for a in message.attachments if a.report is not None and a.report.text]
 
 
 def _plain_salt(message: Message) -> tuple[str, ...]:
