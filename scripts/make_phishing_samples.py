@@ -208,6 +208,13 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
         [lambda: Mail("Warning Notice <alert@mailbox-notice.example>", "You are in danger").with_text(EXTORT)],
         [lambda: Mail(FORUM, "Agenda").with_text("Please reply within 48 hours with your comments on the agenda.")],
     ),
+    "PHISHING_LURE_DEADLINE": (
+        [lambda: Mail("Account Services <notice@account-services.example.net>", "Account notice").with_text(
+            "Unusual activity was detected on your account. Verify your account within 24 hours or it will be closed.\n")],
+        # one phrase (a deadline alone); the extortion letter, which PHISHING_EXTORTION explains
+        [lambda: Mail(FORUM, "Agenda").with_text("Please reply within 48 hours with your comments on the agenda."),
+         lambda: Mail("Warning Notice <alert@mailbox-notice.example>", "You are in danger").with_text(EXTORT)],
+    ),
     "CONTENT_LURE_PHRASES": (
         [lambda: Mail(FORUM, "Account notice").with_html(page(CRED + HELD + link("https://www.policy-forum.org/x", "Open")))],
         [lambda: Mail(FORUM, "Account notice").with_html(page(CRED + link("https://www.policy-forum.org/x", "Open")))],

@@ -157,6 +157,16 @@ def test_fact_features_are_shapes_and_conjunctions() -> None:
     assert not [s for s in shapes if "." in s or "@" in s]  # no host name or address
 
 
+def test_the_deadline_topic_is_the_feature_it_was_before_it_had_a_name() -> None:
+    # "within 24 hours" was an extortion phrase until December 2026: models trained then
+    # have one column for both, and must score the same messages the same way
+    def lures(*topics: str) -> list[str]:
+        return [s for s in fact_features({"content": {"lure_topics": list(topics)}}) if s.startswith("lure:")]
+
+    assert lures("credential", "deadline") == ["lure:credential", "lure:extortion"]
+    assert lures("extortion", "deadline") == ["lure:extortion"]
+
+
 def test_a_model_of_shapes_only_has_no_words(tmp_path: Path) -> None:
     message = parse_message(_raw(*PHISH[0]))
     names = features(message, words=False).names()

@@ -51,6 +51,7 @@ LURES: list[tuple[str, str, str]] = [
     ("extortion", "es", "Pague 500 USD en bitcoin o enviaré el vídeo a todos sus contactos."),
     ("extortion", "fr", "Payez 500 EUR en bitcoin ou j'envoie la vidéo à tous vos contacts."),
     ("extortion", "nl", "Betaal 500 EUR in bitcoin of ik stuur de video naar al uw contacten."),
+    ("deadline", "en", "Reply within 48 hours."),
 ]
 
 ORDINARY = [
@@ -63,9 +64,16 @@ ORDINARY = [
 ]
 
 
+# A deadline asks for nothing by itself, and it is English only (as it was when it was an
+# extortion phrase): in the other languages shops promise delivery "innerhalb von 24
+# Stunden", "em 24 horas", "sous 24h", "binnen 24 uur"
+ENGLISH_ONLY = {"deadline"}
+
+
 def test_every_topic_is_covered_in_six_languages() -> None:
     covered = {(topic, lang) for topic, lang, _ in LURES}
-    for topic in TOPICS:
+    assert ("deadline", "en") in covered
+    for topic in set(TOPICS) - ENGLISH_ONLY:
         for lang in ("en", "pt", "de", "es", "fr", "nl"):
             assert (topic, lang) in covered, (topic, lang)
 

@@ -93,8 +93,9 @@ def test_lures_quiet_on_ordinary_text(text: str) -> None:
 
 
 def test_every_topic_has_phrases() -> None:
-    assert set(TOPICS) == {"credential", "payment", "delivery", "prize", "crypto", "advance_fee", "extortion"}
-    assert all(len(p) >= 5 for p in TOPICS.values())
+    assert set(TOPICS) == {"credential", "payment", "delivery", "prize", "crypto", "advance_fee", "extortion", "deadline"}
+    assert all(len(p) >= 5 for topic, p in TOPICS.items() if topic != "deadline")
+    assert TOPICS["deadline"]  # one pattern: 24, 48 or 72 hours
 
 
 def test_lure_data_needs_sources_and_known_topics() -> None:

@@ -23,6 +23,7 @@ crafted files (docs/attachments.md). Every indirect object is visited once (up t
 from __future__ import annotations
 
 import io
+import logging
 import threading
 import warnings
 import zlib
@@ -40,6 +41,10 @@ TEXT_CHARS = 3000  # characters of text kept
 TEXT_CONTENT_BYTES = 512 * 1024  # pages drawn by more content than this are not read for text
 # PDFium is not thread-safe: the gateway's in-process scanning threads take turns
 _PDFIUM = threading.Lock()
+# qpdf's notes on a damaged file ("Pages tree includes non-dictionary object; ignoring") go
+# to this logger, and with no handler set up Python prints them on stderr; what is wrong
+# with a file is the report's defects
+logging.getLogger("pikepdf._core").setLevel(logging.ERROR)
 
 
 def _name(value: Any) -> str:

@@ -4,8 +4,9 @@ Spanish, French and Dutch.
 Topics: ``credential`` (log in, verify, password, mailbox), ``payment`` (card declined,
 invoice overdue, update billing), ``delivery`` (parcel held, customs fee, redelivery),
 ``prize`` (you have won, claim your reward, gift card), ``crypto`` (wallet, seed phrase,
-airdrop, withdrawal) and ``advance_fee`` (inheritance, beneficiary, compensation fund,
-consignment).
+airdrop, withdrawal), ``advance_fee`` (inheritance, beneficiary, compensation fund,
+consignment), ``extortion`` (I recorded you, pay in bitcoin) and ``deadline`` ("within 24
+hours": lures and extortion letters both set one).
 
 The phrases are data (``data/lures.yaml``, grouped by language, each group with
 where its wording comes from). They are specific on purpose: a newsletter that mentions a "password" or a
@@ -30,7 +31,7 @@ _OPTIONS = linear_regex.options(max_mem=64 << 20, case_sensitive=False)
 
 _W = r"[\s\xa0]+"  # one or more spaces, including non-breaking ones
 
-TOPIC_NAMES = ("credential", "payment", "delivery", "prize", "crypto", "advance_fee", "extortion")
+TOPIC_NAMES = ("credential", "payment", "delivery", "prize", "crypto", "advance_fee", "extortion", "deadline")
 
 
 class LureDataError(ValueError):

@@ -348,7 +348,9 @@ def fact_features(facts: Mapping[str, Any]) -> list[str]:
     claims = _claim_features(facts)
     out += claims
     content = facts.get("content") or {}
-    topics = list(content.get("lure_topics") or ())[:8]
+    # "deadline" was part of "extortion" until December 2026: one feature for both keeps
+    # the columns of models trained before meaning what they meant
+    topics = list(dict.fromkeys("extortion" if topic == "deadline" else topic for topic in content.get("lure_topics") or ()))[:8]
     out += ["lure:" + str(topic) for topic in topics]
     out.append("credential:" + _size(len(content.get("credential_phrases") or ())))
     out.append("urgency:" + _size(len(content.get("urgency_phrases") or ())))
