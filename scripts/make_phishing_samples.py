@@ -208,6 +208,25 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
         [lambda: Mail("Warning Notice <alert@mailbox-notice.example>", "You are in danger").with_text(EXTORT)],
         [lambda: Mail(FORUM, "Agenda").with_text("Please reply within 48 hours with your comments on the agenda.")],
     ),
+    "PHISHING_CONTACT_DIVERTED": (
+        [lambda: Mail("Jane Woody <j.woody@harbour-consulting.example>", "Hello").with_text(
+            "Hello,\n\nSorry to intrude on your privacy. Please write to my private e-mail: jane.woody.private@mail.com "
+            "as soon as you read this, for a very urgent and important discussion.\n\nThank you\n"),
+         lambda: Mail("Sra. Helena <helena@escola-municipal.example>", "Olá").with_text(
+             "Olá, desculpe incomodar. Por favor, escreva para meu e-mail particular: helena.privado@gmail.com "
+             "assim que ler esta mensagem.\n"),
+         lambda: Mail("Jane Woody <jw.91843451@gmail.com>", "Hello").with_text(
+             "Hello, I got your contact through a search. Please write to my private e-mail: jane.woody.private@mail.com\n")],
+        # a colleague's note giving her own address; the same request with a link to click (other rules
+        # judge it); an address in a quoted attribution, asked for nothing
+        [lambda: Mail("Jane Woody <jane.woody@gmail.com>", "New address").with_text(
+            "Hello, please write to jane.woody@gmail.com from now on. Thanks!\n"),
+         lambda: Mail("Jane Woody <j.woody@harbour-consulting.example>", "Hello").with_html(page(
+             "<p>Please write to my private e-mail jane.woody.private@mail.com, or see my profile.</p>"
+             + link("https://harbour-consulting.example/jane", "Profile"))),
+         lambda: Mail(FORUM, "Re: agenda").with_text(
+             "Agreed, thanks.\n\nOn Tuesday, Tim <tim.one@comcast.net> said:\n> The agenda is fine.\n")],
+    ),
     "PHISHING_LURE_DEADLINE": (
         [lambda: Mail("Account Services <notice@account-services.example.net>", "Account notice").with_text(
             "Unusual activity was detected on your account. Verify your account within 24 hours or it will be closed.\n")],

@@ -95,6 +95,9 @@ def build_facts(
         },
         "model": dict(model) if model is not None else SCHEMA["model"].empty(),
     }
+    content = facts["content"]
+    content["contact_elsewhere"] = message_cues.contact_elsewhere(content["text"][len(message.subject or "") + 1:],
+                                                                  sender["address"])
     facts["identity"]["claim_holds"] = True
     if identity is not None:
         apply_identity(facts, identity)

@@ -239,6 +239,34 @@ def text_cues_in(data: bytes) -> tuple[list[str], list[str], bool]:
             re2bytes.search(_NEWSROOM, data)[0] != -1)
 
 
+# An address written in the text, and the words that ask the reader to write there
+# ("contact", "write to", "escreva para", "schreiben Sie an", "écrivez"), looked for in
+# the 80 characters before it. Character classes with bounded repeats: linear.
+_ADDRESS = re2.compile(r"[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,6})")
+_CONTACT_VERB = re2.compile(
+    r"(?i)(?:contact|write|e-?mail|reply|send|reach|respond|escreva|envie|contat|responda|kontakt|schreib"
+    r"|antwort|escrib|env[ií]e|cont[áa]ct|[ée]cri|r[ée]pond|envoy|schrijf|mail (?:me|mij))")
+
+
+def contact_elsewhere(body: str, sender: str) -> str:
+    """The first free-mail address, other than the sender's, that ``body`` asks the
+    reader to write to ("write to my private e-mail: jane.w@mail.com"); "" if none.
+    At most the first 20 addresses of the first 20,000 characters are read."""
+    from ..identity.outlets import is_freemail
+
+    if "@" not in body:
+        return ""
+    body = body[:20_000]
+    for count, match in enumerate(_ADDRESS.finditer(body)):
+        if count >= 20:
+            break
+        address = match.group(0).lower()
+        if address != sender and is_freemail(match.group(1).lower()) \
+                and _CONTACT_VERB.search(body[max(0, match.start() - 80):match.start()]):
+            return address
+    return ""
+
+
 @functools.lru_cache(maxsize=64)
 def brand_variants(own_domains: tuple[str, ...]) -> tuple[str, ...]:
     """Ways a foreign host can carry an own domain: 'parliament-example',

@@ -342,6 +342,7 @@ SCHEMA: dict[str, Field] = {
         credential_phrases=_strings("Credential-phishing phrases found (lower case)."),
         urgency_phrases=_strings("Pressure phrases found (lower case)."),
         newsroom_words=_boolean("Speaks of an interview, article, story, comment request, or press."),
+        contact_elsewhere=_string("A free-mail address other than the sender's that the body asks the reader to write to ('write to my private e-mail: ...'), lower case, else ''."),
         lure_topics=_strings("What the text asks for, by topic: credential, payment, delivery, prize, crypto, advance_fee, extortion, deadline (English, Portuguese, German, Spanish, French, Dutch)."),
         lure_phrases=_strings("The lure phrases found (lower case, at most 12)."),
         ad_footer=_string("A bulk-advertising footer ('This is an advertisement', 'the advertiser does not manage your subscription'), lower case, else ''."),
