@@ -260,7 +260,7 @@ def contact_elsewhere(body: str, sender: str) -> str:
     for count, match in enumerate(_ADDRESS.finditer(body)):
         if count >= 20:
             break
-        address = match.group(0).lower()
+        address: str = match.group(0).lower()
         if address != sender and is_freemail(match.group(1).lower()) \
                 and _CONTACT_VERB.search(body[max(0, match.start() - 80):match.start()]):
             return address
