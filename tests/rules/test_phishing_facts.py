@@ -183,3 +183,20 @@ def test_disguised_words() -> None:
     assert disguised_words("0fficiaI notice to CIients: BiIIing, L\u043ec\u0430l") == ["0fficiaI", "CIients", "BiIIing", "L\u043ec\u0430l"]
     assert disguised_words("iPhone 15, COVID-19, McIntyre, WiFi, IPv6, Q1 results, FY2021, \u041f\u0440\u0438\u0432\u0435\u0442, Zürich") == []
     assert disguised_words("MyIncErrors: WordInfo in ZixIt, OpenAI, VoIP") == []  # CamelCase, not a disguise
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "expected"),
+    [
+        ("Please write to my private e-mail: jane.w@mail.com today.", "j@firm.example", "jane.w@mail.com"),
+        ("Por favor, escreva para meu e-mail particular: Helena.P@Gmail.com", "h@escola.example", "helena.p@gmail.com"),
+        ("Write to me at jane.w@mail.com.", "jane.w@mail.com", ""),  # the sender's own address
+        ("Please write to press@northland-parliament.org.", "j@firm.example", ""),  # not free mail
+        ("Tim <tim.one@comcast.net> said: the agenda is fine.", "j@firm.example", ""),  # nothing asked
+        ("No address here at all.", "j@firm.example", ""),
+    ],
+)
+def test_contact_elsewhere(body: str, sender: str, expected: str) -> None:
+    from mailward.facts.message_cues import contact_elsewhere
+
+    assert contact_elsewhere(body, sender) == expected
