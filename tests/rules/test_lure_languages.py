@@ -52,9 +52,12 @@ LURES: list[tuple[str, str, str]] = [
     ("extortion", "fr", "Payez 500 EUR en bitcoin ou j'envoie la vidéo à tous vos contacts."),
     ("extortion", "nl", "Betaal 500 EUR in bitcoin of ik stuur de video naar al uw contacten."),
     ("deadline", "en", "Reply within 48 hours."),
+    ("credential", "en", "Your KYC information is scheduled to expire; update your KYC details."),
+    ("credential", "pt", "Atualize seu KYC para evitar o bloqueio."),
 ]
 
 ORDINARY = [
+    "The bank's annual report describes its KYC policy and the checks it runs.",
     "Thanks for the notes from Tuesday; I updated the agenda for the committee meeting.",
     "Obrigado pelas notas de terça-feira; atualizei a pauta da reunião da comissão.",
     "Danke für die Notizen vom Dienstag; ich habe die Tagesordnung der Sitzung angepasst.",
