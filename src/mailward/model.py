@@ -143,7 +143,8 @@ class AttachmentReport:
     signals: tuple[Signal, ...] = ()
     defects: tuple[Defect, ...] = ()  # the file is malformed or analysis was cut at a limit
     organizer: str = ""  # calendar: the ORGANIZER address
-    # PDF: the text of the first pages as a viewer shows it (at most ``pdf.TEXT_CHARS``);
+    # PDF: the text of the first pages as a viewer shows it; Word: the document's text (at
+    # most ``base.TEXT_CHARS``);
     # ``content_text`` reads it when the message body itself says next to nothing
     text: str = field(default="", compare=False, repr=False, metadata={"json": False})
 

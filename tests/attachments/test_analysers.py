@@ -208,6 +208,18 @@ def test_pdf_text_is_not_read_from_pages_drawn_by_too_much_content() -> None:
     assert report.text == "Confirm your identity"
 
 
+def test_word_document_text_is_read_as_a_reader_sees_it() -> None:
+    from mailward.attachments.office import word_text
+
+    report = analyse("a.docx", F.docx(text="Your Prime membership is on hold &amp; your payment was declined."))
+    assert report.text == "Your Prime membership is on hold & your payment was declined."
+    # runs split inside a word are joined; paragraphs are separated
+    xml = ('<w:body><w:p><w:r><w:t>Up</w:t></w:r><w:r><w:t xml:space="preserve">date pay</w:t></w:r>'
+           "<w:r><w:t>ment</w:t></w:r></w:p><w:p><w:r><w:t>Thank you</w:t></w:r></w:p></w:body>")
+    assert word_text(xml) == "Update payment Thank you"
+    assert len(word_text("<w:p><w:r><w:t>" + "word " * 2000 + "</w:t></w:r></w:p>")) == 3000
+
+
 def test_pdf_object_limit() -> None:
     many = F.pdf(*[f"<< /S /URI /URI (https://e.example/{i}) >>" for i in range(50)])
     report = analyse("a.pdf", many, limits=AttachmentLimits(max_pdf_objects=10))

@@ -165,6 +165,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.attachments.office._ODF_HREF": ("ODF content.xml", RE2),
     "mailward.attachments.office._DDE_LINK": ("spreadsheet external links", RE2),
     "mailward.attachments.office._INSTR": ("Word document XML", RE2),
+    "mailward.attachments.office._WORD_TEXT": ("Word document XML", RE2),
     "mailward.attachments.office._RTF_TEMPLATE": ("RTF files", RE2),
     "mailward.attachments.office._RTF_FIELD": ("RTF files", RE2),
     "mailward.attachments.svg._XLINK_A": ("SVG attachments", RE2),

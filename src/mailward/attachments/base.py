@@ -34,6 +34,8 @@ class AttachmentLimits:
 
 
 DEFAULT_LIMITS = AttachmentLimits()
+# characters of a document's text kept (a PDF's first pages, a Word document's body)
+TEXT_CHARS = 3000
 
 
 class Budget:

@@ -30,14 +30,13 @@ import zlib
 from typing import Any
 
 from ..defects import DefectKind
-from .base import Collector, is_remote_url
+from .base import TEXT_CHARS, Collector, is_remote_url
 from .qr import decode_pil
 
 QR_PAGES = 2
 PDF_RAW_PIXELS = 4_000_000  # non-JPEG page images are decompressed whole: only up to this size
 QR_SIDE = 1200  # JPEG page images are decoded at about this size (a QR code survives it)
 TEXT_PAGES = 2  # pages whose text is read
-TEXT_CHARS = 3000  # characters of text kept
 TEXT_CONTENT_BYTES = 512 * 1024  # pages drawn by more content than this are not read for text
 # PDFium is not thread-safe: the gateway's in-process scanning threads take turns
 _PDFIUM = threading.Lock()

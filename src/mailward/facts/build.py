@@ -37,7 +37,7 @@ from .recon import recon_facts
 __all__ = ["FACTS_VERSION", "MAX_FLAGGED_LINKS", "MAX_ITEMS", "MAX_LINKS", "SCHEMA", "IntelMatch", "build_facts"]
 
 MAX_TEXT = 20_000
-# a body shorter than this (white space aside) is read together with its attached PDFs' text
+# a body shorter than this (white space aside) is read together with its attached documents' text
 ATTACHED_LETTER_BODY = 300
 
 # Intel matches are plain mappings: {"indicator", "kind", "matched", "source", "confidence", "location"}.
@@ -389,8 +389,9 @@ def content_text(message: Message) -> str:
 
 
 def _attached_letters(message: Message, chunks: list[str]) -> list[str]:
-    """The text of attached PDFs, for a body that says next to nothing itself (fewer than
-    ``ATTACHED_LETTER_BODY`` characters other than white space): the PDF is the letter."""
+    """The text of attached PDFs and Word documents, for a body that says next to nothing
+    itself (fewer than ``ATTACHED_LETTER_BODY`` characters other than white space): the
+    document is the letter."""
     if sum(len("".join(chunk.split())) for chunk in chunks[1:]) >= ATTACHED_LETTER_BODY:
         return []
     return [a.report.text for a in message.attachments if a.report is not None and a.report.text]
