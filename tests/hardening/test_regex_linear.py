@@ -190,6 +190,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.facts.message_cues._HIDDEN_INLINE": ("HTML bodies (80,000 characters)", RE2),
     "mailward.facts.message_cues._ADDRESS": ("body text (20,000 characters)", RE2),
     "mailward.facts.message_cues._CONTACT_VERB": ("the 80 characters before an address", RE2),
+    "mailward.facts.message_cues._UNSUBSCRIBE": ("the 80 characters before an address", RE2),
     "mailward.facts.message_cues._INLINE_TAG": ("HTML bodies (80,000 characters)", "'<', a one-class lookahead and an alternation of tag-name literals, then one class excluding '<' and '>': each start stops at the next '<'"),
     "mailward.rules.lint._NAME": ("rule files", NOT_MESSAGE),
     "mailward.rules.lint._ATTACK": ("rule files", NOT_MESSAGE),

@@ -194,9 +194,13 @@ def test_disguised_words() -> None:
         ("Please write to press@northland-parliament.org.", "j@firm.example", ""),  # not free mail
         ("Tim <tim.one@comcast.net> said: the agenda is fine.", "j@firm.example", ""),  # nothing asked
         ("No address here at all.", "j@firm.example", ""),
+        # a signature's label asks nothing; nor does an unsubscribe instruction
+        ("Jane Smith, Treasurer. E-mail: treasurer.club@gmail.com", "j@firm.example", ""),
+        ("To be removed from this mailing, reply to remove.me@yahoo.com", "j@firm.example", ""),
+        ("Your registered e-mail: reader@gmail.com. Write to reader@gmail.com", "j@firm.example", ""),  # the reader's own
     ],
 )
 def test_contact_elsewhere(body: str, sender: str, expected: str) -> None:
     from mailward.facts.message_cues import contact_elsewhere
 
-    assert contact_elsewhere(body, sender) == expected
+    assert contact_elsewhere(body, sender, ("reader@gmail.com",)) == expected

@@ -97,7 +97,7 @@ def build_facts(
     }
     content = facts["content"]
     content["contact_elsewhere"] = message_cues.contact_elsewhere(content["text"][len(message.subject or "") + 1:],
-                                                                  sender["address"])
+                                                                  sender["address"], message.recipients)
     facts["identity"]["claim_holds"] = True
     if identity is not None:
         apply_identity(facts, identity)

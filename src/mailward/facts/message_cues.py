@@ -240,18 +240,25 @@ def text_cues_in(data: bytes) -> tuple[list[str], list[str], bool]:
 
 
 # An address written in the text, and the words that ask the reader to write there
-# ("contact", "write to", "escreva para", "schreiben Sie an", "écrivez"), looked for in
-# the 80 characters before it. Character classes with bounded repeats: linear.
+# ("write to", "contact me", "reply to", "escreva para", "schreiben Sie", "écrivez"),
+# looked for in the 80 characters before it: a request, not the label "E-mail:" of a
+# signature. Words of unsubscribing in the same place ("to be removed, reply to") are
+# no request. Alternations of fixed text, no nesting: linear (RE2).
 _ADDRESS = re2.compile(r"[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,6})")
 _CONTACT_VERB = re2.compile(
-    r"(?i)(?:contact|write|e-?mail|reply|send|reach|respond|escreva|envie|contat|responda|kontakt|schreib"
-    r"|antwort|escrib|env[ií]e|cont[áa]ct|[ée]cri|r[ée]pond|envoy|schrijf|mail (?:me|mij))")
+    r"(?i)(?:\bwrit(?:e|ing) (?:to|at|me|us|back)|\bcontact (?:me|us|him|her|them|the|our|my)\b|\be-?mail (?:me|us)\b"
+    r"|\brepl(?:y|ies) (?:to|me|back|at)|\brespond (?:to|at)|\bresponse to me|\breach (?:me|us)\b|\bget back to me"
+    r"|\bsend (?:me |us )?(?:an? |your |the )?(?:e-?mail|mail|message|reply|details|information|name|address|response)"
+    r"|escreva|envie|entre em contato|contato comigo|responda|kontaktieren sie|schreiben sie|antworten sie"
+    r"|escr[ií]b|env[ií]e|cont[áa]cte|[ée]crivez|r[ée]pondez|contactez|envoyez|schrijf|neem contact|mail (?:me|mij)\b)")
+_UNSUBSCRIBE = re2.compile(r"(?i)(?:remov|unsubscri|opt[- ]?out|descadastr|abmeld|afmeld|d[ée]sinscri|darse de baja)")
 
 
-def contact_elsewhere(body: str, sender: str) -> str:
-    """The first free-mail address, other than the sender's, that ``body`` asks the
-    reader to write to ("write to my private e-mail: jane.w@mail.com"); "" if none.
-    At most the first 20 addresses of the first 20,000 characters are read."""
+def contact_elsewhere(body: str, sender: str, recipients: tuple[str, ...] = ()) -> str:
+    """The first free-mail address, other than the sender's and the recipients', that
+    ``body`` asks the reader to write to ("please write to my private e-mail:
+    jane.w@mail.com"); "" if none. At most the first 20 addresses of the first 20,000
+    characters are read."""
     from ..identity.outlets import is_freemail
 
     if "@" not in body:
@@ -261,8 +268,10 @@ def contact_elsewhere(body: str, sender: str) -> str:
         if count >= 20:
             break
         address: str = match.group(0).lower()
-        if address != sender and is_freemail(match.group(1).lower()) \
-                and _CONTACT_VERB.search(body[max(0, match.start() - 80):match.start()]):
+        if address == sender or address in recipients or not is_freemail(match.group(1).lower()):
+            continue
+        before = body[max(0, match.start() - 80):match.start()]
+        if _CONTACT_VERB.search(before) and not _UNSUBSCRIBE.search(before):
             return address
     return ""
 
