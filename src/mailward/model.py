@@ -143,9 +143,9 @@ class AttachmentReport:
     signals: tuple[Signal, ...] = ()
     defects: tuple[Defect, ...] = ()  # the file is malformed or analysis was cut at a limit
     organizer: str = ""  # calendar: the ORGANIZER address
-    # PDF: the text of the first pages as a viewer shows it; Word: the document's text (at
-    # most ``base.TEXT_CHARS``);
-    # ``content_text`` reads it when the message body itself says next to nothing
+    # the text a reader of the file sees (a PDF's first pages, a Word document's body), at
+    # most ``attachments.base.TEXT_CHARS`` characters; ``content_text`` reads it when the
+    # message body itself says next to nothing
     text: str = field(default="", compare=False, repr=False, metadata={"json": False})
 
     @property

@@ -154,7 +154,7 @@ def word_text(xml: str, limit: int = TEXT_CHARS) -> str:
         piece = " " if match.group(2) else _xml_unescape(match.group(1) or "")
         pieces.append(piece)
         size += len(piece)
-        if size >= limit * 2:
+        if size >= limit * 2:  # room for the white space the collapse below takes out
             break
     return " ".join("".join(pieces).split())[:limit]
 
