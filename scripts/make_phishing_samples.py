@@ -225,7 +225,10 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
              "<p>Please write to my private e-mail jane.woody.private@mail.com, or see my profile.</p>"
              + link("https://harbour-consulting.example/jane", "Profile"))),
          lambda: Mail(FORUM, "Re: agenda").with_text(
-             "Agreed, thanks.\n\nOn Tuesday, Tim <tim.one@comcast.net> said:\n> The agenda is fine.\n")],
+             "Agreed, thanks.\n\nOn Tuesday, Tim <tim.one@comcast.net> said:\n> The agenda is fine.\n"),
+         # a small association's treasurer signs with her free-mail address: a label, no request
+         lambda: Mail(FORUM, "Minutes").with_text(
+             "The minutes of Tuesday's meeting are below.\n\nJane Smith, Treasurer\nE-mail: treasurer.forum@gmail.com\n")],
     ),
     "PHISHING_LURE_DEADLINE": (
         [lambda: Mail("Account Services <notice@account-services.example.net>", "Account notice").with_text(

@@ -46,13 +46,17 @@ def test_action_text(text: str, action: bool) -> None:
     assert links.action_text(text) is action
 
 
-def _message(ctype: str, body: str) -> bytes:
+def _draft(body: str, subtype: str = "plain") -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = "Bank <service@bank.example>"
     msg["To"] = "reader@example.org"
     msg["Subject"] = "Notice"
-    msg.set_content(body, subtype=ctype)
-    return msg.as_bytes()
+    msg.set_content(body, subtype=subtype)
+    return msg
+
+
+def _message(ctype: str, body: str) -> bytes:
+    return _draft(body, ctype).as_bytes()
 
 
 def test_html_entities_are_read_as_text() -> None:
@@ -93,11 +97,7 @@ def test_encoded_host_is_decoded_in_link_facts() -> None:
 
 
 def _alternative(plain: str, html: str) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "Bank <service@bank.example>"
-    msg["To"] = "reader@example.org"
-    msg["Subject"] = "Notice"
-    msg.set_content(plain)
+    msg = _draft(plain)
     msg.add_alternative(html, subtype="html")
     return msg.as_bytes()
 
@@ -115,11 +115,7 @@ def test_salt_the_html_hides_is_taken_out_of_the_plain_text() -> None:
 
 
 def _with_pdf(body: str, pdf: bytes) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "Billing <billing@shop.example>"
-    msg["To"] = "reader@example.org"
-    msg["Subject"] = "Document"
-    msg.set_content(body)
+    msg = _draft(body)
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename="Notice.pdf")
     return msg.as_bytes()
 
