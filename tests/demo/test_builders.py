@@ -172,3 +172,13 @@ def test_credential_phishing_variants_come_out_phishing(variant: int) -> None:
                           "auth": {"trusted_authserv_ids": ["mx.parliament.example"]}})
     result = Scanner(config).scan_bytes(builders.phishing(RCPT, variant=variant), f"variant-{variant}")
     assert str(result.verdict) == "phishing", [f.rule for f in result.findings]
+
+
+@pytest.mark.parametrize("variant", range(8))
+def test_no_demo_lure_is_explained_as_extortion(variant: int) -> None:
+    # a credential lure's deadline ("within 24 hours") is no extortion: until December 2026
+    # the demo's lures were explained as extortion and no test noticed
+    from mailward.scan import Scanner
+
+    result = Scanner().scan_bytes(builders.phishing(RCPT, variant=variant), f"variant-{variant}")
+    assert "PHISHING_EXTORTION" not in {f.rule for f in result.findings}
