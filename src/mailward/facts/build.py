@@ -37,7 +37,7 @@ from .recon import recon_facts
 __all__ = ["FACTS_VERSION", "MAX_FLAGGED_LINKS", "MAX_ITEMS", "MAX_LINKS", "SCHEMA", "IntelMatch", "build_facts"]
 
 MAX_TEXT = 20_000
-# a body shorter than this (white space aside) is read together with its attached documents' text
+# a body shorter than this (its text as read) is read together with its attached documents' text
 ATTACHED_LETTER_BODY = 300
 
 # Intel matches are plain mappings: {"indicator", "kind", "matched", "source", "confidence", "location"}.
@@ -377,8 +377,7 @@ def content_text(message: Message) -> str:
             text = html.unescape(text)
         chunks.append(text[: MAX_TEXT - size])
         size += len(chunks[-1])
-    if message.attachments and size - len(chunks[0]) < ATTACHED_LETTER_BODY:
-        chunks.extend(_attached_letters(message, chunks))
+    chunks.extend(_attached_letters(message, chunks[1:]))
     text = "\n".join(chunks)[:MAX_TEXT]
     if not text.isascii():
         if _INVISIBLE.search(text):  # "pass\u200bword", "Ver&shy;ify": read as shown
@@ -388,11 +387,11 @@ def content_text(message: Message) -> str:
     return text
 
 
-def _attached_letters(message: Message, chunks: list[str]) -> list[str]:
+def _attached_letters(message: Message, body: list[str]) -> list[str]:
     """The text of attached PDFs and Word documents, for a body that says next to nothing
-    itself (fewer than ``ATTACHED_LETTER_BODY`` characters other than white space): the
+    itself (its text parts, as read, fewer than ``ATTACHED_LETTER_BODY`` characters): the
     document is the letter."""
-    if sum(len("".join(chunk.split())) for chunk in chunks[1:]) >= ATTACHED_LETTER_BODY:
+    if not message.attachments or sum(map(len, body)) >= ATTACHED_LETTER_BODY:
         return []
     return [a.report.text for a in message.attachments if a.report is not None and a.report.text]
 

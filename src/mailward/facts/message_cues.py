@@ -18,6 +18,7 @@ import re2
 
 from .. import domains, linear_regex
 from ..defects import EVASION
+from ..identity.outlets import is_freemail
 from ..sniff import zip_directory
 from ..yamlload import safe_load
 from . import re2bytes
@@ -259,8 +260,6 @@ def contact_elsewhere(body: str, sender: str, recipients: tuple[str, ...] = ()) 
     ``body`` asks the reader to write to ("please write to my private e-mail:
     jane.w@mail.com"); "" if none. At most the first 20 addresses of the first 20,000
     characters are read."""
-    from ..identity.outlets import is_freemail
-
     if "@" not in body:
         return ""
     body = body[:20_000]
