@@ -25,6 +25,7 @@ from mailward.learn.model import (
     ContentModel,
     ModelError,
     _matrix,
+    ham_allowance,
     ham_threshold,
     train,
 )
@@ -251,6 +252,26 @@ def test_threshold_is_chosen_on_training_ham_only() -> None:
         fitted = train([pos[i] for i in rows if y[i]], [neg[i - len(pos)] for i in rows if not y[i]], bits=12)
         held = [neg[i - len(pos)] for i in np.flatnonzero(np.arange(len(y)) % 3 == k) if not y[i]]
         assert all(fitted.score_vector(v).probability < strict for v in held)
+
+
+def test_ham_allowance_holds_the_rate_for_new_ham() -> None:
+    # with the threshold just above the k-th highest of n scores, new ham from the same
+    # source is above it with probability k / (n + 1): k = allowance + 1 keeps that at or
+    # under the rate, and one more would not
+    for n in (150, 999, 1015, 1999, 5000):
+        for rate in (0.001, 0.01, 0.05):
+            k = ham_allowance(n, rate) + 1
+            assert k == 1 or k / (n + 1) <= rate < (k + 1) / (n + 1)
+    assert ham_allowance(1015, 0.001) == 0  # about 1,000 ham: the highest sets the threshold
+    assert ham_allowance(2999, 0.001) == 2
+    # the same, simulated: scores of 149 ham and one new message, 40,000 times (seeded)
+    rng = np.random.default_rng(7)
+    scores = rng.random((40_000, 150))
+    training, new = np.sort(scores[:, :149], axis=1), scores[:, 149]
+    def above(allowed: int) -> float:
+        return float(np.mean(new > training[:, 149 - allowed - 1]))
+    assert above(ham_allowance(149, 0.01)) <= 0.01  # 1 in 150 expected
+    assert above(int(149 * 0.01)) > 0.01  # allowing int(n * rate) = 1: 2 in 150 expected
 
 
 def test_training_needs_both_classes() -> None:

@@ -95,8 +95,8 @@ def _store_features(url: str, config_path: str | None, positives: list[FeatureVe
               help="Hash size: 2**BITS weights (18 = 1 MiB).")
 @click.option("--threshold", type=click.FloatRange(0.5, 0.999), default=None,
               help=f"Probability at which the CONTENT_MODEL_PHISHING rule fires. Default: chosen on the training "
-                   f"ham so that at most {AUTO_HAM_RATE:.2%} of it (scored by models that did not train on it) "
-                   f"is above, for each --ham source (and the store) separately; {DEFAULT_THRESHOLD} with fewer "
+                   f"ham (scored by models that did not train on it) so that new ham scores above it at most "
+                   f"{AUTO_HAM_RATE:.2%} of the time, for each --ham source (and the store) separately; {DEFAULT_THRESHOLD} with fewer "
                    f"than {AUTO_MIN_HAM} ham messages.")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a terminal).")
 def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], store_url: str | None,

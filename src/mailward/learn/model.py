@@ -169,11 +169,21 @@ def _fit(x: Any, y: np.ndarray, regularisation: float, weights: np.ndarray | Non
     return classifier.fit(x, y, sample_weight=sample_weights(y) if weights is None else weights)
 
 
+def ham_allowance(n: int, ham_rate: float) -> int:
+    """How many of ``n`` ham scores may lie above the threshold for new ham to score above it
+    at ``ham_rate`` or less, on average: with the threshold just above the ``k``-th highest of
+    ``n`` scores, a new message from the same source scores above it with probability
+    ``k / (n + 1)``, so ``k`` is at most ``ham_rate * (n + 1)`` and ``k - 1`` lie above.
+    Below ``1 / ham_rate - 1`` messages the rate cannot be held; the highest score is used."""
+    return max(0, math.floor(ham_rate * (n + 1)) - 1)
+
+
 def ham_threshold(x: Any, y: np.ndarray, regularisation: float, *, ham_rate: float = AUTO_HAM_RATE,
                   folds: int = AUTO_FOLDS, groups: np.ndarray | None = None) -> float:
-    """The probability above which at most ``ham_rate`` of the training ham scores, each ham
-    message scored by a model that did not train on it (``folds``-fold): chosen on training
-    ham only, never on the sets the model is measured on.
+    """The probability above which new ham scores at a rate of at most ``ham_rate`` (on
+    average; ``ham_allowance``), judged from the training ham, each message scored by a
+    model that did not train on it (``folds``-fold): chosen on training ham only, never on
+    the sets the model is measured on.
 
     ``groups`` (one value per row of ``x``) names the source of each ham message: the
     rate then holds for every source, not only for all of them together, so that a large,
@@ -197,7 +207,7 @@ def ham_threshold(x: Any, y: np.ndarray, regularisation: float, *, ham_rate: flo
     above = 0.0
     for parts in scored.values():
         scores = np.sort(np.concatenate(parts))
-        allowed = int(len(scores) * ham_rate)  # this many ham of the source may score at or above
+        allowed = ham_allowance(len(scores), ham_rate)  # this many ham of the source may score at or above
         above = max(above, float(scores[len(scores) - allowed - 1]))  # the highest that must stay below
     return float(min(0.999, max(0.5, above + 1e-4)))
 
