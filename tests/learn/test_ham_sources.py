@@ -45,6 +45,9 @@ def test_each_ham_source_keeps_its_own_rate() -> None:
     assert per_source > pooled
     model = train(pos, neg, bits=12, threshold=None, ham_sources=[0] * len(easy) + [1] * len(hard))
     assert "each of 2 source(s)" in model.meta["threshold_from"]
+    # two messages cannot hold 0.1%: the model says how far off it is and what would
+    assert "the smallest ham source has 2 messages" in model.meta["threshold_from"]
+    assert "about 1 in 3: 999 or more hold the rate" in model.meta["threshold_from"]
     alone = train(pos, neg, bits=12, threshold=None)
     assert "each of 1 source(s)" in alone.meta["threshold_from"]
     # each source weighs the same in training: the two hard ham messages weigh as much as

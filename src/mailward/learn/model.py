@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,6 +253,10 @@ def train(
             sources = 1 if ham_sources is None else len(set(ham_sources))
             threshold = ham_threshold(x, y, regularisation, groups=groups)
             chosen = f"training ham, at most {AUTO_HAM_RATE:.2%} of each of {sources} source(s) above"
+            smallest = min(Counter(ham_sources or [0] * len(neg)).values())
+            if smallest + 1 < 1 / AUTO_HAM_RATE:
+                chosen += (f"; the smallest ham source has {smallest} messages, so new ham from it scores above "
+                           f"about 1 in {smallest + 1}: {math.ceil(1 / AUTO_HAM_RATE) - 1} or more hold the rate")
         else:
             threshold, chosen = DEFAULT_THRESHOLD, f"default (fewer than {AUTO_MIN_HAM} ham to choose it on)"
     weights = np.asarray(classifier.coef_[0], dtype=np.float32)
