@@ -202,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
                         row["rules+model"] = round(100 * sum(both) / len(idx), 1)
                     rows[f"{name}/{subset}"] = row
             report["plans"][plan] = {"trained_on": trained_on, "positives": len(pos), "negatives": len(neg),  # type: ignore[index]
-                                     "threshold": round(model.threshold, 4), "model_bytes": size, "results": rows}
+                                     "threshold": round(model.threshold, 4),
+                                     "training_recall": model.meta.get("training_recall"),
+                                     "model_bytes": size, "results": rows}
             print(json.dumps({plan: report["plans"][plan]}), file=sys.stderr, flush=True)  # type: ignore[index]
     text = json.dumps(report, indent=2)
     print(text)

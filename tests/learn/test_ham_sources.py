@@ -48,6 +48,8 @@ def test_each_ham_source_keeps_its_own_rate() -> None:
     # two messages cannot hold 0.1%: the model says how far off it is and what would
     assert "the smallest ham source has 2 messages" in model.meta["threshold_from"]
     assert "about 1 in 3: 999 or more hold the rate" in model.meta["threshold_from"]
+    assert 0.0 <= model.meta["training_recall"] <= 1.0  # chosen on the ham: the phishing caught at it
+    assert "training_recall" not in train(pos, neg, bits=12, threshold=0.7).meta  # given by hand: not measured
     alone = train(pos, neg, bits=12, threshold=None)
     assert "each of 1 source(s)" in alone.meta["threshold_from"]
     # each source weighs the same in training: the two hard ham messages weigh as much as

@@ -27,6 +27,7 @@ from mailward.learn.model import (
     _matrix,
     ham_allowance,
     ham_threshold,
+    threshold_and_recall,
     train,
 )
 from mailward.parse import parse_message
@@ -252,6 +253,26 @@ def test_threshold_is_chosen_on_training_ham_only() -> None:
         fitted = train([pos[i] for i in rows if y[i]], [neg[i - len(pos)] for i in rows if not y[i]], bits=12)
         held = [neg[i - len(pos)] for i in np.flatnonzero(np.arange(len(y)) % 3 == k) if not y[i]]
         assert all(fitted.score_vector(v).probability < strict for v in held)
+
+
+def test_training_recall_is_the_out_of_fold_phishing_share_at_the_threshold() -> None:
+    # two ham messages labelled phishing: a model that did not see them scores them as ham
+    pos, neg = _features(PHISH * 4 + HAM[:2]), _features(HAM * 4)
+    x = _matrix(pos + neg, 12)
+    y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
+    threshold, recall = threshold_and_recall(x, y, 1.0)
+    assert threshold == ham_threshold(x, y, 1.0)
+    # the same five folds by hand: each phishing message scored by a model trained without it
+    above = total = 0
+    for k in range(5):
+        rows = np.flatnonzero(np.arange(len(y)) % 5 != k)
+        fitted = train([pos[i] for i in rows if y[i]], [neg[i - len(pos)] for i in rows if not y[i]], bits=12)
+        held = [pos[i] for i in np.flatnonzero(np.arange(len(y)) % 5 == k) if y[i]]
+        above += sum(fitted.score_vector(v).probability >= threshold for v in held)
+        total += len(held)
+    assert recall == above / total and 0 < recall < 1
+    # ham only: no fold has two classes to fit, so nothing is chosen and nothing measured
+    assert threshold_and_recall(x, np.zeros(len(y)), 1.0) == (DEFAULT_THRESHOLD, None)
 
 
 def test_ham_allowance_holds_the_rate_for_new_ham() -> None:

@@ -141,8 +141,11 @@ def learn(model_path: str, phishing: tuple[str, ...], ham: tuple[str, ...], stor
         click.echo(f"mailward: learn: {exc}", err=True)
         sys.exit(2)
     model.save(model_path)
+    recall = model.meta.get("training_recall")
+    caught = "" if recall is None else (f"; {recall:.1%} of the training phishing scores above it "
+                                        "(each message scored by a model that did not train on it)")
     click.echo(
         f"learn: {len(positives)} phishing and {len(negatives)} ham messages, "
-        f"{time.monotonic() - started:.1f} s; threshold {model.threshold:.3f} ({model.meta['threshold_from']}); "
+        f"{time.monotonic() - started:.1f} s; threshold {model.threshold:.3f} ({model.meta['threshold_from']}){caught}; "
         f"model written to {model_path}"
     )

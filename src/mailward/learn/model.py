@@ -190,27 +190,40 @@ def ham_threshold(x: Any, y: np.ndarray, regularisation: float, *, ham_rate: flo
     rate then holds for every source, not only for all of them together, so that a large,
     easy supplement (synthetic newsletters, say) cannot make room for false alarms on the
     site's own ham."""
+    return threshold_and_recall(x, y, regularisation, ham_rate=ham_rate, folds=folds, groups=groups)[0]
+
+
+def threshold_and_recall(x: Any, y: np.ndarray, regularisation: float, *, ham_rate: float = AUTO_HAM_RATE,
+                         folds: int = AUTO_FOLDS, groups: np.ndarray | None = None) -> tuple[float, float | None]:
+    """``ham_threshold``, and the share of the training phishing that the same out-of-fold
+    models score at or above it (None without phishing scored): what the site can expect
+    the model to catch of phishing like its own, at that threshold."""
     n = x.shape[0]
     fold = np.arange(n) % folds
     group_of = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
     scored: dict[int, list[np.ndarray]] = {}
+    phishing: list[np.ndarray] = []
     for k in range(folds):
         train_rows = np.flatnonzero(fold != k)
-        test_rows = np.flatnonzero((fold == k) & (y == 0))
+        test_rows = np.flatnonzero(fold == k)
         if not len(test_rows) or len(set(y[train_rows].tolist())) < 2:
             continue
         model = _fit(x[train_rows], y[train_rows], regularisation, sample_weights(y[train_rows], group_of[train_rows]))
         probabilities = model.predict_proba(x[test_rows])[:, 1]
-        for group in set(group_of[test_rows].tolist()):
-            scored.setdefault(group, []).append(probabilities[group_of[test_rows] == group])
+        ham = y[test_rows] == 0
+        phishing.append(probabilities[~ham])
+        for group in set(group_of[test_rows][ham].tolist()):
+            scored.setdefault(group, []).append(probabilities[ham & (group_of[test_rows] == group)])
     if not scored:
-        return DEFAULT_THRESHOLD
+        return DEFAULT_THRESHOLD, None
     above = 0.0
     for parts in scored.values():
         scores = np.sort(np.concatenate(parts))
         allowed = ham_allowance(len(scores), ham_rate)  # this many ham of the source may score at or above
         above = max(above, float(scores[len(scores) - allowed - 1]))  # the highest that must stay below
-    return float(min(0.999, max(0.5, above + 1e-4)))
+    threshold = float(min(0.999, max(0.5, above + 1e-4)))
+    caught = np.concatenate(phishing) if phishing else np.zeros(0)
+    return threshold, float(np.mean(caught >= threshold)) if len(caught) else None
 
 
 def train(
@@ -248,10 +261,11 @@ def train(
     groups = None if ham_sources is None else np.concatenate([np.full(len(pos), -1), np.asarray(ham_sources)])
     classifier = _fit(x, y, regularisation, sample_weights(y, groups))
     chosen = "given"
+    recall: float | None = None
     if threshold is None:
         if len(neg) >= AUTO_MIN_HAM:
             sources = 1 if ham_sources is None else len(set(ham_sources))
-            threshold = ham_threshold(x, y, regularisation, groups=groups)
+            threshold, recall = threshold_and_recall(x, y, regularisation, groups=groups)
             chosen = f"training ham, at most {AUTO_HAM_RATE:.2%} of each of {sources} source(s) above"
             smallest = min(Counter(ham_sources or [0] * len(neg)).values())
             if smallest + 1 < 1 / AUTO_HAM_RATE:
@@ -262,5 +276,7 @@ def train(
     weights = np.asarray(classifier.coef_[0], dtype=np.float32)
     info = dict(meta or {}, trained_on={"phishing": len(pos), "ham": len(neg)}, threshold_from=chosen,
                 regularisation=regularisation)
+    if recall is not None:
+        info["training_recall"] = round(recall, 4)  # out of fold, at the threshold chosen
     return ContentModel(weights=weights, intercept=float(classifier.intercept_[0]), bits=bits,
                         threshold=threshold, meta=info, words=words, body_chars=body_chars)
