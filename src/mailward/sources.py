@@ -7,12 +7,14 @@ file becomes an ``UnreadableSource`` item, never an exception that stops the run
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from mailward.errors import MailwardError
 
@@ -108,6 +110,9 @@ def _mbox_body(lines: list[bytes]) -> bytes:
 def iter_maildir(path: Path) -> Iterator[SourceItem]:
     for sub in ("cur", "new"):
         folder = path / sub
+        if folder.is_symlink():
+            yield UnreadableSource(str(folder), NOT_FOLLOWED)
+            continue
         try:
             names = sorted(os.listdir(folder))
         except OSError as exc:
@@ -116,15 +121,51 @@ def iter_maildir(path: Path) -> Iterator[SourceItem]:
         for name in names:
             if name.startswith("."):
                 continue
-            yield from _read_file(folder / name, check=False)
+            yield from _read_file(folder / name, check=False, follow=False)
 
 
-def _read_file(path: Path, *, check: bool) -> Iterator[SourceItem]:
+# Below a path the user named, a symbolic link is never followed: a link to a parent
+# loops (the hunt read one message 41 times through ``a/self -> ..``), and a link that
+# a mailbox's owner plants in their own Maildir must not make a hunt run by root read
+# files outside it. Each one is reported; naming the link itself reads it.
+NOT_FOLLOWED = "a symbolic link, not followed below a source (name it as a source to read it)"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def open_regular(path: Path, *, follow: bool) -> tuple[BinaryIO, os.stat_result] | None:
+    """``path`` opened for reading with its status, or None when it is not a regular file
+    (a FIFO would block the open, a device would read forever). ``follow=False`` (a file
+    found below a source): opened with ``O_NOFOLLOW``, so that a symbolic link swapped in
+    after a walk looked raises ``OSError`` (ELOOP) instead of being read."""
+    if not stat.S_ISREG(os.stat(path, follow_symlinks=follow).st_mode):
+        return None
+    # O_NONBLOCK: should the path have become a FIFO since, the open does not wait
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | (0 if follow else _NOFOLLOW))
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb"), info
+
+
+def read_file(path: Path, *, follow: bool) -> Iterator[SourceItem]:
+    """The message(s) of one file (an mbox gives each of its messages), read as a file
+    found by a walk (``follow=False``: a symbolic link is reported) or named by the user."""
+    return _read_file(path, check=False, follow=follow)
+
+
+def _read_file(path: Path, *, check: bool, follow: bool = True) -> Iterator[SourceItem]:
+    """The message(s) of one file. ``follow=False`` (a file found below a source): a
+    symbolic link is reported, not read (``open_regular``)."""
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
+        if not follow and path.is_symlink():
+            yield UnreadableSource(str(path), NOT_FOLLOWED)
             return
-        with path.open("rb") as handle:
+        opened = open_regular(path, follow=follow)
+        if opened is None:
+            return
+        handle, info = opened
+        with handle:
             head = handle.read(4096)
             if check and not looks_like_message(head):
                 return
@@ -140,6 +181,9 @@ def _read_file(path: Path, *, check: bool) -> Iterator[SourceItem]:
         yield UnreadableSource(str(path), "permission denied")
         return
     except OSError as exc:
+        if not follow and exc.errno == errno.ELOOP:  # became a link after the walk looked
+            yield UnreadableSource(str(path), NOT_FOLLOWED)
+            return
         yield UnreadableSource(str(path), f"cannot read: {exc.strerror or exc}")
         return
     yield RawMessage(str(path), data)
@@ -149,6 +193,9 @@ def _iter_directory(path: Path) -> Iterator[SourceItem]:
     if is_maildir(path):
         yield from iter_maildir(path)
         for sub in sorted(p for p in path.iterdir() if p.name.startswith(".") and p.is_dir() and is_maildir(p)):
+            if sub.is_symlink():
+                yield UnreadableSource(str(sub), NOT_FOLLOWED)
+                continue
             yield from iter_maildir(sub)  # Maildir++ sub-folders
         return
     try:
@@ -161,10 +208,12 @@ def _iter_directory(path: Path) -> Iterator[SourceItem]:
             continue
         child = Path(entry.path)
         try:
-            if entry.is_dir(follow_symlinks=False):
+            if entry.is_symlink():
+                yield UnreadableSource(str(child), NOT_FOLLOWED)
+            elif entry.is_dir(follow_symlinks=False):
                 yield from _iter_directory(child)
             elif entry.is_file(follow_symlinks=False):
-                yield from _read_file(child, check=True)
+                yield from _read_file(child, check=True, follow=False)
         except OSError as exc:
             yield UnreadableSource(str(child), f"cannot read: {exc.strerror or exc}")
 

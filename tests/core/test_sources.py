@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 from pathlib import Path
 
 import pytest
 
-from mailward.sources import RawMessage, SourceNotFound, UnreadableSource, check_paths, iter_sources
+from mailward import sources
+from mailward.sources import (
+    NOT_FOLLOWED,
+    RawMessage,
+    SourceNotFound,
+    UnreadableSource,
+    check_paths,
+    iter_sources,
+    open_regular,
+    read_file,
+)
 
 from .samples import SAMPLES
 
@@ -98,3 +110,63 @@ def test_streaming_does_not_read_ahead(tmp_path: Path) -> None:
     first = next(iterator)
     assert isinstance(first, RawMessage)
     assert first.source.endswith("000.eml")
+
+
+def test_links_below_a_source_are_reported_not_followed(tmp_path: Path) -> None:
+    # a loop back to a parent read one message 41 times; a link in a mailbox a user owns
+    # must not make a hunt run by root read a file outside it
+    root = tmp_path / "mail"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "one.eml").write_bytes(ONE)
+    outside = tmp_path / "outside.eml"
+    outside.write_bytes(TWO)
+    (root / "a" / "loop").symlink_to(root)
+    (root / "a" / "outside.eml").symlink_to(outside)
+    items = _sources([str(root)])
+    read = [i.source for i in items if isinstance(i, RawMessage)]
+    links = sorted(i.source for i in items if isinstance(i, UnreadableSource) and i.error == NOT_FOLLOWED)
+    assert read == [str(root / "a" / "one.eml")]
+    assert links == [str(root / "a" / "loop"), str(root / "a" / "outside.eml")]
+    # a link the user names is read, as is a directory reached through one
+    assert _sources([str(root / "a" / "outside.eml")]) == [RawMessage(str(root / "a" / "outside.eml"), TWO)]
+    assert [i.source for i in _sources([str(root / "a" / "loop" / "a" / "one.eml")])] == [
+        str(root / "a" / "loop" / "a" / "one.eml")]
+
+
+def test_maildir_links_and_fifos_are_not_read(tmp_path: Path) -> None:
+    box = tmp_path / "box"
+    for sub in ("cur", "new", "tmp"):
+        (box / sub).mkdir(parents=True)
+    (box / "cur" / "1.a:2,S").write_bytes(ONE)
+    outside = tmp_path / "secret"
+    outside.write_bytes(TWO)
+    (box / "cur" / "2.b:2,S").symlink_to(outside)
+    os.mkfifo(box / "new" / "3.c")  # opening it for reading would wait for a writer
+    items = _sources([str(box)])
+    assert [i.source for i in items if isinstance(i, RawMessage)] == [str(box / "cur" / "1.a:2,S")]
+    assert [(i.source, i.error) for i in items if isinstance(i, UnreadableSource)] == [
+        (str(box / "cur" / "2.b:2,S"), NOT_FOLLOWED)]
+
+
+def test_a_file_that_became_a_link_after_the_walk_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    outside = tmp_path / "secret"
+    outside.write_bytes(TWO)
+    swapped = tmp_path / "m.eml"
+    swapped.symlink_to(outside)
+    assert list(read_file(swapped, follow=False)) == [UnreadableSource(str(swapped), NOT_FOLLOWED)]
+    assert list(read_file(swapped, follow=True)) == [RawMessage(str(swapped), TWO)]
+    assert open_regular(swapped, follow=False) is None  # its status says link: not opened
+
+    class Before:  # the status a check saw before the file was swapped for a link
+        def __getattr__(self, name: str) -> object:
+            return getattr(os, name)
+
+        def stat(self, path: object, follow_symlinks: bool = True) -> os.stat_result:
+            return os.stat(outside)
+
+    monkeypatch.setattr(sources, "os", Before())
+    with pytest.raises(OSError) as raised:  # O_NOFOLLOW: the open itself refuses the link
+        open_regular(swapped, follow=False)
+    assert raised.value.errno == errno.ELOOP
+    monkeypatch.setattr(Path, "is_symlink", lambda self: False)  # swapped after that check too
+    assert list(read_file(swapped, follow=False)) == [UnreadableSource(str(swapped), NOT_FOLLOWED)]

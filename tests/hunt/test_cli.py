@@ -121,3 +121,14 @@ def test_bad_sources_are_clear_errors(tmp_path):
     assert "cannot connect" in run("hunt", "imap://u@127.0.0.1:1/INBOX", "--password-env", "PATH", "--db", db, code=2)
     assert "unsupported database" in run("hunt", str(tmp_path), "--db", "mysql://x/y", code=2)
     assert "nothing to hunt" in run("hunt", "--db", db, code=2)
+
+
+def test_links_not_followed_are_reported(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "loop").symlink_to(tree)
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    result = CliRunner().invoke(cli, ["hunt", str(tree), "--db", db, "--format", "json", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 symbolic link(s) below the sources not followed" in result.stderr
+    assert json.loads(result.stdout)["links_not_followed"] == 1

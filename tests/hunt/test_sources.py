@@ -39,3 +39,27 @@ def test_only_new_or_changed_files_are_read_across_chunks(tmp_path: Path, monkey
     sources = [e.source for e in again.entries() if isinstance(e, WorkItem)]
     assert sources == [seen[1][0], seen[7][0]]
     store.close()
+
+
+def test_links_below_the_sources_are_counted_not_followed(tmp_path: Path) -> None:
+    # a link back to a parent made the walk read one message 41 times; a link a mailbox's
+    # owner plants must not make a hunt run by root read a file outside the mailbox
+    box = _maildir(tmp_path, 2)
+    secret = tmp_path / "secret"
+    secret.write_bytes(MESSAGE % (7, 7))
+    (box / "cur" / "1800000000.M9.test:2,S").symlink_to(secret)
+    tree = tmp_path / "tree"
+    (tree / "a").mkdir(parents=True)
+    (tree / "a" / "m.eml").write_bytes(MESSAGE % (8, 8))
+    (tree / "a" / "up").symlink_to(tree)
+    (tree / "a" / "secret.eml").symlink_to(secret)
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    source = FileSource([box, tree])
+    assert source.prepare(store) == 3  # two Maildir messages and m.eml, each once
+    read = [e.source for e in source.entries() if isinstance(e, WorkItem)]
+    assert len(read) == 3 and read[-1] == str(tree / "a" / "m.eml")
+    assert source.links.count == 3
+    assert set(source.links.examples) == {str(box / "cur" / "1800000000.M9.test:2,S"), str(tree / "a" / "up"),
+                                          str(tree / "a" / "secret.eml")}
+    named = FileSource([tree / "a" / "secret.eml"])  # a link the user names is read
+    assert named.prepare(store) == 1 and named.links.count == 0

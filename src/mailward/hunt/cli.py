@@ -115,6 +115,12 @@ def hunt(
     finally:
         store.close()
     out = stats.to_json()
+    links = [source.links for source in hunt_sources if isinstance(source, FileSource) and source.links.count]
+    if links:
+        out["links_not_followed"] = sum(link.count for link in links)
+        examples = ", ".join(e for link in links for e in link.examples[:3])
+        click.echo(f"mailward: {out['links_not_followed']} symbolic link(s) below the sources not followed "
+                   f"(e.g. {examples}); name a link as a source to read it", err=True)
     if cluster_stats is not None:
         out["campaigns"] = cluster_stats.campaigns
         out["benign_groups"] = cluster_stats.benign_groups

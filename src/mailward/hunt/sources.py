@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from mailward.errors import MailwardError
+from mailward.sources import open_regular
 from mailward.store import Store
 
 from .analysis import WorkItem
@@ -264,46 +265,78 @@ class _Unit:
     kind: str  # "file", "maildir", "mbox"
     size: int
     mtime_ns: int
+    follow: bool = False  # a path the user named (a link is followed), not one a walk found
 
 
-def _maildir_units(root: Path) -> Iterator[_Unit]:
+@dataclass
+class Links:
+    """Symbolic links a walk found below the sources and did not follow (``sources.NOT_FOLLOWED``)."""
+
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, path: Path) -> None:
+        self.count += 1
+        if len(self.examples) < 3:
+            self.examples.append(str(path))
+
+
+def _maildir_units(root: Path, links: Links) -> Iterator[_Unit]:
     for sub in ("new", "cur"):
         folder = root / sub
+        if folder.is_symlink():
+            links.add(folder)
+            continue
         if not folder.is_dir():
             continue
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.name.startswith(".") or not entry.is_file():
+            if entry.name.startswith("."):
                 continue
-            st = entry.stat()
+            if entry.is_symlink():
+                links.add(Path(entry.path))
+                continue
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            st = entry.stat(follow_symlinks=False)
             unique = entry.name.split(":2,", 1)[0].split("!2,", 1)[0]
             yield _Unit(f"{root}/{unique}", Path(entry.path), "maildir", st.st_size, st.st_mtime_ns)
     for child in sorted(root.iterdir()):  # Maildir++ sub-folders: .Sent, .Archive.2024
         if child.name.startswith(".") and child.is_dir() and _is_maildir(child):
-            yield from _maildir_units(child)
+            if child.is_symlink():
+                links.add(child)
+                continue
+            yield from _maildir_units(child, links)
 
 
-def _walk(path: Path) -> Iterator[_Unit]:
+def _walk(path: Path, links: Links, *, top: bool = True) -> Iterator[_Unit]:
+    """The files below ``path``; below it, a symbolic link is counted in ``links``, not followed."""
+    if not top and path.is_symlink():
+        links.add(path)
+        return
     if path.is_dir():
         if _is_maildir(path):
-            yield from _maildir_units(path)
+            yield from _maildir_units(path, links)
             return
         for child in sorted(path.iterdir()):
             if child.name.startswith("."):
                 continue
-            yield from _walk(child)
+            yield from _walk(child, links, top=False)
     elif path.is_file():
         from mailward.sources import is_mbox, looks_like_message
 
         try:
-            with path.open("rb") as fh:
-                head = fh.read(4096)
+            opened = open_regular(path, follow=top)
+            if opened is None:
+                return
+            with opened[0] as head_file:
+                head = head_file.read(4096)
         except OSError:
             return
         if not (is_mbox(head) or looks_like_message(head)):
             return  # a README or an index file next to the mail, not a message
-        st = path.stat()
+        st = opened[1]
         kind = "mbox" if is_mbox(head) else "file"
-        yield _Unit(str(path), path, kind, st.st_size, st.st_mtime_ns)
+        yield _Unit(str(path), path, kind, st.st_size, st.st_mtime_ns, follow=top)
 
 
 class FileSource:
@@ -322,6 +355,7 @@ class FileSource:
         self.paths = [Path(p).absolute() for p in paths]
         self.owner = owner.lower()
         self.store: Store | None = None
+        self.links = Links()  # of the last walk (each walk counts afresh)
 
     @property
     def name(self) -> str:
@@ -339,8 +373,9 @@ class FileSource:
         store last saw it, in walk order (skip > 0: an mbox appended to)."""
         assert self.store is not None, "prepare() first"
         chunk: list[_Unit] = []
+        self.links = Links()
         for path in self.paths:
-            for unit in _walk(path):
+            for unit in _walk(path, self.links):
                 chunk.append(unit)
                 if len(chunk) >= self.CHUNK:
                     yield from self._unseen(chunk)
@@ -363,19 +398,23 @@ class FileSource:
         for unit, skip in self._pending():
             if unit.kind != "mbox":
                 try:
-                    raw = unit.path.read_bytes()
+                    opened = open_regular(unit.path, follow=unit.follow)
+                    if opened is None:
+                        continue
+                    with opened[0] as handle:
+                        raw = handle.read()
                 except OSError:
-                    continue  # moved or deleted since the walk (a mail client at work)
+                    continue  # moved or deleted since the walk (a mail client at work), or now a link
                 yield WorkItem(unit.key if unit.kind == "maildir" else str(unit.path), raw, self.owner)
                 yield Checkpoint(files=((unit.key, unit.size, unit.mtime_ns, 1),))
                 continue
             yield from self._mbox_entries(unit, skip)
 
     def _mbox_entries(self, unit: _Unit, skip: int) -> Iterator[Entry]:
-        from mailward.sources import RawMessage, iter_sources
+        from mailward.sources import RawMessage, read_file
 
         count = 0
-        for raw in iter_sources([str(unit.path)]):
+        for raw in read_file(unit.path, follow=unit.follow):
             if not isinstance(raw, RawMessage):
                 continue  # unreadable: reported by `mailward scan`, skipped here
             count += 1
