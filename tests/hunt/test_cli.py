@@ -132,3 +132,22 @@ def test_links_not_followed_are_reported(tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 symbolic link(s) below the sources not followed" in result.stderr
     assert json.loads(result.stdout)["links_not_followed"] == 1
+
+
+def test_unreadable_files_are_reported(tmp_path, monkeypatch):
+    from mailward.hunt import sources as hunt_sources
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "m.eml").write_bytes(b"From: a@example.org\r\nSubject: x\r\n\r\nhello\r\n")
+
+    def refusing(path, *, follow):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(hunt_sources, "open_regular", refusing)
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    result = CliRunner().invoke(cli, ["hunt", str(tree), "--db", db, "--format", "json", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 file(s) or folder(s) below the sources could not be read" in result.stderr
+    assert "m.eml: Permission denied" in result.stderr
+    assert json.loads(result.stdout)["unreadable_files"] == 1

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from mailward.hunt import sources as sources_module
 from mailward.hunt.analysis import WorkItem
 from mailward.hunt.sources import FileSource
 from mailward.store import open_store
@@ -58,8 +59,32 @@ def test_links_below_the_sources_are_counted_not_followed(tmp_path: Path) -> Non
     assert source.prepare(store) == 3  # two Maildir messages and m.eml, each once
     read = [e.source for e in source.entries() if isinstance(e, WorkItem)]
     assert len(read) == 3 and read[-1] == str(tree / "a" / "m.eml")
-    assert source.links.count == 3
-    assert set(source.links.examples) == {str(box / "cur" / "1800000000.M9.test:2,S"), str(tree / "a" / "up"),
+    assert source.skipped.links.count == 3
+    assert set(source.skipped.links.examples) == {str(box / "cur" / "1800000000.M9.test:2,S"), str(tree / "a" / "up"),
                                           str(tree / "a" / "secret.eml")}
     named = FileSource([tree / "a" / "secret.eml"])  # a link the user names is read
-    assert named.prepare(store) == 1 and named.links.count == 0
+    assert named.prepare(store) == 1 and named.skipped.links.count == 0
+
+
+def test_unreadable_files_are_counted_and_vanished_ones_are_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for name in ("a.eml", "b.eml", "c.eml"):
+        (tree / name).write_bytes(MESSAGE % (1, 1))
+    real = sources_module.open_regular
+
+    def refusing(path: Path, *, follow: bool):  # type: ignore[no-untyped-def]
+        if path.name == "b.eml":
+            raise PermissionError(13, "Permission denied")
+        if path.name == "c.eml":
+            raise FileNotFoundError(2, "No such file or directory")  # a mail client moved it
+        return real(path, follow=follow)
+
+    monkeypatch.setattr(sources_module, "open_regular", refusing)
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    source = FileSource([tree])
+    assert source.prepare(store) == 1
+    assert [e.source for e in source.entries() if isinstance(e, WorkItem)] == [str(tree / "a.eml")]
+    assert source.skipped.unreadable.count == 1
+    assert source.skipped.unreadable.examples == [f"{tree / 'b.eml'}: Permission denied"]
+    assert source.skipped.links.count == 0

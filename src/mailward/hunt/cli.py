@@ -115,12 +115,7 @@ def hunt(
     finally:
         store.close()
     out = stats.to_json()
-    links = [source.links for source in hunt_sources if isinstance(source, FileSource) and source.links.count]
-    if links:
-        out["links_not_followed"] = sum(link.count for link in links)
-        examples = ", ".join(e for link in links for e in link.examples[:3])
-        click.echo(f"mailward: {out['links_not_followed']} symbolic link(s) below the sources not followed "
-                   f"(e.g. {examples}); name a link as a source to read it", err=True)
+    _report_skipped([s.skipped for s in hunt_sources if isinstance(s, FileSource)], out)
     if cluster_stats is not None:
         out["campaigns"] = cluster_stats.campaigns
         out["benign_groups"] = cluster_stats.benign_groups
@@ -275,3 +270,19 @@ def targets(config_path: str | None, db: str | None, show_all: bool, fmt: str) -
             _when(t.first_seen), _when(t.last_seen),
         )
     Console(width=220).print(table)
+
+
+def _report_skipped(skipped: list[Any], out: dict[str, Any]) -> None:
+    """Say what the file sources' walk left out (``hunt.sources.Skipped``): nothing unsaid."""
+    links = [s.links for s in skipped if s.links.count]
+    if links:
+        out["links_not_followed"] = sum(t.count for t in links)
+        examples = ", ".join(e for t in links for e in t.examples)
+        click.echo(f"mailward: {out['links_not_followed']} symbolic link(s) below the sources not followed "
+                   f"(e.g. {examples}); name a link as a source to read it", err=True)
+    unreadable = [s.unreadable for s in skipped if s.unreadable.count]
+    if unreadable:
+        out["unreadable_files"] = sum(t.count for t in unreadable)
+        examples = "; ".join(e for t in unreadable for e in t.examples)
+        click.echo(f"mailward: {out['unreadable_files']} file(s) or folder(s) below the sources could not be read "
+                   f"(e.g. {examples}); the next hunt tries them again", err=True)

@@ -11,6 +11,7 @@ with ``BODY.PEEK[]``, so no flag (``\\Seen`` included) ever changes.
 
 from __future__ import annotations
 
+import errno
 import os
 import ssl
 import tomllib
@@ -269,58 +270,88 @@ class _Unit:
 
 
 @dataclass
-class Links:
-    """Symbolic links a walk found below the sources and did not follow (``sources.NOT_FOLLOWED``)."""
+class Tally:
+    """How many paths, and the first few with why."""
 
     count: int = 0
     examples: list[str] = field(default_factory=list)
 
-    def add(self, path: Path) -> None:
+    def add(self, path: Path, why: str = "") -> None:
         self.count += 1
         if len(self.examples) < 3:
-            self.examples.append(str(path))
+            self.examples.append(f"{path}: {why}" if why else str(path))
 
 
-def _maildir_units(root: Path, links: Links) -> Iterator[_Unit]:
+@dataclass
+class Skipped:
+    """What a walk over file sources did not read, so that nothing is left out unsaid:
+    symbolic links below a source (``sources.NOT_FOLLOWED``), and files or folders that
+    could not be read (permissions, I/O errors). A file deleted or moved between the walk
+    and the read is not counted: a mail client at work does that."""
+
+    links: Tally = field(default_factory=Tally)
+    unreadable: Tally = field(default_factory=Tally)
+
+    def error(self, path: Path, exc: OSError) -> None:
+        if exc.errno == errno.ELOOP:
+            self.links.add(path)  # became a link after the walk looked (O_NOFOLLOW)
+        elif not isinstance(exc, FileNotFoundError):
+            self.unreadable.add(path, exc.strerror or str(exc))
+
+
+def _listing(folder: Path, skipped: Skipped) -> list[os.DirEntry[str]]:
+    try:
+        return sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        skipped.error(folder, exc)
+        return []
+
+
+def _maildir_units(root: Path, skipped: Skipped) -> Iterator[_Unit]:
     for sub in ("new", "cur"):
         folder = root / sub
         if folder.is_symlink():
-            links.add(folder)
+            skipped.links.add(folder)
             continue
         if not folder.is_dir():
             continue
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        for entry in _listing(folder, skipped):
             if entry.name.startswith("."):
                 continue
             if entry.is_symlink():
-                links.add(Path(entry.path))
+                skipped.links.add(Path(entry.path))
                 continue
-            if not entry.is_file(follow_symlinks=False):
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                skipped.error(Path(entry.path), exc)
                 continue
-            st = entry.stat(follow_symlinks=False)
             unique = entry.name.split(":2,", 1)[0].split("!2,", 1)[0]
             yield _Unit(f"{root}/{unique}", Path(entry.path), "maildir", st.st_size, st.st_mtime_ns)
-    for child in sorted(root.iterdir()):  # Maildir++ sub-folders: .Sent, .Archive.2024
-        if child.name.startswith(".") and child.is_dir() and _is_maildir(child):
+    for entry in _listing(root, skipped):  # Maildir++ sub-folders: .Sent, .Archive.2024
+        child = Path(entry.path)
+        if entry.name.startswith(".") and child.is_dir() and _is_maildir(child):
             if child.is_symlink():
-                links.add(child)
+                skipped.links.add(child)
                 continue
-            yield from _maildir_units(child, links)
+            yield from _maildir_units(child, skipped)
 
 
-def _walk(path: Path, links: Links, *, top: bool = True) -> Iterator[_Unit]:
-    """The files below ``path``; below it, a symbolic link is counted in ``links``, not followed."""
+def _walk(path: Path, skipped: Skipped, *, top: bool = True) -> Iterator[_Unit]:
+    """The files below ``path``; below it, a symbolic link is counted in ``skipped``, not followed."""
     if not top and path.is_symlink():
-        links.add(path)
+        skipped.links.add(path)
         return
     if path.is_dir():
         if _is_maildir(path):
-            yield from _maildir_units(path, links)
+            yield from _maildir_units(path, skipped)
             return
-        for child in sorted(path.iterdir()):
-            if child.name.startswith("."):
+        for entry in _listing(path, skipped):
+            if entry.name.startswith("."):
                 continue
-            yield from _walk(child, links, top=False)
+            yield from _walk(Path(entry.path), skipped, top=False)
     elif path.is_file():
         from mailward.sources import is_mbox, looks_like_message
 
@@ -330,7 +361,8 @@ def _walk(path: Path, links: Links, *, top: bool = True) -> Iterator[_Unit]:
                 return
             with opened[0] as head_file:
                 head = head_file.read(4096)
-        except OSError:
+        except OSError as exc:
+            skipped.error(path, exc)
             return
         if not (is_mbox(head) or looks_like_message(head)):
             return  # a README or an index file next to the mail, not a message
@@ -355,7 +387,7 @@ class FileSource:
         self.paths = [Path(p).absolute() for p in paths]
         self.owner = owner.lower()
         self.store: Store | None = None
-        self.links = Links()  # of the last walk (each walk counts afresh)
+        self.skipped = Skipped()  # by the last walk (each walk counts afresh)
 
     @property
     def name(self) -> str:
@@ -373,9 +405,9 @@ class FileSource:
         store last saw it, in walk order (skip > 0: an mbox appended to)."""
         assert self.store is not None, "prepare() first"
         chunk: list[_Unit] = []
-        self.links = Links()
+        self.skipped = Skipped()
         for path in self.paths:
-            for unit in _walk(path, self.links):
+            for unit in _walk(path, self.skipped):
                 chunk.append(unit)
                 if len(chunk) >= self.CHUNK:
                     yield from self._unseen(chunk)
@@ -403,20 +435,23 @@ class FileSource:
                         continue
                     with opened[0] as handle:
                         raw = handle.read()
-                except OSError:
-                    continue  # moved or deleted since the walk (a mail client at work), or now a link
+                except OSError as exc:
+                    self.skipped.error(unit.path, exc)  # unless moved or deleted since the walk
+                    continue
                 yield WorkItem(unit.key if unit.kind == "maildir" else str(unit.path), raw, self.owner)
                 yield Checkpoint(files=((unit.key, unit.size, unit.mtime_ns, 1),))
                 continue
             yield from self._mbox_entries(unit, skip)
 
     def _mbox_entries(self, unit: _Unit, skip: int) -> Iterator[Entry]:
-        from mailward.sources import RawMessage, read_file
+        from mailward.sources import NOT_FOLLOWED, RawMessage, read_file
 
         count = 0
         for raw in read_file(unit.path, follow=unit.follow):
             if not isinstance(raw, RawMessage):
-                continue  # unreadable: reported by `mailward scan`, skipped here
+                tally = self.skipped.links if raw.error == NOT_FOLLOWED else self.skipped.unreadable
+                tally.add(unit.path, "" if raw.error == NOT_FOLLOWED else raw.error)
+                continue
             count += 1
             if count <= skip:
                 continue
