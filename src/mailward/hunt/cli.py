@@ -274,15 +274,14 @@ def targets(config_path: str | None, db: str | None, show_all: bool, fmt: str) -
 
 def _report_skipped(skipped: list[Any], out: dict[str, Any]) -> None:
     """Say what the file sources' walk left out (``hunt.sources.Skipped``): nothing unsaid."""
-    links = [s.links for s in skipped if s.links.count]
-    if links:
-        out["links_not_followed"] = sum(t.count for t in links)
-        examples = ", ".join(e for t in links for e in t.examples)
-        click.echo(f"mailward: {out['links_not_followed']} symbolic link(s) below the sources not followed "
-                   f"(e.g. {examples}); name a link as a source to read it", err=True)
-    unreadable = [s.unreadable for s in skipped if s.unreadable.count]
-    if unreadable:
-        out["unreadable_files"] = sum(t.count for t in unreadable)
-        examples = "; ".join(e for t in unreadable for e in t.examples)
-        click.echo(f"mailward: {out['unreadable_files']} file(s) or folder(s) below the sources could not be read "
-                   f"(e.g. {examples}); the next hunt tries them again", err=True)
+    for key, kind, said in (
+        ("links_not_followed", "links", "symbolic link(s) below the sources not followed ({}); "
+                                        "name a link as a source to read it"),
+        ("unreadable_files", "unreadable", "file(s) or folder(s) below the sources could not be read ({}); "
+                                           "the next hunt tries them again"),
+    ):
+        tallies = [getattr(s, kind) for s in skipped if getattr(s, kind).count]
+        if tallies:
+            out[key] = sum(t.count for t in tallies)
+            examples = "; ".join(e for t in tallies for e in t.examples)
+            click.echo(f"mailward: {out[key]} " + said.format(f"e.g. {examples}"), err=True)
