@@ -141,11 +141,15 @@ def open_regular(path: Path, *, follow: bool) -> tuple[BinaryIO, os.stat_result]
         return None
     # O_NONBLOCK: should the path have become a FIFO since, the open does not wait
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | (0 if follow else _NOFOLLOW))
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode):
+            return os.fdopen(fd, "rb"), info
+    except BaseException:
         os.close(fd)
-        return None
-    return os.fdopen(fd, "rb"), info
+        raise
+    os.close(fd)
+    return None
 
 
 def read_file(path: Path, *, follow: bool) -> Iterator[SourceItem]:
