@@ -117,3 +117,12 @@ def test_rules_list_check_counts_evaluation_errors() -> None:
     # every built-in rule evaluates on its own samples without an error
     assert [(r["name"], r["last_error"]) for r in rows if r["errors"]] == []
     assert all("errors" in r for r in rows)
+
+
+def test_rules_list_check_says_which_inputs_it_could_not_read(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLES / "LINK_IP_ADDRESS", tmp_path / "check")
+    (tmp_path / "check" / "elsewhere.eml").symlink_to(next((tmp_path / "check" / "hit").iterdir()))
+    result = run("rules", "list", "--json", "--check", str(tmp_path / "check"))
+    assert result.exit_code == 0, result.output
+    assert f"{tmp_path / 'check' / 'elsewhere.eml'}: a symbolic link, not followed" in result.stderr
+    assert all(json.loads(line)["errors"] == 0 for line in result.stdout.splitlines())

@@ -126,6 +126,8 @@ def _evaluate(config: Any, ruleset: Any, paths: tuple[str, ...]) -> None:
         data = getattr(item, "data", None)
         if data is not None:
             analyser.analyse(parse_message(data))
+        else:  # said on stderr, as `scan` says it: the counts then cover fewer messages
+            click.echo(f"mailward: {item.source}: {getattr(item, 'error', 'unreadable')}", err=True)
 
 
 def _short(value: Any, limit: int = 160) -> str:
