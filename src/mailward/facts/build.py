@@ -87,7 +87,7 @@ def build_facts(
         "forms": _forms(message),
         "attachments": [_attachment(a, (attachment_info or {}).get(a.part), sender["registrable"]) for a in message.attachments],
         "mime": _mime(message),
-        "content": _content(message, text),
+        "content": _content(message, text, sender["address"]),
         "intel": [_intel(m) for m in intel],
         "org": {
             "domains": list(own),
@@ -95,9 +95,6 @@ def build_facts(
         },
         "model": dict(model) if model is not None else SCHEMA["model"].empty(),
     }
-    content = facts["content"]
-    content["contact_elsewhere"] = message_cues.contact_elsewhere(content["text"][len(message.subject or "") + 1:],
-                                                                  sender["address"], message.recipients)
     facts["identity"]["claim_holds"] = True
     if identity is not None:
         apply_identity(facts, identity)
@@ -426,11 +423,13 @@ _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u20
                         "\ufeff\U000e0000-\U000e007f]")
 
 
-def _content(message: Message, text: str | None = None) -> dict[str, Any]:
+def _content(message: Message, text: str | None = None, sender: str = "") -> dict[str, Any]:
+    """The content section; ``sender`` (the From address) is not an address the body's
+    request to write elsewhere (``contact_elsewhere``) can name."""
     text = content_text(message) if text is None else text
     subject = message.subject or ""
     if len(text) > LURE_TEXT:  # longer than content_text makes it: each function reads its own
-        return _content_of(text, subject, _text_cues(text))
+        return _content_of(text, subject, _text_cues(text), message, sender)
     # the text is encoded to UTF-8 once for every RE2 pattern (``re2bytes``)
     data = re2bytes.utf8(text)
     if subject.isascii():
@@ -438,7 +437,7 @@ def _content(message: Message, text: str | None = None) -> dict[str, Any]:
     else:  # look-alike letters in the subject ("Amаzon accоunt on hоld"): read it folded too
         lures = find_lures(text + "\n" + _folded(subject))
     cues = (lures, callback_signals_in(data), ad_footer_in(data), *message_cues.text_cues_in(data))
-    return _content_of(text, subject, cues)
+    return _content_of(text, subject, cues, message, sender)
 
 
 _TextCues = tuple[tuple[list[str], list[str]], tuple[int, int, bool], str, list[str], list[str], bool]
@@ -450,7 +449,7 @@ def _text_cues(text: str) -> _TextCues:
             message_cues.urgency_phrases(text), message_cues.newsroom_words(text))
 
 
-def _content_of(text: str, subject: str, cues: _TextCues) -> dict[str, Any]:
+def _content_of(text: str, subject: str, cues: _TextCues, message: Message, sender: str) -> dict[str, Any]:
     (topics, phrases), (phones, amounts, order_words), footer, credential, urgency, newsroom = cues
     body = text[len(subject) + 1:]  # content_text puts the subject and a newline first
     return {
@@ -465,6 +464,7 @@ def _content_of(text: str, subject: str, cues: _TextCues) -> dict[str, Any]:
         "credential_phrases": credential,
         "urgency_phrases": urgency,
         "newsroom_words": newsroom,
+        "contact_elsewhere": message_cues.contact_elsewhere(body, sender, message.recipients),
     }
 
 
