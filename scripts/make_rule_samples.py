@@ -175,6 +175,7 @@ SHOP = "news@shop-weekly.com"
 REUTERS_FAKE = "Reuters News <news@globalbrief-media.com>"
 REUTERS_REAL = "Reuters News <news@reuters.com>"
 FORUM = "Policy Forum <info@policy-forum.org>"
+INTERVIEW = "Dear Ms Keller,\n\nWould you have twenty minutes this week for a short interview on the energy bill?\n\nKind regards,\nPolicy Forum\n"
 CRED = "<p>Your password will expire today. Please verify your account to keep access.</p>"
 
 # rule name -> (hit builders, miss builders)
@@ -228,6 +229,11 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     "BEACON_FIRST_CONTACT_TOKEN": (
         [lambda: newsletter(SHOP, pixel("shop-weekly.com", f"?e={B64_RCPT}"))],
         [lambda: newsletter(SHOP, pixel("shop-weekly.com"))],
+    ),
+    "BEACON_READ_RECEIPT": (
+        [lambda: Mail(FORUM, "Interview request").with_text(INTERVIEW).header("Disposition-Notification-To", "<desk.7f3k@policy-forum.org>"),
+         lambda: Mail(FORUM, "Interview request").with_text(INTERVIEW).header("Return-Receipt-To", "forum.desk@gmail.com")],
+        [lambda: Mail(FORUM, "Interview request").with_text(INTERVIEW).header("Disposition-Notification-To", "Policy Forum <info@policy-forum.org>")],
     ),
     "BEACON_DMARC_FAIL_SENDER": (
         [lambda: newsletter(SHOP, pixel("shop-weekly.com"), auth_header=auth("shop-weekly.com", spf="fail", dkim="none", dmarc="fail", spf_domain="bulk-relay.net"))],

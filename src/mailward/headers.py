@@ -13,6 +13,7 @@ import datetime as dt
 import email.errors
 import email.utils
 import re
+from collections.abc import Sequence
 from email import quoprimime
 from email.header import decode_header, make_header
 from functools import lru_cache
@@ -166,6 +167,28 @@ def _make_address(display_name: str, addr: str) -> Address:
         registrable=registrable,
         written=written,
     )
+
+
+# Header fields that ask the reader's mail client to send a receipt once the message is
+# displayed: RFC 8098's Disposition-Notification-To, and two older, non-standard ones
+# some clients still honour (Return-Receipt-To, X-Confirm-Reading-To). A receipt tells
+# the sender when the message was read and, in its Reporting-UA field, by which client,
+# and it is sent by the reader's own mail system, so image blocking does not stop it.
+READ_RECEIPT_FIELDS = ("disposition-notification-to", "return-receipt-to", "x-confirm-reading-to")
+
+
+def receipt_addresses(headers: Sequence[tuple[str, str]], limit: int = 40) -> tuple[Address, ...]:
+    """The mailboxes ``headers`` (name, decoded value) ask a read receipt for
+    (``READ_RECEIPT_FIELDS``), in field order, each once, at most ``limit``; only
+    addresses with an "@" (a receipt goes nowhere else)."""
+    values = [value for name in READ_RECEIPT_FIELDS for key, value in headers if key.lower() == name]
+    if not values:
+        return ()
+    found: dict[str, Address] = {}
+    for address in parse_addresses(values[:limit], "Disposition-Notification-To", []):
+        if "@" in address.addr:
+            found.setdefault(address.addr.lower(), address)
+    return tuple(found.values())[:limit]
 
 
 def parse_addresses(values: list[str], header: str, defects: list[Defect]) -> tuple[Address, ...]:

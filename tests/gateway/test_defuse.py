@@ -349,3 +349,34 @@ def test_mixed_line_endings_are_defused_as_clients_read_them() -> None:
     msg = email.message_from_bytes(out, policy=policy.compat32)
     htmls = [p.get_payload(decode=True).decode() for p in msg.walk() if p.get_content_type() == "text/html"]
     assert htmls and all("t.example" not in h for h in htmls)
+
+
+def test_read_receipt_requests_leave_the_header_and_nothing_else_does() -> None:
+    raw = html_message("<p>Twenty minutes for an interview?</p>")
+    head, sep, body = split_head(raw)
+    asked = (head + b"Disposition-Notification-To: <desk@elsewhere.example>\r\n"
+             b"return-receipt-to:\r\n forum.desk@gmail.com\r\n\tfolded on\r\nX-Confirm-Reading-To: desk@elsewhere.example\r\n"
+             b"X-Kept: yes\r\n" + sep + body)
+    out, report = defuse_report(asked, result())
+    new_head, _sep, _body = split_head(out)
+    assert report.receipts_removed == 3
+    assert new_head == head + b"X-Kept: yes\r\n"  # every other header byte for byte, the folded lines gone too
+    assert "read receipt" in report.banner
+    # only defusing takes them out: the banner-only action and a message without them keep every header
+    kept, banner_only = defuse_report(asked, result(), neutralise=False)
+    assert split_head(kept)[0] == split_head(asked)[0] and banner_only.receipts_removed == 0
+    plain = EmailMessage()
+    plain["From"] = "a@example.org"
+    plain.set_content("hello")
+    text_only = plain.as_bytes(policy=policy.SMTP)
+    untouched, none = defuse_report(text_only, result(), GatewaySettings(banner=False))
+    assert untouched == text_only and none.receipts_removed == 0
+
+
+def test_drop_fields_reads_field_starts_and_continuations() -> None:
+    from mailward.gateway.mimesplice import drop_fields
+
+    head = b"A: 1\r\nDrop: x\r\n y\r\nB: 2\nDROP : z\nC: 3\r\n"
+    assert drop_fields(head, ("drop",)) == (b"A: 1\r\nB: 2\nC: 3\r\n", 2)
+    assert drop_fields(head, ("absent",)) == (head, 0)
+    assert drop_fields(b" leading continuation\r\nDrop: x\r\n", ("drop",)) == (b" leading continuation\r\n", 1)

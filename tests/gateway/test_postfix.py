@@ -132,7 +132,8 @@ def _text(msg: EmailMessage) -> str:
 
 
 def test_benign_message_is_delivered_unchanged_with_verdict_headers(flow: Flow) -> None:
-    token, raw = M.benign(extra={"X-Mailward-Verdict": "clean", "X-Mailward-Findings": "forged"})
+    token, raw = M.benign(extra={"X-Mailward-Verdict": "clean", "X-Mailward-Findings": "forged",
+                                 "Disposition-Notification-To": "colleague@example.org"})
     # more forgeries, in other spellings and between other headers
     raw = raw.replace(b"\r\nSubject:", b"\r\nx-mailward-verdict: forged-lower\r\nX-MAILWARD-SCORE: -100\r\nSubject:", 1)
     raw = raw.replace(b"\r\nTo:", b"\r\nX-MAILWARD-Verdict: forged-upper\r\nTo:", 1)
@@ -147,14 +148,16 @@ def test_benign_message_is_delivered_unchanged_with_verdict_headers(flow: Flow) 
     # the body is byte for byte what was sent
     assert delivered.replace(b"\r\n", b"\n").endswith(raw.split(b"\r\n\r\n", 1)[1].replace(b"\r\n", b"\n"))
     assert not flow.entry_for(token)  # nothing rewritten, nothing stored
+    assert msg["Disposition-Notification-To"] == "colleague@example.org"  # delivered: no header is taken out
 
 
 def test_tracked_newsletter_is_defused_and_original_kept(flow: Flow) -> None:
-    token, raw = M.newsletter()
+    token, raw = M.newsletter(extra={"Disposition-Notification-To": "<desk@elsewhere.example>"})
     assert flow.send(raw) == (250, "")
     msg = flow.find_delivered("alice", token)
     assert msg["X-Mailward-Verdict"] == "tracking"
     assert msg["X-Mailward-Action"] == "defuse"
+    assert msg["Disposition-Notification-To"] is None  # defused: the read-receipt request went too
     html = _html(msg)
     text = _text(msg)
     assert M.PIXEL not in html and "tracking/open" not in html

@@ -124,6 +124,25 @@ def test_tracking_message_is_defused_and_original_stored_first(tmp_path: Path) -
     assert events.count("stored") == 1 and events.count("message") == 1
 
 
+def test_defusing_deletes_read_receipt_requests_and_delivering_keeps_them(tmp_path: Path) -> None:
+    asked = NEWSLETTER.replace(b"X-Test-Verdict: tracking\r\n", b"X-Test-Verdict: tracking\r\n"
+                               b"Disposition-Notification-To: <desk@elsewhere.example>\r\n"
+                               b"Return-Receipt-To: a@elsewhere.example\r\nReturn-Receipt-To: b@elsewhere.example\r\n")
+    delivered = asked.replace(b"X-Test-Verdict: tracking", b"X-Test-Verdict: clean")
+
+    async def scenario() -> None:
+        async with running_gateway(unit_settings(tmp_path)) as (port, _gw), MilterClient("127.0.0.1", port) as client:
+            out = await client.message(asked)
+            assert out.final == p.R_ACCEPT and dict(out.added)["X-Mailward-Action"] == "defuse"
+            deleted = [(index, name) for index, name, value in out.changed if value == ""]
+            assert deleted == [(1, "x-mailward-score"), (1, "X-Mailward-Verdict"), (2, "Return-Receipt-To"),
+                               (1, "Return-Receipt-To"), (1, "Disposition-Notification-To")]
+            assert b"read receipt" in (out.body or b"")
+            kept = await client.message(delivered)
+            assert [name for _index, name, _value in kept.changed] == ["x-mailward-score", "X-Mailward-Verdict"]
+    run(scenario())
+
+
 def test_quarantine_discards_after_storing(tmp_path: Path) -> None:
     raw = NEWSLETTER.replace(b"X-Test-Verdict: tracking", b"X-Test-Verdict: recon")
 

@@ -44,6 +44,18 @@ def test_lure_record_has_keys_and_no_target_in_indicators():
     assert {"kind": "domain", "value": "reuters-newsdesk.com"} in record.indicators
 
 
+def test_a_read_receipt_mailbox_is_a_campaign_indicator():
+    raw = (b"From: Desk <desk@policy-forum.example>\r\nTo: " + TARGET.encode() + b"\r\nSubject: Interview\r\n"
+           b"Disposition-Notification-To: <Opens.7f3k@Receipts-Box.example>\r\nMessage-ID: <r@x>\r\n\r\n"
+           b"Twenty minutes for an interview this week?\r\n")
+    message = parse_message(raw, envelope=Envelope(rcpt_to=(TARGET,)))
+    result = Scanner(Config({})).scan_message(message, "receipt.eml")
+    assert "BEACON_READ_RECEIPT" in {f.rule for f in result.findings}
+    record = build_record(message, result, source="receipt.eml", mailbox=TARGET, raw=raw)
+    assert {"kind": "email", "value": "opens.7f3k@receipts-box.example"} in record.indicators
+    assert {"kind": "domain", "value": "receipts-box.example"} in record.indicators
+
+
 def test_shapes():
     assert message_id_pattern("<20240312.8f3a1c@mta7.news-mail.example>") == "N8.H6@mta7.news-mail.example"
     assert message_id_pattern("no-at-sign") == ""

@@ -237,3 +237,20 @@ def test_fill_missing_gives_absent_fields_their_empty_values():
     assert facts["sender"]["reply_to_free_other"] is False
     assert facts["links"][0]["host"] == "example.org" and set(facts["links"][0]) == set(SCHEMA["links"].fields)
     assert fill_missing(facts) == 0  # complete facts are left alone
+
+
+def test_read_receipt_requests() -> None:
+    """Disposition-Notification-To and the two older request fields, lower case; a receipt
+    to the From address itself is what a person asking for one does (not elsewhere)."""
+    plain = build_facts(message())["sender"]
+    assert plain["receipt_to"] == [] and plain["receipt_elsewhere"] is False
+    own = build_facts(message(Disposition_Notification_To="Policy Forum <Info@Policy-Forum.org>"))["sender"]
+    assert own["receipt_to"] == ["info@policy-forum.org"] and own["receipt_elsewhere"] is False
+    kit = build_facts(message(Disposition_Notification_To="<desk.7f3k@policy-forum.org>",
+                              Return_Receipt_To="forum.desk@gmail.com",
+                              X_Confirm_Reading_To="desk.7f3k@policy-forum.org"))
+    assert schema_problems(kit) == []
+    assert kit["sender"]["receipt_to"] == ["desk.7f3k@policy-forum.org", "forum.desk@gmail.com"]
+    assert kit["sender"]["receipt_elsewhere"] is True
+    broken = build_facts(message(Disposition_Notification_To='"unclosed <'))["sender"]
+    assert broken["receipt_to"] == [] and broken["receipt_elsewhere"] is False

@@ -259,3 +259,14 @@ def test_own_domains_are_never_domain_indicators():
     )
     assert matcher.skipped == {"own domain": 1}
     assert {m.indicator for m in matcher.match(parse_message(RAW))} == {"desk@reuters-newsdesk.example"}
+
+
+def test_a_read_receipt_mailbox_is_matched_as_the_senders():
+    """An attacker's mailbox named in a read-receipt request is theirs as much as a Reply-To."""
+    raw = RAW.replace(b"Reply-To: x@evil-reply.example\r\n",
+                      b"Disposition-Notification-To: <Opens@Receipts.example>\r\n")
+    found = _by_indicator(_match([IndicatorRecord("opens@receipts.example", "email", "feed", 80),
+                                  IndicatorRecord("receipts.example", "domain", "feed", 60)], parse_message(raw)))
+    assert found["opens@receipts.example"].location == "receipt-to"
+    assert found["receipts.example"].location == "receipt-to"
+    assert not _match([IndicatorRecord("opens@receipts.example", "email", "feed", 80)])  # RAW asks for none

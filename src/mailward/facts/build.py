@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import domains
+from .. import headers as hdr
 from ..beacons import describe_exposure
 from ..identity.text import fold, unconfuse
 from ..model import Attachment, Message
@@ -172,6 +173,7 @@ def _sender(message: Message) -> dict[str, Any]:
                 display_addr = token
                 break
     return_path = message.return_path
+    receipt = [a.addr.lower() for a in hdr.receipt_addresses(message.headers, MAX_ITEMS)]
     return {
         "address": addr,
         "local": author.local if author else "",
@@ -192,6 +194,8 @@ def _sender(message: Message) -> dict[str, Any]:
         if return_path
         else "",
         "sender_header": message.sender.addr.lower() if message.sender else "",
+        "receipt_to": receipt,
+        "receipt_elsewhere": any(r != addr for r in receipt),
         "domain_invalid": bool(domain) and not ("." in domain.strip(".") and reg),
         "hosting": _sender_hosting(domain),
         "address_obfuscated": _obfuscated_from(message.header("From") or "", domain),

@@ -5,12 +5,13 @@ Pure functions (no I/O), so every action is easy to test without a socket.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mailward.gateway import protocol as p
 from mailward.gateway.mimesplice import split_head
 from mailward.gateway.settings import Action, GatewaySettings
+from mailward.headers import READ_RECEIPT_FIELDS
 from mailward.result import ScanResult
 
 MAX_HEADER_VALUE = 900  # stay well inside the 998-octet line limit
@@ -48,18 +49,29 @@ def _printable(text: str, limit: int) -> str:
 
 
 def strip_foreign_headers(headers: Sequence[tuple[str, str]], prefix: str) -> list[p.Reply]:
-    """Delete every header whose name starts with ``prefix`` (case-insensitive).
+    """Delete every header whose name starts with ``prefix`` (case-insensitive)."""
+    lowered = prefix.lower()
+    return _delete_headers(headers, lambda key: key.startswith(lowered))
+
+
+def strip_receipt_requests(headers: Sequence[tuple[str, str]]) -> list[p.Reply]:
+    """Delete the read-receipt requests (``headers.READ_RECEIPT_FIELDS``), as the defuser
+    does in the message it rewrites (the milter replaces only the body)."""
+    return _delete_headers(headers, lambda key: key in READ_RECEIPT_FIELDS)
+
+
+def _delete_headers(headers: Sequence[tuple[str, str]], doomed_name: Callable[[str], bool]) -> list[p.Reply]:
+    """CHGHEADER deletions of every header whose lower-case name ``doomed_name`` accepts.
 
     CHGHEADER addresses the n-th header of a name (1-based); deleting the highest
     index first keeps the lower indexes valid whatever the MTA does on deletion.
     """
-    lowered = prefix.lower()
     seen: dict[str, int] = {}
     doomed: list[tuple[str, int]] = []
     for name, _value in headers:
         key = name.lower()
         seen[key] = seen.get(key, 0) + 1
-        if key.startswith(lowered):
+        if doomed_name(key):
             doomed.append((name, seen[key]))
     return [p.change_header(index, name, "") for name, index in reversed(doomed)]
 
@@ -126,6 +138,8 @@ def decide_replies(
         return [p.DISCARD]  # the verified original is in our quarantine; Postfix drops its copy
     # an MTA that did not grant SMFIF_CHGHDRS would drop the connection on CHGHEADER
     replies = strip_foreign_headers(headers, settings.header_prefix) if can_change_headers else []
+    if can_change_headers and action is Action.DEFUSE and decision.rewritten is not None:
+        replies += strip_receipt_requests(headers)
     replies += verdict_headers(settings, decision)
     if entry_id:
         replies.append(p.add_header(settings.header_prefix + "Quarantine-Id", entry_id))

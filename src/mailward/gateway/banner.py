@@ -19,6 +19,7 @@ class DefuseReport:
     links_marked: int = 0
     styles_removed: int = 0
     active_removed: int = 0  # frames, objects, scripts, base, meta refresh
+    receipts_removed: int = 0  # read-receipt requests taken out of the header (headers.READ_RECEIPT_FIELDS)
     banner: str = ""
     parts_changed: list[str] = field(default_factory=list)
     # attachments defused (mailward.gateway.attachdefuse): "rewritten" or "removed", file name, what
@@ -86,6 +87,8 @@ def banner_lines(result: ScanResult, report: DefuseReport, *, neutralise: bool =
         rest = [d for d in done if not d.startswith("removed")]
         if rest:
             lines.append(f"mailward also {_join(rest)}, so opening the message reports nothing.")
+    if report.receipts_removed:
+        lines.append("It asked your mail program to send the sender a read receipt; mailward removed that request.")
     for action, name, what in report.attachments:
         shown = f"the attachment {name}" if name else "an attachment"
         if action == "removed":

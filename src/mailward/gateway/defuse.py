@@ -36,10 +36,12 @@ from mailward.gateway.mimesplice import (
     Leaf,
     Splits,
     Written,
+    drop_fields,
     rewrite_text_parts,
     split_head,
 )
 from mailward.gateway.settings import GatewaySettings
+from mailward.headers import READ_RECEIPT_FIELDS
 from mailward.html import extract_html
 from mailward.htmlprep import prepare_html
 from mailward.mimeskeleton import parse_mime
@@ -415,6 +417,10 @@ def _defuse_once(
     raw: bytes, result: ScanResult, settings: GatewaySettings, neutralise: bool, written: Written | None = None
 ) -> tuple[bytes, DefuseReport]:
     worker = _Defuser(result, settings, neutralise)
+    if neutralise:  # a read receipt tells the sender the message was opened, as a pixel does
+        head, sep, body = split_head(raw)
+        head, worker.report.receipts_removed = drop_fields(head, READ_RECEIPT_FIELDS)
+        raw = head + sep + body
     splits = Splits()  # the three walks cut the message once
     if neutralise and settings.defuse_attachments:
         raw = _defuse_attachments(raw, result, settings, worker.report, splits)

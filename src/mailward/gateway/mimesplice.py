@@ -63,6 +63,28 @@ def split_head(raw: bytes) -> tuple[bytes, bytes, bytes]:
     return raw[: lf + 1], b"\n", raw[lf + 2 :]
 
 
+_FIELD_START = re.compile(rb"[^ \t]")
+
+
+def drop_fields(head: bytes, names: tuple[str, ...]) -> tuple[bytes, int]:
+    """``head`` (a header block, as ``split_head`` gives it) without the fields named in
+    ``names`` (lower case), their continuation lines with them; and how many went.
+    Every other byte stays as it was."""
+    if not any(name.encode() in head.lower() for name in names):
+        return head, 0
+    kept: list[bytes] = []
+    dropped = 0
+    dropping = False
+    for line in head.splitlines(keepends=True):
+        if _FIELD_START.match(line):  # a new field (a continuation line starts with a blank)
+            name = line.split(b":", 1)[0].strip().lower() if b":" in line else b""
+            dropping = name.decode("latin-1") in names
+            dropped += dropping
+        if not dropping:
+            kept.append(line)
+    return b"".join(kept), dropped
+
+
 @dataclass(frozen=True)
 class _PartInfo:
     ctype: str

@@ -26,6 +26,7 @@ import numpy as np
 import re2
 
 from mailward import domains
+from mailward.headers import receipt_addresses
 from mailward.model import Message
 from mailward.result import ScanResult
 from mailward.share.msgfacts import message_facts
@@ -284,7 +285,7 @@ def indicators_of(message: Message, result: ScanResult, ips: list[str]) -> list[
         out[("email", sender.addr_ascii.lower())] = None
         if sender.domain_ascii:
             out[("domain", sender.domain_ascii.lower())] = None
-    for rt in message.reply_to:
+    for rt in (*message.reply_to, *receipt_addresses(message.headers)):  # a receipt's mailbox is the sender's too
         if rt.addr:
             out[("email", rt.addr_ascii.lower())] = None
             if rt.domain_ascii:

@@ -149,6 +149,8 @@ SCHEMA: dict[str, Field] = {
         return_path=_string("Return-Path address, lower case."),
         return_path_registrable=_string("Registrable domain of Return-Path."),
         sender_header=_string("Sender header address, lower case."),
+        receipt_to=_strings("Addresses a read receipt is asked for (Disposition-Notification-To, Return-Receipt-To, X-Confirm-Reading-To), lower case."),
+        receipt_elsewhere=_boolean("A read receipt is asked for to another mailbox than the From address."),
         domain_invalid=_boolean("The From address has no usable domain (no dot, no public suffix: 'parcelas@correios')."),
         hosting=_string("The From domain is on a hosting service anyone can use (data/hosting.yaml: free-hosting, cloud-bucket, ...), else ''."),
         address_obfuscated=_boolean("The From field is written to dodge filters: a space before the closing '>' or a chain of one-letter labels (a.b.c.d.host.com)."),
@@ -358,7 +360,7 @@ SCHEMA: dict[str, Field] = {
         matched=_string("What in the message matched (host, address, URL, IP, hash)."),
         source=_string("Where the indicator came from (feed, file, CERT)."),
         confidence=_integer("0-100."),
-        location=_string("Where it matched: from, reply-to, return-path, sender, link, beacon, resource, form, received, client-ip, attachment, message."),
+        location=_string("Where it matched: from, reply-to, return-path, sender, receipt-to (a read-receipt request), envelope-from, link, beacon, resource, form, received, client-ip, attachment, message."),
     ),
     "recon": _obj(
         "Behaviour: a personal message that tags its one reader with a hidden or per-recipient load, whoever it claims to be (mailward.facts.recon).",

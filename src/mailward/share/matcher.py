@@ -34,6 +34,7 @@ from urllib.parse import unquote
 import ahocorasick_rs
 
 from mailward import domains
+from mailward.headers import receipt_addresses
 from mailward.model import Address, Message
 from mailward.share import indicator_values
 
@@ -61,7 +62,7 @@ class IntelMatch:
     matched: str  # what in the message matched (host, address, URL, IP, hash)
     source: str  # where the indicator came from (feed, file, CERT)
     confidence: int  # 0-100
-    location: str = ""  # "from", "reply-to", "return-path", "sender", "envelope-from",
+    location: str = ""  # "from", "reply-to", "return-path", "sender", "receipt-to", "envelope-from",
     # "link", "beacon", "resource", "form", "received", "client-ip", "attachment", "message"
     note: str = ""
 
@@ -328,6 +329,8 @@ def _sender_addresses(message: Message) -> Iterator[tuple[str, Address]]:
         yield "return-path", message.return_path
     if message.sender is not None:
         yield "sender", message.sender
+    for address in receipt_addresses(message.headers):
+        yield "receipt-to", address
     envelope = message.envelope
     if envelope is not None and "@" in envelope.mail_from:
         local, _, domain = envelope.mail_from.strip("<>").rpartition("@")
