@@ -232,9 +232,14 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
     ),
     "PHISHING_LURE_DEADLINE": (
         [lambda: Mail("Account Services <notice@account-services.example.net>", "Account notice").with_text(
-            "Unusual activity was detected on your account. Verify your account within 24 hours or it will be closed.\n")],
-        # one phrase (a deadline alone); the extortion letter, which PHISHING_EXTORTION explains
+            "Unusual activity was detected on your account. Verify your account within 24 hours or it will be closed.\n"),
+         lambda: Mail("Kontoservice <hinweis@konto-service.example.net>", "Kontohinweis").with_text(
+             "Ihr Konto wird gesperrt, wenn Sie Ihre Daten nicht innerhalb von 48 Stunden bestätigen.\n"),
+         lambda: Mail("Atendimento <aviso@conta-servicos.example.net>", "Aviso").with_text(
+             "Sua conta será cancelada. Confirme seus dados cadastrais em até 24 horas.\n")],
+        # one phrase (a deadline alone, in two languages); the extortion letter, which PHISHING_EXTORTION explains
         [lambda: Mail(FORUM, "Agenda").with_text("Please reply within 48 hours with your comments on the agenda."),
+         lambda: Mail(FORUM, "Agenda").with_text("Bitte senden Sie uns Ihre Anmerkungen innerhalb von 48 Stunden."),
          lambda: Mail("Warning Notice <alert@mailbox-notice.example>", "You are in danger").with_text(EXTORT)],
     ),
     "CONTENT_LURE_PHRASES": (

@@ -63,9 +63,6 @@ def split_head(raw: bytes) -> tuple[bytes, bytes, bytes]:
     return raw[: lf + 1], b"\n", raw[lf + 2 :]
 
 
-_FIELD_START = re.compile(rb"[^ \t]")
-
-
 def drop_fields(head: bytes, names: tuple[str, ...]) -> tuple[bytes, int]:
     """``head`` (a header block, as ``split_head`` gives it) without the fields named in
     ``names`` (lower case), their continuation lines with them; and how many went.
@@ -76,7 +73,7 @@ def drop_fields(head: bytes, names: tuple[str, ...]) -> tuple[bytes, int]:
     dropped = 0
     dropping = False
     for line in head.splitlines(keepends=True):
-        if _FIELD_START.match(line):  # a new field (a continuation line starts with a blank)
+        if line[:1] not in (b" ", b"\t"):  # a new field (a continuation line starts with a blank)
             name = line.split(b":", 1)[0].strip().lower() if b":" in line else b""
             dropping = name.decode("latin-1") in names
             dropped += dropping
