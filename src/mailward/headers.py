@@ -179,9 +179,9 @@ READ_RECEIPT_FIELDS = ("disposition-notification-to", "return-receipt-to", "x-co
 
 def receipt_addresses(headers: Sequence[tuple[str, str]], limit: int = 40) -> tuple[Address, ...]:
     """The mailboxes ``headers`` (name, decoded value) ask a read receipt for
-    (``READ_RECEIPT_FIELDS``), in field order, each once, at most ``limit``; only
+    (``READ_RECEIPT_FIELDS``), in header order, each once, at most ``limit``; only
     addresses with an "@" (a receipt goes nowhere else)."""
-    values = [value for name in READ_RECEIPT_FIELDS for key, value in headers if key.lower() == name]
+    values = [value for key, value in headers if key.lower() in READ_RECEIPT_FIELDS]
     if not values:
         return ()
     found: dict[str, Address] = {}

@@ -380,3 +380,21 @@ def test_drop_fields_reads_field_starts_and_continuations() -> None:
     assert drop_fields(head, ("drop",)) == (b"A: 1\r\nB: 2\nC: 3\r\n", 2)
     assert drop_fields(head, ("absent",)) == (head, 0)
     assert drop_fields(b" leading continuation\r\nDrop: x\r\n", ("drop",)) == (b" leading continuation\r\n", 1)
+
+
+@given(st.lists(st.sampled_from([b"Disposition-Notification-To: a@b\r\n", b"DISPOSITION-NOTIFICATION-TO:x\n",
+                                 b" folded\r\n", b"\tfolded\n", b"X-Other: 1\r\n", b"Subject: hi\r", b"junk\n",
+                                 b"Return-Receipt-To : c@d\r\n", b":\r\n"]), max_size=12))
+def test_drop_fields_keeps_every_other_line_in_order(lines: list[bytes]) -> None:
+    from mailward.gateway.mimesplice import drop_fields
+
+    head = b"".join(lines)
+    out, dropped = drop_fields(head, ("disposition-notification-to", "return-receipt-to"))
+    kept = out.splitlines(keepends=True)
+    assert b"".join(kept) == out
+    assert b"notification-to" not in out.lower() and b"receipt-to" not in out.lower()
+    # what is left is the input's lines in order, less whole fields (a field and its continuations)
+    source = iter(head.splitlines(keepends=True))
+    assert all(any(line == other for other in source) for line in kept)
+    assert dropped == sum(1 for line in head.splitlines() if line.split(b":", 1)[0].strip().lower()
+                          in (b"disposition-notification-to", b"return-receipt-to") and b":" in line)
