@@ -235,6 +235,12 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
          lambda: Mail(FORUM, "Interview request").with_text(INTERVIEW).header("Return-Receipt-To", "forum.desk@gmail.com")],
         [lambda: Mail(FORUM, "Interview request").with_text(INTERVIEW).header("Disposition-Notification-To", "Policy Forum <info@policy-forum.org>")],
     ),
+    "RECON_RECEIPT_IMPERSONATION": (
+        [lambda: Mail(REUTERS_FAKE, "Interview request").with_text(INTERVIEW).header("Disposition-Notification-To", "<desk.7f3k@globalbrief-media.com>")],
+        # the real outlet asking for a receipt elsewhere (BEACON_READ_RECEIPT alone); an impersonation without one
+        [lambda: Mail(REUTERS_REAL, "Interview request").with_text(INTERVIEW).header("Disposition-Notification-To", "<desk@reuters.com>"),
+         lambda: Mail(REUTERS_FAKE, "Interview request").with_text(INTERVIEW)],
+    ),
     "BEACON_DMARC_FAIL_SENDER": (
         [lambda: newsletter(SHOP, pixel("shop-weekly.com"), auth_header=auth("shop-weekly.com", spf="fail", dkim="none", dmarc="fail", spf_domain="bulk-relay.net"))],
         [lambda: newsletter(SHOP, pixel("shop-weekly.com"))],

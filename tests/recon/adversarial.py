@@ -265,7 +265,38 @@ def numeric_id_copies(n: int) -> list[Case]:
 
 KNOWN_DOMAINS = frozenset(domain for _, domain in _ACCOUNTS)  # senders with history (the gateway's view)
 
-IMPERSONATION = (regional_paper, think_tank, freelance_own_domain, compromised_account, newsletter_platform)
+_RECEIPT_PERSONAS = (("Reuters", "Reuters", "reuters-newsdesk.com", "reuters.com"),
+                     ("Chatham House", "Chatham House", "chathamhouse-research.org", "chathamhouse.org"),
+                     ("The Economist", "The Economist", "economist-briefings.com", "economist.com"),
+                     ("Atlantic Council", "Atlantic Council", "atlanticcouncil-eu.org", "atlanticcouncil.org"),
+                     ("the Financial Times", "Financial Times", "ft-correspondents.com", "ft.com"))
+
+
+def read_receipt(n: int) -> list[Case]:
+    """No image, no link: the lure asks the reader's mail client for a read receipt to
+    another mailbox, which confirms the address and the time of reading as a pixel would
+    and gets past image blocking. The genuine counterpart is the real organisation's
+    person asking for a receipt to their own address."""
+    name, display, fake, real = _RECEIPT_PERSONAS[n % len(_RECEIPT_PERSONAS)]
+    person = ("Claire Dunn", "Anna Weiss", "Sam Okafor", "Lena Ortmann", "Mark Hale")[n % 5]
+    local = person.lower().replace(" ", ".")
+    text = _personal(n) + f"\n{person}\n{display}"
+    html = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
+    attack = _message(sender=f"{local}@{fake}", display=f"{person} | {display}", subject=f"{display}: request for comment",
+                      text=text, html=f"<html><body>{html}</body></html>", n=n,
+                      headers={"Disposition-Notification-To": f"<receipts.{n}@{fake}>" if n % 2 else
+                               f"opened.{person.split()[1].lower()}{n}@gmail.com"})
+    genuine = _message(sender=f"{local}@{real}", display=f"{person} | {display}", subject=f"{display}: request for comment",
+                       text=text, html=f"<html><body>{html}</body></html>", n=n,
+                       headers={"Disposition-Notification-To": f"{person} <{local}@{real}>"})
+    return [Case("read-receipt", "attack", attack, f"{name} on a lookalike domain, receipt to another mailbox, no image",
+                 token_expected=False),
+            Case("read-receipt", "genuine", genuine, f"{name}'s own person, receipt to their own address",
+                 token_expected=False)]
+
+
+IMPERSONATION = (regional_paper, think_tank, freelance_own_domain, compromised_account, newsletter_platform,
+                 read_receipt)
 
 
 def build_cases(per_technique: int = 5) -> list[Case]:
