@@ -99,3 +99,15 @@ def test_lsh_params_table_is_datasketchs_choice():
     for threshold, params in LSH_PARAMS.items():
         assert params == _optimal_param(threshold, 64, 0.5, 0.5), threshold
     assert lsh_params(0.65) == _optimal_param(0.65, 64, 0.5, 0.5)  # not in the table: computed
+
+
+def test_one_read_receipt_mailbox_links_messages_from_rotating_senders():
+    """A sender that changes From on every message can keep the mailbox that counts the opens."""
+    inputs = [
+        item(1, "suspicious", ["from:ra@host-one.example", "from_domain:host-one.example", "receipt:ti@opens.example"], rcpt="p1@x"),
+        item(2, "suspicious", ["from:zw@host-two.example", "from_domain:host-two.example", "receipt:ti@opens.example"], rcpt="p2@x"),
+        item(3, "suspicious", ["from:qq@host-three.example", "from_domain:host-three.example", "receipt:other@opens.example"], rcpt="p3@x"),
+    ]
+    campaigns, _stats = cluster(inputs)
+    assert groups(campaigns) == [[1, 2], [3]]
+    assert "receipt:ti@opens.example" in next(c for c in campaigns if c.message_ids == (1, 2)).links

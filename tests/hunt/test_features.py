@@ -54,6 +54,7 @@ def test_a_read_receipt_mailbox_is_a_campaign_indicator():
     record = build_record(message, result, source="receipt.eml", mailbox=TARGET, raw=raw)
     assert {"kind": "email", "value": "opens.7f3k@receipts-box.example"} in record.indicators
     assert {"kind": "domain", "value": "receipts-box.example"} in record.indicators
+    assert "receipt:opens.7f3k@receipts-box.example" in record.features["keys"]  # a strong campaign key
 
 
 def test_shapes():

@@ -47,7 +47,7 @@ from .features import NUM_PERM
 # "intel": the same known indicator matched them (added by the retro-match,
 # mailward.share.retromatch, to the messages it matched)
 STRONG = frozenset(
-    {"reply_to", "from", "from_domain", "dkim", "msgid", "track_host", "track_url", "token", "template", "intel"}
+    {"reply_to", "receipt", "from", "from_domain", "dkim", "msgid", "track_host", "track_url", "token", "template", "intel"}
 )
 WEAK = frozenset({"persona", "claimed", "ip", "esp_host", "esp_url", "path", "msgid_shape"})
 IDENTITY = frozenset({"persona", "claimed"})  # every weak pair has one of these

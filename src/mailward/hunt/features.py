@@ -229,6 +229,9 @@ def campaign_keys(
     for rt in message.reply_to:
         if rt.addr and (sender is None or rt.addr.lower() != sender.addr.lower()):
             keys[f"reply_to:{rt.addr.lower()}"] = None
+    for receipt in receipt_addresses(message.headers):  # a rotating From may keep the mailbox that counts opens
+        if sender is None or receipt.addr.lower() != sender.addr.lower():
+            keys[f"receipt:{receipt.addr.lower()}"] = None
     for d in dkim:
         keys[f"dkim:{domains.registrable(d) or d}"] = None
     pattern = message_id_pattern(message.message_id)

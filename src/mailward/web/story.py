@@ -35,6 +35,7 @@ _KEY_WORDS = {
     "from": "the same sender address {v}",
     "from_domain": "the same sending domain {v}",
     "reply_to": "the same Reply-To address {v}",
+    "receipt": "read receipts asked for to the same mailbox {v}",
     "dkim": "signed by the same DKIM domain {v}",
     "msgid": "Message-IDs made by the same tool ({v})",
     "msgid_shape": "Message-IDs of the same shape ({v})",
