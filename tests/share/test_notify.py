@@ -188,3 +188,25 @@ def test_api_notify_returns_and_sends_with_confirmation(site, tmp_path):
     assert len(sink.received) == 1
     audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
     assert audit[-1]["event"] == "notice-sent" and audit[-1]["by"] == "ana"
+
+
+def test_a_read_receipt_request_is_explained(tmp_path):
+    """A receipt is not a loaded image: the notice says what sending one tells the sender."""
+    asked = [lure_text(t, i).replace(b"\r\nSubject:", b"\r\nDisposition-Notification-To: <opens@receipts-box.example>"
+                                     b"\r\nSubject:", 1) for i, t in enumerate(TARGETS)]
+    with open_store(f"sqlite:///{tmp_path / 'r.db'}") as store:
+        store_messages(store, asked, mailboxes=TARGETS)
+        recluster(store)
+        [campaign] = store.campaigns()
+        notices = build_notices(store, campaign.id, _config(tmp_path))
+        assert notices
+        for notice in notices:
+            assert "read receipt" in notice.text and "Turning images off does not stop" in notice.text
+            assert "Some of these messages also asked" in notice.text  # the lures track by image too
+            assert "read receipt" in notice.html
+    # the plain lures ask for none: no paragraph about it
+    with open_store(f"sqlite:///{tmp_path / 'p.db'}") as store:
+        store_messages(store, [lure_text(t, i) for i, t in enumerate(TARGETS)], mailboxes=TARGETS)
+        recluster(store)
+        plain = build_notices(store, store.campaigns()[0].id, _config(tmp_path))
+        assert plain and not any("read receipt" in n.text for n in plain)

@@ -33,6 +33,8 @@ LEAK_WORDS: dict[str, str] = {
     "identity": "that it was you in particular: the hidden link carried your own email address or a code for it",
     "click": "whether you clicked a link in it",
 }
+# rules that find a read-receipt request (a receipt is sent by the reader's mail program, not loaded)
+RECEIPT_RULES = frozenset({"BEACON_READ_RECEIPT", "RECON_RECEIPT_IMPERSONATION"})
 LEAK_ORDER = ("open-time", "identity", "ip", "location", "device", "mail-client", "click")
 
 DEFAULT_ACTIONS = (
@@ -201,6 +203,7 @@ def build_notices(store: Any, campaign_id: str, config: Config, *, now: dt.datet
             "messages": [_lure(m) for m in messages],
             "leaks": [LEAK_WORDS[k] for k in LEAK_ORDER if k in leaks],
             "tracked": bool(leaks),
+            "receipt": any(f.get("rule") in RECEIPT_RULES for m in messages for f in m.findings),
             "team": settings,
             "actions": list(settings.actions),
             "today": (now or dt.datetime.now(dt.UTC)).strftime("%d %B %Y"),
