@@ -403,3 +403,20 @@ def test_credential_phishing_campaigns(demo_dir: Path) -> None:
         assert all(x["verdict"] == "phishing" for x in labels if x["campaign"] == cid), cid
         assert any(word in s for s in subjects[cid]), (cid, subjects[cid])
     assert sum(1 for c in truth.values() if c["kind"] == "phishing") == 5
+
+
+def test_bbc_persona_asks_for_read_receipts_and_they_are_found(demo_dir: Path) -> None:
+    """The bbc-worldservice.co lures ask for a read receipt to the persona's Proton mailbox."""
+    from mailward.scan import Scanner
+
+    scanner = Scanner(load_config(demo_dir / "mailward.toml"))
+    asked = 0
+    for label in _labels(demo_dir):
+        raw = (demo_dir / label["path"]).read_bytes()
+        if b"Disposition-Notification-To" not in raw:
+            continue
+        asked += 1
+        assert label["campaign"] == "recon-bbc-correspondent" and b"@bbc-worldservice.co" in raw
+        rules = {f.rule for f in scanner.scan_bytes(raw).findings}
+        assert {"BEACON_READ_RECEIPT", "RECON_RECEIPT_IMPERSONATION"} <= rules, label["path"]
+    assert asked >= 1

@@ -54,6 +54,7 @@ class LureStyle:
     hide: str = "display-none"  # display-none | attr-1px | css-1px | ancestor | opacity
     via: str = "direct"  # "direct" (own server / webmail) or an ESP name (esp.ESPS)
     reply_to: str = ""
+    receipt: str = ""  # Disposition-Notification-To: a read receipt asked for to this mailbox; "" = none
     byline: str = ""  # journalist persona in the article byline
     salt: str = "demo"  # key for "opaque" tokens
     auth: str = "pass"  # "pass" (for its own domain), "none" or "fail"
@@ -163,6 +164,8 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
     ]
     if style.reply_to:
         headers.append(f"Reply-To: {style.reply_to}")
+    if style.receipt:  # no draw from rng: the rest of the corpus stays as it was
+        headers.append(f"Disposition-Notification-To: <{style.receipt}>")
     if not esp_sending and not freemail:
         headers.append("X-Mailer: PHPMailer 6.1.7 (https://github.com/PHPMailer/PHPMailer)")
     if esp_sending:
