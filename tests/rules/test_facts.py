@@ -246,11 +246,44 @@ def test_read_receipt_requests() -> None:
     assert plain["receipt_to"] == [] and plain["receipt_elsewhere"] is False
     own = build_facts(message(Disposition_Notification_To="Policy Forum <Info@Policy-Forum.org>"))["sender"]
     assert own["receipt_to"] == ["info@policy-forum.org"] and own["receipt_elsewhere"] is False
+    assert own["receipt_other_domain"] is False
     kit = build_facts(message(Disposition_Notification_To="<desk.7f3k@policy-forum.org>",
                               Return_Receipt_To="forum.desk@gmail.com",
                               X_Confirm_Reading_To="desk.7f3k@policy-forum.org"))
     assert schema_problems(kit) == []
     assert kit["sender"]["receipt_to"] == ["desk.7f3k@policy-forum.org", "forum.desk@gmail.com"]
-    assert kit["sender"]["receipt_elsewhere"] is True
+    assert kit["sender"]["receipt_elsewhere"] is True and kit["sender"]["receipt_other_domain"] is True
+    colleague = build_facts(message(Disposition_Notification_To="desk@policy-forum.org"))["sender"]
+    assert colleague["receipt_elsewhere"] is True and colleague["receipt_other_domain"] is False
     broken = build_facts(message(Disposition_Notification_To='"unclosed <'))["sender"]
     assert broken["receipt_to"] == [] and broken["receipt_elsewhere"] is False
+
+
+def test_a_known_correspondent_asking_for_a_receipt_to_a_colleague_is_not_a_beacon() -> None:
+    """With a sender history (as the gateway keeps): a DMARC-aligned correspondent who wrote
+    here before and asks for the receipt on their own domain (an assistant) does not match;
+    the same sender asking for it on another domain, and a first contact, do."""
+    from mailward.config import Config
+    from mailward.identity import InMemorySenderHistory
+    from mailward.scan import Scanner
+
+    class Known(InMemorySenderHistory):
+        def count_from_address(self, sender, recipients):
+            return 3
+
+        def count_from_domain(self, domain, recipients):
+            return 3
+
+    config = Config({"auth": {"trusted_authserv_ids": ["mx.northland-parliament.org"]}})
+
+    def rules(receipt: str, history) -> set[str]:
+        raw = (b"Authentication-Results: mx.northland-parliament.org; spf=pass smtp.mailfrom=policy-forum.org;"
+               b" dkim=pass header.d=policy-forum.org; dmarc=pass header.from=policy-forum.org\r\n"
+               b"From: Anna Weiss <anna.weiss@policy-forum.org>\r\nTo: maria.keller@northland-parliament.org\r\n"
+               b"Subject: Roundtable\r\nDisposition-Notification-To: " + receipt.encode() + b"\r\n"
+               b"Message-ID: <k@policy-forum.org>\r\n\r\nThe programme is below.\r\n")
+        return {f.rule for f in Scanner(config, history=history).scan_bytes(raw).findings}
+
+    assert "BEACON_READ_RECEIPT" not in rules("assistant@policy-forum.org", Known())
+    assert "BEACON_READ_RECEIPT" in rules("opens.desk@gmail.com", Known())
+    assert "BEACON_READ_RECEIPT" in rules("assistant@policy-forum.org", InMemorySenderHistory())

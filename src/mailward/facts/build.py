@@ -173,7 +173,8 @@ def _sender(message: Message) -> dict[str, Any]:
                 display_addr = token
                 break
     return_path = message.return_path
-    receipt = [a.addr.lower() for a in hdr.receipt_addresses(message.headers, MAX_ITEMS)]
+    receipts = hdr.receipt_addresses(message.headers, MAX_ITEMS)
+    receipt = [a.addr.lower() for a in receipts]
     return {
         "address": addr,
         "local": author.local if author else "",
@@ -196,6 +197,7 @@ def _sender(message: Message) -> dict[str, Any]:
         "sender_header": message.sender.addr.lower() if message.sender else "",
         "receipt_to": receipt,
         "receipt_elsewhere": any(r != addr for r in receipt),
+        "receipt_other_domain": any((a.registrable or domains.site(a.domain)) != reg for a in receipts),
         "domain_invalid": bool(domain) and not ("." in domain.strip(".") and reg),
         "hosting": _sender_hosting(domain),
         "address_obfuscated": _obfuscated_from(message.header("From") or "", domain),

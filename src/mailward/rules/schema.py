@@ -151,6 +151,7 @@ SCHEMA: dict[str, Field] = {
         sender_header=_string("Sender header address, lower case."),
         receipt_to=_strings("Addresses a read receipt is asked for (Disposition-Notification-To, Return-Receipt-To, X-Confirm-Reading-To), lower case."),
         receipt_elsewhere=_boolean("A read receipt is asked for to another mailbox than the From address."),
+        receipt_other_domain=_boolean("A read receipt is asked for to a mailbox on another registrable domain than From."),
         domain_invalid=_boolean("The From address has no usable domain (no dot, no public suffix: 'parcelas@correios')."),
         hosting=_string("The From domain is on a hosting service anyone can use (data/hosting.yaml: free-hosting, cloud-bucket, ...), else ''."),
         address_obfuscated=_boolean("The From field is written to dodge filters: a space before the closing '>' or a chain of one-letter labels (a.b.c.d.host.com)."),
