@@ -67,7 +67,8 @@ def drop_fields(head: bytes, names: tuple[str, ...]) -> tuple[bytes, int]:
     """``head`` (a header block, as ``split_head`` gives it) without the fields named in
     ``names`` (lower case), their continuation lines with them; and how many went.
     Every other byte stays as it was."""
-    if not any(name.encode() in head.lower() for name in names):
+    lowered = head.lower()
+    if not any(name.encode() in lowered for name in names):
         return head, 0
     kept: list[bytes] = []
     dropped = 0
