@@ -86,6 +86,7 @@ class Mail:
         self.html: str | None = None
         self.attachments: list[tuple[str, str, bytes]] = []
         self.extra_headers: list[tuple[str, str]] = []
+        self.html_headers: list[tuple[str, str]] = []
         self.counter = 0
 
     def with_text(self, text: str) -> Mail:
@@ -102,6 +103,11 @@ class Mail:
 
     def header(self, name: str, value: str) -> Mail:
         self.extra_headers.append((name, value))
+        return self
+
+    def html_header(self, name: str, value: str) -> Mail:
+        """A header field of the HTML part itself (not of the message)."""
+        self.html_headers.append((name, value))
         return self
 
     def build(self, ident: str) -> bytes:
@@ -122,6 +128,9 @@ class Mail:
         if self.html is not None:
             msg.set_content(text or "See the HTML version of this message.")
             msg.add_alternative(self.html, subtype="html")
+            html_part = msg.get_payload()[-1]  # type: ignore[index]
+            for name, value in self.html_headers:
+                html_part[name] = value
         else:
             msg.set_content(text)
         for filename, ctype, data in self.attachments:
@@ -240,6 +249,17 @@ SAMPLES_BY_RULE: dict[str, tuple[list[Builder], list[Builder]]] = {
         # the real outlet asking for a receipt elsewhere (BEACON_READ_RECEIPT alone); an impersonation without one
         [lambda: Mail(REUTERS_REAL, "Interview request").with_text(INTERVIEW).header("Disposition-Notification-To", "<desk@reuters.com>"),
          lambda: Mail(REUTERS_FAKE, "Interview request").with_text(INTERVIEW)],
+    ),
+    "MIME_REMOTE_HEADER_BASE": (
+        [lambda: Mail(FORUM, "Interview request").with_html(page(ARTICLE + '<img src="o.gif" width="1" height="1" alt="">'))
+         .html_header("Content-Base", '"https://cdn.forum-briefs.net/m/7f3k/"'),
+         lambda: Mail(FORUM, "Interview request").with_html(page(ARTICLE + '<a href="interview/slots">Choose a time</a>'))
+         .html_header("Content-Location", "https://forum-briefs.net/r/7f3k/")],
+        [lambda: Mail(FORUM, "Interview request").with_html(page('<base href="https://cdn.forum-briefs.net/m/">' + ARTICLE
+                                                                 + '<img src="banner.png" alt="Policy Forum">'))
+         .html_header("Content-Base", "https://cdn.forum-briefs.net/m/"),
+         lambda: Mail(FORUM, "Interview request").with_html(page(ARTICLE + '<a href="https://policy-forum.org/events">Events</a>'))
+         .html_header("Content-Location", "https://policy-forum.org/letters/march.html")],
     ),
     "BEACON_DMARC_FAIL_SENDER": (
         [lambda: newsletter(SHOP, pixel("shop-weekly.com"), auth_header=auth("shop-weekly.com", spf="fail", dkim="none", dmarc="fail", spf_domain="bulk-relay.net"))],

@@ -48,6 +48,9 @@ class DefectKind(StrEnum):
     ATTACHMENT_UNPARSABLE = "ATTACHMENT_UNPARSABLE"  # an attachment its format's reader could not read
     CALENDAR_NO_VCALENDAR = "CALENDAR_NO_VCALENDAR"  # a calendar part without a VCALENDAR object
     HTML_ATTRIBUTES_CAPPED = "HTML_ATTRIBUTES_CAPPED"  # attributes past the bounds dropped before Lexbor
+    # a remote base in an HTML part's MIME header (Content-Base / Content-Location) that
+    # makes relative URLs of the markup load or link elsewhere; the detail is the base
+    HTML_HEADER_BASE = "HTML_HEADER_BASE"
     FILENAME_UNPARSABLE = "FILENAME_UNPARSABLE"
     ATTACHMENT_TYPE_MISMATCH = "ATTACHMENT_TYPE_MISMATCH"
     PART_UNPARSABLE = "PART_UNPARSABLE"

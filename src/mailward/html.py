@@ -8,19 +8,19 @@ Hiding is resolved from inline ``style`` attributes, ``hidden`` attributes and
 top-level ``<style>`` rules (``.class``, ``#id``, ``tag``, ``tag.class`` selectors,
 and descendant selectors ending in a class or id; rules inside ``@media`` are left
 out), on the element itself or any ancestor. ``<base href>`` is applied to relative
-URLs, and Outlook conditional comments (``<!--[if mso]>``), which Outlook renders,
+URLs, and so is a base the part's MIME header names (``Content-Base``, else
+``Content-Location``), which Thunderbird writes into the page ahead of the document's
+own ``<base>``. Outlook conditional comments (``<!--[if mso]>``), which Outlook renders,
 are searched for VML and image sources.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from urllib.parse import unquote, urljoin
+from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -39,6 +39,9 @@ from .remote import (
     animation_urls,
     attribute_urls,
     could_load_css,
+    data_document,
+    is_remote_base,
+    joined,
     refresh_url,
     strip_css_comments,
 )
@@ -64,6 +67,7 @@ class HtmlFacts:
     truncated: bool = False
     flattened: bool = False  # nesting deeper than MAX_HTML_DEPTH was flattened
     attributes_capped: bool = False  # an element or the part had more attributes than the bounds
+    header_base_hits: int = 0  # relative URLs that only the part's header base makes remote
 
 
 def _declarations(style: str) -> dict[str, str]:
@@ -316,7 +320,7 @@ class _Collector:
     """Resources, links and forms of one parsed HTML tree (see ``extract_html``)."""
 
     def __init__(self, tree: LexborHTMLParser, html: str, part: str, max_links: int, max_resources: int,
-                 depth: int) -> None:
+                 depth: int, header_base: str = "", related: frozenset[str] = frozenset()) -> None:
         self.part = part
         self.max_links = max_links
         self.max_resources = max_resources
@@ -336,7 +340,15 @@ class _Collector:
         # <base href="https://..."> makes every relative URL remote
         base_node = tree.css_first("base[href]") if _BASE_TAG.search(html) else None
         base = (base_node.attributes.get("href") or "").strip() if base_node is not None else ""
-        self.base = base if base.lower().startswith(("http://", "https://", "//")) else ""
+        base = base if is_remote_base(base) else ""
+        # a base from the part's MIME header comes first (Thunderbird writes it as a <base>
+        # ahead of the page); its hits are the URLs the markup alone leaves relative
+        self.base = header_base or base
+        self.count_header_hits = bool(header_base) and not base
+        self.header_base_hits = 0
+        # the Content-Location names of the parts beside this one, as written and resolved:
+        # a URL naming one of them is that part, not a load
+        self.related = related | frozenset(joined(self.base, name) for name in related) if self.base else related
 
     def hidden_of(self, node: LexborNode, attrs: dict[str, str | None]) -> str:
         """Why ``node`` (whose ``attributes`` are ``attrs``) or an ancestor is hidden, or ""."""
@@ -346,9 +358,14 @@ class _Collector:
         if not self.base or not url or url.startswith("#") or _HAS_SCHEME.match(url):
             return url
         try:
-            return urljoin(self.base, url)
+            resolved = urljoin(self.base, url)
         except ValueError:
             return url
+        if self.related and (url in self.related or resolved in self.related):
+            return url  # another part of the message, by its Content-Location
+        if self.count_header_hits and resolved != url:
+            self.header_base_hits += 1
+        return resolved
 
     def add(self, resource: Resource) -> None:
         self.node_urls.add(resource.url)
@@ -394,7 +411,7 @@ class _Collector:
         elif tag == "form":
             inputs = tuple((child.attributes.get("type") or "text").lower() for child in node.css("input"))
             action = (attrs.get("action") or "").strip()
-            self.forms.append(Form(action=action, method=(attrs.get("method") or "get").lower(), part=self.part,
+            self.forms.append(Form(action=self.resolve(action), method=(attrs.get("method") or "get").lower(), part=self.part,
                                    inputs=inputs))
         background = attrs.get("background")
         if background:
@@ -503,7 +520,7 @@ class _Collector:
             return
         documents = [attrs.get("srcdoc") or ""]
         for name in ("src", "data"):
-            documents.append(_data_document(attrs.get(name) or ""))
+            documents.append(data_document(attrs.get(name) or ""))
         for document in documents:
             if not document:
                 continue
@@ -531,36 +548,22 @@ _STYLE_TAG = re.compile(r"<[sS][tT][yY][lL][eE]")
 _BASE_TAG = re.compile(r"<[bB][aA][sS][eE]")
 
 
-def _data_document(url: str) -> str:
-    """The text of a ``data:text/html`` or ``data:image/svg+xml`` URL, or ""."""
-    value = url.strip()
-    head, sep, body = value.partition(",")
-    if not sep or not head.lower().startswith("data:"):
-        return ""
-    mime = head[5:].split(";")[0].strip().lower()
-    if mime not in ("text/html", "image/svg+xml", "application/xhtml+xml", "text/xml", "application/xml", ""):
-        return ""
-    if ";base64" in head.lower():
-        try:
-            return base64.b64decode(unquote(body), validate=False)[:MAX_NESTED_BYTES].decode("utf-8", "replace")
-        except (ValueError, binascii.Error):
-            return ""
-    return unquote(body[:MAX_NESTED_BYTES])
-
-
-MAX_NESTED_BYTES = 512 * 1024
-
-
 def extract_html(
-    html: str, part: str, *, max_links: int = 5000, max_resources: int = 5000, depth: int = 0
+    html: str, part: str, *, max_links: int = 5000, max_resources: int = 5000, depth: int = 0,
+    header_base: str = "", related: frozenset[str] = frozenset(),
 ) -> HtmlFacts:
     """Links, resources and forms of one HTML part. Never raises on markup.
+
+    ``header_base`` is the base URL the part's MIME header names (``header_base_url``),
+    ``related`` the Content-Location names of the parts beside it in a multipart/related
+    (a relative URL naming one of them is that part, not a load).
 
     The text is first prepared as the defuser prepares it (``prepare_html``: template
     content opened, deep nesting flattened, attributes bounded), so both see one tree."""
     html, flattened, capped = prepare_html(html)
     tree = LexborHTMLParser(html)
-    collector = _Collector(tree, html, part, max_links, max_resources, depth)
+    collector = _Collector(tree, html, part, max_links, max_resources, depth,
+                           header_base if is_remote_base(header_base) else "", related)
     if collector.sheet_css:
         for resource in _css_resources(collector.sheet_css, part, "style", ""):
             collector.add(resource)
@@ -582,4 +585,5 @@ def extract_html(
             collector.add(resource)
     # no visible text: nothing read it (the rules take theirs from ``facts.message_cues.strip_tags``)
     return HtmlFacts(tuple(collector.links), tuple(collector.resources), tuple(collector.forms), collector.truncated,
-                     flattened, capped)
+                     flattened, capped, collector.header_base_hits)
+

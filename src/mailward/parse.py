@@ -38,6 +38,7 @@ from .model import (
     Message,
     Resource,
 )
+from .remote import header_base_url, location_names
 from .sniff import sniff, zip_directory
 
 _TEXT_URL = re.compile(r"""(?i)\b(?:https?://|www\.)[^\s<>"'`{}|\\^\[\]]{1,4096}""")
@@ -88,6 +89,7 @@ class _Builder:
         self.analysed = 0
         self.qr_images = 0
         self.params: dict[int, list[tuple[str, str]] | None] = {}  # id(part) -> its Content-Type parameters
+        self.related: frozenset[str] = frozenset()  # Content-Location names inside the multipart/related walked
 
     def param(self, part: MimeMessage, name: str) -> object:
         """``part.get_param(name)``, with the Content-Type parameters parsed once per part
@@ -173,12 +175,15 @@ class _Builder:
                 self.hit("max_html_chars")
                 text = text[: self.limits.max_html_chars]
             self.html_parts.append(BodyPart(path, ctype, text, charset, declared))
+            base = header_base_url(str(part.get("content-base") or ""), str(part.get("content-location") or ""))
             try:
                 facts = extract_html(
                     text,
                     path,
                     max_links=max(0, self.limits.max_links - len(self.links)),
                     max_resources=max(0, self.limits.max_resources - len(self.resources)),
+                    header_base=base,
+                    related=self.related,
                 )
             except (ValueError, RecursionError, MemoryError) as exc:  # markup the parser refuses
                 self.defects.append(Defect(DefectKind.HTML_UNPARSABLE, type(exc).__name__, path))
@@ -190,6 +195,8 @@ class _Builder:
             if facts.attributes_capped:
                 self.defects.append(Defect(DefectKind.HTML_ATTRIBUTES_CAPPED, "attributes past the bounds dropped for analysis", path))
                 self.hit("max_html_attributes")
+            if facts.header_base_hits:
+                self.defects.append(Defect(DefectKind.HTML_HEADER_BASE, base[:300], path))
             self.links.extend(facts.links)
             self.resources.extend(facts.resources)
             self.forms.extend(facts.forms)
@@ -324,9 +331,16 @@ class _Builder:
             children = part.get_payload()
             if not isinstance(children, list):
                 return
-            for index, child in enumerate(children, 1):
-                if isinstance(child, MimeMessage):
-                    self.walk_safely(child, f"{path}.{index}" if path else str(index), level + 1)
+            outer = self.related
+            if ctype == "multipart/related":
+                self.related = outer | location_names(
+                    str(child.get("content-location") or "") for child in children if isinstance(child, MimeMessage))
+            try:
+                for index, child in enumerate(children, 1):
+                    if isinstance(child, MimeMessage):
+                        self.walk_safely(child, f"{path}.{index}" if path else str(index), level + 1)
+            finally:
+                self.related = outer
             return
         if ctype.startswith("multipart/"):
             # a multipart without a usable boundary: keep its text for analysis

@@ -18,9 +18,12 @@ preview (``mailward.web.preview``: what nh3 lets through). Two halves:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote, urljoin
 
 import re2
 import tinycss2
@@ -445,6 +448,26 @@ def _rules(rules: list[Any], depth: int) -> tuple[str, bool]:
     return "".join(parts), dropped
 
 
+MAX_NESTED_BYTES = 512 * 1024  # a data: document read, at most
+
+
+def data_document(url: str) -> str:
+    """The text of a ``data:text/html`` or ``data:image/svg+xml`` URL, or ""."""
+    value = url.strip()
+    head, sep, body = value.partition(",")
+    if not sep or not head.lower().startswith("data:"):
+        return ""
+    mime = head[5:].split(";")[0].strip().lower()
+    if mime not in ("text/html", "image/svg+xml", "application/xhtml+xml", "text/xml", "application/xml", ""):
+        return ""
+    if ";base64" in head.lower():
+        try:
+            return base64.b64decode(unquote(body), validate=False)[:MAX_NESTED_BYTES].decode("utf-8", "replace")
+        except (ValueError, binascii.Error):
+            return ""
+    return unquote(body[:MAX_NESTED_BYTES])
+
+
 __all__ = [
     "ANIMATED_URL_ATTRIBUTES",
     "ANIMATION_ELEMENTS",
@@ -455,6 +478,8 @@ __all__ = [
     "LINK_LOAD_RELS",
     "LOAD_ATTRIBUTES",
     "LOCAL_SCHEMES",
+    "MAX_BASE_URL",
+    "MAX_NESTED_BYTES",
     "OTHER_URL_ATTRIBUTES",
     "SAFE_ATTRIBUTES",
     "SAFE_CSS_FUNCTIONS",
@@ -468,12 +493,50 @@ __all__ = [
     "css_could_be_active",
     "css_references",
     "css_unescape",
+    "data_document",
+    "header_base_url",
     "is_remote",
+    "is_remote_base",
     "is_safe_image_source",
     "is_safe_link",
+    "joined",
+    "location_names",
     "refresh_url",
     "safe_css_value",
     "safe_style_attribute",
     "safe_stylesheet",
     "strip_css_comments",
 ]
+
+
+# -- base URLs ------------------------------------------------------------------
+
+_BASE_NOISE = re.compile(r'[\s"]+')
+MAX_BASE_URL = 2048
+
+
+def is_remote_base(base: str) -> bool:
+    """A base URL that sends relative URLs to the network (http(s) or protocol-relative)."""
+    return base.lower().startswith(("http://", "https://", "//"))
+
+
+def joined(base: str, url: str) -> str:
+    """``urljoin``, or ``url`` itself when it cannot be joined."""
+    try:
+        return urljoin(base, url)
+    except ValueError:
+        return url
+
+
+def header_base_url(content_base: str, content_location: str) -> str:
+    """The base URL a part's MIME header gives its HTML: ``Content-Base`` (RFC 2110), else
+    ``Content-Location`` (RFC 2557), with whitespace and double quotes dropped as
+    Thunderbird drops them when it writes the value into the page as a ``<base>``
+    ("" when the value is not a remote URL)."""
+    value = _BASE_NOISE.sub("", content_base or content_location)[:MAX_BASE_URL]
+    return value if is_remote_base(value) else ""
+
+
+def location_names(values: Iterable[str]) -> frozenset[str]:
+    """The Content-Location values of related parts, cleaned as ``header_base_url`` cleans."""
+    return frozenset(name for value in values if (name := _BASE_NOISE.sub("", value)[:MAX_BASE_URL]))

@@ -295,8 +295,56 @@ def read_receipt(n: int) -> list[Case]:
                  token_expected=False)]
 
 
+# a 1x1 PNG: the genuine letter's logo, carried as a part of its multipart/related
+_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+def header_base(n: int) -> list[Case]:
+    """The pixel is written as a relative name (``<img src="p.gif">``, which loads
+    nothing) and the HTML part's MIME header names the base that makes it remote:
+    ``Content-Base``, or ``Content-Location``, which Thunderbird writes into the page as
+    its ``<base>``. The reader's address is in the base's path. The genuine counterpart
+    is the real organisation's person sending a saved web letter (MHTML): the HTML part's
+    Content-Location is their own site and the logo it names travels in the message."""
+    name, display, fake, real = _RECEIPT_PERSONAS[n % len(_RECEIPT_PERSONAS)]
+    person = ("Claire Dunn", "Anna Weiss", "Sam Okafor", "Lena Ortmann", "Mark Hale")[n % 5]
+    local = person.lower().replace(" ", ".")
+    text = _personal(n) + f"\n{person}\n{display}"
+    paras = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
+    token = _b64(READER)
+    base = (("Content-Base", f'"https://{fake}/o/{token}/"') if n % 2 else
+            ("Content-Location", f"https://cdn{n}.static-pages.net/{token}/letter.html"))
+    attack = _message(sender=f"{local}@{fake}", display=f"{person} | {display}", subject=f"{display}: request for comment",
+                      text=text, html=f'<html><body>{paras}<img src="p.gif" width="1" height="1" alt=""></body></html>', n=n)
+    attack = _with_html_header(attack, *base)
+    genuine = EmailMessage()
+    genuine["Authentication-Results"] = _auth(real)
+    genuine["From"] = f'"{person} | {display}" <{local}@{real}>'
+    genuine["To"] = f"{READER_NAME} <{READER}>"
+    genuine["Subject"] = f"{display}: request for comment"
+    genuine["Date"] = "Tue, 03 Mar 2026 09:15:00 +0000"
+    genuine["Message-ID"] = f"<adv-mhtml-{n}@{real}>"
+    genuine.set_content(f'<html><body>{paras}<img src="logo.png" width="120" height="40" alt="{display}"></body></html>',
+                        subtype="html")
+    genuine.make_related()
+    genuine.get_payload()[0]["Content-Location"] = f"https://www.{real}/letters/comment.html"  # type: ignore[index]
+    genuine.add_related(_PNG, maintype="image", subtype="png")
+    genuine.get_payload()[1]["Content-Location"] = f"https://www.{real}/letters/logo.png"  # type: ignore[index]
+    return [Case("header-base", "attack", attack, f"{name} on a lookalike domain, relative pixel, remote base in the part header"),
+            Case("header-base", "genuine", genuine.as_bytes(), f"{name}'s own person, a saved web letter with its logo",
+                 token_expected=False)]
+
+
+def _with_html_header(raw: bytes, name: str, value: str) -> bytes:
+    """``raw`` with the field ``name: value`` written as is (no encoded words, which the
+    client would not decode) into the header of its HTML part."""
+    marker = b'Content-Type: text/html; charset="utf-8"\n'
+    assert raw.count(marker) == 1
+    return raw.replace(marker, marker + f"{name}: {value}\n".encode())
+
+
 IMPERSONATION = (regional_paper, think_tank, freelance_own_domain, compromised_account, newsletter_platform,
-                 read_receipt)
+                 read_receipt, header_base)
 
 
 def build_cases(per_technique: int = 5) -> list[Case]:

@@ -356,6 +356,7 @@ def _mime(message: Message) -> dict[str, Any]:
         "defects": kinds,
         "defect_count": len(message.defects),
         "evasion_defects": [k for k in kinds if k in message_cues.EVASION_DEFECTS],
+        "header_bases": [d.detail for d in message.defects if d.kind == "HTML_HEADER_BASE"][:MAX_ITEMS],
     }
 
 

@@ -338,6 +338,9 @@ SCHEMA: dict[str, Field] = {
         defects=_strings("Defect kinds recorded by the parser (UPPER_SNAKE)."),
         defect_count=_integer("Number of defects."),
         evasion_defects=_strings("Defects that mail filters are known to disagree on (used to hide content)."),
+        header_bases=_strings("Remote base URLs named in an HTML part's MIME header (Content-Base, else "
+                              "Content-Location) that make relative URLs of the markup load or link there, "
+                              "where the markup has no remote <base> of its own."),
     ),
     "content": _obj(
         "Text content (plain text and HTML text, truncated).",
