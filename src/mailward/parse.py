@@ -38,7 +38,7 @@ from .model import (
     Message,
     Resource,
 )
-from .remote import header_base_url, location_names
+from .remote import header_base_url, location_names, rebased
 from .sniff import sniff, zip_directory
 
 _TEXT_URL = re.compile(r"""(?i)\b(?:https?://|www\.)[^\s<>"'`{}|\\^\[\]]{1,4096}""")
@@ -232,7 +232,10 @@ class _Builder:
             data = self.payload_bytes(part, path) if payload is None else payload
         sniffed = sniff(data)
         encrypted, members = zip_directory(data) if sniffed == "application/zip" else (False, ())
-        report = self.analyse(data, path, filename, ctype, sniffed) if nested is None else None
+        # an HTML part shown in the message (not a file to open) gets its header's base, as a body does
+        base = header_base_url(str(part.get("content-base") or ""), str(part.get("content-location") or "")) \
+            if ctype == "text/html" and disposition != "attachment" else ""
+        report = self.analyse(data, path, filename, ctype, sniffed, base) if nested is None else None
         self.attachments.append(
             Attachment(
                 part=path,
@@ -252,9 +255,11 @@ class _Builder:
             if sniffed in ("application/x-dosexec", "application/x-executable", "text/html") or ctype.startswith("image/"):
                 self.defects.append(Defect(DefectKind.ATTACHMENT_TYPE_MISMATCH, f"declared {ctype}, bytes are {sniffed}", path))
 
-    def analyse(self, data: bytes, path: str, filename: str, ctype: str, sniffed: str) -> AttachmentReport | None:
+    def analyse(self, data: bytes, path: str, filename: str, ctype: str, sniffed: str,
+                base: str = "") -> AttachmentReport | None:
         """Open the attachment when its type calls for it (``mailward.attachments``); its
-        remote loads, links and forms join the message's, with the attachment's part path."""
+        remote loads, links and forms join the message's, with the attachment's part path.
+        ``base``: the header base of an HTML part shown inline (``header_base_url``)."""
         if self.analysed >= self.limits.max_analysed_attachments:
             if self.limits.max_analysed_attachments:
                 self.hit("max_analysed_attachments")
@@ -269,6 +274,8 @@ class _Builder:
                                     limits=limits)
         if report is None:
             return None
+        if base and report.format == "html":
+            report = self.rebase(report, base, path)
         self.analysed += 1
         room = max(0, self.limits.max_resources - len(self.resources))
         if len(report.resources) > room:
@@ -280,6 +287,17 @@ class _Builder:
         self.links.extend(report.links[:room])
         self.forms.extend(report.forms)
         return report
+
+    def rebase(self, report: AttachmentReport, base: str, path: str) -> AttachmentReport:
+        """The page's relative loads, links and form actions resolved against ``base``; the
+        defect HTML_HEADER_BASE when that made any of them remote."""
+        resources = tuple(dataclasses.replace(r, url=rebased(r.url, base)) for r in report.resources)
+        links = tuple(dataclasses.replace(link, url=rebased(link.url, base)) for link in report.links)
+        forms = tuple(dataclasses.replace(f, action=rebased(f.action, base)) for f in report.forms)
+        if (resources, links, forms) == (report.resources, report.links, report.forms):
+            return report
+        self.defects.append(Defect(DefectKind.HTML_HEADER_BASE, base[:300], path))
+        return dataclasses.replace(report, resources=resources, links=links, forms=forms)
 
     def add_calendar(self, part: MimeMessage, path: str, disposition: str) -> None:
         """An invite: an attachment (its analysis reads the unfolded lines) and, shown

@@ -501,6 +501,7 @@ __all__ = [
     "is_safe_link",
     "joined",
     "location_names",
+    "rebased",
     "refresh_url",
     "safe_css_value",
     "safe_style_attribute",
@@ -526,6 +527,17 @@ def joined(base: str, url: str) -> str:
         return urljoin(base, url)
     except ValueError:
         return url
+
+
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{0,30}:")
+
+
+def rebased(url: str, base: str) -> str:
+    """``url`` resolved against ``base`` when it is relative (not empty, not a fragment,
+    no scheme); otherwise ``url`` as it is."""
+    if not url or url.startswith("#") or _SCHEME.match(url):
+        return url
+    return joined(base, url)
 
 
 def header_base_url(content_base: str, content_location: str) -> str:

@@ -136,3 +136,34 @@ def test_the_defused_part_keeps_nothing_the_header_could_resolve() -> None:
     assert [link.url for link in after.links] == []
     assert not any(d.kind == "HTML_HEADER_BASE" for d in after.defects)
     assert find_beacons(after) == ()
+
+
+def attached_page(disposition: str) -> bytes:
+    return (
+        "From: Newsroom <news@outlet.example>\r\n"
+        f"To: Zoe Kyriakou <{RECIPIENT}>\r\n"
+        "Subject: Interview questions\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="m"\r\n\r\n'
+        "--m\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe questions are below.\r\n"
+        '--m\r\nContent-Type: text/html; charset=utf-8; name="questions.html"\r\n'
+        f'Content-Disposition: {disposition}; filename="questions.html"\r\n'
+        f"Content-Base: {BASE}\r\n\r\n"
+        '<html><body><p>Questions</p><img src="q.gif" width="1" height="1"><a href="answer">Answer</a></body></html>\r\n'
+        "--m--\r\n"
+    ).encode()
+
+
+def test_an_html_page_shown_inline_gets_its_header_base_too() -> None:
+    message = parse_message(attached_page("inline"))
+    assert [r.url for r in message.resources] == [BASE + "q.gif"]
+    assert [link.url for link in message.links] == [BASE + "answer"]
+    assert [r.url for r in message.attachments[0].report.resources] == [BASE + "q.gif"]  # type: ignore[union-attr]
+    assert [d.part for d in message.defects if d.kind == "HTML_HEADER_BASE"] == ["2"]
+    assert {b.url for b in find_beacons(message)} >= {BASE + "q.gif"}
+
+
+def test_a_page_to_open_as_a_file_is_not_given_the_header_base() -> None:
+    message = parse_message(attached_page("attachment"))  # opened from disk: its base is the file
+    assert [r.url for r in message.resources] == ["q.gif"]
+    assert not any(d.kind == "HTML_HEADER_BASE" for d in message.defects)
