@@ -345,3 +345,23 @@ def test_sigterm_finishes_the_message_in_flight(tmp_path: Path) -> None:
         assert events[-1] == "milter-stop"
     finally:
         _stop_flow(flow)
+
+
+def test_the_documented_dsn_setting_turns_delivery_notifications_off() -> None:
+    """docs/deploy-postfix.md, "Delivery notifications": a milter cannot take NOTIFY=SUCCESS
+    off a recipient, Postfix can stop offering DSN. What that page says Postfix does."""
+    replies = {}
+    for name, extra in (("default", {}), ("documented", {"smtpd_discard_ehlo_keywords": "silent-discard, dsn"})):
+        postfix = PrivatePostfix(milter_port=free_port(), extra={"smtpd_milters": "", "non_smtpd_milters": "", **extra})
+        postfix.start()
+        try:
+            with smtplib.SMTP("127.0.0.1", postfix.smtp_port, timeout=20) as smtp:
+                smtp.ehlo("client.example")
+                offered = smtp.has_extn("dsn")
+                smtp.docmd("MAIL FROM:<sender@example.org>")
+                replies[name] = (offered, smtp.docmd("RCPT TO:<alice@test.local> NOTIFY=SUCCESS"))
+        finally:
+            postfix.stop()
+    assert replies["default"] == (True, (250, b"2.1.5 Ok"))
+    offered, (code, text) = replies["documented"]
+    assert not offered and code == 501 and b"DSN support is disabled" in text
