@@ -140,11 +140,16 @@ def test_recon_beacons_carry_the_recipient(demo_dir: Path) -> None:
         if label["kind"] != "recon":
             continue
         msg = _parse((demo_dir / label["path"]).read_bytes())
-        html = next(p for p in msg.walk() if p.get_content_type() == "text/html").get_content()
+        html_part = next(p for p in msg.walk() if p.get_content_type() == "text/html")
+        html = html_part.get_content()
+        base = str(html_part.get("content-base") or "").strip('"')  # the BBC persona's relative beacon
         per_recipient = [b for b in label["beacons"] if b["per_recipient"]]
         assert per_recipient, label["path"]
         for beacon in label["beacons"]:
-            assert beacon["url"].replace("&", "&amp;") in html or beacon["url"] in html
+            url = beacon["url"]
+            if base and url.startswith(base) and f'src="{url.removeprefix(base)}"' in html:
+                continue
+            assert url.replace("&", "&amp;") in html or url in html
         rcpt = label["recipient"]
         expected = {
             "base64": base64.b64encode(rcpt.encode()).decode(),
@@ -269,7 +274,8 @@ def test_every_file_parses_with_mailward(demo_dir: Path) -> None:
         if label["kind"] == "malformed":
             malformed_defects |= message.defect_kinds
             continue
-        assert not message.defects, (label["path"], message.defects)
+        # the one defect a lure carries on purpose: its beacon's directory in the part header
+        assert not [d for d in message.defects if d.kind != "HTML_HEADER_BASE"], (label["path"], message.defects)
         assert message.message_id == label["message_id"]
         assert message.recipients[0] == label["recipient"]
         assert {a.authserv_id for a in message.auth_results} == {"mx.parliament.example"}

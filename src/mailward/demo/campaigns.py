@@ -106,7 +106,8 @@ CAMPAIGNS: tuple[Campaign, ...] = (
                      "homoglyph of bbc (Cyrillic 'с'), replies going to Proton Mail; the beacon "
                      "path carries the SHA-256 (or MD5) of the recipient's address; no DKIM. "
                      "The bbc-worldservice.co lures also ask for a read receipt to the Proton "
-                     "mailbox."),
+                     "mailbox, and write their beacon as a relative name whose directory is in "
+                     "the HTML part's Content-Base header."),
         share=0.02, member_share=0.12, staff_share=0.05, min_targets=4,
         attack=(*RECON_ATTACK, "T1583.001"),
         styles=(
@@ -115,7 +116,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
                        beacon="https://cdn.bbc-worldservice.co/static/img/{token}/spacer.png",
                        token="sha256-lower", link="", hide="ancestor",
                        reply_to="sarah.whitfield.bbc@proton.me", receipt="sarah.whitfield.bbc@proton.me",
-                       byline="Sarah Whitfield, BBC News", auth="none"), 0.6),
+                       header_base=True, byline="Sarah Whitfield, BBC News", auth="none"), 0.6),
             (LureStyle(claimed="BBC News", display_name="BBC News Correspondent",
                        sender=f"correspondent@{BBC_HOMOGLYPH}",
                        beacon=f"https://{BBC_HOMOGLYPH}/img/{{token}}.png",

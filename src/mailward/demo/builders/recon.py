@@ -55,6 +55,8 @@ class LureStyle:
     via: str = "direct"  # "direct" (own server / webmail) or an ESP name (esp.ESPS)
     reply_to: str = ""
     receipt: str = ""  # Disposition-Notification-To: a read receipt asked for to this mailbox; "" = none
+    # the beacon written as a relative name, its directory in the HTML part's Content-Base header
+    header_base: bool = False
     byline: str = ""  # journalist persona in the article byline
     salt: str = "demo"  # key for "opaque" tokens
     auth: str = "pass"  # "pass" (for its own domain), "none" or "fail"
@@ -112,7 +114,12 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
     freemail = from_domain in FREEMAIL
     html = _lure_html(style, greeting=greeting, intro=intro, headline=headline, byline=byline, paras=paras,
                       shown_link=shown_link, when=when, freemail=freemail)
-    if beacon_url:
+    base = ""
+    if beacon_url and style.header_base:  # no draw from rng: the rest of the corpus stays as it was
+        base, _, name_only = beacon_url.rpartition("/")
+        base += "/"
+        html += _hidden_img(name_only, style.hide) + "\n"
+    elif beacon_url:
         html += _hidden_img(beacon_url, style.hide) + "\n"
     beacons = []
     if beacon_url:
@@ -149,7 +156,10 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
         message_id = _msgid(rng, from_domain)
     dkim, spf, dmarc = _lure_auth(style.auth, dkim_pairs, mail_from, from_domain)
     auth = auth_results(ip=ip, spf=spf, dkim=dkim, dmarc=dmarc, rng=rng)
-    ctype, body = multipart("alternative", [text_part(text), text_part(html, "html")],
+    html_part = text_part(html, "html")
+    if base:
+        html_part = f'Content-Base: "{base}"\n' + html_part
+    ctype, body = multipart("alternative", [text_part(text), html_part],
                             boundary(rng, "gmail" if freemail else "generic"))
     headers = delivery(rcpt, when, mail_from=mail_from, client_host=host, client_ip=ip,
                        auth=auth, rng=rng)
