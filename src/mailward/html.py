@@ -528,7 +528,8 @@ class _Collector:
                                  max_resources=max(0, self.max_resources - len(self.resources)), depth=self.depth + 1)
             for resource in inner.resources:
                 self.add(replace(resource, tag=f"{tag}>{resource.tag}"))
-            self.links.extend(inner.links)
+            # a srcdoc document has the page's base (about:srcdoc takes its parent's)
+            self.links.extend(replace(link, url=self.resolve(link.url)) if self.base else link for link in inner.links)
             self.truncated = self.truncated or inner.truncated
 
 
@@ -586,4 +587,3 @@ def extract_html(
     # no visible text: nothing read it (the rules take theirs from ``facts.message_cues.strip_tags``)
     return HtmlFacts(tuple(collector.links), tuple(collector.resources), tuple(collector.forms), collector.truncated,
                      flattened, capped, collector.header_base_hits)
-

@@ -167,3 +167,10 @@ def test_a_page_to_open_as_a_file_is_not_given_the_header_base() -> None:
     message = parse_message(attached_page("attachment"))  # opened from disk: its base is the file
     assert [r.url for r in message.resources] == ["q.gif"]
     assert not any(d.kind == "HTML_HEADER_BASE" for d in message.defects)
+
+
+def test_a_srcdoc_document_takes_the_page_base() -> None:
+    facts = extract_html('<iframe srcdoc="&lt;a href=&quot;next&quot;&gt;next&lt;/a&gt;&lt;img src=&quot;f.gif&quot;&gt;"></iframe>',
+                         "1", header_base=BASE)
+    assert [link.url for link in facts.links] == [BASE + "next"]
+    assert BASE + "f.gif" in [r.url for r in facts.resources]
