@@ -20,7 +20,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -38,6 +37,7 @@ from .remote import (
     LOAD_ATTRIBUTES,
     animation_urls,
     attribute_urls,
+    bounded_base,
     could_load_css,
     data_document,
     is_remote_base,
@@ -340,7 +340,7 @@ class _Collector:
         # <base href="https://..."> makes every relative URL remote
         base_node = tree.css_first("base[href]") if _BASE_TAG.search(html) else None
         base = (base_node.attributes.get("href") or "").strip() if base_node is not None else ""
-        base = base if is_remote_base(base) else ""
+        base = bounded_base(base) if is_remote_base(base) else ""
         # a base from the part's MIME header comes first (Thunderbird writes it as a <base>
         # ahead of the page); its hits are the URLs the markup alone leaves relative
         self.base = header_base or base
@@ -357,10 +357,7 @@ class _Collector:
     def resolve(self, url: str) -> str:
         if not self.base or not url or url.startswith("#") or _HAS_SCHEME.match(url):
             return url
-        try:
-            resolved = urljoin(self.base, url)
-        except ValueError:
-            return url
+        resolved = joined(self.base, url)
         if self.related and (url in self.related or resolved in self.related):
             return url  # another part of the message, by its Content-Location
         if self.count_header_hits and resolved != url:
@@ -369,14 +366,14 @@ class _Collector:
 
     def add(self, resource: Resource) -> None:
         self.node_urls.add(resource.url)
+        if len(self.resources) >= self.max_resources:
+            self.truncated = True
+            return
         if self.base:
             resolved = self.resolve(resource.url)
             if resolved != resource.url:
                 resource = replace(resource, url=resolved)
-        if len(self.resources) < self.max_resources:
-            self.resources.append(resource)
-        else:
-            self.truncated = True
+        self.resources.append(resource)
 
     def element(self, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
         self.node_urls = set()

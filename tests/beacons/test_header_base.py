@@ -8,15 +8,18 @@ header makes them remote, and the defuser leaves no relative load to resolve."""
 from __future__ import annotations
 
 import base64
+from urllib.parse import urljoin, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailward.beacons import find_beacons
 from mailward.config import Config
 from mailward.gateway.defuse import defuse
 from mailward.html import extract_html
 from mailward.parse import parse_message
-from mailward.remote import header_base_url
+from mailward.remote import MAX_BASE_PATH, bounded_base, header_base_url, joined
 from mailward.scan import Scanner
 
 from ..gateway.test_defuse import body_html, remote_loads, result
@@ -174,3 +177,26 @@ def test_a_srcdoc_document_takes_the_page_base() -> None:
                          "1", header_base=BASE)
     assert [link.url for link in facts.links] == [BASE + "next"]
     assert BASE + "f.gif" in [r.url for r in facts.resources]
+
+
+def test_a_long_base_is_cut_in_its_path_not_its_host() -> None:
+    long_user = "https://" + "u" * 3000 + "@cdn.briefs-desk.example/" + "p/" * 2000 + "?q=1#f"
+    cut = bounded_base(long_user)
+    assert urlsplit(cut).hostname == "cdn.briefs-desk.example"
+    assert len(urlsplit(cut).path) == MAX_BASE_PATH and "?" not in cut and "#" not in cut
+    assert bounded_base(BASE) == BASE
+    message = parse_message(single_part(LURE, f"Content-Base: {long_user}\r\n"))
+    assert all(urlsplit(r.url).hostname == "cdn.briefs-desk.example" for r in message.resources)
+
+
+@settings(max_examples=300, deadline=None)
+@given(base=st.sampled_from(["https://a.example/", "https://a.example", "https://a.example/d/e?q#f", "//h/p/",
+                             "https://a.example/d/../e/./f/", "http://h:8080/a;p/b", "https://h/a//b/", "https://h/a/b/.."]),
+       url=st.text(alphabet="ab/.?#:;=%&@ \t\\x1~-_é\u00a0\x85\x7f", max_size=12))
+def test_joined_is_urljoin(base: str, url: str) -> None:
+    """The plain-name shortcut of ``joined`` gives what ``urljoin`` gives."""
+    try:
+        expected = urljoin(base, url)
+    except ValueError:
+        expected = url
+    assert joined(base, url) == expected

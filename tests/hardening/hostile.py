@@ -143,6 +143,15 @@ def confusable_names() -> bytes:
     ).encode("utf-8")
 
 
+def long_base(segments: int = 20_000) -> bytes:
+    """A 40 KB base URL (header and markup) over 2,100 relative images and links whose
+    names ``urljoin`` cannot append plainly: each join walked the whole base (6 s)."""
+    base = b"https://a.example/" + b"x/" * segments
+    body = b"".join(b'<img src="i%d.gif;u=1"><a href="l%d;u=1">x</a>' % (i, i) for i in range(2100))
+    return (HEAD + b"Content-Type: text/html; charset=utf-8\r\nContent-Base: " + base + b"\r\n\r\n"
+            + b'<html><head><base href="' + base + b'"></head><body>' + body + b"</body></html>\r\n")
+
+
 def nul_bytes() -> bytes:
     return HEAD.replace(b"Subject: hostile", b"Subject: a\x00b") + b"Content-Type: text/html\r\n\r\n<img\x00 src=\"http://x\x00.example/p\x00.gif\">\x00" * 1000
 
@@ -174,6 +183,7 @@ ALL: dict[str, Callable[[], bytes]] = {
     "many_recipients": many_recipients,
     "many_elements": many_elements,
     "deep_html": deep_html,
+    "long_base": long_base,
     "zip_bomb": zip_bomb,
     "gzip_bomb": gzip_bomb,
     "huge_message": huge_message,

@@ -68,6 +68,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "mailward.remote._WHITESPACE_AND_CONTROLS": ("URLs in HTML", CLASS),
     "mailward.remote._BASE_NOISE": ("Content-Base / Content-Location fields (64 KiB at most)", CLASS),
     "mailward.remote._SCHEME": ("URLs of an inline HTML attachment", "anchored by match(), one class bounded to 30"),
+    "mailward.remote._PLAIN_NAME": ("relative URLs in HTML", "fullmatch of negated classes in sequence, nothing nested"),
     "mailward.htmlprep._NON_VOID_TAG": ("HTML bodies", "fixed '<', a lookahead of tag-name literals, one class bounded to 20"),
     "mailward.htmlprep._LONG_START_TAG": ("HTML bodies", "fixed '<' and a letter, then a bounded count (257) of atomic units of possessive class runs; nothing gives characters back"),
     "mailward.htmlprep._CONTAINER": ("HTML bodies", "alternation of tag-name literals"),
