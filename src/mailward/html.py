@@ -37,14 +37,11 @@ from .remote import (
     LOAD_ATTRIBUTES,
     animation_urls,
     attribute_urls,
-    bounded_base,
     could_load_css,
-    data_document,
-    is_remote_base,
-    joined,
     refresh_url,
     strip_css_comments,
 )
+from .urlbase import bounded_base, data_document, is_remote_base, joined
 
 _HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{0,30}:")
 

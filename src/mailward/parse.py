@@ -38,8 +38,8 @@ from .model import (
     Message,
     Resource,
 )
-from .remote import header_base_url, location_names, rebased
 from .sniff import sniff, zip_directory
+from .urlbase import header_base_url, location_names, rebased
 
 _TEXT_URL = re.compile(r"""(?i)\b(?:https?://|www\.)[^\s<>"'`{}|\\^\[\]]{1,4096}""")
 _WWW = re.compile(r"[wW][wW][wW]\.")  # where a "www." URL can start ((?i) folds nothing else onto w)

@@ -19,8 +19,8 @@ from mailward.config import Config
 from mailward.gateway.defuse import defuse
 from mailward.html import extract_html
 from mailward.parse import parse_message
-from mailward.remote import MAX_BASE_PATH, bounded_base, header_base_url, joined
 from mailward.scan import Scanner
+from mailward.urlbase import MAX_BASE_PATH, bounded_base, header_base_url, joined
 
 from ..gateway.test_defuse import body_html, remote_loads, result
 

@@ -78,6 +78,17 @@ def _hidden_img(url: str, hide: str) -> str:
     return f'<img src="{url}" width="1" height="1" alt="" style="display:none">'
 
 
+def _beacon_markup(beacon_url: str, style: LureStyle) -> tuple[str, str]:
+    """The hidden beacon's markup and, with ``style.header_base``, the Content-Base it
+    needs (its directory: the markup names only the file)."""
+    if not beacon_url:
+        return "", ""
+    if style.header_base:  # no draw from rng: the rest of the corpus stays as it was
+        directory, _, name_only = beacon_url.rpartition("/")
+        return _hidden_img(name_only, style.hide) + "\n", directory + "/"
+    return _hidden_img(beacon_url, style.hide) + "\n", ""
+
+
 def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, str],
                 when: dt.datetime, content: random.Random | None = None) -> Built:
     """A reconnaissance lure: a real-looking article from an impostor, with a hidden beacon.
@@ -114,13 +125,8 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
     freemail = from_domain in FREEMAIL
     html = _lure_html(style, greeting=greeting, intro=intro, headline=headline, byline=byline, paras=paras,
                       shown_link=shown_link, when=when, freemail=freemail)
-    base = ""
-    if beacon_url and style.header_base:  # no draw from rng: the rest of the corpus stays as it was
-        base, _, name_only = beacon_url.rpartition("/")
-        base += "/"
-        html += _hidden_img(name_only, style.hide) + "\n"
-    elif beacon_url:
-        html += _hidden_img(beacon_url, style.hide) + "\n"
+    markup, base = _beacon_markup(beacon_url, style)
+    html += markup
     beacons = []
     if beacon_url:
         kind = ("css" if style.hide == "css-background" else
@@ -156,9 +162,7 @@ def recon_built(rng: random.Random, *, style: LureStyle, recipient: tuple[str, s
         message_id = _msgid(rng, from_domain)
     dkim, spf, dmarc = _lure_auth(style.auth, dkim_pairs, mail_from, from_domain)
     auth = auth_results(ip=ip, spf=spf, dkim=dkim, dmarc=dmarc, rng=rng)
-    html_part = text_part(html, "html")
-    if base:
-        html_part = f'Content-Base: "{base}"\n' + html_part
+    html_part = (f'Content-Base: "{base}"\n' if base else "") + text_part(html, "html")
     ctype, body = multipart("alternative", [text_part(text), html_part],
                             boundary(rng, "gmail" if freemail else "generic"))
     headers = delivery(rcpt, when, mail_from=mail_from, client_host=host, client_ip=ip,
