@@ -41,9 +41,7 @@ from .remote import (
     refresh_url,
     strip_css_comments,
 )
-from .urlbase import bounded_base, data_document, is_remote_base, joined
-
-_HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{0,30}:")
+from .urlbase import bounded_base, data_document, is_remote_base, joined, rebased
 
 _MEDIA_TAGS = {
     "iframe": ("src", "iframe"),
@@ -352,12 +350,10 @@ class _Collector:
         return _own_hiding(node, self.sheet, attrs) or _ancestor_hiding(node, self.sheet, self.cache)
 
     def resolve(self, url: str) -> str:
-        if not self.base or not url or url.startswith("#") or _HAS_SCHEME.match(url):
-            return url
-        resolved = joined(self.base, url)
-        if self.related and (url in self.related or resolved in self.related):
-            return url  # another part of the message, by its Content-Location
-        if self.count_header_hits and resolved != url:
+        resolved = rebased(url, self.base) if self.base else url
+        if resolved == url or (self.related and (url in self.related or resolved in self.related)):
+            return url  # not relative, or another part of the message by its Content-Location
+        if self.count_header_hits:
             self.header_base_hits += 1
         return resolved
 

@@ -175,7 +175,7 @@ class _Builder:
                 self.hit("max_html_chars")
                 text = text[: self.limits.max_html_chars]
             self.html_parts.append(BodyPart(path, ctype, text, charset, declared))
-            base = header_base_url(str(part.get("content-base") or ""), str(part.get("content-location") or ""))
+            base = _header_base(part)
             try:
                 facts = extract_html(
                     text,
@@ -233,8 +233,7 @@ class _Builder:
         sniffed = sniff(data)
         encrypted, members = zip_directory(data) if sniffed == "application/zip" else (False, ())
         # an HTML part shown in the message (not a file to open) gets its header's base, as a body does
-        base = header_base_url(str(part.get("content-base") or ""), str(part.get("content-location") or "")) \
-            if ctype == "text/html" and disposition != "attachment" else ""
+        base = _header_base(part) if ctype == "text/html" and disposition != "attachment" else ""
         report = self.analyse(data, path, filename, ctype, sniffed, base) if nested is None else None
         self.attachments.append(
             Attachment(
@@ -374,6 +373,11 @@ class _Builder:
             self.add_body(part, "text/plain", path or "1")
         else:
             self.add_attachment(part, ctype, path or "1", disposition)
+
+
+def _header_base(part: MimeMessage) -> str:
+    """The base URL the part's own MIME header names for its HTML (``header_base_url``)."""
+    return header_base_url(str(part.get("content-base") or ""), str(part.get("content-location") or ""))
 
 
 def text_urls(text: str) -> Iterator[re.Match[str]]:
