@@ -158,6 +158,7 @@ def _apply_brand(facts: dict[str, Any], report: Any) -> None:
         where=claim.where.replace("-", "_"),
         text=claim.matched,
         official_domains=list(claim.official_domains),
+        official_sites=list(claim.official_sites),
         status=claim.status,
         mismatch=claim.status in MISMATCH and facts["sender"]["registrable"] not in official,
         own_service=claim.kind == OWN_SERVICE,

@@ -3,6 +3,7 @@ put together into one ``IdentityReport`` with plain-words explanations."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from mailward.domains import domain_of, site, split_registrable, to_unicode, within
@@ -237,10 +238,21 @@ def _judge(raw: RawClaim, cat: Catalogue, sending: SendingIdentity, auth: AuthSu
         contains_brand=contains_brand,
         reply_to_elsewhere=reply_elsewhere,
         official_domains=tuple(domains[:3]),
+        official_sites=official_sites(tuple(domains)),
     )
 
 
 # -- explanations ---------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def official_sites(domains: tuple[str, ...]) -> tuple[str, ...]:
+    """The registrable domains of an entity's ``domains``, in order, at most
+    ``MAX_OFFICIAL_SITES`` (a link to any of them is a link to the entity's own site)."""
+    return tuple(dict.fromkeys(site(d) or d for d in domains))[:MAX_OFFICIAL_SITES]
+
+
+MAX_OFFICIAL_SITES = 64
 
 
 def _a_domain_of(name: str) -> str:

@@ -53,6 +53,7 @@ class Claim:
     contains_brand: bool = False  # the From domain contains the entity's brand but is not its own
     reply_to_elsewhere: bool = False  # a Reply-To outside the entity's domains
     official_domains: tuple[str, ...] = ()  # a few of the entity's domains, for explanations
+    official_sites: tuple[str, ...] = ()  # the registrable domains of all the entity's domains
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,6 +208,7 @@ SCHEMA: dict[str, Field] = {
         where=_string("Where the claim is made: display_name, local_part, subject, signature, logo (an image's alt text)."),
         text=_string("The text that makes the claim."),
         official_domains=_strings("A few official domains of the claimed brand (the organisation's own for own-service)."),
+        official_sites=_strings("The registrable domains of all the claimed brand's official domains (the organisation's own for own-service): a link here goes to the brand's own site."),
         status=_string("holds, unverified, spoofed, lookalike, free-mail, unrelated-domain (or '')."),
         mismatch=_boolean("A claim is made and the From domain is not one of the brand's (or the organisation's, for own-service)."),
         own_service=_boolean("The claim is this organisation's own IT services ('IT Service Desk', 'Mail Administrator')."),
