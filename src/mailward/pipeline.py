@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -43,7 +43,7 @@ from .rules.policy import Policy, summarise
 if TYPE_CHECKING:  # numpy is imported only when a model is configured
     from .learn.model import ContentModel, ModelScore
 
-__all__ = ["ANALYSERS", "SECTION_OWNERS", "Analyser", "Analysis", "Context", "Found", "IntelLookup"]
+__all__ = ["ANALYSERS", "ATTACHED", "SECTION_OWNERS", "Analyser", "Analysis", "Context", "Found", "IntelLookup", "attached_view", "judge"]
 
 
 class IntelLookup(Protocol):
@@ -97,6 +97,16 @@ ANALYSERS: tuple[tuple[str, AnalyserStep], ...] = (
     ("identity", _identity),
     ("intel", _intel),
 )
+# An attached message (message/rfc822) is analysed as a message of its own: at most this
+# many in all per message, in order, and this deep (an attached message's attached
+# message is depth 2; the beacons are collected as deep). A lure forwarded "as
+# attachment" is read as the lure it is (``Analyser.analyse``).
+MAX_ATTACHED_MESSAGES = 4
+MAX_ATTACHED_DEPTH = 3
+# The facts key that holds the attached messages' facts, ``[{"part", "facts"}]``: not a
+# section the rules read; ``judge`` reads it, and a hunt stores it for ``mailward rescan``.
+ATTACHED = "attached_messages"
+
 # The content model runs after them, on the facts they produced (``Analyser.score_model``):
 # its features include the link, claim and lure shapes the facts hold.
 MODEL_STEP = "model"
@@ -217,17 +227,20 @@ class Analyser:
             model=model if model is not None else configured_model(self.config),
         )
 
+        self._attached_context = replace(self.context, resolver=None)
+
     @property
     def org_domains(self) -> tuple[str, ...]:
         return self.context.org_domains
 
-    def run(self, message: Message, errors: list[str] | None = None) -> Found:
-        """Run ``ANALYSERS`` in order on ``message``."""
+    def run(self, message: Message, errors: list[str] | None = None, *, context: Context | None = None) -> Found:
+        """Run ``ANALYSERS`` in order on ``message`` (with ``context``, else the analyser's)."""
         notes = errors if errors is not None else []
         found = Found()
+        context = context or self.context
         for name, step in ANALYSERS:
             try:
-                step(message, self.context, found)
+                step(message, context, found)
             except Exception as exc:  # one analyser's bug must not lose the message
                 notes.append(f"{name} analysis failed: {type(exc).__name__}: {exc}"[:300])
         return found
@@ -272,11 +285,14 @@ class Analyser:
         facts["model"] = model_facts(found.model, self.context.model)
 
     def analyse(self, message: Message) -> Analysis:
+        """Findings and verdict of ``message``, and of the messages attached to it
+        (``attached_facts``, ``judge``)."""
         errors: list[str] = []
         found = self.run(message, errors)
         facts = self.facts_from(message, found, errors)
-        hits = self.ruleset.evaluate(facts, skip=self.policy.disabled)
-        verdict, score, findings = self.policy.decide(hits, facts)
+        if any(a.message is not None for a in message.attachments):
+            facts[ATTACHED] = self.attached_facts(message, errors, depth=0, budget=[MAX_ATTACHED_MESSAGES])
+        verdict, score, findings = judge(self.ruleset, self.policy, facts)
         return Analysis(
             verdict=verdict,
             score=score,
@@ -286,3 +302,79 @@ class Analyser:
             summary=summarise(verdict, findings),
             errors=tuple(errors),
         )
+
+    def attached_facts(self, message: Message, errors: list[str], *, depth: int,
+                       budget: list[int]) -> list[dict[str, Any]]:
+        """The facts of the messages attached to ``message`` (message/rfc822), each as a
+        message of its own, as ``{"part": ..., "facts": ...}``: at most ``budget[0]`` in the
+        whole tree (``MAX_ATTACHED_MESSAGES``), at most ``MAX_ATTACHED_DEPTH`` deep.
+
+        An attached message's transport headers are whatever its sender wrote: it is
+        analysed without its Authentication-Results and Received headers, and without
+        live DNS checks (``attached_view``)."""
+        out: list[dict[str, Any]] = []
+        if depth >= MAX_ATTACHED_DEPTH:
+            return out
+        for attachment in message.attachments:
+            if attachment.message is None:
+                continue
+            if budget[0] <= 0:
+                break
+            budget[0] -= 1
+            inner = attached_view(attachment.message)
+            notes: list[str] = []
+            facts = self.facts_from(inner, self.run(inner, notes, context=self._attached_context), notes)
+            if any(a.message is not None for a in inner.attachments):
+                facts[ATTACHED] = self.attached_facts(inner, notes, depth=depth + 1, budget=budget)
+            errors.extend(f"in the attached message (part {attachment.part}): {note}" for note in notes)
+            out.append({"part": attachment.part, "facts": facts})
+        return out
+
+
+def attached_view(message: Message) -> Message:
+    """An attached message as it is analysed: its Authentication-Results and Received
+    headers are its sender's words, not a receiving server's, so they are left out (an
+    attacker writes ``dmarc=pass`` for the brand into the .eml they attach)."""
+    return replace(message, auth_results=(), received=(), envelope=None)
+
+
+def judge(ruleset: RuleSet, policy: Policy, facts: Mapping[str, Any],
+          fill: Callable[[dict[str, Any]], Any] | None = None) -> tuple[Verdict, float, tuple[Finding, ...]]:
+    """The rules and the policy on ``facts``, then on the facts of each attached message
+    (``facts[ATTACHED]``): the verdict is raised to an attached message's worst (a lure
+    sent as an attached .eml behind "please see the attached message" is the lure), and
+    its findings join, named as found in the attachment, where this message's own do not
+    already name the rule. Mail from a sender on the allow list keeps its own verdict
+    unless an attached message is ``malicious``, as ``Policy.decide`` caps it. ``fill``
+    completes stored facts of an older mailward (``mailward rescan``)."""
+    hits = ruleset.evaluate(facts, skip=policy.disabled)
+    decided = policy.decide(hits, facts)
+    attached = facts.get(ATTACHED)
+    if not attached or not isinstance(attached, list):
+        return decided
+    verdict, score, findings = decided
+    named = {f.rule for f in findings}
+    added: list[Finding] = []
+    for entry in attached:
+        inner_facts, part = entry.get("facts"), str(entry.get("part", ""))
+        if not isinstance(inner_facts, dict):
+            continue
+        if fill is not None:
+            fill(inner_facts)
+        inner_verdict, inner_score, inner_findings = judge(ruleset, policy, inner_facts, fill)
+        if inner_verdict.rank > verdict.rank:
+            verdict = inner_verdict
+        score = max(score, inner_score)
+        for finding in inner_findings:
+            if finding.rule in named:
+                continue
+            named.add(finding.rule)
+            deeper = finding.evidence.get("attached_message")  # the part path through the attached messages
+            added.append(replace(
+                finding, summary=f"In the attached message (part {part}): {finding.summary}",
+                evidence={**finding.evidence, "attached_message": f"{part}/{deeper}" if deeper else part}))
+    if verdict is not Verdict.MALICIOUS and verdict.rank > decided[0].rank and policy.allowed(facts):
+        verdict = decided[0]
+    if added:
+        findings = tuple(sorted((*findings, *added), key=lambda f: -f.score))
+    return verdict, score, findings

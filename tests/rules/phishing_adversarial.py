@@ -24,6 +24,8 @@ import html as html_module
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from email import message_from_bytes
+from email import policy as email_policy
 from email.message import EmailMessage
 
 from tests.attachments.files import calendar, pdf_link, pdf_text, pdf_with_qr, qr_png, zip_of
@@ -153,7 +155,10 @@ def _write(draft: Draft, label: str, n: int) -> bytes:
             msg.get_payload()[1].add_related(draft.inline_image, maintype="image", subtype="png", cid="<notice>")
     if draft.attachment:
         data, maintype, subtype, filename = draft.attachment
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        if maintype == "message":  # a whole message attached (.eml): the content manager takes it parsed
+            msg.add_attachment(message_from_bytes(data, _class=EmailMessage, policy=email_policy.default))
+        else:
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return msg.as_bytes()
 
 
@@ -232,6 +237,13 @@ def _attach_zip(draft: Draft, _lure: Lure) -> Draft:
 def _attach_calendar(draft: Draft, _lure: Lure) -> Draft:
     ics = calendar(f"DESCRIPTION:{_plain(draft.words)} {draft.link}", f"URL:{draft.link}", organizer="mailto:" + draft.sender)
     return _attached(draft, (ics, "text", "calendar", "invite.ics"))
+
+
+def _attach_message(draft: Draft, _lure: Lure) -> Draft:
+    """The whole message attached as an .eml behind a bland note ("forward as attachment"),
+    from a bland name: the outer message says nothing, the attached one is the lure."""
+    inner = _write(draft, "attached", 0)
+    return replace(_attached(draft, (inner, "message", "rfc822", "")), display="Notifications", subject=BLAND)
 
 
 def _qr_body(draft: Draft, _lure: Lure) -> Draft:
@@ -344,6 +356,8 @@ TECHNIQUES: dict[str, tuple[Technique, Technique | None]] = {
     # notices come as PDF letters too
     "lure-in-pdf-text": (lambda d, lure: _pdf_letter(replace(d, display="Notifications", subject=BLAND), lure),
                          _pdf_letter),
+    # the lure as an attached message; a colleague forwards the genuine notice the same way
+    "lure-in-attached-message": (_attach_message, _attach_message),
     "qr-code-in-body": (_qr_body, _qr_body),
     "qr-code-in-pdf": (_qr_pdf, _qr_pdf),
     # the lure in another language, the subject bland

@@ -79,9 +79,9 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "malformed": ("clean", ("clean", "suspicious", "unscannable")),
     "recon": ("recon", ("recon", "phishing", "malicious")),
     "phishing": ("phishing", ("phishing", "recon", "malicious")),
-    # a lure forwarded as an attachment (message/rfc822) to IT security: the beacon is
-    # still in it
-    "forwarded": ("suspicious", ("suspicious", "recon", "phishing", "tracking")),
+    # a lure forwarded as an attachment (message/rfc822) to IT security: the attached
+    # message is analysed as a message of its own, and it is the lure
+    "forwarded": ("recon", ("recon", "suspicious", "phishing", "tracking")),
 }
 
 

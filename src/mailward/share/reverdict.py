@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from mailward.config import Config
 from mailward.hunt.features import unpack_rule_facts
+from mailward.pipeline import judge
 from mailward.result import Verdict
 from mailward.rules.engine import default_ruleset, load_ruleset
 from mailward.rules.policy import Policy, summarise
@@ -38,8 +39,8 @@ class Reevaluator:
 
     def judge(self, facts: dict[str, Any]) -> tuple[Verdict, float, list[dict[str, Any]], str, list[str]]:
         self._fill(facts)  # facts stored by an older mailward lack the fields added since
-        hits = self.ruleset.evaluate(facts, skip=self.policy.disabled)
-        verdict, score, findings = self.policy.decide(hits, facts)
+        # with the attached messages' facts, as the scan judged them (mailward.pipeline.judge)
+        verdict, score, findings = judge(self.ruleset, self.policy, facts, self._fill)
         attack: dict[str, None] = {}
         for finding in findings:
             for tid in finding.attack:

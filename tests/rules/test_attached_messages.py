@@ -1,0 +1,149 @@
+"""An attached message (message/rfc822) is analysed as a message of its own
+(``mailward.pipeline.Analyser.attached_facts`` and ``judge``): a lure sent as an .eml
+behind "please see the attached message" is the lure, whatever the outer message says."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailward import pipeline
+from mailward.config import Config, load_config
+from mailward.parse import parse_message
+from mailward.pipeline import ATTACHED, Analyser, attached_view
+from mailward.result import Verdict
+from mailward.scan import Scanner
+from mailward.share.reverdict import Reevaluator
+from tests.rules.phishing_adversarial import AUTHSERV, LURES, Draft, _write
+
+CONFIG = Path(__file__).resolve().parents[2] / "src" / "mailward" / "rules" / "builtin" / "samples" / "mailward.toml"
+COLLEAGUE = "jonas.brandt@northland-parliament.org"
+
+
+def _config(**sections: Any) -> Config:
+    loaded = load_config(CONFIG)
+    data = {k: v for k, v in loaded.data.items() if k != "model"}  # the rules alone
+    data.update(sections)
+    return Config(data, loaded.path)
+
+
+def _lure(name: str = "paypal-limited") -> Draft:
+    lure = next(item for item in LURES if item.name == name)
+    return Draft(lure.display, lure.sender, lure.subject, lure.words, lure.link, lure.action)
+
+
+def _forward(*inner: bytes, sender: str = COLLEAGUE, words: str = "Please see the attached message.") -> bytes:
+    """A plain note from ``sender`` with each of ``inner`` attached as a message."""
+    msg = EmailMessage()
+    msg["Authentication-Results"] = (f"{AUTHSERV}; spf=pass smtp.mailfrom={sender}; dkim=pass "
+                                     f"header.d={sender.rsplit('@', 1)[1]}; dmarc=pass header.from={sender.rsplit('@', 1)[1]}")
+    msg["From"] = f"Notifications <{sender}>"
+    msg["To"] = "Maria Keller <maria.keller@northland-parliament.org>"
+    msg["Subject"] = "Notification"
+    msg["Date"] = "Tue, 03 Mar 2026 09:15:00 +0000"
+    msg["Message-ID"] = f"<fwd-{len(inner)}-{abs(hash(inner)) % 10**8}@northland-parliament.org>"
+    msg.set_content(words)
+    for data in inner:
+        msg.add_attachment(message_from_bytes(data, _class=EmailMessage, policy=email_policy.default))
+    return msg.as_bytes()
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return Scanner(_config())
+
+
+@pytest.mark.parametrize("lure", [lure.name for lure in LURES])
+def test_a_lure_attached_as_a_message_is_the_lure(scanner: Scanner, lure: str) -> None:
+    inner = _write(_lure(lure), "attack", 1)
+    direct = scanner.scan_bytes(inner)
+    assert direct.verdict is Verdict.PHISHING
+    outer_only = scanner.scan_bytes(_forward())
+    assert outer_only.verdict is Verdict.CLEAN  # the note alone says nothing
+    result = scanner.scan_bytes(_forward(inner))
+    assert result.verdict is Verdict.PHISHING
+    attached = [f for f in result.findings if f.evidence.get("attached_message") == "2"]
+    assert attached and all(f.summary.startswith("In the attached message (part 2): ") for f in attached)
+    # every rule the lure meets on its own, and those that read its authentication as
+    # missing (an attached message vouches for nothing)
+    assert {f.rule for f in direct.findings} <= {f.rule for f in attached}
+
+
+def test_the_attached_message_facts_are_kept_for_the_rules_and_the_store() -> None:
+    analyser = Analyser(_config())
+    analysis = analyser.analyse(parse_message(_forward(_write(_lure(), "attack", 1))))
+    entries = analysis.facts[ATTACHED]
+    assert [e["part"] for e in entries] == ["2"]
+    assert entries[0]["facts"]["brand"]["name"] == "PayPal"
+    # mailward rescan judges stored facts the same way, attached messages included
+    stored = {k: v for k, v in analysis.facts.items()}
+    verdict, _, findings, _, _ = Reevaluator(_config()).judge(stored)
+    assert verdict is analysis.verdict is Verdict.PHISHING
+    assert [f["rule"] for f in findings] == [f.rule for f in analysis.findings]
+
+
+def test_an_attached_message_does_not_vouch_for_itself(scanner: Scanner) -> None:
+    # the brand's own address, and an Authentication-Results in the receiving server's
+    # name that says it passed: written by whoever wrote the .eml
+    forged = replace(_lure(), sender="service@paypal.com")
+    inner = _write(forged, "attack", 1)
+    parsed = parse_message(inner)
+    assert any(r.method == "dmarc" and r.result == "pass" for r in parsed.auth_results)
+    view = attached_view(parsed)
+    assert view.auth_results == () and view.received == () and view.envelope is None
+    result = scanner.scan_bytes(_forward(inner))
+    assert result.verdict is Verdict.PHISHING
+    assert "PHISHING_BRAND_UNVERIFIED_OFFSITE" in {f.rule for f in result.findings}
+
+
+def test_a_genuine_notice_forwarded_as_an_attachment_stays_clean(scanner: Scanner) -> None:
+    lure = next(item for item in LURES if item.name == "sharepoint-share")
+    genuine = Draft(lure.display, lure.genuine_sender, lure.genuine_subject or lure.subject,
+                    lure.genuine_words, lure.official_link, "Open")
+    result = scanner.scan_bytes(_forward(_write(genuine, "genuine", 1)))
+    assert result.verdict is Verdict.CLEAN, [f.rule for f in result.findings]
+
+
+def test_an_allowed_sender_keeps_its_own_verdict_unless_malicious() -> None:
+    allowed = Scanner(_config(policy={"allow": {"senders": [COLLEAGUE]}}))
+    result = allowed.scan_bytes(_forward(_write(_lure(), "attack", 1)))
+    assert result.verdict is Verdict.CLEAN
+    assert any(f.evidence.get("attached_message") == "2" for f in result.findings)  # still shown
+
+
+def test_attached_messages_are_analysed_within_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    analyser = Analyser(_config())
+    inner = _write(_lure(), "attack", 1)
+    seen: list[str] = []
+    real = pipeline.attached_view
+
+    def counting(message: Any) -> Any:
+        seen.append(message.message_id)
+        return real(message)
+
+    monkeypatch.setattr(pipeline, "attached_view", counting)
+    many = parse_message(_forward(*[inner] * (pipeline.MAX_ATTACHED_MESSAGES + 3)))
+    analysis = analyser.analyse(many)
+    assert len(seen) == pipeline.MAX_ATTACHED_MESSAGES
+    assert analysis.verdict is Verdict.PHISHING
+    # nested deeper than MAX_ATTACHED_DEPTH: the deepest is not analysed as a message
+    seen.clear()
+    nested = inner
+    for _ in range(pipeline.MAX_ATTACHED_DEPTH + 1):
+        nested = _forward(nested)
+    analysis = analyser.analyse(parse_message(nested))
+    assert len(seen) == pipeline.MAX_ATTACHED_DEPTH
+    assert analysis.verdict is Verdict.CLEAN
+
+
+def test_findings_of_a_message_attached_to_an_attached_message_name_the_path(scanner: Scanner) -> None:
+    result = scanner.scan_bytes(_forward(_forward(_write(_lure(), "attack", 1))))
+    assert result.verdict is Verdict.PHISHING
+    deep = [f for f in result.findings if f.evidence.get("attached_message") == "2/2"]
+    assert deep and deep[0].summary.startswith("In the attached message (part 2): In the attached message (part 2): ")
