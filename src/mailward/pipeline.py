@@ -43,7 +43,7 @@ from .rules.policy import Policy, summarise
 if TYPE_CHECKING:  # numpy is imported only when a model is configured
     from .learn.model import ContentModel, ModelScore
 
-__all__ = ["ANALYSERS", "ATTACHED", "SECTION_OWNERS", "Analyser", "Analysis", "Context", "Found", "IntelLookup", "attached_view", "judge"]
+__all__ = ["ANALYSERS", "ATTACHED", "SECTION_OWNERS", "Analyser", "Analysis", "Context", "Found", "IntelLookup", "attached_view", "facts_at", "judge"]
 
 
 class IntelLookup(Protocol):
@@ -378,3 +378,15 @@ def judge(ruleset: RuleSet, policy: Policy, facts: Mapping[str, Any],
     if added:
         findings = tuple(sorted((*findings, *added), key=lambda f: -f.score))
     return verdict, score, findings
+
+
+def facts_at(facts: Mapping[str, Any], path: str) -> Mapping[str, Any]:
+    """The facts of the attached message at ``path`` (a finding's ``attached_message``,
+    "2" or "2/2"), or ``facts`` itself for "" (or when nothing is attached there)."""
+    for part in path.split("/") if path else ():
+        entries = facts.get(ATTACHED) or ()
+        found = next((e["facts"] for e in entries if isinstance(e, Mapping) and e.get("part") == part), None)
+        if not isinstance(found, Mapping):
+            return facts
+        facts = found
+    return facts

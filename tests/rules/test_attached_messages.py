@@ -147,3 +147,26 @@ def test_findings_of_a_message_attached_to_an_attached_message_name_the_path(sca
     assert result.verdict is Verdict.PHISHING
     deep = [f for f in result.findings if f.evidence.get("attached_message") == "2/2"]
     assert deep and deep[0].summary.startswith("In the attached message (part 2): In the attached message (part 2): ")
+
+
+def test_explain_shows_the_attached_message_facts_of_its_findings(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mailward.cli import cli
+    from mailward.pipeline import facts_at
+
+    path = tmp_path / "forward.eml"
+    path.write_bytes(_forward(_write(_lure(), "attack", 1)))
+    config = tmp_path / "mailward.toml"
+    text = CONFIG.read_text("utf-8").split("[model]")[0]  # the rules alone, as above
+    config.write_text(text, "utf-8")
+    out = CliRunner().invoke(cli, ["explain", str(path), "--config", str(config)])
+    assert out.exit_code == 0, out.output
+    assert "verdict: phishing" in out.output
+    block = out.output.split("\nPHISHING_BRAND_CREDENTIAL ")[1].split("\n\n")[0]
+    assert 'evidence attached_message: "2"' in block
+    # the attached message's facts: the outer note claims no brand
+    assert "fact brand.claimed = true" in block and 'fact brand.status = "unrelated-domain"' in block
+    facts = Analyser(_config()).analyse(parse_message(path.read_bytes())).facts
+    assert facts_at(facts, "2")["brand"]["name"] == "PayPal"
+    assert facts_at(facts, "") is facts and facts_at(facts, "9") is facts

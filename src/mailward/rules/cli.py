@@ -148,7 +148,7 @@ def explain(message: str, config_path: str | None, as_json: bool, all_facts: boo
     Prints the verdict, every rule that fired with its evidence and ATT&CK ids,
     and the facts those rules used.
     """
-    from ..pipeline import with_model
+    from ..pipeline import facts_at, with_model
 
     try:
         config = with_model(load_config(config_path), model_path)
@@ -191,8 +191,10 @@ def explain(message: str, config_path: str | None, as_json: bool, all_facts: boo
         rule = ruleset.by_name(finding.rule) if ruleset is not None else None
         if rule is not None and facts:
             click.echo(f"  condition: {' '.join(rule.spec.condition.split())}")
+            # an attached message's finding: the facts of that message (mailward.pipeline.judge)
+            own = facts_at(facts, str(finding.evidence.get("attached_message", "")))
             for path in used_fields(rule.spec.condition):
-                click.echo(f"  fact {path} = {_short(lookup(facts, path))}")
+                click.echo(f"  fact {path} = {_short(lookup(own, path))}")
     model = facts.get("model") or {}
     if model.get("enabled"):
         click.echo(f"\ncontent model: phishing probability {model['score'] / 10:.1f}% "
