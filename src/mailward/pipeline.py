@@ -43,7 +43,7 @@ from .rules.policy import Policy, summarise
 if TYPE_CHECKING:  # numpy is imported only when a model is configured
     from .learn.model import ContentModel, ModelScore
 
-__all__ = ["ANALYSERS", "ATTACHED", "SECTION_OWNERS", "Analyser", "Analysis", "Context", "Found", "IntelLookup", "attached_view", "facts_at", "judge"]
+__all__ = ["ANALYSERS", "ATTACHED", "OWN_VERDICT", "SECTION_OWNERS", "Analyser", "Analysis", "Context", "Found", "IntelLookup", "attached_view", "facts_at", "judge"]
 
 
 class IntelLookup(Protocol):
@@ -106,6 +106,9 @@ MAX_ATTACHED_DEPTH = 3
 # The facts key that holds the attached messages' facts, ``[{"part", "facts"}]``: not a
 # section the rules read; ``judge`` reads it, and a hunt stores it for ``mailward rescan``.
 ATTACHED = "attached_messages"
+# With attached messages, the verdict of the message on its own (the outer note): a
+# colleague's forward "as attachment" is not the attacker's mail (``hunt.features``).
+OWN_VERDICT = "own_verdict"
 
 # The content model runs after them, on the facts they produced (``Analyser.score_model``):
 # its features include the link, claim and lure shapes the facts hold.
@@ -292,7 +295,10 @@ class Analyser:
         facts = self.facts_from(message, found, errors)
         if any(a.message is not None for a in message.attachments):
             facts[ATTACHED] = self.attached_facts(message, errors, depth=0, budget=[MAX_ATTACHED_MESSAGES])
-        verdict, score, findings = judge(self.ruleset, self.policy, facts)
+        own: list[Verdict] = []
+        verdict, score, findings = judge(self.ruleset, self.policy, facts, own=own)
+        if ATTACHED in facts:
+            facts[OWN_VERDICT] = str(own[0])
         return Analysis(
             verdict=verdict,
             score=score,
@@ -339,16 +345,20 @@ def attached_view(message: Message) -> Message:
 
 
 def judge(ruleset: RuleSet, policy: Policy, facts: Mapping[str, Any],
-          fill: Callable[[dict[str, Any]], Any] | None = None) -> tuple[Verdict, float, tuple[Finding, ...]]:
+          fill: Callable[[dict[str, Any]], Any] | None = None,
+          own: list[Verdict] | None = None) -> tuple[Verdict, float, tuple[Finding, ...]]:
     """The rules and the policy on ``facts``, then on the facts of each attached message
     (``facts[ATTACHED]``): the verdict is raised to an attached message's worst (a lure
     sent as an attached .eml behind "please see the attached message" is the lure), and
     its findings join, named as found in the attachment, where this message's own do not
     already name the rule. Mail from a sender on the allow list keeps its own verdict
     unless an attached message is ``malicious``, as ``Policy.decide`` caps it. ``fill``
-    completes stored facts of an older mailward (``mailward rescan``)."""
+    completes stored facts of an older mailward (``mailward rescan``); ``own`` receives the
+    verdict of ``facts`` without the attached messages."""
     hits = ruleset.evaluate(facts, skip=policy.disabled)
     decided = policy.decide(hits, facts)
+    if own is not None:
+        own.append(decided[0])
     attached = facts.get(ATTACHED)
     if not attached or not isinstance(attached, list):
         return decided

@@ -111,3 +111,30 @@ def test_one_read_receipt_mailbox_links_messages_from_rotating_senders():
     campaigns, _stats = cluster(inputs)
     assert groups(campaigns) == [[1, 2], [3]]
     assert "receipt:ti@opens.example" in next(c for c in campaigns if c.message_ids == (1, 2)).links
+
+
+def test_a_colleagues_forward_of_a_lure_joins_no_campaign():
+    lure = ["from:desk@reuters-news.example", "track_host:px.reuters-news.example"]
+    inputs = [
+        item(1, "recon", lure, rcpt="p1@x"),
+        item(2, "recon", lure, rcpt="p2@x"),
+        # p2 forwards the lure as an attachment to IT security: the same beacon host, but
+        # the security officer is no target of the attacker's
+        item(3, "recon", ["from:p2@x", "track_host:px.reuters-news.example"], rcpt="security@x", forwarded=True),
+    ]
+    campaigns, stats = cluster(inputs)
+    assert groups(campaigns) == [[1, 2]]
+    assert stats.attack_messages == 2
+    assert next(c for c in campaigns if c.kind == "attack").targets == ("p1@x", "p2@x")
+
+
+def test_forwarded_means_an_own_authenticated_note_that_is_benign_on_its_own():
+    from mailward.hunt.features import forwarded
+
+    facts = {"attached_messages": [{"part": "2", "facts": {}}], "own_verdict": "clean",
+             "org": {"inbound_from_own": True}, "auth": {"aligned": True}}
+    assert forwarded(facts)
+    assert not forwarded({**facts, "own_verdict": "suspicious"})  # the note is suspect itself
+    assert not forwarded({**facts, "auth": {"aligned": False}})  # anyone can write the own domain into From
+    assert not forwarded({**facts, "org": {"inbound_from_own": False}})  # the attacker's own wrapper
+    assert not forwarded({k: v for k, v in facts.items() if k != "attached_messages"})

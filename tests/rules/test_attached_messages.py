@@ -170,3 +170,12 @@ def test_explain_shows_the_attached_message_facts_of_its_findings(tmp_path: Path
     facts = Analyser(_config()).analyse(parse_message(path.read_bytes())).facts
     assert facts_at(facts, "2")["brand"]["name"] == "PayPal"
     assert facts_at(facts, "") is facts and facts_at(facts, "9") is facts
+
+
+def test_the_verdict_of_the_note_on_its_own_is_kept() -> None:
+    from mailward.pipeline import OWN_VERDICT
+
+    analyser = Analyser(_config())
+    facts = analyser.analyse(parse_message(_forward(_write(_lure(), "attack", 1)))).facts
+    assert facts[OWN_VERDICT] == "clean"
+    assert OWN_VERDICT not in analyser.analyse(parse_message(_write(_lure(), "attack", 1))).facts

@@ -140,6 +140,8 @@ def cluster(inputs: Iterable[ClusterInput], params: ClusterParams | None = None)
     benign = BenignStats()
     for item in inputs:
         stats.messages += 1
+        if item.features.get("forwarded"):
+            continue  # a colleague's forward of a lure (features.forwarded): neither the attack nor ordinary mail
         if item.verdict in _ATTACK_VERDICTS:
             attack.append(item)
             continue

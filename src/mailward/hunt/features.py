@@ -269,6 +269,7 @@ def campaign_keys(
     list_id = message.header("List-Id")
     return {
         "keys": list(keys),
+        "forwarded": forwarded(facts),
         "trackers": sorted({b.tracker for b in result.beacons if b.tracker}),
         "list_id": (list_id or "").strip().lower()[:200],
         "beacon_urls": list(dict.fromkeys(b.url for b in result.beacons))[:20],
@@ -276,6 +277,19 @@ def campaign_keys(
             (domains.registrable(d) or d) == sender.registrable for d in dkim
         )),
     }
+
+
+def forwarded(facts: Mapping[str, Any]) -> bool:
+    """A colleague's forward "as attachment": an authenticated message from the
+    organisation's own domain that is benign on its own and owes its verdict to the
+    message attached to it (``mailward.pipeline.OWN_VERDICT``). Its reader is not the
+    attacker's target, so the campaign clustering leaves it out (``campaigns.cluster``);
+    a lure the attacker wraps in a note of their own is clustered as any lure is."""
+    if not facts.get("attached_messages") or facts.get("own_verdict") not in ("clean", "tracking"):
+        return False
+    org, auth = facts.get("org") or {}, facts.get("auth") or {}
+    return bool(isinstance(org, Mapping) and org.get("inbound_from_own")
+                and isinstance(auth, Mapping) and auth.get("aligned"))
 
 
 def indicators_of(message: Message, result: ScanResult, ips: list[str]) -> list[dict[str, str]]:

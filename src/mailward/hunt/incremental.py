@@ -69,7 +69,8 @@ def recluster_changed(store: Store, before: Mapping[int, State], after: Mapping[
     stats.timings["benign_groups"] = time.perf_counter() - started
 
     t0 = time.perf_counter()
-    attack = store.attack_inputs(sorted(_ATTACK_VERDICTS))
+    # a colleague's forward of a lure is left out, as ``cluster`` leaves it out (features.forwarded)
+    attack = [item for item in store.attack_inputs(sorted(_ATTACK_VERDICTS)) if not item.features.get("forwarded")]
     keys = {k for item in attack for k in item.features.get("keys", ())}
     indicators = {(str(i.get("kind", "")), str(i.get("value", ""))) for item in attack for i in item.indicators}
     stats.timings["load_attack"] = time.perf_counter() - t0
