@@ -246,6 +246,14 @@ def _attach_message(draft: Draft, _lure: Lure) -> Draft:
     return replace(_attached(draft, (inner, "message", "rfc822", "")), display="Notifications", subject=BLAND)
 
 
+def _attach_eml_file(draft: Draft, _lure: Lure) -> Draft:
+    """The same, the message saved as a file ("Message_0042.eml", application/octet-stream):
+    mail clients open it as a message."""
+    inner = _write(draft, "attached", 0)
+    return replace(_attached(draft, (inner, "application", "octet-stream", "Message_0042.eml")),
+                   display="Notifications", subject=BLAND)
+
+
 def _qr_body(draft: Draft, _lure: Lure) -> Draft:
     # no link at all: the text says to scan the code, the code holds the address
     return replace(draft, words=draft.words + " Scan the code below with your phone.", link="", action="",
@@ -358,6 +366,7 @@ TECHNIQUES: dict[str, tuple[Technique, Technique | None]] = {
                          _pdf_letter),
     # the lure as an attached message; a colleague forwards the genuine notice the same way
     "lure-in-attached-message": (_attach_message, _attach_message),
+    "lure-in-eml-file": (_attach_eml_file, _attach_eml_file),
     "qr-code-in-body": (_qr_body, _qr_body),
     "qr-code-in-pdf": (_qr_pdf, _qr_pdf),
     # the lure in another language, the subject bland

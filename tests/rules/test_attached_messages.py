@@ -179,3 +179,45 @@ def test_the_verdict_of_the_note_on_its_own_is_kept() -> None:
     facts = analyser.analyse(parse_message(_forward(_write(_lure(), "attack", 1)))).facts
     assert facts[OWN_VERDICT] == "clean"
     assert OWN_VERDICT not in analyser.analyse(parse_message(_write(_lure(), "attack", 1))).facts
+
+
+def _with_file(data: bytes, ctype: str, filename: str, cte: str = "base64") -> bytes:
+    maintype, subtype = ctype.split("/")
+    body = data if cte != "base64" else __import__("base64").encodebytes(data)
+    return (b"From: Notifications <it@example.net>\nTo: maria.keller@northland-parliament.org\nSubject: Notification\n"
+            b"Date: Tue, 03 Mar 2026 09:15:00 +0000\nMessage-ID: <file-1@example.net>\nMIME-Version: 1.0\n"
+            b"Content-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Type: text/plain\n\n"
+            b"Please see the attached message.\n--XX\n"
+            + f"Content-Type: {maintype}/{subtype}\nContent-Transfer-Encoding: {cte}\n"
+              f"Content-Disposition: attachment; filename=\"{filename}\"\n\n".encode() + body + b"\n--XX--\n")
+
+
+@pytest.mark.parametrize(("ctype", "filename"), [
+    ("application/octet-stream", "Invoice.eml"),  # a saved message sent as a file: clients open it as a message
+    ("text/plain", "Statement.EML"),
+    ("message/rfc822", "Message.eml"),  # base64, which RFC 2046 forbids for message/rfc822 and clients decode
+    ("message/rfc822", ""),
+])
+def test_a_message_sent_as_a_file_or_base64_is_analysed_as_a_message(scanner: Scanner, ctype: str, filename: str) -> None:
+    inner = _write(_lure(), "attack", 1)
+    message = parse_message(_with_file(inner, ctype, filename))
+    assert [a.message.subject if a.message else None for a in message.attachments] == [_lure().subject]
+    assert scanner.scan_bytes(_with_file(inner, ctype, filename)).verdict is Verdict.PHISHING
+    # the mbox separator some clients save in front of the headers
+    assert scanner.scan_bytes(_with_file(b"From x@y Tue Mar  3 09:15:00 2026\n" + inner, ctype, filename)).verdict \
+        is Verdict.PHISHING
+
+
+def test_a_file_named_eml_that_is_no_message_stays_a_file() -> None:
+    from mailward.parse import looks_like_message
+
+    for data in (b"hello\nworld\n", b"Subject only: no sender\n\nbody", b"", b"\x00\x01binary: yes\n",
+                 b"Note: a list\nOf: things\n\ntext"):
+        assert not looks_like_message(data), data
+        message = parse_message(_with_file(data, "application/octet-stream", "notes.eml"))
+        assert message.attachments[0].message is None
+    assert looks_like_message(b"From: a@example.org\r\nSubject: hi\r\n folded\r\n\r\nbody")
+    assert looks_like_message(b"Received: from x\nSubject: hi\n\nbody")
+    # the same message under another name is a file: the name is what a mail client goes by
+    inner = _write(_lure(), "attack", 1)
+    assert parse_message(_with_file(inner, "application/octet-stream", "Invoice.txt")).attachments[0].message is None
