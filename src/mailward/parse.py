@@ -11,8 +11,6 @@ parts that analysers need are decoded.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import codecs
 import dataclasses
 import hashlib
@@ -26,6 +24,7 @@ from .attachments import DEFAULT_LIMITS as ATTACHMENT_LIMITS
 from .attachments import analyse_attachment
 from .attachments.calendar import calendar_text
 from .defects import DefectKind, stdlib_kind
+from .eml import encoded_message, looks_like_message
 from .html import extract_html
 from .mimeskeleton import parse_mime
 from .model import (
@@ -223,7 +222,7 @@ class _Builder:
         if isinstance(raw_name, str):
             filename = hdr.decode_value(hdr.header_text(raw_name))[:1000]
         nested: Message | None = None
-        encoded = _encoded_message(part) if ctype == "message/rfc822" else None
+        encoded = encoded_message(part) if ctype == "message/rfc822" else None
         if ctype == "message/rfc822" and part.is_multipart() and encoded is None:
             inner = part.get_payload(0)
             data = inner.as_bytes() if isinstance(inner, MimeMessage) else b""
@@ -383,41 +382,6 @@ class _Builder:
             self.add_body(part, "text/plain", path or "1")
         else:
             self.add_attachment(part, ctype, path or "1", disposition)
-
-
-def _encoded_message(part: MimeMessage) -> bytes | None:
-    """The bytes of a message/rfc822 part sent base64-encoded, which RFC 2046 forbids and
-    mail clients decode anyway (the stdlib reads the base64 text as a message with no
-    headers); None for any other part."""
-    if str(part.get("content-transfer-encoding", "")).strip().lower() != "base64":
-        return None
-    inner = part.get_payload(0) if part.is_multipart() else None
-    text = inner.get_payload() if isinstance(inner, MimeMessage) and not inner.keys() else part.get_payload()
-    if not isinstance(text, str):
-        return None
-    try:
-        return base64.b64decode(text.encode("ascii", "surrogateescape"))
-    except (binascii.Error, ValueError):
-        return None
-
-
-def looks_like_message(data: bytes) -> bool:
-    """``data`` opens with an RFC 5322 header block that names a sender or a subject: a
-    message saved as a file (.eml), not a text that happens to have that name."""
-    names: set[bytes] = set()
-    lines = data[:16384].splitlines()[:200]
-    if lines and lines[0].startswith(b"From "):
-        lines = lines[1:]  # the mbox separator some clients save in front
-    for line in lines:
-        if not line.strip():
-            break
-        if line[:1] in (b" ", b"\t"):
-            continue  # a folded header line
-        name, colon, _ = line.partition(b":")
-        if not colon or not name or any(c <= 32 or c > 126 for c in name):
-            return False
-        names.add(name.lower())
-    return bool(names & {b"from", b"subject"}) and bool(names & {b"from", b"to", b"date", b"message-id", b"received"})
 
 
 def _header_base(part: MimeMessage) -> str:

@@ -209,7 +209,7 @@ def test_a_message_sent_as_a_file_or_base64_is_analysed_as_a_message(scanner: Sc
 
 
 def test_a_file_named_eml_that_is_no_message_stays_a_file() -> None:
-    from mailward.parse import looks_like_message
+    from mailward.eml import looks_like_message
 
     for data in (b"hello\nworld\n", b"Subject only: no sender\n\nbody", b"", b"\x00\x01binary: yes\n",
                  b"Note: a list\nOf: things\n\ntext"):

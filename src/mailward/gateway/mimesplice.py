@@ -23,6 +23,8 @@ from functools import lru_cache
 
 import pybase64
 
+from mailward.eml import looks_like_message
+
 # compat32 on purpose: only the MIME parameters of part headers are read here, and
 # the default policy's header registry costs ~1 ms per header (most of defusing's time)
 _HEADER_PARSER = BytesHeaderParser(policy=policy.compat32)
@@ -90,6 +92,7 @@ class _PartInfo:
     disposition: str
     boundary: str | None
     charset: str
+    filename: str = ""
 
 
 @lru_cache(maxsize=512)
@@ -102,9 +105,10 @@ def _part_info(head: bytes) -> _PartInfo | None:
         disposition = headers.get_content_disposition() or ""
         boundary = headers.get_boundary() if headers.get_content_maintype() == "multipart" else None
         charset = headers.get_content_charset() or ""
+        filename = str(headers.get_filename() or "")
     except Exception:  # malformed headers: leave the entity alone
         return None
-    return _PartInfo(ctype, cte, disposition, boundary, charset)
+    return _PartInfo(ctype, cte, disposition, boundary, charset, filename)
 
 
 _EOL = re.compile(rb"\r\n|\r|\n")  # the line ends of bytes.splitlines
@@ -172,6 +176,18 @@ def _decode_transfer(payload: bytes, cte: str) -> bytes | None:
     if cte == "quoted-printable":
         return quopri.decodestring(payload)
     return None
+
+
+def _encoded_message(info: _PartInfo, body: bytes) -> bytes | None:
+    """The message inside an entity that the scanner reads as one (``parse``): a
+    message/rfc822 in base64 or quoted-printable, or a file named .eml that holds a
+    message, whatever its declared type; None for any other entity."""
+    if info.ctype == "message/rfc822" and info.cte in ("base64", "quoted-printable"):
+        return _decode_transfer(body, info.cte)
+    if not info.filename.lower().endswith(".eml"):
+        return None
+    data = _decode_transfer(body, info.cte)
+    return data if data is not None and looks_like_message(data) else None
 
 
 def base64_lines(data: bytes, eol: bytes = b"\n") -> bytes:
@@ -299,6 +315,12 @@ def _walk(raw: bytes, path: str, depth: int, on_leaf: EntityRewriter, enter_mess
     if enter_messages and info.ctype == "message/rfc822" and info.cte in ("", "7bit", "8bit", "binary"):
         child = _walk(body, f"{path}.1" if path else "1", depth + 1, on_leaf, enter_messages, splits)
         return raw if child is body else head + sep + child
+    inner = _encoded_message(info, body) if enter_messages else None
+    if inner is not None:
+        child = _walk(inner, f"{path}.1" if path else "1", depth + 1, on_leaf, enter_messages, splits)
+        if child is inner:
+            return raw
+        return head + sep + _encode_transfer(child, info.cte, b"\r\n" if sep.startswith(b"\r\n") else b"\n")
     return on_leaf(Entity(raw, head, sep, body, info, path or "1", nested=bool(path)))
 
 
