@@ -366,6 +366,8 @@ def judge(ruleset: RuleSet, policy: Policy, facts: Mapping[str, Any],
     named = {f.rule for f in findings}
     added: list[Finding] = []
     for entry in attached:
+        if not isinstance(entry, Mapping):
+            continue  # stored facts are read back from the database: take nothing on trust
         inner_facts, part = entry.get("facts"), str(entry.get("part", ""))
         if not isinstance(inner_facts, dict):
             continue

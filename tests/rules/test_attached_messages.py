@@ -221,3 +221,11 @@ def test_a_file_named_eml_that_is_no_message_stays_a_file() -> None:
     # the same message under another name is a file: the name is what a mail client goes by
     inner = _write(_lure(), "attack", 1)
     assert parse_message(_with_file(inner, "application/octet-stream", "Invoice.txt")).attachments[0].message is None
+
+
+def test_stored_facts_with_a_broken_attached_entry_are_judged_without_it() -> None:
+    analysis = Analyser(_config()).analyse(parse_message(_forward()))
+    facts = dict(analysis.facts)
+    facts[ATTACHED] = ["not an entry", {"part": "2", "facts": "not facts"}, {"part": "3"}]
+    verdict, _, findings, _, _ = Reevaluator(_config()).judge(facts)
+    assert verdict is Verdict.CLEAN and findings == []
