@@ -12,7 +12,10 @@ import binascii
 import quopri
 from email.message import Message as MimeMessage
 
-__all__ = ["encoded_message", "looks_like_message"]
+__all__ = ["ENCODED", "eml_file", "encoded_message", "opens_with_message_header"]
+
+# the transfer encodings in which a message/rfc822 part is decoded before it is read
+ENCODED = ("base64", "quoted-printable")
 
 
 def encoded_message(part: MimeMessage) -> bytes | None:
@@ -20,7 +23,7 @@ def encoded_message(part: MimeMessage) -> bytes | None:
     2046 forbids and mail clients decode anyway (the stdlib reads the encoded text as the
     message); None for any other part."""
     cte = str(part.get("content-transfer-encoding", "")).strip().lower()
-    if cte not in ("base64", "quoted-printable"):
+    if cte not in ENCODED:
         return None
     inner = part.get_payload(0) if part.is_multipart() else None
     if isinstance(inner, MimeMessage):
@@ -36,9 +39,11 @@ def encoded_message(part: MimeMessage) -> bytes | None:
         return None
 
 
-def looks_like_message(data: bytes) -> bool:
+def opens_with_message_header(data: bytes) -> bool:
     """``data`` opens with an RFC 5322 header block that names a sender or a subject: a
-    message saved as a file (.eml), not a text that happens to have that name."""
+    message saved as a file (.eml), not a text that happens to have that name. Stricter
+    than ``mailward.sources.looks_like_message``, which picks message files out of a
+    directory by their first line: here every line up to the blank one must be a field."""
     names: set[bytes] = set()
     lines = data[:16384].splitlines()[:200]
     if lines and lines[0].startswith(b"From "):
@@ -53,3 +58,9 @@ def looks_like_message(data: bytes) -> bool:
             return False
         names.add(name.lower())
     return bool(names & {b"from", b"subject"}) and bool(names & {b"from", b"to", b"date", b"message-id", b"received"})
+
+
+def eml_file(filename: str, data: bytes) -> bool:
+    """An attachment a mail client opens as a message: named .eml (any declared type) and
+    holding one (``opens_with_message_header``)."""
+    return filename.lower().endswith(".eml") and opens_with_message_header(data)

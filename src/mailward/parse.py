@@ -24,7 +24,7 @@ from .attachments import DEFAULT_LIMITS as ATTACHMENT_LIMITS
 from .attachments import analyse_attachment
 from .attachments.calendar import calendar_text
 from .defects import DefectKind, stdlib_kind
-from .eml import encoded_message, looks_like_message
+from .eml import eml_file, encoded_message
 from .html import extract_html
 from .mimeskeleton import parse_mime
 from .model import (
@@ -231,10 +231,13 @@ class _Builder:
             elif isinstance(inner, MimeMessage):
                 nested = _build(inner, data, None, self.limits, self.depth + 1)
         else:
-            data = encoded if encoded is not None else self.payload_bytes(part, path) if payload is None else payload
+            if encoded is not None:
+                data = encoded
+            else:
+                data = self.payload_bytes(part, path) if payload is None else payload
             # a message sent as a file ("Invoice.eml" as application/octet-stream) or as a
             # base64 message/rfc822: mail clients open it as the message it is
-            if encoded is not None or (filename.lower().endswith(".eml") and looks_like_message(data)):
+            if encoded is not None or eml_file(filename, data):
                 if self.depth + 1 >= self.limits.max_depth:
                     self.hit("max_depth")
                 else:

@@ -43,7 +43,7 @@ from .rules.policy import Policy, summarise
 if TYPE_CHECKING:  # numpy is imported only when a model is configured
     from .learn.model import ContentModel, ModelScore
 
-__all__ = ["ANALYSERS", "ATTACHED", "OWN_VERDICT", "SECTION_OWNERS", "Analyser", "Analysis", "Context", "Found", "IntelLookup", "attached_view", "facts_at", "judge"]
+__all__ = ["ANALYSERS", "ATTACHED", "OWN_VERDICT", "SECTION_OWNERS", "Analyser", "Analysis", "Context", "Found", "IntelLookup", "attached_view", "facts_at", "judge", "judge_tree"]
 
 
 class IntelLookup(Protocol):
@@ -229,8 +229,7 @@ class Analyser:
             lookalike=lookalike,
             model=model if model is not None else configured_model(self.config),
         )
-
-        self._attached_context = replace(self.context, resolver=None)
+        self._attached_context = replace(self.context, resolver=None)  # attached messages: no live DNS
 
     @property
     def org_domains(self) -> tuple[str, ...]:
@@ -295,10 +294,9 @@ class Analyser:
         facts = self.facts_from(message, found, errors)
         if any(a.message is not None for a in message.attachments):
             facts[ATTACHED] = self.attached_facts(message, errors, depth=0, budget=[MAX_ATTACHED_MESSAGES])
-        own: list[Verdict] = []
-        verdict, score, findings = judge(self.ruleset, self.policy, facts, own=own)
+        own, (verdict, score, findings) = judge_tree(self.ruleset, self.policy, facts)
         if ATTACHED in facts:
-            facts[OWN_VERDICT] = str(own[0])
+            facts[OWN_VERDICT] = str(own)
         return Analysis(
             verdict=verdict,
             score=score,
@@ -345,23 +343,27 @@ def attached_view(message: Message) -> Message:
 
 
 def judge(ruleset: RuleSet, policy: Policy, facts: Mapping[str, Any],
-          fill: Callable[[dict[str, Any]], Any] | None = None,
-          own: list[Verdict] | None = None) -> tuple[Verdict, float, tuple[Finding, ...]]:
+          fill: Callable[[dict[str, Any]], Any] | None = None) -> tuple[Verdict, float, tuple[Finding, ...]]:
     """The rules and the policy on ``facts``, then on the facts of each attached message
     (``facts[ATTACHED]``): the verdict is raised to an attached message's worst (a lure
     sent as an attached .eml behind "please see the attached message" is the lure), and
     its findings join, named as found in the attachment, where this message's own do not
     already name the rule. Mail from a sender on the allow list keeps its own verdict
     unless an attached message is ``malicious``, as ``Policy.decide`` caps it. ``fill``
-    completes stored facts of an older mailward (``mailward rescan``); ``own`` receives the
-    verdict of ``facts`` without the attached messages."""
+    completes stored facts of an older mailward (``mailward rescan``)."""
+    return judge_tree(ruleset, policy, facts, fill)[1]
+
+
+def judge_tree(ruleset: RuleSet, policy: Policy, facts: Mapping[str, Any],
+               fill: Callable[[dict[str, Any]], Any] | None = None,
+               ) -> tuple[Verdict, tuple[Verdict, float, tuple[Finding, ...]]]:
+    """``judge``, with the verdict of ``facts`` on their own (without the attached
+    messages) first."""
     hits = ruleset.evaluate(facts, skip=policy.disabled)
     decided = policy.decide(hits, facts)
-    if own is not None:
-        own.append(decided[0])
     attached = facts.get(ATTACHED)
     if not attached or not isinstance(attached, list):
-        return decided
+        return decided[0], decided
     verdict, score, findings = decided
     named = {f.rule for f in findings}
     added: list[Finding] = []
@@ -389,7 +391,7 @@ def judge(ruleset: RuleSet, policy: Policy, facts: Mapping[str, Any],
         verdict = decided[0]
     if added:
         findings = tuple(sorted((*findings, *added), key=lambda f: -f.score))
-    return verdict, score, findings
+    return decided[0], (verdict, score, findings)
 
 
 def facts_at(facts: Mapping[str, Any], path: str) -> Mapping[str, Any]:
@@ -397,7 +399,7 @@ def facts_at(facts: Mapping[str, Any], path: str) -> Mapping[str, Any]:
     "2" or "2/2"), or ``facts`` itself for "" (or when nothing is attached there)."""
     for part in path.split("/") if path else ():
         entries = facts.get(ATTACHED) or ()
-        found = next((e["facts"] for e in entries if isinstance(e, Mapping) and e.get("part") == part), None)
+        found = next((e.get("facts") for e in entries if isinstance(e, Mapping) and e.get("part") == part), None)
         if not isinstance(found, Mapping):
             return facts
         facts = found

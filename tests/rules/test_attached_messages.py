@@ -209,15 +209,15 @@ def test_a_message_sent_as_a_file_or_base64_is_analysed_as_a_message(scanner: Sc
 
 
 def test_a_file_named_eml_that_is_no_message_stays_a_file() -> None:
-    from mailward.eml import looks_like_message
+    from mailward.eml import opens_with_message_header
 
     for data in (b"hello\nworld\n", b"Subject only: no sender\n\nbody", b"", b"\x00\x01binary: yes\n",
                  b"Note: a list\nOf: things\n\ntext"):
-        assert not looks_like_message(data), data
+        assert not opens_with_message_header(data), data
         message = parse_message(_with_file(data, "application/octet-stream", "notes.eml"))
         assert message.attachments[0].message is None
-    assert looks_like_message(b"From: a@example.org\r\nSubject: hi\r\n folded\r\n\r\nbody")
-    assert looks_like_message(b"Received: from x\nSubject: hi\n\nbody")
+    assert opens_with_message_header(b"From: a@example.org\r\nSubject: hi\r\n folded\r\n\r\nbody")
+    assert opens_with_message_header(b"Received: from x\nSubject: hi\n\nbody")
     # the same message under another name is a file: the name is what a mail client goes by
     inner = _write(_lure(), "attack", 1)
     assert parse_message(_with_file(inner, "application/octet-stream", "Invoice.txt")).attachments[0].message is None

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import pybase64
 
-from mailward.eml import looks_like_message
+from mailward.eml import ENCODED, eml_file
 
 # compat32 on purpose: only the MIME parameters of part headers are read here, and
 # the default policy's header registry costs ~1 ms per header (most of defusing's time)
@@ -182,12 +182,12 @@ def _encoded_message(info: _PartInfo, body: bytes) -> bytes | None:
     """The message inside an entity that the scanner reads as one (``parse``): a
     message/rfc822 in base64 or quoted-printable, or a file named .eml that holds a
     message, whatever its declared type; None for any other entity."""
-    if info.ctype == "message/rfc822" and info.cte in ("base64", "quoted-printable"):
+    if info.ctype == "message/rfc822" and info.cte in ENCODED:
         return _decode_transfer(body, info.cte)
     if not info.filename.lower().endswith(".eml"):
-        return None
+        return None  # not decoded at all: most attachments are not named .eml
     data = _decode_transfer(body, info.cte)
-    return data if data is not None and looks_like_message(data) else None
+    return data if data is not None and eml_file(info.filename, data) else None
 
 
 def base64_lines(data: bytes, eol: bytes = b"\n") -> bytes:

@@ -28,6 +28,7 @@ import re2
 from mailward import domains
 from mailward.headers import receipt_addresses
 from mailward.model import Message
+from mailward.pipeline import ATTACHED, OWN_VERDICT
 from mailward.result import ScanResult
 from mailward.share.msgfacts import message_facts
 from mailward.store.records import MessageRecord
@@ -285,7 +286,7 @@ def forwarded(facts: Mapping[str, Any]) -> bool:
     message attached to it (``mailward.pipeline.OWN_VERDICT``). Its reader is not the
     attacker's target, so the campaign clustering leaves it out (``campaigns.cluster``);
     a lure the attacker wraps in a note of their own is clustered as any lure is."""
-    if not facts.get("attached_messages") or facts.get("own_verdict") not in ("clean", "tracking"):
+    if not facts.get(ATTACHED) or facts.get(OWN_VERDICT) not in ("clean", "tracking"):
         return False
     org, auth = facts.get("org") or {}, facts.get("auth") or {}
     return bool(isinstance(org, Mapping) and org.get("inbound_from_own")

@@ -242,9 +242,6 @@ def _judge(raw: RawClaim, cat: Catalogue, sending: SendingIdentity, auth: AuthSu
     )
 
 
-# -- explanations ---------------------------------------------------------------------
-
-
 @functools.lru_cache(maxsize=4096)
 def official_sites(domains: tuple[str, ...]) -> tuple[str, ...]:
     """The registrable domains of an entity's ``domains``, in order, at most
@@ -253,6 +250,9 @@ def official_sites(domains: tuple[str, ...]) -> tuple[str, ...]:
 
 
 MAX_OFFICIAL_SITES = 64
+
+
+# -- explanations ---------------------------------------------------------------------
 
 
 def _a_domain_of(name: str) -> str:
